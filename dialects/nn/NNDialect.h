@@ -1,0 +1,64 @@
+//===- NNDialect.h - the nn dialect: ops, attributes, interfaces -*- C++ -*-===//
+//
+// The one header users of the dialect include.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_DIALECTS_NN_NNDIALECT_H
+#define KILN_DIALECTS_NN_NNDIALECT_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/nn/NNDialect.h.inc"
+#include "dialects/nn/NNEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/nn/NNAttrs.h.inc"
+
+#include "dialects/nn/NNInterfaces.h.inc"
+
+namespace kiln::nn {
+/// Whether the result types `declared` may stand for the inferred `inferred`:
+/// the same shapes, and element types equal or differing only in a
+/// quantization of the same expressed float type.
+bool isCompatibleQuantizedReturnTypes(mlir::TypeRange inferred, mlir::TypeRange declared);
+
+/// Result type of a pointwise op on `operands` after numpy broadcasting;
+/// `boolResult` gives an `i1` result (comparisons and logic).
+llvm::LogicalResult inferElementwiseResult(mlir::MLIRContext *context,
+                                           std::optional<mlir::Location> location,
+                                           mlir::TypeRange operands, bool boolResult,
+                                           llvm::SmallVectorImpl<mlir::Type> &inferred);
+
+/// Result type of nn.prelu: the slope broadcasts to the input one way only.
+llvm::LogicalResult inferPReluResult(std::optional<mlir::Location> location,
+                                     mlir::Type input, mlir::Type slope,
+                                     llvm::SmallVectorImpl<mlir::Type> &inferred);
+} // namespace kiln::nn
+
+namespace kiln::nn::OpTrait {
+llvm::LogicalResult verifyValidQuantizedTypes(mlir::Operation *op);
+
+template <typename ConcreteType>
+class ValidQuantizedTypes
+    : public mlir::OpTrait::TraitBase<ConcreteType, ValidQuantizedTypes> {
+public:
+  static llvm::LogicalResult verifyTrait(mlir::Operation *op) {
+    return verifyValidQuantizedTypes(op);
+  }
+};
+} // namespace kiln::nn::OpTrait
+
+#define GET_OP_CLASSES
+#include "dialects/nn/NNOps.h.inc"
+
+#endif // KILN_DIALECTS_NN_NNDIALECT_H

@@ -1,0 +1,193 @@
+//===- NNPoolReduceOps.cpp - pooling, reductions, arg/top-k, scans --------===//
+
+#include "dialects/nn/NNDialect.h"
+#include "dialects/nn/NNOpUtils.h"
+#include "dialects/nn/NNShapes.h"
+
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace kiln::nn;
+using namespace kiln::nn::detail;
+
+/// Max pooling picks input values, so a quantized input keeps its type; an
+/// average produces new values, which are float unless declared quantized.
+static Type poolResultElement(PoolKind kind, Type inputElement) {
+  return kind == PoolKind::max ? inputElement : getExpressedType(inputElement);
+}
+
+//===----------------------------------------------------------------------===//
+// PoolOp / GlobalPoolOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                                       Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto input = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+  if (input.getRank() < 3)
+    return shapeError(location, "input must have a batch, a channel and at least one "
+                                "spatial dimension, got rank " +
+                                    Twine(input.getRank()));
+  bool channelsLast = layoutOr(adaptor.getLayoutAttr()) == Layout::channels_last;
+  ArrayRef<int64_t> shape = input.getShape();
+  ArrayRef<int64_t> spatial =
+      channelsLast ? shape.drop_front().drop_back() : shape.drop_front(2);
+  Window window{adaptor.getKernel(), adaptor.getStrides(), adaptor.getPads(),
+                adaptor.getDilations(), adaptor.getCeilMode()};
+  if (failed(verifyWindow(location, window, spatial.size())))
+    return failure();
+  FailureOr<Shape> out = windowOutputShape(location, spatial, window);
+  if (failed(out))
+    return failure();
+  Shape result{shape[0]};
+  if (!channelsLast)
+    result.push_back(shape[1]);
+  result.append(out->begin(), out->end());
+  if (channelsLast)
+    result.push_back(shape.back());
+  inferred.push_back(RankedTensorType::get(
+      result, poolResultElement(adaptor.getKind(), input.getElementType())));
+  return success();
+}
+
+/// Element types of a pooling layer: max pooling keeps them; averaging may
+/// requantize a quantized input (ValidQuantizedTypes rejects quantizing a
+/// float one).
+static LogicalResult verifyPoolTypes(Operation *op, PoolKind kind) {
+  Type in = getElementTypeOrSelf(op->getOperand(0).getType());
+  Type out = getElementTypeOrSelf(op->getResult(0).getType());
+  if (kind == PoolKind::max && in != out)
+    return op->emitOpError("max pooling keeps the input's element type");
+  return success();
+}
+
+LogicalResult PoolOp::verify() {
+  if (getKind() == PoolKind::max && getCountIncludePad())
+    return emitOpError("count_include_pad applies to average pooling only");
+  ArrayRef<int64_t> kernel = getKernel(), pads = getPads(), dilations = getDilations();
+  if (pads.size() == 2 * kernel.size() && dilations.size() == kernel.size()) {
+    for (auto [i, k] : llvm::enumerate(kernel)) {
+      int64_t extent = (k - 1) * dilations[i] + 1;
+      if (k <= 0 || dilations[i] <= 0)
+        continue; // Inference reports these.
+      if (pads[i] >= extent || pads[kernel.size() + i] >= extent)
+        return emitOpError("pads must be smaller than the kernel (")
+               << extent << " in spatial dimension " << i
+               << "), or a window would lie wholly in the padding";
+    }
+  }
+  return verifyPoolTypes(*this, getKind());
+}
+
+LogicalResult GlobalPoolOp::verify() { return verifyPoolTypes(*this, getKind()); }
+
+bool PoolOp::isQuantizable() { return getKind() == PoolKind::avg; }
+bool PoolOp::commutesWithQuantization() { return getKind() == PoolKind::max; }
+
+LogicalResult GlobalPoolOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> location,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &inferred) {
+  auto input = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+  if (input.getRank() < 3)
+    return shapeError(location, "input must have a batch, a channel and at least one "
+                                "spatial dimension, got rank " +
+                                    Twine(input.getRank()));
+  Shape shape(input.getRank(), 1);
+  shape[0] = input.getDimSize(0);
+  int64_t channelAxis = layoutOr(adaptor.getLayoutAttr()) == Layout::channels_last
+                            ? input.getRank() - 1
+                            : 1;
+  shape[channelAxis] = input.getDimSize(channelAxis);
+  inferred.push_back(RankedTensorType::get(
+      shape, poolResultElement(adaptor.getKind(), input.getElementType())));
+  return success();
+}
+
+bool GlobalPoolOp::isQuantizable() { return getKind() == PoolKind::avg; }
+bool GlobalPoolOp::commutesWithQuantization() { return getKind() == PoolKind::max; }
+
+//===----------------------------------------------------------------------===//
+// ReduceOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReduceOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  auto input = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+  ArrayRef<int64_t> axes = adaptor.getAxes();
+  if (axes.empty())
+    return shapeError(location, "axes must not be empty");
+  if (failed(verifyAxes(location, axes, input.getRank(), "axes")))
+    return failure();
+  Shape shape;
+  for (auto [i, size] : llvm::enumerate(input.getShape())) {
+    if (!llvm::is_contained(axes, static_cast<int64_t>(i)))
+      shape.push_back(size);
+    else if (adaptor.getKeepDims())
+      shape.push_back(1);
+  }
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ArgMaxOp / ArgMinOp / TopKOp / CumSumOp
+//===----------------------------------------------------------------------===//
+
+static LogicalResult inferArg(MLIRContext *context, std::optional<Location> location,
+                              Value inputValue, int64_t axis, bool keepDims,
+                              SmallVectorImpl<Type> &inferred) {
+  auto input = llvm::cast<RankedTensorType>(inputValue.getType());
+  if (failed(verifyAxis(location, axis, input.getRank())))
+    return failure();
+  Shape shape(input.getShape());
+  if (keepDims)
+    shape[axis] = 1;
+  else
+    shape.erase(shape.begin() + axis);
+  inferred.push_back(RankedTensorType::get(shape, IntegerType::get(context, 64)));
+  return success();
+}
+
+LogicalResult ArgMaxOp::inferReturnTypes(MLIRContext *context,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  return inferArg(context, location, adaptor.getInput(), adaptor.getAxis(),
+                  adaptor.getKeepDims(), inferred);
+}
+
+LogicalResult ArgMinOp::inferReturnTypes(MLIRContext *context,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  return inferArg(context, location, adaptor.getInput(), adaptor.getAxis(),
+                  adaptor.getKeepDims(), inferred);
+}
+
+LogicalResult TopKOp::inferReturnTypes(MLIRContext *context,
+                                       std::optional<Location> location, Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
+  auto input = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+  int64_t axis = adaptor.getAxis(), k = adaptor.getK();
+  if (failed(verifyAxis(location, axis, input.getRank())))
+    return failure();
+  if (k < 0)
+    return shapeError(location, "k must be non-negative");
+  int64_t size = input.getDimSize(axis);
+  if (!ShapedType::isDynamic(size) && k > size)
+    return shapeError(location, "k = " + Twine(k) + " exceeds the size " + Twine(size) +
+                                    " of axis " + Twine(axis));
+  Shape shape(input.getShape());
+  shape[axis] = k;
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  inferred.push_back(RankedTensorType::get(shape, IntegerType::get(context, 64)));
+  return success();
+}
+
+LogicalResult CumSumOp::verify() {
+  if (getAxis() >= getType().getRank())
+    return emitOpError("axis ")
+           << getAxis() << " is out of range for rank " << getType().getRank();
+  return success();
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what Kiln needs to build and test, when it is missing. Idempotent:
+# with everything present it only checks, in a second or two.
+set -euo pipefail
+
+# Debian packages: the toolchain, LLVM/MLIR 22 (lit and FileCheck come with
+# llvm-22-tools), GoogleTest, and the compression libraries LLVM links.
+DEB_PACKAGES=(
+  cmake ninja-build ccache lld g++ python3
+  libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
+  libgtest-dev zlib1g-dev libzstd-dev
+)
+
+missing=()
+for package in "${DEB_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "bootstrap: installing ${missing[*]}"
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "bootstrap: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds the tools with LLVM/MLIR linked in (preset "static") and copies what
+# must travel to the GPU machine into dist/ (ignored by git): dist/bin/ holds
+# the tools, dist/lib/ any shared library they need that the GPU machine lacks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/build.sh static >/dev/null
+
+rm -rf dist
+mkdir -p dist/bin dist/lib
+tools=(kiln-opt)
+for tool in "${tools[@]}"; do
+  cp build-static/bin/"$tool" dist/bin/
+  strip dist/bin/"$tool"
+done
+
+# Libraries every Linux has; anything else must be shipped in dist/lib and
+# found through the tools' $ORIGIN rpath.
+base='^(linux-vdso|libc|libm|libdl|librt|libpthread|libgcc_s|ld-linux-x86-64|libz|libzstd)\.so'
+for tool in "${tools[@]}"; do
+  while read -r name _ path _; do
+    [[ $name =~ $base ]] && continue
+    [[ -n $path && -f $path ]] || { echo "package-gpu: $tool needs $name, not found" >&2; exit 1; }
+    cp -L "$path" dist/lib/
+  done < <(ldd dist/bin/"$tool" | grep '=>')
+done
+du -sh dist | awk '{print "package-gpu: dist/ is " $1}'
+ls dist/bin dist/lib
