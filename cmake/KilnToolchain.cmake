@@ -13,16 +13,17 @@ if(KILN_LLD AND NOT LLVM_USE_LINKER)
   message(STATUS "Linking with lld: ${KILN_LLD}")
 endif()
 
-# kiln_add_dialect_doc(<td file stem> <dialect>): Markdown for a dialect and
-# its ops, generated from ODS into ${PROJECT_BINARY_DIR}/docs/dialects.
-function(kiln_add_dialect_doc td dialect)
+# kiln_add_doc(<td file stem> <doc name> <tablegen args>...): Markdown
+# generated from ODS into ${PROJECT_BINARY_DIR}/docs/<subdir>/<doc name>.md,
+# where <subdir> is "dialects" for dialect docs and "passes" for pass docs.
+function(kiln_add_doc td name subdir)
   set(LLVM_TARGET_DEFINITIONS ${td}.td)
-  tablegen(MLIR ${dialect}.md -gen-dialect-doc -dialect=${dialect})
-  set(out ${PROJECT_BINARY_DIR}/docs/dialects/${dialect}.md)
+  tablegen(MLIR ${name}.md ${ARGN})
+  set(out ${PROJECT_BINARY_DIR}/docs/${subdir}/${name}.md)
   add_custom_command(OUTPUT ${out}
-    COMMAND ${CMAKE_COMMAND} -E copy ${CMAKE_CURRENT_BINARY_DIR}/${dialect}.md ${out}
-    DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/${dialect}.md)
-  add_custom_target(kiln-${dialect}-doc DEPENDS ${out})
-  set_property(GLOBAL APPEND PROPERTY KILN_DOC_TARGETS kiln-${dialect}-doc)
+    COMMAND ${CMAKE_COMMAND} -E copy ${CMAKE_CURRENT_BINARY_DIR}/${name}.md ${out}
+    DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/${name}.md)
+  add_custom_target(kiln-${name}-doc DEPENDS ${out})
+  set_property(GLOBAL APPEND PROPERTY KILN_DOC_TARGETS kiln-${name}-doc)
   set_property(GLOBAL APPEND PROPERTY KILN_GENERATED_DOCS ${out})
 endfunction()

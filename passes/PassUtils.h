@@ -1,0 +1,47 @@
+//===- PassUtils.h - helpers shared by Kiln's graph passes -*- C++ -*-===//
+
+#ifndef KILN_PASSES_PASSUTILS_H
+#define KILN_PASSES_PASSUTILS_H
+
+#include "dialects/nn/NNDialect.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace kiln {
+
+/// Reshapes a 1-D per-channel tensor to rank `rank` with its entries along
+/// `axis` and size 1 elsewhere, so it broadcasts over a tensor of that rank.
+mlir::Value reshapeAlongAxis(mlir::OpBuilder &builder, mlir::Location loc,
+                             mlir::Value vector, int64_t rank, int64_t axis);
+
+/// A rank-0 constant of `elementType` holding `value`.
+mlir::Value scalarConstant(mlir::OpBuilder &builder, mlir::Location loc,
+                           mlir::Type elementType, double value);
+
+/// The location of a layer made by fusing `into` with `absorbed`: both names,
+/// so reports can print `conv1 + bn1 + relu1`.
+mlir::Location fusedLocation(mlir::Operation *into, mlir::Operation *absorbed);
+
+/// Conv, conv_transpose, matmul and gemm: the layers with a fused epilogue.
+bool hasEpilogue(mlir::Operation *op);
+
+/// The epilogue operands and attribute of such a layer.
+mlir::Value getEpilogueBias(mlir::Operation *op);
+mlir::Value getEpilogueResidual(mlir::Operation *op);
+nn::ActivationAttr getEpilogueActivation(mlir::Operation *op);
+
+/// The result dimension holding a layer's output channels (what a bias runs
+/// along), and how many there are.
+int64_t getOutputChannelAxis(mlir::Operation *op);
+
+/// Clones an epilogue layer at the rewriter's insertion point with the given
+/// epilogue (null values and attributes clear it), fuses `absorbed`'s
+/// location into it, and replaces `absorbed` with the clone's result.
+mlir::Operation *replaceWithEpilogue(mlir::PatternRewriter &rewriter,
+                                     mlir::Operation *layer, mlir::Operation *absorbed,
+                                     mlir::Value bias, mlir::Value residual,
+                                     nn::ActivationAttr activation);
+
+} // namespace kiln
+
+#endif // KILN_PASSES_PASSUTILS_H

@@ -1,0 +1,82 @@
+//===- Passes.td - Kiln's passes -*- tablegen -*-===//
+//
+// Every pass of the compiler: its argument (`kiln-<verb>-<object>`), summary,
+// options and statistics. Graph passes run on `func.func` bodies of nn ops.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PASSES
+#define KILN_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def EliminateDeadLayersPass
+    : Pass<"kiln-eliminate-dead-layers", "::mlir::func::FuncOp"> {
+  let summary = "Remove layers whose results are never used";
+  let description = [{
+    Erases side-effect-free nn ops none of whose results are used, repeatedly,
+    so whole dead branches disappear (an ONNX model's unused outputs of Split
+    or TopK, a branch only a removed output read).
+  }];
+  let statistics = [
+    Statistic<"numErased", "erased-layers", "Number of dead layers erased">
+  ];
+}
+
+def FoldBatchNormPass : Pass<"kiln-fold-batchnorm", "::mlir::func::FuncOp"> {
+  let summary = "Fold inference batch normalization into the layer before it";
+  let description = [{
+    `batch_norm(conv(x, w, b))` becomes `conv(x, w · s, (b − mean) · s + β)`
+    with `s = γ / sqrt(var + ε)` per output channel; likewise for
+    conv_transpose (one group), gemm (`beta` 1) and 2-D matmul, whose output
+    channels are the result's last dimension. The new weights are written as
+    nn arithmetic on the old ones, which `kiln-fold-constants` evaluates.
+
+    The producer must feed only the batch norm and carry no residual or
+    activation (those come after the normalization). A batch norm with no
+    such producer becomes a per-channel scale, `x · s + (β − mean · s)`,
+    which later fuses like any multiply-add.
+
+    This changes numerics by rounding, so it is a pass of its own, never a
+    canonicalization.
+  }];
+  let options = [
+    Option<"lowerUnfused", "lower-unfused", "bool", /*default=*/"true",
+           "Rewrite batch norms that cannot fold into per-channel mul + add">
+  ];
+  let statistics = [
+    Statistic<"numFolded", "folded", "Batch norms folded into a producer">,
+    Statistic<"numLowered", "lowered-to-scale",
+              "Batch norms lowered to a per-channel scale">
+  ];
+}
+
+def FuseLayersPass : Pass<"kiln-fuse-layers", "::mlir::func::FuncOp"> {
+  let summary = "Fuse bias, residual add and activation into conv and GEMM epilogues";
+  let description = [{
+    TensorRT's epilogue fusions (seeds: conv + bias + activation, conv +
+    elementwise add + activation):
+    - `add(op, c)` where `c` is a per-output-channel constant becomes the
+      op's bias (added to an existing bias);
+    - `add(op, r)` where `r` has the result's shape becomes the op's
+      residual, when the op has no residual and no activation yet;
+    - an activation (relu, clip, leaky_relu, elu, sigmoid, tanh, gelu,
+      silu, hard_sigmoid, hard_swish) after the op becomes its activation;
+    for `op` in conv, conv_transpose, matmul, gemm. The layer before must
+    feed only the fused op. The fused layer's location joins the names of
+    the layers it covers (`conv1 + bn1 + relu1` in reports).
+  }];
+  let options = [
+    Option<"fuseResidual", "fuse-residual", "bool", /*default=*/"true",
+           "Fuse elementwise residual adds into the epilogue">,
+    Option<"fuseActivation", "fuse-activation", "bool", /*default=*/"true",
+           "Fuse activations into the epilogue">
+  ];
+  let statistics = [
+    Statistic<"numBias", "fused-bias", "Bias adds fused">,
+    Statistic<"numResidual", "fused-residual", "Residual adds fused">,
+    Statistic<"numActivation", "fused-activation", "Activations fused">
+  ];
+}
+
+#endif // KILN_PASSES

@@ -1,0 +1,24 @@
+//===- Pipelines.cpp - Kiln's pass pipelines ------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void kiln::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &) {
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(createEliminateDeadLayersPass());
+  func.addPass(createFoldBatchNormPass());
+  func.addPass(createCanonicalizerPass());
+  func.addPass(createFuseLayersPass());
+  func.addPass(createEliminateDeadLayersPass());
+}
+
+void kiln::registerKilnPassesAndPipelines() {
+  registerKilnPasses();
+  PassPipelineRegistration<GraphPipelineOptions>(
+      "kiln-graph-pipeline",
+      "The graph passes: fold batch norms and constants, fuse layers",
+      buildGraphPipeline);
+}

@@ -1,0 +1,169 @@
+//===- FuseLayers.cpp - fuse bias, residual and activation into epilogues -===//
+
+#include "passes/PassUtils.h"
+#include "passes/Passes.h"
+
+#include "dialects/nn/NNShapes.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#define DEBUG_TYPE "kiln-fuse-layers"
+
+namespace kiln {
+#define GEN_PASS_DEF_FUSELAYERSPASS
+#include "passes/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::nn;
+
+namespace {
+
+/// The epilogue layer producing `value`, if it feeds nothing else and runs
+/// in float (quantized layers are fused by the Q/DQ passes).
+Operation *getFusableLayer(Value value) {
+  Operation *layer = value.getDefiningOp();
+  if (!layer || !hasEpilogue(layer) || !value.hasOneUse())
+    return nullptr;
+  if (isQuantized(getElementTypeOrSelf(value.getType())))
+    return nullptr;
+  return layer;
+}
+
+/// Whether `value` is a constant that varies only along the output channels
+/// of `layer` (shape 1 everywhere else, trailing-aligned with the result).
+bool isPerChannelConstant(Value value, Operation *layer) {
+  if (!matchPattern(value, m_Constant()))
+    return false;
+  auto type = llvm::cast<RankedTensorType>(value.getType());
+  auto result = llvm::cast<RankedTensorType>(layer->getResult(0).getType());
+  if (type.getElementType() != result.getElementType() ||
+      type.getRank() > result.getRank() || !type.hasStaticShape())
+    return false;
+  int64_t offset = result.getRank() - type.getRank();
+  int64_t axis = getOutputChannelAxis(layer);
+  for (auto [i, size] : llvm::enumerate(type.getShape())) {
+    int64_t dim = offset + i;
+    if (size != 1 && !(dim == axis && size == result.getDimSize(axis)))
+      return false;
+  }
+  return true;
+}
+
+/// add(layer, c) with c per-channel → layer with bias (+ c).
+struct FuseBias : OpRewritePattern<AddOp> {
+  FuseBias(MLIRContext *context, llvm::Statistic &count)
+      : OpRewritePattern(context, /*benefit=*/3), count(count) {}
+
+  LogicalResult matchAndRewrite(AddOp add, PatternRewriter &rewriter) const override {
+    for (auto [layerValue, other] : {std::pair{add.getLhs(), add.getRhs()},
+                                     std::pair{add.getRhs(), add.getLhs()}}) {
+      Operation *layer = getFusableLayer(layerValue);
+      if (!layer || getEpilogueActivation(layer) || !isPerChannelConstant(other, layer))
+        continue;
+      if (add.getType() != layerValue.getType())
+        continue; // The constant would broadcast the result to a larger shape.
+      if (auto gemm = llvm::dyn_cast<GemmOp>(layer);
+          gemm && gemm.getBias() && !gemm.getBeta().isExactlyValue(1.0))
+        continue;
+      rewriter.setInsertionPoint(add);
+      Location loc = add.getLoc();
+      auto type = llvm::cast<RankedTensorType>(other.getType());
+      int64_t channels =
+          llvm::cast<RankedTensorType>(layerValue.getType())
+              .getDimSize(getOutputChannelAxis(layer));
+      Value bias = other;
+      if (type.getRank() != 1)
+        bias = ReshapeOp::create(
+            rewriter, loc, RankedTensorType::get({channels}, type.getElementType()),
+            other);
+      if (Value old = getEpilogueBias(layer))
+        bias = AddOp::create(rewriter, loc, old, bias);
+      Operation *fused = replaceWithEpilogue(rewriter, layer, add, bias,
+                                             getEpilogueResidual(layer), {});
+      if (auto gemm = llvm::dyn_cast<GemmOp>(fused))
+        rewriter.modifyOpInPlace(gemm, [&] { gemm.setBeta(APFloat(1.0f)); });
+      rewriter.eraseOp(layer);
+      ++count;
+      return success();
+    }
+    return rewriter.notifyMatchFailure(add, "no single-use layer with a per-channel "
+                                            "constant operand");
+  }
+
+  llvm::Statistic &count;
+};
+
+/// add(layer, r) with r of the result's shape → layer with residual r.
+struct FuseResidual : OpRewritePattern<AddOp> {
+  FuseResidual(MLIRContext *context, llvm::Statistic &count)
+      : OpRewritePattern(context, /*benefit=*/2), count(count) {}
+
+  LogicalResult matchAndRewrite(AddOp add, PatternRewriter &rewriter) const override {
+    for (auto [layerValue, other] : {std::pair{add.getLhs(), add.getRhs()},
+                                     std::pair{add.getRhs(), add.getLhs()}}) {
+      Operation *layer = getFusableLayer(layerValue);
+      if (!layer || getEpilogueResidual(layer) || getEpilogueActivation(layer))
+        continue;
+      if (other.getType() != layerValue.getType() || add.getType() != other.getType())
+        continue;
+      rewriter.setInsertionPoint(add);
+      replaceWithEpilogue(rewriter, layer, add, getEpilogueBias(layer), other, {});
+      rewriter.eraseOp(layer);
+      ++count;
+      return success();
+    }
+    return rewriter.notifyMatchFailure(add, "no single-use layer without residual whose "
+                                            "result has the other operand's type");
+  }
+
+  llvm::Statistic &count;
+};
+
+/// activation(layer) → layer with that activation.
+struct FuseActivation : OpInterfaceRewritePattern<PointwiseOpInterface> {
+  FuseActivation(MLIRContext *context, llvm::Statistic &count)
+      : OpInterfaceRewritePattern(context, /*benefit=*/1), count(count) {}
+
+  LogicalResult matchAndRewrite(PointwiseOpInterface op,
+                                PatternRewriter &rewriter) const override {
+    ActivationAttr activation = op.getAsActivation();
+    if (!activation)
+      return rewriter.notifyMatchFailure(op, "not an activation an epilogue can apply");
+    Operation *layer = getFusableLayer(op->getOperand(0));
+    if (!layer)
+      return rewriter.notifyMatchFailure(op, "input is not a single-use conv or gemm");
+    if (getEpilogueActivation(layer))
+      return rewriter.notifyMatchFailure(op, "the layer already has an activation");
+    rewriter.setInsertionPoint(op);
+    replaceWithEpilogue(rewriter, layer, op, getEpilogueBias(layer),
+                        getEpilogueResidual(layer), activation);
+    rewriter.eraseOp(layer);
+    ++count;
+    return success();
+  }
+
+  llvm::Statistic &count;
+};
+
+struct FuseLayersPass : kiln::impl::FuseLayersPassBase<FuseLayersPass> {
+  using FuseLayersPassBase::FuseLayersPassBase;
+
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<FuseBias>(&getContext(), numBias);
+    if (fuseResidual)
+      patterns.add<FuseResidual>(&getContext(), numResidual);
+    if (fuseActivation)
+      patterns.add<FuseActivation>(&getContext(), numActivation);
+    GreedyRewriteConfig config;
+    config.enableFolding(false);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config)))
+      signalPassFailure();
+  }
+};
+
+} // namespace
