@@ -42,6 +42,11 @@ mlir::Operation *replaceWithEpilogue(mlir::PatternRewriter &rewriter,
                                      mlir::Value bias, mlir::Value residual,
                                      nn::ActivationAttr activation);
 
+/// The fusion catalog's rewrites that merge neighbouring layers: pad into
+/// conv, softmax + log, reduce into global pool, transpose chains, and
+/// identity arithmetic (SimplifyPatterns.cpp).
+void populateSimplifyPatterns(mlir::RewritePatternSet &patterns);
+
 } // namespace kiln
 
 #endif // KILN_PASSES_PASSUTILS_H

@@ -52,18 +52,25 @@ def FoldBatchNormPass : Pass<"kiln-fold-batchnorm", "::mlir::func::FuncOp"> {
 }
 
 def FuseLayersPass : Pass<"kiln-fuse-layers", "::mlir::func::FuncOp"> {
-  let summary = "Fuse bias, residual add and activation into conv and GEMM epilogues";
+  let summary = "Fuse layers: epilogues, pad + conv, softmax + log, reduce → pool, "
+                "shuffle chains, identity arithmetic";
   let description = [{
-    TensorRT's epilogue fusions (seeds: conv + bias + activation, conv +
-    elementwise add + activation):
+    The layer fusions of TensorRT's catalog (seeds/). Into neighbours:
+    - `conv(pad(x))` with zero constant spatial padding → conv of x with the
+      padding added to its own;
+    - `log(softmax(x))` → `log_softmax(x)`;
+    - a float mean or max reduction over exactly the spatial dimensions →
+      `global_pool` (plus a reshape without keep_dims);
+    - `transpose(transpose(x))` → one transpose (or none);
+    - `x · 1`, `x / 1`, `x + 0`, `x − 0` → `x` where no broadcast grows x.
+    Into conv, conv_transpose, matmul and gemm epilogues:
     - `add(op, c)` where `c` is a per-output-channel constant becomes the
       op's bias (added to an existing bias);
     - `add(op, r)` where `r` has the result's shape becomes the op's
       residual, when the op has no residual and no activation yet;
     - an activation (relu, clip, leaky_relu, elu, sigmoid, tanh, gelu,
-      silu, hard_sigmoid, hard_swish) after the op becomes its activation;
-    for `op` in conv, conv_transpose, matmul, gemm. The layer before must
-    feed only the fused op. The fused layer's location joins the names of
+      silu, hard_sigmoid, hard_swish) after the op becomes its activation.
+    The layer before an epilogue fusion must feed only the fused op. The fused layer's location joins the names of
     the layers it covers (`conv1 + bn1 + relu1` in reports).
   }];
   let options = [

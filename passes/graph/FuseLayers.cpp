@@ -154,6 +154,7 @@ struct FuseLayersPass : kiln::impl::FuseLayersPassBase<FuseLayersPass> {
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
+    populateSimplifyPatterns(patterns);
     patterns.add<FuseBias>(&getContext(), numBias);
     if (fuseResidual)
       patterns.add<FuseResidual>(&getContext(), numResidual);

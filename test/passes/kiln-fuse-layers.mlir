@@ -74,3 +74,103 @@ func.func @must_not_fuse(%x: tensor<1x8x4x4xf32>, %w: tensor<8x8x1x1xf32>, %big:
   return %c, %r, %s, %e, %a : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>,
       tensor<1x8x4x4xf32>, tensor<2x8x4x4xf32>
 }
+
+// -----
+
+// Tests that zero padding of the spatial dimensions merges into the conv's
+// own padding, and that padding of the channels or a non-zero value does not.
+// CHECK-LABEL: func.func @pad_conv
+// CHECK: nn.conv %arg0, %arg1 strides [1, 1] pads [2, 1, 2, 3]
+// CHECK: %[[P:.*]] = nn.pad %arg0 pads [0, 1, 0, 0, 0, 0, 0, 0]
+// CHECK: nn.conv %[[P]]
+// CHECK: %[[Q:.*]] = nn.pad %arg0 pads [0, 0, 1, 1, 0, 0, 1, 1] value 1.000000e+00
+// CHECK: nn.conv %[[Q]]
+func.func @pad_conv(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x3x3xf32>, %w5: tensor<4x5x3x3xf32>)
+    -> (tensor<1x4x10x10xf32>, tensor<1x4x6x6xf32>, tensor<1x4x8x8xf32>) {
+  %p = nn.pad %x pads [0, 0, 1, 0, 0, 0, 1, 2] : tensor<1x4x8x8xf32>
+  %c = nn.conv %p, %w strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1]
+       : (tensor<1x4x10x10xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x10x10xf32>
+  %pc = nn.pad %x pads [0, 1, 0, 0, 0, 0, 0, 0] : tensor<1x4x8x8xf32>
+  %d = nn.conv %pc, %w5 strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x5x8x8xf32>, tensor<4x5x3x3xf32>) -> tensor<1x4x6x6xf32>
+  %pv = nn.pad %x pads [0, 0, 1, 1, 0, 0, 1, 1] value 1.0 : tensor<1x4x8x8xf32>
+  %e = nn.conv %pv, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x4x10x10xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+  return %c, %d, %e : tensor<1x4x10x10xf32>, tensor<1x4x6x6xf32>, tensor<1x4x8x8xf32>
+}
+
+// -----
+
+// Tests that log of a softmax becomes log_softmax, but not when the softmax
+// has another user.
+// CHECK-LABEL: func.func @softmax_log
+// CHECK: %[[A:.*]] = nn.log_softmax %arg0 axis 1
+// CHECK: %[[S:.*]] = nn.softmax %arg1 axis 1
+// CHECK: %[[L:.*]] = nn.log %[[S]]
+// CHECK: return %[[A]], %[[S]], %[[L]]
+func.func @softmax_log(%x: tensor<2x10xf32>, %y: tensor<2x10xf32>)
+    -> (tensor<2x10xf32>, tensor<2x10xf32>, tensor<2x10xf32>) {
+  %s = nn.softmax %x axis 1 : tensor<2x10xf32>
+  %l = nn.log %s : tensor<2x10xf32>
+  %t = nn.softmax %y axis 1 : tensor<2x10xf32>
+  %m = nn.log %t : tensor<2x10xf32>
+  return %l, %t, %m : tensor<2x10xf32>, tensor<2x10xf32>, tensor<2x10xf32>
+}
+
+// -----
+
+// Tests that mean and max over the spatial dimensions become global pools
+// (channels-first and channels-last), and that other reductions stay.
+// CHECK-LABEL: func.func @reduce_to_pool
+// CHECK: nn.global_pool avg %arg0 : (tensor<1x64x7x7xf32>) -> tensor<1x64x1x1xf32>
+// CHECK: %[[M:.*]] = nn.global_pool max %arg0 : (tensor<1x64x7x7xf32>) -> tensor<1x64x1x1xf32>
+// CHECK: nn.reshape %[[M]] : tensor<1x64x1x1xf32> to tensor<1x64xf32>
+// CHECK: nn.global_pool avg %arg1 layout channels_last
+// CHECK: nn.reduce sum %arg0 axes [2, 3]
+// CHECK: nn.reduce mean %arg0 axes [1, 2, 3]
+func.func @reduce_to_pool(%x: tensor<1x64x7x7xf32>, %y: tensor<1x7x7x64xf32>)
+    -> (tensor<1x64x1x1xf32>, tensor<1x64xf32>, tensor<1x1x1x64xf32>, tensor<1x64xf32>, tensor<1xf32>) {
+  %a = nn.reduce mean %x axes [2, 3] keep_dims : tensor<1x64x7x7xf32>
+  %b = nn.reduce max %x axes [2, 3] : tensor<1x64x7x7xf32>
+  %c = nn.reduce mean %y axes [1, 2] keep_dims : tensor<1x7x7x64xf32>
+  %d = nn.reduce sum %x axes [2, 3] : tensor<1x64x7x7xf32>
+  %e = nn.reduce mean %x axes [1, 2, 3] : tensor<1x64x7x7xf32>
+  return %a, %b, %c, %d, %e : tensor<1x64x1x1xf32>, tensor<1x64xf32>, tensor<1x1x1x64xf32>, tensor<1x64xf32>, tensor<1xf32>
+}
+
+// -----
+
+// Tests that chains of transposes compose, and cancel when they invert.
+// CHECK-LABEL: func.func @transposes
+// CHECK-NEXT: %[[T:.*]] = nn.transpose %arg0 permutation [0, 3, 1, 2]
+// CHECK-NEXT: return %arg0, %[[T]]
+func.func @transposes(%x: tensor<1x2x3x4xf32>) -> (tensor<1x2x3x4xf32>, tensor<1x4x2x3xf32>) {
+  %a = nn.transpose %x permutation [0, 2, 3, 1] : tensor<1x2x3x4xf32>
+  %b = nn.transpose %a permutation [0, 3, 1, 2] : tensor<1x3x4x2xf32>
+  %c = nn.transpose %x permutation [0, 3, 2, 1] : tensor<1x2x3x4xf32>
+  %d = nn.transpose %c permutation [0, 1, 3, 2] : tensor<1x4x3x2xf32>
+  return %b, %d : tensor<1x2x3x4xf32>, tensor<1x4x2x3xf32>
+}
+
+// -----
+
+// Tests that multiplying by one and adding zero vanish, but not when the
+// constant broadcasts x to a larger shape, nor 1 / x, nor 0 - x.
+// CHECK-LABEL: func.func @identities
+// CHECK: %[[BIG:.*]] = nn.mul %arg0, %{{.*}} : (tensor<4xf32>, tensor<2x4xf32>)
+// CHECK: %[[DIV:.*]] = nn.div %{{.*}}, %arg0
+// CHECK: %[[SUB:.*]] = nn.sub %{{.*}}, %arg0
+// CHECK: return %arg0, %arg0, %arg0, %[[BIG]], %[[DIV]], %[[SUB]]
+func.func @identities(%x: tensor<4xf32>)
+    -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<2x4xf32>, tensor<4xf32>, tensor<4xf32>) {
+  %one = nn.constant dense<1.0> : tensor<1xf32>
+  %zero = nn.constant dense<0.0> : tensor<f32>
+  %ones = nn.constant dense<1.0> : tensor<2x4xf32>
+  %a = nn.mul %one, %x : (tensor<1xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %b = nn.add %x, %zero : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %c = nn.div %x, %one : (tensor<4xf32>, tensor<1xf32>) -> tensor<4xf32>
+  %d = nn.mul %x, %ones : (tensor<4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
+  %e = nn.div %one, %x : (tensor<1xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %f = nn.sub %zero, %x : (tensor<f32>, tensor<4xf32>) -> tensor<4xf32>
+  return %a, %b, %c, %d, %e, %f : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<2x4xf32>, tensor<4xf32>, tensor<4xf32>
+}

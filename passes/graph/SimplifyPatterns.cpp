@@ -1,0 +1,172 @@
+//===- SimplifyPatterns.cpp - the fusion catalog's non-epilogue rewrites --===//
+//
+// TensorRT's fusions that merge a layer into its neighbour rather than into
+// an epilogue: pad + conv, softmax + log, reduce → pool, shuffle + shuffle,
+// and identity arithmetic erased.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/PassUtils.h"
+
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::nn;
+
+namespace {
+
+/// conv(pad(x)) with zero constant padding of the spatial dimensions → conv
+/// of x with the padding added to its own.
+struct PadIntoConv : OpRewritePattern<ConvOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ConvOp conv, PatternRewriter &rewriter) const override {
+    auto pad = conv.getInput().getDefiningOp<PadOp>();
+    if (!pad)
+      return rewriter.notifyMatchFailure(conv, "input is not a pad");
+    if (pad.getMode() != PadMode::constant || !pad.getValue().isZero())
+      return rewriter.notifyMatchFailure(conv, "pad is not zero-valued constant padding");
+    int64_t rank = conv.getType().getRank();
+    bool channelsLast = conv.getLayout() == Layout::channels_last;
+    ArrayRef<int64_t> pads = pad.getPads();
+    int64_t firstSpatial = channelsLast ? 1 : 2;
+    int64_t spatialRank = rank - 2;
+    SmallVector<int64_t> convPads(conv.getPads());
+    for (int64_t dim = 0; dim < rank; ++dim) {
+      bool spatial = dim >= firstSpatial && dim < firstSpatial + spatialRank;
+      int64_t begin = pads[dim], end = pads[rank + dim];
+      if (begin < 0 || end < 0)
+        return rewriter.notifyMatchFailure(conv, "pad crops");
+      if (!spatial && (begin || end))
+        return rewriter.notifyMatchFailure(conv, "pad touches batch or channels");
+      if (spatial) {
+        convPads[dim - firstSpatial] += begin;
+        convPads[spatialRank + dim - firstSpatial] += end;
+      }
+    }
+    rewriter.modifyOpInPlace(conv, [&] {
+      conv.getInputMutable().assign(pad.getInput());
+      conv.setPads(convPads);
+      conv->setLoc(fusedLocation(pad, conv));
+    });
+    return success();
+  }
+};
+
+/// log(softmax(x)) → log_softmax(x), which does not underflow.
+struct SoftmaxLog : OpRewritePattern<LogOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(LogOp log, PatternRewriter &rewriter) const override {
+    auto softmax = log.getInput().getDefiningOp<SoftmaxOp>();
+    if (!softmax || !softmax->hasOneUse())
+      return rewriter.notifyMatchFailure(log, "input is not a single-use softmax");
+    auto fused = LogSoftmaxOp::create(rewriter, fusedLocation(softmax, log),
+                                      softmax.getInput(), softmax.getAxis());
+    rewriter.replaceOp(log, fused);
+    rewriter.eraseOp(softmax);
+    return success();
+  }
+};
+
+/// reduce mean/max over every spatial dimension → global average/max pool
+/// (a reshape drops the unit dimensions when the reduce did not keep them).
+struct ReduceToGlobalPool : OpRewritePattern<ReduceOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ReduceOp reduce, PatternRewriter &rewriter) const override {
+    std::optional<PoolKind> kind;
+    if (reduce.getKind() == ReduceKind::mean)
+      kind = PoolKind::avg;
+    else if (reduce.getKind() == ReduceKind::max)
+      kind = PoolKind::max;
+    auto input = reduce.getInput().getType();
+    if (!kind || !llvm::isa<FloatType>(input.getElementType()) || input.getRank() < 3)
+      return rewriter.notifyMatchFailure(reduce, "not a float mean or max of rank 3+");
+    int64_t rank = input.getRank();
+    ArrayRef<int64_t> axes = reduce.getAxes();
+    auto spans = [&](int64_t first) {
+      return static_cast<int64_t>(axes.size()) == rank - 2 &&
+             llvm::all_of(llvm::enumerate(axes), [&](auto entry) {
+               return entry.value() == first + static_cast<int64_t>(entry.index());
+             });
+    };
+    std::optional<Layout> layout;
+    if (spans(2))
+      layout = Layout::channels_first;
+    else if (spans(1))
+      layout = Layout::channels_last;
+    if (!layout)
+      return rewriter.notifyMatchFailure(reduce, "axes are not exactly the spatial ones");
+    Value pooled = GlobalPoolOp::create(rewriter, reduce.getLoc(), reduce.getInput(),
+                                        *kind, *layout);
+    if (pooled.getType() != reduce.getType())
+      pooled = ReshapeOp::create(rewriter, reduce.getLoc(), reduce.getType(), pooled);
+    rewriter.replaceOp(reduce, pooled);
+    return success();
+  }
+};
+
+/// transpose(transpose(x, p), q) → transpose(x, p∘q); identities fold away.
+struct TransposeChain : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(TransposeOp outer, PatternRewriter &rewriter) const override {
+    auto inner = outer.getInput().getDefiningOp<TransposeOp>();
+    if (!inner)
+      return rewriter.notifyMatchFailure(outer, "input is not a transpose");
+    ArrayRef<int64_t> p = inner.getPermutation(), q = outer.getPermutation();
+    SmallVector<int64_t> composed;
+    for (int64_t i : q)
+      composed.push_back(p[i]);
+    bool identity = llvm::all_of(llvm::enumerate(composed), [](auto entry) {
+      return entry.value() == static_cast<int64_t>(entry.index());
+    });
+    if (identity)
+      rewriter.replaceOp(outer, inner.getInput());
+    else
+      rewriter.replaceOpWithNewOp<TransposeOp>(outer, inner.getInput(), composed);
+    return success();
+  }
+};
+
+/// Whether `value` is a constant whose every element equals `expected`.
+bool isSplatOf(Value value, double expected) {
+  DenseElementsAttr attr;
+  if (!matchPattern(value, m_Constant(&attr)) || !attr.isSplat() ||
+      !llvm::isa<FloatType>(attr.getElementType()))
+    return false;
+  return attr.getSplatValue<APFloat>().convertToDouble() == expected;
+}
+
+/// x · 1, x / 1, x + 0 and x − 0 → x, when the constant does not broadcast x
+/// to a larger shape. (x + 0 turns −0 into +0; no network can tell.)
+template <typename OpT, int Identity, bool EitherSide>
+struct EraseIdentityArithmetic : OpRewritePattern<OpT> {
+  using OpRewritePattern<OpT>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpT op, PatternRewriter &rewriter) const override {
+    for (auto [value, other] : {std::pair{op.getLhs(), op.getRhs()},
+                                std::pair{op.getRhs(), op.getLhs()}}) {
+      if (value.getType() == op.getType() && isSplatOf(other, Identity)) {
+        rewriter.replaceOp(op, value);
+        return success();
+      }
+      if (!EitherSide)
+        break;
+    }
+    return rewriter.notifyMatchFailure(op, "no identity constant operand");
+  }
+};
+
+} // namespace
+
+void kiln::populateSimplifyPatterns(RewritePatternSet &patterns) {
+  MLIRContext *context = patterns.getContext();
+  patterns.add<PadIntoConv, SoftmaxLog, ReduceToGlobalPool, TransposeChain,
+               EraseIdentityArithmetic<MulOp, 1, true>,
+               EraseIdentityArithmetic<DivOp, 1, false>,
+               EraseIdentityArithmetic<AddOp, 0, true>,
+               EraseIdentityArithmetic<SubOp, 0, false>>(context);
+}
