@@ -86,4 +86,24 @@ def FuseLayersPass : Pass<"kiln-fuse-layers", "::mlir::func::FuncOp"> {
   ];
 }
 
+def MergeHorizontalPass : Pass<"kiln-merge-horizontal", "::mlir::func::FuncOp"> {
+  let summary = "Merge convolutions of one input into one wider convolution";
+  let description = [{
+    Convolutions that read the same tensor with the same kernel size,
+    strides, pads, dilations, layout and epilogue activation, one group and
+    no residual (GoogLeNet's inception 1×1 branches) become one convolution
+    whose filters and biases are concatenated along the output channels;
+    each original result is a slice of the merged one. A missing bias is
+    zeros. One wide convolution keeps the GPU busier than several narrow
+    ones, and reads its input once.
+  }];
+  let options = [
+    Option<"minGroupSize", "min-group-size", "unsigned", /*default=*/"2",
+           "Merge only groups of at least this many convolutions">
+  ];
+  let statistics = [
+    Statistic<"numMerged", "merged-convs", "Convolutions merged into a wider one">
+  ];
+}
+
 #endif // KILN_PASSES

@@ -12,6 +12,7 @@ void kiln::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &) {
   func.addPass(createFoldBatchNormPass());
   func.addPass(createCanonicalizerPass());
   func.addPass(createFuseLayersPass());
+  func.addPass(createMergeHorizontalPass());
   func.addPass(createEliminateDeadLayersPass());
 }
 
