@@ -106,4 +106,18 @@ def MergeHorizontalPass : Pass<"kiln-merge-horizontal", "::mlir::func::FuncOp"> 
   ];
 }
 
+def EliminateConcatPass : Pass<"kiln-eliminate-concat", "::mlir::func::FuncOp"> {
+  let summary = "Let producers write into their slice of a concatenation";
+  let description = [{
+    Marks `nn.concat` ops `in_place` when every input is computed by a layer
+    (not a constant or an argument) that feeds only this concat: each
+    producer then writes straight into its slice of the result and the copy
+    disappears (GoogLeNet's inception outputs, DenseNet's blocks). A concat
+    with an input that is also used elsewhere keeps its copy.
+  }];
+  let statistics = [
+    Statistic<"numEliminated", "eliminated-concats", "Concats made in place">
+  ];
+}
+
 #endif // KILN_PASSES

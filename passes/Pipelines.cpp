@@ -14,6 +14,7 @@ void kiln::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &) {
   func.addPass(createFuseLayersPass());
   func.addPass(createMergeHorizontalPass());
   func.addPass(createEliminateDeadLayersPass());
+  func.addPass(createEliminateConcatPass());
 }
 
 void kiln::registerKilnPassesAndPipelines() {

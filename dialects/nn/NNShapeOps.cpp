@@ -69,6 +69,29 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   return success();
 }
 
+const char *ConcatOp::whyNotInPlace(Value input) {
+  Operation *producer = input.getDefiningOp();
+  if (!producer)
+    return "it is a function argument";
+  if (producer->hasTrait<mlir::OpTrait::ConstantLike>())
+    return "it is a constant";
+  if (!input.hasOneUse())
+    return "it has other users";
+  if (llvm::count(getInputs(), input) > 1)
+    return "it appears more than once";
+  return nullptr;
+}
+
+LogicalResult ConcatOp::verify() {
+  if (!getInPlace())
+    return success();
+  for (auto [i, input] : llvm::enumerate(getInputs()))
+    if (const char *why = whyNotInPlace(input))
+      return emitOpError("in_place input #") << i << " cannot be written in place: "
+                                              << why;
+  return success();
+}
+
 OpFoldResult ConcatOp::fold(FoldAdaptor) {
   if (getInputs().size() == 1 && getInputs().front().getType() == getType())
     return getInputs().front();

@@ -20,15 +20,30 @@ def NN_ConcatOp : NN_ShuffleOp<"concat", [InferTypeOpAdaptor]> {
     Joins `inputs` (same rank, equal sizes except along `axis`, equal
     element types; quantized inputs must share one scale) along `axis`.
 
+    With `in_place` (set by `kiln-eliminate-concat`) no copy is made: each
+    input's producer writes straight into its slice of the result, so the
+    memory planner allocates every input as a view of the result. That needs
+    each input to be computed by a layer for this concat alone.
+
     ```mlir
     %y = nn.concat %a, %b axis 1 : tensor<1x64x28x28xf32>, tensor<1x32x28x28xf32>
+    %z = nn.concat %c, %d axis 1 in_place : tensor<1x64x28x28xf32>, tensor<1x32x28x28xf32>
     ```
   }];
   let arguments = (ins Variadic<NN_AnyTensor>:$inputs,
-                       ConfinedAttr<I64Attr, [IntNonNegative]>:$axis);
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$axis,
+                       UnitAttr:$in_place);
   let results = (outs NN_AnyTensor:$result);
-  let assemblyFormat = "$inputs `axis` $axis attr-dict `:` type($inputs)";
+  let assemblyFormat = [{
+    $inputs `axis` $axis (`in_place` $in_place^)? attr-dict `:` type($inputs)
+  }];
   let hasFolder = 1;
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Why `input` cannot be written in place into this concat's result, or
+    /// null when it can.
+    const char *whyNotInPlace(::mlir::Value input);
+  }];
 }
 
 def NN_SplitOp : NN_ShuffleOp<"split", [InferTypeOpAdaptor]> {

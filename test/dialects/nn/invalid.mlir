@@ -1745,3 +1745,24 @@ func.func @matmul_vector_rhs_bias(%a: tensor<2x3xf32>, %b: tensor<3xf32>, %bias:
   %0 = nn.matmul %a, %b bias %bias : (tensor<2x3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<2xf32>
   return
 }
+
+// -----
+
+// Tests that an in-place concat's inputs are each computed for it alone.
+func.func @concat_in_place_shared_input(%x: tensor<2xf32>) -> (tensor<4xf32>, tensor<2xf32>) {
+  %a = nn.relu %x : tensor<2xf32>
+  %b = nn.exp %x : tensor<2xf32>
+  // expected-error @+1 {{'nn.concat' op in_place input #0 cannot be written in place: it has other users}}
+  %c = nn.concat %a, %b axis 0 in_place : tensor<2xf32>, tensor<2xf32>
+  return %c, %a : tensor<4xf32>, tensor<2xf32>
+}
+
+// -----
+
+// Tests that an in-place concat cannot write into a function argument.
+func.func @concat_in_place_argument(%x: tensor<2xf32>) -> tensor<4xf32> {
+  %a = nn.relu %x : tensor<2xf32>
+  // expected-error @+1 {{'nn.concat' op in_place input #1 cannot be written in place: it is a function argument}}
+  %c = nn.concat %a, %x axis 0 in_place : tensor<2xf32>, tensor<2xf32>
+  return %c : tensor<4xf32>
+}

@@ -713,6 +713,12 @@ func.func @concat(%a: tensor<1x64x28x28xf32>, %b: tensor<1x32x28x28xf32>,
   %1 = nn.concat %q, %q, %q axis 0
        : tensor<2x3x!quant.uniform<i8:f32, 0.1>>, tensor<2x3x!quant.uniform<i8:f32, 0.1>>,
          tensor<2x3x!quant.uniform<i8:f32, 0.1>>
+  // CHECK: %[[R:.*]] = nn.relu %arg0
+  // CHECK: %[[E:.*]] = nn.exp %arg1
+  // CHECK: nn.concat %[[R]], %[[E]] axis 1 in_place : tensor<1x64x28x28xf32>, tensor<1x32x28x28xf32>
+  %r = nn.relu %a : tensor<1x64x28x28xf32>
+  %e = nn.exp %b : tensor<1x32x28x28xf32>
+  %2 = nn.concat %r, %e axis 1 in_place : tensor<1x64x28x28xf32>, tensor<1x32x28x28xf32>
   return
 }
 
