@@ -17,7 +17,18 @@ namespace kiln {
 
 /// Options of the graph pipeline (`kiln-graph-pipeline`).
 struct GraphPipelineOptions
-    : public mlir::PassPipelineOptions<GraphPipelineOptions> {};
+    : public mlir::PassPipelineOptions<GraphPipelineOptions> {
+  Option<std::string> precision{
+      *this, "precision",
+      llvm::cl::desc("Global precision: fp32, tf32, fp16, bf16, int8 or best"),
+      llvm::cl::init("fp32")};
+  ListOption<std::string> layerPrecision{
+      *this, "layer-precision",
+      llvm::cl::desc("Per-layer constraints NAME:PRECISION (layer or op name)")};
+  Option<std::string> constraintMode{
+      *this, "constraint-mode",
+      llvm::cl::desc("obey or prefer the per-layer constraints"), llvm::cl::init("obey")};
+};
 
 /// The graph passes in their order: fold, simplify, fuse.
 void buildGraphPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);

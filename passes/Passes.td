@@ -120,4 +120,43 @@ def EliminateConcatPass : Pass<"kiln-eliminate-concat", "::mlir::func::FuncOp"> 
   ];
 }
 
+def AssignPrecisionPass : Pass<"kiln-assign-precision", "::mlir::func::FuncOp"> {
+  let summary = "Choose each layer's precision and insert casts at the boundaries";
+  let description = [{
+    Gives every float layer a precision: the global `precision`, unless a
+    `layer-precision` constraint names the layer (by its location name) or
+    its op type (`nn.softmax`):
+    - `fp32`: float32 tensors; `tf32`: float32 tensors whose convolutions and
+      matrix products may use TF32 tensor cores (marked `kiln.precision =
+      "tf32"`); `fp16` / `bf16`: half-precision tensors;
+    - `int8`: layers already quantized (after `kiln-fuse-qdq` or calibration)
+      stay INT8 and the rest run in FP16, as in TensorRT's INT8 mode; a
+      constraint asking INT8 of a layer without quantization parameters is
+      an error with `constraint-mode=obey` and a warning (and the global
+      precision) with `prefer`;
+    - `best`: FP16 everywhere it is allowed, INT8 where quantized.
+    Numerically fragile layers (softmax, log_softmax, layer, instance and
+    group norm, LRN, and sum-like reductions) run in FP32 whatever the global
+    mode, unless a constraint names them. Casts are inserted only where
+    precision changes, one per value and type, and a round trip through a
+    wider type (f16 → f32 → f16) cancels. Function arguments and results
+    keep their types.
+  }];
+  let options = [
+    Option<"precision", "precision", "std::string", /*default=*/"\"fp32\"",
+           "Global precision: fp32, tf32, fp16, bf16, int8 or best">,
+    ListOption<"layerPrecision", "layer-precision", "std::string",
+               "Per-layer constraints NAME:PRECISION, NAME a layer name or an op "
+               "name such as nn.softmax">,
+    Option<"constraintMode", "constraint-mode", "std::string", /*default=*/"\"obey\"",
+           "obey: a constraint that cannot be met is an error; prefer: a warning"
+           " and the global precision">
+  ];
+  let statistics = [
+    Statistic<"numCasts", "inserted-casts", "Casts inserted at precision boundaries">,
+    Statistic<"numLowered", "reduced-precision-layers",
+              "Layers moved to a narrower float type">
+  ];
+}
+
 #endif // KILN_PASSES

@@ -6,15 +6,22 @@
 
 using namespace mlir;
 
-void kiln::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &) {
+void kiln::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &options) {
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(createEliminateDeadLayersPass());
   func.addPass(createFoldBatchNormPass());
   func.addPass(createCanonicalizerPass());
+  func.addPass(createCSEPass());
   func.addPass(createFuseLayersPass());
   func.addPass(createMergeHorizontalPass());
   func.addPass(createEliminateDeadLayersPass());
   func.addPass(createEliminateConcatPass());
+  AssignPrecisionPassOptions precision;
+  precision.precision = options.precision;
+  precision.layerPrecision.assign(options.layerPrecision.begin(),
+                                  options.layerPrecision.end());
+  precision.constraintMode = options.constraintMode;
+  func.addPass(createAssignPrecisionPass(precision));
 }
 
 void kiln::registerKilnPassesAndPipelines() {

@@ -1,0 +1,244 @@
+//===- AssignPrecision.cpp - per-layer precision and boundary casts -------===//
+
+#include "passes/Passes.h"
+
+#include "dialects/nn/NNDialect.h"
+#include "dialects/nn/NNShapes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/StringSwitch.h"
+
+#define DEBUG_TYPE "kiln-assign-precision"
+
+namespace kiln {
+#define GEN_PASS_DEF_ASSIGNPRECISIONPASS
+#include "passes/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln::nn;
+
+namespace {
+
+enum class Precision { fp32, tf32, fp16, bf16, int8, best };
+
+std::optional<Precision> parsePrecision(StringRef name) {
+  return llvm::StringSwitch<std::optional<Precision>>(name)
+      .Case("fp32", Precision::fp32)
+      .Case("tf32", Precision::tf32)
+      .Case("fp16", Precision::fp16)
+      .Case("bf16", Precision::bf16)
+      .Case("int8", Precision::int8)
+      .Case("best", Precision::best)
+      .Default(std::nullopt);
+}
+
+/// The float element type a precision computes in (INT8 layers keep their
+/// quantized types; everything else in INT8 or best mode runs in FP16).
+Type floatTypeOf(Precision precision, MLIRContext *context) {
+  switch (precision) {
+  case Precision::fp16:
+  case Precision::int8:
+  case Precision::best:
+    return Float16Type::get(context);
+  case Precision::bf16:
+    return BFloat16Type::get(context);
+  case Precision::fp32:
+  case Precision::tf32:
+    return Float32Type::get(context);
+  }
+  llvm_unreachable("unknown precision");
+}
+
+/// Layers whose statistics lose too much in half precision.
+bool isFragile(Operation *op) {
+  if (auto reduce = llvm::dyn_cast<ReduceOp>(op))
+    return reduce.getKind() != ReduceKind::max && reduce.getKind() != ReduceKind::min;
+  return llvm::isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp, InstanceNormOp, GroupNormOp,
+                   LRNOp, CumSumOp>(op);
+}
+
+/// The name a layer was given (its location's name), or "".
+StringRef layerName(Operation *op) {
+  Location loc = op->getLoc();
+  if (auto fused = llvm::dyn_cast<FusedLoc>(loc))
+    if (!fused.getLocations().empty())
+      loc = fused.getLocations().front();
+  if (auto named = llvm::dyn_cast<NameLoc>(loc))
+    return named.getName().getValue();
+  return "";
+}
+
+bool hasQuantizedTypes(Operation *op) {
+  auto quantized = [](Type type) { return isQuantized(getElementTypeOrSelf(type)); };
+  return llvm::any_of(op->getOperandTypes(), quantized) ||
+         llvm::any_of(op->getResultTypes(), quantized);
+}
+
+bool isFloatTensor(Type type) {
+  auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+  return tensor && llvm::isa<FloatType>(tensor.getElementType());
+}
+
+struct AssignPrecisionPass : kiln::impl::AssignPrecisionPassBase<AssignPrecisionPass> {
+  using AssignPrecisionPassBase::AssignPrecisionPassBase;
+
+  void runOnOperation() override {
+    std::optional<Precision> global = parsePrecision(precision);
+    if (!global) {
+      getOperation().emitError("unknown precision '") << precision << "'";
+      return signalPassFailure();
+    }
+    if (constraintMode != "obey" && constraintMode != "prefer") {
+      getOperation().emitError("constraint-mode must be obey or prefer, not '")
+          << constraintMode << "'";
+      return signalPassFailure();
+    }
+    llvm::StringMap<Precision> constraints;
+    for (StringRef entry : layerPrecision) {
+      auto [name, value] = entry.rsplit(':');
+      std::optional<Precision> parsed = parsePrecision(value);
+      if (name.empty() || !parsed) {
+        getOperation().emitError("layer-precision entries are NAME:PRECISION, got '")
+            << entry << "'";
+        return signalPassFailure();
+      }
+      constraints[name] = *parsed;
+    }
+
+    // Types as the layers were built, for the ones whose types must not move.
+    getOperation().walk([&](Operation *op) {
+      for (Value result : op->getResults())
+        originalTypes[result] = result.getType();
+    });
+    for (Value argument : getOperation().getArguments())
+      originalTypes[argument] = argument.getType();
+
+    bool failedConstraint = false;
+    getOperation().walk([&](Operation *op) {
+      if (!llvm::isa<NNDialect>(op->getDialect()) || llvm::isa<ConstantOp>(op))
+        return;
+      if (failed(assign(op, *global, constraints)))
+        failedConstraint = true;
+    });
+    if (failedConstraint)
+      return signalPassFailure();
+    restoreFunctionBoundary();
+    cancelRoundTrips();
+  }
+
+  /// Moves one layer to its precision: casts its float operands and sets its
+  /// float results' element type.
+  LogicalResult assign(Operation *op, Precision global,
+                       const llvm::StringMap<Precision> &constraints) {
+    std::optional<Precision> constrained;
+    if (auto it = constraints.find(layerName(op)); it != constraints.end())
+      constrained = it->second;
+    else if (auto it = constraints.find(op->getName().getStringRef());
+             it != constraints.end())
+      constrained = it->second;
+
+    Precision chosen = constrained.value_or(global);
+    if (hasQuantizedTypes(op) || llvm::isa<QuantizeOp>(op)) {
+      // INT8 layers and quantization keep the types they were built with:
+      // float operands whose producers moved are cast back.
+      OpBuilder builder(op);
+      for (OpOperand &operand : op->getOpOperands()) {
+        Type original = originalTypes.lookup(operand.get());
+        if (original && original != operand.get().getType() &&
+            isFloatTensor(original))
+          operand.set(castTo(builder, operand.get(), getElementTypeOrSelf(original)));
+      }
+      return success();
+    }
+    if (llvm::isa<CastOp>(op))
+      return success(); // Converts from whatever its input became.
+    if (chosen == Precision::int8 && constrained) {
+      InFlightDiagnostic diag =
+          constraintMode == "obey" ? op->emitError() : op->emitWarning();
+      diag << "INT8 requested for layer '" << layerName(op) << "' ("
+           << op->getName() << "), but it has no quantization scales (add Q/DQ "
+           << "nodes or calibrate)";
+      if (constraintMode == "obey")
+        return failure();
+      chosen = global == Precision::int8 ? Precision::fp16 : global;
+    }
+    if (!constrained && isFragile(op))
+      chosen = Precision::fp32;
+
+    MLIRContext *context = op->getContext();
+    Type target = floatTypeOf(chosen, context);
+    if (chosen == Precision::tf32 && llvm::isa<ConvOp, ConvTransposeOp, MatmulOp, GemmOp>(op))
+      op->setAttr("kiln.precision", StringAttr::get(context, "tf32"));
+
+    bool changed = false;
+    OpBuilder builder(op);
+    for (OpOperand &operand : op->getOpOperands()) {
+      if (!isFloatTensor(operand.get().getType()) ||
+          getElementTypeOrSelf(operand.get().getType()) == target)
+        continue;
+      operand.set(castTo(builder, operand.get(), target));
+      changed = true;
+    }
+    for (OpResult result : op->getResults()) {
+      if (!isFloatTensor(result.getType()) ||
+          getElementTypeOrSelf(result.getType()) == target)
+        continue;
+      result.setType(llvm::cast<RankedTensorType>(result.getType()).clone(target));
+      changed = true;
+    }
+    if (changed && target != Float32Type::get(context))
+      ++numLowered;
+    return success();
+  }
+
+  /// One cast per value and target type.
+  Value castTo(OpBuilder &builder, Value value, Type element) {
+    auto key = std::make_pair(value, element);
+    if (Value existing = casts.lookup(key))
+      return existing;
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointAfterValue(value);
+    auto type = llvm::cast<RankedTensorType>(value.getType()).clone(element);
+    Value cast = CastOp::create(builder, value.getLoc(), type, value);
+    casts[key] = cast;
+    ++numCasts;
+    return cast;
+  }
+
+  /// Results keep the function's declared types.
+  void restoreFunctionBoundary() {
+    func::FuncOp func = getOperation();
+    func.walk([&](func::ReturnOp ret) {
+      OpBuilder builder(ret);
+      for (auto [operand, type] :
+           llvm::zip(ret->getOpOperands(), func.getFunctionType().getResults())) {
+        if (operand.get().getType() != type && isFloatTensor(type))
+          operand.set(castTo(builder, operand.get(), getElementTypeOrSelf(type)));
+      }
+    });
+  }
+
+  /// cast(cast(x)) back to x's type through a wider type is exact: use x.
+  void cancelRoundTrips() {
+    getOperation().walk([&](CastOp outer) {
+      auto inner = outer.getInput().getDefiningOp<CastOp>();
+      if (!inner || inner.getInput().getType() != outer.getType())
+        return;
+      auto narrow = llvm::dyn_cast<FloatType>(outer.getType().getElementType());
+      auto wide = llvm::dyn_cast<FloatType>(inner.getType().getElementType());
+      if (!narrow || !wide || wide.getWidth() <= narrow.getWidth())
+        return;
+      outer.replaceAllUsesWith(inner.getInput());
+      outer.erase();
+      if (inner->use_empty())
+        inner.erase();
+    });
+  }
+
+  llvm::DenseMap<std::pair<Value, Type>, Value> casts;
+  llvm::DenseMap<Value, Type> originalTypes;
+};
+
+} // namespace

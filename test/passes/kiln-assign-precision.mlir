@@ -1,0 +1,66 @@
+// RUN: kiln-opt %s -split-input-file -kiln-assign-precision="precision=fp16" | FileCheck %s --check-prefix=FP16
+// RUN: kiln-opt %s -split-input-file -kiln-assign-precision="precision=fp32" | FileCheck %s --check-prefix=FP32
+// RUN: kiln-opt %s -split-input-file -kiln-assign-precision="precision=tf32" | FileCheck %s --check-prefix=TF32
+// RUN: kiln-opt %s -split-input-file -kiln-assign-precision="precision=fp16 layer-precision=head:fp32,nn.softmax:fp16" | FileCheck %s --check-prefix=CONSTRAINED
+// RUN: not kiln-opt %s -split-input-file -kiln-assign-precision="precision=fp16 layer-precision=head:int8" 2>&1 | FileCheck %s --check-prefix=OBEY
+// RUN: kiln-opt %s -split-input-file -kiln-assign-precision="precision=bf16 layer-precision=head:int8 constraint-mode=prefer" 2>&1 | FileCheck %s --check-prefix=PREFER
+
+// Tests a classifier head: the conv and gemm run in FP16 with one cast of the
+// input and weights each, softmax stays FP32, and the result is cast back.
+// FP16-LABEL: func.func @classifier
+// FP16-SAME: (%[[X:.*]]: tensor<1x8x4x4xf32>
+// FP16: %[[XH:.*]] = nn.cast %[[X]] : tensor<1x8x4x4xf32> to tensor<1x8x4x4xf16>
+// FP16: %[[W:.*]] = nn.constant dense<{{.*}}> : tensor<8x8x1x1xf32>
+// FP16-NEXT: %[[WH:.*]] = nn.cast %[[W]] : tensor<8x8x1x1xf32> to tensor<8x8x1x1xf16>
+// FP16: %[[C:.*]] = nn.conv %[[XH]], %[[WH]] {{.*}} -> tensor<1x8x4x4xf16>
+// FP16: %[[P:.*]] = nn.global_pool avg %[[C]] : (tensor<1x8x4x4xf16>) -> tensor<1x8x1x1xf16>
+// FP16: %[[F:.*]] = nn.flatten %[[P]] axis 1 : tensor<1x8x1x1xf16>
+// FP16: %[[G:.*]] = nn.gemm %[[F]], %{{.*}} : (tensor<1x8xf16>, tensor<8x10xf16>) -> tensor<1x10xf16>
+// FP16: %[[GF:.*]] = nn.cast %[[G]] : tensor<1x10xf16> to tensor<1x10xf32>
+// FP16: %[[S:.*]] = nn.softmax %[[GF]] axis 1 : tensor<1x10xf32>
+// FP16: return %[[S]] : tensor<1x10xf32>
+// FP32-LABEL: func.func @classifier
+// FP32-NOT: nn.cast
+// FP32-NOT: kiln.precision
+// TF32-LABEL: func.func @classifier
+// TF32-NOT: nn.cast
+// TF32: nn.conv {{.*}} {kiln.precision = "tf32"}
+// TF32: nn.gemm {{.*}} {kiln.precision = "tf32"}
+// CONSTRAINED-LABEL: func.func @classifier
+// CONSTRAINED: nn.conv {{.*}} -> tensor<1x8x4x4xf16>
+// CONSTRAINED: nn.gemm {{.*}} -> tensor<1x10xf32>
+// CONSTRAINED: nn.softmax {{.*}} : tensor<1x10xf16>
+// OBEY: error: {{.*}}INT8 requested for layer 'head' (nn.gemm), but it has no quantization scales
+// PREFER: warning: {{.*}}INT8 requested for layer 'head' (nn.gemm), but it has no quantization scales
+// PREFER: nn.gemm {{.*}} -> tensor<1x10xbf16>
+func.func @classifier(%x: tensor<1x8x4x4xf32>) -> tensor<1x10xf32> {
+  %w = nn.constant dense<0.5> : tensor<8x8x1x1xf32>
+  %fc = nn.constant dense<0.25> : tensor<8x10xf32>
+  %c = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] activation <relu>
+       : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x4x4xf32> loc("conv")
+  %p = nn.global_pool avg %c : (tensor<1x8x4x4xf32>) -> tensor<1x8x1x1xf32>
+  %f = nn.flatten %p axis 1 : tensor<1x8x1x1xf32>
+  %g = nn.gemm %f, %fc : (tensor<1x8xf32>, tensor<8x10xf32>) -> tensor<1x10xf32> loc("head")
+  %s = nn.softmax %g axis 1 : tensor<1x10xf32>
+  return %s : tensor<1x10xf32>
+}
+
+// -----
+
+// Tests that a round trip through a wider type cancels (the model's own
+// cast to f32 between two layers moved to f16), and that quantization keeps
+// its types with its float input cast back.
+// FP32-LABEL: func.func @round_trip_and_quantized
+// FP16-LABEL: func.func @round_trip_and_quantized
+// FP16: %[[H:.*]] = nn.cast %arg0 : tensor<4xf32> to tensor<4xf16>
+// FP16: %[[R:.*]] = nn.relu %[[H]] : tensor<4xf16>
+// FP16: %[[E:.*]] = nn.exp %[[R]] : tensor<4xf16>
+// FP16: %[[EF:.*]] = nn.cast %[[E]] : tensor<4xf16> to tensor<4xf32>
+// FP16: nn.quantize %[[EF]] : tensor<4xf32> to tensor<4x!quant.uniform<i8:f32, 1.000000e-01>>
+func.func @round_trip_and_quantized(%x: tensor<4xf32>) -> (tensor<4x!quant.uniform<i8:f32, 0.1>>, tensor<4xf32>) {
+  %r = nn.relu %x : tensor<4xf32>
+  %up = nn.cast %r : tensor<4xf32> to tensor<4xf32>
+  %e = nn.exp %up : tensor<4xf32>
+  %q = nn.quantize %e : tensor<4xf32> to tensor<4x!quant.uniform<i8:f32, 0.1>>
+  return %q, %e : tensor<4x!quant.uniform<i8:f32, 0.1>>, tensor<4xf32>
+}
