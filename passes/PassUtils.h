@@ -43,8 +43,8 @@ mlir::Operation *replaceWithEpilogue(mlir::PatternRewriter &rewriter,
                                      nn::ActivationAttr activation);
 
 /// The fusion catalog's rewrites that merge neighbouring layers: pad into
-/// conv, softmax + log, reduce into global pool, transpose chains, and
-/// identity arithmetic (SimplifyPatterns.cpp).
+/// conv, softmax + log, reduce into global pool, transpose chains, flatten
+/// as reshape, and identity arithmetic (SimplifyPatterns.cpp).
 void populateSimplifyPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace kiln

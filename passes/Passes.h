@@ -18,6 +18,10 @@ namespace kiln {
 /// Options of the graph pipeline (`kiln-graph-pipeline`).
 struct GraphPipelineOptions
     : public mlir::PassPipelineOptions<GraphPipelineOptions> {
+  Option<bool> channelsLast{
+      *this, "channels-last",
+      llvm::cl::desc("Convert layout-sensitive layers to channels-last (NHWC)"),
+      llvm::cl::init(true)};
   Option<std::string> precision{
       *this, "precision",
       llvm::cl::desc("Global precision: fp32, tf32, fp16, bf16, int8 or best"),

@@ -61,7 +61,8 @@ def FuseLayersPass : Pass<"kiln-fuse-layers", "::mlir::func::FuncOp"> {
     - `log(softmax(x))` → `log_softmax(x)`;
     - a float mean or max reduction over exactly the spatial dimensions →
       `global_pool` (plus a reshape without keep_dims);
-    - `transpose(transpose(x))` → one transpose (or none);
+    - `transpose(transpose(x))` → one transpose (or none); `flatten` → the
+      reshape it is, so reshape chains collapse;
     - `x · 1`, `x / 1`, `x + 0`, `x − 0` → `x` where no broadcast grows x.
     Into conv, conv_transpose, matmul and gemm epilogues:
     - `add(op, c)` where `c` is a per-output-channel constant becomes the
@@ -156,6 +157,24 @@ def AssignPrecisionPass : Pass<"kiln-assign-precision", "::mlir::func::FuncOp"> 
     Statistic<"numCasts", "inserted-casts", "Casts inserted at precision boundaries">,
     Statistic<"numLowered", "reduced-precision-layers",
               "Layers moved to a narrower float type">
+  ];
+}
+
+def ConvertLayoutPass : Pass<"kiln-convert-layout", "::mlir::func::FuncOp"> {
+  let summary = "Convert layout-sensitive layers to channels-last (NHWC)";
+  let description = [{
+    Tensor-core convolutions want channels-last activations. Every
+    channels-first convolution, pooling and normalization layer becomes
+    channels-last between a transpose of its data (and filter) into NHWC and
+    a transpose of its result back. The transposes then move out of the way:
+    a transpose sinks below pointwise layers and concatenations, two
+    transposes compose (and vanish when they cancel), a transpose that only
+    moves unit dimensions becomes a reshape, and a pointwise layer meeting a
+    transposed operand and a function argument or constant transposes the
+    latter instead, so transposes end at the graph's edges.
+  }];
+  let statistics = [
+    Statistic<"numConverted", "converted-layers", "Layers turned channels-last">
   ];
 }
 

@@ -14,6 +14,10 @@ void kiln::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &opt
   func.addPass(createCSEPass());
   func.addPass(createFuseLayersPass());
   func.addPass(createMergeHorizontalPass());
+  if (options.channelsLast) {
+    func.addPass(createConvertLayoutPass());
+    func.addPass(createCSEPass());
+  }
   func.addPass(createEliminateDeadLayersPass());
   func.addPass(createEliminateConcatPass());
   AssignPrecisionPassOptions precision;

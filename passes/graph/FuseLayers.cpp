@@ -160,9 +160,9 @@ struct FuseLayersPass : kiln::impl::FuseLayersPassBase<FuseLayersPass> {
       patterns.add<FuseResidual>(&getContext(), numResidual);
     if (fuseActivation)
       patterns.add<FuseActivation>(&getContext(), numActivation);
-    GreedyRewriteConfig config;
-    config.enableFolding(false);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config)))
+    // Folding stays on: the nn folders are bit-exact (reshape chains,
+    // identity shuffles), which the catalog's rewrites expose.
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };

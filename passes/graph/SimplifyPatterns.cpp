@@ -1,8 +1,8 @@
 //===- SimplifyPatterns.cpp - the fusion catalog's non-epilogue rewrites --===//
 //
 // TensorRT's fusions that merge a layer into its neighbour rather than into
-// an epilogue: pad + conv, softmax + log, reduce → pool, shuffle + shuffle,
-// and identity arithmetic erased.
+// an epilogue: pad + conv, softmax + log, reduce → pool, shuffle + shuffle
+// (transpose chains, flatten as reshape), and identity arithmetic erased.
 //
 //===----------------------------------------------------------------------===//
 
@@ -131,6 +131,17 @@ struct TransposeChain : OpRewritePattern<TransposeOp> {
   }
 };
 
+/// flatten is a reshape whose shape is inferred: as a reshape it folds into
+/// neighbouring reshapes.
+struct FlattenToReshape : OpRewritePattern<FlattenOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(FlattenOp op, PatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), op.getInput());
+    return success();
+  }
+};
+
 /// Whether `value` is a constant whose every element equals `expected`.
 bool isSplatOf(Value value, double expected) {
   DenseElementsAttr attr;
@@ -165,6 +176,7 @@ struct EraseIdentityArithmetic : OpRewritePattern<OpT> {
 void kiln::populateSimplifyPatterns(RewritePatternSet &patterns) {
   MLIRContext *context = patterns.getContext();
   patterns.add<PadIntoConv, SoftmaxLog, ReduceToGlobalPool, TransposeChain,
+               FlattenToReshape,
                EraseIdentityArithmetic<MulOp, 1, true>,
                EraseIdentityArithmetic<DivOp, 1, false>,
                EraseIdentityArithmetic<AddOp, 0, true>,

@@ -5,8 +5,7 @@
 // one conv, whose location names every layer it covers.
 // CHECK-LABEL: func.func @residual_block
 // CHECK-SAME: (%[[X:[^:]*]]: tensor<1x8x16x16xf32>{{[^,]*}}, %[[W:[^:]*]]: tensor<8x8x3x3xf32>
-// CHECK: %[[B:.*]] = nn.constant dense<1.000000e-01> : tensor<1x8x1x1xf32>
-// CHECK: %[[B1:.*]] = nn.reshape %[[B]] : tensor<1x8x1x1xf32> to tensor<8xf32>
+// CHECK: %[[B1:.*]] = nn.constant dense<1.000000e-01> : tensor<8xf32>
 // CHECK: %[[Y:.*]] = nn.conv %[[X]], %[[W]] bias %[[B1]] residual %[[X]] {{.*}} activation <relu> {{.*}} loc(#[[LOC:.*]])
 // CHECK-NEXT: return %[[Y]]
 // CHECK-DAG: #[[CONV:.*]] = loc("conv2")
@@ -173,4 +172,17 @@ func.func @identities(%x: tensor<4xf32>)
   %e = nn.div %one, %x : (tensor<1xf32>, tensor<4xf32>) -> tensor<4xf32>
   %f = nn.sub %zero, %x : (tensor<f32>, tensor<4xf32>) -> tensor<4xf32>
   return %a, %b, %c, %d, %e, %f : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<2x4xf32>, tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// Tests that flatten is rewritten as the reshape it is, so a reshape chain
+// around it collapses into one reshape.
+// CHECK-LABEL: func.func @flatten_chain
+// CHECK-NEXT: %[[R:.*]] = nn.reshape %arg0 : tensor<1x1x1x8xf32> to tensor<1x8xf32>
+// CHECK-NEXT: return %[[R]]
+func.func @flatten_chain(%x: tensor<1x1x1x8xf32>) -> tensor<1x8xf32> {
+  %r = nn.reshape %x : tensor<1x1x1x8xf32> to tensor<1x8x1x1xf32>
+  %f = nn.flatten %r axis 1 : tensor<1x8x1x1xf32>
+  return %f : tensor<1x8xf32>
 }

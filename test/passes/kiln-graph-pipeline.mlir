@@ -1,4 +1,5 @@
-// RUN: kiln-opt %s -kiln-graph-pipeline | FileCheck %s
+// RUN: kiln-opt %s -kiln-graph-pipeline="channels-last=false" | FileCheck %s
+// RUN: kiln-opt %s -kiln-graph-pipeline | FileCheck %s --check-prefix=NHWC
 // RUN: kiln-opt %s -kiln-graph-pipeline="precision=fp16" | FileCheck %s --check-prefix=FP16
 
 // Tests the whole graph pipeline on a ResNet basic block: batch norms fold
@@ -11,8 +12,12 @@
 // CHECK-NOT: nn.relu
 // CHECK-NOT: nn.add {{.*}} -> tensor<1x8x16x16xf32>
 // CHECK: return
+// NHWC-LABEL: func.func @basic_block
+// NHWC-COUNT-2: nn.conv {{.*}} layout channels_last
+// NHWC: %[[Y:.*]] = nn.transpose {{.*}} permutation [0, 3, 1, 2]
+// NHWC-NEXT: return %[[Y]]
 // FP16-LABEL: func.func @basic_block
-// FP16: nn.conv {{.*}} -> tensor<1x8x16x16xf16>
+// FP16: nn.conv {{.*}} -> tensor<1x16x16x8xf16>
 func.func @basic_block(%x: tensor<1x8x16x16xf32>) -> tensor<1x8x16x16xf32> {
   %w1 = nn.constant dense<0.02> : tensor<8x8x3x3xf32>
   %w2 = nn.constant dense<-0.01> : tensor<8x8x3x3xf32>
