@@ -29,6 +29,10 @@ struct GraphPipelineOptions
   ListOption<std::string> layerPrecision{
       *this, "layer-precision",
       llvm::cl::desc("Per-layer constraints NAME:PRECISION (layer or op name)")};
+  Option<unsigned> halfAlignment{
+      *this, "half-alignment",
+      llvm::cl::desc("Pad f16/bf16 conv channels to this multiple (1: off)"),
+      llvm::cl::init(8)};
   Option<std::string> constraintMode{
       *this, "constraint-mode",
       llvm::cl::desc("obey or prefer the per-layer constraints"), llvm::cl::init("obey")};

@@ -178,4 +178,31 @@ def ConvertLayoutPass : Pass<"kiln-convert-layout", "::mlir::func::FuncOp"> {
   ];
 }
 
+def PadForAlignmentPass : Pass<"kiln-pad-for-alignment", "::mlir::func::FuncOp"> {
+  let summary = "Pad convolution channels to tensor-core multiples with zeros";
+  let description = [{
+    Tensor cores take FP16 channels in multiples of 8. A half-precision
+    (f16, bf16) convolution of one group whose input or output channel count
+    is not a multiple of `half-alignment` gets:
+    - input channels: its input padded with zero channels and its filter with
+      zero weights for them;
+    - output channels: zero filters (and zero bias) for the extra channels,
+      a residual padded with zeros, and a slice back to the real channels.
+    Padding never changes results: the extra inputs meet zero weights. The
+    slices then move down through pointwise layers, and a convolution that
+    reads a slice of trailing channels reads the whole tensor with zero
+    weights for the extra channels instead, so the padding flows between
+    layers and is stripped only where something else reads it (outputs,
+    reshapes, concats). INT8 convolutions are not padded yet: their
+    per-channel scales would need padding too.
+  }];
+  let options = [
+    Option<"halfAlignment", "half-alignment", "unsigned", /*default=*/"8",
+           "Channel multiple for f16/bf16 convolutions (1 turns padding off)">
+  ];
+  let statistics = [
+    Statistic<"numPadded", "padded-convs", "Convolutions whose channels were padded">
+  ];
+}
+
 #endif // KILN_PASSES

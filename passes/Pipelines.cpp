@@ -26,6 +26,9 @@ void kiln::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &opt
                                   options.layerPrecision.end());
   precision.constraintMode = options.constraintMode;
   func.addPass(createAssignPrecisionPass(precision));
+  PadForAlignmentPassOptions alignment;
+  alignment.halfAlignment = options.halfAlignment;
+  func.addPass(createPadForAlignmentPass(alignment));
 }
 
 void kiln::registerKilnPassesAndPipelines() {

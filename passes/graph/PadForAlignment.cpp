@@ -1,0 +1,189 @@
+//===- PadForAlignment.cpp - tensor-core channel multiples ----------------===//
+
+#include "passes/PassUtils.h"
+#include "passes/Passes.h"
+
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#define DEBUG_TYPE "kiln-pad-for-alignment"
+
+namespace kiln {
+#define GEN_PASS_DEF_PADFORALIGNMENTPASS
+#include "passes/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::nn;
+
+namespace {
+
+int64_t roundUp(int64_t value, int64_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
+
+/// Zero-pads `value` at the end of dimension `axis` by `extra` elements.
+Value padAxis(OpBuilder &builder, Location loc, Value value, int64_t axis, int64_t extra) {
+  int64_t rank = llvm::cast<RankedTensorType>(value.getType()).getRank();
+  SmallVector<int64_t> pads(2 * rank, 0);
+  pads[rank + axis] = extra;
+  return PadOp::create(builder, loc, value, pads, PadMode::constant,
+                       APFloat(0.0));
+}
+
+/// Slices `value` to its first `size` elements along `axis`.
+Value sliceAxis(OpBuilder &builder, Location loc, Value value, int64_t axis, int64_t size) {
+  auto type = llvm::cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> starts(type.getRank(), 0), ends(type.getShape()),
+      steps(type.getRank(), 1);
+  ends[axis] = size;
+  return SliceOp::create(builder, loc, value, starts, ends, steps);
+}
+
+/// Whether `slice` keeps the leading elements of one dimension whole
+/// otherwise; returns that dimension.
+std::optional<int64_t> trailingCutAxis(SliceOp slice) {
+  auto input = slice.getInput().getType();
+  std::optional<int64_t> axis;
+  for (int64_t i = 0; i < input.getRank(); ++i) {
+    if (slice.getSteps()[i] != 1 || slice.getStarts()[i] != 0)
+      return std::nullopt;
+    if (slice.getEnds()[i] == input.getDimSize(i))
+      continue;
+    if (axis)
+      return std::nullopt;
+    axis = i;
+  }
+  return axis;
+}
+
+bool isHalf(Type element) { return llvm::isa<Float16Type, BFloat16Type>(element); }
+
+/// Pads a half-precision conv's output channels, and with `padInputs` its
+/// input channels too.
+struct PadConv : OpRewritePattern<ConvOp> {
+  PadConv(MLIRContext *context, int64_t alignment, bool padInputs,
+          llvm::Statistic &count)
+      : OpRewritePattern(context), alignment(alignment), padInputs(padInputs),
+        count(count) {}
+
+  LogicalResult matchAndRewrite(ConvOp conv, PatternRewriter &rewriter) const override {
+    if (!isHalf(conv.getType().getElementType()) || conv.getGroups() != 1 ||
+        !conv.getFilter().getType().hasStaticShape() || !conv.getType().hasStaticShape())
+      return rewriter.notifyMatchFailure(conv, "not a one-group half-precision conv");
+    bool channelsLast = conv.getLayout() == Layout::channels_last;
+    auto filterType = conv.getFilter().getType();
+    int64_t rank = filterType.getRank();
+    int64_t dataAxis = channelsLast ? rank - 1 : 1;
+    int64_t filterInAxis = dataAxis;
+    int64_t in = filterType.getDimSize(filterInAxis), out = filterType.getDimSize(0);
+    int64_t paddedIn = padInputs ? roundUp(in, alignment) : in;
+    int64_t paddedOut = roundUp(out, alignment);
+    if (in == paddedIn && out == paddedOut)
+      return rewriter.notifyMatchFailure(conv, "channels already aligned");
+
+    Location loc = conv.getLoc();
+    Value input = conv.getInput(), filter = conv.getFilter();
+    Value bias = conv.getBias(), residual = conv.getResidual();
+    if (paddedIn != in) {
+      input = padAxis(rewriter, loc, input, dataAxis, paddedIn - in);
+      filter = padAxis(rewriter, loc, filter, filterInAxis, paddedIn - in);
+    }
+    if (paddedOut != out) {
+      filter = padAxis(rewriter, loc, filter, 0, paddedOut - out);
+      if (bias)
+        bias = padAxis(rewriter, loc, bias, 0, paddedOut - out);
+      if (residual)
+        residual = padAxis(rewriter, loc, residual, dataAxis, paddedOut - out);
+    }
+    Value padded = ConvOp::create(rewriter, loc, input, filter, bias, residual,
+                                  conv.getStridesAttr(), conv.getPadsAttr(),
+                                  conv.getDilationsAttr(), 1, conv.getLayout(),
+                                  conv.getActivationAttr());
+    if (Attribute precision = conv->getAttr("kiln.precision"))
+      padded.getDefiningOp()->setAttr("kiln.precision", precision);
+    Value result = paddedOut != out ? sliceAxis(rewriter, loc, padded, dataAxis, out)
+                                    : padded;
+    rewriter.replaceOp(conv, result);
+    ++count;
+    return success();
+  }
+
+  int64_t alignment;
+  bool padInputs;
+  llvm::Statistic &count;
+};
+
+/// f(slice(x)) → slice(f(x)) for unary pointwise layers, so padded channels
+/// flow on to the next conv.
+struct SinkSliceThroughUnary : OpInterfaceRewritePattern<PointwiseOpInterface> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+
+  LogicalResult matchAndRewrite(PointwiseOpInterface op,
+                                PatternRewriter &rewriter) const override {
+    if (op->getNumOperands() != 1 || op->getNumResults() != 1 ||
+        llvm::isa<CastOp, QuantizeOp, DequantizeOp>(op))
+      return rewriter.notifyMatchFailure(op, "not a unary layer of one type");
+    auto slice = op->getOperand(0).getDefiningOp<SliceOp>();
+    if (!slice || !slice->hasOneUse() || !trailingCutAxis(slice))
+      return rewriter.notifyMatchFailure(op, "input is not a single-use channel cut");
+    Operation *moved = rewriter.clone(*op);
+    moved->setOperand(0, slice.getInput());
+    moved->getResult(0).setType(slice.getInput().getType());
+    auto cut = SliceOp::create(rewriter, slice.getLoc(), moved->getResult(0),
+                               slice.getStarts(), slice.getEnds(), slice.getSteps());
+    rewriter.replaceOp(op, cut);
+    return success();
+  }
+};
+
+/// conv(slice(x)) cutting fewer than `alignment` trailing input channels of
+/// x (the padding) → conv(x) with zero weights for those channels.
+struct AbsorbSliceIntoConv : OpRewritePattern<ConvOp> {
+  AbsorbSliceIntoConv(MLIRContext *context, int64_t alignment)
+      : OpRewritePattern(context), alignment(alignment) {}
+
+  LogicalResult matchAndRewrite(ConvOp conv, PatternRewriter &rewriter) const override {
+    auto slice = conv.getInput().getDefiningOp<SliceOp>();
+    if (!slice || conv.getGroups() != 1)
+      return rewriter.notifyMatchFailure(conv, "input is not a slice");
+    int64_t rank = conv.getType().getRank();
+    int64_t channelAxis = conv.getLayout() == Layout::channels_last ? rank - 1 : 1;
+    std::optional<int64_t> axis = trailingCutAxis(slice);
+    if (axis != channelAxis)
+      return rewriter.notifyMatchFailure(conv, "the slice does not cut channels");
+    int64_t extra = slice.getInput().getType().getDimSize(channelAxis) -
+                    conv.getInput().getType().getDimSize(channelAxis);
+    if (extra >= alignment)
+      return rewriter.notifyMatchFailure(conv, "the slice cuts more than padding");
+    Value filter = padAxis(rewriter, conv.getLoc(), conv.getFilter(), channelAxis, extra);
+    rewriter.modifyOpInPlace(conv, [&] {
+      conv.getInputMutable().assign(slice.getInput());
+      conv.getFilterMutable().assign(filter);
+    });
+    return success();
+  }
+
+  int64_t alignment;
+};
+
+struct PadForAlignmentPass : kiln::impl::PadForAlignmentPassBase<PadForAlignmentPass> {
+  using PadForAlignmentPassBase::PadForAlignmentPassBase;
+
+  void runOnOperation() override {
+    if (halfAlignment <= 1)
+      return;
+    // First outputs, letting the padding flow into the next convs' inputs;
+    // then whatever inputs are still unaligned (the network's own inputs).
+    for (bool padInputs : {false, true}) {
+      RewritePatternSet patterns(&getContext());
+      patterns.add<PadConv>(&getContext(), halfAlignment, padInputs, numPadded);
+      patterns.add<SinkSliceThroughUnary>(&getContext());
+      patterns.add<AbsorbSliceIntoConv>(&getContext(), halfAlignment);
+      if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace

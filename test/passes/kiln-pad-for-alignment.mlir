@@ -1,0 +1,53 @@
+// RUN: kiln-opt %s -split-input-file -kiln-pad-for-alignment | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kiln-pad-for-alignment="half-alignment=1" | FileCheck %s --check-prefix=OFF
+
+// Tests an RGB stem followed by a 12-channel conv: the 3 input channels are
+// padded to 8 with zero weights, the 12 outputs to 16; the slice back to 12
+// sinks below the relu and the next conv reads all 16 channels with zero
+// weights for the extra 4, so no slice is left between the convs.
+// CHECK-LABEL: func.func @stem
+// CHECK-SAME: (%[[X:.*]]: tensor<1x3x8x8xf16>, %[[W1:.*]]: tensor<12x3x3x3xf16>, %[[B1:.*]]: tensor<12xf16>, %[[W2:.*]]: tensor<8x12x1x1xf16>)
+// CHECK-DAG: %[[XP:.*]] = nn.pad %[[X]] pads [0, 0, 0, 0, 0, 5, 0, 0] : tensor<1x3x8x8xf16>
+// CHECK-DAG: %[[W1O:.*]] = nn.pad %[[W1]] pads [0, 0, 0, 0, 4, 0, 0, 0] : tensor<12x3x3x3xf16>
+// CHECK-DAG: %[[W1P:.*]] = nn.pad %[[W1O]] pads [0, 0, 0, 0, 0, 5, 0, 0] : tensor<16x3x3x3xf16>
+// CHECK-DAG: %[[B1P:.*]] = nn.pad %[[B1]] pads [0, 4] : tensor<12xf16>
+// CHECK: %[[C1:.*]] = nn.conv %[[XP]], %[[W1P]] bias %[[B1P]] {{.*}} -> tensor<1x16x8x8xf16>
+// CHECK: %[[R:.*]] = nn.relu %[[C1]] : tensor<1x16x8x8xf16>
+// CHECK: %[[W2P:.*]] = nn.pad %[[W2]] pads [0, 0, 0, 0, 0, 4, 0, 0] : tensor<8x12x1x1xf16>
+// CHECK: %[[C2:.*]] = nn.conv %[[R]], %[[W2P]] {{.*}} : (tensor<1x16x8x8xf16>, tensor<8x16x1x1xf16>) -> tensor<1x8x8x8xf16>
+// CHECK-NEXT: return %[[C2]]
+// OFF-LABEL: func.func @stem
+// OFF-NOT: nn.pad
+func.func @stem(%x: tensor<1x3x8x8xf16>, %w1: tensor<12x3x3x3xf16>, %b1: tensor<12xf16>,
+                %w2: tensor<8x12x1x1xf16>) -> tensor<1x8x8x8xf16> {
+  %c1 = nn.conv %x, %w1 bias %b1 strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1]
+        : (tensor<1x3x8x8xf16>, tensor<12x3x3x3xf16>, tensor<12xf16>) -> tensor<1x12x8x8xf16>
+  %r = nn.relu %c1 : tensor<1x12x8x8xf16>
+  %c2 = nn.conv %r, %w2 strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+        : (tensor<1x12x8x8xf16>, tensor<8x12x1x1xf16>) -> tensor<1x8x8x8xf16>
+  return %c2 : tensor<1x8x8x8xf16>
+}
+
+// -----
+
+// Tests that padded outputs are stripped where something other than a conv
+// reads them (here the function result), that channels-last convs pad their
+// last dimension, and that f32 and depthwise convs are left alone.
+// CHECK-LABEL: func.func @strip_and_must_not_pad
+// CHECK: %[[C:.*]] = nn.conv {{.*}} layout channels_last {{.*}} -> tensor<1x4x4x8xf16>
+// CHECK: %[[S:.*]] = nn.slice %[[C]] starts [0, 0, 0, 0] ends [1, 4, 4, 6]
+// CHECK: nn.conv %arg2, %arg3 {{.*}} -> tensor<1x6x4x4xf32>
+// CHECK: nn.conv %arg4, %arg5 {{.*}} groups 6
+// CHECK: return %[[S]]
+func.func @strip_and_must_not_pad(%x: tensor<1x4x4x8xf16>, %w: tensor<6x1x1x8xf16>,
+                                  %xf: tensor<1x8x4x4xf32>, %wf: tensor<6x8x1x1xf32>,
+                                  %xd: tensor<1x6x4x4xf16>, %wd: tensor<6x1x3x3xf16>)
+    -> (tensor<1x4x4x6xf16>, tensor<1x6x4x4xf32>, tensor<1x6x2x2xf16>) {
+  %a = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] layout channels_last
+       : (tensor<1x4x4x8xf16>, tensor<6x1x1x8xf16>) -> tensor<1x4x4x6xf16>
+  %b = nn.conv %xf, %wf strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x8x4x4xf32>, tensor<6x8x1x1xf32>) -> tensor<1x6x4x4xf32>
+  %c = nn.conv %xd, %wd strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] groups 6
+       : (tensor<1x6x4x4xf16>, tensor<6x1x3x3xf16>) -> tensor<1x6x2x2xf16>
+  return %a, %b, %c : tensor<1x4x4x6xf16>, tensor<1x6x4x4xf32>, tensor<1x6x2x2xf16>
+}
