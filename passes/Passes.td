@@ -23,6 +23,27 @@ def EliminateDeadLayersPass
   ];
 }
 
+def FoldConstantsPass : Pass<"kiln-fold-constants", "::mlir::func::FuncOp"> {
+  let summary = "Evaluate layers whose inputs are all constant";
+  let description = [{
+    Every nn layer whose operands are all `nn.constant`s is evaluated by the
+    reference interpreter (so folding computes exactly what the layer
+    means, in its element type) and replaced by a constant; large results
+    become `dense_resource` blobs rather than text. This is what turns
+    batch-norm folding's weight arithmetic, cast weights and PyTorch's
+    shape subgraphs into plain weights. Results larger than `max-elements`
+    stay unevaluated (an expand of a splat to a huge tensor is cheaper to
+    compute than to store).
+  }];
+  let options = [
+    Option<"maxElements", "max-elements", "int64_t", /*default=*/"1 << 26",
+           "Do not fold layers whose results hold more elements than this">
+  ];
+  let statistics = [
+    Statistic<"numFolded", "folded-layers", "Layers replaced by constants">
+  ];
+}
+
 def FoldBatchNormPass : Pass<"kiln-fold-batchnorm", "::mlir::func::FuncOp"> {
   let summary = "Fold inference batch normalization into the layer before it";
   let description = [{

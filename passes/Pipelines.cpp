@@ -9,7 +9,9 @@ using namespace mlir;
 void kiln::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &options) {
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(createEliminateDeadLayersPass());
+  func.addPass(createFoldConstantsPass());
   func.addPass(createFoldBatchNormPass());
+  func.addPass(createFoldConstantsPass());
   func.addPass(createCanonicalizerPass());
   func.addPass(createCSEPass());
   func.addPass(createFuseLayersPass());
@@ -29,6 +31,9 @@ void kiln::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &opt
   PadForAlignmentPassOptions alignment;
   alignment.halfAlignment = options.halfAlignment;
   func.addPass(createPadForAlignmentPass(alignment));
+  // Casts of weights, transposed and padded filters become plain weights.
+  func.addPass(createFoldConstantsPass());
+  func.addPass(createCSEPass());
 }
 
 void kiln::registerKilnPassesAndPipelines() {

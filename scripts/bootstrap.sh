@@ -11,6 +11,10 @@ DEB_PACKAGES=(
   libgtest-dev zlib1g-dev libzstd-dev
 )
 
+# Python packages for tests only (numpy for expected values, ONNX Runtime as
+# the numerical oracle); the product itself is C++.
+PIP_PACKAGES=(onnx==1.23.2 onnxruntime==1.31.1 numpy)
+
 missing=()
 for package in "${DEB_PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
@@ -28,4 +32,9 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! python3 -c "import onnx, onnxruntime, numpy" 2>/dev/null; then
+  echo "bootstrap: installing ${PIP_PACKAGES[*]}"
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "${PIP_PACKAGES[@]}"
 fi

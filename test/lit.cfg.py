@@ -17,4 +17,6 @@ config.substitutions.append(("%kiln_obj_root", config.kiln_obj_root))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["kiln-opt"], [config.kiln_tools_dir])
+llvm_config.add_tool_substitutions(
+    ["kiln-opt", "kiln-interpret", "kiln-check-numerics"], [config.kiln_tools_dir]
+)
