@@ -1,0 +1,186 @@
+//===- kiln-compile.cpp - compile an ONNX model with Kiln -----------------===//
+//
+// The compiler's command line. Today it imports the model into the nn
+// dialect (`--emit=nn`); later stages add further `--emit` kinds. Errors go
+// to stderr as `<model>: error: <message>`, the exit code is non-zero, and
+// the output file is only created (atomically) when everything succeeded.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/import/OnnxImporter.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OperationSupport.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+namespace {
+
+enum class EmitKind { NN };
+
+cl::OptionCategory category("kiln-compile options");
+
+cl::opt<std::string> inputPath(cl::Positional, cl::Required,
+                               cl::desc("<model.onnx | model.onnxtxt>"),
+                               cl::cat(category));
+
+cl::opt<std::string> outputPath("o", cl::init("-"), cl::value_desc("file"),
+                                cl::desc("Where to write the result ('-' for stdout)"),
+                                cl::cat(category));
+
+cl::opt<EmitKind> emitKind(
+    "emit", cl::init(EmitKind::NN), cl::desc("What to produce"),
+    cl::values(clEnumValN(EmitKind::NN, "nn",
+                          "the model imported into the nn dialect (MLIR text)")),
+    cl::cat(category));
+
+cl::list<std::string>
+    inputShapes("input-shape", cl::value_desc("name=d0xd1x..."),
+                cl::desc("Sizes of a model input whose dimensions are symbolic or "
+                         "unknown, e.g. --input-shape input=1x3x224x224 (repeatable)"),
+                cl::cat(category));
+
+cl::list<std::string> inputValues(
+    "input-value", cl::value_desc("name=tensor.pb"),
+    cl::desc("The value of a model input that the graph needs at compile time (a "
+             "shape, scales, axes fed as an input), as a serialized ONNX TensorProto; "
+             "the result is only valid for that value (repeatable)"),
+    cl::cat(category));
+
+cl::opt<bool> elideWeights(
+    "elide-weights", cl::init(false),
+    cl::desc("Print weight blobs as placeholders (readable, but not parseable back)"),
+    cl::cat(category));
+
+/// Parses `name=1x3x224x224` (an empty size list is a scalar).
+bool parseInputShape(StringRef text, kiln::OnnxImportOptions &options) {
+  auto [name, sizes] = text.rsplit('=');
+  if (name.empty() || name.size() == text.size()) {
+    errs() << "kiln-compile: error: --input-shape expects name=d0xd1x..., got '" << text
+           << "'\n";
+    return false;
+  }
+  SmallVector<int64_t> shape;
+  SmallVector<StringRef> parts;
+  if (!sizes.empty())
+    sizes.split(parts, 'x');
+  for (StringRef part : parts) {
+    int64_t size;
+    if (part.getAsInteger(10, size) || size < 0) {
+      errs() << "kiln-compile: error: --input-shape " << text << ": '" << part
+             << "' is not a non-negative size\n";
+      return false;
+    }
+    shape.push_back(size);
+  }
+  if (!options.inputShapes.try_emplace(name, shape).second) {
+    errs() << "kiln-compile: error: --input-shape given twice for '" << name << "'\n";
+    return false;
+  }
+  return true;
+}
+
+/// Parses `name=tensor.pb` and reads the tensor.
+bool parseInputValue(StringRef text, mlir::MLIRContext &context,
+                     kiln::OnnxImportOptions &options) {
+  auto [name, path] = text.split('=');
+  if (name.empty() || path.empty()) {
+    errs() << "kiln-compile: error: --input-value expects name=tensor.pb, got '" << text
+           << "'\n";
+    return false;
+  }
+  mlir::FailureOr<mlir::DenseElementsAttr> value =
+      kiln::readOnnxTensorFile(path, context);
+  if (mlir::failed(value))
+    return false;
+  if (!options.inputValues.try_emplace(name, *value).second) {
+    errs() << "kiln-compile: error: --input-value given twice for '" << name << "'\n";
+    return false;
+  }
+  return true;
+}
+
+/// `<file>: error: message`, the file taken from the diagnostic's location
+/// (messages about a node already name it).
+mlir::LogicalResult printDiagnostic(mlir::Diagnostic &diag) {
+  std::string file;
+  diag.getLocation()->walk([&](mlir::Location loc) {
+    if (auto fileLoc = llvm::dyn_cast<mlir::FileLineColLoc>(loc)) {
+      file = fileLoc.getFilename().str();
+      return mlir::WalkResult::interrupt();
+    }
+    return mlir::WalkResult::advance();
+  });
+  auto print = [&](mlir::Diagnostic &d, StringRef severity) {
+    errs() << (file.empty() ? "kiln-compile" : file) << ": " << severity << ": " << d.str()
+           << "\n";
+  };
+  switch (diag.getSeverity()) {
+  case mlir::DiagnosticSeverity::Error:
+    print(diag, "error");
+    break;
+  case mlir::DiagnosticSeverity::Warning:
+    print(diag, "warning");
+    break;
+  default:
+    print(diag, "note");
+    break;
+  }
+  for (mlir::Diagnostic &note : diag.getNotes())
+    print(note, "note");
+  return mlir::success();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  // The linked libraries register many options of their own; they stay
+  // usable (MLIR's --mlir-print-debuginfo shows the layer names) but out of
+  // --help.
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "Kiln: compile an ONNX model for NVIDIA GPUs\n\n"
+      "  kiln-compile model.onnx --emit=nn -o model.mlir\n\n"
+      "MLIR's printing options apply to the IR it prints (--mlir-print-debuginfo\n"
+      "shows each op's layer name); --help-hidden lists them.\n");
+
+  mlir::MLIRContext context;
+  mlir::ScopedDiagnosticHandler handler(&context, printDiagnostic);
+  kiln::OnnxImportOptions options;
+  for (const std::string &text : inputShapes)
+    if (!parseInputShape(text, options))
+      return 1;
+  for (const std::string &text : inputValues)
+    if (!parseInputValue(text, context, options))
+      return 1;
+
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      kiln::importOnnxModel(inputPath, context, options);
+  if (!module)
+    return 1;
+
+  mlir::OpPrintingFlags flags;
+  if (elideWeights)
+    flags.elideLargeResourceString(0);
+  if (Error err = writeToOutput(outputPath, [&](raw_ostream &os) -> Error {
+        module->print(os, flags);
+        return Error::success();
+      })) {
+    errs() << "kiln-compile: error: cannot write '" << outputPath
+           << "': " << toString(std::move(err)) << "\n";
+    return 1;
+  }
+  return 0;
+}
