@@ -3,6 +3,8 @@
 #include "passes/PassUtils.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -30,6 +32,16 @@ Value kiln::scalarConstant(OpBuilder &builder, Location loc, Type elementType,
 
 Location kiln::fusedLocation(Operation *into, Operation *absorbed) {
   return FusedLoc::get(into->getContext(), {into->getLoc(), absorbed->getLoc()});
+}
+
+std::string kiln::getLayerName(Operation *op) {
+  llvm::SetVector<StringRef> names;
+  op->getLoc()->walk([&](Location loc) {
+    if (auto named = llvm::dyn_cast<NameLoc>(loc))
+      names.insert(named.getName().getValue());
+    return WalkResult::advance();
+  });
+  return llvm::join(names, " + ");
 }
 
 bool kiln::hasEpilogue(Operation *op) {

@@ -22,6 +22,10 @@ mlir::Value scalarConstant(mlir::OpBuilder &builder, mlir::Location loc,
 /// so reports can print `conv1 + bn1 + relu1`.
 mlir::Location fusedLocation(mlir::Operation *into, mlir::Operation *absorbed);
 
+/// The names of the layers a (fused) layer covers, from its location, as
+/// TensorRT writes them: `conv1 + bn1 + relu1`. Empty when it has none.
+std::string getLayerName(mlir::Operation *op);
+
 /// Conv, conv_transpose, matmul and gemm: the layers with a fused epilogue.
 bool hasEpilogue(mlir::Operation *op);
 
@@ -41,6 +45,12 @@ mlir::Operation *replaceWithEpilogue(mlir::PatternRewriter &rewriter,
                                      mlir::Operation *layer, mlir::Operation *absorbed,
                                      mlir::Value bias, mlir::Value residual,
                                      nn::ActivationAttr activation);
+
+/// Why each fusion would not happen here, or null when it would: the passes
+/// decide with these, and `kiln-compile --report` explains with them.
+const char *whyNotFusable(mlir::Value layerResult);
+const char *whyNotFuseActivation(nn::PointwiseOpInterface activation);
+const char *whyNotFoldBatchNorm(nn::BatchNormOp bn);
 
 /// The fusion catalog's rewrites that merge neighbouring layers: pad into
 /// conv, softmax + log, reduce into global pool, transpose chains, flatten

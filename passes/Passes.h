@@ -38,8 +38,13 @@ struct GraphPipelineOptions
       llvm::cl::desc("obey or prefer the per-layer constraints"), llvm::cl::init("obey")};
 };
 
-/// The graph passes in their order: fold, simplify, fuse.
+/// The graph passes in their order: fold and fuse (the fusion stage), then
+/// layout, concat elimination, precision and alignment (the layout stage).
 void buildGraphPipeline(mlir::OpPassManager &pm, const GraphPipelineOptions &options);
+void buildGraphFusionPipeline(mlir::OpPassManager &pm,
+                              const GraphPipelineOptions &options);
+void buildGraphLayoutPipeline(mlir::OpPassManager &pm,
+                              const GraphPipelineOptions &options);
 
 /// Registers every Kiln pass and pipeline with the global registry (for
 /// kiln-opt and `--pass-pipeline`).

@@ -6,7 +6,7 @@
 
 using namespace mlir;
 
-void kiln::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &options) {
+void kiln::buildGraphFusionPipeline(OpPassManager &pm, const GraphPipelineOptions &) {
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(createEliminateDeadLayersPass());
   func.addPass(createFoldConstantsPass());
@@ -16,6 +16,11 @@ void kiln::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &opt
   func.addPass(createCSEPass());
   func.addPass(createFuseLayersPass());
   func.addPass(createMergeHorizontalPass());
+}
+
+void kiln::buildGraphLayoutPipeline(OpPassManager &pm,
+                                    const GraphPipelineOptions &options) {
+  OpPassManager &func = pm.nest<func::FuncOp>();
   if (options.channelsLast) {
     func.addPass(createConvertLayoutPass());
     func.addPass(createCSEPass());
@@ -34,6 +39,11 @@ void kiln::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &opt
   // Casts of weights, transposed and padded filters become plain weights.
   func.addPass(createFoldConstantsPass());
   func.addPass(createCSEPass());
+}
+
+void kiln::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &options) {
+  buildGraphFusionPipeline(pm, options);
+  buildGraphLayoutPipeline(pm, options);
 }
 
 void kiln::registerKilnPassesAndPipelines() {

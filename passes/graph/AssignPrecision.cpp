@@ -1,5 +1,6 @@
 //===- AssignPrecision.cpp - per-layer precision and boundary casts -------===//
 
+#include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
 #include "dialects/nn/NNDialect.h"
@@ -59,15 +60,15 @@ bool isFragile(Operation *op) {
                    LRNOp, CumSumOp>(op);
 }
 
-/// The name a layer was given (its location's name), or "".
-StringRef layerName(Operation *op) {
-  Location loc = op->getLoc();
-  if (auto fused = llvm::dyn_cast<FusedLoc>(loc))
-    if (!fused.getLocations().empty())
-      loc = fused.getLocations().front();
-  if (auto named = llvm::dyn_cast<NameLoc>(loc))
-    return named.getName().getValue();
-  return "";
+/// The names of the layers a (fused) layer covers, from its location.
+SmallVector<StringRef> layerNames(Operation *op) {
+  SmallVector<StringRef> names;
+  op->getLoc()->walk([&](Location loc) {
+    if (auto named = llvm::dyn_cast<NameLoc>(loc))
+      names.push_back(named.getName().getValue());
+    return WalkResult::advance();
+  });
+  return names;
 }
 
 bool hasQuantizedTypes(Operation *op) {
@@ -132,11 +133,14 @@ struct AssignPrecisionPass : kiln::impl::AssignPrecisionPassBase<AssignPrecision
   /// float results' element type.
   LogicalResult assign(Operation *op, Precision global,
                        const llvm::StringMap<Precision> &constraints) {
+    // A constraint names a layer (any of those a fused layer covers) or an
+    // op type.
     std::optional<Precision> constrained;
-    if (auto it = constraints.find(layerName(op)); it != constraints.end())
-      constrained = it->second;
-    else if (auto it = constraints.find(op->getName().getStringRef());
-             it != constraints.end())
+    for (StringRef name : layerNames(op))
+      if (auto it = constraints.find(name); it != constraints.end() && !constrained)
+        constrained = it->second;
+    if (auto it = constraints.find(op->getName().getStringRef());
+        it != constraints.end() && !constrained)
       constrained = it->second;
 
     Precision chosen = constrained.value_or(global);
@@ -157,7 +161,7 @@ struct AssignPrecisionPass : kiln::impl::AssignPrecisionPassBase<AssignPrecision
     if (chosen == Precision::int8 && constrained) {
       InFlightDiagnostic diag =
           constraintMode == "obey" ? op->emitError() : op->emitWarning();
-      diag << "INT8 requested for layer '" << layerName(op) << "' ("
+      diag << "INT8 requested for layer '" << kiln::getLayerName(op) << "' ("
            << op->getName() << "), but it has no quantization scales (add Q/DQ "
            << "nodes or calibrate)";
       if (constraintMode == "obey")

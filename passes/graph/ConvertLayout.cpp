@@ -40,6 +40,15 @@ Value transpose(OpBuilder &builder, Location loc, Value value,
   return TransposeOp::create(builder, loc, value, permutation);
 }
 
+/// A reformat layer's location, named as TensorRT names them
+/// ("Reformat input 0 of conv1"), so reports do not take it for the layer.
+Location reformatLoc(Operation *layer, const Twine &what) {
+  std::string name = getLayerName(layer);
+  if (name.empty())
+    name = layer->getName().getStringRef().str();
+  return NameLoc::get(StringAttr::get(layer->getContext(), "Reformat " + what + " of " + name));
+}
+
 /// Operands of a layout-sensitive layer that are laid out like its
 /// activations (data and residual) or like a filter (which has the same
 /// position of its channels), as opposed to 1-D per-channel parameters.
@@ -63,12 +72,14 @@ struct ToChannelsLast : OpInterfaceRewritePattern<LayoutSensitiveOpInterface> {
     if (rank < 3 || op->getNumResults() != 1)
       return rewriter.notifyMatchFailure(op, "no spatial dimensions");
     SmallVector<int64_t> forward = toChannelsLast(rank);
-    Location loc = op->getLoc();
     SmallVector<Value> operands;
     for (OpOperand &operand : op->getOpOperands())
-      operands.push_back(isLaidOut(op, operand)
-                             ? transpose(rewriter, loc, operand.get(), forward)
-                             : operand.get());
+      operands.push_back(
+          isLaidOut(op, operand)
+              ? transpose(rewriter,
+                          reformatLoc(op, "input " + Twine(operand.getOperandNumber())),
+                          operand.get(), forward)
+              : operand.get());
     Operation *converted = rewriter.clone(*op);
     converted->setOperands(operands);
     converted->setAttr("layout",
@@ -77,8 +88,8 @@ struct ToChannelsLast : OpInterfaceRewritePattern<LayoutSensitiveOpInterface> {
     for (int64_t p : forward)
       shape.push_back(resultType.getDimSize(p));
     converted->getResult(0).setType(resultType.clone(shape));
-    rewriter.replaceOp(op, transpose(rewriter, loc, converted->getResult(0),
-                                     invert(forward)));
+    rewriter.replaceOp(op, transpose(rewriter, reformatLoc(op, "output"),
+                                     converted->getResult(0), invert(forward)));
     ++count;
     return success();
   }

@@ -63,33 +63,41 @@ std::optional<int64_t> weightOutputAxis(Operation *layer) {
   return std::nullopt;
 }
 
+} // namespace
+
+const char *kiln::whyNotFoldBatchNorm(BatchNormOp bn) {
+  Operation *layer = bn.getInput().getDefiningOp();
+  if (!layer || !hasEpilogue(layer))
+    return "its input is not a conv, conv_transpose, gemm or matmul";
+  if (!bn.getInput().hasOneUse())
+    return "the layer's result has other users";
+  if (getEpilogueResidual(layer) || getEpilogueActivation(layer))
+    return "the layer already adds a residual or applies an activation";
+  if (isQuantized(bn.getInput().getType().getElementType()) ||
+      isQuantized(getElementTypeOrSelf(layer->getOperand(1).getType())))
+    return "the layer's weight or result is quantized";
+  int64_t rank = bn.getType().getRank();
+  int64_t bnAxis = bn.getLayout() == Layout::channels_last ? rank - 1 : 1;
+  if (getOutputChannelAxis(layer) != bnAxis)
+    return "the normalized axis is not the layer's output channels";
+  if (!weightOutputAxis(layer))
+    return "this layer's output channels cannot be scaled by a broadcast multiply "
+           "(grouped conv_transpose, gemm with beta != 1, or matmul of rank > 2)";
+  return nullptr;
+}
+
+namespace {
+
 /// batch_norm(layer(x, w, b)) → layer(x, w · s, b · s + t).
 struct FoldIntoProducer : OpRewritePattern<BatchNormOp> {
   FoldIntoProducer(MLIRContext *context, llvm::Statistic &folded)
       : OpRewritePattern(context, /*benefit=*/2), folded(folded) {}
 
   LogicalResult matchAndRewrite(BatchNormOp bn, PatternRewriter &rewriter) const override {
+    if (const char *why = whyNotFoldBatchNorm(bn))
+      return rewriter.notifyMatchFailure(bn, why);
     Operation *layer = bn.getInput().getDefiningOp();
-    if (!layer || !hasEpilogue(layer))
-      return rewriter.notifyMatchFailure(bn, "input is not a conv, gemm or matmul");
-    if (!bn.getInput().hasOneUse())
-      return rewriter.notifyMatchFailure(bn, "the layer's result has other users");
-    if (getEpilogueResidual(layer) || getEpilogueActivation(layer))
-      return rewriter.notifyMatchFailure(bn, "the layer already adds a residual or "
-                                             "applies an activation");
-    if (isQuantized(bn.getInput().getType().getElementType()) ||
-        isQuantized(getElementTypeOrSelf(layer->getOperand(1).getType())))
-      return rewriter.notifyMatchFailure(bn, "the layer's weight or result is quantized");
-    int64_t rank = bn.getType().getRank();
-    int64_t bnAxis = bn.getLayout() == Layout::channels_last ? rank - 1 : 1;
-    if (getOutputChannelAxis(layer) != bnAxis)
-      return rewriter.notifyMatchFailure(bn, "normalized axis is not the layer's "
-                                             "output channels");
     std::optional<int64_t> weightAxis = weightOutputAxis(layer);
-    if (!weightAxis)
-      return rewriter.notifyMatchFailure(bn, "output channels of this layer cannot be "
-                                             "scaled by a broadcast multiply");
-
     rewriter.setInsertionPoint(bn);
     Location loc = bn.getLoc();
     BatchNormScale s = computeScale(rewriter, bn);

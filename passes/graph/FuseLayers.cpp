@@ -22,15 +22,9 @@ using namespace kiln::nn;
 
 namespace {
 
-/// The epilogue layer producing `value`, if it feeds nothing else and runs
-/// in float (quantized layers are fused by the Q/DQ passes).
+/// The epilogue layer producing `value`, if it may absorb its consumer.
 Operation *getFusableLayer(Value value) {
-  Operation *layer = value.getDefiningOp();
-  if (!layer || !hasEpilogue(layer) || !value.hasOneUse())
-    return nullptr;
-  if (isQuantized(getElementTypeOrSelf(value.getType())))
-    return nullptr;
-  return layer;
+  return whyNotFusable(value) ? nullptr : value.getDefiningOp();
 }
 
 /// Whether `value` is a constant that varies only along the output channels
@@ -54,6 +48,21 @@ bool isPerChannelConstant(Value value, Operation *layer) {
 }
 
 /// add(layer, c) with c per-channel → layer with bias (+ c).
+} // namespace
+
+const char *kiln::whyNotFusable(Value value) {
+  Operation *layer = value.getDefiningOp();
+  if (!layer || !hasEpilogue(layer))
+    return "its input is not a conv, conv_transpose, gemm or matmul";
+  if (!value.hasOneUse())
+    return "the layer's result has other users";
+  if (isQuantized(getElementTypeOrSelf(value.getType())))
+    return "the layer runs in INT8 (the Q/DQ passes fuse those)";
+  return nullptr;
+}
+
+namespace {
+
 struct FuseBias : OpRewritePattern<AddOp> {
   FuseBias(MLIRContext *context, llvm::Statistic &count)
       : OpRewritePattern(context, /*benefit=*/3), count(count) {}
@@ -133,11 +142,9 @@ struct FuseActivation : OpInterfaceRewritePattern<PointwiseOpInterface> {
     ActivationAttr activation = op.getAsActivation();
     if (!activation)
       return rewriter.notifyMatchFailure(op, "not an activation an epilogue can apply");
-    Operation *layer = getFusableLayer(op->getOperand(0));
-    if (!layer)
-      return rewriter.notifyMatchFailure(op, "input is not a single-use conv or gemm");
-    if (getEpilogueActivation(layer))
-      return rewriter.notifyMatchFailure(op, "the layer already has an activation");
+    if (const char *why = whyNotFuseActivation(op))
+      return rewriter.notifyMatchFailure(op, why);
+    Operation *layer = op->getOperand(0).getDefiningOp();
     rewriter.setInsertionPoint(op);
     replaceWithEpilogue(rewriter, layer, op, getEpilogueBias(layer),
                         getEpilogueResidual(layer), activation);
@@ -148,6 +155,18 @@ struct FuseActivation : OpInterfaceRewritePattern<PointwiseOpInterface> {
 
   llvm::Statistic &count;
 };
+
+} // namespace
+
+const char *kiln::whyNotFuseActivation(PointwiseOpInterface activation) {
+  if (const char *why = whyNotFusable(activation->getOperand(0)))
+    return why;
+  if (getEpilogueActivation(activation->getOperand(0).getDefiningOp()))
+    return "the layer already applies an activation";
+  return nullptr;
+}
+
+namespace {
 
 struct FuseLayersPass : kiln::impl::FuseLayersPassBase<FuseLayersPass> {
   using FuseLayersPassBase::FuseLayersPassBase;

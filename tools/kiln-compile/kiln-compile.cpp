@@ -1,19 +1,23 @@
 //===- kiln-compile.cpp - compile an ONNX model with Kiln -----------------===//
 //
 // The compiler's command line. Today it imports the model into the nn
-// dialect (`--emit=nn`); later stages add further `--emit` kinds. Errors go
+// dialect (`--emit=nn`) and runs the graph passes (`--emit=nn-opt`,
+// `--report`); later stages add further `--emit` kinds. Errors go
 // to stderr as `<model>: error: <message>`, the exit code is non-zero, and
 // the output file is only created (atomically) when everything succeeded.
 //
 //===----------------------------------------------------------------------===//
 
 #include "kiln/import/OnnxImporter.h"
+#include "passes/Passes.h"
+#include "passes/Report.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Error.h"
@@ -24,7 +28,7 @@ using namespace llvm;
 
 namespace {
 
-enum class EmitKind { NN };
+enum class EmitKind { NN, NNOpt };
 
 cl::OptionCategory category("kiln-compile options");
 
@@ -39,7 +43,10 @@ cl::opt<std::string> outputPath("o", cl::init("-"), cl::value_desc("file"),
 cl::opt<EmitKind> emitKind(
     "emit", cl::init(EmitKind::NN), cl::desc("What to produce"),
     cl::values(clEnumValN(EmitKind::NN, "nn",
-                          "the model imported into the nn dialect (MLIR text)")),
+                          "the model imported into the nn dialect (MLIR text)"),
+               clEnumValN(EmitKind::NNOpt, "nn-opt",
+                          "the nn dialect after the graph passes (folded, fused, "
+                          "laid out, precision assigned)")),
     cl::cat(category));
 
 cl::list<std::string>
@@ -53,6 +60,36 @@ cl::list<std::string> inputValues(
     cl::desc("The value of a model input that the graph needs at compile time (a "
              "shape, scales, axes fed as an input), as a serialized ONNX TensorProto; "
              "the result is only valid for that value (repeatable)"),
+    cl::cat(category));
+
+cl::opt<std::string> precision(
+    "precision", cl::init("fp32"), cl::value_desc("fp32|tf32|fp16|bf16|int8|best"),
+    cl::desc("Precision of the layers (with --emit=nn-opt)"), cl::cat(category));
+
+cl::list<std::string> layerPrecision(
+    "layer-precision", cl::value_desc("name:precision"), cl::CommaSeparated,
+    cl::desc("Precision of one layer, by layer name or op name (nn.softmax); "
+             "repeatable"),
+    cl::cat(category));
+
+cl::opt<std::string> constraintMode(
+    "constraint-mode", cl::init("obey"), cl::value_desc("obey|prefer"),
+    cl::desc("Whether an unmet --layer-precision is an error (obey) or a warning"),
+    cl::cat(category));
+
+cl::opt<bool> channelsLast("channels-last", cl::init(true),
+                           cl::desc("Lay convolutions out NHWC (default true)"),
+                           cl::cat(category));
+
+cl::opt<unsigned> halfAlignment(
+    "half-alignment", cl::init(8),
+    cl::desc("Pad f16/bf16 conv channels to this multiple (1 turns it off)"),
+    cl::cat(category));
+
+cl::opt<bool> report(
+    "report", cl::init(false),
+    cl::desc("Print the layers after fusion, named as TensorRT names them, and the "
+             "fusions that did not happen with the reason (to stderr)"),
     cl::cat(category));
 
 cl::opt<bool> elideWeights(
@@ -152,7 +189,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "Kiln: compile an ONNX model for NVIDIA GPUs\n\n"
-      "  kiln-compile model.onnx --emit=nn -o model.mlir\n\n"
+      "  kiln-compile model.onnx --emit=nn -o model.mlir\n"
+      "  kiln-compile model.onnx --emit=nn-opt --precision=fp16 --report\n\n"
       "MLIR's printing options apply to the IR it prints (--mlir-print-debuginfo\n"
       "shows each op's layer name); --help-hidden lists them.\n");
 
@@ -170,6 +208,31 @@ int main(int argc, char **argv) {
       kiln::importOnnxModel(inputPath, context, options);
   if (!module)
     return 1;
+
+  if (emitKind == EmitKind::NNOpt || report) {
+    kiln::GraphPipelineOptions pipeline;
+    pipeline.precision = precision;
+    pipeline.layerPrecision = layerPrecision;
+    pipeline.constraintMode = constraintMode;
+    pipeline.channelsLast = channelsLast;
+    pipeline.halfAlignment = halfAlignment;
+    // Two stages so the report can explain the fusion decisions on the IR
+    // they were made on, before layout conversion moves things around.
+    mlir::PassManager fusion(&context), layout(&context);
+    kiln::buildGraphFusionPipeline(fusion, pipeline);
+    kiln::buildGraphLayoutPipeline(layout, pipeline);
+    mlir::OwningOpRef<mlir::ModuleOp> optimized = module->clone();
+    if (mlir::failed(fusion.run(*optimized)))
+      return 1;
+    if (report)
+      kiln::printMissedFusions(*optimized, errs());
+    if (mlir::failed(layout.run(*optimized)))
+      return 1;
+    if (report)
+      kiln::printLayers(*optimized, errs());
+    if (emitKind == EmitKind::NNOpt)
+      module = std::move(optimized);
+  }
 
   mlir::OpPrintingFlags flags;
   if (elideWeights)

@@ -1,0 +1,111 @@
+//===- Report.cpp - what the graph passes did, in words users read --------===//
+
+#include "passes/Report.h"
+#include "passes/PassUtils.h"
+
+#include "dialects/nn/NNDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::nn;
+
+/// The name to print for `op`: its layers, or its op name where it has none.
+static std::string displayName(Operation *op) {
+  std::string name = getLayerName(op);
+  return name.empty() ? op->getName().getStringRef().str() : name;
+}
+
+static StringRef precisionOf(Operation *op) {
+  if (auto precision = op->getAttrOfType<StringAttr>("kiln.precision"))
+    return precision.getValue();
+  if (op->getNumResults() == 0)
+    return "";
+  Type element = getElementTypeOrSelf(op->getResult(0).getType());
+  if (llvm::isa<quant::QuantizedType>(element))
+    return "int8";
+  if (element.isF16())
+    return "fp16";
+  if (element.isBF16())
+    return "bf16";
+  if (element.isF32())
+    return "fp32";
+  return "";
+}
+
+/// The fusions that were possible in shape but did not happen, and why.
+static void explainMissedFusions(func::FuncOp function, raw_ostream &os, bool &any) {
+  auto report = [&](Operation *op, const Twine &what, StringRef why) {
+    if (!any)
+      os << "Not fused:\n";
+    any = true;
+    os << llvm::formatv("  {0}: {1}: {2}\n", displayName(op), what.str(), why);
+  };
+  function.walk([&](Operation *op) {
+    if (auto bn = llvm::dyn_cast<BatchNormOp>(op)) {
+      if (const char *why = whyNotFoldBatchNorm(bn))
+        report(op, "batch norm not folded", why);
+      return;
+    }
+    if (auto pointwise = llvm::dyn_cast<PointwiseOpInterface>(op)) {
+      Operation *producer = op->getNumOperands() ? op->getOperand(0).getDefiningOp() : nullptr;
+      if (pointwise.getAsActivation() && producer && hasEpilogue(producer))
+        if (const char *why = whyNotFuseActivation(pointwise))
+          report(op, "activation not fused into " + displayName(producer), why);
+    }
+    if (auto add = llvm::dyn_cast<AddOp>(op)) {
+      for (Value operand : add->getOperands()) {
+        Operation *producer = operand.getDefiningOp();
+        if (!producer || !hasEpilogue(producer))
+          continue;
+        if (const char *why = whyNotFusable(operand))
+          report(op, "add not fused into " + displayName(producer), why);
+        else if (getEpilogueActivation(producer))
+          report(op, "add not fused into " + displayName(producer),
+                 "the layer applies its activation before the add");
+        else if (getEpilogueResidual(producer))
+          report(op, "add not fused into " + displayName(producer),
+                 "the layer already adds a residual");
+        else if (operand.getType() != add.getType())
+          report(op, "add not fused into " + displayName(producer),
+                 "the add broadcasts the layer's result to a larger shape");
+      }
+    }
+    if (auto concat = llvm::dyn_cast<ConcatOp>(op); concat && !concat.getInPlace()) {
+      for (auto [i, input] : llvm::enumerate(concat.getInputs()))
+        if (const char *why = concat.whyNotInPlace(input)) {
+          report(op, llvm::formatv("concat copy kept (input #{0})", i).str(), why);
+          break;
+        }
+    }
+  });
+}
+
+void kiln::printMissedFusions(ModuleOp module, raw_ostream &os) {
+  for (auto function : module.getOps<func::FuncOp>()) {
+    bool any = false;
+    explainMissedFusions(function, os, any);
+    if (!any)
+      os << "Not fused: nothing that could have been.\n";
+  }
+}
+
+void kiln::printLayers(ModuleOp module, raw_ostream &os) {
+  for (auto function : module.getOps<func::FuncOp>()) {
+    os << "Layers of @" << function.getSymName() << ":\n";
+    function.walk([&](Operation *op) {
+      if (!llvm::isa<NNDialect>(op->getDialect()) || llvm::isa<ConstantOp>(op))
+        return;
+      std::string layout;
+      if (auto sensitive = llvm::dyn_cast<LayoutSensitiveOpInterface>(op))
+        layout = sensitive.getDataLayout() == Layout::channels_last ? " NHWC" : " NCHW";
+      os << llvm::formatv("  {0,-48} {1,-18} {2}{3}\n", displayName(op),
+                          op->getName().getStringRef(), precisionOf(op), layout);
+    });
+  }
+}

@@ -1,0 +1,21 @@
+//===- Report.h - what the graph passes did, in words users read -*- C++ -*-===//
+
+#ifndef KILN_PASSES_REPORT_H
+#define KILN_PASSES_REPORT_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace kiln {
+
+/// Prints each fusion that did not happen although the pattern was there,
+/// with the reason the pass declined. Meant for the module right after the
+/// fusion stage of the graph pipeline, where those decisions were made.
+void printMissedFusions(mlir::ModuleOp module, llvm::raw_ostream &os);
+
+/// Prints each layer (its TensorRT-style name, op, precision and layout).
+void printLayers(mlir::ModuleOp module, llvm::raw_ostream &os);
+
+} // namespace kiln
+
+#endif // KILN_PASSES_REPORT_H
