@@ -84,7 +84,10 @@ def FuseLayersPass : Pass<"kiln-fuse-layers", "::mlir::func::FuncOp"> {
       `global_pool` (plus a reshape without keep_dims);
     - `transpose(transpose(x))` → one transpose (or none); `flatten` → the
       reshape it is, so reshape chains collapse;
-    - `x · 1`, `x / 1`, `x + 0`, `x − 0` → `x` where no broadcast grows x.
+    - `x · 1`, `x / 1`, `x + 0`, `x − 0` → `x` where no broadcast grows x;
+    - activations exported as arithmetic become the activation, so they
+      fuse into epilogues: `x · sigmoid(x)` → silu, `x · hard_sigmoid(x)` →
+      hard_swish, and the erf form of GELU → gelu.
     Into conv, conv_transpose, matmul and gemm epilogues:
     - `add(op, c)` where `c` is a per-output-channel constant becomes the
       op's bias (added to an existing bias);
@@ -188,7 +191,7 @@ def ConvertLayoutPass : Pass<"kiln-convert-layout", "::mlir::func::FuncOp"> {
     channels-first convolution, pooling and normalization layer becomes
     channels-last between a transpose of its data (and filter) into NHWC and
     a transpose of its result back. The transposes then move out of the way:
-    a transpose sinks below pointwise layers and concatenations, two
+    a transpose sinks below pointwise layers, slices and concatenations, two
     transposes compose (and vanish when they cancel), a transpose that only
     moves unit dimensions becomes a reshape, and a pointwise layer meeting a
     transposed operand and a function argument or constant transposes the

@@ -16,6 +16,8 @@ void kiln::buildGraphFusionPipeline(OpPassManager &pm, const GraphPipelineOption
   func.addPass(createCSEPass());
   func.addPass(createFuseLayersPass());
   func.addPass(createMergeHorizontalPass());
+  // Merged filters and biases are concats of weights: make them weights.
+  func.addPass(createFoldConstantsPass());
 }
 
 void kiln::buildGraphLayoutPipeline(OpPassManager &pm,

@@ -76,7 +76,9 @@ static void explainMissedFusions(func::FuncOp function, raw_ostream &os, bool &a
                  "the add broadcasts the layer's result to a larger shape");
       }
     }
-    if (auto concat = llvm::dyn_cast<ConcatOp>(op); concat && !concat.getInPlace()) {
+    auto isConstant = [](Value v) { return v.getDefiningOp<ConstantOp>() != nullptr; };
+    if (auto concat = llvm::dyn_cast<ConcatOp>(op);
+        concat && !concat.getInPlace() && !llvm::all_of(concat.getInputs(), isConstant)) {
       for (auto [i, input] : llvm::enumerate(concat.getInputs()))
         if (const char *why = concat.whyNotInPlace(input)) {
           report(op, llvm::formatv("concat copy kept (input #{0})", i).str(), why);

@@ -8,7 +8,7 @@ scripts/build.sh static >/dev/null
 
 rm -rf dist
 mkdir -p dist/bin dist/lib
-tools=(kiln-opt)
+tools=(kiln-opt kiln-compile kiln-interpret kiln-check-numerics)
 for tool in "${tools[@]}"; do
   cp build-static/bin/"$tool" dist/bin/
   strip dist/bin/"$tool"
@@ -21,7 +21,7 @@ for tool in "${tools[@]}"; do
   while read -r name _ path _; do
     [[ $name =~ $base ]] && continue
     [[ -n $path && -f $path ]] || { echo "package-gpu: $tool needs $name, not found" >&2; exit 1; }
-    cp -L "$path" dist/lib/
+    [[ -e dist/lib/$name ]] || cp -L "$path" "dist/lib/$name"
   done < <(ldd dist/bin/"$tool" | grep '=>')
 done
 du -sh dist | awk '{print "package-gpu: dist/ is " $1}'

@@ -192,6 +192,30 @@ struct SinkThroughConcat : OpRewritePattern<ConcatOp> {
   }
 };
 
+/// slice(transpose(x, p)) → transpose(slice(x) with bounds permuted back, p).
+/// The transpose may have other users (the slices of a merged convolution):
+/// each slice then transposes only its own part, no more work than before.
+struct SinkThroughSlice : OpRewritePattern<SliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(SliceOp slice, PatternRewriter &rewriter) const override {
+    auto t = slice.getInput().getDefiningOp<TransposeOp>();
+    if (!t)
+      return rewriter.notifyMatchFailure(slice, "input is not a transpose");
+    ArrayRef<int64_t> p = t.getPermutation();
+    int64_t rank = p.size();
+    SmallVector<int64_t> starts(rank), ends(rank), steps(rank);
+    for (int64_t i = 0; i < rank; ++i) {
+      starts[p[i]] = slice.getStarts()[i];
+      ends[p[i]] = slice.getEnds()[i];
+      steps[p[i]] = slice.getSteps()[i];
+    }
+    Value inner = SliceOp::create(rewriter, slice.getLoc(), t.getInput(), starts, ends, steps);
+    rewriter.replaceOp(slice, transpose(rewriter, t.getLoc(), inner, p));
+    return success();
+  }
+};
+
 /// A transpose that moves only unit dimensions keeps the element order: it
 /// is a reshape (and reshapes fold together).
 struct UnitTransposeToReshape : OpRewritePattern<TransposeOp> {
@@ -216,7 +240,7 @@ struct ConvertLayoutPass : kiln::impl::ConvertLayoutPassBase<ConvertLayoutPass> 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<ToChannelsLast>(&getContext(), numConverted);
-    patterns.add<SinkThroughUnary, SinkThroughBinary, SinkThroughConcat,
+    patterns.add<SinkThroughUnary, SinkThroughBinary, SinkThroughConcat, SinkThroughSlice,
                  UnitTransposeToReshape>(&getContext());
     populateSimplifyPatterns(patterns); // Transpose chains compose and cancel.
     ReshapeOp::getCanonicalizationPatterns(patterns, &getContext());

@@ -2,13 +2,17 @@
 //
 // TensorRT's fusions that merge a layer into its neighbour rather than into
 // an epilogue: pad + conv, softmax + log, reduce → pool, shuffle + shuffle
-// (transpose chains, flatten as reshape), and identity arithmetic erased.
+// (transpose chains, flatten as reshape), activations exported as pointwise
+// arithmetic (SiLU, Hardswish, GELU) recognized, and identity arithmetic
+// erased.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/PassUtils.h"
 
 #include "mlir/IR/Matchers.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace kiln;
@@ -131,6 +135,98 @@ struct TransposeChain : OpRewritePattern<TransposeOp> {
   }
 };
 
+/// The other operand of a binary op, when one operand is `value`.
+Value otherOperand(Operation *binary, Value value) {
+  if (binary->getOperand(0) == value)
+    return binary->getOperand(1);
+  if (binary->getOperand(1) == value)
+    return binary->getOperand(0);
+  return {};
+}
+
+/// x · sigmoid(x) → silu(x), x · hard_sigmoid(x; 1/6, 1/2) → hard_swish(x):
+/// how PyTorch exports SiLU and Hardswish (EfficientNet, MobileNetV3).
+struct GatedActivation : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(MulOp mul, PatternRewriter &rewriter) const override {
+    for (Value gate : {mul.getLhs(), mul.getRhs()}) {
+      Operation *gateOp = gate.getDefiningOp();
+      if (!gateOp || !gate.hasOneUse() || gateOp->getNumOperands() != 1)
+        continue;
+      Value x = gateOp->getOperand(0);
+      if (otherOperand(mul, gate) != x || x.getType() != mul.getType())
+        continue;
+      Location loc = fusedLocation(gateOp, mul);
+      if (llvm::isa<SigmoidOp>(gateOp)) {
+        rewriter.replaceOp(mul, SiluOp::create(rewriter, loc, x));
+        rewriter.eraseOp(gateOp);
+        return success();
+      }
+      if (auto hard = llvm::dyn_cast<HardSigmoidOp>(gateOp);
+          hard && std::abs(hard.getAlpha().convertToDouble() - 1.0 / 6) < 1e-7 &&
+          hard.getBeta().convertToDouble() == 0.5) {
+        rewriter.replaceOp(mul, HardSwishOp::create(rewriter, loc, x));
+        rewriter.eraseOp(gateOp);
+        return success();
+      }
+    }
+    return rewriter.notifyMatchFailure(mul, "not x times a sigmoid of x");
+  }
+};
+
+/// Whether `value` is a constant splat equal to `expected` within float
+/// rounding of the exported literal.
+bool isSplatNear(Value value, double expected) {
+  DenseElementsAttr attr;
+  if (!matchPattern(value, m_Constant(&attr)) || !attr.isSplat() ||
+      !llvm::isa<FloatType>(attr.getElementType()))
+    return false;
+  return std::abs(attr.getSplatValue<APFloat>().convertToDouble() - expected) <=
+         1e-6 * std::abs(expected);
+}
+
+/// The erf form of GELU as PyTorch exports it before opset 20,
+/// `(x · (erf(x / √2) + 1)) · 0.5` in any operand order → gelu(x).
+struct ErfGelu : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(MulOp outer, PatternRewriter &rewriter) const override {
+    for (Value half : {outer.getLhs(), outer.getRhs()}) {
+      if (!isSplatNear(half, 0.5))
+        continue;
+      auto inner = otherOperand(outer, half).getDefiningOp<MulOp>();
+      if (!inner || !inner->hasOneUse())
+        continue;
+      for (Value onePlus : {inner.getLhs(), inner.getRhs()}) {
+        auto add = onePlus.getDefiningOp<AddOp>();
+        Value x = otherOperand(inner, onePlus);
+        if (!add || !add->hasOneUse() || x.getType() != outer.getType())
+          continue;
+        for (Value erfValue : {add.getLhs(), add.getRhs()}) {
+          auto erf = erfValue.getDefiningOp<ErfOp>();
+          if (!erf || !erf->hasOneUse() || !isSplatNear(otherOperand(add, erfValue), 1.0))
+            continue;
+          auto div = erf.getInput().getDefiningOp<DivOp>();
+          bool scaled = div && div.getLhs() == x && isSplatNear(div.getRhs(), M_SQRT2);
+          auto mulInv = erf.getInput().getDefiningOp<MulOp>();
+          bool scaledByInverse = mulInv && otherOperand(mulInv, x) &&
+                                 isSplatNear(otherOperand(mulInv, x), M_SQRT1_2);
+          if (!scaled && !scaledByInverse)
+            continue;
+          Location loc = FusedLoc::get(outer.getContext(),
+                                       {erf.getLoc(), add.getLoc(), inner.getLoc(),
+                                        outer.getLoc()});
+          rewriter.replaceOp(outer, GeluOp::create(rewriter, loc, x,
+                                                   GeluApproximation::none));
+          return success();
+        }
+      }
+    }
+    return rewriter.notifyMatchFailure(outer, "not the erf form of gelu");
+  }
+};
+
 /// flatten is a reshape whose shape is inferred: as a reshape it folds into
 /// neighbouring reshapes.
 struct FlattenToReshape : OpRewritePattern<FlattenOp> {
@@ -176,7 +272,7 @@ struct EraseIdentityArithmetic : OpRewritePattern<OpT> {
 void kiln::populateSimplifyPatterns(RewritePatternSet &patterns) {
   MLIRContext *context = patterns.getContext();
   patterns.add<PadIntoConv, SoftmaxLog, ReduceToGlobalPool, TransposeChain,
-               FlattenToReshape,
+               FlattenToReshape, GatedActivation, ErfGelu,
                EraseIdentityArithmetic<MulOp, 1, true>,
                EraseIdentityArithmetic<DivOp, 1, false>,
                EraseIdentityArithmetic<AddOp, 0, true>,

@@ -22,13 +22,38 @@ def vision(name):
     return model, (torch.randn(1, 3, 224, 224),), ["input"], ["logits"]
 
 
-def bert():
-    from transformers import BertConfig, BertModel
+class Bert(torch.nn.Module):
+    """BERT-base encoder (random weights) with plain tensor inputs and outputs."""
 
-    model = BertModel(BertConfig())  # BERT-base shape, random weights.
+    def __init__(self):
+        super().__init__()
+        from transformers import BertConfig, BertModel
+
+        self.bert = BertModel(BertConfig(), add_pooling_layer=True)
+
+    def forward(self, input_ids, attention_mask):
+        out = self.bert(input_ids=input_ids, attention_mask=attention_mask, use_cache=False,
+                        return_dict=True)
+        return out.last_hidden_state, out.pooler_output
+
+
+def bert():
     ids = torch.randint(0, 30522, (1, 128))
     mask = torch.ones(1, 128, dtype=torch.int64)
-    return model, (ids, mask), ["input_ids", "attention_mask"], ["hidden", "pooled"]
+    return Bert(), (ids, mask), ["input_ids", "attention_mask"], ["hidden", "pooled"]
+
+
+def randomize_batch_norms(model):
+    """Gives every batch norm non-trivial statistics, as a trained network has,
+    so that folding them is a real test (fresh ones are the identity)."""
+    generator = torch.Generator().manual_seed(1)
+    for module in model.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            n = module.num_features
+            module.weight.data = 0.5 + torch.rand(n, generator=generator)
+            module.bias.data = 0.2 * torch.randn(n, generator=generator)
+            module.running_mean.data = 0.2 * torch.randn(n, generator=generator)
+            module.running_var.data = 0.5 + torch.rand(n, generator=generator)
 
 
 def main(out_dir, names):
@@ -37,11 +62,15 @@ def main(out_dir, names):
     for name in names:
         model, inputs, input_names, output_names = bert() if name == "bert" else vision(name)
         model.eval()
+        randomize_batch_norms(model)
         path = os.path.join(out_dir, name + ".onnx")
         with torch.no_grad():
             torch.onnx.export(model, inputs, path, input_names=input_names,
                               output_names=output_names, opset_version=17,
-                              dynamo=False)
+                              dynamo=False,
+                              # Keep the graph as written (batch norms, shape
+                              # arithmetic): folding it is Kiln's job.
+                              do_constant_folding=(name == "bert"))
         print(f"exported {path} ({os.path.getsize(path) / 1e6:.1f} MB)")
 
 

@@ -64,3 +64,24 @@ func.func @must_not_convert(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>, %x: tensor
        : (tensor<1x4x4x8xf32>, tensor<2x1x1x8xf32>) -> tensor<1x4x4x2xf32>
   return %s, %c : tensor<4x4xf32>, tensor<1x4x4x2xf32>
 }
+
+// -----
+
+// Tests that the slices of a merged channels-last conv (horizontal merge)
+// sink below the transpose, so the inception concat stays channels-last.
+// CHECK-LABEL: func.func @merged_slices
+// CHECK: %[[C:.*]] = nn.conv {{.*}} layout channels_last
+// CHECK-DAG: nn.slice %[[C]] starts [0, 0, 0, 0] ends [1, 4, 4, 2]
+// CHECK-DAG: nn.slice %[[C]] starts [0, 0, 0, 2] ends [1, 4, 4, 6]
+// CHECK: %[[J:.*]] = nn.concat {{.*}} axis 3
+// CHECK: nn.transpose %[[J]] permutation [0, 3, 1, 2]
+// CHECK-NOT: nn.transpose
+func.func @merged_slices(%x: tensor<1x8x4x4xf32>, %w: tensor<6x8x1x1xf32>) -> tensor<1x6x4x4xf32> {
+  %c = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x8x4x4xf32>, tensor<6x8x1x1xf32>) -> tensor<1x6x4x4xf32>
+  %a = nn.slice %c starts [0, 0, 0, 0] ends [1, 2, 4, 4] steps [1, 1, 1, 1] : tensor<1x6x4x4xf32>
+  %b = nn.slice %c starts [0, 2, 0, 0] ends [1, 6, 4, 4] steps [1, 1, 1, 1] : tensor<1x6x4x4xf32>
+  %ra = nn.relu %a : tensor<1x2x4x4xf32>
+  %y = nn.concat %ra, %b axis 1 : tensor<1x2x4x4xf32>, tensor<1x4x4x4xf32>
+  return %y : tensor<1x6x4x4xf32>
+}

@@ -186,3 +186,45 @@ func.func @flatten_chain(%x: tensor<1x1x1x8xf32>) -> tensor<1x8xf32> {
   %f = nn.flatten %r axis 1 : tensor<1x8x1x1xf32>
   return %f : tensor<1x8xf32>
 }
+
+// -----
+
+// Tests that SiLU and Hardswish exported as x times a gate, and GELU exported
+// in its erf form, become activations that fuse into the conv and matmul;
+// a gate of another value, or a wrong constant, stays arithmetic.
+// CHECK-LABEL: func.func @exported_activations
+// CHECK: nn.conv {{.*}} activation <silu>
+// CHECK: nn.conv {{.*}} activation <hard_swish>
+// CHECK: nn.matmul {{.*}} activation <gelu>
+// CHECK: %[[S:.*]] = nn.sigmoid %arg0
+// CHECK: nn.mul %arg1, %[[S]]
+// CHECK: nn.erf
+func.func @exported_activations(%x: tensor<1x4x4x4xf32>, %y: tensor<1x4x4x4xf32>, %w: tensor<4x4x1x1xf32>,
+                                %a: tensor<2x4xf32>, %b: tensor<4x4xf32>)
+    -> (tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<2x4xf32>, tensor<1x4x4x4xf32>, tensor<2x4xf32>) {
+  %c = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x4x4x4xf32>, tensor<4x4x1x1xf32>) -> tensor<1x4x4x4xf32>
+  %cs = nn.sigmoid %c : tensor<1x4x4x4xf32>
+  %silu = nn.mul %c, %cs : (tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %d = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x4x4x4xf32>, tensor<4x4x1x1xf32>) -> tensor<1x4x4x4xf32>
+  %dh = nn.hard_sigmoid %d alpha 0.166666672 beta 5.000000e-01 : tensor<1x4x4x4xf32>
+  %hswish = nn.mul %dh, %d : (tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %m = nn.matmul %a, %b : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+  %sqrt2 = nn.constant dense<1.41421354> : tensor<f32>
+  %one = nn.constant dense<1.0> : tensor<f32>
+  %half = nn.constant dense<0.5> : tensor<f32>
+  %q = nn.div %m, %sqrt2 : (tensor<2x4xf32>, tensor<f32>) -> tensor<2x4xf32>
+  %e = nn.erf %q : tensor<2x4xf32>
+  %e1 = nn.add %e, %one : (tensor<2x4xf32>, tensor<f32>) -> tensor<2x4xf32>
+  %xe = nn.mul %m, %e1 : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
+  %gelu = nn.mul %xe, %half : (tensor<2x4xf32>, tensor<f32>) -> tensor<2x4xf32>
+  %s = nn.sigmoid %x : tensor<1x4x4x4xf32>
+  %other = nn.mul %y, %s : (tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %q2 = nn.div %a, %one : (tensor<2x4xf32>, tensor<f32>) -> tensor<2x4xf32>
+  %e2 = nn.erf %a : tensor<2x4xf32>
+  %e3 = nn.add %e2, %one : (tensor<2x4xf32>, tensor<f32>) -> tensor<2x4xf32>
+  %xe2 = nn.mul %a, %e3 : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
+  %notgelu = nn.mul %xe2, %half : (tensor<2x4xf32>, tensor<f32>) -> tensor<2x4xf32>
+  return %silu, %hswish, %gelu, %other, %notgelu : tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<2x4xf32>, tensor<1x4x4x4xf32>, tensor<2x4xf32>
+}

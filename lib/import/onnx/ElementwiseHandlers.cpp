@@ -307,6 +307,23 @@ LogicalResult importMish(NodeImporter &node) {
   return node.setResult(0, *result);
 }
 
+/// IsNaN: a NaN is the one value not equal to itself (exact; current
+/// transformers exports use it in attention masking).
+LogicalResult importIsNaN(NodeImporter &node) {
+  FailureOr<Value> x = node.getInput(0);
+  if (failed(x))
+    return failure();
+  if (!llvm::isa<FloatType>(llvm::cast<RankedTensorType>(x->getType()).getElementType()))
+    return node.error("IsNaN needs a floating-point input");
+  FailureOr<Value> equal = binary<nn::EqualOp>(node, *x, *x);
+  if (failed(equal))
+    return failure();
+  FailureOr<nn::NotOp> isNaN = node.create<nn::NotOp>(*equal);
+  if (failed(isNaN))
+    return failure();
+  return node.setResult(0, *isNaN);
+}
+
 LogicalResult importSoftsign(NodeImporter &node) {
   FailureOr<Value> x = node.getInput(0);
   if (failed(x))
@@ -356,6 +373,7 @@ void addElementwiseHandlers(HandlerTable &table) {
   table.add("Sqrt", kMinOpset, kMaxOpset, importUnary<SqrtOp>);
   table.add("Reciprocal", kMinOpset, kMaxOpset, importUnary<ReciprocalOp>);
   table.add("Erf", kMinOpset, kMaxOpset, importUnary<ErfOp>);
+  table.add("IsNaN", kMinOpset, kMaxOpset, importIsNaN);
   table.add("Sign", kMinOpset, kMaxOpset, importUnary<SignOp>);
   table.add("Round", kMinOpset, kMaxOpset, importUnary<RoundOp>);
   table.add("Sin", kMinOpset, kMaxOpset, importUnary<SinOp>);
