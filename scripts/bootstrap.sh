@@ -9,7 +9,7 @@ DEB_PACKAGES=(
   cmake ninja-build ccache lld g++ python3
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
   libgtest-dev zlib1g-dev libzstd-dev
-  protobuf-compiler libprotobuf-dev libonnx-dev
+  protobuf-compiler libprotobuf-dev libonnx-dev libonnx-testdata
 )
 
 # Python packages for tests only (numpy for expected values, ONNX Runtime as

@@ -171,6 +171,16 @@ llvm::Expected<Tensor> kiln::reference::adaptNpyTensor(const Tensor &tensor, Typ
   }
   if (type.isBF16() && element.isF32())
     return Tensor::fromReals(type, tensor.getShape(), tensor.getFloats());
+  if (type.isBF16() && element.isInteger(16) && !tensor.holdsFloats()) {
+    // ONNX's test data before 1.13 stores bfloat16 as the uint16 of its bits.
+    std::vector<double> values;
+    values.reserve(tensor.getNumElements());
+    for (int64_t bits : tensor.getInts()) {
+      llvm::APInt raw(16, static_cast<uint64_t>(bits) & 0xffff);
+      values.push_back(llvm::APFloat(llvm::APFloat::BFloat(), raw).convertToDouble());
+    }
+    return Tensor(type, tensor.getShape(), std::move(values));
+  }
   std::string message;
   llvm::raw_string_ostream os(message);
   os << "holds " << element << " elements but " << type << " is expected";

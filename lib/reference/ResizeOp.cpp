@@ -5,7 +5,8 @@
 // each dimension contributes its taps (one for nearest, two for linear, four
 // for cubic) and the output is the weighted sum over the product of taps.
 // Coordinates and weights are computed in float, as onnxruntime does, so
-// nearest-neighbour ties and linear weights land where its do.
+// nearest-neighbour ties and linear weights land where its do (align_corners
+// with scales follows ONNX, where onnxruntime does not: originalCoordinate).
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,11 +30,15 @@ struct Taps {
 } // namespace
 
 /// Input coordinate of output coordinate `x` along a dimension resized from
-/// `inLength` to `outLength` by `scale`. The nn dialect keeps no region of
-/// interest, so tf_crop_and_resize uses ONNX's default roi [0, 1]: the whole
-/// input.
+/// `inLength` to `outLength` by `scale`. `resizedLength` is ONNX's
+/// `length_resized` of align_corners: `scale · inLength` when scales are
+/// given (ONNX defines scale = length_resized / length_original; fractional
+/// then, as ONNX's reference implementation and backend tests have it, see
+/// onnx/onnx#2462 — onnxruntime uses the integer outLength instead), else the
+/// output size. The nn dialect keeps no region of interest, so
+/// tf_crop_and_resize uses ONNX's default roi [0, 1]: the whole input.
 static float originalCoordinate(CoordinateTransform transform, float x, float scale,
-                                float outLength, float inLength) {
+                                float outLength, float inLength, float resizedLength) {
   const float roiStart = 0.0f, roiEnd = 1.0f;
   switch (transform) {
   case CoordinateTransform::half_pixel:
@@ -47,7 +52,7 @@ static float originalCoordinate(CoordinateTransform transform, float x, float sc
   case CoordinateTransform::pytorch_half_pixel:
     return outLength > 1 ? (x + 0.5f) / scale - 0.5f : 0.0f;
   case CoordinateTransform::align_corners:
-    return outLength == 1 ? 0.0f : x * (inLength - 1) / (outLength - 1);
+    return resizedLength == 1 ? 0.0f : x * (inLength - 1) / (resizedLength - 1);
   case CoordinateTransform::asymmetric:
     return x / scale;
   case CoordinateTransform::tf_crop_and_resize:
@@ -88,10 +93,10 @@ static std::array<float, 4> cubicCoefficients(float s, float a) {
 
 /// The taps of output coordinate `x` along a dimension.
 static Taps dimensionTaps(ResizeOp op, int64_t x, float scale, int64_t outLength,
-                          int64_t inLength) {
-  float original =
-      originalCoordinate(op.getCoordinateTransform(), static_cast<float>(x), scale,
-                         static_cast<float>(outLength), static_cast<float>(inLength));
+                          int64_t inLength, float resizedLength) {
+  float original = originalCoordinate(op.getCoordinateTransform(), static_cast<float>(x),
+                                      scale, static_cast<float>(outLength),
+                                      static_cast<float>(inLength), resizedLength);
   Taps result;
   result.outside =
       op.getCoordinateTransform() == CoordinateTransform::tf_crop_and_resize &&
@@ -164,9 +169,13 @@ static FailureOr<Tensor> evalResize(ResizeOp op, ArrayRef<Tensor> operands) {
                                : static_cast<float>(shape[d]) / static_cast<float>(in));
   }
   std::vector<std::vector<Taps>> taps(rank);
-  for (int64_t d = 0; d < rank; ++d)
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t in = input.getShape()[d];
+    float resizedLength =
+        scaleAttr ? scales[d] * static_cast<float>(in) : static_cast<float>(shape[d]);
     for (int64_t x = 0; x < shape[d]; ++x)
-      taps[d].push_back(dimensionTaps(op, x, scales[d], shape[d], input.getShape()[d]));
+      taps[d].push_back(dimensionTaps(op, x, scales[d], shape[d], in, resizedLength));
+  }
 
   SmallVector<int64_t, 6> strides = computeStrides(input.getShape());
   Type type = resultElementType(op);

@@ -4,7 +4,8 @@
 
     make_onnx_tests.py DIR
 
-conv_relu and two_outputs hold onnxruntime's outputs (they must pass), wrong
+conv_relu, two_outputs and clip_bound_inputs (Clip's min and max as graph
+inputs) hold onnxruntime's outputs (they must pass), wrong
 holds a perturbed output (it must fail), custom_domain uses an op no importer
 knows (it must be unsupported).
 """
@@ -65,6 +66,12 @@ def main():
                [helper.make_node("Softmax", ["a"], ["s"], axis=1),
                 helper.make_node("ArgMax", ["a"], ["i"], axis=1, keepdims=0)],
                {"a": a}, [("s", onnx.TensorProto.FLOAT), ("i", onnx.TensorProto.INT64)])
+    # Clip's bounds fed as graph inputs, as ONNX's backend tests do: the
+    # importer needs them as constants, one after the other.
+    write_test(directory, "clip_bound_inputs",
+               [helper.make_node("Clip", ["a", "lo", "hi"], ["y"])],
+               {"a": a, "lo": np.array(-0.5, np.float32), "hi": np.array(0.25, np.float32)},
+               [("y", onnx.TensorProto.FLOAT)])
     write_test(directory, "custom_domain",
                [helper.make_node("Frobnicate", ["a"], ["y"], domain="com.example")],
                {"a": a}, [("y", onnx.TensorProto.FLOAT)])

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kiln/reference/Compare.h"
 #include "kiln/reference/Npy.h"
 #include "kiln/reference/Tensor.h"
 
@@ -231,6 +232,23 @@ TEST_F(ReferenceTensorTest, AdaptsNpyTensorsToArgumentTypes) {
   llvm::Expected<Tensor> wrong = adaptNpyTensor(wide, parse("f16"));
   ASSERT_FALSE(static_cast<bool>(wrong));
   EXPECT_EQ(llvm::toString(wrong.takeError()), "holds f32 elements but f16 is expected");
+}
+
+TEST_F(ReferenceTensorTest, ComparesNarrowFloatsWithinTwoEpsilons) {
+  // The default rtol (1e-3) is below two machine epsilons of bf16 (2^-7) and
+  // f16 (2^-10), so the type's epsilon sets the bound: at 1.0, two ulps.
+  for (auto [type, eps] :
+       {std::pair{"bf16", std::ldexp(1.0, -7)}, std::pair{"f16", std::ldexp(1.0, -10)}}) {
+    Tensor expected(parse(type), {1}, std::vector<double>{1.0});
+    Tensor twoUlps(parse(type), {1}, std::vector<double>{1.0 + 2 * eps});
+    Tensor threeUlps(parse(type), {1}, std::vector<double>{1.0 + 3 * eps});
+    EXPECT_FALSE(compareTensors(twoUlps, expected)) << type;
+    EXPECT_TRUE(compareTensors(threeUlps, expected)) << type;
+  }
+  // f32 keeps the given rtol.
+  Tensor expected(parse("f32"), {1}, std::vector<double>{1.0});
+  Tensor off(parse("f32"), {1}, std::vector<double>{1.002});
+  EXPECT_TRUE(compareTensors(off, expected));
 }
 
 } // namespace

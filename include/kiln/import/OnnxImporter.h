@@ -9,6 +9,9 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <string>
+#include <utility>
+
 namespace kiln {
 
 struct OnnxImportOptions {
@@ -22,6 +25,12 @@ struct OnnxImportOptions {
   /// but where an op needs a constant the importer uses this value, so the
   /// IR is only valid for it.
   llvm::StringMap<mlir::DenseElementsAttr> inputValues;
+  /// When set, receives the graph inputs that an op needed as a constant and
+  /// that `inputValues` had no value for (the import fails then): each
+  /// input's name and its position among @main's arguments, once, in the
+  /// order the ops asked. A caller that holds values for them (a test data
+  /// set's input_N.pb) can import again with those values.
+  llvm::SmallVectorImpl<std::pair<std::string, unsigned>> *missingInputValues = nullptr;
 };
 
 /// Imports the ONNX model at `path` (binary protobuf; ONNX's textual syntax

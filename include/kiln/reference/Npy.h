@@ -26,8 +26,9 @@ llvm::Expected<Tensor> parseNpy(llvm::StringRef bytes, llvm::StringRef name,
 
 /// Converts a tensor read from an .npy file to the element type `type` a
 /// function expects: the same type, a quantized type whose storage the
-/// dtype is, or bf16 from float32 (numpy has no bfloat16). Other pairs are
-/// an error naming both.
+/// dtype is, bf16 from float32 (numpy has no bfloat16), or bf16 from the
+/// uint16 of its bits (ONNX's test data before 1.13). Other pairs are an
+/// error naming both.
 llvm::Expected<Tensor> adaptNpyTensor(const Tensor &tensor, mlir::Type type);
 
 /// Writes `tensor` as an .npy file. Quantized tensors are written as their

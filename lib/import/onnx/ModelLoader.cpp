@@ -6,6 +6,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 
 #include "onnx/defs/parser.h"
+#include "onnx/defs/schema.h"
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
@@ -102,6 +103,14 @@ bool loadTensor(llvm::StringRef path, onnx::TensorProto &tensor, std::string &er
     return false;
   }
   return true;
+}
+
+int64_t schemaEquivalentOpset(const std::string &opType, int64_t opset, int64_t first) {
+  const onnx::OpSchema *old = onnx::OpSchemaRegistry::Schema(opType, opset, "");
+  const onnx::OpSchema *later = onnx::OpSchemaRegistry::Schema(opType, first, "");
+  if (old && later && old->SinceVersion() == later->SinceVersion())
+    return first;
+  return opset;
 }
 
 } // namespace kiln::onnx_import

@@ -25,6 +25,12 @@ bool loadModel(llvm::StringRef path, onnx::ModelProto &model, std::string &error
 /// Reads a serialized TensorProto (the `.pb` files of ONNX test data).
 bool loadTensor(llvm::StringRef path, onnx::TensorProto &tensor, std::string &error);
 
+/// `first` when a model at `opset` gets `opType` from the very ONNX schema in
+/// force at `first` (an op unchanged since, like Selu-6 or Sin-7, means the
+/// same in an opset-6 model as at opset 11); `opset` otherwise. Asks ONNX's
+/// schema registry, which is why it lives in this file.
+int64_t schemaEquivalentOpset(const std::string &opType, int64_t opset, int64_t first);
+
 } // namespace kiln::onnx_import
 
 #endif // KILN_LIB_IMPORT_ONNX_MODELLOADER_H

@@ -182,8 +182,14 @@ FailureOr<DenseElementsAttr> NodeImporter::getConstantInput(size_t i, StringRef 
   }
   if (DenseElementsAttr known = getKnownConstant(i))
     return known;
-  if (ValueEntry *entry = getInputEntry(i); entry && entry->boundValue)
+  ValueEntry *entry = getInputEntry(i);
+  if (entry && entry->boundValue)
     return entry->boundValue;
+  if (entry && entry->argumentIndex && state.missingInputValues) {
+    std::pair<std::string, unsigned> missing{node.input(i), *entry->argumentIndex};
+    if (!llvm::is_contained(*state.missingInputValues, missing))
+      state.missingInputValues->push_back(std::move(missing));
+  }
   emitError() << "input '" << what << "' ('" << node.input(i)
               << "') must be a constant: an initializer, a Constant node, shape "
                  "arithmetic the importer can evaluate, or a graph input given with "

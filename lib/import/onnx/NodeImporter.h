@@ -49,6 +49,8 @@ struct ValueEntry {
   /// For a graph input given a value at import (OnnxImportOptions::
   /// inputValues): what ops that need a constant read instead.
   mlir::DenseElementsAttr boundValue;
+  /// For a graph input: its position among @main's arguments.
+  std::optional<unsigned> argumentIndex;
 
   mlir::RankedTensorType getType() const;
 };
@@ -65,6 +67,9 @@ public:
   /// The folder of the model, which external data paths are relative to.
   std::string modelDir;
   llvm::StringMap<ValueEntry> values;
+  /// Where graph inputs needed as constants without a value are reported
+  /// (OnnxImportOptions::missingInputValues), or null.
+  llvm::SmallVectorImpl<std::pair<std::string, unsigned>> *missingInputValues = nullptr;
 
   /// `NameLoc(name, FileLineColLoc(modelPath, 0, 0))`.
   mlir::Location nameLoc(llvm::StringRef name);

@@ -44,7 +44,9 @@ public:
   ModelImporter(MLIRContext &context, StringRef path, const onnx::ModelProto &model,
                 const OnnxImportOptions &options)
       : context(context), model(model), graph(model.graph()), options(options),
-        state(context, path), fileLoc(FileLineColLoc::get(&context, path, 0, 0)) {}
+        state(context, path), fileLoc(FileLineColLoc::get(&context, path, 0, 0)) {
+    state.missingInputValues = options.missingInputValues;
+  }
 
   OwningOpRef<ModuleOp> run();
 
@@ -165,12 +167,18 @@ FailureOr<RankedTensorType> ModelImporter::getInputType(const onnx::ValueInfoPro
   return RankedTensorType::get(shape, element);
 }
 
+/// The opset a default-domain node is imported at (see schemaEquivalentOpset).
+static int64_t effectiveOpset(const std::string &opType, int64_t opset) {
+  return opset >= kMinOpset ? opset : schemaEquivalentOpset(opType, opset, kMinOpset);
+}
+
 LogicalResult ModelImporter::checkOpsSupported() {
   const HandlerTable &table = HandlerTable::get();
   size_t unsupported = 0;
   for (auto [index, node] : llvm::enumerate(graph.node())) {
     bool defaultDomain = isDefaultDomain(node.domain());
-    int64_t opset = defaultDomain ? defaultOpset : otherOpsets.lookup(node.domain());
+    int64_t opset = defaultDomain ? effectiveOpset(node.op_type(), defaultOpset)
+                                  : otherOpsets.lookup(node.domain());
     NodeImporter binder(state, node, index, opset);
     if (!defaultDomain) {
       binder.emitError() << "domain '" << node.domain()
@@ -226,7 +234,7 @@ LogicalResult ModelImporter::verifyNewOps(NodeImporter &node, Operation *before)
 
 LogicalResult ModelImporter::importNode(const onnx::NodeProto &node, size_t index,
                                         HandlerFn handler) {
-  NodeImporter binder(state, node, index, defaultOpset);
+  NodeImporter binder(state, node, index, effectiveOpset(node.op_type(), defaultOpset));
   for (const std::string &input : node.input()) {
     if (input.empty() || state.values.count(input))
       continue;
@@ -259,7 +267,8 @@ void ModelImporter::importNodes() {
       auto it = state.values.find(input);
       return !input.empty() && it != state.values.end() && it->second.poisoned;
     });
-    HandlerFn handler = table.lookup(node.op_type(), defaultOpset);
+    HandlerFn handler = table.lookup(node.op_type(),
+                                     effectiveOpset(node.op_type(), defaultOpset));
     if (poisoned || failed(importNode(node, index, handler))) {
       failedFlag |= !poisoned;
       poisonOutputs(node);
@@ -372,6 +381,7 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
     func.setArgAttr(i, "kiln.name", StringAttr::get(&context, input->name()));
     ValueEntry value{arg, {}, arg.getLoc()};
     value.boundValue = options.inputValues.lookup(input->name());
+    value.argumentIndex = i;
     state.values.insert({input->name(), value});
   }
   state.builder.setInsertionPointToEnd(entry);
