@@ -7,6 +7,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -110,4 +111,30 @@ void kiln::printLayers(ModuleOp module, raw_ostream &os) {
                           op->getName().getStringRef(), precisionOf(op), layout);
     });
   }
+}
+
+/// Layers per op name (constants are weights, not layers).
+static llvm::MapVector<StringRef, int64_t> countLayers(ModuleOp module) {
+  llvm::MapVector<StringRef, int64_t> counts;
+  module.walk([&](Operation *op) {
+    if (llvm::isa<NNDialect>(op->getDialect()) && !llvm::isa<ConstantOp>(op))
+      ++counts[op->getName().getStringRef()];
+  });
+  return counts;
+}
+
+void kiln::printLayerCounts(ModuleOp imported, ModuleOp optimized, raw_ostream &os) {
+  llvm::MapVector<StringRef, int64_t> before = countLayers(imported);
+  llvm::MapVector<StringRef, int64_t> after = countLayers(optimized);
+  for (auto &[name, count] : after)
+    before.insert({name, 0});
+  int64_t total[2] = {0, 0};
+  os << "Layers by op, imported → compiled:\n";
+  for (auto &[name, count] : before) {
+    int64_t left = after.lookup(name);
+    total[0] += count;
+    total[1] += left;
+    os << llvm::formatv("  {0,-20} {1,5} → {2}\n", name, count, left);
+  }
+  os << llvm::formatv("  {0,-20} {1,5} → {2}\n", "all", total[0], total[1]);
 }

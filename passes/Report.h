@@ -16,6 +16,11 @@ void printMissedFusions(mlir::ModuleOp module, llvm::raw_ostream &os);
 /// Prints each layer (its TensorRT-style name, op, precision and layout).
 void printLayers(mlir::ModuleOp module, llvm::raw_ostream &os);
 
+/// Prints how many layers of each op the graph passes left, against the
+/// imported model: `nn.batch_norm 2 → 0`.
+void printLayerCounts(mlir::ModuleOp imported, mlir::ModuleOp optimized,
+                      llvm::raw_ostream &os);
+
 } // namespace kiln
 
 #endif // KILN_PASSES_REPORT_H

@@ -228,8 +228,10 @@ int main(int argc, char **argv) {
       kiln::printMissedFusions(*optimized, errs());
     if (mlir::failed(layout.run(*optimized)))
       return 1;
-    if (report)
+    if (report) {
       kiln::printLayers(*optimized, errs());
+      kiln::printLayerCounts(*module, *optimized, errs());
+    }
     if (emitKind == EmitKind::NNOpt)
       module = std::move(optimized);
   }
