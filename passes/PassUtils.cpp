@@ -34,14 +34,18 @@ Location kiln::fusedLocation(Operation *into, Operation *absorbed) {
   return FusedLoc::get(into->getContext(), {into->getLoc(), absorbed->getLoc()});
 }
 
-std::string kiln::getLayerName(Operation *op) {
+SmallVector<StringRef> kiln::getLayerNames(Operation *op) {
   llvm::SetVector<StringRef> names;
   op->getLoc()->walk([&](Location loc) {
     if (auto named = llvm::dyn_cast<NameLoc>(loc))
       names.insert(named.getName().getValue());
     return WalkResult::advance();
   });
-  return llvm::join(names, " + ");
+  return names.takeVector();
+}
+
+std::string kiln::getLayerName(Operation *op) {
+  return llvm::join(getLayerNames(op), " + ");
 }
 
 bool kiln::hasEpilogue(Operation *op) {

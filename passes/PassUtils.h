@@ -25,6 +25,8 @@ mlir::Location fusedLocation(mlir::Operation *into, mlir::Operation *absorbed);
 /// The names of the layers a (fused) layer covers, from its location, as
 /// TensorRT writes them: `conv1 + bn1 + relu1`. Empty when it has none.
 std::string getLayerName(mlir::Operation *op);
+/// The same names, one entry each, in order.
+llvm::SmallVector<llvm::StringRef> getLayerNames(mlir::Operation *op);
 
 /// Conv, conv_transpose, matmul and gemm: the layers with a fused epilogue.
 bool hasEpilogue(mlir::Operation *op);

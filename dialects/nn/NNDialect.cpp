@@ -5,6 +5,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -269,6 +270,17 @@ LogicalResult kiln::nn::inferPReluResult(std::optional<Location> location, Type 
     return shapeError(location, "slope does not broadcast to the input's shape");
   inferred.push_back(x);
   return success();
+}
+
+ElementsAttr kiln::nn::makeWeightAttr(DenseElementsAttr value, StringRef resourceKey) {
+  Type element = value.getElementType();
+  if (value.isSplat() || value.getNumElements() <= kInlineWeightLimit ||
+      !element.isIntOrFloat() || element.getIntOrFloatBitWidth() < 8)
+    return value;
+  size_t width = element.getIntOrFloatBitWidth() / 8;
+  return DenseResourceElementsAttr::get(
+      llvm::cast<ShapedType>(value.getType()), resourceKey,
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(value.getRawData(), width));
 }
 
 //===----------------------------------------------------------------------===//

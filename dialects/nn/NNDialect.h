@@ -39,6 +39,16 @@ llvm::LogicalResult inferElementwiseResult(mlir::MLIRContext *context,
                                            mlir::TypeRange operands, bool boolResult,
                                            llvm::SmallVectorImpl<mlir::Type> &inferred);
 
+/// Constants up to this many elements stay inline (`dense<...>`); larger ones
+/// are held as `dense_resource` blobs so that weights never go through text.
+constexpr int64_t kInlineWeightLimit = 64;
+
+/// How an nn.constant holds `value`: inline when small, splat or boolean
+/// (bit-packed, no blob form), else a `dense_resource` blob named by
+/// `resourceKey` (MLIR uniques the key).
+mlir::ElementsAttr makeWeightAttr(mlir::DenseElementsAttr value,
+                                  llvm::StringRef resourceKey);
+
 /// Result type of nn.prelu: the slope broadcasts to the input one way only.
 llvm::LogicalResult inferPReluResult(std::optional<mlir::Location> location,
                                      mlir::Type input, mlir::Type slope,

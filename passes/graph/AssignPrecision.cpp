@@ -60,17 +60,6 @@ bool isFragile(Operation *op) {
                    LRNOp, CumSumOp>(op);
 }
 
-/// The names of the layers a (fused) layer covers, from its location.
-SmallVector<StringRef> layerNames(Operation *op) {
-  SmallVector<StringRef> names;
-  op->getLoc()->walk([&](Location loc) {
-    if (auto named = llvm::dyn_cast<NameLoc>(loc))
-      names.push_back(named.getName().getValue());
-    return WalkResult::advance();
-  });
-  return names;
-}
-
 bool hasQuantizedTypes(Operation *op) {
   auto quantized = [](Type type) { return isQuantized(getElementTypeOrSelf(type)); };
   return llvm::any_of(op->getOperandTypes(), quantized) ||
@@ -136,7 +125,7 @@ struct AssignPrecisionPass : kiln::impl::AssignPrecisionPassBase<AssignPrecision
     // A constraint names a layer (any of those a fused layer covers) or an
     // op type.
     std::optional<Precision> constrained;
-    for (StringRef name : layerNames(op))
+    for (StringRef name : kiln::getLayerNames(op))
       if (auto it = constraints.find(name); it != constraints.end() && !constrained)
         constrained = it->second;
     if (auto it = constraints.find(op->getName().getStringRef());

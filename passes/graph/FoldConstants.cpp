@@ -6,7 +6,6 @@
 #include "kiln/reference/Interpreter.h"
 
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Matchers.h"
 
@@ -22,23 +21,6 @@ using namespace kiln::nn;
 namespace ref = kiln::reference;
 
 namespace {
-
-/// Results above this many elements are stored as blobs, not as text.
-constexpr int64_t kBlobThreshold = 64;
-
-/// The constant attribute for a folded tensor: a dense_resource blob when it
-/// is large and its elements are byte-sized, else a dense attribute.
-ElementsAttr toConstantAttr(const ref::Tensor &tensor) {
-  DenseElementsAttr dense = tensor.toAttr();
-  Type element = dense.getElementType();
-  bool byteSized = element.isIntOrFloat() && element.getIntOrFloatBitWidth() >= 8;
-  if (dense.isSplat() || dense.getNumElements() <= kBlobThreshold || !byteSized)
-    return dense;
-  ArrayRef<char> raw = dense.getRawData();
-  size_t align = element.getIntOrFloatBitWidth() / 8;
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(raw, align);
-  return DenseResourceElementsAttr::get(dense.getType(), "kiln_folded", std::move(blob));
-}
 
 struct FoldConstantsPass : kiln::impl::FoldConstantsPassBase<FoldConstantsPass> {
   using FoldConstantsPassBase::FoldConstantsPassBase;
@@ -93,7 +75,7 @@ struct FoldConstantsPass : kiln::impl::FoldConstantsPassBase<FoldConstantsPass> 
     for (auto [result, tensor] : llvm::zip(op->getResults(), *results)) {
       auto constant = ConstantOp::create(builder, op->getLoc(),
                                          llvm::cast<RankedTensorType>(result.getType()),
-                                         toConstantAttr(tensor));
+                                         makeWeightAttr(tensor.toAttr(), "kiln_folded"));
       result.replaceAllUsesWith(constant);
     }
     op->erase();

@@ -306,13 +306,7 @@ llvm::Expected<ElementsAttr> convertTensor(MLIRContext *context,
 }
 
 ElementsAttr makeStorageAttr(DenseElementsAttr value, StringRef resourceName) {
-  if (value.isSplat() || value.getNumElements() <= kInlineElementLimit ||
-      value.getElementType().isInteger(1))
-    return value;
-  size_t width = getByteWidth(value.getElementType());
-  return DenseResourceElementsAttr::get(
-      llvm::cast<ShapedType>(value.getType()), makeResourceKey(resourceName),
-      HeapAsmResourceBlob::allocateAndCopyWithAlign(value.getRawData(), width));
+  return nn::makeWeightAttr(value, makeResourceKey(resourceName));
 }
 
 DenseElementsAttr toDense(ElementsAttr attr) {

@@ -9,6 +9,8 @@
 #ifndef KILN_LIB_IMPORT_ONNX_ONNXTENSORS_H
 #define KILN_LIB_IMPORT_ONNX_ONNXTENSORS_H
 
+#include "dialects/nn/NNDialect.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/Support/Error.h"
@@ -19,9 +21,8 @@
 
 namespace kiln::onnx_import {
 
-/// Constants up to this many elements stay inline (`dense<...>`); larger ones
-/// become `dense_resource` blobs so that weights never go through text.
-constexpr int64_t kInlineElementLimit = 64;
+/// Constants up to this many elements stay inline; see nn::makeWeightAttr.
+constexpr int64_t kInlineElementLimit = nn::kInlineWeightLimit;
 
 /// The MLIR element type of an ONNX `TensorProto::DataType`; null for the
 /// types Kiln cannot handle (strings, complex numbers, 8- and 4-bit floats

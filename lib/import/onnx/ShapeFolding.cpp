@@ -51,6 +51,25 @@ static double roundTo(Type type, double v) {
   return type.isF32() ? static_cast<double>(static_cast<float>(v)) : v;
 }
 
+/// The comparisons, alike for integers and floats (NaN compares false).
+template <typename T>
+static bool compare(FoldBinary kind, T x, T y) {
+  switch (kind) {
+  case FoldBinary::Equal:
+    return x == y;
+  case FoldBinary::Less:
+    return x < y;
+  case FoldBinary::LessEqual:
+    return x <= y;
+  case FoldBinary::Greater:
+    return x > y;
+  case FoldBinary::GreaterEqual:
+    return x >= y;
+  default:
+    llvm_unreachable("not a comparison");
+  }
+}
+
 DenseElementsAttr foldBinary(FoldBinary kind, DenseElementsAttr lhs,
                              DenseElementsAttr rhs) {
   Type element = lhs.getElementType();
@@ -111,19 +130,11 @@ DenseElementsAttr foldBinary(FoldBinary kind, DenseElementsAttr lhs,
         out.push_back(std::min(x, y));
         break;
       case FoldBinary::Equal:
-        out.push_back(x == y);
-        break;
       case FoldBinary::Less:
-        out.push_back(x < y);
-        break;
       case FoldBinary::LessEqual:
-        out.push_back(x <= y);
-        break;
       case FoldBinary::Greater:
-        out.push_back(x > y);
-        break;
       case FoldBinary::GreaterEqual:
-        out.push_back(x >= y);
+        out.push_back(compare(kind, x, y));
         break;
       case FoldBinary::And:
         out.push_back(x && y);
@@ -165,19 +176,11 @@ DenseElementsAttr foldBinary(FoldBinary kind, DenseElementsAttr lhs,
       out.push_back(std::isnan(x) || std::isnan(y) ? NAN : std::min(x, y));
       break;
     case FoldBinary::Equal:
-      out.push_back(x == y);
-      break;
     case FoldBinary::Less:
-      out.push_back(x < y);
-      break;
     case FoldBinary::LessEqual:
-      out.push_back(x <= y);
-      break;
     case FoldBinary::Greater:
-      out.push_back(x > y);
-      break;
     case FoldBinary::GreaterEqual:
-      out.push_back(x >= y);
+      out.push_back(compare(kind, x, y));
       break;
     default:
       return {}; // Mod without fmod is integer-only; logic is boolean-only.

@@ -434,26 +434,26 @@ LogicalResult importGatherElements(NodeImporter &node) {
   return node.setResult(0, *op);
 }
 
-LogicalResult importExpand(NodeImporter &node) {
-  FailureOr<SmallVector<int64_t>> shape = node.getIntsInput(1, "shape");
+/// Expand and Tile: the data (kept quantized, as they commute with it) and a
+/// constant list of integers, input 1, named `what` in errors.
+template <typename OpT>
+static LogicalResult importWithIntList(NodeImporter &node, StringRef what) {
+  FailureOr<SmallVector<int64_t>> list = node.getIntsInput(1, what);
   FailureOr<Value> input = node.getInputKeepQuantized(0);
-  if (failed(shape) || failed(input))
+  if (failed(list) || failed(input))
     return failure();
-  FailureOr<nn::ExpandOp> op = node.create<nn::ExpandOp>(*input, *shape);
+  FailureOr<OpT> op = node.create<OpT>(*input, *list);
   if (failed(op))
     return failure();
   return node.setResult(0, *op);
 }
 
+LogicalResult importExpand(NodeImporter &node) {
+  return importWithIntList<nn::ExpandOp>(node, "shape");
+}
+
 LogicalResult importTile(NodeImporter &node) {
-  FailureOr<SmallVector<int64_t>> repeats = node.getIntsInput(1, "repeats");
-  FailureOr<Value> input = node.getInputKeepQuantized(0);
-  if (failed(repeats) || failed(input))
-    return failure();
-  FailureOr<nn::TileOp> op = node.create<nn::TileOp>(*input, *repeats);
-  if (failed(op))
-    return failure();
-  return node.setResult(0, *op);
+  return importWithIntList<nn::TileOp>(node, "repeats");
 }
 
 /// reshape(input, split) -> transpose(permutation) -> reshape(merged).
