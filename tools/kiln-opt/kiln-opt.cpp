@@ -1,5 +1,6 @@
 //===- kiln-opt.cpp - opt-style driver for Kiln's dialects and passes -----===//
 
+#include "dialects/engine/EngineDialect.h"
 #include "dialects/nn/NNDialect.h"
 #include "passes/Passes.h"
 
@@ -12,7 +13,7 @@
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   registry
-      .insert<kiln::nn::NNDialect, mlir::func::FuncDialect, mlir::quant::QuantDialect>();
+      .insert<kiln::nn::NNDialect, kiln::engine::EngineDialect, mlir::func::FuncDialect, mlir::quant::QuantDialect>();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   mlir::registerSymbolDCEPass();

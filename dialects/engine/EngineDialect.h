@@ -1,0 +1,47 @@
+//===- EngineDialect.h - the engine dialect: the execution plan -*- C++ -*-===//
+//
+// The one header users of the dialect include.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_DIALECTS_ENGINE_ENGINEDIALECT_H
+#define KILN_DIALECTS_ENGINE_ENGINEDIALECT_H
+
+#include "dialects/nn/NNDialect.h"
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/engine/EngineDialect.h.inc"
+
+namespace kiln::engine {
+/// Names of the attributes that mark the network function's arguments as
+/// bindings, and the module's arena size.
+constexpr llvm::StringLiteral kInputAttr = "engine.input";
+constexpr llvm::StringLiteral kOutputAttr = "engine.output";
+constexpr llvm::StringLiteral kLayoutAttr = "engine.layout";
+constexpr llvm::StringLiteral kArenaSizeAttr = "engine.arena_size";
+
+/// The name a profile reports for a step: its `layers` joined with " + ",
+/// or else the op's name.
+std::string getStepName(mlir::Operation *step);
+
+/// Bytes an element of `type` takes in an engine buffer (i1 takes one).
+int64_t getElementSize(mlir::Type type);
+
+/// Element strides of `type`: its strided layout's, or row-major ones.
+llvm::SmallVector<int64_t> getElementStrides(mlir::MemRefType type);
+
+/// Bytes from the first to one past the last element `type` reaches.
+int64_t getExtentInBytes(mlir::MemRefType type);
+} // namespace kiln::engine
+
+#define GET_OP_CLASSES
+#include "dialects/engine/EngineOps.h.inc"
+
+#endif // KILN_DIALECTS_ENGINE_ENGINEDIALECT_H

@@ -1,0 +1,321 @@
+//===- EngineOps.cpp - verifiers of the engine dialect's ops --------------===//
+
+#include "dialects/engine/EngineDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace kiln::engine;
+using kiln::nn::ActivationKind;
+using kiln::nn::Layout;
+
+#define GET_OP_CLASSES
+#include "dialects/engine/EngineOps.cpp.inc"
+
+static bool isContiguous(MemRefType type) { return type.getLayout().isIdentity(); }
+
+/// The element type a tensor of a dispatch region stores in memory: the
+/// storage type of a quantized element, else the element itself.
+static Type getStorageElementType(Type element) {
+  if (auto quantized = llvm::dyn_cast<quant::QuantizedType>(element))
+    return quantized.getStorageType();
+  return element;
+}
+
+//===----------------------------------------------------------------------===//
+// Buffers
+//===----------------------------------------------------------------------===//
+
+LogicalResult WeightOp::verify() {
+  auto valueType = llvm::cast<ShapedType>(getValue().getType());
+  MemRefType type = getType();
+  if (!isContiguous(type))
+    return emitOpError("weights must be contiguous, got ") << type;
+  if (valueType.getShape() != type.getShape() ||
+      getStorageElementType(valueType.getElementType()) != type.getElementType())
+    return emitOpError("value of type ")
+           << valueType << " does not match the buffer " << type;
+  return success();
+}
+
+LogicalResult AllocOp::verify() {
+  if (!isContiguous(getType()))
+    return emitOpError("arena buffers are contiguous; use engine.view for a window, got ")
+           << getType();
+  return success();
+}
+
+int64_t AllocOp::getSizeInBytes() { return getExtentInBytes(getType()); }
+
+LogicalResult ViewOp::verify() {
+  MemRefType source = getSource().getType(), result = getType();
+  if (!isContiguous(source))
+    return emitOpError("source must be contiguous, got ") << source;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(result.getStridesAndOffset(strides, offset)) || offset != 0 ||
+      llvm::any_of(strides, [](int64_t s) { return ShapedType::isDynamic(s) || s < 0; }))
+    return emitOpError("result layout must be static non-negative strides with offset 0 "
+                       "(the byte offset says where it starts), got ")
+           << result;
+  int64_t elementSize = getElementSize(result.getElementType());
+  if (getByteOffset() % elementSize != 0)
+    return emitOpError("byte offset ")
+           << getByteOffset() << " is not a multiple of the element size " << elementSize;
+  int64_t end = getByteOffset() + getExtentInBytes(result);
+  int64_t size = getExtentInBytes(source);
+  if (end > size)
+    return emitOpError("view reaches byte ") << end << " of a " << size << "-byte source";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ConvOp
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Dimensions of an activation or filter buffer around its channel axis.
+struct Split {
+  int64_t lead, channel;
+  ArrayRef<int64_t> spatial;
+};
+} // namespace
+
+static Split split(MemRefType type, Layout layout) {
+  ArrayRef<int64_t> shape = type.getShape();
+  if (layout == Layout::channels_last)
+    return {shape.front(), shape.back(), shape.drop_front().drop_back()};
+  return {shape[0], shape[1], shape.drop_front(2)};
+}
+
+LogicalResult ConvOp::verify() {
+  MemRefType x = getX().getType(), w = getW().getType(), y = getY().getType();
+  int64_t rank = x.getRank();
+  if (rank < 3 || w.getRank() != rank || y.getRank() != rank)
+    return emitOpError("input, filter and output must have the same rank, at least 3; got ")
+           << x.getRank() << ", " << w.getRank() << " and " << y.getRank();
+  size_t spatialRank = rank - 2;
+  if (getStrides().size() != spatialRank || getDilations().size() != spatialRank ||
+      getPads().size() != 2 * spatialRank)
+    return emitOpError("expects ") << spatialRank << " strides and dilations and "
+                                   << 2 * spatialRank << " pads";
+  if (llvm::any_of(getStrides(), [](int64_t s) { return s < 1; }) ||
+      llvm::any_of(getDilations(), [](int64_t d) { return d < 1; }) ||
+      llvm::any_of(getPads(), [](int64_t p) { return p < 0; }))
+    return emitOpError("strides and dilations must be positive and pads non-negative");
+  if (x.getElementType() != w.getElementType())
+    return emitOpError("input and filter element types differ: ")
+           << x.getElementType() << " vs " << w.getElementType();
+
+  Layout layout = getLayout();
+  Split in = split(x, layout), filter = split(w, layout), out = split(y, layout);
+  int64_t groups = getGroups();
+  if (groups < 1)
+    return emitOpError("groups must be positive");
+  // A transposed convolution's filter is CK/g…; a convolution's is KC/g….
+  int64_t inChannels = getTransposed() ? filter.lead : filter.channel * groups;
+  int64_t outChannels = getTransposed() ? filter.channel * groups : filter.lead;
+  if (in.channel != inChannels || out.channel != outChannels || in.lead != out.lead)
+    return emitOpError("filter ")
+           << w << " with " << groups << " group(s) does not map input " << x
+           << " to output " << y;
+  if (outChannels % groups != 0)
+    return emitOpError("output channels ") << outChannels << " are not divisible by "
+                                           << groups << " groups";
+  if (!getTransposed()) {
+    for (size_t i = 0; i < spatialRank; ++i) {
+      int64_t window = getDilations()[i] * (filter.spatial[i] - 1) + 1;
+      int64_t expected =
+          (in.spatial[i] + getPads()[i] + getPads()[i + spatialRank] - window) /
+              getStrides()[i] +
+          1;
+      if (out.spatial[i] != expected)
+        return emitOpError("output spatial dimension ")
+               << i << " is " << out.spatial[i] << ", expected " << expected;
+    }
+  }
+  if (getBias() && getBias().getType().getNumElements() != outChannels)
+    return emitOpError("bias must have ") << outChannels << " elements";
+  if (getResidual() && getResidual().getType().getShape() != y.getShape())
+    return emitOpError("residual must have the output's shape");
+  if (auto activation = getActivationAttr()) {
+    switch (activation.getKind()) {
+    case ActivationKind::hard_sigmoid:
+    case ActivationKind::hard_swish:
+      return emitOpError("cuDNN cannot fuse activation ") << activation;
+    default:
+      break;
+    }
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// GemmOp
+//===----------------------------------------------------------------------===//
+
+/// Whether the batch dimensions of `operand` (all but the last two) either
+/// match `batch` (aligned to the right) or are all 1.
+static bool isBatchCompatible(MemRefType operand, ArrayRef<int64_t> batch) {
+  ArrayRef<int64_t> own = operand.getShape().drop_back(2);
+  if (llvm::all_of(own, [](int64_t d) { return d == 1; }))
+    return true;
+  if (own.size() > batch.size())
+    return false;
+  return llvm::all_of(llvm::zip(llvm::reverse(own), llvm::reverse(batch)),
+                      [](auto pair) {
+                        return std::get<0>(pair) == std::get<1>(pair) ||
+                               std::get<0>(pair) == 1;
+                      });
+}
+
+LogicalResult GemmOp::verify() {
+  MemRefType a = getA().getType(), b = getB().getType(), d = getD().getType();
+  if (a.getRank() < 2 || b.getRank() < 2 || d.getRank() < 2)
+    return emitOpError("operands must be matrices or batches of them");
+  int64_t m = a.getShape().end()[getTransA() ? -1 : -2];
+  int64_t k = a.getShape().end()[getTransA() ? -2 : -1];
+  int64_t kb = b.getShape().end()[getTransB() ? -1 : -2];
+  int64_t n = b.getShape().end()[getTransB() ? -2 : -1];
+  if (k != kb)
+    return emitOpError("inner dimensions differ: ") << k << " vs " << kb;
+  if (d.getShape().end()[-2] != m || d.getShape().end()[-1] != n)
+    return emitOpError("result must be ") << m << "x" << n << " per batch, got " << d;
+  ArrayRef<int64_t> batch = d.getShape().drop_back(2);
+  if (!isBatchCompatible(a, batch) || !isBatchCompatible(b, batch))
+    return emitOpError("batch dimensions of the operands must match the result's or be 1");
+  // cuBLASLt wants unit stride along each matrix's rows.
+  for (Value operand : getOperands()) {
+    auto type = llvm::cast<MemRefType>(operand.getType());
+    SmallVector<int64_t> strides = getElementStrides(type);
+    if (type.getRank() >= 2 && (strides.empty() || strides.back() != 1))
+      return emitOpError("operands need unit stride in their last dimension, got ") << type;
+  }
+  if (getBias() && getBias().getType().getNumElements() != n)
+    return emitOpError("bias must have ") << n << " elements";
+  if (getC()) {
+    MemRefType c = getC().getType();
+    if (c.getRank() < 2 || c.getShape().end()[-2] != m || c.getShape().end()[-1] != n ||
+        !isBatchCompatible(c, batch))
+      return emitOpError("c must be ") << m << "x" << n << " per batch, got " << c;
+  }
+  if (a.getElementType() != b.getElementType())
+    return emitOpError("a and b element types differ");
+  if (auto activation = getActivationAttr()) {
+    if (activation.getKind() != ActivationKind::relu &&
+        activation.getKind() != ActivationKind::gelu_tanh)
+      return emitOpError("cuBLASLt fuses only relu and gelu_tanh, not ") << activation;
+  }
+  if (auto algo = getAlgo(); algo && algo->size() != 8)
+    return emitOpError("algo must hold the 8 words of a cublasLtMatmulAlgo_t");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// CopyOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CopyOp::verify() {
+  MemRefType source = getSource().getType(), target = getTarget().getType();
+  if (!isContiguous(source) || !isContiguous(target))
+    return emitOpError("copies are between contiguous buffers");
+  if (getExtentInBytes(source) != getExtentInBytes(target))
+    return emitOpError("source has ")
+           << getExtentInBytes(source) << " bytes, target " << getExtentInBytes(target);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Kernels
+//===----------------------------------------------------------------------===//
+
+LogicalResult KernelOp::verify() {
+  if (!getSource().contains(getSymName()))
+    return emitOpError("source does not define the entry '") << getSymName() << "'";
+  return success();
+}
+
+LogicalResult LaunchOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  if (!symbolTable.lookupNearestSymbolFrom<KernelOp>(*this, getKernelAttr()))
+    return emitOpError("'") << getKernel() << "' is not an engine.kernel of the module";
+  return success();
+}
+
+LogicalResult LaunchOp::verify() {
+  auto isDim3 = [](ArrayRef<int32_t> dims) {
+    return dims.size() == 3 && llvm::all_of(dims, [](int32_t d) { return d > 0; });
+  };
+  if (!isDim3(getGrid()) || !isDim3(getBlock()))
+    return emitOpError("grid and block must be three positive sizes");
+  if (int64_t threads = int64_t(getBlock()[0]) * getBlock()[1] * getBlock()[2];
+      threads > 1024)
+    return emitOpError("a block has at most 1024 threads, got ") << threads;
+  if (getNumOutputs() < 0 || size_t(getNumOutputs()) > getArgs().size())
+    return emitOpError("has ") << getArgs().size() << " arguments, fewer than "
+                               << getNumOutputs() << " outputs";
+  return success();
+}
+
+void LaunchOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
+  size_t firstOutput = getArgs().size() - getNumOutputs();
+  for (auto [index, operand] : llvm::enumerate(getArgsMutable())) {
+    if (index < firstOutput)
+      effects.emplace_back(MemoryEffects::Read::get(), &operand);
+    else
+      effects.emplace_back(MemoryEffects::Write::get(), &operand);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// DispatchOp
+//===----------------------------------------------------------------------===//
+
+void DispatchOp::build(OpBuilder &builder, OperationState &state, ValueRange inputs,
+                       ValueRange outputs) {
+  state.addOperands(inputs);
+  state.addOperands(outputs);
+  state.getOrAddProperties<Properties>().operandSegmentSizes = {
+      static_cast<int32_t>(inputs.size()), static_cast<int32_t>(outputs.size())};
+  Region *body = state.addRegion();
+  Block *block = new Block();
+  body->push_back(block);
+  for (Value input : inputs) {
+    auto type = llvm::cast<MemRefType>(input.getType());
+    block->addArgument(RankedTensorType::get(type.getShape(), type.getElementType()),
+                       input.getLoc());
+  }
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToEnd(block);
+}
+
+/// Whether a tensor of the region stands for `buffer`: the same shape and the
+/// same element type in memory.
+static bool standsFor(Type tensor, Value buffer) {
+  auto tensorType = llvm::dyn_cast<RankedTensorType>(tensor);
+  auto bufferType = llvm::cast<MemRefType>(buffer.getType());
+  return tensorType && tensorType.getShape() == bufferType.getShape() &&
+         getStorageElementType(tensorType.getElementType()) == bufferType.getElementType();
+}
+
+LogicalResult DispatchOp::verify() {
+  Block &body = getBody().front();
+  if (body.getNumArguments() != getInputs().size())
+    return emitOpError("region has ") << body.getNumArguments() << " arguments for "
+                                      << getInputs().size() << " inputs";
+  for (auto [argument, input] : llvm::zip(body.getArguments(), getInputs()))
+    if (!standsFor(argument.getType(), input))
+      return emitOpError("region argument of type ")
+             << argument.getType() << " does not stand for input " << input.getType();
+  auto yield = llvm::cast<YieldOp>(body.getTerminator());
+  if (yield.getValues().size() != getOutputs().size())
+    return emitOpError("yields ") << yield.getValues().size() << " values for "
+                                  << getOutputs().size() << " outputs";
+  for (auto [value, output] : llvm::zip(yield.getValues(), getOutputs()))
+    if (!standsFor(value.getType(), output))
+      return emitOpError("yielded value of type ")
+             << value.getType() << " does not stand for output " << output.getType();
+  return success();
+}

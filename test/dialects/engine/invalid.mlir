@@ -1,0 +1,266 @@
+// RUN: kiln-opt %s -split-input-file -verify-diagnostics
+
+func.func @weight_type(%o: memref<4xf32>) {
+  // expected-error @+1 {{value of type 'tensor<4xf16>' does not match the buffer 'memref<4xf32>'}}
+  %w = engine.weight dense<1.0> : tensor<4xf16> : memref<4xf32>
+  return
+}
+
+// -----
+
+func.func @alloc_strided() {
+  // expected-error @+1 {{arena buffers are contiguous}}
+  %a = engine.alloc : memref<4x4xf32, strided<[8, 1]>>
+  return
+}
+
+// -----
+
+func.func @alloc_f64() {
+  // expected-error @+1 {{must be statically shaped memref of element type of an engine buffer values}}
+  %a = engine.alloc : memref<4xf64>
+  return
+}
+
+// -----
+
+func.func @view_out_of_bounds() {
+  %a = engine.alloc : memref<16xf32>
+  // expected-error @+1 {{view reaches byte 68 of a 64-byte source}}
+  %v = engine.view %a[4] : memref<16xf32> to memref<16xf32>
+  return
+}
+
+// -----
+
+func.func @view_misaligned() {
+  %a = engine.alloc : memref<16xf32>
+  // expected-error @+1 {{byte offset 2 is not a multiple of the element size 4}}
+  %v = engine.view %a[2] : memref<16xf32> to memref<8xf32>
+  return
+}
+
+// -----
+
+func.func @view_layout_offset() {
+  %a = engine.alloc : memref<16xf32>
+  // expected-error @+1 {{result layout must be static non-negative strides with offset 0}}
+  %v = engine.view %a[0] : memref<16xf32> to memref<4xf32, strided<[2], offset: 4>>
+  return
+}
+
+// -----
+
+func.func @conv_ranks(%x: memref<1x4x8x8xf32>, %w: memref<4x4x3xf32>, %y: memref<1x4x8x8xf32>) {
+  // expected-error @+1 {{input, filter and output must have the same rank, at least 3; got 4, 3 and 4}}
+  engine.conv %x : memref<1x4x8x8xf32>, %w : memref<4x4x3xf32> -> %y : memref<1x4x8x8xf32>
+      strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1]
+  return
+}
+
+// -----
+
+func.func @conv_attr_sizes(%x: memref<1x4x8x8xf32>, %w: memref<4x4x3x3xf32>, %y: memref<1x4x8x8xf32>) {
+  // expected-error @+1 {{expects 2 strides and dilations and 4 pads}}
+  engine.conv %x : memref<1x4x8x8xf32>, %w : memref<4x4x3x3xf32> -> %y : memref<1x4x8x8xf32>
+      strides [1] pads [1, 1, 1, 1] dilations [1, 1]
+  return
+}
+
+// -----
+
+func.func @conv_channels(%x: memref<1x4x8x8xf32>, %w: memref<4x2x3x3xf32>, %y: memref<1x4x8x8xf32>) {
+  // expected-error @+1 {{filter 'memref<4x2x3x3xf32>' with 1 group(s) does not map input}}
+  engine.conv %x : memref<1x4x8x8xf32>, %w : memref<4x2x3x3xf32> -> %y : memref<1x4x8x8xf32>
+      strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1]
+  return
+}
+
+// -----
+
+func.func @conv_spatial(%x: memref<1x4x8x8xf32>, %w: memref<4x4x3x3xf32>, %y: memref<1x4x8x8xf32>) {
+  // expected-error @+1 {{output spatial dimension 0 is 8, expected 6}}
+  engine.conv %x : memref<1x4x8x8xf32>, %w : memref<4x4x3x3xf32> -> %y : memref<1x4x8x8xf32>
+      strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+  return
+}
+
+// -----
+
+func.func @conv_bias(%x: memref<1x4x8x8xf32>, %w: memref<4x4x3x3xf32>, %b: memref<8xf32>, %y: memref<1x4x8x8xf32>) {
+  // expected-error @+1 {{bias must have 4 elements}}
+  engine.conv %x : memref<1x4x8x8xf32>, %w : memref<4x4x3x3xf32> bias %b : memref<8xf32>
+      -> %y : memref<1x4x8x8xf32> strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1]
+  return
+}
+
+// -----
+
+func.func @conv_residual(%x: memref<1x4x8x8xf32>, %w: memref<4x4x3x3xf32>, %r: memref<1x4x8x4xf32>, %y: memref<1x4x8x8xf32>) {
+  // expected-error @+1 {{residual must have the output's shape}}
+  engine.conv %x : memref<1x4x8x8xf32>, %w : memref<4x4x3x3xf32> residual %r : memref<1x4x8x4xf32>
+      -> %y : memref<1x4x8x8xf32> strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1]
+  return
+}
+
+// -----
+
+func.func @conv_activation(%x: memref<1x4x8x8xf32>, %w: memref<4x4x3x3xf32>, %y: memref<1x4x8x8xf32>) {
+  // expected-error @+1 {{cuDNN cannot fuse activation #nn.activation<hard_swish>}}
+  engine.conv %x : memref<1x4x8x8xf32>, %w : memref<4x4x3x3xf32> -> %y : memref<1x4x8x8xf32>
+      strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] activation <hard_swish>
+  return
+}
+
+// -----
+
+func.func @conv_types(%x: memref<1x4x8x8xf16>, %w: memref<4x4x3x3xf32>, %y: memref<1x4x8x8xf32>) {
+  // expected-error @+1 {{input and filter element types differ: 'f16' vs 'f32'}}
+  engine.conv %x : memref<1x4x8x8xf16>, %w : memref<4x4x3x3xf32> -> %y : memref<1x4x8x8xf32>
+      strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1]
+  return
+}
+
+// -----
+
+func.func @gemm_inner(%a: memref<4x8xf32>, %b: memref<4x8xf32>, %d: memref<4x8xf32>) {
+  // expected-error @+1 {{inner dimensions differ: 8 vs 4}}
+  engine.gemm %a : memref<4x8xf32>, %b : memref<4x8xf32> -> %d : memref<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @gemm_result(%a: memref<4x8xf32>, %b: memref<8x8xf32>, %d: memref<8x8xf32>) {
+  // expected-error @+1 {{result must be 4x8 per batch, got 'memref<8x8xf32>'}}
+  engine.gemm %a : memref<4x8xf32>, %b : memref<8x8xf32> -> %d : memref<8x8xf32>
+  return
+}
+
+// -----
+
+func.func @gemm_batch(%a: memref<3x4x8xf32>, %b: memref<2x8x8xf32>, %d: memref<3x4x8xf32>) {
+  // expected-error @+1 {{batch dimensions of the operands must match the result's or be 1}}
+  engine.gemm %a : memref<3x4x8xf32>, %b : memref<2x8x8xf32> -> %d : memref<3x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @gemm_bias(%a: memref<4x8xf32>, %b: memref<8x6xf32>, %bias: memref<4xf32>, %d: memref<4x6xf32>) {
+  // expected-error @+1 {{bias must have 6 elements}}
+  engine.gemm %a : memref<4x8xf32>, %b : memref<8x6xf32> bias %bias : memref<4xf32> -> %d : memref<4x6xf32>
+  return
+}
+
+// -----
+
+func.func @gemm_activation(%a: memref<4x8xf32>, %b: memref<8x6xf32>, %d: memref<4x6xf32>) {
+  // expected-error @+1 {{cuBLASLt fuses only relu and gelu_tanh, not #nn.activation<gelu>}}
+  engine.gemm %a : memref<4x8xf32>, %b : memref<8x6xf32> -> %d : memref<4x6xf32> activation <gelu>
+  return
+}
+
+// -----
+
+func.func @gemm_stride(%a: memref<4x8xf32, strided<[16, 2]>>, %b: memref<8x6xf32>, %d: memref<4x6xf32>) {
+  // expected-error @+1 {{operands need unit stride in their last dimension}}
+  engine.gemm %a : memref<4x8xf32, strided<[16, 2]>>, %b : memref<8x6xf32> -> %d : memref<4x6xf32>
+  return
+}
+
+// -----
+
+func.func @gemm_algo(%a: memref<4x8xf32>, %b: memref<8x6xf32>, %d: memref<4x6xf32>) {
+  // expected-error @+1 {{algo must hold the 8 words of a cublasLtMatmulAlgo_t}}
+  engine.gemm %a : memref<4x8xf32>, %b : memref<8x6xf32> -> %d : memref<4x6xf32> {algo = array<i64: 1, 2>}
+  return
+}
+
+// -----
+
+func.func @copy_size(%a: memref<4xf32>, %b: memref<8xf32>) {
+  // expected-error @+1 {{source has 16 bytes, target 32}}
+  engine.copy %a, %b : memref<4xf32>, memref<8xf32>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{source does not define the entry 'k'}}
+engine.kernel @k source "__global__ void other() {}"
+
+// -----
+
+func.func @launch_unknown(%a: memref<4xf32>) {
+  // expected-error @+1 {{'missing' is not an engine.kernel of the module}}
+  engine.launch @missing(%a) grid [1, 1, 1] block [32, 1, 1] outputs 1 : memref<4xf32>
+  return
+}
+
+// -----
+
+engine.kernel @k source "extern \"C\" __global__ void k() {}"
+func.func @launch_block(%a: memref<4xf32>) {
+  // expected-error @+1 {{a block has at most 1024 threads, got 2048}}
+  engine.launch @k(%a) grid [1, 1, 1] block [1024, 2, 1] outputs 1 : memref<4xf32>
+  return
+}
+
+// -----
+
+engine.kernel @k source "extern \"C\" __global__ void k() {}"
+func.func @launch_dims(%a: memref<4xf32>) {
+  // expected-error @+1 {{grid and block must be three positive sizes}}
+  engine.launch @k(%a) grid [1, 1] block [32, 1, 1] outputs 1 : memref<4xf32>
+  return
+}
+
+// -----
+
+engine.kernel @k source "extern \"C\" __global__ void k() {}"
+func.func @launch_outputs(%a: memref<4xf32>) {
+  // expected-error @+1 {{has 1 arguments, fewer than 2 outputs}}
+  engine.launch @k(%a) grid [1, 1, 1] block [32, 1, 1] outputs 2 : memref<4xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_args(%a: memref<4xf32>, %b: memref<4xf32>) {
+  // expected-error @+1 {{region argument of type 'tensor<4xf16>' does not stand for input 'memref<4xf32>'}}
+  engine.dispatch ins(%a : memref<4xf32>) outs(%b : memref<4xf32>) {
+  ^bb0(%x: tensor<4xf16>):
+    %c = nn.cast %x : tensor<4xf16> to tensor<4xf32>
+    engine.yield %c : tensor<4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @dispatch_yield(%a: memref<4xf32>, %b: memref<4xf32>) {
+  // expected-error @+1 {{yields 0 values for 1 outputs}}
+  engine.dispatch ins(%a : memref<4xf32>) outs(%b : memref<4xf32>) {
+  ^bb0(%x: tensor<4xf32>):
+    engine.yield
+  }
+  return
+}
+
+// -----
+
+func.func @dispatch_quantized(%a: memref<4xi8>, %b: memref<4xf32>) {
+  // A quantized tensor stands for a buffer of its storage type.
+  engine.dispatch ins(%a : memref<4xi8>) outs(%b : memref<4xf32>) {
+  ^bb0(%x: tensor<4x!quant.uniform<i8:f32, 0.5>>):
+    %d = nn.dequantize %x : tensor<4x!quant.uniform<i8:f32, 0.5>>
+    engine.yield %d : tensor<4xf32>
+  }
+  // expected-error @+1 {{yielded value of type 'tensor<4xf32>' does not stand for output 'memref<4xi8>'}}
+  engine.dispatch ins(%b : memref<4xf32>) outs(%a : memref<4xi8>) {
+  ^bb0(%x: tensor<4xf32>):
+    engine.yield %x : tensor<4xf32>
+  }
+  return
+}

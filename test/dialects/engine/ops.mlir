@@ -1,0 +1,77 @@
+// RUN: kiln-opt %s | FileCheck %s
+// Round trip through the generic form too.
+// RUN: kiln-opt %s -mlir-print-op-generic | kiln-opt | FileCheck %s
+
+// CHECK-LABEL: engine.kernel @relu_0 source
+engine.kernel @relu_0 source "extern \"C\" __global__ void relu_0(const float *x, float *y) {}"
+
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: engine.input = "image"
+// CHECK-SAME: engine.output = "probabilities"
+func.func @main(%image: memref<1x16x16x8xf16> {engine.input = "image", engine.layout = "NHWC"},
+                %out: memref<1x10xf32> {engine.output = "probabilities"}) {
+  // CHECK: engine.weight dense<1.000000e+00> : tensor<8x3x3x8xf16> : memref<8x3x3x8xf16>
+  %w = engine.weight dense<1.0> : tensor<8x3x3x8xf16> : memref<8x3x3x8xf16>
+  // CHECK: engine.weight dense<{{.*}}> : tensor<8xf16> {name = "conv1.bias"} : memref<8xf16>
+  %b = engine.weight dense<0.5> : tensor<8xf16> {name = "conv1.bias"} : memref<8xf16>
+  // CHECK: engine.alloc {offset = 0 : i64} : memref<1x16x16x8xf16>
+  %y = engine.alloc {offset = 0 : i64} : memref<1x16x16x8xf16>
+  // CHECK: engine.alloc : memref<1x16x16x16xf16>
+  %cat = engine.alloc : memref<1x16x16x16xf16>
+  // CHECK: engine.view %{{.*}}[16] : memref<1x16x16x16xf16> to memref<1x16x16x8xf16, strided<[4096, 256, 16, 1]>>
+  %half = engine.view %cat[16] : memref<1x16x16x16xf16> to memref<1x16x16x8xf16, strided<[4096, 256, 16, 1]>>
+  // CHECK: engine.conv %{{.*}} : memref<1x16x16x8xf16>, %{{.*}} : memref<8x3x3x8xf16> bias %{{.*}} : memref<8xf16> residual %{{.*}} : memref<1x16x16x8xf16> -> %{{.*}} : memref<1x16x16x8xf16> strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] layout channels_last activation <relu> {layers = ["conv1", "relu1"], precision = "fp16"}
+  engine.conv %image : memref<1x16x16x8xf16>, %w : memref<8x3x3x8xf16>
+      bias %b : memref<8xf16> residual %image : memref<1x16x16x8xf16>
+      -> %y : memref<1x16x16x8xf16> strides [1, 1] pads [1, 1, 1, 1]
+      dilations [1, 1] layout channels_last activation <relu>
+      {layers = ["conv1", "relu1"], precision = "fp16"}
+  // CHECK: engine.conv {{.*}} groups 8 layout channels_last {engine_id = 3 : i64, knobs = array<i64: 1, 2>, workspace = 1024 : i64}
+  %dw = engine.weight dense<1.0> : tensor<8x3x3x1xf16> : memref<8x3x3x1xf16>
+  engine.conv %y : memref<1x16x16x8xf16>, %dw : memref<8x3x3x1xf16>
+      -> %half : memref<1x16x16x8xf16, strided<[4096, 256, 16, 1]>>
+      strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] groups 8
+      layout channels_last {engine_id = 3, knobs = array<i64: 1, 2>, workspace = 1024}
+  // CHECK: engine.conv {{.*}} transposed strides [2, 2]
+  %up = engine.alloc : memref<1x8x32x32xf32>
+  %x32 = engine.alloc : memref<1x4x16x16xf32>
+  %wt = engine.weight dense<0.25> : tensor<4x8x2x2xf32> : memref<4x8x2x2xf32>
+  engine.conv %x32 : memref<1x4x16x16xf32>, %wt : memref<4x8x2x2xf32>
+      -> %up : memref<1x8x32x32xf32> transposed strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1]
+
+  %flat = engine.view %y[0] : memref<1x16x16x8xf16> to memref<1x2048xf16>
+  %fc = engine.weight dense<0.1> : tensor<10x2048xf16> : memref<10x2048xf16>
+  %fcb = engine.weight dense<0.0> : tensor<10xf16> : memref<10xf16>
+  %logits = engine.alloc : memref<1x10xf16>
+  // CHECK: engine.gemm %{{.*}} : memref<1x2048xf16>, %{{.*}} : memref<10x2048xf16> bias %{{.*}} : memref<10xf16> -> %{{.*}} : memref<1x10xf16> trans_b activation <relu>
+  engine.gemm %flat : memref<1x2048xf16>, %fc : memref<10x2048xf16> bias %fcb : memref<10xf16>
+      -> %logits : memref<1x10xf16> trans_b activation <relu>
+  // CHECK: engine.gemm {{.*}} c %{{.*}} : memref<12x128x128xf32> -> {{.*}} trans_b {algo = array<i64: 1, 2, 3, 4, 5, 6, 7, 8>}
+  %q = engine.alloc : memref<12x128x64xf32>
+  %k = engine.alloc : memref<12x128x64xf32>
+  %s = engine.alloc : memref<12x128x128xf32>
+  engine.gemm %q : memref<12x128x64xf32>, %k : memref<12x128x64xf32> c %s : memref<12x128x128xf32>
+      -> %s : memref<12x128x128xf32> trans_b {algo = array<i64: 1, 2, 3, 4, 5, 6, 7, 8>}
+
+  %probs = engine.alloc : memref<1x10xf32>
+  // CHECK: engine.dispatch ins(%{{.*}} : memref<1x10xf16>) outs(%{{.*}} : memref<1x10xf32>) {
+  // CHECK: nn.cast
+  // CHECK: engine.yield %{{.*}} : tensor<1x10xf32>
+  // CHECK: } {layers = ["softmax"]}
+  engine.dispatch ins(%logits : memref<1x10xf16>) outs(%probs : memref<1x10xf32>) {
+  ^bb0(%l: tensor<1x10xf16>):
+    %c = nn.cast %l : tensor<1x10xf16> to tensor<1x10xf32>
+    %p = nn.softmax %c axis 1 : tensor<1x10xf32>
+    engine.yield %p : tensor<1x10xf32>
+  } {layers = ["softmax"]}
+  // CHECK: engine.launch @relu_0(%{{.*}}, %{{.*}}) grid [1, 1, 1] block [256, 1, 1] outputs 1 {layers = ["relu"]} : memref<1x10xf32>, memref<1x10xf32>
+  engine.launch @relu_0(%probs, %out) grid [1, 1, 1] block [256, 1, 1] outputs 1 {layers = ["relu"]}
+      : memref<1x10xf32>, memref<1x10xf32>
+  // CHECK: engine.launch @relu_0{{.*}} shared_memory 128 outputs 1
+  engine.launch @relu_0(%probs, %out) grid [1, 1, 1] block [32, 1, 1] shared_memory 128 outputs 1
+      : memref<1x10xf32>, memref<1x10xf32>
+  // CHECK: engine.copy %{{.*}}, %{{.*}} : memref<1x10xf32>, memref<10xf32>
+  %copy = engine.alloc : memref<10xf32>
+  engine.copy %probs, %copy : memref<1x10xf32>, memref<10xf32>
+  return
+}
