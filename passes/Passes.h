@@ -46,6 +46,10 @@ void buildGraphFusionPipeline(mlir::OpPassManager &pm,
 void buildGraphLayoutPipeline(mlir::OpPassManager &pm,
                               const GraphPipelineOptions &options);
 
+/// The lowering to the engine dialect: convert, then plan memory
+/// (`kiln-engine-pipeline`).
+void buildEnginePipeline(mlir::OpPassManager &pm);
+
 /// Registers every Kiln pass and pipeline with the global registry (for
 /// kiln-opt and `--pass-pipeline`).
 void registerKilnPassesAndPipelines();

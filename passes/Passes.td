@@ -229,4 +229,61 @@ def PadForAlignmentPass : Pass<"kiln-pad-for-alignment", "::mlir::func::FuncOp">
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// Lowering to the engine dialect
+//===----------------------------------------------------------------------===//
+
+def ConvertNNToEnginePass
+    : Pass<"kiln-convert-nn-to-engine", "::mlir::ModuleOp"> {
+  let summary = "Lower the optimized nn graph to the engine's steps on buffers";
+  let description = [{
+    Each network function on tensors becomes a function on memrefs: its
+    arguments are the input bindings (`engine.input` = the tensor's
+    `kiln.name`), followed by one output binding per result
+    (`engine.output`); it returns nothing. Then, layer by layer:
+    - `nn.constant` becomes an `engine.weight` (blobs stay blobs); small
+      dense constants read by a dispatch group are cloned into it instead;
+    - `nn.conv` / `nn.conv_transpose` become `engine.conv` with their
+      epilogue; an activation cuDNN cannot fuse (hard sigmoid, hard swish)
+      follows as a dispatch;
+    - `nn.gemm` / `nn.matmul` become `engine.gemm`: a C broadcast over rows
+      is the bias vector, a full C is `c` scaled by beta, a residual is `c`;
+      `[B…, M, K] × [K, N]` folds the batch into M through views; batch
+      broadcasting one batch stride cannot express goes to a dispatch;
+      activations other than relu and gelu_tanh follow as a dispatch;
+    - reshapes, flattens and transposes that only move unit dimensions
+      become `engine.view`s of their input's buffer (an `engine.copy` where
+      that would alias an input binding or a weight with an output);
+    - an `in_place` concat is one allocation whose producers write straight
+      into views of their slices (strided when the axis is not outermost);
+    - pointwise layers group into one `engine.dispatch` per tree of
+      single-use intermediates of one shape (operands may broadcast); every
+      other layer becomes a dispatch of its own.
+    The layer computing a result writes into its output binding. Every step
+    carries `layers` and `precision` (`allow_tf32` for TF32 convs and GEMMs).
+    What cannot lower (dynamic shapes, quantized convolutions and GEMMs,
+    element types the engine lacks) is an error naming the layer.
+  }];
+  let dependentDialects = ["::kiln::engine::EngineDialect"];
+}
+
+def PlanMemoryPass : Pass<"kiln-plan-memory", "::mlir::ModuleOp"> {
+  let summary = "Place every activation buffer in one arena";
+  let description = [{
+    Computes the live range of each `engine.alloc` over the step order (a
+    view keeps its source alive; a step uses the buffers it reads or
+    writes), then walks the steps assigning offsets in one arena: 256-byte
+    aligned, best fit among the freed ranges, growing the arena only when
+    none fits (as TensorRT's allocator). A pointwise dispatch's output takes
+    the range of an input of the same shape and size whose last use is that
+    dispatch (in place). Sets each alloc's `offset` and the module's
+    `engine.arena_size`; with `report`, a remark per function gives the
+    arena size against the sum of all tensors and the peak live bytes.
+  }];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Remark the arena size, the sum of all tensors and the peak">
+  ];
+}
+
 #endif // KILN_PASSES

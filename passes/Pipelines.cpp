@@ -48,10 +48,20 @@ void kiln::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &opt
   buildGraphLayoutPipeline(pm, options);
 }
 
+void kiln::buildEnginePipeline(OpPassManager &pm) {
+  pm.addPass(createConvertNNToEnginePass());
+  // kiln-outline-kernels goes here, once dispatches have kernels.
+  pm.addPass(createPlanMemoryPass());
+}
+
 void kiln::registerKilnPassesAndPipelines() {
   registerKilnPasses();
   PassPipelineRegistration<GraphPipelineOptions>(
       "kiln-graph-pipeline",
       "The graph passes: fold batch norms and constants, fuse layers",
       buildGraphPipeline);
+  PassPipelineRegistration<>(
+      "kiln-engine-pipeline",
+      "Lower the nn graph to the engine dialect and plan the activation arena",
+      buildEnginePipeline);
 }

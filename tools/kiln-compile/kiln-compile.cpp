@@ -2,12 +2,14 @@
 //
 // The compiler's command line. Today it imports the model into the nn
 // dialect (`--emit=nn`) and runs the graph passes (`--emit=nn-opt`,
-// `--report`); later stages add further `--emit` kinds. Errors go
+// `--report`), and lowers them to the engine dialect with the activation
+// arena planned (`--emit=engine-ir`). Errors go
 // to stderr as `<model>: error: <message>`, the exit code is non-zero, and
 // the output file is only created (atomically) when everything succeeded.
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/engine/EngineDialect.h"
 #include "kiln/import/OnnxImporter.h"
 #include "passes/Passes.h"
 #include "passes/Report.h"
@@ -28,7 +30,7 @@ using namespace llvm;
 
 namespace {
 
-enum class EmitKind { NN, NNOpt };
+enum class EmitKind { NN, NNOpt, EngineIR };
 
 cl::OptionCategory category("kiln-compile options");
 
@@ -46,7 +48,10 @@ cl::opt<EmitKind> emitKind(
                           "the model imported into the nn dialect (MLIR text)"),
                clEnumValN(EmitKind::NNOpt, "nn-opt",
                           "the nn dialect after the graph passes (folded, fused, "
-                          "laid out, precision assigned)")),
+                          "laid out, precision assigned)"),
+               clEnumValN(EmitKind::EngineIR, "engine-ir",
+                          "the engine dialect after the graph and engine passes "
+                          "(steps on buffers, activation arena planned)")),
     cl::cat(category));
 
 cl::list<std::string>
@@ -190,11 +195,13 @@ int main(int argc, char **argv) {
       argc, argv,
       "Kiln: compile an ONNX model for NVIDIA GPUs\n\n"
       "  kiln-compile model.onnx --emit=nn -o model.mlir\n"
-      "  kiln-compile model.onnx --emit=nn-opt --precision=fp16 --report\n\n"
+      "  kiln-compile model.onnx --emit=nn-opt --precision=fp16 --report\n"
+      "  kiln-compile model.onnx --emit=engine-ir\n\n"
       "MLIR's printing options apply to the IR it prints (--mlir-print-debuginfo\n"
       "shows each op's layer name); --help-hidden lists them.\n");
 
   mlir::MLIRContext context;
+  context.getOrLoadDialect<kiln::engine::EngineDialect>();
   mlir::ScopedDiagnosticHandler handler(&context, printDiagnostic);
   kiln::OnnxImportOptions options;
   for (const std::string &text : inputShapes)
@@ -209,7 +216,8 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
-  if (emitKind == EmitKind::NNOpt || report) {
+  bool optimize = emitKind != EmitKind::NN;
+  if (optimize || report) {
     kiln::GraphPipelineOptions pipeline;
     pipeline.precision = precision;
     pipeline.layerPrecision = layerPrecision;
@@ -232,8 +240,14 @@ int main(int argc, char **argv) {
       kiln::printLayers(*optimized, errs());
       kiln::printLayerCounts(*module, *optimized, errs());
     }
-    if (emitKind == EmitKind::NNOpt)
+    if (optimize)
       module = std::move(optimized);
+  }
+  if (emitKind == EmitKind::EngineIR) {
+    mlir::PassManager engine(&context);
+    kiln::buildEnginePipeline(engine);
+    if (mlir::failed(engine.run(*module)))
+      return 1;
   }
 
   mlir::OpPrintingFlags flags;

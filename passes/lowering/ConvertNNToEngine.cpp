@@ -1,0 +1,795 @@
+//===- ConvertNNToEngine.cpp - the nn graph becomes the engine's steps ----===//
+//
+// The network function on tensors becomes one function on buffers: bindings
+// for its inputs and outputs, weights, arena allocations and views, and the
+// steps (cuDNN convolutions, cuBLASLt GEMMs, copies, and dispatch groups of
+// nn layers that one generated kernel will run).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/PassUtils.h"
+#include "passes/Passes.h"
+
+#include "dialects/engine/EngineDialect.h"
+#include "dialects/nn/NNDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/SetVector.h"
+
+#define DEBUG_TYPE "kiln-convert-nn-to-engine"
+
+namespace kiln {
+#define GEN_PASS_DEF_CONVERTNNTOENGINEPASS
+#include "passes/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::nn;
+
+namespace {
+
+/// Constants up to this many elements are cloned into the dispatch groups
+/// that read them instead of becoming weights.
+constexpr int64_t kMaxInlineElements = 64;
+
+Type storageType(Type element) {
+  if (auto quantized = llvm::dyn_cast<quant::QuantizedType>(element))
+    return quantized.getStorageType();
+  return element;
+}
+
+MemRefType bufferTypeOf(Type tensor) {
+  auto type = llvm::cast<RankedTensorType>(tensor);
+  return MemRefType::get(type.getShape(), storageType(type.getElementType()));
+}
+
+bool isEngineElement(Type type) {
+  if (type.isF32() || type.isF16() || type.isBF16())
+    return true;
+  auto integer = llvm::dyn_cast<IntegerType>(type);
+  if (!integer)
+    return false;
+  unsigned width = integer.getWidth();
+  if (integer.isUnsigned())
+    return width == 8;
+  return integer.isSignless() && (width == 1 || width == 8 || width == 32 || width == 64);
+}
+
+std::string str(Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << type;
+  return text;
+}
+
+bool isContiguous(Value buffer) {
+  return llvm::cast<MemRefType>(buffer.getType()).getLayout().isIdentity();
+}
+
+/// Whether `op` only renames the dimensions of contiguous data, so its result
+/// can be a view of its input's buffer.
+bool isViewLike(Operation *op) {
+  if (llvm::isa<ReshapeOp, FlattenOp>(op))
+    return true;
+  if (auto transpose = llvm::dyn_cast<TransposeOp>(op)) {
+    // Moving only unit dimensions keeps the order of the data.
+    ArrayRef<int64_t> shape = transpose.getInput().getType().getShape();
+    int64_t last = -1;
+    for (int64_t dim : transpose.getPermutation()) {
+      if (shape[dim] == 1)
+        continue;
+      if (dim < last)
+        return false;
+      last = dim;
+    }
+    return true;
+  }
+  return false;
+}
+
+bool isPointwise(Operation *op) {
+  return llvm::isa<PointwiseOpInterface>(op) && op->getNumResults() == 1;
+}
+
+/// The one op that uses `value`, or null when none or several do.
+Operation *soleUser(Value value) {
+  Operation *user = nullptr;
+  for (Operation *candidate : value.getUsers()) {
+    if (user && user != candidate)
+      return nullptr;
+    user = candidate;
+  }
+  return user;
+}
+
+bool isSmallConstant(Value value) {
+  auto constant = value.getDefiningOp<ConstantOp>();
+  if (!constant)
+    return false;
+  auto dense = llvm::dyn_cast<DenseElementsAttr>(constant.getValue());
+  return dense && dense.getNumElements() <= kMaxInlineElements;
+}
+
+/// The precision a step runs in, from its element type and `kiln.precision`.
+StringAttr precisionOf(Operation *op) {
+  MLIRContext *context = op->getContext();
+  if (auto attr = op->getAttrOfType<StringAttr>("kiln.precision"))
+    return attr;
+  auto name = [&](Type type) -> StringRef {
+    Type element = getElementTypeOrSelf(type);
+    if (llvm::isa<quant::QuantizedType>(element) || element.isInteger(8))
+      return "int8";
+    if (element.isF32())
+      return "fp32";
+    if (element.isF16())
+      return "fp16";
+    if (element.isBF16())
+      return "bf16";
+    return "";
+  };
+  for (TypeRange types : {TypeRange(op->getResultTypes()), TypeRange(op->getOperandTypes())})
+    for (Type type : types)
+      if (StringRef found = name(type); !found.empty())
+        return StringAttr::get(context, found);
+  return {};
+}
+
+ArrayAttr layersOf(ArrayRef<Operation *> ops) {
+  llvm::SetVector<StringRef> names;
+  for (Operation *op : ops)
+    for (StringRef name : getLayerNames(op))
+      names.insert(name);
+  Builder builder(ops.front()->getContext());
+  return builder.getStrArrayAttr(names.getArrayRef());
+}
+
+/// The activation `attr` describes, as an nn layer applied to `x`.
+Value buildActivation(OpBuilder &builder, Location loc, Value x, ActivationAttr attr) {
+  MLIRContext *context = builder.getContext();
+  OperationState state(loc, "nn." + stringifyActivationKind(attr.getKind()).str());
+  state.addOperands(x);
+  state.addTypes(x.getType());
+  auto f32 = [&](const APFloat &value) {
+    return builder.getF32FloatAttr(value.convertToDouble());
+  };
+  switch (attr.getKind()) {
+  case ActivationKind::gelu_tanh:
+    state.name = OperationName("nn.gelu", context);
+    state.addAttribute("approximation",
+                       GeluApproximationAttr::get(context, GeluApproximation::tanh));
+    break;
+  case ActivationKind::leaky_relu:
+  case ActivationKind::elu:
+    state.addAttribute("alpha", f32(attr.getAlpha()));
+    break;
+  case ActivationKind::hard_sigmoid:
+    state.addAttribute("alpha", f32(attr.getAlpha()));
+    state.addAttribute("beta", f32(attr.getBeta()));
+    break;
+  case ActivationKind::clip:
+    if (!attr.getAlpha().isInfinity())
+      state.addAttribute("min", builder.getF64FloatAttr(attr.getAlpha().convertToDouble()));
+    if (!attr.getBeta().isInfinity())
+      state.addAttribute("max", builder.getF64FloatAttr(attr.getBeta().convertToDouble()));
+    break;
+  default:
+    break;
+  }
+  return builder.create(state)->getResult(0);
+}
+
+/// Lowers one network function.
+class FunctionLowering {
+public:
+  FunctionLowering(func::FuncOp function) : function(function) {}
+
+  LogicalResult run();
+
+private:
+  LogicalResult check();
+  void findGroups();
+  void findInPlaceConcats();
+
+  bool isComputed(Value value) {
+    Operation *op = value.getDefiningOp();
+    return op && !llvm::isa<ConstantOp>(op);
+  }
+  bool hasFixedDestination(Value value);
+  Value getDestination(Value value);
+  Value getBuffer(Value value);
+  Value view(Value source, MemRefType type, int64_t byteOffset);
+  Value alloc(Type tensorType);
+  Value sliceOfConcat(ConcatOp concat, unsigned index);
+
+  LogicalResult lower(Operation *op);
+  template <typename ConvLike>
+  LogicalResult lowerConv(ConvLike conv);
+  LogicalResult lowerGemm(GemmOp gemm);
+  LogicalResult lowerMatmul(MatmulOp matmul);
+  void lowerViewLike(Operation *op);
+  void emitDispatch(ArrayRef<Operation *> members, ArrayAttr layers = {});
+  void emitActivation(Operation *layer, ActivationAttr activation, Value from, Value to,
+                      ArrayAttr layers);
+  void emitCopy(Value source, Value target, Operation *layer);
+  StringAttr tf32(Operation *op) {
+    auto attr = op->getAttrOfType<StringAttr>("kiln.precision");
+    return attr && attr.getValue() == "tf32" ? attr : StringAttr();
+  }
+
+  func::FuncOp function;
+  func::FuncOp lowered;
+  OpBuilder builder{function.getContext()};
+  /// The buffer each tensor lives in.
+  DenseMap<Value, Value> buffers;
+  /// Views made of a destination, to the destination they view.
+  DenseMap<Value, Value> viewed;
+  /// The first result index each returned value has, and whether each output
+  /// binding is taken.
+  DenseMap<Value, unsigned> resultIndex;
+  SmallVector<bool> bound;
+  SmallVector<Value> outputs;
+  /// Pointwise layers: the representative of each one's group, and the
+  /// members of each group in order.
+  DenseMap<Operation *, Operation *> groupOf;
+  DenseMap<Operation *, SmallVector<Operation *>> members;
+  Operation *findGroup(Operation *op) {
+    Operation *parent = groupOf.lookup(op);
+    if (parent == op)
+      return op;
+    Operation *root = findGroup(parent);
+    groupOf[op] = root;
+    return root;
+  }
+  DenseSet<Operation *> inPlaceConcats;
+};
+
+LogicalResult FunctionLowering::check() {
+  bool ok = true;
+  auto fail = [&](Operation *op, const Twine &reason) {
+    op->emitError() << "cannot lower layer '" << getLayerName(op) << "' (" << op->getName()
+                    << ") to the engine: " << reason;
+    ok = false;
+  };
+  auto checkType = [&](Operation *op, Type type) {
+    auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+    if (!tensor) {
+      fail(op, "unranked or non-tensor type " + str(type));
+      return false;
+    }
+    if (!tensor.hasStaticShape()) {
+      fail(op, "dynamic shape " + str(type));
+      return false;
+    }
+    if (!isEngineElement(storageType(tensor.getElementType()))) {
+      fail(op, "element type " + str(tensor.getElementType()) +
+                   " has no engine buffer type");
+      return false;
+    }
+    return true;
+  };
+  for (auto [index, type] : llvm::enumerate(function.getArgumentTypes())) {
+    auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+    if (!tensor || !tensor.hasStaticShape() ||
+        !isEngineElement(storageType(tensor.getElementType()))) {
+      function.emitError() << "cannot lower input #" << index << " of type " << type
+                           << ": the engine needs static shapes of its element types";
+      ok = false;
+    }
+  }
+  function.walk([&](Operation *op) {
+    if (op == function || llvm::isa<func::ReturnOp>(op))
+      return;
+    if (op->getDialect() != function->getContext()->getLoadedDialect<NNDialect>()) {
+      fail(op, "only nn layers lower");
+      return;
+    }
+    for (Type type : llvm::concat<const Type>(op->getOperandTypes(), op->getResultTypes()))
+      if (!checkType(op, type))
+        return;
+    if (hasEpilogue(op) && !llvm::isa<GemmOp, MatmulOp>(op))
+      for (Type type : op->getOperandTypes())
+        if (llvm::isa<quant::QuantizedType>(getElementTypeOrSelf(type)))
+          return fail(op, "quantized convolutions have no engine lowering yet");
+    if (llvm::isa<GemmOp, MatmulOp>(op))
+      for (Type type : op->getOperandTypes())
+        if (llvm::isa<quant::QuantizedType>(getElementTypeOrSelf(type)))
+          return fail(op, "quantized matrix products have no engine lowering yet");
+  });
+  return success(ok);
+}
+
+/// Pointwise layers join the group of the pointwise layer that alone reads
+/// their result, when it has their shape: each group is a tree of
+/// single-use intermediates whose root writes the only result.
+void FunctionLowering::findGroups() {
+  for (Operation &op : function.getBody().front())
+    if (isPointwise(&op) && !llvm::isa<ConstantOp>(op))
+      groupOf[&op] = &op;
+  for (Operation &op : function.getBody().front()) {
+    if (!groupOf.count(&op))
+      continue;
+    for (Value operand : op.getOperands()) {
+      Operation *producer = operand.getDefiningOp();
+      if (!producer || !groupOf.count(producer) || soleUser(operand) != &op)
+        continue;
+      if (operand.getType() != op.getResult(0).getType() &&
+          llvm::cast<ShapedType>(operand.getType()).getShape() !=
+              llvm::cast<ShapedType>(op.getResult(0).getType()).getShape())
+        continue;
+      groupOf[findGroup(producer)] = findGroup(&op);
+    }
+  }
+  for (Operation &op : function.getBody().front())
+    if (groupOf.count(&op))
+      members[findGroup(&op)].push_back(&op);
+}
+
+/// In-place concats whose inputs all are computed by layers writing straight
+/// into their slice; a concat that is itself a slice of another stays a copy,
+/// since a slice of a strided slice cannot be viewed.
+void FunctionLowering::findInPlaceConcats() {
+  for (Operation &op : llvm::reverse(function.getBody().front())) {
+    auto concat = llvm::dyn_cast<ConcatOp>(op);
+    if (!concat || !concat.getInPlace())
+      continue;
+    bool ok = llvm::all_of(concat.getInputs(), [&](Value input) {
+      Operation *producer = input.getDefiningOp();
+      return producer && isComputed(input) && !isViewLike(producer) &&
+             !llvm::isa<ConcatOp>(producer) && soleUser(input) == concat;
+    });
+    if (Operation *user = soleUser(concat.getResult()))
+      ok &= !inPlaceConcats.contains(user);
+    if (ok)
+      inPlaceConcats.insert(concat);
+  }
+}
+
+bool FunctionLowering::hasFixedDestination(Value value) {
+  if (!isComputed(value))
+    return false;
+  if (auto it = resultIndex.find(value); it != resultIndex.end() && !bound[it->second])
+    return true;
+  Operation *user = soleUser(value);
+  if (!user || resultIndex.count(value))
+    return false;
+  if (inPlaceConcats.contains(user))
+    return true;
+  return isViewLike(user) && hasFixedDestination(user->getResult(0));
+}
+
+Value FunctionLowering::view(Value source, MemRefType type, int64_t byteOffset) {
+  if (source.getType() == type && byteOffset == 0)
+    return source;
+  return engine::ViewOp::create(builder, source.getLoc(), type, source, byteOffset);
+}
+
+Value FunctionLowering::alloc(Type tensorType) {
+  return engine::AllocOp::create(builder, builder.getUnknownLoc(), bufferTypeOf(tensorType),
+                                 IntegerAttr(), StringAttr());
+}
+
+Value FunctionLowering::sliceOfConcat(ConcatOp concat, unsigned index) {
+  Value whole = getDestination(concat.getResult());
+  auto wholeType = llvm::cast<MemRefType>(whole.getType());
+  SmallVector<int64_t> strides = engine::getElementStrides(wholeType);
+  int64_t axis = concat.getAxis();
+  int64_t before = 0;
+  for (Value input : concat.getInputs().take_front(index))
+    before += llvm::cast<ShapedType>(input.getType()).getDimSize(axis);
+  MemRefType slice = bufferTypeOf(concat.getInputs()[index].getType());
+  // Outside the leading unit dimensions the slice skips the other inputs.
+  bool contiguous = llvm::all_of(wholeType.getShape().take_front(axis),
+                                 [](int64_t d) { return d == 1; });
+  if (!contiguous)
+    slice = MemRefType::get(slice.getShape(), slice.getElementType(),
+                            StridedLayoutAttr::get(builder.getContext(), 0, strides));
+  int64_t offset = before * strides[axis] * engine::getElementSize(wholeType.getElementType());
+  return view(whole, slice, offset);
+}
+
+Value FunctionLowering::getDestination(Value value) {
+  if (auto it = buffers.find(value); it != buffers.end())
+    return it->second;
+  Value buffer;
+  if (auto it = resultIndex.find(value);
+      it != resultIndex.end() && isComputed(value) && !bound[it->second]) {
+    buffer = outputs[it->second];
+    bound[it->second] = true;
+  } else if (Operation *user = soleUser(value); user && isComputed(value)) {
+    if (inPlaceConcats.contains(user)) {
+      buffer = sliceOfConcat(llvm::cast<ConcatOp>(user),
+                             value.getUses().begin()->getOperandNumber());
+    } else if (isViewLike(user) && hasFixedDestination(user->getResult(0))) {
+      Value target = getDestination(user->getResult(0));
+      if (isContiguous(target)) {
+        buffer = view(target, bufferTypeOf(value.getType()), 0);
+        viewed[buffer] = target;
+      }
+    }
+  }
+  if (!buffer)
+    buffer = alloc(value.getType());
+  buffers[value] = buffer;
+  return buffer;
+}
+
+Value FunctionLowering::getBuffer(Value value) {
+  if (auto it = buffers.find(value); it != buffers.end())
+    return it->second;
+  auto constant = value.getDefiningOp<ConstantOp>();
+  assert(constant && "layers are lowered in order");
+  std::string name = getLayerName(constant);
+  auto weight = engine::WeightOp::create(
+      builder, constant.getLoc(), bufferTypeOf(value.getType()), constant.getValue(),
+      name.empty() ? StringAttr() : builder.getStringAttr(name));
+  buffers[value] = weight;
+  return weight;
+}
+
+void FunctionLowering::emitDispatch(ArrayRef<Operation *> members, ArrayAttr layers) {
+  DenseSet<Operation *> inGroup(members.begin(), members.end());
+  llvm::SetVector<Value> inputs;
+  SmallVector<Value> results;
+  for (Operation *member : members) {
+    for (Value operand : member->getOperands()) {
+      Operation *producer = operand.getDefiningOp();
+      if ((!producer || !inGroup.contains(producer)) && !isSmallConstant(operand))
+        inputs.insert(operand);
+    }
+    for (Value result : member->getResults())
+      if (llvm::any_of(result.getUsers(),
+                       [&](Operation *user) { return !inGroup.contains(user); }) ||
+          result.use_empty() || resultIndex.count(result))
+        results.push_back(result);
+  }
+  SmallVector<Value> inputBuffers, outputBuffers;
+  for (Value input : inputs)
+    inputBuffers.push_back(getBuffer(input));
+  for (Value result : results)
+    outputBuffers.push_back(getDestination(result));
+
+  SmallVector<Location> locations;
+  for (Operation *member : members)
+    locations.push_back(member->getLoc());
+  Location loc = FusedLoc::get(builder.getContext(), locations);
+  auto dispatch = engine::DispatchOp::create(builder, loc, inputBuffers, outputBuffers);
+  Block &body = dispatch.getBody().front();
+  IRMapping mapping;
+  for (auto [input, argument] : llvm::zip(inputs, body.getArguments())) {
+    argument.setType(input.getType());
+    mapping.map(input, argument);
+  }
+  OpBuilder inner = OpBuilder::atBlockEnd(&body);
+  for (Operation *member : members) {
+    for (Value operand : member->getOperands())
+      if (!mapping.contains(operand) && isSmallConstant(operand))
+        inner.clone(*operand.getDefiningOp(), mapping);
+    inner.clone(*member, mapping);
+  }
+  SmallVector<Value> yielded;
+  for (Value result : results)
+    yielded.push_back(mapping.lookup(result));
+  engine::YieldOp::create(inner, loc, yielded);
+  dispatch.setLayersAttr(layers ? layers : layersOf(members));
+  if (StringAttr precision = precisionOf(members.back()))
+    dispatch.setPrecisionAttr(precision);
+}
+
+void FunctionLowering::emitActivation(Operation *layer, ActivationAttr activation,
+                                      Value from, Value to, ArrayAttr layers) {
+  auto dispatch = engine::DispatchOp::create(builder, layer->getLoc(), {from}, {to});
+  Block &body = dispatch.getBody().front();
+  OpBuilder inner = OpBuilder::atBlockEnd(&body);
+  Value result = buildActivation(inner, layer->getLoc(), body.getArgument(0), activation);
+  engine::YieldOp::create(inner, layer->getLoc(), result);
+  dispatch.setLayersAttr(layers);
+  if (StringAttr precision = precisionOf(layer))
+    dispatch.setPrecisionAttr(precision);
+}
+
+/// The layers of an epilogue split in two steps: the last name (the
+/// activation, fused last) goes to the second.
+static std::pair<ArrayAttr, ArrayAttr> splitLayers(Operation *op) {
+  Builder builder(op->getContext());
+  SmallVector<StringRef> names = getLayerNames(op);
+  if (names.size() < 2)
+    return {builder.getStrArrayAttr(names), builder.getStrArrayAttr(names)};
+  return {builder.getStrArrayAttr(ArrayRef(names).drop_back()),
+          builder.getStrArrayAttr(names.back())};
+}
+
+template <typename ConvLike>
+LogicalResult FunctionLowering::lowerConv(ConvLike conv) {
+  Value x = getBuffer(conv.getInput()), w = getBuffer(conv.getFilter());
+  Value bias = conv.getBias() ? getBuffer(conv.getBias()) : Value();
+  Value residual = conv.getResidual() ? getBuffer(conv.getResidual()) : Value();
+  ActivationAttr activation = conv.getActivationAttr();
+  bool split = activation && (activation.getKind() == ActivationKind::hard_sigmoid ||
+                              activation.getKind() == ActivationKind::hard_swish);
+  Value y = getDestination(conv.getResult());
+  Value out = split ? alloc(conv.getType()) : y;
+  auto [convLayers, activationLayers] = splitLayers(conv);
+  bool transposed = std::is_same_v<ConvLike, ConvTransposeOp>;
+  auto step = engine::ConvOp::create(
+      builder, conv.getLoc(), x, w, bias, residual, out, conv.getStrides(), conv.getPads(),
+      conv.getDilations(), conv.getGroups(), transposed, conv.getLayout(),
+      split ? ActivationAttr() : activation, APFloat(1.0f), bool(tf32(conv)),
+      /*engine_id=*/uint64_t(-1), DenseI64ArrayAttr(), /*workspace=*/0,
+      split ? convLayers : layersOf(conv.getOperation()), precisionOf(conv), StringAttr());
+  (void)step;
+  if (split)
+    emitActivation(conv, activation, out, y, activationLayers);
+  return success();
+}
+
+/// Whether cuBLASLt can run a batch of `operand` against the result's batch:
+/// one batch stride, so its batch dimensions either are the result's or all 1.
+static bool isPlainBatch(ArrayRef<int64_t> shape, ArrayRef<int64_t> batch) {
+  ArrayRef<int64_t> own = shape.drop_back(2);
+  if (llvm::all_of(own, [](int64_t d) { return d == 1; }))
+    return true;
+  if (own.size() > batch.size())
+    return false;
+  SmallVector<int64_t> padded(batch.size() - own.size(), 1);
+  padded.append(own.begin(), own.end());
+  return ArrayRef<int64_t>(padded) == batch;
+}
+
+LogicalResult FunctionLowering::lowerMatmul(MatmulOp matmul) {
+  auto lhsType = matmul.getLhs().getType(), rhsType = matmul.getRhs().getType();
+  auto resultType = matmul.getType();
+  ActivationAttr activation = matmul.getActivationAttr();
+  bool fusable = !activation || activation.getKind() == ActivationKind::relu ||
+                 activation.getKind() == ActivationKind::gelu_tanh;
+  if (lhsType.getRank() < 2 || rhsType.getRank() < 2) {
+    emitDispatch(matmul.getOperation());
+    return success();
+  }
+  ArrayRef<int64_t> batch = resultType.getShape().drop_back(2);
+  ArrayRef<int64_t> rhsBatch = rhsType.getShape().drop_back(2);
+  bool rhsUnbatched = llvm::all_of(rhsBatch, [](int64_t d) { return d == 1; });
+  Value d = getDestination(matmul.getResult());
+  int64_t lhsRows = lhsType.getNumElements() / lhsType.getShape().back();
+  bool fold = rhsUnbatched && lhsType.getRank() > 2 && isContiguous(d) &&
+              lhsRows == resultType.getNumElements() / resultType.getShape().back();
+  if (!fold && (!isPlainBatch(lhsType.getShape(), batch) ||
+                !isPlainBatch(rhsType.getShape(), batch))) {
+    // Broadcasting batch dimensions a single batch stride cannot express.
+    emitDispatch(matmul.getOperation());
+    return success();
+  }
+  Value a = getBuffer(matmul.getLhs()), b = getBuffer(matmul.getRhs());
+  Value bias = matmul.getBias() ? getBuffer(matmul.getBias()) : Value();
+  Value c = matmul.getResidual() ? getBuffer(matmul.getResidual()) : Value();
+  Value out = fusable ? d : alloc(resultType);
+  Value target = out;
+  if (fold) {
+    // [B…, M, K] x [K, N]: the batch folds into M, one larger GEMM.
+    Type element = llvm::cast<MemRefType>(a.getType()).getElementType();
+    int64_t k = lhsType.getShape().back(), n = resultType.getShape().back();
+    a = view(a, MemRefType::get({lhsRows, k}, element), 0);
+    b = view(b, MemRefType::get(rhsType.getShape().take_back(2),
+                                llvm::cast<MemRefType>(b.getType()).getElementType()),
+             0);
+    MemRefType flat = MemRefType::get(
+        {lhsRows, n}, llvm::cast<MemRefType>(out.getType()).getElementType());
+    target = view(out, flat, 0);
+    if (c)
+      c = view(c, MemRefType::get({lhsRows, n},
+                                  llvm::cast<MemRefType>(c.getType()).getElementType()),
+               0);
+  }
+  auto [gemmLayers, activationLayers] = splitLayers(matmul);
+  engine::GemmOp::create(builder, matmul.getLoc(), a, b, bias, c, target, false, false,
+                         APFloat(1.0f), APFloat(1.0f), fusable ? activation : ActivationAttr(),
+                         bool(tf32(matmul)), DenseI64ArrayAttr(), 0,
+                         fusable ? layersOf(matmul.getOperation()) : gemmLayers,
+                         precisionOf(matmul), StringAttr());
+  if (!fusable)
+    emitActivation(matmul, activation, out, d, activationLayers);
+  return success();
+}
+
+LogicalResult FunctionLowering::lowerGemm(GemmOp gemm) {
+  auto resultType = gemm.getType();
+  int64_t n = resultType.getShape().back();
+  ActivationAttr activation = gemm.getActivationAttr();
+  bool fusable = !activation || activation.getKind() == ActivationKind::relu ||
+                 activation.getKind() == ActivationKind::gelu_tanh;
+  // C broadcast over rows is cuBLASLt's bias vector; a whole matrix is `c`
+  // scaled by beta; anything else (a column, a scalar) goes to a kernel.
+  Value bias, c;
+  double beta = gemm.getBeta().convertToDouble();
+  bool expressible = true;
+  if (Value cTensor = gemm.getBias()) {
+    auto cType = llvm::cast<RankedTensorType>(cTensor.getType());
+    bool row = cType.getNumElements() == n && cType.getRank() >= 1 &&
+               cType.getShape().back() == n;
+    if (row && beta == 1.0)
+      bias = cTensor;
+    else if (cType.getShape() == resultType.getShape())
+      c = cTensor;
+    else
+      expressible = false;
+  }
+  if (gemm.getResidual()) {
+    if (c)
+      expressible = false;
+    c = gemm.getResidual();
+    beta = 1.0;
+  }
+  if (!expressible) {
+    emitDispatch(gemm.getOperation());
+    return success();
+  }
+  Value d = getDestination(gemm.getResult());
+  Value out = fusable ? d : alloc(resultType);
+  auto [gemmLayers, activationLayers] = splitLayers(gemm);
+  engine::GemmOp::create(builder, gemm.getLoc(), getBuffer(gemm.getA()),
+                         getBuffer(gemm.getB()), bias ? getBuffer(bias) : Value(),
+                         c ? getBuffer(c) : Value(), out, gemm.getTransA(), gemm.getTransB(),
+                         gemm.getAlpha(), APFloat(float(beta)),
+                         fusable ? activation : ActivationAttr(), bool(tf32(gemm)),
+                         DenseI64ArrayAttr(), 0,
+                         fusable ? layersOf(gemm.getOperation()) : gemmLayers,
+                         precisionOf(gemm), StringAttr());
+  if (!fusable)
+    emitActivation(gemm, activation, out, d, activationLayers);
+  return success();
+}
+
+void FunctionLowering::emitCopy(Value source, Value target, Operation *layer) {
+  auto copy = engine::CopyOp::create(builder, layer ? layer->getLoc() : target.getLoc(),
+                                     source, target, ArrayAttr(), StringAttr(), StringAttr());
+  if (layer)
+    copy.setLayersAttr(layersOf(layer));
+}
+
+void FunctionLowering::lowerViewLike(Operation *op) {
+  Value input = op->getOperand(0), result = op->getResult(0);
+  Value source = getBuffer(input);
+  if (hasFixedDestination(result) || buffers.count(result)) {
+    Value target = getDestination(result);
+    if (viewed.lookup(source) == target)
+      return; // The producer already wrote into the target.
+    // Reshaping an input (or a constant) into an output must not alias them.
+    if (isContiguous(source) && isContiguous(target))
+      emitCopy(source, target, op);
+    else
+      emitDispatch(op);
+    return;
+  }
+  if (!isContiguous(source)) {
+    emitDispatch(op);
+    return;
+  }
+  buffers[result] = view(source, bufferTypeOf(result.getType()), 0);
+}
+
+LogicalResult FunctionLowering::lower(Operation *op) {
+  if (llvm::isa<ConstantOp>(op))
+    return success(); // Weights are made where first read.
+  if (auto conv = llvm::dyn_cast<ConvOp>(op))
+    return lowerConv(conv);
+  if (auto conv = llvm::dyn_cast<ConvTransposeOp>(op))
+    return lowerConv(conv);
+  if (auto gemm = llvm::dyn_cast<GemmOp>(op))
+    return lowerGemm(gemm);
+  if (auto matmul = llvm::dyn_cast<MatmulOp>(op))
+    return lowerMatmul(matmul);
+  if (isViewLike(op)) {
+    lowerViewLike(op);
+    return success();
+  }
+  if (auto concat = llvm::dyn_cast<ConcatOp>(op); concat && inPlaceConcats.contains(op)) {
+    getDestination(concat.getResult()); // Its producers wrote the slices.
+    return success();
+  }
+  if (groupOf.count(op)) {
+    // A group is emitted at its root, the member whose result leaves it.
+    ArrayRef<Operation *> group = members[findGroup(op)];
+    bool isRoot = llvm::none_of(op->getResult(0).getUsers(), [&](Operation *user) {
+      return llvm::is_contained(group, user);
+    });
+    if (isRoot)
+      emitDispatch(group);
+    return success();
+  }
+  emitDispatch(op);
+  return success();
+}
+
+LogicalResult FunctionLowering::run() {
+  if (failed(check()))
+    return failure();
+  MLIRContext *context = function.getContext();
+  Block &body = function.getBody().front();
+  auto ret = llvm::cast<func::ReturnOp>(body.getTerminator());
+  for (auto [index, value] : llvm::enumerate(ret.getOperands()))
+    resultIndex.try_emplace(value, index);
+  findGroups();
+  findInPlaceConcats();
+
+  // The bindings: inputs, then one argument per result.
+  SmallVector<Type> types;
+  for (Type type : function.getArgumentTypes())
+    types.push_back(bufferTypeOf(type));
+  for (Type type : function.getResultTypes())
+    types.push_back(bufferTypeOf(type));
+  OpBuilder moduleBuilder(function);
+  lowered = func::FuncOp::create(moduleBuilder, function.getLoc(), function.getName(),
+                                 FunctionType::get(context, types, {}));
+  unsigned numInputs = function.getNumArguments();
+  for (unsigned i = 0; i < numInputs; ++i) {
+    auto name = function.getArgAttrOfType<StringAttr>(i, "kiln.name");
+    lowered.setArgAttr(i, engine::kInputAttr,
+                       name ? name : StringAttr::get(context, "input_" + Twine(i)));
+  }
+  for (unsigned i = 0; i < function.getNumResults(); ++i) {
+    auto name = function.getResultAttrOfType<StringAttr>(i, "kiln.name");
+    lowered.setArgAttr(numInputs + i, engine::kOutputAttr,
+                       name ? name : StringAttr::get(context, "output_" + Twine(i)));
+  }
+  Block *entry = lowered.addEntryBlock();
+  builder.setInsertionPointToEnd(entry);
+  for (unsigned i = 0; i < numInputs; ++i)
+    buffers[function.getArgument(i)] = entry->getArgument(i);
+  for (unsigned i = 0; i < function.getNumResults(); ++i)
+    outputs.push_back(entry->getArgument(numInputs + i));
+  bound.assign(outputs.size(), false);
+
+  for (Operation &op : body.without_terminator())
+    if (failed(lower(&op)))
+      return failure();
+  // Results that no layer wrote into their binding: inputs, weights, views
+  // of them, a value returned twice.
+  for (auto [index, value] : llvm::enumerate(ret.getOperands())) {
+    Value source = getBuffer(value);
+    if (source == outputs[index] || viewed.lookup(source) == outputs[index])
+      continue;
+    Operation *layer = value.getDefiningOp();
+    if (isContiguous(source)) {
+      emitCopy(source, outputs[index], layer);
+    } else {
+      auto copy = engine::DispatchOp::create(builder, ret.getLoc(), {source},
+                                             {outputs[index]});
+      OpBuilder inner = OpBuilder::atBlockEnd(&copy.getBody().front());
+      engine::YieldOp::create(inner, ret.getLoc(), copy.getBody().getArgument(0));
+    }
+  }
+  func::ReturnOp::create(builder, ret.getLoc());
+  // Weights first, in the order the steps read them.
+  Operation *firstStep = nullptr;
+  for (Operation &op : llvm::make_early_inc_range(*entry)) {
+    if (!llvm::isa<engine::WeightOp>(op))
+      firstStep = firstStep ? firstStep : &op;
+    else if (firstStep)
+      op.moveBefore(firstStep);
+  }
+  function.erase();
+  return success();
+}
+
+struct ConvertNNToEnginePass
+    : kiln::impl::ConvertNNToEnginePassBase<ConvertNNToEnginePass> {
+  void runOnOperation() override {
+    SmallVector<func::FuncOp> functions;
+    for (auto function : getOperation().getOps<func::FuncOp>())
+      if (!function.isExternal() &&
+          llvm::any_of(function.getFunctionType().getInputs(),
+                       [](Type t) { return llvm::isa<TensorType>(t); }) |
+              llvm::any_of(function.getFunctionType().getResults(),
+                           [](Type t) { return llvm::isa<TensorType>(t); }))
+        functions.push_back(function);
+    for (func::FuncOp function : functions)
+      if (failed(FunctionLowering(function).run()))
+        return signalPassFailure();
+  }
+};
+
+} // namespace
