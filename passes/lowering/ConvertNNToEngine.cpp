@@ -144,6 +144,8 @@ ArrayAttr layersOf(ArrayRef<Operation *> ops) {
   for (Operation *op : ops)
     for (StringRef name : getLayerNames(op))
       names.insert(name);
+  if (names.empty())
+    return {};
   Builder builder(ops.front()->getContext());
   return builder.getStrArrayAttr(names.getArrayRef());
 }

@@ -1,0 +1,227 @@
+// RUN: kiln-opt %s -split-input-file -kiln-convert-nn-to-engine -verify-diagnostics | FileCheck %s
+
+// Tests that a DAG of pointwise layers with single-use intermediates (and a
+// broadcast operand, an input read twice, a small constant) becomes one
+// dispatch that writes straight into the output binding.
+// CHECK-LABEL: func.func @pointwise_dag
+// CHECK-SAME: %[[X:.*]]: memref<4x8xf32> {engine.input = "x"}
+// CHECK-SAME: %[[B:.*]]: memref<8xf32> {engine.input = "input_1"}
+// CHECK-SAME: %[[OUT:.*]]: memref<4x8xf32> {engine.output = "y"}
+// CHECK-NOT: engine.alloc
+// CHECK: engine.dispatch ins(%[[X]], %[[B]] : memref<4x8xf32>, memref<8xf32>) outs(%[[OUT]] : memref<4x8xf32>)
+// CHECK: nn.constant
+// CHECK: nn.mul
+// CHECK: nn.sigmoid
+// CHECK: nn.add
+// CHECK: nn.mul
+// CHECK: nn.add
+// CHECK: engine.yield
+// CHECK: layers = ["scale", "gate", "shift", "swish", "sum"], precision = "fp32"
+// CHECK-NOT: engine.dispatch
+// CHECK: return
+func.func @pointwise_dag(%x: tensor<4x8xf32> {kiln.name = "x"}, %b: tensor<8xf32>)
+    -> (tensor<4x8xf32> {kiln.name = "y"}) {
+  %two = nn.constant dense<2.0> : tensor<f32>
+  %s = nn.mul %x, %two : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32> loc("scale")
+  %g = nn.sigmoid %x : tensor<4x8xf32> loc("gate")
+  %h = nn.add %s, %b : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32> loc("shift")
+  %m = nn.mul %h, %g : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32> loc("swish")
+  %y = nn.add %m, %x : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32> loc("sum")
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+// Tests that an intermediate with two users splits the groups: it is
+// written to an arena buffer that both later groups read.
+// CHECK-LABEL: func.func @multi_use_splits
+// CHECK: %[[T:.*]] = engine.alloc : memref<4x8xf32>
+// CHECK: engine.dispatch ins(%{{.*}} : memref<4x8xf32>) outs(%[[T]] : memref<4x8xf32>)
+// CHECK: nn.exp
+// CHECK-NEXT: nn.neg
+// CHECK-NEXT: engine.yield
+// CHECK: engine.dispatch ins(%[[T]] : memref<4x8xf32>) outs(%{{.*}} : memref<4x8xf32>)
+// CHECK: engine.dispatch ins(%[[T]] : memref<4x8xf32>) outs(%{{.*}} : memref<4x8xf32>)
+func.func @multi_use_splits(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %e = nn.exp %x : tensor<4x8xf32>
+  %n = nn.neg %e : tensor<4x8xf32>
+  %a = nn.relu %n : tensor<4x8xf32>
+  %b = nn.tanh %n : tensor<4x8xf32>
+  return %a, %b : tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// Tests that a conv keeps its epilogue in cuDNN, and that an activation
+// cuDNN cannot fuse (hard swish) follows as a dispatch.
+// CHECK-LABEL: func.func @conv_epilogue
+// CHECK: engine.conv %{{.*}} bias %{{.*}} residual %{{.*}} -> %[[Y:.*]] : memref<1x4x4x8xf16> strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] layout channels_last activation <relu> {layers = ["conv1", "bn1", "relu1"], precision = "fp16"}
+// CHECK: %[[T:.*]] = engine.alloc : memref<1x4x4x8xf16>
+// CHECK: engine.conv %[[Y]] {{.*}} -> %[[T]] : memref<1x4x4x8xf16>
+// CHECK-NOT: activation
+// CHECK-SAME: {layers = ["conv2"], precision = "fp16"}
+// CHECK: engine.dispatch ins(%[[T]] : memref<1x4x4x8xf16>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: nn.hard_swish
+// CHECK: {layers = ["hswish2"], precision = "fp16"}
+func.func @conv_epilogue(%x: tensor<1x4x4x8xf16>, %w: tensor<8x3x3x8xf16>, %b: tensor<8xf16>)
+    -> tensor<1x4x4x8xf16> {
+  %y = nn.conv %x, %w bias %b residual %x strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1]
+       layout channels_last activation <relu>
+       : (tensor<1x4x4x8xf16>, tensor<8x3x3x8xf16>, tensor<8xf16>, tensor<1x4x4x8xf16>) -> tensor<1x4x4x8xf16>
+       loc(fused["conv1", "bn1", "relu1"])
+  %z = nn.conv %y, %w strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1]
+       layout channels_last activation <hard_swish>
+       : (tensor<1x4x4x8xf16>, tensor<8x3x3x8xf16>) -> tensor<1x4x4x8xf16>
+       loc(fused["conv2", "hswish2"])
+  return %z : tensor<1x4x4x8xf16>
+}
+
+// -----
+
+// Tests that a gemm's row-broadcast C is the bias vector and a TF32 layer
+// allows TF32; a full C is `c` scaled by beta; a column C cannot lower to
+// cuBLASLt and goes to a dispatch.
+// CHECK-LABEL: func.func @gemm_bias_vs_c
+// CHECK: engine.gemm %{{.*}} : memref<4x16xf32>, %{{.*}} : memref<8x16xf32> bias %{{.*}} : memref<8xf32> -> %{{.*}} : memref<4x8xf32> trans_b activation <relu> {allow_tf32, layers = ["fc1"], precision = "tf32"}
+// CHECK: engine.gemm %{{.*}} : memref<4x16xf32>, %{{.*}} : memref<16x8xf32> c %{{.*}} : memref<4x8xf32> -> %{{.*}} : memref<4x8xf32> {beta = 5.000000e-01 : f32, layers = ["fc2"], precision = "fp32"}
+// CHECK: engine.dispatch
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: nn.gemm
+func.func @gemm_bias_vs_c(%x: tensor<4x16xf32>, %w: tensor<8x16xf32>, %v: tensor<16x8xf32>,
+                          %b: tensor<8xf32>, %c: tensor<4x8xf32>, %col: tensor<4x1xf32>)
+    -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+  %0 = nn.gemm %x, %w bias %b trans_b activation <relu> {kiln.precision = "tf32"}
+       : (tensor<4x16xf32>, tensor<8x16xf32>, tensor<8xf32>) -> tensor<4x8xf32> loc("fc1")
+  %1 = nn.gemm %x, %v bias %c beta 0.5
+       : (tensor<4x16xf32>, tensor<16x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32> loc("fc2")
+  %2 = nn.gemm %x, %v bias %col
+       : (tensor<4x16xf32>, tensor<16x8xf32>, tensor<4x1xf32>) -> tensor<4x8xf32> loc("fc3")
+  return %0, %1, %2 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// Tests that [B, S, K] x [K, N] folds the batch into M through views, with
+// the residual as c, and that a silu epilogue follows as a dispatch.
+// CHECK-LABEL: func.func @matmul_batch_fold
+// CHECK-SAME: %[[A:[^:]*]]: memref<2x3x16xf32>
+// CHECK: %[[T:.*]] = engine.alloc : memref<2x3x8xf32>
+// CHECK: %[[A2:.*]] = engine.view %[[A]][0] : memref<2x3x16xf32> to memref<6x16xf32>
+// CHECK: %[[D2:.*]] = engine.view %[[T]][0] : memref<2x3x8xf32> to memref<6x8xf32>
+// CHECK: %[[R2:.*]] = engine.view %{{.*}}[0] : memref<2x3x8xf32> to memref<6x8xf32>
+// CHECK: engine.gemm %[[A2]] : memref<6x16xf32>, %{{.*}} : memref<16x8xf32> bias %{{.*}} : memref<8xf32> c %[[R2]] : memref<6x8xf32> -> %[[D2]] : memref<6x8xf32>
+// CHECK: engine.dispatch ins(%[[T]] : memref<2x3x8xf32>)
+// CHECK: nn.silu
+func.func @matmul_batch_fold(%a: tensor<2x3x16xf32>, %b: tensor<16x8xf32>, %bias: tensor<8xf32>,
+                             %r: tensor<2x3x8xf32>) -> tensor<2x3x8xf32> {
+  %0 = nn.matmul %a, %b bias %bias residual %r activation <silu>
+       : (tensor<2x3x16xf32>, tensor<16x8xf32>, tensor<8xf32>, tensor<2x3x8xf32>) -> tensor<2x3x8xf32>
+  return %0 : tensor<2x3x8xf32>
+}
+
+// -----
+
+// Tests that equal batches stay a batched GEMM, and that batches that
+// broadcast against each other (one batch stride cannot say it) go to a
+// dispatch.
+// CHECK-LABEL: func.func @matmul_batch_dispatch
+// CHECK: engine.gemm %{{.*}} : memref<4x3x16xf32>, %{{.*}} : memref<4x16x8xf32> -> %{{.*}} : memref<4x3x8xf32>
+// CHECK: engine.dispatch
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: nn.matmul
+// CHECK-NOT: engine.gemm
+func.func @matmul_batch_dispatch(%a: tensor<4x3x16xf32>, %b: tensor<4x16x8xf32>,
+                                 %c: tensor<2x1x3x16xf32>, %d: tensor<1x4x16x8xf32>)
+    -> (tensor<4x3x8xf32>, tensor<2x4x3x8xf32>) {
+  %0 = nn.matmul %a, %b : (tensor<4x3x16xf32>, tensor<4x16x8xf32>) -> tensor<4x3x8xf32>
+  %1 = nn.matmul %c, %d : (tensor<2x1x3x16xf32>, tensor<1x4x16x8xf32>) -> tensor<2x4x3x8xf32>
+  return %0, %1 : tensor<4x3x8xf32>, tensor<2x4x3x8xf32>
+}
+
+// -----
+
+// Tests that a reshape of a computed tensor is a view (and that a returned
+// reshape makes its producer write into a view of the output binding), while
+// a reshape of an input returned as an output is a copy, not an alias.
+// CHECK-LABEL: func.func @reshape_view_vs_copy
+// CHECK-SAME: %[[X:[^:]*]]: memref<2x8xf32>
+// CHECK-SAME: %[[O1:[^:]*]]: memref<16xf32> {engine.output = "output_0"}
+// CHECK-SAME: %[[O2:[^:]*]]: memref<4x4xf32> {engine.output = "output_1"}
+// CHECK: %[[T:.*]] = engine.alloc : memref<2x8xf32>
+// CHECK: engine.dispatch ins(%[[X]] : memref<2x8xf32>) outs(%[[T]] : memref<2x8xf32>)
+// CHECK: %[[V:.*]] = engine.view %[[T]][0] : memref<2x8xf32> to memref<1x16xf32>
+// CHECK: %[[W:.*]] = engine.view %[[O1]][0] : memref<16xf32> to memref<1x16xf32>
+// CHECK: engine.dispatch ins(%[[V]] : memref<1x16xf32>) outs(%[[W]] : memref<1x16xf32>)
+// CHECK: engine.copy %[[X]], %[[O2]] : memref<2x8xf32>, memref<4x4xf32>
+// CHECK-NOT: engine.copy
+func.func @reshape_view_vs_copy(%x: tensor<2x8xf32>) -> (tensor<16xf32>, tensor<4x4xf32>) {
+  %e = nn.exp %x : tensor<2x8xf32>
+  %f = nn.reshape %e : tensor<2x8xf32> to tensor<1x16xf32>
+  %s = nn.softmax %f axis 1 : tensor<1x16xf32>
+  %g = nn.reshape %s : tensor<1x16xf32> to tensor<16xf32>
+  %h = nn.reshape %x : tensor<2x8xf32> to tensor<4x4xf32>
+  return %g, %h : tensor<16xf32>, tensor<4x4xf32>
+}
+
+// -----
+
+// Tests that the producers of an in-place concat write into views of its
+// buffer: contiguous along the outermost axis, strided along the channels.
+// CHECK-LABEL: func.func @in_place_concat
+// CHECK-SAME: %[[OUT:[^:]*]]: memref<1x4x2x12xf32> {engine.output
+// CHECK: %[[S0:.*]] = engine.view %[[OUT]][0] : memref<1x4x2x12xf32> to memref<1x4x2x4xf32, strided<[96, 24, 12, 1]>>
+// CHECK: engine.conv {{.*}} -> %[[S0]]
+// CHECK: %[[S1:.*]] = engine.view %[[OUT]][16] : memref<1x4x2x12xf32> to memref<1x4x2x8xf32, strided<[96, 24, 12, 1]>>
+// CHECK: engine.dispatch {{.*}} outs(%[[S1]]
+// CHECK-NOT: engine.copy
+// CHECK: %[[CAT:.*]] = engine.alloc : memref<6x4xf32>
+// CHECK: %[[R0:.*]] = engine.view %[[CAT]][0] : memref<6x4xf32> to memref<2x4xf32>
+// CHECK: %[[R1:.*]] = engine.view %[[CAT]][32] : memref<6x4xf32> to memref<4x4xf32>
+func.func @in_place_concat(%x: tensor<1x4x2x4xf32>, %w: tensor<4x1x1x4xf32>,
+                           %y: tensor<1x4x2x8xf32>, %p: tensor<2x4xf32>, %q: tensor<4x4xf32>)
+    -> (tensor<1x4x2x12xf32>, tensor<6x4xf32>) {
+  %a = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] layout channels_last
+       : (tensor<1x4x2x4xf32>, tensor<4x1x1x4xf32>) -> tensor<1x4x2x4xf32>
+  %b = nn.relu %y : tensor<1x4x2x8xf32>
+  %cat = nn.concat %a, %b axis 3 in_place : tensor<1x4x2x4xf32>, tensor<1x4x2x8xf32>
+  %c = nn.exp %p : tensor<2x4xf32>
+  %d = nn.neg %q : tensor<4x4xf32>
+  %rows = nn.concat %c, %d axis 0 in_place : tensor<2x4xf32>, tensor<4x4xf32>
+  %s = nn.softmax %rows axis 1 : tensor<6x4xf32>
+  return %cat, %s : tensor<1x4x2x12xf32>, tensor<6x4xf32>
+}
+
+// -----
+
+// Tests that a concat not marked in place is one dispatch copying its inputs.
+// CHECK-LABEL: func.func @concat_copy
+// CHECK: engine.dispatch ins(%{{.*}}, %{{.*}} : memref<2x4xf32>, memref<2x4xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: nn.concat
+func.func @concat_copy(%x: tensor<2x4xf32>, %y: tensor<2x4xf32>) -> tensor<4x4xf32> {
+  %c = nn.concat %x, %y axis 0 : tensor<2x4xf32>, tensor<2x4xf32>
+  return %c : tensor<4x4xf32>
+}
+
+// -----
+
+// Tests that a quantized convolution is an error naming the layer.
+!q = !quant.uniform<i8:f32, 0.5>
+func.func @quantized_conv(%x: tensor<1x4x4x4x!q>, %w: tensor<4x4x1x1x!q>) -> tensor<1x4x4x4xf32> {
+  // expected-error @unknown {{cannot lower layer 'qconv' (nn.conv) to the engine: quantized convolutions have no engine lowering yet}}
+  %y = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x4x4x4x!q>, tensor<4x4x1x1x!q>) -> tensor<1x4x4x4xf32> loc("qconv")
+  return %y : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// Tests that a constant returned as an output is copied from its weight.
+// CHECK-LABEL: func.func @constant_result
+// CHECK: %[[W:.*]] = engine.weight dense<{{.*}}> : tensor<2xf32> {name = "table"} : memref<2xf32>
+// CHECK: engine.copy %[[W]], %{{.*}} : memref<2xf32>, memref<2xf32>
+func.func @constant_result() -> tensor<2xf32> {
+  %c = nn.constant dense<[1.0, 2.0]> : tensor<2xf32> loc("table")
+  return %c : tensor<2xf32>
+}
