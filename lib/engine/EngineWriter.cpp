@@ -73,6 +73,7 @@ private:
   std::vector<uint8_t> weights;
   std::vector<flatbuffers::Offset<fb::Binding>> bindings;
   llvm::MapVector<Operation *, ArenaUse> arenaUses;
+  std::vector<unsigned> archs;
   std::vector<flatbuffers::Offset<fb::CodeObject>> code;
   std::string ptx;
 };
@@ -96,6 +97,15 @@ static fb::DType getDType(Type type) {
     return fb::DType::I32;
   // The dialect's buffers admit nothing else.
   return fb::DType::I64;
+}
+
+/// 90 for "sm_90" (or "sm_90a").
+static std::optional<unsigned> parseArch(StringRef arch) {
+  unsigned value = 0;
+  if (!arch.consume_front("sm_") || (arch.consume_back("a"), arch.getAsInteger(10, value)) ||
+      value < 50)
+    return std::nullopt;
+  return value;
 }
 
 static MemRefType memrefOf(Value value) { return llvm::cast<MemRefType>(value.getType()); }
@@ -447,12 +457,11 @@ LogicalResult Writer::compileKernels() {
   std::string source = kiln::cuda::prelude().str();
   for (KernelOp kernel : kernels)
     source += "\n" + kernel.getSource().str() + "\n";
-  llvm::Expected<kiln::cuda::CompiledCuda> compiled =
-      kiln::cuda::compileCuda(source, options.archs);
+  llvm::Expected<kiln::cuda::CompiledCuda> compiled = kiln::cuda::compileCuda(source, archs);
   if (!compiled)
     return kernels.front().emitError("kernels do not compile: ")
            << llvm::toString(compiled.takeError());
-  for (const kiln::cuda::Cubin &cubin : compiled->cubins) {
+  for (const kiln::cuda::CompiledCuda::Cubin &cubin : compiled->cubins) {
     auto image = builder.CreateVector(reinterpret_cast<const uint8_t *>(cubin.image.data()),
                                       cubin.image.size());
     code.push_back(fb::CreateCodeObject(builder, cubin.arch, image));
@@ -470,11 +479,11 @@ FailureOr<EngineBytes> Writer::run() {
     return module.emitError("an engine module holds one func.func (the network), found ")
            << funcs.size();
   func::FuncOp func = funcs.front();
-  std::vector<uint32_t> archs;
   for (const std::string &arch : options.archs) {
-    llvm::Expected<unsigned> number = kiln::cuda::parseArch(arch);
+    std::optional<unsigned> number = parseArch(arch);
     if (!number)
-      return module.emitError(llvm::toString(number.takeError()));
+      return module.emitError("bad GPU architecture '")
+             << arch << "': expected sm_<compute capability>, e.g. sm_90";
     archs.push_back(*number);
   }
   if (failed(collectBindings(func)) || failed(compileKernels()))
@@ -532,9 +541,10 @@ FailureOr<EngineBytes> Writer::run() {
   for (const std::string &text : assumptions)
     assumptionOffsets.push_back(builder.CreateString(text));
 
+  std::vector<uint32_t> archs32(archs.begin(), archs.end());
   LibraryVersions versions = getLibraryVersions();
   auto engine = fb::CreateEngineDirect(
-      builder, KILN_VERSION, options.buildOptions.c_str(), &archs, versions.cuda, versions.cudnn,
+      builder, KILN_VERSION, options.buildOptions.c_str(), &archs32, versions.cuda, versions.cudnn,
       versions.cublas, &bindings, arenaSize, &arenaTensors, weights.size(), &code, ptx.c_str(),
       &steps, assumptionOffsets.empty() ? nullptr : &assumptionOffsets);
   fb::FinishEngineBuffer(builder, engine);

@@ -18,16 +18,6 @@ typedef long long int64_t;
 )cuda";
 }
 
-llvm::Expected<unsigned> kiln::cuda::parseArch(llvm::StringRef arch) {
-  llvm::StringRef digits = arch;
-  unsigned value = 0;
-  if (!digits.consume_front("sm_") || (digits.consume_back("a"), digits.getAsInteger(10, value)) ||
-      value < 50)
-    return llvm::createStringError("bad GPU architecture '" + arch +
-                                   "': expected sm_<compute capability>, e.g. sm_90");
-  return value;
-}
-
 namespace {
 /// One NVRTC compilation; owns the program.
 struct Program {
@@ -51,7 +41,7 @@ struct Program {
 /// Compiles `source` with `--gpu-architecture=<target>`; `getCode` fetches
 /// the result (cubin or PTX).
 template <typename SizeFn, typename CodeFn>
-static llvm::Expected<std::string> compile(llvm::StringRef source, const std::string &target,
+static llvm::Expected<std::vector<char>> compile(llvm::StringRef source, const std::string &target,
                                            llvm::ArrayRef<std::string> options,
                                            SizeFn getSize, CodeFn getCode) {
   Program program;
@@ -73,36 +63,31 @@ static llvm::Expected<std::string> compile(llvm::StringRef source, const std::st
   size_t size = 0;
   if (getSize(program.handle, &size) != NVRTC_SUCCESS)
     return llvm::createStringError("NVRTC produced no code for " + target);
-  std::string code(size, '\0');
+  std::vector<char> code(size, '\0');
   getCode(program.handle, code.data());
   return code;
 }
 
 llvm::Expected<CompiledCuda> kiln::cuda::compileCuda(llvm::StringRef source,
-                                                     llvm::ArrayRef<std::string> archs,
+                                                     llvm::ArrayRef<unsigned> archs,
                                                      llvm::ArrayRef<std::string> options) {
   CompiledCuda compiled;
-  unsigned lowest = ~0u;
-  for (const std::string &arch : archs) {
-    llvm::Expected<unsigned> number = parseArch(arch);
-    if (!number)
-      return number.takeError();
-    llvm::Expected<std::string> cubin =
-        compile(source, arch, options, nvrtcGetCUBINSize, nvrtcGetCUBIN);
+  if (archs.empty())
+    return compiled;
+  for (unsigned arch : archs) {
+    llvm::Expected<std::vector<char>> cubin =
+        compile(source, "sm_" + std::to_string(arch), options, nvrtcGetCUBINSize, nvrtcGetCUBIN);
     if (!cubin)
       return cubin.takeError();
-    compiled.cubins.push_back({*number, std::move(*cubin)});
-    lowest = std::min(lowest, *number);
+    compiled.cubins.push_back({arch, std::move(*cubin)});
   }
-  if (compiled.cubins.empty())
-    return compiled;
-  llvm::Expected<std::string> ptx = compile(source, "compute_" + std::to_string(lowest), options,
-                                            nvrtcGetPTXSize, nvrtcGetPTX);
+  compiled.ptxArch = *llvm::min_element(archs);
+  llvm::Expected<std::vector<char>> ptx =
+      compile(source, "compute_" + std::to_string(compiled.ptxArch), options, nvrtcGetPTXSize,
+              nvrtcGetPTX);
   if (!ptx)
     return ptx.takeError();
   // NVRTC counts the terminating NUL in the PTX size.
-  if (!ptx->empty() && ptx->back() == '\0')
-    ptx->pop_back();
-  compiled.ptx = std::move(*ptx);
+  compiled.ptx.assign(ptx->begin(), llvm::find(*ptx, '\0'));
   return compiled;
 }

@@ -1,7 +1,8 @@
 //===- Nvrtc.h - CUDA C++ to cubin and PTX through NVRTC ---------*- C++ -*-===//
 //
-// Stand-in for include/kiln/target/cuda/Nvrtc.h of the `cuda` branch, with its
-// shape, until that branch lands; then this file goes.
+// Stand-in for include/kiln/target/cuda/Nvrtc.h (and KernelEmitter.h's
+// prelude) of the `cuda` branch, with their shape, until that branch lands;
+// then this file goes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,28 +18,30 @@
 
 namespace kiln::cuda {
 
-/// Machine code for one architecture.
-struct Cubin {
-  unsigned arch; ///< 90 for sm_90
-  std::string image;
-};
-
+/// The output of compiling one translation unit.
 struct CompiledCuda {
-  std::vector<Cubin> cubins; ///< one per requested architecture, in order
-  std::string ptx;           ///< for the lowest architecture
+  struct Cubin {
+    unsigned arch; // 90 for sm_90
+    std::vector<char> image;
+  };
+  /// One cubin per architecture, in the order asked.
+  std::vector<Cubin> cubins;
+  /// PTX of the lowest architecture.
+  std::string ptx;
+  unsigned ptxArch = 0;
+  /// NVRTC's log (warnings), possibly empty.
+  std::string log;
 };
 
-/// Compiles one translation unit for each of `archs` ("sm_90"). Errors carry
-/// NVRTC's log.
+/// Compiles `source` for each architecture in `archs` (e.g. {90}). Errors
+/// carry NVRTC's log.
 llvm::Expected<CompiledCuda> compileCuda(llvm::StringRef source,
-                                         llvm::ArrayRef<std::string> archs,
+                                         llvm::ArrayRef<unsigned> archs,
                                          llvm::ArrayRef<std::string> options = {});
 
-/// The header every translation unit of generated kernels starts with.
+/// The header every translation unit of generated kernels starts with
+/// (KernelEmitter.h's in the `cuda` branch).
 llvm::StringRef prelude();
-
-/// 90 for "sm_90" (or "sm_90a"), or an error naming the bad spelling.
-llvm::Expected<unsigned> parseArch(llvm::StringRef arch);
 
 } // namespace kiln::cuda
 

@@ -4,6 +4,7 @@
 // RUN: kiln-translate --serialize-engine --dump-engine-json %s | FileCheck %s
 // RUN: kiln-translate --serialize-engine --dump-engine-weights %s | FileCheck %s --check-prefix=WEIGHTS
 // RUN: kiln-translate --serialize-engine --dump-engine-json --arch=sm_80 --arch=sm_90 %s | FileCheck %s --check-prefix=ARCHS
+// RUN: not kiln-translate --serialize-engine --dump-engine-json --arch=gfx90a %s 2>&1 | FileCheck %s --check-prefix=BADARCH
 
 // CHECK:      "kiln_version": "{{[0-9]+\.[0-9]+\.[0-9]+}}",
 // CHECK-NEXT: "build_options": "--arch=sm_90",
@@ -160,6 +161,8 @@
 // ARCHS-NEXT: "archs": [ 80, 90 ],
 // ARCHS: "arch": 80,
 // ARCHS: "arch": 90,
+
+// BADARCH: error: bad GPU architecture 'gfx90a': expected sm_<compute capability>, e.g. sm_90
 
 module attributes {engine.assumptions = ["scale(conv1) == scale(add1)"]} {
   engine.kernel @scale_0 source "extern \"C\" __global__ void scale_0(const float *x, float *y) { y[threadIdx.x] = 2.0f * x[threadIdx.x]; }"
