@@ -21,6 +21,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 
 using namespace mlir;
@@ -72,6 +73,7 @@ private:
   llvm::DenseMap<Attribute, uint64_t> weightOffsets;
   std::vector<uint8_t> weights;
   std::vector<flatbuffers::Offset<fb::Binding>> bindings;
+  llvm::StringSet<> bindingNames;
   llvm::MapVector<Operation *, ArenaUse> arenaUses;
   std::vector<unsigned> archs;
   std::vector<flatbuffers::Offset<fb::CodeObject>> code;
@@ -147,10 +149,14 @@ LogicalResult Writer::collectBindings(func::FuncOp func) {
       return func.emitError("argument #")
              << index << " must be a contiguous memref of static shape, got "
              << argument.getType();
+    StringRef name = (input ? input : output).getValue();
+    if (!bindingNames.insert(name).second)
+      return func.emitError("argument #") << index << ": binding name '" << name
+                                          << "' is used twice";
     auto layout = func.getArgAttrOfType<StringAttr>(index, kLayoutAttr);
     std::vector<int64_t> shape = type.getShape().vec();
     bindings.push_back(fb::CreateBindingDirect(
-        builder, (input ? input : output).getValue().str().c_str(),
+        builder, name.str().c_str(),
         getDType(type.getElementType()), &shape, bool(input),
         layout ? layout.getValue().str().c_str() : ""));
     refs[argument] = Ref{fb::Region::Binding, 0, index};
