@@ -300,6 +300,7 @@ struct FuseQDQPass : kiln::impl::FuseQDQPassBase<FuseQDQPass> {
   void runOnOperation() override {
     if (failed(checkZeroPoints()))
       return signalPassFailure();
+    warnSplitPairs();
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseLinearLayer>(&getContext(), numFused, numOutputs);
     patterns.add<FuseQuantizedLayer>(&getContext(), numFused, numOutputs);
@@ -307,7 +308,6 @@ struct FuseQDQPass : kiln::impl::FuseQDQPassBase<FuseQDQPass> {
     config.enableFolding(false);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config)))
       return signalPassFailure();
-    warnSplitPairs();
   }
 
   /// INT8 layers are symmetric: a layer that would read or write int8 with
@@ -344,8 +344,9 @@ struct FuseQDQPass : kiln::impl::FuseQDQPassBase<FuseQDQPass> {
     getOperation().walk([&](AddOp add) {
       for (Value operand : add->getOperands()) {
         auto dq = operand.getDefiningOp<DequantizeOp>();
-        Operation *layer = dq ? dq.getInput().getDefiningOp() : nullptr;
-        if (!layer || !hasEpilogue(layer) || !dq.getInput().hasOneUse() ||
+        auto quantize = dq ? dq.getInput().getDefiningOp<QuantizeOp>() : QuantizeOp();
+        Operation *layer = quantize ? quantize.getInput().getDefiningOp() : nullptr;
+        if (!layer || !hasEpilogue(layer) || !quantize.getInput().hasOneUse() ||
             getEpilogueResidual(layer) || getEpilogueActivation(layer))
           continue;
         add.emitWarning() << "a quantize/dequantize pair between '" << nameOf(layer)
