@@ -54,6 +54,16 @@ const char *whyNotFusable(mlir::Value layerResult);
 const char *whyNotFuseActivation(nn::PointwiseOpInterface activation);
 const char *whyNotFoldBatchNorm(nn::BatchNormOp bn);
 
+/// The operands that carry a layer's data when it commutes with
+/// quantization (all of a concat's, else the first), or nullopt when it does
+/// not commute (QuantCommutingOpInterface, and a pad filling with 0).
+std::optional<llvm::SmallVector<unsigned>> getQuantCommutingOperands(mlir::Operation *op);
+
+/// Why an `nn.quantize` or `nn.dequantize` is still in the graph after the
+/// Q/DQ passes ("at the network input", "sigmoid does not commute with
+/// quantization"), for `kiln-compile --report`.
+std::string whyQuantizationKept(mlir::Operation *op);
+
 /// The fusion catalog's rewrites that merge neighbouring layers: pad into
 /// conv, softmax + log, reduce into global pool, transpose chains, flatten
 /// as reshape, and identity arithmetic (SimplifyPatterns.cpp).

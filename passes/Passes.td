@@ -111,6 +111,86 @@ def FuseLayersPass : Pass<"kiln-fuse-layers", "::mlir::func::FuncOp"> {
   ];
 }
 
+def PropagateQDQPass : Pass<"kiln-propagate-qdq", "::mlir::ModuleOp"> {
+  let summary = "Move dequantize forward and quantize backward through layers "
+                "that commute with quantization";
+  let description = [{
+    TensorRT's rule of explicit quantization: `op(dequantize(q))` becomes
+    `dequantize(op(q))` and `quantize(op(x))` becomes `op(quantize(x))` for
+    every layer whose `QuantCommutingOpInterface` says it commutes (max
+    pool, reshape, flatten, transpose, slice, split, gather, pad with a zero
+    fill, nearest resize, concat of equal scales). Sigmoid, softmax, div and
+    the like do not implement the interface and are never crossed. Both
+    moves are exact: the layer runs on the same integers.
+
+    Per-axis quantized tensors are not moved (a shuffle would move their
+    axis). A concat whose dequantized inputs have different scales is not
+    crossed (a remark says so). A quantize moves backward through a layer
+    whose result has several users only when every user is a quantize of
+    the same type (Q1 = Q2): the equality is recorded in the module
+    attribute `engine.assumptions` (`"scale(a) == scale(b)"`), which the
+    engine carries so that a refit can refuse new scales that break it. A
+    concat crossed backward records that each input takes the concat's
+    scale. Different scales are not merged: with `strict-scales` they are
+    an error naming both layers, else a warning.
+
+    First, uint8 activations with zero point 128 (ONNX Runtime's
+    `quantize_static`) are re-expressed as int8 with zero point 0: `q − 128`
+    with the same scale, which is exact, since
+    `clamp(round(x/s) + 128, 0, 255) − 128 = clamp(round(x/s), −128, 127)`.
+    Finally `quantize(dequantize(q))` of one type becomes `q` (exact).
+  }];
+  let options = [
+    Option<"strictScales", "strict-scales", "bool", /*default=*/"false",
+           "Make quantize scales that must be equal for a propagation, and "
+           "differ, an error instead of a warning">
+  ];
+  let statistics = [
+    Statistic<"numForward", "dequantize-forward", "Dequantizes moved forward">,
+    Statistic<"numBackward", "quantize-backward", "Quantizes moved backward">,
+    Statistic<"numShifted", "uint8-shifted", "uint8 quantizes re-expressed as int8">,
+    Statistic<"numPairs", "pairs-removed", "quantize(dequantize) pairs removed">
+  ];
+}
+
+def FuseQDQPass : Pass<"kiln-fuse-qdq", "::mlir::func::FuncOp"> {
+  let summary = "Absorb dequantized inputs and a quantized output into "
+                "quantizable layers (INT8 layers)";
+  let description = [{
+    A layer of `QuantizableOpInterface` (conv, conv_transpose, gemm, matmul,
+    add, average pool, global average pool) whose quantized operands all
+    come from `nn.dequantize` reads the quantized tensors itself:
+    - conv, conv_transpose, gemm, matmul: the data input must be dequantized;
+      the weight is a dequantized quantized constant (kept as is) or a float
+      constant (batch norm folded into it), quantized to int8 symmetric per
+      output channel (`max |w| / 127`, exact for weights whose channels
+      reach ±127, as `quantize_static`'s do). A constant bias becomes int32
+      with scale `input scale × weight scale` per channel; a residual that
+      is dequantized is read as INT8. The fused epilogue (bias, residual,
+      activation, fused before by `kiln-fuse-layers`) stays. A following
+      `nn.quantize` becomes the layer's result type, unless the residual is
+      float: then the output stays float and the quantize stays (TensorRT's
+      rule: a float residual limits the output to float).
+    - add: both operands dequantized and the result quantized.
+    - average pool, global average pool: input dequantized, result quantized.
+
+    A quantize/dequantize pair between a linear layer and an add keeps them
+    apart (the add cannot become the layer's residual). Where the pair is
+    redundant (it requantizes a value already on its grid, as
+    `quantize(dequantize(q))` of one type) it is removed exactly, by
+    `kiln-propagate-qdq`; otherwise removing it would drop a rounding, so a
+    warning names both layers and the pair stays.
+
+    INT8 layers are symmetric: an int8 zero point other than 0 is an error
+    naming the layer (uint8 with zero point 128 was shifted to int8 by
+    `kiln-propagate-qdq`).
+  }];
+  let statistics = [
+    Statistic<"numFused", "fused-layers", "Layers that now run on quantized inputs">,
+    Statistic<"numOutputs", "fused-outputs", "Quantizes absorbed as a layer's result">
+  ];
+}
+
 def MergeHorizontalPass : Pass<"kiln-merge-horizontal", "::mlir::func::FuncOp"> {
   let summary = "Merge convolutions of one input into one wider convolution";
   let description = [{

@@ -7,14 +7,25 @@
 using namespace mlir;
 
 void kiln::buildGraphFusionPipeline(OpPassManager &pm, const GraphPipelineOptions &) {
+  OpPassManager &fold = pm.nest<func::FuncOp>();
+  fold.addPass(createEliminateDeadLayersPass());
+  fold.addPass(createFoldConstantsPass());
+  fold.addPass(createFoldBatchNormPass());
+  fold.addPass(createFoldConstantsPass());
+  fold.addPass(createCanonicalizerPass());
+  fold.addPass(createCSEPass());
+  // Q/DQ move once batch norms are folded (TensorRT folds BN into the
+  // quantized conv; the model need not simulate it) and before fusion, so
+  // that a max pool or reshape between a conv and its quantize does not
+  // hide the pair. Without Q/DQ both passes find nothing to do.
+  pm.addPass(createPropagateQDQPass());
   OpPassManager &func = pm.nest<func::FuncOp>();
-  func.addPass(createEliminateDeadLayersPass());
-  func.addPass(createFoldConstantsPass());
-  func.addPass(createFoldBatchNormPass());
-  func.addPass(createFoldConstantsPass());
-  func.addPass(createCanonicalizerPass());
-  func.addPass(createCSEPass());
   func.addPass(createFuseLayersPass());
+  // After the epilogue fusions, so that bias, residual and activation ride
+  // into the INT8 layer and its output quantize follows the whole epilogue;
+  // before horizontal merging, which leaves INT8 convs alone.
+  func.addPass(createFuseQDQPass());
+  func.addPass(createEliminateDeadLayersPass());
   func.addPass(createMergeHorizontalPass());
   // Merged filters and biases are concats of weights: make them weights.
   func.addPass(createFoldConstantsPass());

@@ -48,6 +48,11 @@ static void explainMissedFusions(func::FuncOp function, raw_ostream &os, bool &a
     os << llvm::formatv("  {0}: {1}: {2}\n", displayName(op), what.str(), why);
   };
   function.walk([&](Operation *op) {
+    if (llvm::isa<QuantizeOp, DequantizeOp>(op)) {
+      report(op, llvm::isa<QuantizeOp>(op) ? "quantize kept" : "dequantize kept",
+             whyQuantizationKept(op));
+      return;
+    }
     if (auto bn = llvm::dyn_cast<BatchNormOp>(op)) {
       if (const char *why = whyNotFoldBatchNorm(bn))
         report(op, "batch norm not folded", why);

@@ -43,6 +43,11 @@ static llvm::cl::opt<std::string>
 static llvm::cl::opt<double> relativeTolerance(
     "rtol", llvm::cl::desc("Largest relative error ‖after − before‖ / ‖before‖"),
     llvm::cl::init(1e-5));
+static llvm::cl::opt<double> absoluteTolerance(
+    "atol",
+    llvm::cl::desc("Also require max |after − before| <= this on every element "
+                   "(0: off); e.g. one quantization step of the output"),
+    llvm::cl::init(0));
 static llvm::cl::opt<unsigned> seed("seed", llvm::cl::desc("Random seed"),
                                     llvm::cl::init(0));
 static llvm::cl::opt<bool> printTransformed(
@@ -167,6 +172,14 @@ int main(int argc, char **argv) {
       for (auto [i, pair] : llvm::enumerate(llvm::zip(*before, *after))) {
         auto &[expected, actual] = pair;
         std::optional<Error> error = measure(actual, expected);
+        if (error && absoluteTolerance > 0 && error->absolute > absoluteTolerance) {
+          llvm::outs() << "@" << function.getSymName() << ": result #" << i
+                       << " differs: max abs error "
+                       << llvm::format("%.3g", error->absolute) << " > "
+                       << absoluteTolerance << "\n";
+          mismatch = true;
+          continue;
+        }
         if (!error || error->relative > relativeTolerance) {
           llvm::outs() << "@" << function.getSymName() << ": result #" << i << " differs: ";
           if (error)
