@@ -1,6 +1,7 @@
 //===- kiln-opt.cpp - opt-style driver for Kiln's dialects and passes -----===//
 
 #include "dialects/nn/NNDialect.h"
+#include "kiln/target/cuda/TestPasses.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -17,6 +18,7 @@ int main(int argc, char **argv) {
   mlir::registerCSEPass();
   mlir::registerSymbolDCEPass();
   kiln::registerKilnPassesAndPipelines();
+  kiln::cuda::registerTestPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Kiln optimizer driver\n", registry));
 }
