@@ -347,6 +347,25 @@ def ConvertNNToEnginePass
   let dependentDialects = ["::kiln::engine::EngineDialect"];
 }
 
+def OutlineKernelsPass : Pass<"kiln-outline-kernels", "::mlir::ModuleOp"> {
+  let summary = "Turn each dispatch group into a generated CUDA kernel and its launch";
+  let description = [{
+    Every `engine.dispatch` becomes an `engine.launch` of an `engine.kernel`
+    whose CUDA C++ the kernel generator (`lib/target/cuda`, docs/codegen.md)
+    writes for the group: one kernel per group, its shapes compiled in, its
+    parameters the group's input buffers then its output buffers (strided
+    views honoured). Groups whose kernels come out the same (same source
+    and launch shape, e.g. the repeated blocks of a ResNet) share one
+    kernel. A group the generator cannot handle is an error naming its
+    layers.
+  }];
+  let dependentDialects = ["::kiln::engine::EngineDialect"];
+  let statistics = [
+    Statistic<"numLaunches", "launches", "Dispatch groups outlined">,
+    Statistic<"numKernels", "kernels", "Distinct kernels generated">
+  ];
+}
+
 def PlanMemoryPass : Pass<"kiln-plan-memory", "::mlir::ModuleOp"> {
   let summary = "Place every activation buffer in one arena";
   let description = [{

@@ -61,7 +61,7 @@ void kiln::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &opt
 
 void kiln::buildEnginePipeline(OpPassManager &pm) {
   pm.addPass(createConvertNNToEnginePass());
-  // kiln-outline-kernels goes here, once dispatches have kernels.
+  pm.addPass(createOutlineKernelsPass());
   pm.addPass(createPlanMemoryPass());
 }
 
@@ -73,6 +73,7 @@ void kiln::registerKilnPassesAndPipelines() {
       buildGraphPipeline);
   PassPipelineRegistration<>(
       "kiln-engine-pipeline",
-      "Lower the nn graph to the engine dialect and plan the activation arena",
+      "Lower the nn graph to the engine dialect, generate its kernels and plan the "
+      "activation arena",
       buildEnginePipeline);
 }

@@ -12,7 +12,8 @@
 #include "dialects/engine/EngineDialect.h"
 #include "kiln/runtime/engine_generated.h"
 #include "lib/engine/LibraryVersions.h"
-#include "lib/engine/Nvrtc.h"
+#include "kiln/target/cuda/KernelEmitter.h"
+#include "kiln/target/cuda/Nvrtc.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"

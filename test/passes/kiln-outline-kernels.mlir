@@ -1,0 +1,59 @@
+// RUN: kiln-opt %s -split-input-file -kiln-outline-kernels -verify-diagnostics | FileCheck %s
+
+// Each dispatch becomes a launch of a generated kernel, its inputs then its
+// outputs as arguments; two groups with the same code share one kernel, a
+// different group (another shape, a strided output) gets its own.
+
+// CHECK-LABEL: func.func @outline
+// CHECK-NOT: engine.dispatch
+// CHECK: engine.launch @[[RELU:k0_relu1]](%{{.*}}, %[[A:.*]]) grid [{{.*}}] block [{{.*}}] outputs 1 {layers = ["relu1"], precision = "fp32"} : memref<1x64xf32>, memref<1x64xf32>
+// CHECK: engine.launch @[[RELU]](%[[A]], %{{.*}}) {{.*}}outputs 1 {layers = ["relu2"]
+// CHECK: engine.launch @[[ADD:k1_add]](%{{.*}}, %{{.*}}, %{{.*}}) {{.*}}outputs 1
+// CHECK: engine.launch @[[SLICE:k2_relu3]]({{.*}}) {{.*}}: memref<2x64xf32>, memref<2x64xf32, strided<[128, 1]>>
+// CHECK-DAG: engine.kernel @[[RELU]] source "{{.*}}__global__{{.*}}[[RELU]]
+// CHECK-DAG: engine.kernel @[[ADD]] source
+// CHECK-DAG: engine.kernel @[[SLICE]] source
+// CHECK-NOT: engine.kernel
+func.func @outline(%x: memref<1x64xf32> {engine.input = "x"}, %y: memref<1x64xf32> {engine.output = "y"}) {
+  %a = engine.alloc : memref<1x64xf32>
+  engine.dispatch ins(%x : memref<1x64xf32>) outs(%a : memref<1x64xf32>) {
+  ^bb0(%t: tensor<1x64xf32>):
+    %r = nn.relu %t : tensor<1x64xf32>
+    engine.yield %r : tensor<1x64xf32>
+  } {layers = ["relu1"], precision = "fp32"}
+  %b = engine.alloc : memref<1x64xf32>
+  %cat2 = engine.alloc : memref<2x64xf32>
+  engine.dispatch ins(%a : memref<1x64xf32>) outs(%b : memref<1x64xf32>) {
+  ^bb0(%t: tensor<1x64xf32>):
+    %r = nn.relu %t : tensor<1x64xf32>
+    engine.yield %r : tensor<1x64xf32>
+  } {layers = ["relu2"], precision = "fp32"}
+  engine.dispatch ins(%a, %b : memref<1x64xf32>, memref<1x64xf32>) outs(%y : memref<1x64xf32>) {
+  ^bb0(%t: tensor<1x64xf32>, %u: tensor<1x64xf32>):
+    %r = nn.add %t, %u : (tensor<1x64xf32>, tensor<1x64xf32>) -> tensor<1x64xf32>
+    engine.yield %r : tensor<1x64xf32>
+  } {layers = ["add"], precision = "fp32"}
+  %x2 = engine.view %cat2[0] : memref<2x64xf32> to memref<2x64xf32>
+  %cat = engine.alloc : memref<2x128xf32>
+  %half = engine.view %cat[256] : memref<2x128xf32> to memref<2x64xf32, strided<[128, 1]>>
+  engine.dispatch ins(%x2 : memref<2x64xf32>) outs(%half : memref<2x64xf32, strided<[128, 1]>>) {
+  ^bb0(%t: tensor<2x64xf32>):
+    %r = nn.relu %t : tensor<2x64xf32>
+    engine.yield %r : tensor<2x64xf32>
+  } {layers = ["relu3"], precision = "fp32"}
+  return
+}
+
+// -----
+
+// A group the generator cannot handle: an error naming the layer.
+func.func @unsupported(%x: memref<1x4x8x8xf32>, %w: memref<4x4x3x3xf32>, %y: memref<1x4x8x8xf32>) {
+  // expected-error @+1 {{cannot generate a kernel for layer(s) conv1}}
+  engine.dispatch ins(%x, %w : memref<1x4x8x8xf32>, memref<4x4x3x3xf32>) outs(%y : memref<1x4x8x8xf32>) {
+  ^bb0(%t: tensor<1x4x8x8xf32>, %f: tensor<4x4x3x3xf32>):
+    // expected-error @+1 {{runs in cuDNN or cuBLASLt, not in a generated kernel}}
+    %r = nn.conv %t, %f strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+    engine.yield %r : tensor<1x4x8x8xf32>
+  } {layers = ["conv1"]}
+  return
+}
