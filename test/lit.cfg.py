@@ -20,3 +20,8 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
     ["kiln-opt", "kiln-compile", "kiln-interpret", "kiln-check-numerics", "kiln-translate"], [config.kiln_tools_dir]
 )
+
+# Tests that compile generated kernels need NVRTC (a CUDA toolkit at build
+# time); without it they are unsupported, which counts as skipped.
+if config.kiln_have_nvrtc:
+    config.available_features.add("nvrtc")

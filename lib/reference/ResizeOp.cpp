@@ -10,6 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kiln/reference/ResizeTaps.h"
+
 #include "Kernels.h"
 
 #include <cmath>
@@ -19,15 +21,6 @@ using namespace kiln::nn;
 using namespace kiln::reference;
 using namespace kiln::reference::detail;
 
-namespace {
-/// The input positions and weights one output coordinate reads along one
-/// dimension; `outside` when the coordinate falls outside the input under
-/// tf_crop_and_resize, which then yields the extrapolation value.
-struct Taps {
-  SmallVector<std::pair<int64_t, double>, 4> taps;
-  bool outside = false;
-};
-} // namespace
 
 /// Input coordinate of output coordinate `x` along a dimension resized from
 /// `inLength` to `outLength` by `scale`. `resizedLength` is ONNX's
@@ -92,12 +85,12 @@ static std::array<float, 4> cubicCoefficients(float s, float a) {
 }
 
 /// The taps of output coordinate `x` along a dimension.
-static Taps dimensionTaps(ResizeOp op, int64_t x, float scale, int64_t outLength,
+static ResizeTaps dimensionTaps(ResizeOp op, int64_t x, float scale, int64_t outLength,
                           int64_t inLength, float resizedLength) {
   float original = originalCoordinate(op.getCoordinateTransform(), static_cast<float>(x),
                                       scale, static_cast<float>(outLength),
                                       static_cast<float>(inLength), resizedLength);
-  Taps result;
+  ResizeTaps result;
   result.outside =
       op.getCoordinateTransform() == CoordinateTransform::tf_crop_and_resize &&
       (original < 0 || original > static_cast<float>(inLength - 1));
@@ -149,12 +142,27 @@ static Taps dimensionTaps(ResizeOp op, int64_t x, float scale, int64_t outLength
   return result;
 }
 
+std::vector<ResizeTaps> kiln::reference::resizeTaps(ResizeOp op, int64_t inLength,
+                                                    int64_t outLength,
+                                                    std::optional<float> scaleAttr) {
+  // Without scales the transform uses the ratio of sizes, in float.
+  float scale = scaleAttr ? *scaleAttr
+                          : static_cast<float>(outLength) / static_cast<float>(inLength);
+  float resizedLength = scaleAttr ? scale * static_cast<float>(inLength)
+                                  : static_cast<float>(outLength);
+  std::vector<ResizeTaps> taps;
+  taps.reserve(outLength);
+  for (int64_t x = 0; x < outLength; ++x)
+    taps.push_back(dimensionTaps(op, x, scale, outLength, inLength, resizedLength));
+  return taps;
+}
+
 static FailureOr<Tensor> evalResize(ResizeOp op, ArrayRef<Tensor> operands) {
   const Tensor &input = operands[0];
   int64_t rank = input.getRank();
   std::optional<ArrayRef<float>> scaleAttr = op.getScales();
   SmallVector<int64_t, 6> shape(op.getType().getShape());
-  SmallVector<float, 6> scales;
+  std::vector<std::vector<ResizeTaps>> taps(rank);
   for (int64_t d = 0; d < rank; ++d) {
     int64_t in = input.getShape()[d];
     if (ShapedType::isDynamic(shape[d])) {
@@ -164,17 +172,8 @@ static FailureOr<Tensor> evalResize(ResizeOp op, ArrayRef<Tensor> operands) {
     }
     if (in == 0 && shape[d] != 0)
       return op.emitOpError("cannot resize an empty dimension");
-    // Without scales the transform uses the ratio of sizes, in float.
-    scales.push_back(scaleAttr ? (*scaleAttr)[d]
-                               : static_cast<float>(shape[d]) / static_cast<float>(in));
-  }
-  std::vector<std::vector<Taps>> taps(rank);
-  for (int64_t d = 0; d < rank; ++d) {
-    int64_t in = input.getShape()[d];
-    float resizedLength =
-        scaleAttr ? scales[d] * static_cast<float>(in) : static_cast<float>(shape[d]);
-    for (int64_t x = 0; x < shape[d]; ++x)
-      taps[d].push_back(dimensionTaps(op, x, scales[d], shape[d], in, resizedLength));
+    taps[d] = resizeTaps(op, in, shape[d],
+                         scaleAttr ? std::optional<float>((*scaleAttr)[d]) : std::nullopt);
   }
 
   SmallVector<int64_t, 6> strides = computeStrides(input.getShape());
@@ -184,7 +183,7 @@ static FailureOr<Tensor> evalResize(ResizeOp op, ArrayRef<Tensor> operands) {
   std::vector<double> reals = nearest ? std::vector<double>() : input.toReals();
   std::vector<double> out(numElementsOf(shape));
   std::vector<int64_t> sources(out.size(), -1); // nearest: the element copied
-  SmallVector<const Taps *, 6> current(rank);
+  SmallVector<const ResizeTaps *, 6> current(rank);
   SmallVector<size_t, 6> tap(rank);
   forEachPosition(shape, [&](int64_t p, ArrayRef<int64_t> coords) {
     bool outside = false;

@@ -2,6 +2,7 @@
 
 #include "dialects/engine/EngineDialect.h"
 #include "dialects/nn/NNDialect.h"
+#include "kiln/target/cuda/TestPasses.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -18,6 +19,7 @@ int main(int argc, char **argv) {
   mlir::registerCSEPass();
   mlir::registerSymbolDCEPass();
   kiln::registerKilnPassesAndPipelines();
+  kiln::cuda::registerTestPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Kiln optimizer driver\n", registry));
 }

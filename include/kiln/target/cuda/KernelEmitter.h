@@ -1,0 +1,68 @@
+//===- KernelEmitter.h - CUDA C++ kernels for groups of nn ops -*- C++ -*-===//
+//
+// Every nn op that does not go to cuDNN or cuBLASLt runs in a kernel Kiln
+// generates. Lowering puts such ops into groups: a block whose arguments are
+// the group's inputs and whose terminator's operands are its outputs, holding
+// either one op or a chain of pointwise ops (plus small nn.constants, which
+// become literals). emitKernel turns one group into one CUDA C++ kernel that
+// reproduces the reference interpreter's semantics; docs/codegen.md describes
+// the strategies.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_TARGET_CUDA_KERNELEMITTER_H
+#define KILN_TARGET_CUDA_KERNELEMITTER_H
+
+#include "mlir/IR/Block.h"
+#include "mlir/IR/Operation.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+namespace kiln::cuda {
+
+/// Memory layout of a group input or output: element strides, one per
+/// dimension (row-major when empty). Outputs may be strided views: an
+/// in-place concat's producer writes into a slice of a bigger buffer.
+struct BufferLayout {
+  llvm::SmallVector<int64_t> strides;
+};
+
+/// One generated kernel.
+struct KernelSource {
+  /// The `extern "C" __global__` function's name (the `entry` asked for).
+  std::string entry;
+  /// The kernel and its helpers. Helpers are `static` or named with `entry`
+  /// as prefix, so many kernels concatenate into one translation unit after
+  /// prelude().
+  std::string source;
+  std::array<uint32_t, 3> grid{1, 1, 1}, block{1, 1, 1};
+  /// Dynamic shared memory; kernels use static shared memory, so this is 0.
+  uint32_t sharedMemBytes = 0;
+};
+
+/// Emits the kernel of `group`. Its parameters, in order: one device pointer
+/// per block argument, then one per terminator operand. `inputLayouts` and
+/// `outputLayouts` may be empty (all contiguous, row-major). Inputs and
+/// outputs must not overlap. On failure, emits a diagnostic at the offending
+/// op (naming the op and why) and returns failure.
+mlir::FailureOr<KernelSource>
+emitKernel(mlir::Block &group, llvm::StringRef entry,
+           llvm::ArrayRef<BufferLayout> inputLayouts = {},
+           llvm::ArrayRef<BufferLayout> outputLayouts = {});
+
+/// Whether emitKernel supports `op` (with its element types, static shapes
+/// and attributes), so lowering can refuse early, naming the layer.
+bool canEmit(mlir::Operation *op);
+
+/// The common header prepended once to the translation unit: fp16/bf16
+/// types, vector types, conversions and math helpers the kernels call.
+llvm::StringRef prelude();
+
+} // namespace kiln::cuda
+
+#endif // KILN_TARGET_CUDA_KERNELEMITTER_H

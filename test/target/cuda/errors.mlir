@@ -1,0 +1,47 @@
+// RUN: kiln-opt %s -split-input-file -kiln-test-emit-cuda -verify-diagnostics -o /dev/null
+
+// Tests that a layer cuDNN runs is refused, naming the op and why.
+func.func @conv(%x: tensor<1x8x8x8xf32>, %w: tensor<8x8x3x3xf32>) -> tensor<1x8x6x6xf32> {
+  // expected-error @below {{'nn.conv' runs in cuDNN or cuBLASLt, not in a generated kernel}}
+  %y = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x8x8x8xf32>, tensor<8x8x3x3xf32>) -> tensor<1x8x6x6xf32>
+  return %y : tensor<1x8x6x6xf32>
+}
+
+// -----
+
+// Tests that a group may hold one non-pointwise op, not two.
+func.func @two_layers(%x: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @below {{'nn.softmax' must be alone in its group: a group holds one op or a chain of pointwise ops}}
+  %s = nn.softmax %x axis 1 : tensor<4x16xf32>
+  %t = nn.log_softmax %s axis 1 : tensor<4x16xf32>
+  return %t : tensor<4x16xf32>
+}
+
+// -----
+
+// Tests that dynamic shapes are refused: kernels bake shapes in.
+func.func @dynamic(%x: tensor<?x16xf32>) -> tensor<?x16xf32> {
+  // expected-error @below {{'nn.relu' has a tensor that has a dynamic shape}}
+  %r = nn.relu %x : tensor<?x16xf32>
+  return %r : tensor<?x16xf32>
+}
+
+// -----
+
+// Tests that a layout must give one stride per dimension.
+func.func @bad_layout(%x: tensor<4x16xf32> {kiln.strides = array<i64: 16>}) -> tensor<4x16xf32> {
+  // expected-error @below {{the layout of group input #0 has 1 strides for a tensor of rank 2}}
+  return %x : tensor<4x16xf32>
+}
+
+// -----
+
+// Tests that the ops of a chain must produce the group's shape or broadcast
+// to it.
+func.func @outputs_differ(%x: tensor<4x16xf32>, %y: tensor<16xf32>) -> (tensor<4x16xf32>, tensor<16xf32>) {
+  %r = nn.relu %x : tensor<4x16xf32>
+  %s = nn.relu %y : tensor<16xf32>
+  // expected-error @below {{the outputs of a pointwise group must have one shape, got 'tensor<16xf32>' and 'tensor<4x16xf32>'}}
+  return %r, %s : tensor<4x16xf32>, tensor<16xf32>
+}
