@@ -11,8 +11,9 @@
 
 #include "dialects/engine/EngineDialect.h"
 #include "kiln/runtime/engine_generated.h"
+#include "kiln/target/cuda/KernelEmitter.h"
+#include "kiln/target/cuda/Nvrtc.h"
 #include "lib/engine/LibraryVersions.h"
-#include "lib/engine/Nvrtc.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"

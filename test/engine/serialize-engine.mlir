@@ -1,6 +1,7 @@
 // Tests that an engine module becomes the file's metadata and weights: bindings in
 // argument order, buffer references through views, steps in order, weights aligned
 // and deduplicated, kernels compiled, versions recorded.
+// REQUIRES: nvrtc
 // RUN: kiln-translate --serialize-engine --dump-engine-json %s | FileCheck %s
 // RUN: kiln-translate --serialize-engine --dump-engine-weights %s | FileCheck %s --check-prefix=WEIGHTS
 // RUN: kiln-translate --serialize-engine --dump-engine-json --arch=sm_80 --arch=sm_90 %s | FileCheck %s --check-prefix=ARCHS

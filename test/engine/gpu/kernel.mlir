@@ -1,4 +1,5 @@
 // Tests that a generated kernel and its launch serialize (GPU test: y = 2 * x + 1).
+// REQUIRES: nvrtc
 // RUN: kiln-translate --serialize-engine --dump-engine-json %s | FileCheck %s
 // CHECK: "code": [
 // CHECK: "arch": 90,
