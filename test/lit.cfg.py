@@ -18,7 +18,16 @@ config.substitutions.append(("%kiln_obj_root", config.kiln_obj_root))
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["kiln-opt", "kiln-compile", "kiln-interpret", "kiln-check-numerics", "kiln-translate"], [config.kiln_tools_dir]
+    [
+        "kiln-opt",
+        "kiln-compile",
+        "kiln-interpret",
+        "kiln-check-numerics",
+        "kiln-translate",
+        "kiln-run",
+        "kiln-runtime-make-test-engine",
+    ],
+    [config.kiln_tools_dir],
 )
 
 # Tests that compile generated kernels need NVRTC (a CUDA toolkit at build

@@ -10,10 +10,11 @@
 #include "kiln/engine/EngineWriter.h"
 
 #include "dialects/engine/EngineDialect.h"
+#include "kiln/runtime/EngineFile.h"
 #include "kiln/runtime/engine_generated.h"
-#include "lib/engine/LibraryVersions.h"
 #include "kiln/target/cuda/KernelEmitter.h"
 #include "kiln/target/cuda/Nvrtc.h"
+#include "lib/engine/LibraryVersions.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -61,7 +62,7 @@ private:
   flatbuffers::Offset<fb::Step> finishStep(Operation *op, fb::StepKind kind,
                                            flatbuffers::Offset<void> step,
                                            StringRef precision, StringRef tactic);
-  flatbuffers::Offset<fb::TensorDesc> tensorDesc(Value value);
+  flatbuffers::Offset<fb::TensorDesc> tensorDesc(Value value, bool channelsLast = false);
   FailureOr<flatbuffers::Offset<fb::ConvStep>> convStep(ConvOp op);
   FailureOr<flatbuffers::Offset<fb::GemmStep>> gemmStep(GemmOp op);
   LogicalResult compileKernels();
@@ -250,13 +251,20 @@ void Writer::noteUse(Value buffer, uint32_t step) {
 // Steps
 //===----------------------------------------------------------------------===//
 
-flatbuffers::Offset<fb::TensorDesc> Writer::tensorDesc(Value value) {
+/// cuDNN's convention: dimensions in `N, C, spatial…` order whatever the
+/// layout, the strides saying where each lies. A channels-last buffer
+/// `N, spatial…, C` is described with its last dimension moved second.
+flatbuffers::Offset<fb::TensorDesc> Writer::tensorDesc(Value value, bool channelsLast) {
   if (!value)
     return 0;
   MemRefType type = memrefOf(value);
   fb::BufferRef ref = refs.lookup(value).toFb();
   SmallVector<int64_t> strides = getElementStrides(type);
   std::vector<int64_t> shape = type.getShape().vec(), strideVec(strides.begin(), strides.end());
+  if (channelsLast && shape.size() >= 3) {
+    std::rotate(shape.begin() + 1, shape.end() - 1, shape.end());
+    std::rotate(strideVec.begin() + 1, strideVec.end() - 1, strideVec.end());
+  }
   return fb::CreateTensorDescDirect(builder, getDType(type.getElementType()), &shape,
                                     &strideVec, &ref);
 }
@@ -294,8 +302,10 @@ static std::tuple<fb::Activation, float, float> getActivation(kiln::nn::Activati
 }
 
 FailureOr<flatbuffers::Offset<fb::ConvStep>> Writer::convStep(ConvOp op) {
-  auto x = tensorDesc(op.getX()), w = tensorDesc(op.getW()), bias = tensorDesc(op.getBias()),
-       z = tensorDesc(op.getResidual()), y = tensorDesc(op.getY());
+  bool channelsLast = op.getLayout() == kiln::nn::Layout::channels_last;
+  auto x = tensorDesc(op.getX(), channelsLast), w = tensorDesc(op.getW(), channelsLast),
+       bias = tensorDesc(op.getBias()), z = tensorDesc(op.getResidual(), channelsLast),
+       y = tensorDesc(op.getY(), channelsLast);
   ArrayRef<int64_t> pads = op.getPads();
   size_t spatial = pads.size() / 2;
   std::vector<int64_t> begin(pads.begin(), pads.begin() + spatial),
@@ -307,7 +317,8 @@ FailureOr<flatbuffers::Offset<fb::ConvStep>> Writer::convStep(ConvOp op) {
   return fb::CreateConvStepDirect(
       builder, x, w, bias, z, y, &begin, &end, &strides, &dilations, op.getGroups(),
       op.getTransposed(), computeType(memrefOf(op.getX()).getElementType()), activation,
-      actAlpha, actBeta, int64_t(op.getEngineId()), &knobs, op.getWorkspace());
+      actAlpha, actBeta, int64_t(op.getEngineId()), &knobs, op.getWorkspace(),
+      op.getAlpha().convertToFloat());
 }
 
 namespace {
@@ -565,4 +576,20 @@ FailureOr<EngineBytes> Writer::run() {
 FailureOr<EngineBytes> kiln::engine::serializeEngine(ModuleOp module,
                                                      const EngineWriterOptions &options) {
   return Writer(module, options).run();
+}
+
+LogicalResult kiln::engine::writeEngine(ModuleOp module, const EngineWriterOptions &options,
+                                        StringRef path) {
+  FailureOr<EngineBytes> engine = serializeEngine(module, options);
+  if (failed(engine))
+    return failure();
+  kiln::runtime::Status status =
+      kiln::runtime::writeEngineFile(path.str(), engine->metadata, engine->weights);
+  if (!status.ok())
+    return module.emitError("cannot write ") << path << ": " << status.message();
+  return success();
+}
+
+std::vector<uint8_t> kiln::engine::encodeEngine(const EngineBytes &engine) {
+  return kiln::runtime::encodeEngineFile(engine.metadata, engine.weights);
 }

@@ -1,9 +1,13 @@
 // Tests that an engine module becomes the file's metadata and weights: bindings in
 // argument order, buffer references through views, steps in order, weights aligned
 // and deduplicated, kernels compiled, versions recorded.
+// REQUIRES: nvrtc
 // RUN: kiln-translate --serialize-engine --dump-engine-json %s | FileCheck %s
 // RUN: kiln-translate --serialize-engine --dump-engine-weights %s | FileCheck %s --check-prefix=WEIGHTS
 // RUN: kiln-translate --serialize-engine --dump-engine-json --arch=sm_80 --arch=sm_90 %s | FileCheck %s --check-prefix=ARCHS
+// The file itself: the runtime's loader reads and verifies it.
+// RUN: kiln-translate --serialize-engine %s -o %t.kiln
+// RUN: kiln-run %t.kiln --inspect | FileCheck %s --check-prefix=RUNTIME
 // RUN: not kiln-translate --serialize-engine --dump-engine-json --arch=gfx90a %s 2>&1 | FileCheck %s --check-prefix=BADARCH
 
 // CHECK:      "kiln_version": "{{[0-9]+\.[0-9]+\.[0-9]+}}",
@@ -44,15 +48,20 @@
 
 // The convolution: NHWC strides, the view's byte offset and strides, split pads.
 // CHECK:      "kind_type": "ConvStep",
+// Convolution tensors are described as cuDNN's are: N, C, spatial… dimensions, the
+// strides saying where they lie (NHWC here).
 // CHECK:      "x": {
 // CHECK-NEXT: "dtype": "F16",
 // CHECK-NEXT: "shape": [ 1, 8, 8, 8 ],
-// CHECK-NEXT: "strides": [ 512, 64, 8, 1 ],
+// CHECK-NEXT: "strides": [ 512, 1, 64, 8 ],
 // CHECK-NEXT: "buffer": {
 // CHECK-NEXT: "offset": 0,
 // CHECK-NEXT: "binding": 0,
 // CHECK-NEXT: "region": "Binding"
 // CHECK:      "w": {
+// CHECK-NEXT: "dtype": "F16",
+// CHECK-NEXT: "shape": [ 8, 8, 3, 3 ],
+// CHECK-NEXT: "strides": [ 72, 1, 24, 8 ],
 // CHECK:      "offset": 0,
 // CHECK-NEXT: "binding": 0,
 // CHECK-NEXT: "region": "Weights"
@@ -65,7 +74,7 @@
 // CHECK:      "y": {
 // CHECK-NEXT: "dtype": "F16",
 // CHECK-NEXT: "shape": [ 1, 8, 8, 8 ],
-// CHECK-NEXT: "strides": [ 1024, 128, 16, 1 ],
+// CHECK-NEXT: "strides": [ 1024, 1, 128, 16 ],
 // CHECK-NEXT: "buffer": {
 // CHECK-NEXT: "offset": 1040,
 // CHECK-NEXT: "binding": 0,
@@ -78,7 +87,8 @@
 // CHECK-NEXT: "act_beta": 6.0,
 // CHECK-NEXT: "engine_id": 7,
 // CHECK-NEXT: "knobs": [ 1, 2 ],
-// CHECK-NEXT: "workspace_size": 4096
+// CHECK-NEXT: "workspace_size": 4096,
+// CHECK-NEXT: "alpha": 1.0
 // CHECK:      "name": "conv1 + add1 + relu1",
 // CHECK:      "precision": "fp16",
 // CHECK-NEXT: "tactic": "cudnn engine 7"
@@ -161,6 +171,13 @@
 // ARCHS-NEXT: "archs": [ 80, 90 ],
 // ARCHS: "arch": 80,
 // ARCHS: "arch": 90,
+
+// RUNTIME: built for: sm_90 (cubins: sm_90) + PTX
+// RUNTIME: input image f16 [1x8x8x8] NHWC
+// RUNTIME: 0 conv conv1 + add1 + relu1 fp16 [1x8x8x8] * [8x8x3x3] -> [1x8x8x8] f16 +bias +z Clip
+// RUNTIME: 2 gemm engine.gemm fp32 2x[4x8]^T * [8x16]^T f32->f32 +bias
+// RUNTIME: 4 copy cat arena+1024 -> cat 2048 bytes
+// RUNTIME: scale(conv1) == scale(add1)
 
 // BADARCH: error: bad GPU architecture 'gfx90a': expected sm_<compute capability>, e.g. sm_90
 

@@ -65,8 +65,10 @@ static LogicalResult serialize(Operation *op, llvm::raw_ostream &os) {
   }
   if (dumpEngineJson)
     return kiln::engine::printEngineJson(*engine, os);
-  // The header and file writer come from the runtime branch (KilnEngineFile).
-  return module.emitError("writing .kiln files is not available yet; use --dump-engine-json");
+  // mlir-translate's output file is kept only when the translation succeeds.
+  std::vector<uint8_t> file = kiln::engine::encodeEngine(*engine);
+  os.write(reinterpret_cast<const char *>(file.data()), file.size());
+  return success();
 }
 
 int main(int argc, char **argv) {

@@ -42,10 +42,13 @@ constexpr uint64_t kWeightAlignment = 256;
 mlir::FailureOr<EngineBytes> serializeEngine(mlir::ModuleOp module,
                                              const EngineWriterOptions &options);
 
-/// Serializes `module` and writes the engine file at `path`. Nothing is
-/// written when serialization fails.
+/// Serializes `module` and writes the engine file at `path` (through a
+/// temporary file and a rename). Nothing is written when serialization fails.
 mlir::LogicalResult writeEngine(mlir::ModuleOp module, const EngineWriterOptions &options,
                                 llvm::StringRef path);
+
+/// The bytes of the whole engine file: header, metadata, weights.
+std::vector<uint8_t> encodeEngine(const EngineBytes &engine);
 
 /// Prints the metadata of `engine` as JSON through the schema's reflection
 /// tables, after verifying the FlatBuffer (for tests and inspection).

@@ -1,8 +1,11 @@
 // Tests that a cuDNN convolution with bias, residual and relu in NHWC serializes
 // (GPU test: see README.md).
 // RUN: kiln-translate --serialize-engine --dump-engine-json %s | FileCheck %s
+// RUN: kiln-translate --serialize-engine %s -o %t.kiln
+// RUN: kiln-run %t.kiln --inspect | FileCheck %s --check-prefix=RUNTIME
+// RUNTIME: 0 conv conv1 + add1 + relu1 fp16 [1x8x8x8] * [8x8x3x3] -> [1x8x8x8] f16 +bias +z Relu
 // CHECK: "kind_type": "ConvStep",
-// CHECK: "strides": [ 512, 64, 8, 1 ],
+// CHECK: "strides": [ 512, 1, 64, 8 ],
 // CHECK: "activation": "Relu",
 // CHECK: "name": "conv1 + add1 + relu1",
 

@@ -1,6 +1,9 @@
 // Tests that a batched cuBLASLt GEMM with a broadcast, transposed weight, a bias and
 // relu serializes (GPU test: see README.md).
 // RUN: kiln-translate --serialize-engine --dump-engine-json %s | FileCheck %s
+// RUN: kiln-translate --serialize-engine %s -o %t.kiln
+// RUN: kiln-run %t.kiln --inspect | FileCheck %s --check-prefix=RUNTIME
+// RUNTIME: 0 gemm fc + relu fp32 2x[4x8] * [8x16]^T f32->f32 +bias Relu
 // CHECK: "kind_type": "GemmStep",
 // CHECK: "trans_b": true,
 // CHECK: "batch": 2,

@@ -1,5 +1,9 @@
 // Tests that a generated kernel and its launch serialize (GPU test: y = 2 * x + 1).
+// REQUIRES: nvrtc
 // RUN: kiln-translate --serialize-engine --dump-engine-json %s | FileCheck %s
+// RUN: kiln-translate --serialize-engine %s -o %t.kiln
+// RUN: kiln-run %t.kiln --inspect | FileCheck %s --check-prefix=RUNTIME
+// RUNTIME: 0 launch mul + add affine_0 grid 4x1x1 block 64x1x1
 // CHECK: "code": [
 // CHECK: "arch": 90,
 // CHECK: "kind_type": "LaunchStep",

@@ -1,0 +1,170 @@
+// The Kiln runtime's C++ API, in the spirit of TensorRT's ICudaEngine and
+// IExecutionContext: an Engine is loaded once (weights uploaded, kernels
+// loaded); each ExecutionContext has its own activation arena, workspace,
+// library handles and stream use, and runs from its own thread.
+//
+//   auto engine = kiln::runtime::Engine::load("model.kiln");
+//   if (!engine) { puts(engine.status().message().c_str()); return 2; }
+//   auto context = engine->createContext();
+//   context->setBinding("input", dInput);
+//   context->setBinding("output", dOutput);
+//   context->enqueue(stream);             // or context->run()
+#ifndef KILN_RUNTIME_RUNTIME_H
+#define KILN_RUNTIME_RUNTIME_H
+
+#include "kiln/runtime/DataType.h"
+#include "kiln/runtime/Profiler.h"
+#include "kiln/runtime/Status.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+// As cuda_runtime_api.h declares it, so that this header needs no CUDA.
+typedef struct CUstream_st *cudaStream_t;
+
+namespace kiln::runtime {
+
+class EngineFile;
+
+namespace detail {
+struct EngineImpl;
+struct ContextImpl;
+} // namespace detail
+
+/// A network input or output.
+struct BindingInfo {
+  std::string name;
+  DataType dtype = DataType::F32;
+  std::vector<int64_t> shape;
+  bool isInput = false;
+  std::string layout; ///< informative: "NCHW", "NHWC" or ""
+  uint64_t bytes = 0;
+};
+
+struct LoadOptions {
+  /// CUDA device ordinal; -1 keeps the calling thread's current device.
+  int device = -1;
+};
+
+class ExecutionContext;
+
+/// A loaded engine: verified metadata, weights on the GPU, kernels loaded.
+/// Cheap to copy (shared); contexts keep it alive.
+class Engine {
+public:
+  /// Reads, verifies (before touching the GPU), then uploads.
+  static Expected<Engine> load(const std::string &path,
+                               const LoadOptions &options = {});
+  static Expected<Engine> loadFromMemory(const void *data, size_t size,
+                                         const LoadOptions &options = {});
+  /// From an already verified file (moved in).
+  static Expected<Engine> fromFile(EngineFile file,
+                                   const LoadOptions &options = {});
+
+  const std::vector<BindingInfo> &bindings() const;
+  /// Index into bindings(), or -1.
+  int bindingIndex(const std::string &name) const;
+  size_t numSteps() const;
+  /// The name profiles report for step `index`.
+  std::string stepName(size_t index) const;
+  uint64_t arenaSize() const;
+  uint64_t weightsSize() const;
+  int device() const;
+  /// What loading accepted with a remark (newer minor version, library
+  /// version mismatch, PTX JIT...).
+  const std::vector<std::string> &warnings() const;
+  /// "cubin sm_90", "PTX JIT for sm_100" or "none".
+  std::string codeDescription() const;
+
+  /// The engine as JSON / text (see Inspect.h).
+  std::string inspectJson() const;
+  std::string inspectText() const;
+
+  /// A new context: its activation arena and workspace are allocated here,
+  /// its cuDNN plans and cuBLASLt algorithms chosen here.
+  Expected<ExecutionContext> createContext() const;
+
+  Engine(const Engine &) = default;
+  Engine &operator=(const Engine &) = default;
+  Engine(Engine &&) = default;
+  Engine &operator=(Engine &&) = default;
+  ~Engine();
+
+private:
+  explicit Engine(std::shared_ptr<detail::EngineImpl> impl);
+  std::shared_ptr<detail::EngineImpl> impl_;
+  friend class ExecutionContext;
+  friend struct detail::ContextImpl;
+};
+
+/// One execution of an engine at a time, on the caller's stream. Use it from
+/// one thread at a time; different contexts may run concurrently.
+class ExecutionContext {
+public:
+  /// Binds an input or output to device memory (256-byte aligned, as
+  /// cudaMalloc returns, and at least the binding's bytes).
+  Status setBinding(const std::string &name, void *devicePointer);
+  Status setBinding(int index, void *devicePointer);
+  void *binding(int index) const;
+
+  /// Enqueues every step on `stream`. Allocates no device memory. With CUDA
+  /// graphs on, the first enqueue captures the steps into a graph (again after
+  /// a binding changed) and later ones replay it.
+  Status enqueue(cudaStream_t stream);
+  /// enqueue() on the context's own stream, then waits for it.
+  Status run();
+
+  /// Capture once, replay later (needs a non-default stream).
+  void enableCudaGraph(bool enable);
+  bool cudaGraphEnabled() const;
+
+  /// Per-step GPU times of the following runs go to `profiler` (not owned;
+  /// nullptr stops). Profiled runs execute step by step, without the graph.
+  Status setProfiler(Profiler *profiler);
+  /// Waits for the last profiled enqueue and reports its times (enqueue() and
+  /// run() do this themselves for the previous one).
+  Status reportProfile();
+
+  uint64_t workspaceSize() const;
+  /// The tactic a step runs with ("cudnn engine 12 ...", "cublasLt algo ...").
+  std::string stepTactic(size_t index) const;
+  /// The same in the schema's terms, for a build that records its tactics:
+  /// ConvStep.engine_id and knobs (cuDNN backend knob numbers), or
+  /// GemmStep.algo (the 8 words of a cublasLtMatmulAlgo_t).
+  struct StepChoice {
+    int64_t engineId = -1;
+    std::vector<int64_t> knobs;
+    std::vector<uint64_t> algo;
+  };
+  StepChoice stepChoice(size_t index) const;
+  cudaStream_t ownStream() const;
+  const Engine &engine() const;
+
+  ExecutionContext(ExecutionContext &&) noexcept;
+  ExecutionContext &operator=(ExecutionContext &&) noexcept;
+  ~ExecutionContext();
+
+private:
+  explicit ExecutionContext(std::unique_ptr<detail::ContextImpl> impl);
+  std::unique_ptr<detail::ContextImpl> impl_;
+  friend class Engine;
+};
+
+/// The CUDA device count, or an error with code NoDevice that says why
+/// (no driver, no GPU).
+Expected<int> cudaDeviceCount();
+
+/// Versions of what this process loaded: the driver, cuDNN, cuBLASLt.
+struct RuntimeVersions {
+  int cudaDriver = 0;
+  int cudaRuntime = 0;
+  int cudnn = 0;
+  int cublasLt = 0;
+};
+RuntimeVersions runtimeVersions();
+
+} // namespace kiln::runtime
+
+#endif // KILN_RUNTIME_RUNTIME_H

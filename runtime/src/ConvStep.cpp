@@ -1,0 +1,414 @@
+// ConvStep on cuDNN's graph API through cudnn-frontend: one graph per step,
+// conv_fprop (conv_dgrad when transposed) followed in the same graph by the
+// epilogue: scale by alpha, bias, residual z, activation. The plan is built
+// when the context is created, with the engine (and knobs) the compiler chose,
+// or cuDNN's heuristic choice.
+#include "Steps.h"
+
+#include <cudnn_frontend.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace kiln::runtime::detail {
+
+namespace fb = kiln::fb;
+namespace fe = cudnn_frontend;
+
+namespace {
+
+fe::DataType_t feType(fb::DType type) {
+  switch (type) {
+  case fb::DType::F16: return fe::DataType_t::HALF;
+  case fb::DType::BF16: return fe::DataType_t::BFLOAT16;
+  case fb::DType::I8: return fe::DataType_t::INT8;
+  case fb::DType::U8: return fe::DataType_t::UINT8;
+  case fb::DType::I32: return fe::DataType_t::INT32;
+  case fb::DType::I64: return fe::DataType_t::INT64;
+  case fb::DType::Bool: return fe::DataType_t::BOOLEAN;
+  default: return fe::DataType_t::FLOAT;
+  }
+}
+
+std::vector<int64_t> toVector(const flatbuffers::Vector<int64_t> *values, size_t size,
+                              int64_t fallback) {
+  std::vector<int64_t> out(size, fallback);
+  if (values && values->size())
+    for (size_t i = 0; i < size; ++i)
+      out[i] = values->Get(i);
+  return out;
+}
+
+// Row-major strides when the schema gives none.
+std::vector<int64_t> stridesOf(const fb::TensorDesc &tensor) {
+  std::vector<int64_t> shape = toVector(tensor.shape(), tensor.shape()->size(), 1);
+  if (tensor.strides() && tensor.strides()->size())
+    return toVector(tensor.strides(), shape.size(), 1);
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (size_t i = shape.size(); i-- > 1;)
+    strides[i - 1] = strides[i] * std::max<int64_t>(1, shape[i]);
+  return strides;
+}
+
+std::string feMessage(fe::error_t error) { return error.get_message(); }
+
+class ConvRunner : public StepRunner {
+public:
+  ConvRunner(const fb::ConvStep &conv, cudnnHandle_t handle, std::string name)
+      : conv_(conv), handle_(handle), name_(std::move(name)) {}
+
+  Status build(const std::string &precision, std::vector<std::string> &warnings) {
+    try {
+      return choosePlan(precision, warnings);
+    } catch (const std::exception &error) {
+      return Status(ErrorCode::CudaError,
+                    "'" + name_ + "': cudnn-frontend failed: " + error.what());
+    }
+  }
+
+  Status enqueue(const Addresses &addresses, void *workspace, cudaStream_t) override {
+    // The stream is the handle's (set by the context before its steps).
+    pack_[x_->get_uid()] = addresses.resolve(conv_.x()->buffer());
+    pack_[w_->get_uid()] = addresses.resolve(conv_.w()->buffer());
+    pack_[y_->get_uid()] = addresses.resolve(conv_.y()->buffer());
+    if (bias_)
+      pack_[bias_->get_uid()] = addresses.resolve(conv_.bias()->buffer());
+    if (z_)
+      pack_[z_->get_uid()] = addresses.resolve(conv_.z()->buffer());
+    auto status = graph_->execute(handle_, pack_, workspace);
+    if (!status.is_good())
+      return Status(ErrorCode::CudaError,
+                    "cuDNN execution of '" + name_ + "' failed: " + feMessage(status));
+    return Status::success();
+  }
+
+  size_t workspaceSize() const override { return workspace_; }
+  std::string tactic() const override { return tactic_; }
+  ExecutionContext::StepChoice choice() const override { return choice_; }
+
+private:
+  std::shared_ptr<fe::graph::Tensor_attributes> tensor(const fb::TensorDesc &desc,
+                                                       const char *name,
+                                                       std::vector<int64_t> dims = {}) {
+    std::vector<int64_t> strides = stridesOf(desc);
+    if (dims.empty())
+      dims = toVector(desc.shape(), desc.shape()->size(), 1);
+    else if (dims.size() != strides.size()) { // a [K] bias seen as [1,K,1,...]
+      strides.assign(dims.size(), dims[1]);
+      strides[1] = 1;
+    }
+    return graph_->tensor(fe::graph::Tensor_attributes()
+                              .set_name(name)
+                              .set_dim(dims)
+                              .set_stride(strides)
+                              .set_data_type(feType(desc.dtype())));
+  }
+
+  // A fresh graph with its operation graph built, ready for plans. The
+  // residual is added after the bias, or before it (`zFirst`: the order of
+  // cuDNN's ConvAddBiasAct pattern); the sums are the same.
+  Status makeGraph(bool zFirst = false) {
+    const fb::ConvStep &c = conv_;
+    size_t rank = c.x()->shape()->size();
+    size_t spatial = rank - 2;
+    fe::DataType_t io = feType(c.x()->dtype());
+    fe::DataType_t compute =
+        c.compute_type() == fb::DType::F16 ? fe::DataType_t::HALF : fe::DataType_t::FLOAT;
+
+    graph_ = std::make_shared<fe::graph::Graph>();
+    bias_.reset();
+    z_.reset();
+    graph_->set_io_data_type(io)
+        .set_intermediate_data_type(fe::DataType_t::FLOAT)
+        .set_compute_data_type(compute);
+    x_ = tensor(*c.x(), "x");
+    w_ = tensor(*c.w(), "w");
+
+    std::vector<int64_t> padsBegin = toVector(c.pads_begin(), spatial, 0);
+    std::vector<int64_t> padsEnd = toVector(c.pads_end(), spatial, 0);
+    std::vector<int64_t> strides = toVector(c.strides(), spatial, 1);
+    std::vector<int64_t> dilations = toVector(c.dilations(), spatial, 1);
+    std::vector<int64_t> yDims = toVector(c.y()->shape(), rank, 1);
+
+    std::shared_ptr<fe::graph::Tensor_attributes> current;
+    if (!c.transposed()) {
+      current = graph_->conv_fprop(x_, w_,
+                                   fe::graph::Conv_fprop_attributes()
+                                       .set_name("conv")
+                                       .set_pre_padding(padsBegin)
+                                       .set_post_padding(padsEnd)
+                                       .set_stride(strides)
+                                       .set_dilation(dilations)
+                                       .set_compute_data_type(compute));
+    } else {
+      current = graph_->conv_dgrad(x_, w_,
+                                   fe::graph::Conv_dgrad_attributes()
+                                       .set_name("conv_transposed")
+                                       .set_pre_padding(padsBegin)
+                                       .set_post_padding(padsEnd)
+                                       .set_stride(strides)
+                                       .set_dilation(dilations)
+                                       .set_compute_data_type(compute));
+      current->set_dim(yDims);
+    }
+
+    auto pointwise = [&](std::shared_ptr<fe::graph::Tensor_attributes> input,
+                         std::shared_ptr<fe::graph::Tensor_attributes> other,
+                         fe::graph::Pointwise_attributes attributes) {
+      attributes.set_compute_data_type(fe::DataType_t::FLOAT);
+      return other ? graph_->pointwise(input, other, attributes)
+                   : graph_->pointwise(input, attributes);
+    };
+    std::string epilogue;
+    if (c.alpha() != 1.0f) {
+      auto alpha = graph_->tensor(fe::graph::Tensor_attributes(c.alpha()));
+      current = pointwise(current, alpha,
+                          fe::graph::Pointwise_attributes().set_name("alpha").set_mode(
+                              fe::PointwiseMode_t::MUL));
+      epilogue += " *alpha";
+    }
+    auto addBias = [&] {
+      if (!c.bias())
+        return;
+      std::vector<int64_t> dims(rank, 1);
+      dims[1] = yDims[1];
+      bias_ = tensor(*c.bias(), "bias", dims);
+      current = pointwise(current, bias_,
+                          fe::graph::Pointwise_attributes().set_name("bias").set_mode(
+                              fe::PointwiseMode_t::ADD));
+      epilogue += " +bias";
+    };
+    auto addResidual = [&] {
+      if (!c.z())
+        return;
+      z_ = tensor(*c.z(), "z");
+      current = pointwise(current, z_,
+                          fe::graph::Pointwise_attributes().set_name("residual").set_mode(
+                              fe::PointwiseMode_t::ADD));
+      epilogue += " +z";
+    };
+    if (zFirst) {
+      addResidual();
+      addBias();
+    } else {
+      addBias();
+      addResidual();
+    }
+    if (c.activation() != fb::Activation::None) {
+      fe::graph::Pointwise_attributes act;
+      act.set_name("activation");
+      switch (c.activation()) {
+      case fb::Activation::Relu: act.set_mode(fe::PointwiseMode_t::RELU_FWD); break;
+      case fb::Activation::Clip:
+        act.set_mode(fe::PointwiseMode_t::RELU_FWD)
+            .set_relu_lower_clip(c.act_alpha())
+            .set_relu_upper_clip(c.act_beta());
+        break;
+      case fb::Activation::LeakyRelu:
+        act.set_mode(fe::PointwiseMode_t::RELU_FWD)
+            .set_relu_lower_clip(0.f)
+            .set_relu_lower_clip_slope(c.act_alpha());
+        break;
+      case fb::Activation::Sigmoid: act.set_mode(fe::PointwiseMode_t::SIGMOID_FWD); break;
+      case fb::Activation::Tanh: act.set_mode(fe::PointwiseMode_t::TANH_FWD); break;
+      case fb::Activation::Gelu: act.set_mode(fe::PointwiseMode_t::GELU_FWD); break;
+      case fb::Activation::GeluTanh:
+        act.set_mode(fe::PointwiseMode_t::GELU_APPROX_TANH_FWD);
+        break;
+      case fb::Activation::Silu:
+        act.set_mode(fe::PointwiseMode_t::SWISH_FWD).set_swish_beta(1.f);
+        break;
+      case fb::Activation::Elu:
+        act.set_mode(fe::PointwiseMode_t::ELU_FWD).set_elu_alpha(c.act_alpha());
+        break;
+      default: // the verifier refused the others
+        return Status(ErrorCode::Unsupported,
+                      "'" + name_ + "': activation " +
+                          fb::EnumNameActivation(c.activation()) +
+                          " cannot be fused into a cuDNN convolution");
+      }
+      current = pointwise(current, nullptr, act);
+      epilogue += std::string(" ") + fb::EnumNameActivation(c.activation());
+    }
+    y_ = current;
+    y_->set_output(true)
+        .set_dim(yDims)
+        .set_stride(stridesOf(*c.y()))
+        .set_data_type(feType(c.y()->dtype()));
+
+    description_ = std::string(c.transposed() ? "conv_dgrad" : "conv_fprop") + epilogue;
+    std::vector<int64_t> yStrides = stridesOf(*c.y());
+    bool channelsLast = true;
+    for (size_t d = 2; d < rank; ++d)
+      channelsLast &= yStrides[d] >= yStrides[1] * yDims[1] || yDims[d] == 1;
+    layout_ = yStrides[1] == 1 && channelsLast ? "NHWC" : "NCHW";
+    if (Status s = check(graph_->validate(), "validate"); !s.ok()) return s;
+    if (Status s = check(graph_->build_operation_graph(handle_), "operation graph"); !s.ok())
+      return s;
+
+    return Status::success();
+  }
+
+  Status check(const fe::error_t &status, const char *stage) const {
+    if (status.is_good())
+      return Status::success();
+    return Status(ErrorCode::Unsupported, "'" + name_ + "': cuDNN cannot run " +
+                                              description_ + " (" + stage + "): " +
+                                              feMessage(status));
+  }
+
+  fe::error_t heuristicPlan(bool strictFloat, const std::vector<fe::HeurMode_t> &modes) {
+    auto status = graph_->create_execution_plans(modes);
+    if (!status.is_good())
+      return status;
+    if (strictFloat) // no TF32 tensor cores for a step compiled as strict fp32
+      graph_->deselect_numeric_notes({fe::NumericalNote_t::TENSOR_CORE});
+    status = graph_->check_support(handle_);
+    if (!status.is_good())
+      return status;
+    return graph_->build_plans(handle_, fe::BuildPlanPolicy_t::HEURISTICS_CHOICE);
+  }
+
+  Status choosePlan(const std::string &precision, std::vector<std::string> &warnings) {
+    const fb::ConvStep &c = conv_;
+    if (c.engine_id() >= 0) {
+      if (Status s = makeGraph(); !s.ok())
+        return s;
+      // Knob types are cuDNN's backend numbers (cudnnBackendKnobType_t, the
+      // "k24=26" of plan names); the frontend numbers them differently.
+      std::unordered_map<fe::KnobType_t, int64_t> knobs;
+      bool knobsKnown = true;
+      for (size_t i = 0; c.knobs() && i + 1 < c.knobs()->size(); i += 2) {
+        fe::KnobType_t type = fe::convert_from_backend_knob_type(
+            static_cast<cudnnBackendKnobType_t>(c.knobs()->Get(i)));
+        knobsKnown &= type != fe::KnobType_t::NOT_SET;
+        knobs[type] = c.knobs()->Get(i + 1);
+      }
+      auto status = knobsKnown ? graph_->create_execution_plan(c.engine_id(), knobs)
+                               : fe::error_t{fe::error_code_t::INVALID_VALUE,
+                                             "a knob type this cuDNN does not know"};
+      if (status.is_good())
+        status = graph_->check_support(handle_);
+      if (status.is_good())
+        status = graph_->build_plans(handle_, fe::BuildPlanPolicy_t::HEURISTICS_CHOICE);
+      if (status.is_good()) {
+        tactic_ = "cudnn engine " + std::to_string(c.engine_id()) + " (from the engine)";
+        return finish();
+      }
+      warnings.push_back("'" + name_ + "': cuDNN engine " + std::to_string(c.engine_id()) +
+                         " with the engine's knobs does not run here (" + feMessage(status) +
+                         "); using cuDNN's heuristic");
+    }
+    // Heuristics: the quick modes, then the thorough one; the epilogue in
+    // either order; strict fp32 first when asked, then TF32 allowed.
+    bool strictFloat = c.x()->dtype() == fb::DType::F32 && precision == "fp32";
+    std::vector<bool> strictness = strictFloat ? std::vector<bool>{true, false}
+                                               : std::vector<bool>{false};
+    std::vector<bool> orders = c.bias() && c.z() ? std::vector<bool>{false, true}
+                                                 : std::vector<bool>{false};
+    const std::vector<std::vector<fe::HeurMode_t>> modes = {
+        {fe::HeurMode_t::A, fe::HeurMode_t::FALLBACK}, {fe::HeurMode_t::B}};
+    fe::error_t status;
+    bool found = false;
+    for (bool strict : strictness) {
+      for (bool zFirst : orders) {
+        for (const auto &mode : modes) {
+          if (Status s = makeGraph(zFirst); !s.ok())
+            return s;
+          status = heuristicPlan(strict, mode);
+          if ((found = status.is_good()))
+            break;
+        }
+        if (found)
+          break;
+      }
+      if (found) {
+        if (strictFloat && !strict)
+          warnings.push_back("'" + name_ + "': no strict-fp32 cuDNN engine for " +
+                             description_ + "; TF32 tensor cores allowed");
+        break;
+      }
+    }
+    if (!found) {
+      std::string message = "'" + name_ + "': cuDNN " + std::to_string(cudnnGetVersion()) +
+                            " has no engine for " + description_ + " on " + layout_ +
+                            " tensors: " + feMessage(status);
+      if (layout_ != "NHWC" && (c.z() || c.activation() != fb::Activation::None))
+        message += "; cuDNN fuses epilogues into convolutions on channels-last (NHWC) "
+                   "tensors: the compiler must lay this convolution out NHWC or not fuse it";
+      return Status(ErrorCode::Unsupported, message);
+    }
+    std::string planName;
+    tactic_ = "cudnn heuristic";
+    if (graph_->get_plan_name(planName).is_good() && !planName.empty())
+      tactic_ += ": " + planName;
+    return finish();
+  }
+
+  // The engine and knobs of the plan that runs (the candidate among those
+  // built is the one whose name get_plan_name gives).
+  void recordChoice() {
+    std::string chosen, name;
+    if (!graph_->get_plan_name(chosen).is_good())
+      return;
+    for (int64_t i = 0; i < graph_->get_execution_plan_count(); ++i) {
+      if (!graph_->get_plan_name_at_index(i, name).is_good() || name != chosen)
+        continue;
+      int64_t engine = -1;
+      std::unordered_map<fe::KnobType_t, int64_t> knobs;
+      if (!graph_->get_engine_and_knobs_at_index(i, engine, knobs).is_good())
+        return;
+      choice_.engineId = engine;
+      std::vector<std::pair<int64_t, int64_t>> sorted;
+      for (auto [type, value] : knobs) {
+        cudnnBackendKnobType_t backend;
+        if (fe::convert_to_backend_knob_type(type, backend) == CUDNN_STATUS_SUCCESS)
+          sorted.emplace_back(static_cast<int64_t>(backend), value);
+      }
+      std::sort(sorted.begin(), sorted.end());
+      for (auto [type, value] : sorted) {
+        choice_.knobs.push_back(type);
+        choice_.knobs.push_back(value);
+      }
+      return;
+    }
+  }
+
+  Status finish() {
+    recordChoice();
+    int64_t workspace = 0;
+    if (Status s = check(graph_->get_workspace_size(workspace), "workspace size"); !s.ok())
+      return s;
+    workspace_ = static_cast<size_t>(std::max<int64_t>(0, workspace));
+    pack_.clear();
+    pack_.reserve(8);
+    for (auto &t : {x_, w_, y_, bias_, z_})
+      if (t)
+        pack_[t->get_uid()] = nullptr;
+    return Status::success();
+  }
+
+  const fb::ConvStep &conv_;
+  cudnnHandle_t handle_;
+  std::string name_;
+  std::shared_ptr<fe::graph::Graph> graph_;
+  std::shared_ptr<fe::graph::Tensor_attributes> x_, w_, y_, bias_, z_;
+  std::unordered_map<int64_t, void *> pack_;
+  size_t workspace_ = 0;
+  std::string tactic_;
+  std::string description_;
+  std::string layout_;
+  ExecutionContext::StepChoice choice_;
+};
+
+} // namespace
+
+Expected<std::unique_ptr<StepRunner>> makeConvRunner(const StepContext &context) {
+  auto runner = std::make_unique<ConvRunner>(*context.step->kind_as_ConvStep(), context.cudnn,
+                                             context.name);
+  if (Status status = runner->build(context.precision, *context.warnings); !status.ok())
+    return status;
+  return std::unique_ptr<StepRunner>(std::move(runner));
+}
+
+} // namespace kiln::runtime::detail

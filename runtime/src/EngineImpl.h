@@ -1,0 +1,77 @@
+// The shared state behind Engine and ExecutionContext.
+#ifndef KILN_RUNTIME_SRC_ENGINEIMPL_H
+#define KILN_RUNTIME_SRC_ENGINEIMPL_H
+
+#include "Cuda.h"
+#include "Steps.h"
+#include "kiln/runtime/EngineFile.h"
+#include "kiln/runtime/EngineVerifier.h"
+#include "kiln/runtime/Runtime.h"
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace kiln::runtime::detail {
+
+/// What every context of an engine shares: the verified file, the weights on
+/// the GPU (uploaded once) and the kernels' module.
+struct EngineImpl {
+  explicit EngineImpl(EngineFile file) : file(std::move(file)) {}
+  ~EngineImpl();
+  EngineImpl(const EngineImpl &) = delete;
+  EngineImpl &operator=(const EngineImpl &) = delete;
+
+  const kiln::fb::Engine &metadata() const { return file.metadata(); }
+
+  EngineFile file;
+  int device = 0;
+  unsigned deviceArch = 0;
+  std::string deviceName;
+  CodeChoice code;
+  CUmodule module = nullptr;
+  std::vector<CUfunction> functions; ///< per step; null unless a launch
+  void *weights = nullptr;
+  std::vector<BindingInfo> bindings;
+  std::unordered_map<std::string, int> bindingIndex;
+  std::vector<std::string> stepNames;
+  std::vector<std::string> warnings;
+};
+
+/// One execution context: arena, workspace, handles, built steps, bindings,
+/// CUDA graph and profiling state.
+struct ContextImpl {
+  explicit ContextImpl(Engine engine);
+  ~ContextImpl();
+
+  Status create();
+  Status enqueue(cudaStream_t stream);
+  Status runSteps(cudaStream_t stream, bool timed);
+  Status capture(cudaStream_t stream);
+  Status reportProfile();
+  Status setBinding(int index, void *pointer);
+  void releaseGraph();
+
+  Engine engine;
+  EngineImpl &impl;
+  void *arena = nullptr;
+  void *workspace = nullptr;
+  size_t workspaceBytes = 0;
+  cudaStream_t stream = nullptr;
+  cudnnHandle_t cudnn = nullptr;
+  cublasLtHandle_t cublasLt = nullptr;
+  std::vector<std::unique_ptr<StepRunner>> runners;
+  std::vector<void *> bindings;
+
+  bool graphEnabled = false;
+  bool graphStale = true;
+  cudaGraphExec_t graphExec = nullptr;
+
+  Profiler *profiler = nullptr;
+  std::vector<cudaEvent_t> events;
+  bool profilePending = false;
+};
+
+} // namespace kiln::runtime::detail
+
+#endif // KILN_RUNTIME_SRC_ENGINEIMPL_H

@@ -1,0 +1,330 @@
+// Execution contexts: per-context arena, workspace and library handles; the
+// steps built once; enqueue without device allocation; CUDA graph capture and
+// replay; per-step profiling with events.
+#include "EngineImpl.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+
+namespace kiln::runtime {
+
+namespace fb = kiln::fb;
+
+namespace detail {
+
+namespace {
+
+// Makes the context's device (and its primary context, which driver-API
+// launches need) current for the calling thread.
+class DeviceGuard {
+public:
+  explicit DeviceGuard(int device) {
+    if (cudaGetDevice(&previous_) != cudaSuccess)
+      previous_ = -1;
+    cudaSetDevice(device);
+  }
+  ~DeviceGuard() {
+    int now = -1;
+    if (previous_ >= 0 && cudaGetDevice(&now) == cudaSuccess && now != previous_)
+      cudaSetDevice(previous_);
+  }
+
+private:
+  int previous_ = -1;
+};
+
+std::string lowerCase(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+} // namespace
+
+ContextImpl::ContextImpl(Engine engine) : engine(std::move(engine)), impl(*this->engine.impl_) {}
+
+ContextImpl::~ContextImpl() {
+  DeviceGuard guard(impl.device);
+  if (stream)
+    cudaStreamSynchronize(stream);
+  releaseGraph();
+  for (cudaEvent_t event : events)
+    cudaEventDestroy(event);
+  runners.clear(); // before the handles they use
+  if (cudnn)
+    cudnnDestroy(cudnn);
+  if (cublasLt)
+    cublasLtDestroy(cublasLt);
+  if (stream)
+    cudaStreamDestroy(stream);
+  // cudaFree waits for work still using these buffers.
+  if (arena)
+    cudaFree(arena);
+  if (workspace)
+    cudaFree(workspace);
+}
+
+void ContextImpl::releaseGraph() {
+  if (graphExec)
+    cudaGraphExecDestroy(graphExec);
+  graphExec = nullptr;
+  graphStale = true;
+}
+
+Status ContextImpl::create() {
+  DeviceGuard guard(impl.device);
+  const fb::Engine &metadata = impl.metadata();
+  size_t steps = metadata.steps() ? metadata.steps()->size() : 0;
+  bindings.assign(impl.bindings.size(), nullptr);
+
+  bool needsCudnn = false, needsCublas = false;
+  for (size_t i = 0; i < steps; ++i) {
+    fb::StepKind kind = metadata.steps()->Get(i)->kind_type();
+    needsCudnn |= kind == fb::StepKind::ConvStep;
+    needsCublas |= kind == fb::StepKind::GemmStep;
+  }
+  if (needsCudnn) {
+    cudnnStatus_t status = cudnnCreate(&cudnn);
+    if (status != CUDNN_STATUS_SUCCESS)
+      return Status(ErrorCode::CudaError,
+                    std::string("cudnnCreate: ") + cudnnGetErrorString(status));
+  }
+  if (needsCublas) {
+    cublasStatus_t status = cublasLtCreate(&cublasLt);
+    if (status != CUBLAS_STATUS_SUCCESS)
+      return Status(ErrorCode::CudaError,
+                    "cublasLtCreate: error " + std::to_string(static_cast<int>(status)));
+  }
+  KILN_CUDA_TRY(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
+
+  for (size_t i = 0; i < steps; ++i) {
+    StepContext context;
+    context.step = metadata.steps()->Get(i);
+    context.name = impl.stepNames[i];
+    context.precision = lowerCase(context.step->precision() ? context.step->precision()->str() : "");
+    context.function = impl.functions[i];
+    context.cudnn = cudnn;
+    context.cublasLt = cublasLt;
+    context.warnings = &impl.warnings;
+    Expected<std::unique_ptr<StepRunner>> runner = Status(ErrorCode::InvalidEngine, "unknown step");
+    switch (context.step->kind_type()) {
+    case fb::StepKind::LaunchStep: runner = makeLaunchRunner(context); break;
+    case fb::StepKind::ConvStep: runner = makeConvRunner(context); break;
+    case fb::StepKind::GemmStep: runner = makeGemmRunner(context); break;
+    case fb::StepKind::CopyStep: runner = makeCopyRunner(context); break;
+    default: break;
+    }
+    if (!runner)
+      return runner.takeStatus().prepend("step " + std::to_string(i) + ": ");
+    workspaceBytes = std::max(workspaceBytes, (*runner)->workspaceSize());
+    runners.push_back(std::move(*runner));
+  }
+
+  if (metadata.arena_size()) {
+    KILN_CUDA_TRY(cudaMalloc(&arena, metadata.arena_size()),
+                  "allocating the activation arena (" + std::to_string(metadata.arena_size()) +
+                      " bytes)");
+    KILN_CUDA_TRY(cudaMemset(arena, 0, metadata.arena_size()), "clearing the arena");
+  }
+  if (workspaceBytes)
+    KILN_CUDA_TRY(cudaMalloc(&workspace, workspaceBytes),
+                  "allocating the workspace (" + std::to_string(workspaceBytes) + " bytes)");
+  return Status::success();
+}
+
+Status ContextImpl::setBinding(int index, void *pointer) {
+  if (index < 0 || index >= static_cast<int>(bindings.size()))
+    return Status(ErrorCode::InvalidArgument,
+                  "binding index " + std::to_string(index) + " out of range (" +
+                      std::to_string(bindings.size()) + " bindings)");
+  const BindingInfo &info = impl.bindings[index];
+  if (!pointer && info.bytes)
+    return Status(ErrorCode::InvalidArgument, "binding '" + info.name + "': null pointer");
+  if (reinterpret_cast<uintptr_t>(pointer) % 256)
+    return Status(ErrorCode::InvalidArgument,
+                  "binding '" + info.name + "': the pointer must be 256-byte aligned "
+                  "(as cudaMalloc returns)");
+  if (bindings[index] != pointer) {
+    bindings[index] = pointer;
+    graphStale = true;
+  }
+  return Status::success();
+}
+
+Status ContextImpl::runSteps(cudaStream_t on, bool timed) {
+  if (cudnn) {
+    cudnnStatus_t status = cudnnSetStream(cudnn, on);
+    if (status != CUDNN_STATUS_SUCCESS)
+      return Status(ErrorCode::CudaError,
+                    std::string("cudnnSetStream: ") + cudnnGetErrorString(status));
+  }
+  Addresses addresses{static_cast<char *>(arena), static_cast<char *>(impl.weights), &bindings};
+  for (size_t i = 0; i < runners.size(); ++i) {
+    if (timed)
+      KILN_CUDA_TRY(cudaEventRecord(events[i], on), "cudaEventRecord");
+    if (Status s = runners[i]->enqueue(addresses, workspace, on); !s.ok())
+      return s.prepend("step " + std::to_string(i) + " '" + impl.stepNames[i] + "': ");
+  }
+  if (timed)
+    KILN_CUDA_TRY(cudaEventRecord(events[runners.size()], on), "cudaEventRecord");
+  return Status::success();
+}
+
+Status ContextImpl::capture(cudaStream_t on) {
+  KILN_CUDA_TRY(cudaStreamBeginCapture(on, cudaStreamCaptureModeThreadLocal),
+                "cudaStreamBeginCapture");
+  Status steps = runSteps(on, false);
+  cudaGraph_t graph = nullptr;
+  cudaError_t ended = cudaStreamEndCapture(on, &graph);
+  if (!steps.ok() || ended != cudaSuccess) {
+    if (graph)
+      cudaGraphDestroy(graph);
+    cudaGetLastError(); // a failed capture is not sticky; do not leak it to the caller
+    if (!steps.ok())
+      return steps.prepend("capturing a CUDA graph: ");
+    return cudaFailure(ended, "cudaStreamEndCapture");
+  }
+  if (graphExec) {
+    cudaGraphExecUpdateResultInfo info;
+    if (cudaGraphExecUpdate(graphExec, graph, &info) == cudaSuccess) {
+      cudaGraphDestroy(graph);
+      graphStale = false;
+      return Status::success();
+    }
+    cudaGetLastError();
+    cudaGraphExecDestroy(graphExec);
+    graphExec = nullptr;
+  }
+  cudaError_t instantiated = cudaGraphInstantiate(&graphExec, graph, 0);
+  cudaGraphDestroy(graph);
+  if (instantiated != cudaSuccess) {
+    graphExec = nullptr;
+    return cudaFailure(instantiated, "cudaGraphInstantiate");
+  }
+  graphStale = false;
+  return Status::success();
+}
+
+Status ContextImpl::enqueue(cudaStream_t on) {
+  for (size_t i = 0; i < bindings.size(); ++i)
+    if (!bindings[i] && impl.bindings[i].bytes)
+      return Status(ErrorCode::InvalidArgument,
+                    "binding '" + impl.bindings[i].name + "' is not set");
+  DeviceGuard guard(impl.device);
+  if (profiler) {
+    if (Status s = reportProfile(); !s.ok())
+      return s;
+    if (Status s = runSteps(on, true); !s.ok())
+      return s;
+    profilePending = true;
+    return Status::success();
+  }
+  if (!graphEnabled)
+    return runSteps(on, false);
+  if (on == nullptr || on == cudaStreamLegacy || on == cudaStreamPerThread)
+    return Status(ErrorCode::InvalidArgument,
+                  "CUDA graphs need a created stream, not the default stream");
+  if (!graphExec || graphStale)
+    if (Status s = capture(on); !s.ok())
+      return s;
+  KILN_CUDA_TRY(cudaGraphLaunch(graphExec, on), "cudaGraphLaunch");
+  return Status::success();
+}
+
+Status ContextImpl::reportProfile() {
+  if (!profilePending || !profiler)
+    return Status::success();
+  profilePending = false;
+  DeviceGuard guard(impl.device);
+  KILN_CUDA_TRY(cudaEventSynchronize(events[runners.size()]), "waiting for a profiled run");
+  for (size_t i = 0; i < runners.size(); ++i) {
+    float milliseconds = 0;
+    KILN_CUDA_TRY(cudaEventElapsedTime(&milliseconds, events[i], events[i + 1]),
+                  "cudaEventElapsedTime");
+    profiler->reportStepTime(impl.stepNames[i], milliseconds);
+  }
+  profiler->endRun();
+  return Status::success();
+}
+
+} // namespace detail
+
+ExecutionContext::ExecutionContext(std::unique_ptr<detail::ContextImpl> impl)
+    : impl_(std::move(impl)) {}
+ExecutionContext::ExecutionContext(ExecutionContext &&) noexcept = default;
+ExecutionContext &ExecutionContext::operator=(ExecutionContext &&) noexcept = default;
+ExecutionContext::~ExecutionContext() = default;
+
+Status ExecutionContext::setBinding(const std::string &name, void *devicePointer) {
+  int index = impl_->engine.bindingIndex(name);
+  if (index < 0) {
+    std::string known;
+    for (const BindingInfo &binding : impl_->impl.bindings)
+      known += (known.empty() ? "" : ", ") + binding.name;
+    return Status(ErrorCode::InvalidArgument,
+                  "no binding named '" + name + "' (the engine has: " + known + ")");
+  }
+  return impl_->setBinding(index, devicePointer);
+}
+
+Status ExecutionContext::setBinding(int index, void *devicePointer) {
+  return impl_->setBinding(index, devicePointer);
+}
+
+void *ExecutionContext::binding(int index) const {
+  return index >= 0 && index < static_cast<int>(impl_->bindings.size()) ? impl_->bindings[index]
+                                                                        : nullptr;
+}
+
+Status ExecutionContext::enqueue(cudaStream_t stream) { return impl_->enqueue(stream); }
+
+Status ExecutionContext::run() {
+  if (Status s = impl_->enqueue(impl_->stream); !s.ok())
+    return s;
+  detail::DeviceGuard guard(impl_->impl.device);
+  KILN_CUDA_TRY(cudaStreamSynchronize(impl_->stream), "running the engine");
+  return impl_->reportProfile();
+}
+
+void ExecutionContext::enableCudaGraph(bool enable) {
+  if (impl_->graphEnabled == enable)
+    return;
+  impl_->graphEnabled = enable;
+  if (!enable) {
+    detail::DeviceGuard guard(impl_->impl.device);
+    impl_->releaseGraph();
+  }
+}
+
+bool ExecutionContext::cudaGraphEnabled() const { return impl_->graphEnabled; }
+
+Status ExecutionContext::setProfiler(Profiler *profiler) {
+  if (Status s = impl_->reportProfile(); !s.ok())
+    return s;
+  impl_->profiler = profiler;
+  if (profiler && impl_->events.empty()) {
+    detail::DeviceGuard guard(impl_->impl.device);
+    impl_->events.resize(impl_->runners.size() + 1, nullptr);
+    for (cudaEvent_t &event : impl_->events)
+      KILN_CUDA_TRY(cudaEventCreate(&event), "cudaEventCreate");
+  }
+  return Status::success();
+}
+
+Status ExecutionContext::reportProfile() { return impl_->reportProfile(); }
+
+uint64_t ExecutionContext::workspaceSize() const { return impl_->workspaceBytes; }
+
+std::string ExecutionContext::stepTactic(size_t index) const {
+  return index < impl_->runners.size() ? impl_->runners[index]->tactic() : "";
+}
+
+ExecutionContext::StepChoice ExecutionContext::stepChoice(size_t index) const {
+  return index < impl_->runners.size() ? impl_->runners[index]->choice() : StepChoice();
+}
+
+cudaStream_t ExecutionContext::ownStream() const { return impl_->stream; }
+const Engine &ExecutionContext::engine() const { return impl_->engine; }
+
+} // namespace kiln::runtime

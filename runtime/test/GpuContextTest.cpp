@@ -1,0 +1,215 @@
+// Execution contexts on the GPU: CUDA-graph replay equals direct execution,
+// two contexts on two threads agree, 10,000 runs leave device memory flat, a
+// context outlives its sibling, profiles name the fused layers, and the C API
+// runs an engine.
+#include "GpuTestUtils.h"
+#include "Nvrtc.h"
+
+#include "kiln/runtime/kiln_runtime.h"
+
+#include <cuda_runtime_api.h>
+
+#include <thread>
+
+using namespace kiln::runtime;
+using namespace kiln::runtime::test;
+
+namespace {
+
+// The sample engine (conv + bias + relu, a pooling kernel, a GEMM, a copy)
+// with the kernel compiled for this GPU.
+std::vector<uint8_t> sampleForThisGpu() {
+  SampleCode code;
+  code.arch = deviceArch();
+  CompiledCode compiled = compileCuda(kSampleKernels, code.arch);
+  EXPECT_TRUE(compiled.ok()) << compiled.error;
+  code.ptx = compiled.ptx;
+  code.cubin = compiled.cubin;
+  return makeSampleEngine(&code);
+}
+
+struct Buffers {
+  explicit Buffers(unsigned seed) : input(1 * 8 * 4 * 4 * 4), output(16 * 4) {
+    std::vector<double> x = randomValues(128, seed, DataType::F32);
+    input.upload(encode(x, DataType::F32).data(), input.bytes());
+  }
+  Status bind(ExecutionContext &context) {
+    if (Status s = context.setBinding("input", input.get()); !s.ok())
+      return s;
+    return context.setBinding("output", output.get());
+  }
+  DeviceBuffer input, output;
+};
+
+class GpuContext : public testing::Test {
+protected:
+  void SetUp() override {
+    KILN_REQUIRE_GPU();
+    file_ = sampleForThisGpu();
+    auto engine = Engine::loadFromMemory(file_.data(), file_.size());
+    ASSERT_TRUE(engine.ok()) << engine.status().message();
+    engine_ = std::make_unique<Engine>(std::move(*engine));
+  }
+  ExecutionContext newContext() {
+    auto context = engine_->createContext();
+    EXPECT_TRUE(context.ok()) << context.status().message();
+    return std::move(*context);
+  }
+  std::vector<uint8_t> file_;
+  std::unique_ptr<Engine> engine_;
+};
+
+} // namespace
+
+TEST_F(GpuContext, CudaGraphReplayEqualsDirectRun) {
+  ExecutionContext context = newContext();
+  Buffers buffers(1);
+  ASSERT_TRUE(buffers.bind(context).ok());
+  ASSERT_TRUE(context.run().ok());
+  std::vector<uint8_t> direct = buffers.output.download();
+
+  cudaStream_t stream;
+  ASSERT_EQ(cudaStreamCreate(&stream), cudaSuccess);
+  context.enableCudaGraph(true);
+  for (int i = 0; i < 3; ++i) { // capture, then replays
+    cudaMemset(buffers.output.get(), 0, buffers.output.bytes());
+    Status status = context.enqueue(stream);
+    ASSERT_TRUE(status.ok()) << status.message();
+    ASSERT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
+    EXPECT_EQ(buffers.output.download(), direct) << "run " << i;
+  }
+  // A binding that changes is captured again.
+  DeviceBuffer other(buffers.output.bytes());
+  ASSERT_TRUE(context.setBinding("output", other.get()).ok());
+  ASSERT_TRUE(context.enqueue(stream).ok());
+  ASSERT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
+  EXPECT_EQ(other.download(), direct);
+  EXPECT_EQ(context.enqueue(nullptr).code(), ErrorCode::InvalidArgument);
+  cudaStreamDestroy(stream);
+}
+
+TEST_F(GpuContext, TwoContextsOnTwoThreadsAgree) {
+  std::vector<uint8_t> results[2];
+  Status statuses[2];
+  auto work = [&](int index) {
+    auto context = engine_->createContext();
+    if (!context) {
+      statuses[index] = context.status();
+      return;
+    }
+    Buffers buffers(5); // the same input in both
+    cudaStream_t stream;
+    cudaStreamCreate(&stream);
+    context->enableCudaGraph(index == 1);
+    statuses[index] = buffers.bind(*context);
+    for (int i = 0; i < 200 && statuses[index].ok(); ++i)
+      statuses[index] = context->enqueue(stream);
+    cudaStreamSynchronize(stream);
+    results[index] = buffers.output.download();
+    cudaStreamDestroy(stream);
+  };
+  std::thread first(work, 0), second(work, 1);
+  first.join();
+  second.join();
+  ASSERT_TRUE(statuses[0].ok()) << statuses[0].message();
+  ASSERT_TRUE(statuses[1].ok()) << statuses[1].message();
+  EXPECT_EQ(results[0], results[1]);
+}
+
+TEST_F(GpuContext, TenThousandRunsLeaveDeviceMemoryFlat) {
+  ExecutionContext context = newContext();
+  Buffers buffers(2);
+  ASSERT_TRUE(buffers.bind(context).ok());
+  cudaStream_t stream;
+  ASSERT_EQ(cudaStreamCreate(&stream), cudaSuccess);
+  ASSERT_TRUE(context.enqueue(stream).ok()); // first use of everything
+  ASSERT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
+  size_t freeBefore = 0, freeAfter = 0, total = 0;
+  ASSERT_EQ(cudaMemGetInfo(&freeBefore, &total), cudaSuccess);
+  for (int i = 0; i < 10000; ++i) {
+    Status status = context.enqueue(stream);
+    ASSERT_TRUE(status.ok()) << "run " << i << ": " << status.message();
+    if (i % 1000 == 999)
+      ASSERT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
+  }
+  ASSERT_TRUE(context.run().ok());
+  ASSERT_EQ(cudaMemGetInfo(&freeAfter, &total), cudaSuccess);
+  EXPECT_EQ(freeBefore, freeAfter);
+  cudaStreamDestroy(stream);
+}
+
+TEST_F(GpuContext, ContextUsableAfterAnotherIsDestroyed) {
+  Buffers reference(3);
+  {
+    ExecutionContext context = newContext();
+    ASSERT_TRUE(reference.bind(context).ok());
+    ASSERT_TRUE(context.run().ok());
+  }
+  std::vector<uint8_t> expected = reference.output.download();
+  auto first = std::make_unique<ExecutionContext>(newContext());
+  ExecutionContext second = newContext();
+  Buffers buffers(3);
+  ASSERT_TRUE(buffers.bind(*first).ok());
+  ASSERT_TRUE(first->run().ok());
+  first.reset();
+  engine_.reset(); // the context keeps the engine's GPU state alive
+  ASSERT_TRUE(buffers.bind(second).ok());
+  cudaMemset(buffers.output.get(), 0, buffers.output.bytes());
+  Status status = second.run();
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(buffers.output.download(), expected);
+}
+
+TEST_F(GpuContext, ProfileNamesTheFusedLayers) {
+  ExecutionContext context = newContext();
+  Buffers buffers(4);
+  ASSERT_TRUE(buffers.bind(context).ok());
+  Profiler profiler;
+  ASSERT_TRUE(context.setProfiler(&profiler).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(context.run().ok());
+  auto stats = profiler.summary();
+  ASSERT_EQ(stats.size(), 4u);
+  EXPECT_EQ(stats[0].name, "conv1 + bn1 + relu1");
+  EXPECT_EQ(stats[1].name, "pool");
+  EXPECT_EQ(stats[2].name, "fc");
+  EXPECT_EQ(stats[3].name, "output copy");
+  for (const auto &entry : stats) {
+    EXPECT_EQ(entry.count, 5u);
+    EXPECT_GT(entry.totalMs, 0.0);
+  }
+  EXPECT_EQ(profiler.runs(), 5u);
+  std::printf("%s", profiler.toText().c_str());
+  for (size_t i = 0; i < engine_->numSteps(); ++i)
+    std::printf("tactic %zu: %s\n", i, context.stepTactic(i).c_str());
+}
+
+TEST_F(GpuContext, UnsetBindingIsAnError) {
+  ExecutionContext context = newContext();
+  Status status = context.run();
+  EXPECT_EQ(status.code(), ErrorCode::InvalidArgument);
+  EXPECT_NE(status.message().find("binding 'input' is not set"), std::string::npos);
+  EXPECT_EQ(context.setBinding("nope", nullptr).code(), ErrorCode::InvalidArgument);
+}
+
+TEST_F(GpuContext, CApiRunsTheEngine) {
+  kiln_engine *engine = nullptr;
+  ASSERT_EQ(kiln_engine_load_from_memory(file_.data(), file_.size(), -1, &engine), KILN_OK)
+      << kiln_last_error();
+  ASSERT_EQ(kiln_engine_num_bindings(engine), 2);
+  kiln_binding_info info;
+  ASSERT_EQ(kiln_engine_binding(engine, 0, &info), KILN_OK);
+  EXPECT_STREQ(info.name, "input");
+  EXPECT_EQ(info.rank, 4);
+  kiln_context *context = nullptr;
+  ASSERT_EQ(kiln_context_create(engine, &context), KILN_OK) << kiln_last_error();
+  Buffers buffers(6);
+  ASSERT_EQ(kiln_context_set_binding(context, "input", buffers.input.get()), KILN_OK);
+  ASSERT_EQ(kiln_context_set_binding(context, "output", buffers.output.get()), KILN_OK);
+  ASSERT_EQ(kiln_context_run(context), KILN_OK) << kiln_last_error();
+  EXPECT_EQ(kiln_context_set_binding(context, "missing", buffers.input.get()),
+            KILN_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(kiln_last_error()).find("no binding named 'missing'"), std::string::npos);
+  kiln_context_destroy(context);
+  kiln_engine_destroy(engine);
+}

@@ -1,0 +1,425 @@
+// The loader's refusals, without a GPU: each corrupt, truncated, foreign or
+// inconsistent engine is refused with a message naming what was expected and
+// what was found.
+#include "TestEngines.h"
+
+#include "kiln/runtime/EngineFile.h"
+#include "kiln/runtime/EngineVerifier.h"
+#include "kiln/runtime/Runtime.h"
+#include "kiln/runtime/kiln_runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <dirent.h>
+#include <random>
+#include <unistd.h>
+
+using namespace kiln::runtime;
+using namespace kiln::runtime::test;
+
+namespace {
+
+Status verify(const std::vector<uint8_t> &bytes, std::vector<std::string> *warnings = nullptr) {
+  auto file = EngineFile::fromBytes(bytes);
+  if (file && warnings)
+    *warnings = file->warnings();
+  return file.status();
+}
+
+#define EXPECT_REFUSED(status, expectedCode, text)                             \
+  do {                                                                         \
+    Status s_ = (status);                                                      \
+    EXPECT_EQ(s_.code(), expectedCode) << s_.message();                        \
+    EXPECT_NE(s_.message().find(text), std::string::npos)                      \
+        << "message: " << s_.message();                                        \
+  } while (0)
+
+void patchU32(std::vector<uint8_t> &bytes, size_t at, uint32_t value) {
+  for (int i = 0; i < 4; ++i)
+    bytes[at + i] = static_cast<uint8_t>(value >> (8 * i));
+}
+
+// The sample engine with a change to its builder before it is finished.
+template <typename F> std::vector<uint8_t> sampleWith(F change) {
+  EngineBuilder builder;
+  uint32_t input = builder.addBinding("input", fb::DType::F32, {1, 4}, true);
+  uint32_t output = builder.addBinding("output", fb::DType::F32, {1, 4}, false);
+  builder.ptx = fakePtx({{"k", 2}});
+  change(builder, input, output);
+  return builder.file();
+}
+
+std::string tempDir() {
+  char pattern[] = "/tmp/kiln-runtime-test-XXXXXX";
+  const char *dir = mkdtemp(pattern);
+  return dir ? dir : "/tmp";
+}
+
+} // namespace
+
+TEST(EngineFile, SampleEngineVerifies) {
+  std::vector<std::string> warnings;
+  Status status = verify(makeSampleEngine(), &warnings);
+  EXPECT_TRUE(status.ok()) << status.message();
+  EXPECT_TRUE(warnings.empty());
+}
+
+TEST(EngineFile, HeaderLayout) {
+  std::vector<uint8_t> bytes = makeSampleEngine();
+  std::vector<std::string> warnings;
+  auto header = checkEngineHeader(bytes, warnings);
+  ASSERT_TRUE(header.ok()) << header.status().message();
+  EXPECT_EQ(std::memcmp(bytes.data(), "KILNENG\0", 8), 0);
+  EXPECT_EQ(header->formatMajor, 1u);
+  EXPECT_EQ(header->formatMinor, 0u);
+  EXPECT_EQ(header->metadataOffset, 64u);
+  EXPECT_EQ(header->weightsOffset % 256, 0u);
+  EXPECT_GE(header->weightsOffset, 64 + header->metadataSize);
+  EXPECT_EQ(header->weightsOffset + header->weightsSize, bytes.size());
+  EXPECT_EQ(header->checksum, engineChecksum(ByteSpan(bytes.data() + 64, bytes.size() - 64)));
+}
+
+TEST(EngineFile, CorruptedByteFailsTheChecksum) {
+  std::vector<uint8_t> bytes = makeSampleEngine();
+  bytes[bytes.size() - 5] ^= 0x40; // a weight
+  EXPECT_REFUSED(verify(bytes), ErrorCode::Corrupted, "checksum mismatch");
+  bytes = makeSampleEngine();
+  bytes[100] ^= 0x01; // the metadata
+  EXPECT_REFUSED(verify(bytes), ErrorCode::Corrupted, "checksum mismatch");
+}
+
+TEST(EngineFile, TruncatedFile) {
+  std::vector<uint8_t> bytes = makeSampleEngine();
+  std::vector<uint8_t> cut(bytes.begin(), bytes.end() - 100);
+  EXPECT_REFUSED(verify(cut), ErrorCode::Truncated,
+                 "found " + std::to_string(bytes.size() - 100));
+  std::vector<uint8_t> header(bytes.begin(), bytes.begin() + 40);
+  EXPECT_REFUSED(verify(header), ErrorCode::Truncated, "the header needs 64 bytes");
+  std::vector<uint8_t> noWeights(bytes.begin(), bytes.begin() + 200);
+  EXPECT_REFUSED(verify(noWeights), ErrorCode::Truncated, "truncated engine");
+}
+
+TEST(EngineFile, TrailingBytesAreRefused) {
+  std::vector<uint8_t> bytes = makeSampleEngine();
+  bytes.resize(bytes.size() + 3, 0);
+  EXPECT_REFUSED(verify(bytes), ErrorCode::InvalidEngine, "3 unexpected bytes");
+}
+
+TEST(EngineFile, ForeignFilesAreNotEngines) {
+  // The first bytes of an ONNX model (a protobuf ModelProto: ir_version,
+  // producer_name "pytorch").
+  std::vector<uint8_t> onnx = {0x08, 0x08, 0x12, 0x07, 'p', 'y', 't', 'o', 'r', 'c', 'h',
+                               0x1a, 0x05, '2', '.', '1', '1', 0x3a, 0x80, 0x01};
+  EXPECT_REFUSED(verify(onnx), ErrorCode::NotAnEngine,
+                 "not a Kiln engine: expected the magic \"KILNENG\\x00\", found "
+                 "\"\\x08\\x08\\x12\\x07pyto\"");
+  std::mt19937 random(7);
+  std::vector<uint8_t> noise(4096);
+  for (uint8_t &b : noise)
+    b = static_cast<uint8_t>(random());
+  EXPECT_REFUSED(verify(noise), ErrorCode::NotAnEngine, "not a Kiln engine");
+  EXPECT_REFUSED(verify({}), ErrorCode::NotAnEngine, "the file has only 0 bytes");
+}
+
+TEST(EngineFile, WrongMajorVersionIsRefused) {
+  std::vector<uint8_t> bytes = makeSampleEngine();
+  patchU32(bytes, 8, 2);
+  EXPECT_REFUSED(verify(bytes), ErrorCode::VersionMismatch,
+                 "engine format version 2.0 is not readable: this runtime reads format 1.x");
+}
+
+TEST(EngineFile, NewerMinorVersionIsAcceptedWithAWarning) {
+  std::vector<uint8_t> bytes = makeSampleEngine();
+  patchU32(bytes, 12, 3);
+  std::vector<std::string> warnings;
+  Status status = verify(bytes, &warnings);
+  EXPECT_TRUE(status.ok()) << status.message();
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("format version 1.3 is newer"), std::string::npos) << warnings[0];
+}
+
+TEST(EngineFile, ReservedWordsMustBeZero) {
+  std::vector<uint8_t> bytes = makeSampleEngine();
+  patchU32(bytes, 56, 1);
+  EXPECT_REFUSED(verify(bytes), ErrorCode::InvalidEngine, "reserved words must be zero");
+}
+
+TEST(EngineFile, BadFlatBufferWithAValidChecksum) {
+  std::mt19937 random(11);
+  std::vector<uint8_t> metadata(512);
+  for (uint8_t &b : metadata)
+    b = static_cast<uint8_t>(random());
+  std::memcpy(metadata.data() + 4, "KILN", 4); // right identifier, garbage tables
+  std::vector<uint8_t> weights(64, 0);
+  EXPECT_REFUSED(verify(encodeEngineFile(metadata, weights)), ErrorCode::InvalidEngine,
+                 "the FlatBuffers verifier rejects");
+  std::memcpy(metadata.data() + 4, "ONNX", 4);
+  EXPECT_REFUSED(verify(encodeEngineFile(metadata, weights)), ErrorCode::InvalidEngine,
+                 "expected the FlatBuffers identifier \"KILN\"");
+}
+
+TEST(EngineFile, MetadataWeightsSizeMustMatchTheFile) {
+  auto bytes = sampleWith([](EngineBuilder &b, uint32_t, uint32_t) {
+    float w[4] = {};
+    b.addWeights(w, sizeof w);
+    b.declaredWeightsSize = 1024;
+  });
+  EXPECT_REFUSED(verify(bytes), ErrorCode::InvalidEngine,
+                 "the metadata says 1024 bytes of weights, the file holds 16");
+}
+
+TEST(EngineFile, OutOfRangeBufferRefs) {
+  auto arena = sampleWith([](EngineBuilder &b, uint32_t input, uint32_t) {
+    b.arenaSize = 1024;
+    ConvSpec conv;
+    conv.x = {fb::DType::F32, {1, 4, 4, 4}, {}, EngineBuilder::arena(768)}; // 256 bytes
+    conv.w = {fb::DType::F32, {4, 4, 1, 1}, {}, EngineBuilder::arena(0)};
+    conv.y = {fb::DType::F32, {1, 4, 4, 4}, {}, EngineBuilder::arena(900)};
+    (void)input;
+    b.addConv("conv", conv);
+  });
+  EXPECT_REFUSED(verify(arena), ErrorCode::InvalidEngine,
+                 "step 0 'conv': y: bytes [900, 1156) lie outside the arena (1024 bytes)");
+
+  auto binding = sampleWith([](EngineBuilder &b, uint32_t input, uint32_t output) {
+    b.addCopy("copy", EngineBuilder::binding(input, 8), EngineBuilder::binding(output), 16);
+  });
+  EXPECT_REFUSED(verify(binding), ErrorCode::InvalidEngine,
+                 "src: bytes [8, 24) lie outside the binding 'input' (16 bytes)");
+
+  auto index = sampleWith([](EngineBuilder &b, uint32_t, uint32_t output) {
+    b.addCopy("copy", EngineBuilder::binding(7), EngineBuilder::binding(output), 16);
+  });
+  EXPECT_REFUSED(verify(index), ErrorCode::InvalidEngine,
+                 "binding index 7 but the engine has 2 bindings");
+
+  auto weights = sampleWith([](EngineBuilder &b, uint32_t input, uint32_t output) {
+    GemmSpec g;
+    g.a = EngineBuilder::binding(input);
+    g.b = EngineBuilder::weights(0);
+    g.d = EngineBuilder::binding(output);
+    g.m = 1, g.n = 4, g.k = 4, g.lda = 4, g.ldb = 4, g.ldd = 4;
+    b.addGemm("fc", g);
+  });
+  EXPECT_REFUSED(verify(weights), ErrorCode::InvalidEngine,
+                 "step 0 'fc': b: bytes [0, 64) lie outside the weights (0 bytes)");
+
+  auto launch = sampleWith([](EngineBuilder &b, uint32_t input, uint32_t) {
+    b.arenaSize = 256;
+    b.addLaunch("k", "k", {1}, {32}, {EngineBuilder::binding(input), EngineBuilder::arena(256)});
+  });
+  EXPECT_REFUSED(verify(launch), ErrorCode::InvalidEngine,
+                 "argument 1: bytes [256, 256) lie outside the arena (256 bytes)");
+}
+
+TEST(EngineFile, LaunchOfAnUnknownKernel) {
+  auto bytes = sampleWith([](EngineBuilder &b, uint32_t input, uint32_t output) {
+    b.addLaunch("relu1", "kiln_relu", {1}, {32},
+                {EngineBuilder::binding(input), EngineBuilder::binding(output)});
+  });
+  EXPECT_REFUSED(verify(bytes), ErrorCode::InvalidEngine,
+                 "step 0 'relu1': launches kernel 'kiln_relu', which the PTX does not define");
+
+  auto arguments = sampleWith([](EngineBuilder &b, uint32_t input, uint32_t) {
+    b.addLaunch("k", "k", {1}, {32}, {EngineBuilder::binding(input)});
+  });
+  EXPECT_REFUSED(verify(arguments), ErrorCode::InvalidEngine,
+                 "with 1 arguments; the PTX declares 2 parameters");
+
+  auto noCode = sampleWith([](EngineBuilder &b, uint32_t input, uint32_t output) {
+    b.ptx.clear();
+    b.addLaunch("k", "k", {1}, {32},
+                {EngineBuilder::binding(input), EngineBuilder::binding(output)});
+  });
+  EXPECT_REFUSED(verify(noCode), ErrorCode::InvalidEngine, "the engine has no code");
+
+  auto notCubin = sampleWith([](EngineBuilder &b, uint32_t, uint32_t) {
+    b.addCode(90, {1, 2, 3, 4});
+  });
+  EXPECT_REFUSED(verify(notCubin), ErrorCode::InvalidEngine,
+                 "expected a cubin (an ELF64 image), found something else");
+}
+
+TEST(EngineFile, ArchitectureNewerThanAnyKnown) {
+  auto bytes = sampleWith([](EngineBuilder &b, uint32_t, uint32_t) { b.archs = {90, 200}; });
+  EXPECT_REFUSED(verify(bytes), ErrorCode::VersionMismatch,
+                 "engine built for sm_200 (Engine.archs), newer than any GPU architecture "
+                 "this runtime knows (newest: sm_121)");
+  auto unknown = sampleWith([](EngineBuilder &b, uint32_t, uint32_t) { b.archs = {91}; });
+  EXPECT_REFUSED(verify(unknown), ErrorCode::VersionMismatch,
+                 "not a GPU architecture this runtime knows");
+}
+
+TEST(EngineFile, ConvShapesAndDtypes) {
+  auto channels = sampleWith([](EngineBuilder &b, uint32_t, uint32_t) {
+    b.arenaSize = 1 << 16;
+    ConvSpec conv;
+    conv.x = {fb::DType::F32, {1, 4, 8, 8}, {}, EngineBuilder::arena(0)};
+    conv.w = {fb::DType::F32, {8, 3, 3, 3}, {}, EngineBuilder::arena(0)};
+    conv.y = {fb::DType::F32, {1, 8, 6, 6}, {}, EngineBuilder::arena(0)};
+    b.addConv("conv", conv);
+  });
+  EXPECT_REFUSED(verify(channels), ErrorCode::InvalidEngine, "channels do not match");
+
+  auto spatial = sampleWith([](EngineBuilder &b, uint32_t, uint32_t) {
+    b.arenaSize = 1 << 16;
+    ConvSpec conv;
+    conv.x = {fb::DType::F32, {1, 4, 8, 8}, {}, EngineBuilder::arena(0)};
+    conv.w = {fb::DType::F32, {8, 4, 3, 3}, {}, EngineBuilder::arena(0)};
+    conv.y = {fb::DType::F32, {1, 8, 8, 8}, {}, EngineBuilder::arena(0)};
+    b.addConv("conv", conv);
+  });
+  EXPECT_REFUSED(verify(spatial), ErrorCode::InvalidEngine,
+                 "spatial dimension 0 of y should be 6");
+
+  auto dtypes = sampleWith([](EngineBuilder &b, uint32_t, uint32_t) {
+    b.arenaSize = 1 << 16;
+    ConvSpec conv;
+    conv.x = {fb::DType::F16, {1, 4, 8, 8}, {}, EngineBuilder::arena(0)};
+    conv.w = {fb::DType::F32, {8, 4, 3, 3}, {}, EngineBuilder::arena(0)};
+    conv.y = {fb::DType::F16, {1, 8, 6, 6}, {}, EngineBuilder::arena(0)};
+    b.addConv("conv", conv);
+  });
+  EXPECT_REFUSED(verify(dtypes), ErrorCode::InvalidEngine,
+                 "expected x, w and y of one dtype, found f16, f32, f16");
+
+  auto hardSwish = sampleWith([](EngineBuilder &b, uint32_t, uint32_t) {
+    b.arenaSize = 1 << 16;
+    ConvSpec conv;
+    conv.x = {fb::DType::F16, {1, 8, 8, 8}, {}, EngineBuilder::arena(0)};
+    conv.w = {fb::DType::F16, {8, 8, 1, 1}, {}, EngineBuilder::arena(0)};
+    conv.y = {fb::DType::F16, {1, 8, 8, 8}, {}, EngineBuilder::arena(0)};
+    conv.activation = fb::Activation::HardSwish;
+    b.addConv("conv + hswish", conv);
+  });
+  EXPECT_REFUSED(verify(hardSwish), ErrorCode::Unsupported,
+                 "activation HardSwish cannot be fused into a cuDNN convolution graph");
+}
+
+TEST(EngineFile, GemmTypesAndLeadingDimensions) {
+  auto types = sampleWith([](EngineBuilder &b, uint32_t input, uint32_t output) {
+    GemmSpec g;
+    g.a = g.b = EngineBuilder::binding(input);
+    g.d = EngineBuilder::binding(output);
+    g.aType = g.bType = fb::DType::I8;
+    g.m = 1, g.n = 1, g.k = 1, g.lda = g.ldb = g.ldd = 1;
+    b.addGemm("fc", g);
+  });
+  EXPECT_REFUSED(verify(types), ErrorCode::Unsupported, "GEMM types a i8, b i8, c f32, d f32");
+
+  auto ld = sampleWith([](EngineBuilder &b, uint32_t input, uint32_t output) {
+    GemmSpec g;
+    g.a = g.b = EngineBuilder::binding(input);
+    g.d = EngineBuilder::binding(output);
+    g.m = 1, g.n = 2, g.k = 2, g.lda = 1, g.ldb = 2, g.ldd = 2;
+    b.addGemm("fc", g);
+  });
+  EXPECT_REFUSED(verify(ld), ErrorCode::InvalidEngine, "a: leading dimension 1 below its 2 columns");
+}
+
+TEST(EngineVerifier, SelectCode) {
+  EngineBuilder builder;
+  uint32_t in = builder.addBinding("in", fb::DType::F32, {4}, true);
+  builder.archs = {80, 90};
+  builder.ptx = fakePtx({{"k", 1}});
+  builder.addLaunch("k", "k", {1}, {4}, {EngineBuilder::binding(in)});
+  std::vector<uint8_t> metadata = builder.metadata();
+  const fb::Engine *engine = fb::GetEngine(metadata.data());
+
+  std::vector<std::string> warnings;
+  auto older = selectCode(*engine, 75, warnings);
+  EXPECT_REFUSED(older.status(), ErrorCode::VersionMismatch,
+                 "the engine was built for sm_80, sm_90; this GPU is sm_75, older than sm_80");
+  auto newer = selectCode(*engine, 100, warnings);
+  ASSERT_TRUE(newer.ok());
+  EXPECT_EQ(newer->kind, CodeChoice::Ptx);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("no cubin for sm_100"), std::string::npos);
+}
+
+TEST(EngineVerifier, LibraryVersions) {
+  EngineBuilder builder;
+  builder.cudnnVersion = 91900;
+  builder.cublasVersion = 130100;
+  builder.cudaVersion = 13000;
+  uint32_t in = builder.addBinding("in", fb::DType::F32, {4, 4}, true);
+  uint32_t out = builder.addBinding("out", fb::DType::F32, {4, 4}, false);
+  GemmSpec g;
+  g.a = g.b = EngineBuilder::binding(in);
+  g.d = EngineBuilder::binding(out);
+  g.m = g.n = g.k = 4, g.lda = g.ldb = g.ldd = 4;
+  builder.addGemm("fc", g);
+  builder.arenaSize = 4096;
+  ConvSpec conv;
+  conv.x = {fb::DType::F32, {1, 1, 4, 4}, {}, EngineBuilder::arena(0)};
+  conv.w = {fb::DType::F32, {1, 1, 1, 1}, {}, EngineBuilder::arena(0)};
+  conv.y = {fb::DType::F32, {1, 1, 4, 4}, {}, EngineBuilder::arena(0)};
+  builder.addConv("conv", conv);
+  std::vector<uint8_t> metadata = builder.metadata();
+  const fb::Engine *engine = fb::GetEngine(metadata.data());
+
+  std::vector<std::string> warnings;
+  EXPECT_TRUE(checkLibraryVersions(*engine, {13000, 91900, 130100}, false, warnings).ok());
+  EXPECT_TRUE(warnings.empty());
+  Status newerMinor = checkLibraryVersions(*engine, {13000, 92100, 130200}, false, warnings);
+  EXPECT_TRUE(newerMinor.ok()) << newerMinor.message();
+  EXPECT_EQ(warnings.size(), 2u);
+  EXPECT_REFUSED(checkLibraryVersions(*engine, {13000, 91400, 130100}, false, warnings),
+                 ErrorCode::VersionMismatch,
+                 "the engine was built with cuDNN 9.19.0, this process loaded 9.14.0");
+  EXPECT_REFUSED(checkLibraryVersions(*engine, {13000, 91900, 120900}, false, warnings),
+                 ErrorCode::VersionMismatch, "cuBLASLt 13.1.0, this process loaded 12.9.0");
+  EXPECT_REFUSED(checkLibraryVersions(*engine, {12080, 91900, 130100}, true, warnings),
+                 ErrorCode::VersionMismatch, "too old to JIT-compile its PTX");
+}
+
+TEST(EngineFile, WriterIsAtomicAndRoundTrips) {
+  std::string dir = tempDir();
+  std::string path = dir + "/model.kiln";
+  EngineBuilder builder;
+  builder.addBinding("x", fb::DType::F32, {2}, true);
+  float w[3] = {1, 2, 3};
+  builder.addWeights(w, sizeof w);
+  std::vector<uint8_t> metadata = builder.metadata();
+  ASSERT_TRUE(writeEngineFile(path, metadata, builder.weightBytes()).ok());
+  auto file = EngineFile::open(path);
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  ASSERT_EQ(file->weights().size, sizeof w);
+  EXPECT_EQ(std::memcmp(file->weights().data, w, sizeof w), 0);
+  // Only the file itself: no temporary left behind.
+  DIR *listing = opendir(dir.c_str());
+  int entries = 0;
+  while (dirent *entry = readdir(listing))
+    if (entry->d_name[0] != '.')
+      ++entries;
+  closedir(listing);
+  EXPECT_EQ(entries, 1);
+  std::remove(path.c_str());
+  rmdir(dir.c_str());
+
+  Status missing = writeEngineFile("/nonexistent-dir/model.kiln", metadata, {});
+  EXPECT_EQ(missing.code(), ErrorCode::IoError);
+  auto absent = EngineFile::open("/nonexistent-dir/model.kiln");
+  EXPECT_EQ(absent.status().code(), ErrorCode::IoError);
+}
+
+TEST(Runtime, LoadRefusesBeforeTouchingTheGpu) {
+  std::vector<uint8_t> bytes = makeSampleEngine();
+  bytes[bytes.size() / 2] ^= 0xff;
+  auto engine = Engine::loadFromMemory(bytes.data(), bytes.size());
+  EXPECT_REFUSED(engine.status(), ErrorCode::Corrupted, "checksum mismatch");
+}
+
+TEST(CApi, ErrorsCarryAMessage) {
+  const char garbage[] = "definitely not an engine";
+  kiln_engine *engine = nullptr;
+  EXPECT_EQ(kiln_engine_load_from_memory(garbage, sizeof garbage, -1, &engine),
+            KILN_ERROR_NOT_AN_ENGINE);
+  EXPECT_EQ(engine, nullptr);
+  EXPECT_NE(std::string(kiln_last_error()).find("not a Kiln engine"), std::string::npos);
+  EXPECT_EQ(kiln_engine_load("/nonexistent.kiln", -1, &engine), KILN_ERROR_IO);
+  EXPECT_EQ(kiln_engine_load(nullptr, -1, &engine), KILN_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(kiln_status_name(KILN_ERROR_CORRUPTED), "corrupted engine");
+}
