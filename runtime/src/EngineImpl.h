@@ -62,6 +62,9 @@ struct ContextImpl {
   cublasLtHandle_t cublasLt = nullptr;
   std::vector<std::unique_ptr<StepRunner>> runners;
   std::vector<void *> bindings;
+  /// Remarks made while building the steps (kept per context: contexts may
+  /// be created on several threads at once).
+  std::vector<std::string> warnings;
 
   bool graphEnabled = false;
   bool graphStale = true;

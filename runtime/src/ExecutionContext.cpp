@@ -106,7 +106,7 @@ Status ContextImpl::create() {
     context.function = impl.functions[i];
     context.cudnn = cudnn;
     context.cublasLt = cublasLt;
-    context.warnings = &impl.warnings;
+    context.warnings = &warnings;
     Expected<std::unique_ptr<StepRunner>> runner = Status(ErrorCode::InvalidEngine, "unknown step");
     switch (context.step->kind_type()) {
     case fb::StepKind::LaunchStep: runner = makeLaunchRunner(context); break;
@@ -315,6 +315,8 @@ Status ExecutionContext::setProfiler(Profiler *profiler) {
 Status ExecutionContext::reportProfile() { return impl_->reportProfile(); }
 
 uint64_t ExecutionContext::workspaceSize() const { return impl_->workspaceBytes; }
+
+const std::vector<std::string> &ExecutionContext::warnings() const { return impl_->warnings; }
 
 std::string ExecutionContext::stepTactic(size_t index) const {
   return index < impl_->runners.size() ? impl_->runners[index]->tactic() : "";

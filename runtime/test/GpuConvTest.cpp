@@ -113,7 +113,7 @@ TEST_P(GpuConv, BiasResidualActivationMatchesCpu) {
   ASSERT_TRUE(engine.ok()) << engine.status().message();
   auto context = engine->createContext();
   ASSERT_TRUE(context.ok()) << context.status().message();
-  for (const std::string &warning : engine->warnings())
+  for (const std::string &warning : context->warnings())
     std::printf("warning: %s\n", warning.c_str());
   std::printf("tactic: %s, workspace %zu\n", context->stepTactic(0).c_str(),
               size_t(context->workspaceSize()));

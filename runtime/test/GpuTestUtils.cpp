@@ -113,6 +113,7 @@ SingleRun runOnce(const std::vector<uint8_t> &file, const std::string &input,
   run.choice = context->stepChoice(0);
   run.tactic = context->stepTactic(0);
   run.warnings = engine->warnings();
+  run.warnings.insert(run.warnings.end(), context->warnings().begin(), context->warnings().end());
   return run;
 }
 

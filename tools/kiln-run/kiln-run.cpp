@@ -137,8 +137,9 @@ int runEngine(const kiln::run::Options &options, EngineFile file) {
   auto context = engine->createContext();
   if (!context)
     return report(context.status().prepend("'" + engineName + "': "));
-  for (const std::string &warning : engine->warnings())
-    std::fprintf(stderr, "kiln-run: warning: %s\n", warning.c_str());
+  for (const auto *list : {&engine->warnings(), &context->warnings()})
+    for (const std::string &warning : *list)
+      std::fprintf(stderr, "kiln-run: warning: %s\n", warning.c_str());
 
   cudaDeviceProp properties;
   cudaGetDeviceProperties(&properties, engine->device());

@@ -128,6 +128,9 @@ public:
   Status reportProfile();
 
   uint64_t workspaceSize() const;
+  /// What building the steps accepted with a remark (a stored cuDNN engine or
+  /// cuBLASLt algorithm that does not run here, TF32 where fp32 was asked).
+  const std::vector<std::string> &warnings() const;
   /// The tactic a step runs with ("cudnn engine 12 ...", "cublasLt algo ...").
   std::string stepTactic(size_t index) const;
   /// The same in the schema's terms, for a build that records its tactics:
