@@ -3,6 +3,7 @@
 #include "passes/Report.h"
 #include "passes/PassUtils.h"
 
+#include "dialects/engine/EngineDialect.h"
 #include "dialects/nn/NNDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -119,7 +120,7 @@ void kiln::printLayers(ModuleOp module, raw_ostream &os) {
 }
 
 /// Layers per op name (constants are weights, not layers).
-static llvm::MapVector<StringRef, int64_t> countLayers(ModuleOp module) {
+static llvm::MapVector<StringRef, int64_t> countLayersByOp(ModuleOp module) {
   llvm::MapVector<StringRef, int64_t> counts;
   module.walk([&](Operation *op) {
     if (llvm::isa<NNDialect>(op->getDialect()) && !llvm::isa<ConstantOp>(op))
@@ -129,8 +130,8 @@ static llvm::MapVector<StringRef, int64_t> countLayers(ModuleOp module) {
 }
 
 void kiln::printLayerCounts(ModuleOp imported, ModuleOp optimized, raw_ostream &os) {
-  llvm::MapVector<StringRef, int64_t> before = countLayers(imported);
-  llvm::MapVector<StringRef, int64_t> after = countLayers(optimized);
+  llvm::MapVector<StringRef, int64_t> before = countLayersByOp(imported);
+  llvm::MapVector<StringRef, int64_t> after = countLayersByOp(optimized);
   for (auto &[name, count] : after)
     before.insert({name, 0});
   int64_t total[2] = {0, 0};
@@ -142,4 +143,45 @@ void kiln::printLayerCounts(ModuleOp imported, ModuleOp optimized, raw_ostream &
     os << llvm::formatv("  {0,-20} {1,5} → {2}\n", name, count, left);
   }
   os << llvm::formatv("  {0,-20} {1,5} → {2}\n", "all", total[0], total[1]);
+}
+
+int64_t kiln::countLayers(ModuleOp module) {
+  int64_t layers = 0;
+  for (auto [name, count] : countLayersByOp(module))
+    layers += count;
+  return layers;
+}
+
+void kiln::printEngineSummary(int64_t importedLayers, ModuleOp module, raw_ostream &os) {
+  llvm::MapVector<StringRef, int64_t> kinds, precisions;
+  int64_t steps = 0, tensorBytes = 0, weightBytes = 0, kernels = 0;
+  module.walk([&](Operation *op) {
+    if (auto alloc = llvm::dyn_cast<engine::AllocOp>(op)) {
+      tensorBytes += alloc.getSizeInBytes();
+    } else if (auto weight = llvm::dyn_cast<engine::WeightOp>(op)) {
+      weightBytes += engine::getExtentInBytes(weight.getType());
+    } else if (llvm::isa<engine::KernelOp>(op)) {
+      ++kernels;
+    } else if (llvm::isa<engine::ConvOp, engine::GemmOp, engine::LaunchOp, engine::CopyOp>(
+                   op)) {
+      ++steps;
+      ++kinds[op->getName().stripDialect()];
+      auto precision = op->getAttrOfType<StringAttr>("precision");
+      ++precisions[precision ? precision.getValue() : StringRef("-")];
+    }
+  });
+  auto arena = module->getAttrOfType<IntegerAttr>(engine::kArenaSizeAttr);
+  auto join = [](const llvm::MapVector<StringRef, int64_t> &counts) {
+    std::string text;
+    for (auto [name, count] : counts)
+      text += (text.empty() ? "" : ", ") + name.str() + " " + std::to_string(count);
+    return text;
+  };
+  os << llvm::formatv("layers: {0} imported, {1} steps after fusion ({2})\n",
+                      importedLayers, steps, join(kinds));
+  os << "precision: " << join(precisions) << "\n";
+  os << llvm::formatv("kernels: {0} generated\n", kernels);
+  os << llvm::formatv("memory: arena {0} bytes for {1} bytes of activations; weights {2} "
+                      "bytes\n",
+                      arena ? arena.getInt() : 0, tensorBytes, weightBytes);
 }

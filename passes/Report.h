@@ -21,6 +21,13 @@ void printLayers(mlir::ModuleOp module, llvm::raw_ostream &os);
 void printLayerCounts(mlir::ModuleOp imported, mlir::ModuleOp optimized,
                       llvm::raw_ostream &os);
 
+/// Counts the layers of an imported module (its nn ops other than constants).
+int64_t countLayers(mlir::ModuleOp module);
+
+/// Prints what an engine-dialect module will run: layers before and after
+/// fusion, steps by kind, the precision mix, kernels, arena and weights.
+void printEngineSummary(int64_t importedLayers, mlir::ModuleOp engine, llvm::raw_ostream &os);
+
 } // namespace kiln
 
 #endif // KILN_PASSES_REPORT_H

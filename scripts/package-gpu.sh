@@ -8,15 +8,17 @@ scripts/build.sh static >/dev/null
 
 rm -rf dist
 mkdir -p dist/bin dist/lib
-tools=(kiln-opt kiln-compile kiln-interpret kiln-check-numerics)
+tools=(kiln-opt kiln-compile kiln-translate kiln-run kiln-interpret kiln-check-numerics)
 for tool in "${tools[@]}"; do
   cp build-static/bin/"$tool" dist/bin/
   strip dist/bin/"$tool"
 done
 
-# Libraries every Linux has; anything else must be shipped in dist/lib and
-# found through the tools' $ORIGIN rpath.
-base='^(linux-vdso|libc|libm|libdl|librt|libpthread|libgcc_s|ld-linux-x86-64|libz|libzstd)\.so'
+# Libraries every Linux has, and the CUDA libraries the GPU machine has
+# (driver, cuBLAS(Lt), NVRTC in /usr/local/cuda; cuDNN beside PyTorch: see
+# docs/GPU.md); anything else must be shipped in dist/lib and found through
+# the tools' $ORIGIN rpath.
+base='^(linux-vdso|libc|libm|libdl|librt|libpthread|libgcc_s|ld-linux-x86-64|libz|libzstd|libcuda|libcudnn|libcublas|libcublasLt|libnvrtc)\.so'
 for tool in "${tools[@]}"; do
   while read -r name _ path _; do
     [[ $name =~ $base ]] && continue

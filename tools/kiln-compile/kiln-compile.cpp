@@ -3,14 +3,18 @@
 // The compiler's command line. Today it imports the model into the nn
 // dialect (`--emit=nn`) and runs the graph passes (`--emit=nn-opt`,
 // `--report`), and lowers them to the engine dialect with the activation
-// arena planned (`--emit=engine-ir`). Errors go
+// arena planned (`--emit=engine-ir`), generates the CUDA kernels
+// (`--emit=cuda`) and writes the engine file the runtime loads (`--emit=engine`,
+// the default when the output ends in `.kiln`). Errors go
 // to stderr as `<model>: error: <message>`, the exit code is non-zero, and
 // the output file is only created (atomically) when everything succeeded.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialects/engine/EngineDialect.h"
+#include "kiln/engine/EngineWriter.h"
 #include "kiln/import/OnnxImporter.h"
+#include "kiln/target/cuda/KernelEmitter.h"
 #include "passes/Passes.h"
 #include "passes/Report.h"
 
@@ -22,15 +26,18 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
 
 using namespace llvm;
 
 namespace {
 
-enum class EmitKind { NN, NNOpt, EngineIR };
+enum class EmitKind { NN, NNOpt, EngineIR, Cuda, Engine };
 
 cl::OptionCategory category("kiln-compile options");
 
@@ -51,7 +58,11 @@ cl::opt<EmitKind> emitKind(
                           "laid out, precision assigned)"),
                clEnumValN(EmitKind::EngineIR, "engine-ir",
                           "the engine dialect after the graph and engine passes "
-                          "(steps on buffers, activation arena planned)")),
+                          "(steps on buffers, activation arena planned)"),
+               clEnumValN(EmitKind::Cuda, "cuda",
+                          "the CUDA C++ of the generated kernels, as NVRTC compiles it"),
+               clEnumValN(EmitKind::Engine, "engine",
+                          "the engine file (the default for an output ending in .kiln)")),
     cl::cat(category));
 
 cl::list<std::string>
@@ -69,7 +80,7 @@ cl::list<std::string> inputValues(
 
 cl::opt<std::string> precision(
     "precision", cl::init("fp32"), cl::value_desc("fp32|tf32|fp16|bf16|int8|best"),
-    cl::desc("Precision of the layers (with --emit=nn-opt)"), cl::cat(category));
+    cl::desc("Precision of the layers"), cl::cat(category));
 
 cl::list<std::string> layerPrecision(
     "layer-precision", cl::value_desc("name:precision"), cl::CommaSeparated,
@@ -89,6 +100,12 @@ cl::opt<bool> channelsLast("channels-last", cl::init(true),
 cl::opt<unsigned> halfAlignment(
     "half-alignment", cl::init(8),
     cl::desc("Pad f16/bf16 conv channels to this multiple (1 turns it off)"),
+    cl::cat(category));
+
+cl::list<std::string> archs(
+    "arch", cl::value_desc("sm_90"),
+    cl::desc("GPU architecture to compile kernels for (repeatable; default sm_90); the "
+             "engine also carries PTX for the lowest, which runs on newer GPUs"),
     cl::cat(category));
 
 cl::opt<bool> report(
@@ -196,12 +213,24 @@ int main(int argc, char **argv) {
       "Kiln: compile an ONNX model for NVIDIA GPUs\n\n"
       "  kiln-compile model.onnx --emit=nn -o model.mlir\n"
       "  kiln-compile model.onnx --emit=nn-opt --precision=fp16 --report\n"
-      "  kiln-compile model.onnx --emit=engine-ir\n\n"
+      "  kiln-compile model.onnx --emit=engine-ir\n"
+      "  kiln-compile model.onnx -o model.kiln --precision=fp16\n\n"
       "MLIR's printing options apply to the IR it prints (--mlir-print-debuginfo\n"
       "shows each op's layer name); --help-hidden lists them.\n");
 
+  auto started = std::chrono::steady_clock::now();
+  // Without --emit, the output's extension decides.
+  if (emitKind.getNumOccurrences() == 0 && StringRef(outputPath).ends_with(".kiln"))
+    emitKind = EmitKind::Engine;
+  if (emitKind == EmitKind::Engine && outputPath == "-") {
+    errs() << "kiln-compile: error: an engine is written to a file: give -o model.kiln\n";
+    return 1;
+  }
+
   mlir::MLIRContext context;
   context.getOrLoadDialect<kiln::engine::EngineDialect>();
+  // Messages name the layer; a dump of the whole module helps no user.
+  context.printOpOnDiagnostic(false);
   mlir::ScopedDiagnosticHandler handler(&context, printDiagnostic);
   kiln::OnnxImportOptions options;
   for (const std::string &text : inputShapes)
@@ -216,6 +245,7 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
+  int64_t importedLayers = kiln::countLayers(*module);
   bool optimize = emitKind != EmitKind::NN;
   if (optimize || report) {
     kiln::GraphPipelineOptions pipeline;
@@ -243,11 +273,41 @@ int main(int argc, char **argv) {
     if (optimize)
       module = std::move(optimized);
   }
-  if (emitKind == EmitKind::EngineIR) {
+  if (emitKind >= EmitKind::EngineIR) {
     mlir::PassManager engine(&context);
     kiln::buildEnginePipeline(engine);
     if (mlir::failed(engine.run(*module)))
       return 1;
+  }
+
+  if (emitKind == EmitKind::Engine) {
+    kiln::engine::EngineWriterOptions writerOptions;
+    if (!archs.empty())
+      writerOptions.archs.assign(archs.begin(), archs.end());
+    // Recorded in the engine: how it was built.
+    for (int i = 1; i < argc; ++i)
+      writerOptions.buildOptions += (i > 1 ? " " : "") + std::string(argv[i]);
+    if (mlir::failed(kiln::engine::writeEngine(*module, writerOptions, outputPath)))
+      return 1;
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    kiln::printEngineSummary(importedLayers, *module, outs());
+    outs() << formatv("wrote {0} in {1:f1} s\n", outputPath, seconds);
+    return 0;
+  }
+
+  if (emitKind == EmitKind::Cuda) {
+    if (Error err = writeToOutput(outputPath, [&](raw_ostream &os) -> Error {
+          os << kiln::cuda::prelude() << "\n";
+          for (auto kernel : module->getOps<kiln::engine::KernelOp>())
+            os << kernel.getSource() << "\n";
+          return Error::success();
+        })) {
+      errs() << "kiln-compile: error: cannot write '" << outputPath
+             << "': " << toString(std::move(err)) << "\n";
+      return 1;
+    }
+    return 0;
   }
 
   mlir::OpPrintingFlags flags;
