@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine from the repository root, on what was prepared in
+# gpu-run/ (prepare_node_engines.py, kiln-run, the example engine): the runtime
+# GPU tests, the example engine, and every compiled ONNX node test engine
+# against its expected outputs. Results go to $OUT.
+set -uo pipefail
+here=${1:-gpu-run}
+export LD_LIBRARY_PATH=/opt/torch/.venv/lib/python3.12/site-packages/nvidia/cudnn/lib:/usr/local/cuda/lib64
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $OUT/machine.txt
+$here/kiln-runtime-gpu-tests --gtest_brief=1 > $OUT/runtime-gpu-tests.txt 2>&1; echo "rc $?" >> $OUT/runtime-gpu-tests.txt
+{ $here/kiln-run $here/resnet-block.kiln --input image=$here/image.npy --cuda-graph --export-output /tmp/ex --iterations 2000 --dump-profile; echo "rc $?"; python3 -c "import numpy as np; print(np.load('/tmp/ex/probabilities.npy'))"; } > $OUT/example.txt 2>&1
+run_case() {
+  c=$1; args=()
+  i=0; for n in $(python3 -c "import json,sys; print(' '.join(json.load(open('$c/spec.json'))['inputs']))"); do args+=(--input "$n=$c/in$i.npy"); i=$((i+1)); done
+  mkdir -p $c/out
+  timeout 60 $here/kiln-run $c/model.kiln "${args[@]}" --warmup 0 --iterations 1 --export-output $c/out > $c/run.log 2>&1; echo $? > $c/rc
+}
+export -f run_case; export here
+ls -d $here/node/*/ | sed 's:/$::' | xargs -P 12 -I{} bash -c 'run_case {}'
+python3 $here/compare.py $here/node $OUT/node-tests-fp32.md > $OUT/compare.txt 2>&1
+tail -3 $OUT/compare.txt
