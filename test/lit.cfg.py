@@ -8,7 +8,7 @@ from lit.llvm import llvm_config
 config.name = "Kiln"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit", "Inputs"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit", "Inputs", "emulator"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.kiln_obj_root, "test")
 
@@ -18,7 +18,8 @@ config.substitutions.append(("%kiln_obj_root", config.kiln_obj_root))
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["kiln-opt", "kiln-compile", "kiln-interpret", "kiln-check-numerics"], [config.kiln_tools_dir]
+    ["kiln-opt", "kiln-compile", "kiln-interpret", "kiln-check-numerics", "kiln-emulate-cuda"],
+    [config.kiln_tools_dir]
 )
 
 # Tests that compile generated kernels need NVRTC (a CUDA toolkit at build

@@ -7,11 +7,11 @@
 // (coalesced). Floats accumulate in double, so a sequential scan is the
 // reference's to the bit; integers in 64-bit unsigned arithmetic (wrapping).
 //
-// top_k: a block per line. Lines that fit in shared memory are sorted there
-// (bitonic, on the total order "better value, then lower index", which is
-// the reference's stable sort); longer lines select the k elements one
-// after another, each a block-wide arg-reduction over the elements after the
-// last one chosen.
+// top_k: a block per line, on the total order "better value, then lower
+// index" (the reference's stable sort). Up to 16 elements, or for lines too
+// long for shared memory, the k elements are selected one after another,
+// each a block-wide arg-reduction over the elements after the last one
+// chosen; otherwise the line is sorted in shared memory (bitonic).
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +26,8 @@ using namespace kiln::cuda::detail;
 
 /// Bytes of shared memory a sorted line may take.
 constexpr int64_t kSortBytes = 32 * 1024;
+/// Up to this k, top_k selects rather than sorts.
+constexpr int64_t kMaxSelected = 16;
 
 namespace {
 /// The lines along one axis of a tensor: the other dimensions enumerate
@@ -159,9 +161,10 @@ static Launch emitTopK(KernelWriter &w, TopKOp op, const TensorView &input,
                                 : "long long";
   int64_t keyBytes = isFloatType && !type.isF64() ? 4 : 8;
   int64_t padded = nextPowerOf2(lines.length);
-  bool sort = padded * (keyBytes + 4) <= kSortBytes;
+  // A few passes of selection cost less than a sort's log² steps.
+  bool sort = k > kMaxSelected && padded * (keyBytes + 4) <= kSortBytes;
   int64_t threads = sort ? std::clamp<int64_t>(padded / 2, 32, 1024)
-                         : std::min<int64_t>(1024, nextPowerOf2(lines.length));
+                         : std::clamp<int64_t>(nextPowerOf2(lines.length), 32, 1024);
   SmallVector<const TensorView *> views = {&input};
   if (values)
     views.push_back(&*values);
