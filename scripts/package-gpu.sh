@@ -14,9 +14,10 @@ for tool in "${tools[@]}"; do
   strip dist/bin/"$tool"
 done
 
-# Libraries every Linux has; anything else must be shipped in dist/lib and
-# found through the tools' $ORIGIN rpath.
-base='^(linux-vdso|libc|libm|libdl|librt|libpthread|libgcc_s|ld-linux-x86-64|libz|libzstd)\.so'
+# Libraries every Linux has, and NVRTC (110 MB), which the GPU machine's CUDA
+# 13 has (the tools' rpath names /usr/local/cuda/lib64); anything else must be
+# shipped in dist/lib and found through the tools' $ORIGIN rpath.
+base='^(linux-vdso|libc|libm|libdl|librt|libpthread|libgcc_s|ld-linux-x86-64|libz|libzstd|libnvrtc)\.so'
 for tool in "${tools[@]}"; do
   while read -r name _ path _; do
     [[ $name =~ $base ]] && continue

@@ -8,8 +8,9 @@
 //   threads of a warp (G <= 32, several rows per block) or the G threads of a
 //   block take a row, striding along it;
 // - column layout, when consecutive rows are contiguous instead (softmax over
-//   channels of NCHW, instance norm of NHWC): 32 threads take 32 neighbouring
-//   rows (coalesced) and Y threads split each row, combining in shared memory.
+//   channels of NCHW, instance norm of NHWC) and there are at least 32 rows:
+//   32 threads take 32 neighbouring rows (coalesced) and Y threads split each
+//   row, combining in shared memory.
 // When a thread's share of a row is at most kMaxCached elements they stay in
 // registers, so softmax and the normalizations read memory once.
 //
@@ -121,10 +122,12 @@ RowKernel::RowKernel(KernelWriter &w, ArrayRef<int64_t> viewShape, ArrayRef<bool
   for (int64_t size : elemShape)
     numElems *= size;
 
-  // Column layout when the input's rows, not its elements, are contiguous.
+  // Column layout when the input's rows, not its elements, are contiguous,
+  // and there are rows enough for a warp; with fewer, strided reads by many
+  // threads beat a few threads reading alone.
   bool elemsContiguous = !elemSpace.shape.empty() && elemSpace.strides[0].back() == 1;
   bool rowsContiguous = !rowSpace.shape.empty() && rowSpace.strides[0].back() == 1;
-  columns = rowsContiguous && !elemsContiguous;
+  columns = rowsContiguous && !elemsContiguous && numRows >= 32;
   if (columns) {
     group = std::min<int64_t>(8, nextPowerOf2((numElems + 7) / 8));
     rowsPerBlock = 32;

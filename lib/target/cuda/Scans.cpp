@@ -1,10 +1,10 @@
 //===- Scans.cpp - cumsum and top_k ---------------------------------------===//
 //
-// cumsum: along a contiguous axis longer than a warp, a block scans each line
-// in chunks of its size (warp shuffles, then the warps' totals), carrying
-// from chunk to chunk; otherwise each thread scans one line sequentially, in
-// the reference's order, while neighbouring threads take neighbouring lines
-// (coalesced). Floats accumulate in double, so a sequential scan is the
+// cumsum: along a contiguous axis longer than a warp (or long lines too few
+// to give each thread one), a block scans each line in chunks of its size
+// (warp shuffles, then the warps' totals), carrying from chunk to chunk;
+// otherwise each thread scans one line sequentially, in the reference's
+// order, while neighbouring threads take neighbouring lines (coalesced). Floats accumulate in double, so a sequential scan is the
 // reference's to the bit; integers in 64-bit unsigned arithmetic (wrapping).
 //
 // top_k: a block per line, on the total order "better value, then lower
@@ -98,7 +98,10 @@ static Launch emitCumSum(KernelWriter &w, CumSumOp op, const TensorView &input,
   auto position = [&](const std::string &j) {
     return reverse ? "(" + std::to_string(lines.length - 1) + " - " + j + ")" : j;
   };
-  bool blockScan = input.strides[axis] == 1 && lines.length > 32;
+  // A block per line along a contiguous axis, or when a thread per line
+  // would leave long lines to a few threads.
+  bool blockScan = (input.strides[axis] == 1 && lines.length > 32) ||
+                   (lines.length > 256 && lines.count < kBlockSize * kNumSMs);
   int64_t threads = blockScan ? std::min<int64_t>(1024, nextPowerOf2(lines.length)) : kBlockSize;
   int64_t blocks = blockScan ? std::max<int64_t>(1, lines.count)
                              : std::max<int64_t>(1, (lines.count + kBlockSize - 1) / kBlockSize);

@@ -70,17 +70,17 @@ func.func @layer_norm_long(%x: tensor<2x40000xf32>, %g: tensor<40000xf32>) -> te
   return %y : tensor<2x40000xf32>
 }
 
-// Tests instance norm of NHWC: rows (sample, channel) run along the channels,
-// so the column layout takes them, and the per-channel parameters follow the
-// row.
-// CHECK-LABEL: // ----- kernel instance_norm_nhwc grid [1, 1, 1] block [32, 8, 1] shared 0
+// Tests instance norm of NHWC: its 64 rows (sample, channel) run along the
+// channels, so the column layout takes them; the per-channel parameters
+// follow the row.
+// CHECK-LABEL: // ----- kernel instance_norm_nhwc grid [2, 1, 1] block [32, 8, 1] shared 0
 // CHECK: const I b2 = r1;
-// CHECK: sum += (double)in0[b0 + {{e[0-9]+}} * 8];
+// CHECK: x[u] = in0[b0 + {{e[0-9]+}} * 32];
 // CHECK: (double)in1[b2] + (double)in2[b3]
 // EMU: instance_norm_nhwc: exact
-func.func @instance_norm_nhwc(%x: tensor<2x16x16x8xf32>, %s: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<2x16x16x8xf32> {
-  %y = nn.instance_norm %x, %s, %b layout channels_last : tensor<2x16x16x8xf32>, tensor<8xf32>, tensor<8xf32>
-  return %y : tensor<2x16x16x8xf32>
+func.func @instance_norm_nhwc(%x: tensor<2x8x8x32xf32>, %s: tensor<32xf32>, %b: tensor<32xf32>) -> tensor<2x8x8x32xf32> {
+  %y = nn.instance_norm %x, %s, %b layout channels_last : tensor<2x8x8x32xf32>, tensor<32xf32>, tensor<32xf32>
+  return %y : tensor<2x8x8x32xf32>
 }
 
 // Tests a reduction over non-adjacent axes of an integer tensor: 8 lanes of
