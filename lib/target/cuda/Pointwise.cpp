@@ -335,8 +335,7 @@ FailureOr<Launch> kiln::cuda::detail::emitBatchNorm(KernelWriter &w, OpKernel &k
     phase.leaves.push_back({batchNorm->getOperand(i), kernel.operands[i], strides});
   }
   phase.ops.push_back(batchNorm);
-  if (kernel.results[0])
-    phase.outputs.push_back({batchNorm.getResult(), *kernel.results[0],
-                             kernel.results[0]->strides});
+  phase.outputs.push_back({batchNorm.getResult(), *kernel.results[0],
+                           kernel.results[0]->strides});
   return emitPointwise(w, {phase});
 }

@@ -269,9 +269,6 @@ static Launch emitTopK(KernelWriter &w, TopKOp op, const TensorView &input,
 FailureOr<Launch> kiln::cuda::detail::emitScanOp(KernelWriter &w, OpKernel &kernel) {
   if (auto topK = llvm::dyn_cast<TopKOp>(kernel.op))
     return emitTopK(w, topK, kernel.operands[0], kernel.results[0], kernel.results[1]);
-  if (!kernel.results[0])
-    return kernel.op->emitError() << "'" << kernel.op->getName()
-                                  << "' computes a result its group does not output";
   return emitCumSum(w, llvm::cast<CumSumOp>(kernel.op), kernel.operands[0],
                     *kernel.results[0]);
 }
