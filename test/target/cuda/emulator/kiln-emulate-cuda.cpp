@@ -1,13 +1,16 @@
 //===- kiln-emulate-cuda.cpp - generated kernels against the reference ----===//
 //
 //   kiln-emulate-cuda MODULE.mlir [--filter REGEX] [--seed N] [--keep DIR]
+//                                 [--device=cpu|gpu] [--arch 90]
 //
-// A test tool for machines without a GPU. Each function of the module is a
-// group: its kernel is emitted, all kernels are compiled for the host with
-// the CUDA emulation of shim/ (threads as cooperative contexts, so barriers
-// and warp shuffles behave as on a GPU) and run on random inputs (with NaN,
+// A test tool. Each function of the module is a group: its kernel is
+// emitted, all kernels are compiled and run on random inputs (with NaN,
 // infinities, signed zeros and rounding ties mixed in), and each output is
-// compared with the reference interpreter's. One line per function:
+// compared with the reference interpreter's. By default kernels run on the
+// CPU, compiled for the host with the CUDA emulation of shim/ (threads as
+// cooperative contexts, so barriers and warp shuffles behave as on a GPU);
+// --device=gpu compiles them with NVRTC and runs them through the CUDA
+// driver instead. One line per function:
 //
 //   NAME: exact                   every element has the reference's bits
 //   NAME: N ulp                   within N units in the last place
@@ -15,11 +18,13 @@
 //                                 functions --inexact names (exit status 1)
 //
 // Quantized outputs of --inexact functions may differ by 1 where float
-// rounding moved a tie. Transcendental functions are the host's,
-// so ulps here say little about CUDA's; index math, layouts, reductions,
-// NaN rules and conversions are what this checks.
+// rounding moved a tie. On the emulation transcendental functions are the
+// host's, so ulps there say little about CUDA's; index math, layouts,
+// reductions, NaN rules and conversions are what it checks.
 //
 //===----------------------------------------------------------------------===//
+
+#include "Runner.h"
 
 #include "dialects/nn/NNDialect.h"
 #include "kiln/reference/Interpreter.h"
@@ -39,8 +44,6 @@
 #include "llvm/Support/Regex.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
-
-#include <dlfcn.h>
 
 #include <cmath>
 #include <cstring>
@@ -67,6 +70,12 @@ static cl::opt<std::string> keep("keep", cl::desc("Keep the generated sources in
                                  cl::init(""));
 static cl::opt<std::string> compiler("cxx", cl::desc("Host C++ compiler"),
                                      cl::init(KILN_EMULATOR_CXX));
+static cl::opt<std::string> device("device",
+                                   cl::desc("Where kernels run: cpu (the emulation) or gpu "
+                                            "(NVRTC and the CUDA driver)"),
+                                   cl::init("cpu"));
+static cl::opt<unsigned> arch("arch", cl::desc("GPU architecture for --device=gpu"),
+                              cl::init(90));
 
 //===----------------------------------------------------------------------===//
 // Elements in memory
@@ -303,30 +312,6 @@ static void compareOutput(const Tensor &expected, const char *buffer,
 // Driver
 //===----------------------------------------------------------------------===//
 
-namespace {
-struct Kernel {
-  func::FuncOp function;
-  kiln::cuda::KernelSource source;
-};
-} // namespace
-
-/// The launcher of a kernel: its parameters cast from the buffers.
-static std::string launcher(Kernel &kernel) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << "extern \"C\" void kiln_launch_" << kernel.source.entry << "(void **buffers) {\n"
-     << "  kiln_emu::launch(dim3{" << kernel.source.grid[0] << ", " << kernel.source.grid[1]
-     << ", " << kernel.source.grid[2] << "}, dim3{" << kernel.source.block[0] << ", "
-     << kernel.source.block[1] << ", " << kernel.source.block[2] << "}, [=] {\n    "
-     << kernel.source.entry << "(";
-  unsigned count = kernel.function.getNumArguments() + kernel.function.getNumResults();
-  for (unsigned i = 0; i < count; ++i)
-    os << (i ? ", " : "") << "(typename kiln_param<" << i << ", decltype(&"
-       << kernel.source.entry << ")>::type)buffers[" << i << "]";
-  os << ");\n  });\n}\n";
-  return text;
-}
-
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "Run generated kernels on the CPU\n");
@@ -361,54 +346,14 @@ int main(int argc, char **argv) {
     kernels.push_back({function, std::move(*source)});
   }
 
-  // One translation unit for the host: emulation, prelude, kernels, launchers.
-  SmallString<128> dir;
-  if (!keep.empty()) {
-    dir = keep;
-    llvm::sys::fs::create_directories(dir);
-  } else if (llvm::sys::fs::createUniqueDirectory("kiln-emulate", dir)) {
-    llvm::errs() << "cannot create a temporary folder\n";
+  std::unique_ptr<Runner> runner = device == "gpu" ? makeGpuRunner(arch) : makeCpuRunner(compiler, keep);
+  if (!runner || !runner->prepare(kernels))
     return 1;
-  }
-  SmallString<128> sourcePath(dir), libraryPath(dir);
-  llvm::sys::path::append(sourcePath, "kernels.cpp");
-  llvm::sys::path::append(libraryPath, "kernels.so");
-  {
-    std::error_code error;
-    llvm::raw_fd_ostream os(sourcePath, error);
-    if (error) {
-      llvm::errs() << "cannot write " << sourcePath << ": " << error.message() << "\n";
-      return 1;
-    }
-    os << "#include \"kiln_emulation.h\"\n" << kiln::cuda::prelude();
-    os << "#include <tuple>\n"
-          "template <int N, typename F> struct kiln_param;\n"
-          "template <int N, typename R, typename... P> struct kiln_param<N, R (*)(P...)> {\n"
-          "  using type = std::tuple_element_t<N, std::tuple<P...>>;\n};\n";
-    for (Kernel &kernel : kernels)
-      os << kernel.source.source << launcher(kernel);
-  }
-  std::string shim = "-I" KILN_EMULATOR_SHIM;
-  SmallVector<StringRef> args = {compiler,      "-std=c++17", "-O1", "-ffp-contract=off",
-                                 "-fno-fast-math", "-w",     "-fPIC", "-shared",
-                                 shim,          "-o",         libraryPath, sourcePath};
-  std::string message;
-  if (llvm::sys::ExecuteAndWait(compiler, args, std::nullopt, {}, 0, 0, &message) != 0) {
-    llvm::errs() << "the host compiler failed on " << sourcePath << " " << message << "\n";
-    return 1;
-  }
-  void *library = dlopen(libraryPath.c_str(), RTLD_NOW);
-  if (!library) {
-    llvm::errs() << "cannot load " << libraryPath << ": " << dlerror() << "\n";
-    return 1;
-  }
 
   bool allOk = true;
-  for (const Kernel &kernel : kernels) {
+  for (Kernel &kernel : kernels) {
     func::FuncOp function = kernel.function;
     StringRef name = function.getSymName();
-    auto launch = reinterpret_cast<void (*)(void **)>(
-        dlsym(library, ("kiln_launch_" + kernel.source.entry).c_str()));
     // Inputs the reference accepts (integer division by zero, indices out
     // of range are errors there): a second try avoids zeros.
     std::mt19937_64 rng(seed * 7919 + std::hash<std::string>()(name.str()));
@@ -430,7 +375,6 @@ int main(int argc, char **argv) {
     }
 
     std::vector<std::vector<char>> buffers;
-    std::vector<void *> pointers;
     SmallVector<std::vector<int64_t>> outputOffsets;
     for (auto [i, input] : llvm::enumerate(inputs)) {
       SmallVector<int64_t> strides = stridesOf(function, i, false, input.getShape());
@@ -448,9 +392,12 @@ int main(int argc, char **argv) {
                                bytesOf(output.getElementType()),
                            char(0xa5));
     }
-    for (std::vector<char> &buffer : buffers)
-      pointers.push_back(buffer.data());
-    launch(pointers.data());
+    std::string error;
+    if (!runner->run(kernel, buffers, error)) {
+      llvm::outs() << name << ": MISMATCH the kernel did not run: " << error << "\n";
+      allOk = false;
+      continue;
+    }
 
     Verdict verdict;
     for (auto [i, output] : llvm::enumerate(*expected))
@@ -470,7 +417,5 @@ int main(int argc, char **argv) {
       llvm::outs() << verdict.ulps << " ulp\n";
     allOk &= verdict.ok;
   }
-  if (keep.empty())
-    llvm::sys::fs::remove_directories(dir);
   return allOk ? 0 : 1;
 }
