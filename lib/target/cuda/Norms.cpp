@@ -117,8 +117,8 @@ static Launch emitNormalize(KernelWriter &w, RowKernel &rows, double epsilon, bo
   rows.forEachElement([&] {
     std::string x = cached ? "x[u]" : load(0);
     std::string y = "((double)" + x + " - mean) * inverse * (double)" + load(2);
-    if (hasBias)
-      y += " + (double)" + load(3);
+    // Without a bias the reference still adds 0.0 (so -0 becomes +0).
+    y += hasBias ? " + (double)" + load(3) : " + 0.0";
     w.line(output.store(rows.offset(1), fromReal(w, output.element(), y, Compute::Double)));
   });
   return rows.launch();

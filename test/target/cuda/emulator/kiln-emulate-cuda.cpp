@@ -38,6 +38,7 @@
 #include "llvm/ADT/APFloat.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -254,7 +255,7 @@ namespace {
 struct Verdict {
   bool exact = true, ok = true;
   uint64_t ulps = 0;
-  std::string detail;
+  std::string detail, firstDifference;
 };
 } // namespace
 
@@ -279,6 +280,10 @@ static void compareOutput(const Tensor &expected, const char *buffer,
         continue;
       if (llvm::bit_cast<uint64_t>(want) == llvm::bit_cast<uint64_t>(real))
         continue;
+      if (verdict.exact)
+        llvm::raw_string_ostream(verdict.firstDifference)
+            << what << " element " << i << ": got " << llvm::format("%.9g", real)
+            << ", expected " << llvm::format("%.9g", want);
       verdict.exact = false;
       uint64_t ulps = std::isnan(want) || std::isnan(real)
                           ? UINT64_MAX
@@ -406,7 +411,8 @@ int main(int argc, char **argv) {
     if (verdict.ok && !verdict.exact &&
         (inexact.empty() || !llvm::Regex(inexact).match(name))) {
       verdict.ok = false;
-      verdict.detail = "not bit-exact (" + std::to_string(verdict.ulps) + " ulp)";
+      verdict.detail = "not bit-exact (" + std::to_string(verdict.ulps) + " ulp; " +
+                       verdict.firstDifference + ")";
     }
     llvm::outs() << name << ": ";
     if (!verdict.ok)
