@@ -8,7 +8,7 @@ from lit.llvm import llvm_config
 config.name = "Kiln"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit", "Inputs"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit", "Inputs", "emulator"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.kiln_obj_root, "test")
 
@@ -26,6 +26,7 @@ llvm_config.add_tool_substitutions(
         "kiln-translate",
         "kiln-run",
         "kiln-runtime-make-test-engine",
+        "kiln-emulate-cuda",
     ],
     [config.kiln_tools_dir],
 )

@@ -3,7 +3,7 @@
 // Private to lib/target/cuda. Element types and their C forms, exact
 // literals, tensors as a kernel sees them (a pointer, a shape, strides),
 // index arithmetic with compile-time constants, and the writer that collects
-// one kernel's source. The families (Pointwise.cpp, Rows.cpp, ...) build on
+// one kernel's source. The families (Pointwise.cpp, Reductions.cpp, ...) build on
 // these.
 //
 // Every element has two C forms: its *storage* in memory (`__half`, `signed

@@ -19,7 +19,9 @@
 namespace kiln::cuda::detail {
 
 /// One non-pointwise op of a group, with views of its operands and of the
-/// results the group writes (nullopt for a result nothing reads).
+/// results the group writes (nullopt for a result nothing reads; the only
+/// result of a single-result op is always written, since a group outputs
+/// something and only the op's results).
 struct OpKernel {
   mlir::Operation *op;
   llvm::SmallVector<TensorView> operands;
@@ -102,9 +104,10 @@ Launch emitGather(KernelWriter &w, const TensorView &output, int64_t bound,
 
 /// batch_norm: a per-channel map through the pointwise engine.
 mlir::FailureOr<Launch> emitBatchNorm(KernelWriter &w, OpKernel &kernel);
-/// Reductions, softmax, log_softmax, layer/instance/group norm, global pool,
-/// arg max/min (Rows.cpp).
-mlir::FailureOr<Launch> emitRowOp(KernelWriter &w, OpKernel &kernel);
+/// reduce, global_pool, arg_max, arg_min (Reductions.cpp).
+mlir::FailureOr<Launch> emitReductionOp(KernelWriter &w, OpKernel &kernel);
+/// softmax, log_softmax, layer/instance/group norm (Norms.cpp).
+mlir::FailureOr<Launch> emitNormOp(KernelWriter &w, OpKernel &kernel);
 /// Pools and LRN (Windows.cpp).
 mlir::FailureOr<Launch> emitWindowOp(KernelWriter &w, OpKernel &kernel);
 /// Data movement: concat, split, slice, reshape, flatten, transpose, pad,

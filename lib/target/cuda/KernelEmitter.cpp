@@ -327,8 +327,10 @@ FailureOr<Launch> GroupEmitter::emitSingleOp(Operation *op) {
   }
   return llvm::TypeSwitch<Operation *, FailureOr<Launch>>(op)
       .Case([&](BatchNormOp) { return emitBatchNorm(w, kernel); })
-      .Case<ReduceOp, GlobalPoolOp, ArgMaxOp, ArgMinOp, SoftmaxOp, LogSoftmaxOp, LayerNormOp,
-            InstanceNormOp, GroupNormOp>([&](Operation *) { return emitRowOp(w, kernel); })
+      .Case<ReduceOp, GlobalPoolOp, ArgMaxOp, ArgMinOp>(
+          [&](Operation *) { return emitReductionOp(w, kernel); })
+      .Case<SoftmaxOp, LogSoftmaxOp, LayerNormOp, InstanceNormOp, GroupNormOp>(
+          [&](Operation *) { return emitNormOp(w, kernel); })
       .Case<PoolOp, LRNOp>([&](Operation *) { return emitWindowOp(w, kernel); })
       .Case<ConcatOp, SplitOp, SliceOp, ReshapeOp, FlattenOp, TransposeOp, PadOp, GatherOp,
             GatherElementsOp, ExpandOp, TileOp>(

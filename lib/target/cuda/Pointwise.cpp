@@ -103,6 +103,32 @@ static PhasePlan planPhase(const PointwisePhase &phase) {
   return plan;
 }
 
+/// A phase that computes nothing moves stored elements as they are.
+static bool isCopy(const PointwisePhase &phase) { return phase.ops.empty(); }
+
+/// How a leaf's element enters the body: its value, or for copies its
+/// storage.
+static std::string leafElement(const PointwisePhase &phase, const TensorView &view,
+                               const std::string &storage) {
+  return isCopy(phase) ? storage : fromStorage(view.element(), storage);
+}
+
+/// The C type of a leaf's element in the body.
+static std::string leafType(const PointwisePhase &phase, const TensorView &view) {
+  return isCopy(phase) ? storageType(view.element()) : valueType(view.element());
+}
+
+/// A splat leaf's element in the body.
+static std::string leafSplat(const PointwisePhase &phase, const TensorView &view) {
+  return isCopy(phase) ? toStorage(view.element(), view.splat) : view.splat;
+}
+
+/// How an output stores an element of the body.
+static std::string outputElement(const PointwisePhase &phase, const TensorView &view,
+                                 StringRef value) {
+  return isCopy(phase) ? value.str() : toStorage(view.element(), value);
+}
+
 /// Emits the element ops of `phase` for one element whose leaves are in
 /// `vars`; `coordinate(d)` is the iteration coordinate of collapsed
 /// dimension d.
@@ -157,14 +183,14 @@ static void emitVectorLoop(KernelWriter &w, const PointwisePhase &phase,
   SmallVector<std::string> vectors(numLeaves);
   for (auto [t, leaf] : llvm::enumerate(phase.leaves)) {
     if (!leaf.view.splat.empty()) {
-      scalars[leaf.value] = leaf.view.splat;
+      scalars[leaf.value] = leafSplat(phase, leaf.view);
       continue;
     }
     std::string offset = offsetExpr(coords, plan.space.strides[t]);
     if (plan.space.strides[t].back() == 0) {
       std::string name = w.fresh("a");
-      w.line("const " + valueType(leaf.view.element()) + " " + name + " = " +
-             leaf.view.load(offset) + ";");
+      w.line("const " + leafType(phase, leaf.view) + " " + name + " = " +
+             leafElement(phase, leaf.view, leaf.view.loadStorage(offset)) + ";");
       scalars[leaf.value] = name;
       continue;
     }
@@ -184,8 +210,8 @@ static void emitVectorLoop(KernelWriter &w, const PointwisePhase &phase,
     if (vectors[t].empty())
       continue;
     std::string name = w.fresh("a");
-    w.line("const " + valueType(leaf.view.element()) + " " + name + " = " +
-           fromStorage(leaf.view.element(), vectors[t] + ".v[j]") + ";");
+    w.line("const " + leafType(phase, leaf.view) + " " + name + " = " +
+           leafElement(phase, leaf.view, vectors[t] + ".v[j]") + ";");
     vars[leaf.value] = name;
   }
   int64_t innermost = static_cast<int64_t>(plan.space.shape.size()) - 1;
@@ -196,7 +222,7 @@ static void emitVectorLoop(KernelWriter &w, const PointwisePhase &phase,
         return d == innermost ? "(" + coords[d] + " + j)" : coords[d];
       },
       [&](const PointwiseOutput &output, StringRef value) {
-        w.line(outs[index++] + ".v[j] = " + toStorage(output.view.element(), value) + ";");
+        w.line(outs[index++] + ".v[j] = " + outputElement(phase, output.view, value) + ";");
       });
   w.close();
   for (auto [t, output] : llvm::enumerate(phase.outputs))
@@ -216,20 +242,23 @@ static void emitScalarLoop(KernelWriter &w, const PointwisePhase &phase,
   DenseMap<Value, std::string> vars;
   for (auto [t, leaf] : llvm::enumerate(phase.leaves)) {
     if (!leaf.view.splat.empty()) {
-      vars[leaf.value] = leaf.view.splat;
+      vars[leaf.value] = leafSplat(phase, leaf.view);
       continue;
     }
     std::string name = w.fresh("a");
-    w.line("const " + valueType(leaf.view.element()) + " " + name + " = " +
-           leaf.view.load(offsetExpr(coords, plan.space.strides[t])) + ";");
+    w.line("const " + leafType(phase, leaf.view) + " " + name + " = " +
+           leafElement(phase, leaf.view,
+                       leaf.view.loadStorage(offsetExpr(coords, plan.space.strides[t]))) +
+           ";");
     vars[leaf.value] = name;
   }
   size_t index = 0;
   emitBody(
       w, phase, plan, vars, [&](int64_t d) { return coords[d]; },
       [&](const PointwiseOutput &output, StringRef value) {
-        w.line(output.view.store(
-            offsetExpr(coords, plan.space.strides[numLeaves + index++]), value));
+        w.line(output.view.pointer + "[" +
+               offsetExpr(coords, plan.space.strides[numLeaves + index++]) +
+               "] = " + outputElement(phase, output.view, value) + ";");
       });
   w.close();
 }
@@ -306,8 +335,7 @@ FailureOr<Launch> kiln::cuda::detail::emitBatchNorm(KernelWriter &w, OpKernel &k
     phase.leaves.push_back({batchNorm->getOperand(i), kernel.operands[i], strides});
   }
   phase.ops.push_back(batchNorm);
-  if (kernel.results[0])
-    phase.outputs.push_back({batchNorm.getResult(), *kernel.results[0],
-                             kernel.results[0]->strides});
+  phase.outputs.push_back({batchNorm.getResult(), *kernel.results[0],
+                           kernel.results[0]->strides});
   return emitPointwise(w, {phase});
 }

@@ -93,8 +93,10 @@ template <typename F> KILN_HELPER F kiln_softplus(F x) {
 template <typename F> KILN_HELPER F kiln_gelu(F x) {
   return F(0.5) * x * erfc(-x * F(0.70710678118654752440));
 }
+// 0.5 x (1 + tanh(z)) as x / (1 + exp(-2z)), which does not cancel for
+// negative x either.
 template <typename F> KILN_HELPER F kiln_gelu_tanh(F x) {
-  return F(0.5) * x * (F(1) + tanh(F(0.79788456080286535588) * (x + F(0.044715) * x * x * x)));
+  return x / (F(1) + exp(F(-1.59576912160573071176) * (x + F(0.044715) * x * x * x)));
 }
 template <typename F> KILN_HELPER F kiln_elu(F x, F alpha) { return x < F(0) ? alpha * expm1(x) : x; }
 // The piecewise-linear activations in double, rounded once by the caller:

@@ -70,9 +70,6 @@ static DimensionTables makeTables(KernelWriter &w, ResizeOp op, int64_t dim, int
 
 FailureOr<Launch> kiln::cuda::detail::emitResize(KernelWriter &w, OpKernel &kernel) {
   auto op = llvm::cast<ResizeOp>(kernel.op);
-  if (!kernel.results[0])
-    return op.emitError() << "'" << op->getName()
-                          << "' computes a result its group does not output";
   const TensorView &input = kernel.operands[0], &output = *kernel.results[0];
   bool nearest = op.getMode() == ResizeMode::nearest;
   int64_t rank = input.rank();

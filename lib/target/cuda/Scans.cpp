@@ -1,17 +1,17 @@
 //===- Scans.cpp - cumsum and top_k ---------------------------------------===//
 //
-// cumsum: along a contiguous axis longer than a warp, a block scans each line
-// in chunks of its size (warp shuffles, then the warps' totals), carrying
-// from chunk to chunk; otherwise each thread scans one line sequentially, in
-// the reference's order, while neighbouring threads take neighbouring lines
-// (coalesced). Floats accumulate in double, so a sequential scan is the
+// cumsum: along a contiguous axis longer than a warp (or long lines too few
+// to give each thread one), a block scans each line in chunks of its size
+// (warp shuffles, then the warps' totals), carrying from chunk to chunk;
+// otherwise each thread scans one line sequentially, in the reference's
+// order, while neighbouring threads take neighbouring lines (coalesced). Floats accumulate in double, so a sequential scan is the
 // reference's to the bit; integers in 64-bit unsigned arithmetic (wrapping).
 //
-// top_k: a block per line. Lines that fit in shared memory are sorted there
-// (bitonic, on the total order "better value, then lower index", which is
-// the reference's stable sort); longer lines select the k elements one
-// after another, each a block-wide arg-reduction over the elements after the
-// last one chosen.
+// top_k: a block per line, on the total order "better value, then lower
+// index" (the reference's stable sort). Up to 16 elements, or for lines too
+// long for shared memory, the k elements are selected one after another,
+// each a block-wide arg-reduction over the elements after the last one
+// chosen; otherwise the line is sorted in shared memory (bitonic).
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +26,8 @@ using namespace kiln::cuda::detail;
 
 /// Bytes of shared memory a sorted line may take.
 constexpr int64_t kSortBytes = 32 * 1024;
+/// Up to this k, top_k selects rather than sorts.
+constexpr int64_t kMaxSelected = 16;
 
 namespace {
 /// The lines along one axis of a tensor: the other dimensions enumerate
@@ -96,7 +98,10 @@ static Launch emitCumSum(KernelWriter &w, CumSumOp op, const TensorView &input,
   auto position = [&](const std::string &j) {
     return reverse ? "(" + std::to_string(lines.length - 1) + " - " + j + ")" : j;
   };
-  bool blockScan = input.strides[axis] == 1 && lines.length > 32;
+  // A block per line along a contiguous axis, or when a thread per line
+  // would leave long lines to a few threads.
+  bool blockScan = (input.strides[axis] == 1 && lines.length > 32) ||
+                   (lines.length > 256 && lines.count < kBlockSize * kNumSMs);
   int64_t threads = blockScan ? std::min<int64_t>(1024, nextPowerOf2(lines.length)) : kBlockSize;
   int64_t blocks = blockScan ? std::max<int64_t>(1, lines.count)
                              : std::max<int64_t>(1, (lines.count + kBlockSize - 1) / kBlockSize);
@@ -159,9 +164,10 @@ static Launch emitTopK(KernelWriter &w, TopKOp op, const TensorView &input,
                                 : "long long";
   int64_t keyBytes = isFloatType && !type.isF64() ? 4 : 8;
   int64_t padded = nextPowerOf2(lines.length);
-  bool sort = padded * (keyBytes + 4) <= kSortBytes;
+  // A few passes of selection cost less than a sort's log² steps.
+  bool sort = k > kMaxSelected && padded * (keyBytes + 4) <= kSortBytes;
   int64_t threads = sort ? std::clamp<int64_t>(padded / 2, 32, 1024)
-                         : std::min<int64_t>(1024, nextPowerOf2(lines.length));
+                         : std::clamp<int64_t>(nextPowerOf2(lines.length), 32, 1024);
   SmallVector<const TensorView *> views = {&input};
   if (values)
     views.push_back(&*values);
@@ -263,9 +269,6 @@ static Launch emitTopK(KernelWriter &w, TopKOp op, const TensorView &input,
 FailureOr<Launch> kiln::cuda::detail::emitScanOp(KernelWriter &w, OpKernel &kernel) {
   if (auto topK = llvm::dyn_cast<TopKOp>(kernel.op))
     return emitTopK(w, topK, kernel.operands[0], kernel.results[0], kernel.results[1]);
-  if (!kernel.results[0])
-    return kernel.op->emitError() << "'" << kernel.op->getName()
-                                  << "' computes a result its group does not output";
   return emitCumSum(w, llvm::cast<CumSumOp>(kernel.op), kernel.operands[0],
                     *kernel.results[0]);
 }

@@ -288,9 +288,6 @@ FailureOr<Launch> kiln::cuda::detail::emitShuffle(KernelWriter &w, OpKernel &ker
     }
     return emitPointwise(w, phases);
   }
-  if (!kernel.results[0])
-    return op->emitError() << "'" << op->getName()
-                           << "' computes a result its group does not output";
   const TensorView &input = kernel.operands[0], &output = *kernel.results[0];
   return llvm::TypeSwitch<Operation *, FailureOr<Launch>>(op)
       .Case([&](ConcatOp concat) {

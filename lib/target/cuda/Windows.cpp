@@ -207,9 +207,6 @@ static Launch emitLRN(KernelWriter &w, LRNOp op, const TensorView &input,
 }
 
 FailureOr<Launch> kiln::cuda::detail::emitWindowOp(KernelWriter &w, OpKernel &kernel) {
-  if (!kernel.results[0])
-    return kernel.op->emitError() << "'" << kernel.op->getName()
-                                  << "' computes a result its group does not output";
   if (auto pool = llvm::dyn_cast<PoolOp>(kernel.op))
     return emitPool(w, pool, kernel.operands[0], *kernel.results[0]);
   return emitLRN(w, llvm::cast<LRNOp>(kernel.op), kernel.operands[0], *kernel.results[0]);

@@ -1,4 +1,5 @@
 // RUN: kiln-opt %s -kiln-test-emit-cuda -o /dev/null | FileCheck %s
+// RUN: kiln-emulate-cuda %s --inexact='strided' | FileCheck %s --check-prefix=EMU --implicit-check-not=MISMATCH
 // RUN: %if nvrtc %{ kiln-opt %s -kiln-test-emit-cuda=compile=true -o /dev/null | FileCheck %s --check-prefix=NVRTC %}
 
 // NVRTC: ----- nvrtc {{.*}}: 7 kernels compiled, sm_90 cubin, ptx for compute_90
@@ -28,6 +29,7 @@
 // CHECK: for (I i = blockIdx.x * blockDim.x + threadIdx.x; i < 200704; i += gridDim.x * blockDim.x) {
 // CHECK-COUNT-1: out0[c0 * 3136 + c1] = __float2half_rn(v3);
 // CHECK-NEXT: }
+// EMU: add_relu: exact
 func.func @add_relu(%a: tensor<1x64x56x56xf16>, %b: tensor<64x1x1xf16>) -> tensor<1x64x56x56xf16> {
   %s = nn.add %a, %b : (tensor<1x64x56x56xf16>, tensor<64x1x1xf16>) -> tensor<1x64x56x56xf16>
   %r = nn.relu %s : tensor<1x64x56x56xf16>
@@ -49,6 +51,7 @@ func.func @add_relu(%a: tensor<1x64x56x56xf16>, %b: tensor<64x1x1xf16>) -> tenso
 // CHECK: const float v1 = __fsub_rn(v0, 0.1f);
 // CHECK: o0.v[j] = v0;
 // CHECK: o1.v[j] = v1;
+// EMU: constants: exact
 func.func @constants(%x: tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<8x4xf32>) {
   %c = nn.constant dense<[1.0, -2.5, 0.125, 3.0]> : tensor<4xf32>
   %h = nn.constant dense<0.1> : tensor<f32>
@@ -85,6 +88,7 @@ func.func @strided_input(%x: tensor<4x64xf32> {kiln.strides = array<i64: 1, 4>})
 // CHECK-NEXT: 0.1f, 0.2f, 0.3f};
 // CHECK: const signed char v0 = (signed char)kiln_quantize((float)(a0), qdq_scale0[c1], 0, -128, 127);
 // CHECK: const float v1 = (float)(__dmul_rn((double)(v0), (double)qdq_scale0[c1]));
+// EMU: qdq: exact
 func.func @qdq(%x: tensor<2x3x4xf32>) -> tensor<2x3x4xf32> {
   %q = nn.quantize %x : tensor<2x3x4xf32> to tensor<2x3x4x!quant.uniform<i8:f32:1, {0.1, 0.2, 0.3}>>
   %d = nn.dequantize %q : tensor<2x3x4x!quant.uniform<i8:f32:1, {0.1, 0.2, 0.3}>>
@@ -113,6 +117,7 @@ func.func @conversions(%i: tensor<7xi32>, %f: tensor<7xf32>) -> (tensor<7xf16>, 
 // CHECK: const float v0 = kiln_nan_max(a0, a1);
 // CHECK: const float v1 = (isnan(t0) ? t0 : (0.5f < t1 ? 0.5f : t1));
 // CHECK: const float v2 = kiln_round_bf16(kiln_hard_sigmoid((double)(v1), 0.20000000298023224, 0.5));
+// EMU: nan_rules: exact
 func.func @nan_rules(%a: tensor<16xbf16>, %b: tensor<16xbf16>) -> tensor<16xbf16> {
   %m = nn.max %a, %b : (tensor<16xbf16>, tensor<16xbf16>) -> tensor<16xbf16>
   %c = nn.clip %m min -0.1 max 0.5 : tensor<16xbf16>

@@ -1,0 +1,216 @@
+//===- Norms.cpp - softmax and the normalizations -------------------------===//
+//
+// Row kernels (RowKernel.h) that read each row two or three times, from
+// registers when it fits: softmax (the maximum, the sum of exponentials in
+// double, the results), layer, instance and group norm (mean and variance of
+// the deviations in double, the normalized values).
+//
+//===----------------------------------------------------------------------===//
+
+#include "RowKernel.h"
+
+#include "dialects/nn/NNShapes.h"
+
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace kiln::nn;
+using namespace kiln::cuda;
+using namespace kiln::cuda::detail;
+
+//===----------------------------------------------------------------------===//
+// softmax, log_softmax
+//===----------------------------------------------------------------------===//
+
+static Launch emitSoftmax(KernelWriter &w, const TensorView &input, const TensorView &output,
+                          int64_t axis, bool log) {
+  SmallVector<bool> reduced(input.rank(), false);
+  reduced[axis] = true;
+  RowKernel rows(w, input.shape(), reduced, {{input, input.strides}, {output, output.strides}});
+  rows.emitPreamble();
+  Compute value = computeOf(input.element());
+  std::string F = computeType(value).str();
+  auto loadAt = [&](const std::string &offset) {
+    return realOf(w, input.element(), input.load(offset), value);
+  };
+  bool cached = rows.cached();
+  if (cached)
+    w.line(F + " x[" + std::to_string(rows.share()) + "];");
+  // Pass 1: the maximum (NaN dropped, as std::max).
+  w.line(F + " m = " + floatLiteral(-INFINITY, value) + ";");
+  rows.forEachElement([&] {
+    if (cached) {
+      w.line("x[u] = " + loadAt(rows.offset(0)) + ";");
+      w.line("m = kiln_max(m, x[u]);");
+    } else {
+      w.line("m = kiln_max(m, " + loadAt(rows.offset(0)) + ");");
+    }
+  });
+  rows.combineInPlace("m", "[](" + F + " a, " + F + " b) { return kiln_max(a, b); }");
+  // Pass 2: the sum of exponentials, in double.
+  w.line("double sum = 0.0;");
+  rows.forEachElement([&] {
+    std::string x = cached ? "x[u]" : loadAt(rows.offset(0));
+    if (cached && !log) {
+      w.line("x[u] = exp(x[u] - m);");
+      w.line("sum += (double)x[u];");
+    } else {
+      w.line("sum += (double)exp(" + x + " - m);");
+    }
+  });
+  rows.combineInPlace("sum", "[](double a, double b) { return a + b; }");
+  // Pass 3: the results.
+  if (log)
+    w.line("const " + F + " shift = m + (" + F + ")log(sum);");
+  rows.forEachElement([&] {
+    std::string x = cached ? "x[u]" : loadAt(rows.offset(0));
+    std::string result = log ? "(" + x + " - shift)"
+                         : cached ? "(double)x[u] / sum"
+                                  : "(double)exp(" + x + " - m) / sum";
+    Compute held = log ? value : Compute::Double;
+    w.line(output.store(rows.offset(1), fromReal(w, output.element(), result, held)));
+  });
+  return rows.launch();
+}
+
+//===----------------------------------------------------------------------===//
+// layer_norm, instance_norm, group_norm
+//===----------------------------------------------------------------------===//
+
+/// Normalizes each row of tensor 0 into tensor 1 with `scale` (tensor 2) and
+/// optional `bias` (tensor 3): mean and variance in double, two passes over
+/// the row (from registers when it fits).
+static Launch emitNormalize(KernelWriter &w, RowKernel &rows, double epsilon, bool hasBias) {
+  rows.emitPreamble();
+  const TensorView &input = rows.tensor(0).view, &output = rows.tensor(1).view;
+  Compute value = computeOf(input.element());
+  std::string F = computeType(value).str();
+  auto load = [&](unsigned t) {
+    return realOf(w, rows.tensor(t).view.element(), rows.tensor(t).view.load(rows.offset(t)),
+                  value);
+  };
+  bool cached = rows.cached();
+  std::string count = floatLiteral(static_cast<double>(rows.elems()), Compute::Double);
+  std::string add = "[](double a, double b) { return a + b; }";
+  if (cached)
+    w.line(F + " x[" + std::to_string(rows.share()) + "];");
+  w.line("double sum = 0.0;");
+  rows.forEachElement([&] {
+    if (cached) {
+      w.line("x[u] = " + load(0) + ";");
+      w.line("sum += (double)x[u];");
+    } else {
+      w.line("sum += (double)" + load(0) + ";");
+    }
+  });
+  w.line("const double mean = " + rows.combine("sum", add) + " / " + count + ";");
+  w.line("double squares = 0.0;");
+  rows.forEachElement([&] {
+    w.line("const double d = (double)" + (cached ? std::string("x[u]") : load(0)) + " - mean;");
+    w.line("squares += d * d;");
+  });
+  w.line("const double variance = " + rows.combine("squares", add) + " / " + count + ";");
+  w.line("const double inverse = 1.0 / sqrt(variance + " +
+         floatLiteral(epsilon, Compute::Double) + ");");
+  rows.forEachElement([&] {
+    std::string x = cached ? "x[u]" : load(0);
+    std::string y = "((double)" + x + " - mean) * inverse * (double)" + load(2);
+    // Without a bias the reference still adds 0.0 (so -0 becomes +0).
+    y += hasBias ? " + (double)" + load(3) : " + 0.0";
+    w.line(output.store(rows.offset(1), fromReal(w, output.element(), y, Compute::Double)));
+  });
+  return rows.launch();
+}
+
+/// Strides over a view of per-channel parameter `param` where view dimension
+/// `channelDim` moves along its channels.
+static SmallVector<int64_t> channelStrides(const TensorView &param, int64_t rank,
+                                           int64_t channelDim) {
+  SmallVector<int64_t> strides(rank, 0);
+  strides[channelDim] = param.strides[0];
+  return strides;
+}
+
+static Launch emitLayerNorm(KernelWriter &w, LayerNormOp op, OpKernel &kernel) {
+  const TensorView &input = kernel.operands[0];
+  int64_t rank = input.rank(), axis = op.getAxis();
+  ArrayRef<int64_t> normalized = input.shape().drop_front(axis);
+  SmallVector<bool> reduced(rank, false);
+  for (int64_t d = axis; d < rank; ++d)
+    reduced[d] = true;
+  SmallVector<RowTensor> tensors = {{input, input.strides},
+                                    {*kernel.results[0], kernel.results[0]->strides}};
+  for (unsigned i = 1; i < kernel.operands.size(); ++i) {
+    const TensorView &param = kernel.operands[i];
+    SmallVector<int64_t> strides(axis, 0);
+    llvm::append_range(strides, broadcastStrides(param.shape(), param.strides, normalized));
+    tensors.push_back({param, strides});
+  }
+  RowKernel rows(w, input.shape(), reduced, tensors);
+  return emitNormalize(w, rows, op.getEpsilon().convertToDouble(), op.getBias() != nullptr);
+}
+
+static Launch emitInstanceNorm(KernelWriter &w, InstanceNormOp op, OpKernel &kernel) {
+  const TensorView &input = kernel.operands[0];
+  int64_t rank = input.rank(), channel = op.getChannelAxis(rank);
+  SmallVector<RowTensor> tensors = {
+      {input, input.strides},
+      {*kernel.results[0], kernel.results[0]->strides},
+      {kernel.operands[1], channelStrides(kernel.operands[1], rank, channel)},
+      {kernel.operands[2], channelStrides(kernel.operands[2], rank, channel)}};
+  RowKernel rows(w, input.shape(), spatialMask(rank, op.getLayout()), tensors);
+  return emitNormalize(w, rows, op.getEpsilon().convertToDouble(), /*hasBias=*/true);
+}
+
+static Launch emitGroupNorm(KernelWriter &w, GroupNormOp op, OpKernel &kernel) {
+  // The channel dimension splits into (groups, channels per group); a row is
+  // one group of one sample.
+  const TensorView &input = kernel.operands[0];
+  const TensorView &output = *kernel.results[0];
+  int64_t rank = input.rank(), channelAxis = op.getChannelAxis(rank);
+  int64_t groups = op.getGroups(), perGroup = input.shape()[channelAxis] / groups;
+  SmallVector<int64_t> shape;
+  SmallVector<bool> reduced;
+  SmallVector<SmallVector<int64_t>> strides(4);
+  const TensorView *views[4] = {&input, &output, &kernel.operands[1], &kernel.operands[2]};
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d == channelAxis) {
+      shape.append({groups, perGroup});
+      reduced.append({false, true});
+      for (int t = 0; t < 4; ++t) {
+        int64_t stride = t < 2 ? views[t]->strides[d] : views[t]->strides[0];
+        strides[t].append({stride * perGroup, stride});
+      }
+      continue;
+    }
+    shape.push_back(input.shape()[d]);
+    reduced.push_back(d != 0);
+    for (int t = 0; t < 4; ++t)
+      strides[t].push_back(t < 2 ? views[t]->strides[d] : 0);
+  }
+  SmallVector<RowTensor> tensors;
+  for (int t = 0; t < 4; ++t)
+    tensors.push_back({*views[t], strides[t]});
+  RowKernel rows(w, shape, reduced, tensors);
+  return emitNormalize(w, rows, op.getEpsilon().convertToDouble(), /*hasBias=*/true);
+}
+
+//===----------------------------------------------------------------------===//
+// Entry
+//===----------------------------------------------------------------------===//
+
+FailureOr<Launch> kiln::cuda::detail::emitNormOp(KernelWriter &w, OpKernel &kernel) {
+  const TensorView &input = kernel.operands[0];
+  const TensorView &output = *kernel.results[0];
+  return llvm::TypeSwitch<Operation *, FailureOr<Launch>>(kernel.op)
+      .Case([&](SoftmaxOp op) { return emitSoftmax(w, input, output, op.getAxis(), false); })
+      .Case([&](LogSoftmaxOp op) {
+        return emitSoftmax(w, input, output, op.getAxis(), true);
+      })
+      .Case([&](LayerNormOp op) { return emitLayerNorm(w, op, kernel); })
+      .Case([&](InstanceNormOp op) { return emitInstanceNorm(w, op, kernel); })
+      .Case([&](GroupNormOp op) { return emitGroupNorm(w, op, kernel); })
+      .Default([](Operation *) -> FailureOr<Launch> { return failure(); });
+}

@@ -1,0 +1,126 @@
+// RUN: kiln-opt %s -kiln-test-emit-cuda -o /dev/null | FileCheck %s
+// RUN: kiln-emulate-cuda %s --inexact='softmax' | FileCheck %s --check-prefix=EMU --implicit-check-not=MISMATCH
+// RUN: %if nvrtc %{ kiln-opt %s -kiln-test-emit-cuda=compile=true -o /dev/null | FileCheck %s --check-prefix=NVRTC %}
+
+// NVRTC: ----- nvrtc {{.*}}: 8 kernels compiled
+// NVRTC-NOT: nvrtc log
+
+// Tests softmax over contiguous rows: a block of 256 threads per row, each
+// thread's 4 elements kept in registers (one read of memory), the maximum
+// subtracted before exp, block reductions of the max and of the sum (in
+// double), and the output rounded once to f16.
+// CHECK-LABEL: // ----- kernel softmax_rows grid [8, 1, 1] block [256, 1, 1] shared 0
+// CHECK: const bool active = row < 8;
+// CHECK: float x[4];
+// CHECK: float m = (-1.0f / 0.0f);
+// CHECK: x[u] = __half2float(in0[b0 + {{e[0-9]+}}]);
+// CHECK: m = kiln_max(m, x[u]);
+// CHECK: m = kiln_block_reduce<256, 1>(m, [](float a, float b) { return kiln_max(a, b); });
+// CHECK: x[u] = exp(x[u] - m);
+// CHECK: sum = kiln_block_reduce<256, 1>(sum, [](double a, double b) { return a + b; });
+// CHECK: out0[b1 + {{e[0-9]+}}] = __float2half_rn(kiln_round_f16((double)x[u] / sum));
+// CHECK-NOT: in0[
+// EMU: softmax_rows: {{exact|[0-9]+ ulp}}
+func.func @softmax_rows(%x: tensor<8x1000xf16>) -> tensor<8x1000xf16> {
+  %y = nn.softmax %x axis 1 : tensor<8x1000xf16>
+  return %y : tensor<8x1000xf16>
+}
+
+// Tests softmax over channels of NCHW: consecutive threads take consecutive
+// positions (coalesced) and 8 threads along y split each row, combining in
+// shared memory.
+// CHECK-LABEL: // ----- kernel log_softmax_channels grid [4, 1, 1] block [32, 8, 1] shared 0
+// CHECK: const I row = (I)blockIdx.x * 32 + threadIdx.x;
+// CHECK: const unsigned lane = threadIdx.y;
+// CHECK: x[u] = in0[b0 + {{e[0-9]+}} * 49];
+// CHECK: m = kiln_column_reduce<8>(m,
+// CHECK: const float shift = m + (float)log(sum);
+// CHECK: out0[b1 + {{e[0-9]+}} * 49] = (x[u] - shift);
+// EMU: log_softmax_channels: {{exact|[0-9]+ ulp}}
+func.func @log_softmax_channels(%x: tensor<2x64x7x7xf32>) -> tensor<2x64x7x7xf32> {
+  %y = nn.log_softmax %x axis 1 : tensor<2x64x7x7xf32>
+  return %y : tensor<2x64x7x7xf32>
+}
+
+// Tests layer norm in one read of memory: the row in registers, mean and
+// variance in double in two passes over them, scale and bias broadcast
+// along the normalized dimension.
+// CHECK-LABEL: // ----- kernel layer_norm grid [128, 1, 1] block [256, 1, 1] shared 0
+// CHECK: float x[3];
+// CHECK: const double mean = kiln_block_reduce<256, 1>(sum, {{.*}}) / 768.0;
+// CHECK: const double d = (double)x[u] - mean;
+// CHECK: const double variance = kiln_block_reduce<256, 1>(squares, {{.*}}) / 768.0;
+// CHECK: const double inverse = 1.0 / sqrt(variance + 9.999999747378752e-06);
+// CHECK: out0[b1 + {{e[0-9]+}}] = __float2bfloat16_rn(kiln_round_bf16(((double)x[u] - mean) * inverse * (double)__bfloat162float(in1[{{e[0-9]+}}]) + (double)__bfloat162float(in2[{{e[0-9]+}}])));
+// EMU: layer_norm: exact
+func.func @layer_norm(%x: tensor<1x128x768xbf16>, %g: tensor<768xbf16>, %b: tensor<768xbf16>) -> tensor<1x128x768xbf16> {
+  %y = nn.layer_norm %x, %g, %b axis 2 : tensor<1x128x768xbf16>, tensor<768xbf16>, tensor<768xbf16>
+  return %y : tensor<1x128x768xbf16>
+}
+
+// Tests that a row too long for registers is read again for each pass
+// (1024 threads, a loop over the row).
+// CHECK-LABEL: // ----- kernel layer_norm_long grid [2, 1, 1] block [1024, 1, 1] shared 0
+// CHECK-NOT: float x[
+// CHECK: for (I k = lane; k < 40000; k += 1024) {
+// CHECK: sum += (double)in0[b0 + {{e[0-9]+}}];
+// EMU: layer_norm_long: exact
+func.func @layer_norm_long(%x: tensor<2x40000xf32>, %g: tensor<40000xf32>) -> tensor<2x40000xf32> {
+  %y = nn.layer_norm %x, %g axis 1 : tensor<2x40000xf32>, tensor<40000xf32>
+  return %y : tensor<2x40000xf32>
+}
+
+// Tests instance norm of NHWC: its 64 rows (sample, channel) run along the
+// channels, so the column layout takes them; the per-channel parameters
+// follow the row.
+// CHECK-LABEL: // ----- kernel instance_norm_nhwc grid [2, 1, 1] block [32, 8, 1] shared 0
+// CHECK: const I b2 = r1;
+// CHECK: x[u] = in0[b0 + {{e[0-9]+}} * 32];
+// CHECK: (double)in1[b2] + (double)in2[b3]
+// EMU: instance_norm_nhwc: exact
+func.func @instance_norm_nhwc(%x: tensor<2x8x8x32xf32>, %s: tensor<32xf32>, %b: tensor<32xf32>) -> tensor<2x8x8x32xf32> {
+  %y = nn.instance_norm %x, %s, %b layout channels_last : tensor<2x8x8x32xf32>, tensor<32xf32>, tensor<32xf32>
+  return %y : tensor<2x8x8x32xf32>
+}
+
+// Tests a reduction over non-adjacent axes of an integer tensor: 8 lanes of
+// a warp per output (32 outputs per block), shuffles, wrapping 64-bit sums
+// and the truncating integer mean.
+// CHECK-LABEL: // ----- kernel reduce_mean_i32 grid [1, 1, 1] block [8, 32, 1] shared 0
+// CHECK: const I {{e[0-9]+}} = (k / 5);
+// CHECK: const int x = in0[b0 + {{e[0-9]+}} * 30 + {{e[0-9]+}}];
+// CHECK: acc = (long long)((unsigned long long)acc + (unsigned long long)x);
+// CHECK: acc = kiln_warp_reduce<8>(acc,
+// CHECK: if (active && lane == 0) {
+// CHECK-NEXT: out0[b1] = (int)(acc / 20ll);
+// EMU: reduce_mean_i32: exact
+func.func @reduce_mean_i32(%x: tensor<4x6x5xi32>) -> tensor<6xi32> {
+  %y = nn.reduce mean %x axes [0, 2] : tensor<4x6x5xi32>
+  return %y : tensor<6xi32>
+}
+
+// Tests arg max with the last index winning ties: a candidate is a (value,
+// index) pair, NaN never wins unless it is the first element.
+// CHECK-LABEL: // ----- kernel arg_max_last grid [8, 1, 1] block [256, 1, 1] shared 0
+// CHECK: (b.v == a.v && b.i > a.i)
+// CHECK: if (!isnan(x)) best = pick(best, kiln_arg<float>{x, (long long)k});
+// CHECK: out0[b1] = (isnan(in0[b0]) || best.i < 0 ? 0ll : best.i);
+// EMU: arg_max_last: exact
+func.func @arg_max_last(%x: tensor<8x1000xf32>) -> tensor<8x1xi64> {
+  %y = nn.arg_max %x axis 1 keep_dims select_last_index : tensor<8x1000xf32>
+  return %y : tensor<8x1xi64>
+}
+
+// Tests a global average pool of NHWC INT8: the column layout over channels,
+// dequantized sums in double, requantized to the output's scale; the input
+// is a strided view.
+// CHECK-LABEL: // ----- kernel global_pool_q grid [2, 1, 1] block [32, 8, 1] shared 0
+// CHECK: const double x = __dmul_rn((double)((int)(in0[b0 + {{e[0-9]+}} * 80]) - -3), (double)0.05f);
+// CHECK: out0[b1] = (signed char)kiln_quantize((float)(acc / 49.0), 0.1f, 0, -128, 127);
+// EMU: global_pool_q: exact
+func.func @global_pool_q(%x: tensor<1x7x7x64x!quant.uniform<i8:f32, 0.05:-3>> {kiln.strides = array<i64: 3920, 560, 80, 1>})
+    -> tensor<1x1x1x64x!quant.uniform<i8:f32, 0.1>> {
+  %y = nn.global_pool avg %x layout channels_last
+       : (tensor<1x7x7x64x!quant.uniform<i8:f32, 0.05:-3>>) -> tensor<1x1x1x64x!quant.uniform<i8:f32, 0.1>>
+  return %y : tensor<1x1x1x64x!quant.uniform<i8:f32, 0.1>>
+}

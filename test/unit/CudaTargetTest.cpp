@@ -1,0 +1,120 @@
+//===- CudaTargetTest.cpp - the kernel emitter's API and NVRTC ------------===//
+//
+// What lit cannot reach through kiln-test-emit-cuda: canEmit on ops a
+// function argument cannot feed (an in-place concat), layouts passed through
+// the C++ API, and compileCuda's results and errors.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/target/cuda/KernelEmitter.h"
+#include "kiln/target/cuda/Nvrtc.h"
+
+#include "dialects/nn/NNDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Parser/Parser.h"
+
+#include <gtest/gtest.h>
+
+using namespace mlir;
+using namespace kiln::cuda;
+
+namespace {
+
+class CudaTargetTest : public ::testing::Test {
+protected:
+  CudaTargetTest() {
+    context.loadDialect<kiln::nn::NNDialect, func::FuncDialect, quant::QuantDialect>();
+  }
+
+  func::FuncOp parse(StringRef source) {
+    module = parseSourceString<ModuleOp>(source, &context);
+    EXPECT_TRUE(module) << source.str();
+    return module ? *module->getOps<func::FuncOp>().begin() : func::FuncOp();
+  }
+
+  MLIRContext context;
+  OwningOpRef<ModuleOp> module;
+};
+
+TEST_F(CudaTargetTest, CanEmitNamesWhatLoweringMustRouteElsewhere) {
+  func::FuncOp function = parse(R"mlir(
+    func.func @f(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x1x1xf32>) -> tensor<1x8x8x8xf32> {
+      %a = nn.relu %x : tensor<1x4x8x8xf32>
+      %b = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+           : (tensor<1x4x8x8xf32>, tensor<4x4x1x1xf32>) -> tensor<1x4x8x8xf32>
+      %c = nn.concat %a, %b axis 1 in_place : tensor<1x4x8x8xf32>, tensor<1x4x8x8xf32>
+      return %c : tensor<1x8x8x8xf32>
+    })mlir");
+  ASSERT_TRUE(function);
+  std::vector<bool> supported;
+  for (Operation &op : function.getBody().front().without_terminator())
+    supported.push_back(canEmit(&op));
+  // relu yes; conv goes to cuDNN; the in-place concat needs no kernel.
+  EXPECT_EQ(supported, (std::vector<bool>{true, false, false}));
+}
+
+TEST_F(CudaTargetTest, LayoutsThroughTheApi) {
+  func::FuncOp function = parse(R"mlir(
+    func.func @f(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+      %y = nn.neg %x : tensor<4x8xf32>
+      return %y : tensor<4x8xf32>
+    })mlir");
+  ASSERT_TRUE(function);
+  Block &group = function.getBody().front();
+  // A column-major input and an output that is a slice of rows 16 wide.
+  FailureOr<KernelSource> kernel =
+      emitKernel(group, "negate", {BufferLayout{{1, 4}}}, {BufferLayout{{16, 1}}});
+  ASSERT_TRUE(succeeded(kernel));
+  EXPECT_EQ(kernel->entry, "negate");
+  EXPECT_NE(kernel->source.find("in0[c0 + c1 * 4]"), std::string::npos) << kernel->source;
+  EXPECT_NE(kernel->source.find("out0[c0 * 16 + c1]"), std::string::npos) << kernel->source;
+  EXPECT_EQ(kernel->block[0], 256u);
+
+  // One layout per input, or none.
+  std::string message;
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &d) {
+    message = d.str();
+    return success();
+  });
+  EXPECT_TRUE(failed(emitKernel(group, "negate", {BufferLayout{}, BufferLayout{}})));
+  EXPECT_EQ(message, "got 2 input layouts for 1 group inputs");
+  EXPECT_TRUE(failed(emitKernel(group, "2negate")));
+  EXPECT_EQ(message, "kernel name '2negate' is not a C identifier");
+}
+
+TEST(NvrtcTest, CompilesForEachArchitectureWithPtxOfTheLowest) {
+  if (!haveNvrtc())
+    GTEST_SKIP() << "built without NVRTC";
+  std::string source = prelude().str() +
+                       "extern \"C\" __global__ void k(const __half *a, float *b) {\n"
+                       "  b[threadIdx.x] = kiln_round_bf16(__half2float(a[threadIdx.x]));\n"
+                       "}\n";
+  llvm::Expected<CompiledCuda> compiled = compileCuda(source, {100, 90});
+  ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
+  ASSERT_EQ(compiled->cubins.size(), 2u);
+  EXPECT_EQ(compiled->cubins[0].arch, 100u);
+  EXPECT_EQ(compiled->cubins[1].arch, 90u);
+  EXPECT_FALSE(compiled->cubins[1].image.empty());
+  EXPECT_EQ(compiled->ptxArch, 90u);
+  EXPECT_NE(compiled->ptx.find(".target sm_90"), std::string::npos);
+}
+
+TEST(NvrtcTest, ReportsTheLogOnError) {
+  llvm::Expected<CompiledCuda> compiled =
+      compileCuda("extern \"C\" __global__ void k() { undeclared(); }", {90});
+  ASSERT_FALSE(bool(compiled));
+  std::string message = llvm::toString(compiled.takeError());
+  if (haveNvrtc()) {
+    EXPECT_NE(message.find("NVRTC failed to compile for sm_90"), std::string::npos) << message;
+    EXPECT_NE(message.find("identifier \"undeclared\" is undefined"), std::string::npos)
+        << message;
+  } else {
+    EXPECT_NE(message.find("without NVRTC"), std::string::npos) << message;
+  }
+}
+
+} // namespace
