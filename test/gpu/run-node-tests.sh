@@ -17,5 +17,5 @@ run_case() {
 }
 export -f run_case; export here
 ls -d $here/node/*/ | sed 's:/$::' | xargs -P 12 -I{} bash -c 'run_case {}'
-python3 $here/compare.py $here/node $OUT/node-tests-fp32.md > $OUT/compare.txt 2>&1
+python3 test/gpu/compare_node_outputs.py $here/node $OUT/node-tests-fp32.md > $OUT/compare.txt 2>&1
 tail -3 $OUT/compare.txt
