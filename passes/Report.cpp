@@ -28,16 +28,7 @@ static StringRef precisionOf(Operation *op) {
     return precision.getValue();
   if (op->getNumResults() == 0)
     return "";
-  Type element = getElementTypeOrSelf(op->getResult(0).getType());
-  if (llvm::isa<quant::QuantizedType>(element))
-    return "int8";
-  if (element.isF16())
-    return "fp16";
-  if (element.isBF16())
-    return "bf16";
-  if (element.isF32())
-    return "fp32";
-  return "";
+  return getPrecisionName(getElementTypeOrSelf(op->getResult(0).getType()));
 }
 
 /// The fusions that were possible in shape but did not happen, and why.

@@ -75,21 +75,6 @@ LogicalResult ViewOp::verify() {
 // ConvOp
 //===----------------------------------------------------------------------===//
 
-namespace {
-/// Dimensions of an activation or filter buffer around its channel axis.
-struct Split {
-  int64_t lead, channel;
-  ArrayRef<int64_t> spatial;
-};
-} // namespace
-
-static Split split(MemRefType type, Layout layout) {
-  ArrayRef<int64_t> shape = type.getShape();
-  if (layout == Layout::channels_last)
-    return {shape.front(), shape.back(), shape.drop_front().drop_back()};
-  return {shape[0], shape[1], shape.drop_front(2)};
-}
-
 LogicalResult ConvOp::verify() {
   MemRefType x = getX().getType(), w = getW().getType(), y = getY().getType();
   int64_t rank = x.getRank();
@@ -110,7 +95,9 @@ LogicalResult ConvOp::verify() {
            << x.getElementType() << " vs " << w.getElementType();
 
   Layout layout = getLayout();
-  Split in = split(x, layout), filter = split(w, layout), out = split(y, layout);
+  kiln::nn::ChannelSplit in = kiln::nn::splitChannels(x.getShape(), layout),
+                        filter = kiln::nn::splitChannels(w.getShape(), layout),
+                        out = kiln::nn::splitChannels(y.getShape(), layout);
   int64_t groups = getGroups();
   if (groups < 1)
     return emitOpError("groups must be positive");

@@ -42,6 +42,18 @@ Operation *NNDialect::materializeConstant(OpBuilder &builder, Attribute value, T
   return ConstantOp::create(builder, loc, tensor, elements);
 }
 
+StringRef kiln::nn::getPrecisionName(Type element) {
+  if (llvm::isa<quant::QuantizedType>(element) || element.isInteger(8))
+    return "int8";
+  if (element.isF32())
+    return "fp32";
+  if (element.isF16())
+    return "fp16";
+  if (element.isBF16())
+    return "bf16";
+  return "";
+}
+
 //===----------------------------------------------------------------------===//
 // ActivationAttr
 //===----------------------------------------------------------------------===//

@@ -49,6 +49,20 @@ constexpr int64_t kInlineWeightLimit = 64;
 mlir::ElementsAttr makeWeightAttr(mlir::DenseElementsAttr value,
                                   llvm::StringRef resourceKey);
 
+/// The dimensions of a convolution's activation or filter split around its
+/// channel dimension: for activations `lead` is the batch; for filters it is
+/// the first channel dimension (`K` of a convolution's `KC…`).
+struct ChannelSplit {
+  int64_t lead, channel;
+  llvm::ArrayRef<int64_t> spatial;
+};
+ChannelSplit splitChannels(llvm::ArrayRef<int64_t> shape, Layout layout);
+
+/// The precision a tensor of `element` type runs in, as reports and engines
+/// name it: "fp32", "fp16", "bf16", "int8" (quantized or i8 storage), or ""
+/// for other types.
+llvm::StringRef getPrecisionName(mlir::Type element);
+
 /// Result type of nn.prelu: the slope broadcasts to the input one way only.
 llvm::LogicalResult inferPReluResult(std::optional<mlir::Location> location,
                                      mlir::Type input, mlir::Type slope,

@@ -10,16 +10,7 @@ using namespace mlir;
 using namespace kiln::nn;
 using namespace kiln::nn::detail;
 
-namespace {
-/// A tensor's dimensions split around its channel dimension: for activations
-/// `lead` is the batch; for filters it is the first channel dimension.
-struct ChannelSplit {
-  int64_t lead, channel;
-  ArrayRef<int64_t> spatial;
-};
-} // namespace
-
-static ChannelSplit splitChannels(ArrayRef<int64_t> shape, Layout layout) {
+ChannelSplit kiln::nn::splitChannels(ArrayRef<int64_t> shape, Layout layout) {
   if (layout == Layout::channels_last)
     return {shape.front(), shape.back(), shape.drop_front().drop_back()};
   return {shape[0], shape[1], shape.drop_front(2)};

@@ -117,15 +117,9 @@ static MemRefType memrefOf(Value value) { return llvm::cast<MemRefType>(value.ge
 /// The precision a step computes in when the IR does not say: the data's
 /// type, TF32 where allowed for FP32.
 static std::string defaultPrecision(Type element, bool allowTf32) {
-  if (element.isF32())
-    return allowTf32 ? "tf32" : "fp32";
-  if (element.isF16())
-    return "fp16";
-  if (element.isBF16())
-    return "bf16";
-  if (element.isInteger(8))
-    return "int8";
-  return "";
+  if (element.isF32() && allowTf32)
+    return "tf32";
+  return kiln::nn::getPrecisionName(element).str();
 }
 
 /// cuDNN and cuBLASLt accumulate integers in I32, floats in F32.

@@ -120,21 +120,9 @@ StringAttr precisionOf(Operation *op) {
   MLIRContext *context = op->getContext();
   if (auto attr = op->getAttrOfType<StringAttr>("kiln.precision"))
     return attr;
-  auto name = [&](Type type) -> StringRef {
-    Type element = getElementTypeOrSelf(type);
-    if (llvm::isa<quant::QuantizedType>(element) || element.isInteger(8))
-      return "int8";
-    if (element.isF32())
-      return "fp32";
-    if (element.isF16())
-      return "fp16";
-    if (element.isBF16())
-      return "bf16";
-    return "";
-  };
   for (TypeRange types : {TypeRange(op->getResultTypes()), TypeRange(op->getOperandTypes())})
     for (Type type : types)
-      if (StringRef found = name(type); !found.empty())
+      if (StringRef found = getPrecisionName(getElementTypeOrSelf(type)); !found.empty())
         return StringAttr::get(context, found);
   return {};
 }

@@ -55,8 +55,10 @@ struct OutlineKernelsPass : public kiln::impl::OutlineKernelsPassBase<OutlineKer
   void runOnOperation() override {
     ModuleOp module = getOperation();
     OpBuilder builder(module.getContext());
-    // Kernels already emitted, by their source written with a placeholder
-    // entry name and their launch shape.
+    // Each group is emitted once, under a placeholder entry name, so that
+    // identical kernels compare equal; a new one then takes its real name.
+    // Kernels already emitted, keyed by that source and their launch shape.
+    constexpr llvm::StringLiteral placeholder = "kiln_outlined_entry";
     llvm::StringMap<KernelOp> emitted;
     unsigned index = 0;
     WalkResult result = module.walk([&](DispatchOp dispatch) -> WalkResult {
@@ -64,7 +66,7 @@ struct OutlineKernelsPass : public kiln::impl::OutlineKernelsPassBase<OutlineKer
       SmallVector<cuda::BufferLayout> outputs = getLayouts(dispatch.getOutputs());
       Block &group = dispatch.getBody().front();
       FailureOr<cuda::KernelSource> probe =
-          cuda::emitKernel(group, "kiln_kernel", inputs, outputs);
+          cuda::emitKernel(group, placeholder, inputs, outputs);
       if (failed(probe)) {
         dispatch.emitError("cannot generate a kernel for layer(s) ")
             << getStepName(dispatch);
@@ -78,11 +80,9 @@ struct OutlineKernelsPass : public kiln::impl::OutlineKernelsPassBase<OutlineKer
       KernelOp kernel = emitted.lookup(key);
       if (!kernel) {
         std::string name = getKernelName(dispatch, index++);
-        FailureOr<cuda::KernelSource> source = cuda::emitKernel(group, name, inputs, outputs);
-        if (failed(source))
-          return WalkResult::interrupt();
+        std::string source = llvm::join(llvm::split(probe->source, placeholder), name);
         builder.setInsertionPointToEnd(module.getBody());
-        kernel = KernelOp::create(builder, dispatch.getLoc(), name, source->source);
+        kernel = KernelOp::create(builder, dispatch.getLoc(), name, source);
         emitted[key] = kernel;
         ++numKernels;
       }
