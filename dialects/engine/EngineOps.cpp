@@ -239,7 +239,7 @@ LogicalResult LaunchOp::verify() {
   if (int64_t threads = int64_t(getBlock()[0]) * getBlock()[1] * getBlock()[2];
       threads > 1024)
     return emitOpError("a block has at most 1024 threads, got ") << threads;
-  if (getNumOutputs() < 0 || size_t(getNumOutputs()) > getArgs().size())
+  if (size_t(getNumOutputs()) > getArgs().size())
     return emitOpError("has ") << getArgs().size() << " arguments, fewer than "
                                << getNumOutputs() << " outputs";
   return success();
