@@ -3,7 +3,9 @@
 
 Needs PyTorch with torchvision (and transformers for BERT), which the GPU
 machine has. Usage: export_models.py OUT_DIR [MODEL ...]; models: resnet50,
-googlenet, mobilenet_v2, efficientnet_b0, bert. Batch 1, opset 17, FP32.
+googlenet, mobilenet_v2, efficientnet_b0, bert. Opset 17, FP32, batch 1
+unless --batch N comes first (the batch is fixed in the graph: Kiln's engines
+have static shapes).
 """
 import os
 import sys
@@ -11,7 +13,7 @@ import sys
 import torch
 
 
-def vision(name):
+def vision(name, batch):
     import torchvision
 
     kwargs = {"weights": None}
@@ -19,7 +21,7 @@ def vision(name):
         # Inference graph only: no auxiliary classifiers, as deployed.
         kwargs.update(aux_logits=False, init_weights=True)
     model = getattr(torchvision.models, name)(**kwargs)
-    return model, (torch.randn(1, 3, 224, 224),), ["input"], ["logits"]
+    return model, (torch.randn(batch, 3, 224, 224),), ["input"], ["logits"]
 
 
 class Bert(torch.nn.Module):
@@ -37,9 +39,9 @@ class Bert(torch.nn.Module):
         return out.last_hidden_state, out.pooler_output
 
 
-def bert():
-    ids = torch.randint(0, 30522, (1, 128))
-    mask = torch.ones(1, 128, dtype=torch.int64)
+def bert(batch):
+    ids = torch.randint(0, 30522, (batch, 128))
+    mask = torch.ones(batch, 128, dtype=torch.int64)
     return Bert(), (ids, mask), ["input_ids", "attention_mask"], ["hidden", "pooled"]
 
 
@@ -56,11 +58,11 @@ def randomize_batch_norms(model):
             module.running_var.data = 0.5 + torch.rand(n, generator=generator)
 
 
-def main(out_dir, names):
+def main(out_dir, names, batch=1):
     os.makedirs(out_dir, exist_ok=True)
     torch.manual_seed(0)
     for name in names:
-        model, inputs, input_names, output_names = bert() if name == "bert" else vision(name)
+        model, inputs, input_names, output_names = bert(batch) if name == "bert" else vision(name, batch)
         model.eval()
         randomize_batch_norms(model)
         path = os.path.join(out_dir, name + ".onnx")
@@ -75,4 +77,8 @@ def main(out_dir, names):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2:] or ["resnet50", "googlenet", "mobilenet_v2", "efficientnet_b0", "bert"])
+    args = sys.argv[1:]
+    batch = 1
+    if args[:1] == ["--batch"]:
+        batch, args = int(args[1]), args[2:]
+    main(args[0], args[1:] or ["resnet50", "googlenet", "mobilenet_v2", "efficientnet_b0", "bert"], batch)
