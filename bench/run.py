@@ -156,6 +156,11 @@ class Bench:
         if not ok:
             return self.record(**common, error="compile: " + output[-400:])
         summary = parse_summary(output)
+        if "kiln" not in self.machine:
+            ok, _, text = run([self.tool("kiln-run"), engine, "--inspect-json"], self.env)
+            if ok:
+                build = json.loads(text).get("build", json.loads(text))
+                self.machine["kiln"] = build.get("kiln_version", "unknown")
 
         outputs = os.path.join(where, f"out-{precision}")
         os.makedirs(outputs, exist_ok=True)
@@ -224,7 +229,11 @@ class Bench:
             actual = np.load(os.path.join(folder, model.graph.output[0].name + ".npy"))
             agree += int(np.sum(actual.argmax(-1) == expected[i][0].argmax(-1)))
             total += batch
-        return {"top1_agreement": agree / total, "agreement_inputs": total}
+        result = {"top1_agreement": agree / total, "agreement_inputs": total}
+        if precision == "fp16":
+            result.update(torch_agreement(os.path.basename(engine).split(".")[0],
+                                          batch, [f[name] for f in feeds], [e[0] for e in expected]))
+        return result
 
     def peers(self, name, batch):
         ok, _, output = run([sys.executable, os.path.join(HERE, "torch_peers.py"), name, str(batch),
@@ -237,6 +246,30 @@ class Bench:
             self.record(model=name, batch=batch, what="peer", precision="fp16", peer=line["peer"],
                         median_ms=line["median_ms"], p90_ms=line["p90_ms"], torch=line["torch"])
             log(f"  {line['peer']}: {line['median_ms']} ms")
+
+
+def torch_agreement(name, batch, inputs, expected):
+    """The same top-1 agreement for PyTorch's own FP16 (channels_last, cuDNN)
+    on the same inputs: the network rebuilt exactly as export_models.py
+    builds it (same seed, same batch-norm statistics), so a peer shows how
+    much of the disagreement FP16 itself causes on random-weight networks."""
+    try:
+        import numpy as np
+        import torch
+        import export_models
+    except ImportError as e:
+        return {"torch_agreement_error": str(e)}
+    torch.manual_seed(0)
+    net = export_models.vision(name, batch)[0].eval()
+    export_models.randomize_batch_norms(net)
+    net = net.cuda().half().to(memory_format=torch.channels_last)
+    agree = 0
+    with torch.inference_mode():
+        for x, reference in zip(inputs, expected):
+            x = torch.from_numpy(x).cuda().half().to(memory_format=torch.channels_last)
+            logits = net(x).float().cpu().numpy()
+            agree += int(np.sum(logits.argmax(-1) == reference.argmax(-1)))
+    return {"torch_fp16_top1_agreement": agree / (len(inputs) * batch)}
 
 
 def ort_run(onnx_path, feeds_list):
@@ -307,9 +340,6 @@ def machine(env):
         info["onnxruntime"] = onnxruntime.__version__
     except ImportError:
         pass
-    info["kiln"] = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                  text=True).stdout.strip() or "unknown"
     return info
 
 
@@ -351,6 +381,8 @@ def table(records):
             parts = [f"{r['rel_error']:.1e}"] if "rel_error" in r and r["precision"] != "int8" else []
             if "top1_agreement" in r:
                 parts.append(f"{100 * r['top1_agreement']:.1f}% of {r['agreement_inputs']}")
+                if "torch_fp16_top1_agreement" in r:
+                    parts.append(f"PyTorch FP16 {100 * r['torch_fp16_top1_agreement']:.1f}%")
             elif "top1_batch" in r and batch > 1:
                 parts.append(f"{100 * r['top1_batch']:.1f}% of {batch}")
             return ", ".join(parts)
