@@ -518,8 +518,38 @@ LogicalResult FunctionLowering::lowerConv(ConvLike conv) {
 
 /// An INT8 convolution: cuDNN multiplies the int8 data and weights into an
 /// f32 tensor of integer sums; a generated kernel applies the epilogue.
+/// Input channels short of a multiple of 4 (an RGB image) are padded.
 void FunctionLowering::lowerInt8Conv(ConvOp conv) {
-  Value x = getBuffer(conv.getInput()), w = getBuffer(conv.getFilter());
+  Value x = getBuffer(conv.getInput()), w;
+  RankedTensorType inputType = conv.getInput().getType();
+  int64_t channels = inputType.getShape().back(), padded = (channels + 3) / 4 * 4;
+  if (padded == channels) {
+    w = getBuffer(conv.getFilter());
+  } else {
+    // A kernel pads the data with zero channels; the filter gets zero weights.
+    SmallVector<int64_t> shape(inputType.getShape());
+    shape.back() = padded;
+    auto paddedType = RankedTensorType::get(shape, inputType.getElementType());
+    Value wide = alloc(paddedType);
+    auto pad = engine::DispatchOp::create(builder, conv.getLoc(), {x}, {wide});
+    Block &body = pad.getBody().front();
+    body.getArgument(0).setType(inputType);
+    OpBuilder inner = OpBuilder::atBlockEnd(&body);
+    SmallVector<int64_t> pads(2 * shape.size(), 0);
+    pads.back() = padded - channels;
+    Value result = PadOp::create(inner, conv.getLoc(), body.getArgument(0), pads,
+                                 PadMode::constant, APFloat(0.0));
+    engine::YieldOp::create(inner, conv.getLoc(), result);
+    pad.setLayersAttr(layersOf(conv.getOperation()));
+    pad.setPrecisionAttr(builder.getStringAttr("int8"));
+    x = wide;
+    DenseElementsAttr filter = paddedInt8Filter(conv.getFilter(), padded);
+    std::string name = getLayerName(conv.getFilter().getDefiningOp());
+    w = engine::WeightOp::create(builder, conv.getFilter().getLoc(),
+                                 MemRefType::get(filter.getType().getShape(),
+                                                 builder.getIntegerType(8)),
+                                 filter, name.empty() ? StringAttr() : builder.getStringAttr(name));
+  }
   auto accType = RankedTensorType::get(conv.getType().getShape(), builder.getF32Type());
   Value acc = alloc(accType);
   engine::ConvOp::create(builder, conv.getLoc(), x, w, Value(), Value(), acc,

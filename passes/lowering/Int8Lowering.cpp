@@ -117,10 +117,13 @@ std::string kiln::whyNotInt8Lowerable(Operation *op) {
              "channels-first (compile with kiln-convert-layout)";
     int64_t channels = conv.getInput().getType().getShape().back();
     int64_t perGroup = channels / conv.getGroups();
-    if (perGroup % 4 != 0)
+    // One group of a constant filter is padded to 4 channels here.
+    bool paddable = conv.getGroups() == 1 && conv.getFilter().getDefiningOp<ConstantOp>();
+    if (perGroup % 4 != 0 && !paddable)
       return "cuDNN's int8 convolutions need a multiple of 4 input channels per group, "
              "found " +
-             std::to_string(perGroup) + " (kiln-pad-for-alignment pads them)";
+             std::to_string(perGroup) + " (in " + std::to_string(conv.getGroups()) +
+             " groups, or with a computed filter, which the lowering cannot pad)";
     return "";
   }
 
@@ -191,6 +194,28 @@ DenseElementsAttr kiln::transposedInt8Weight(Value weight) {
       transposed[column * k + row] = static_cast<int8_t>(values[row * n + column]);
   auto storage = RankedTensorType::get({n, k}, IntegerType::get(weight.getContext(), 8));
   return DenseElementsAttr::get(storage, ArrayRef<int8_t>(transposed));
+}
+
+DenseElementsAttr kiln::paddedInt8Filter(Value filter, int64_t channels) {
+  auto constant = filter.getDefiningOp<ConstantOp>();
+  if (!constant)
+    return {};
+  auto type = llvm::cast<RankedTensorType>(filter.getType());
+  llvm::Expected<ref::Tensor> tensor = ref::Tensor::fromAttr(constant.getValue(), type);
+  if (!tensor) {
+    llvm::consumeError(tensor.takeError());
+    return {};
+  }
+  int64_t old = type.getShape().back(), rows = type.getNumElements() / old;
+  ArrayRef<int64_t> values = tensor->getInts();
+  std::vector<int8_t> padded(rows * channels, 0);
+  for (int64_t row = 0; row < rows; ++row)
+    for (int64_t c = 0; c < old; ++c)
+      padded[row * channels + c] = static_cast<int8_t>(values[row * old + c]);
+  SmallVector<int64_t> shape(type.getShape());
+  shape.back() = channels;
+  auto storage = RankedTensorType::get(shape, IntegerType::get(filter.getContext(), 8));
+  return DenseElementsAttr::get(storage, ArrayRef<int8_t>(padded));
 }
 
 Value kiln::buildInt8Epilogue(OpBuilder &builder, Operation *layer, Value acc, Value bias,

@@ -39,6 +39,11 @@ std::vector<double> accumulatorScales(mlir::Operation *op, int64_t count);
 /// the weight is not a constant.
 mlir::DenseElementsAttr transposedInt8Weight(mlir::Value weight);
 
+/// A channels-last conv filter [K, ..., C] as an int8 constant with `channels`
+/// input channels, the new ones zero (cuDNN wants a multiple of 4), or null
+/// when the filter is not a constant.
+mlir::DenseElementsAttr paddedInt8Filter(mlir::Value filter, int64_t channels);
+
 /// The epilogue of `layer` on tensors, inside a dispatch: `acc` is the
 /// accumulator (f32 holding integers, or an i32 tensor typed with the
 /// accumulator's quantized type), `bias` and `residual` the block arguments

@@ -172,6 +172,26 @@ func.func @float_conv(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
 
 // -----
 
+// Tests that an int8 conv of 3 input channels (an RGB stem) reads its data
+// padded to 4 channels by a kernel, with a zero fourth weight per filter.
+// CHECK-LABEL: func.func @rgb_stem
+// CHECK-SAME: %[[X:[^:]*]]: memref<1x2x2x3xi8>
+// CHECK: %[[W:.*]] = engine.weight dense<{{\[}}[{{\[}}[1, 2, 3, 0]]], [{{\[}}[1, 2, 3, 0]]]]> : tensor<2x1x1x4xi8>
+// CHECK: %[[WIDE:.*]] = engine.alloc : memref<1x2x2x4xi8>
+// CHECK: engine.dispatch ins(%[[X]] : memref<1x2x2x3xi8>) outs(%[[WIDE]] : memref<1x2x2x4xi8>)
+// CHECK: nn.pad %{{.*}} pads [0, 0, 0, 0, 0, 0, 0, 1]
+// CHECK: engine.conv %[[WIDE]] : memref<1x2x2x4xi8>, %[[W]] : memref<2x1x1x4xi8> -> %{{.*}} : memref<1x2x2x2xf32>
+!x = !quant.uniform<i8:f32, 0.5>
+!w = !quant.uniform<i8:f32, 0.5>
+func.func @rgb_stem(%x: tensor<1x2x2x3x!x>) -> tensor<1x2x2x2xf32> {
+  %w = nn.constant dense<[[[[1, 2, 3]]], [[[1, 2, 3]]]]> : tensor<2x1x1x3xi8> as tensor<2x1x1x3x!w>
+  %y = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] layout channels_last
+       : (tensor<1x2x2x3x!x>, tensor<2x1x1x3x!w>) -> tensor<1x2x2x2xf32>
+  return %y : tensor<1x2x2x2xf32>
+}
+
+// -----
+
 // Tests that int8 data with a zero point other than 0 is refused, naming the layer.
 !x = !quant.uniform<i8:f32, 0.5:3>
 !w = !quant.uniform<i8:f32, 0.5>
@@ -211,14 +231,15 @@ func.func @weight_zero_point(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 
 // -----
 
-// Tests that input channels cuDNN's int8 kernels cannot take (3) are refused.
+// Tests that grouped int8 convolutions with channels per group cuDNN cannot
+// take (2) are refused: only one group is padded.
 !x = !quant.uniform<i8:f32, 0.5>
 !w = !quant.uniform<i8:f32, 0.5>
-func.func @three_channels(%x: tensor<1x2x2x3x!x>) -> tensor<1x2x2x4xf32> {
-  %w = nn.constant dense<1> : tensor<4x1x1x3xi8> as tensor<4x1x1x3x!w>
-  // expected-error @unknown {{cannot lower layer 'rgb' (nn.conv) to the engine: cuDNN's int8 convolutions need a multiple of 4 input channels per group, found 3}}
-  %y = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] layout channels_last
-       : (tensor<1x2x2x3x!x>, tensor<4x1x1x3x!w>) -> tensor<1x2x2x4xf32> loc("rgb")
+func.func @two_per_group(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
+  %w = nn.constant dense<1> : tensor<4x1x1x2xi8> as tensor<4x1x1x2x!w>
+  // expected-error @unknown {{cannot lower layer 'grouped' (nn.conv) to the engine: cuDNN's int8 convolutions need a multiple of 4 input channels per group, found 2 (in 2 groups, or with a computed filter, which the lowering cannot pad)}}
+  %y = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] groups 2 layout channels_last
+       : (tensor<1x2x2x4x!x>, tensor<4x1x1x2x!w>) -> tensor<1x2x2x4xf32> loc("grouped")
   return %y : tensor<1x2x2x4xf32>
 }
 

@@ -2,13 +2,15 @@
 // shows the lowering that makes them) on the CPU emulation of CUDA against the
 // reference interpreter: the f32 sums of an int8 convolution scaled per
 // channel, an i32 bias, an int8 residual, relu and requantization; the i32
-// sums of an int8 GEMM read through per-column scales; a float result.
+// sums of an int8 GEMM read through per-column scales; a float result; the
+// zero channels padding an RGB input for cuDNN.
 // RUN: kiln-emulate-cuda %s | FileCheck %s --implicit-check-not=MISMATCH
 // RUN: kiln-opt %s -kiln-test-emit-cuda | FileCheck %s --check-prefix=SRC
 // CHECK-DAG: conv_epilogue_int8: exact
 // CHECK-DAG: conv_epilogue_residual: exact
 // CHECK-DAG: gemm_epilogue_per_column: exact
 // CHECK-DAG: conv_epilogue_float: exact
+// CHECK-DAG: pad_int8_channels: exact
 // One kernel per epilogue, the scales a table beside it.
 // SRC-LABEL: kernel conv_epilogue_int8
 // SRC: static __device__
@@ -52,4 +54,9 @@ func.func @conv_epilogue_float(%acc: tensor<1x3x3x16xf32>) -> tensor<1x3x3x16xf3
   %s = nn.constant dense<2.5e-01> : tensor<16xf32>
   %y = nn.mul %acc, %s : (tensor<1x3x3x16xf32>, tensor<16xf32>) -> tensor<1x3x3x16xf32>
   return %y : tensor<1x3x3x16xf32>
+}
+
+func.func @pad_int8_channels(%x: tensor<2x5x5x3x!r>) -> tensor<2x5x5x4x!r> {
+  %p = nn.pad %x pads [0, 0, 0, 0, 0, 0, 0, 1] : tensor<2x5x5x3x!r>
+  return %p : tensor<2x5x5x4x!r>
 }
