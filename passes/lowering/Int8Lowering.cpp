@@ -176,42 +176,45 @@ std::vector<double> kiln::accumulatorScales(Operation *op, int64_t count) {
   return scales;
 }
 
-DenseElementsAttr kiln::transposedInt8Weight(Value weight) {
-  auto constant = weight.getDefiningOp<ConstantOp>();
+/// The stored integers of a quantized constant, or nullopt when `value` is
+/// not one.
+static std::optional<std::vector<int64_t>> storedIntegers(Value value) {
+  auto constant = value.getDefiningOp<ConstantOp>();
   if (!constant)
-    return {};
-  auto type = llvm::cast<RankedTensorType>(weight.getType());
-  llvm::Expected<ref::Tensor> tensor = ref::Tensor::fromAttr(constant.getValue(), type);
+    return std::nullopt;
+  llvm::Expected<ref::Tensor> tensor = ref::Tensor::fromAttr(
+      constant.getValue(), llvm::cast<RankedTensorType>(value.getType()));
   if (!tensor) {
     llvm::consumeError(tensor.takeError());
-    return {};
+    return std::nullopt;
   }
+  return std::vector<int64_t>(tensor->getInts().begin(), tensor->getInts().end());
+}
+
+DenseElementsAttr kiln::transposedInt8Weight(Value weight) {
+  std::optional<std::vector<int64_t>> values = storedIntegers(weight);
+  if (!values)
+    return {};
+  auto type = llvm::cast<RankedTensorType>(weight.getType());
   int64_t k = type.getShape().end()[-2], n = type.getShape().end()[-1];
-  ArrayRef<int64_t> values = tensor->getInts();
   std::vector<int8_t> transposed(k * n);
   for (int64_t row = 0; row < k; ++row)
     for (int64_t column = 0; column < n; ++column)
-      transposed[column * k + row] = static_cast<int8_t>(values[row * n + column]);
+      transposed[column * k + row] = static_cast<int8_t>((*values)[row * n + column]);
   auto storage = RankedTensorType::get({n, k}, IntegerType::get(weight.getContext(), 8));
   return DenseElementsAttr::get(storage, ArrayRef<int8_t>(transposed));
 }
 
 DenseElementsAttr kiln::paddedInt8Filter(Value filter, int64_t channels) {
-  auto constant = filter.getDefiningOp<ConstantOp>();
-  if (!constant)
+  std::optional<std::vector<int64_t>> values = storedIntegers(filter);
+  if (!values)
     return {};
   auto type = llvm::cast<RankedTensorType>(filter.getType());
-  llvm::Expected<ref::Tensor> tensor = ref::Tensor::fromAttr(constant.getValue(), type);
-  if (!tensor) {
-    llvm::consumeError(tensor.takeError());
-    return {};
-  }
   int64_t old = type.getShape().back(), rows = type.getNumElements() / old;
-  ArrayRef<int64_t> values = tensor->getInts();
   std::vector<int8_t> padded(rows * channels, 0);
   for (int64_t row = 0; row < rows; ++row)
     for (int64_t c = 0; c < old; ++c)
-      padded[row * channels + c] = static_cast<int8_t>(values[row * old + c]);
+      padded[row * channels + c] = static_cast<int8_t>((*values)[row * old + c]);
   SmallVector<int64_t> shape(type.getShape());
   shape.back() = channels;
   auto storage = RankedTensorType::get(shape, IntegerType::get(filter.getContext(), 8));
