@@ -9,6 +9,7 @@
 
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
+#include "passes/lowering/Int8Lowering.h"
 
 #include "dialects/engine/EngineDialect.h"
 #include "dialects/nn/NNDialect.h"
@@ -30,6 +31,40 @@ namespace kiln {
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::nn;
+
+Value kiln::buildActivation(OpBuilder &builder, Location loc, Value x, ActivationAttr attr) {
+  MLIRContext *context = builder.getContext();
+  OperationState state(loc, "nn." + stringifyActivationKind(attr.getKind()).str());
+  state.addOperands(x);
+  state.addTypes(x.getType());
+  auto f32 = [&](const APFloat &value) {
+    return builder.getF32FloatAttr(value.convertToDouble());
+  };
+  switch (attr.getKind()) {
+  case ActivationKind::gelu_tanh:
+    state.name = OperationName("nn.gelu", context);
+    state.addAttribute("approximation",
+                       GeluApproximationAttr::get(context, GeluApproximation::tanh));
+    break;
+  case ActivationKind::leaky_relu:
+  case ActivationKind::elu:
+    state.addAttribute("alpha", f32(attr.getAlpha()));
+    break;
+  case ActivationKind::hard_sigmoid:
+    state.addAttribute("alpha", f32(attr.getAlpha()));
+    state.addAttribute("beta", f32(attr.getBeta()));
+    break;
+  case ActivationKind::clip:
+    if (!attr.getAlpha().isInfinity())
+      state.addAttribute("min", builder.getF64FloatAttr(attr.getAlpha().convertToDouble()));
+    if (!attr.getBeta().isInfinity())
+      state.addAttribute("max", builder.getF64FloatAttr(attr.getBeta().convertToDouble()));
+    break;
+  default:
+    break;
+  }
+  return builder.create(state)->getResult(0);
+}
 
 namespace {
 
@@ -138,40 +173,6 @@ ArrayAttr layersOf(ArrayRef<Operation *> ops) {
   return builder.getStrArrayAttr(names.getArrayRef());
 }
 
-/// The activation `attr` describes, as an nn layer applied to `x`.
-Value buildActivation(OpBuilder &builder, Location loc, Value x, ActivationAttr attr) {
-  MLIRContext *context = builder.getContext();
-  OperationState state(loc, "nn." + stringifyActivationKind(attr.getKind()).str());
-  state.addOperands(x);
-  state.addTypes(x.getType());
-  auto f32 = [&](const APFloat &value) {
-    return builder.getF32FloatAttr(value.convertToDouble());
-  };
-  switch (attr.getKind()) {
-  case ActivationKind::gelu_tanh:
-    state.name = OperationName("nn.gelu", context);
-    state.addAttribute("approximation",
-                       GeluApproximationAttr::get(context, GeluApproximation::tanh));
-    break;
-  case ActivationKind::leaky_relu:
-  case ActivationKind::elu:
-    state.addAttribute("alpha", f32(attr.getAlpha()));
-    break;
-  case ActivationKind::hard_sigmoid:
-    state.addAttribute("alpha", f32(attr.getAlpha()));
-    state.addAttribute("beta", f32(attr.getBeta()));
-    break;
-  case ActivationKind::clip:
-    if (!attr.getAlpha().isInfinity())
-      state.addAttribute("min", builder.getF64FloatAttr(attr.getAlpha().convertToDouble()));
-    if (!attr.getBeta().isInfinity())
-      state.addAttribute("max", builder.getF64FloatAttr(attr.getBeta().convertToDouble()));
-    break;
-  default:
-    break;
-  }
-  return builder.create(state)->getResult(0);
-}
 
 /// Lowers one network function.
 class FunctionLowering {
@@ -201,6 +202,9 @@ private:
   LogicalResult lowerConv(ConvLike conv);
   LogicalResult lowerGemm(GemmOp gemm);
   LogicalResult lowerMatmul(MatmulOp matmul);
+  void lowerInt8Conv(ConvOp conv);
+  void lowerInt8Product(Operation *op);
+  void emitInt8Epilogue(Operation *layer, Value acc, Type accType);
   void lowerViewLike(Operation *op);
   void emitDispatch(ArrayRef<Operation *> members, ArrayAttr layers = {});
   void emitActivation(Operation *layer, ActivationAttr activation, Value from, Value to,
@@ -281,14 +285,9 @@ LogicalResult FunctionLowering::check() {
     for (Type type : llvm::concat<const Type>(op->getOperandTypes(), op->getResultTypes()))
       if (!checkType(op, type))
         return;
-    if (hasEpilogue(op) && !llvm::isa<GemmOp, MatmulOp>(op))
-      for (Type type : op->getOperandTypes())
-        if (llvm::isa<quant::QuantizedType>(getElementTypeOrSelf(type)))
-          return fail(op, "quantized convolutions have no engine lowering yet");
-    if (llvm::isa<GemmOp, MatmulOp>(op))
-      for (Type type : op->getOperandTypes())
-        if (llvm::isa<quant::QuantizedType>(getElementTypeOrSelf(type)))
-          return fail(op, "quantized matrix products have no engine lowering yet");
+    if (isInt8Layer(op))
+      if (std::string why = whyNotInt8Lowerable(op); !why.empty())
+        return fail(op, why);
   });
   return success(ok);
 }
@@ -517,6 +516,121 @@ LogicalResult FunctionLowering::lowerConv(ConvLike conv) {
   return success();
 }
 
+/// An INT8 convolution: cuDNN multiplies the int8 data and weights into an
+/// f32 tensor of integer sums; a generated kernel applies the epilogue.
+/// Input channels short of a multiple of 4 (an RGB image) are padded.
+void FunctionLowering::lowerInt8Conv(ConvOp conv) {
+  Value x = getBuffer(conv.getInput()), w;
+  RankedTensorType inputType = conv.getInput().getType();
+  int64_t channels = inputType.getShape().back(), padded = (channels + 3) / 4 * 4;
+  if (padded == channels) {
+    w = getBuffer(conv.getFilter());
+  } else {
+    // A kernel pads the data with zero channels; the filter gets zero weights.
+    SmallVector<int64_t> shape(inputType.getShape());
+    shape.back() = padded;
+    auto paddedType = RankedTensorType::get(shape, inputType.getElementType());
+    Value wide = alloc(paddedType);
+    auto pad = engine::DispatchOp::create(builder, conv.getLoc(), {x}, {wide});
+    Block &body = pad.getBody().front();
+    body.getArgument(0).setType(inputType);
+    OpBuilder inner = OpBuilder::atBlockEnd(&body);
+    SmallVector<int64_t> pads(2 * shape.size(), 0);
+    pads.back() = padded - channels;
+    Value result = PadOp::create(inner, conv.getLoc(), body.getArgument(0), pads,
+                                 PadMode::constant, APFloat(0.0));
+    engine::YieldOp::create(inner, conv.getLoc(), result);
+    pad.setLayersAttr(layersOf(conv.getOperation()));
+    pad.setPrecisionAttr(builder.getStringAttr("int8"));
+    x = wide;
+    DenseElementsAttr filter = paddedInt8Filter(conv.getFilter(), padded);
+    std::string name = getLayerName(conv.getFilter().getDefiningOp());
+    w = engine::WeightOp::create(builder, conv.getFilter().getLoc(),
+                                 MemRefType::get(filter.getType().getShape(),
+                                                 builder.getIntegerType(8)),
+                                 filter, name.empty() ? StringAttr() : builder.getStringAttr(name));
+  }
+  auto accType = RankedTensorType::get(conv.getType().getShape(), builder.getF32Type());
+  Value acc = alloc(accType);
+  engine::ConvOp::create(builder, conv.getLoc(), x, w, Value(), Value(), acc,
+                         conv.getStrides(), conv.getPads(), conv.getDilations(),
+                         conv.getGroups(), /*transposed=*/false, conv.getLayout(),
+                         ActivationAttr(), APFloat(1.0f), /*allow_tf32=*/false,
+                         /*engine_id=*/uint64_t(-1), DenseI64ArrayAttr(), /*workspace=*/0,
+                         layersOf(conv.getOperation()), builder.getStringAttr("int8"),
+                         StringAttr());
+  emitInt8Epilogue(conv, acc, accType);
+}
+
+/// An INT8 gemm or matmul: cuBLASLt's IMMA kernels multiply A [rows, K] by
+/// B stored [N, K] (constant weights stored [K, N] are transposed here) into
+/// i32; the epilogue kernel reads the i32 sums through their scales.
+void FunctionLowering::lowerInt8Product(Operation *op) {
+  Location loc = op->getLoc();
+  Value lhs = op->getOperand(0), rhs = op->getOperand(1);
+  auto resultType = llvm::cast<RankedTensorType>(op->getResult(0).getType());
+  int64_t k = llvm::cast<RankedTensorType>(lhs.getType()).getShape().back();
+  int64_t n = resultType.getShape().back();
+  int64_t rows = resultType.getNumElements() / n;
+  Type i8 = builder.getIntegerType(8), i32 = builder.getIntegerType(32);
+  Value a = view(getBuffer(lhs), MemRefType::get({rows, k}, i8), 0);
+  auto gemm = llvm::dyn_cast<GemmOp>(op);
+  Value b;
+  if (gemm && gemm.getTransB()) {
+    b = view(getBuffer(rhs), MemRefType::get({n, k}, i8), 0);
+  } else {
+    std::string name = getLayerName(rhs.getDefiningOp());
+    b = engine::WeightOp::create(builder, rhs.getLoc(), MemRefType::get({n, k}, i8),
+                                 transposedInt8Weight(rhs),
+                                 name.empty() ? StringAttr() : builder.getStringAttr(name));
+  }
+  Value acc = alloc(RankedTensorType::get(resultType.getShape(), i32));
+  engine::GemmOp::create(builder, loc, a, b, Value(), Value(),
+                         view(acc, MemRefType::get({rows, n}, i32), 0), /*trans_a=*/false,
+                         /*trans_b=*/true, APFloat(1.0f), APFloat(1.0f), ActivationAttr(),
+                         /*allow_tf32=*/false, DenseI64ArrayAttr(), 0, layersOf(op),
+                         builder.getStringAttr("int8"), StringAttr());
+  // The sums' scales, one per output column (one for all when they agree).
+  std::vector<double> scales = accumulatorScales(op, n);
+  Type f32 = builder.getF32Type();
+  int64_t low = std::numeric_limits<int32_t>::min(), high = std::numeric_limits<int32_t>::max();
+  Type element;
+  if (llvm::all_of(scales, [&](double s) { return s == scales.front(); }))
+    element = quant::UniformQuantizedType::get(quant::QuantizationFlags::Signed, i32, f32,
+                                               scales.front(), 0, low, high);
+  else
+    element = quant::UniformQuantizedPerAxisType::get(
+        quant::QuantizationFlags::Signed, i32, f32, scales, SmallVector<int64_t>(n, 0),
+        resultType.getRank() - 1, low, high);
+  emitInt8Epilogue(op, acc, RankedTensorType::get(resultType.getShape(), element));
+}
+
+/// The dispatch that turns a layer's integer sums `acc` (standing for a
+/// tensor of `accType`) into its result.
+void FunctionLowering::emitInt8Epilogue(Operation *layer, Value acc, Type accType) {
+  SmallVector<Value> inputs{acc};
+  SmallVector<Type> types{accType};
+  Value bias = getEpilogueBias(layer), residual = getEpilogueResidual(layer);
+  for (Value operand : {bias, residual}) {
+    if (!operand)
+      continue;
+    inputs.push_back(getBuffer(operand));
+    types.push_back(operand.getType());
+  }
+  Value y = getDestination(layer->getResult(0));
+  auto dispatch = engine::DispatchOp::create(builder, layer->getLoc(), inputs, {y});
+  Block &body = dispatch.getBody().front();
+  for (auto [argument, type] : llvm::zip(body.getArguments(), types))
+    argument.setType(type);
+  OpBuilder inner = OpBuilder::atBlockEnd(&body);
+  Value result = buildInt8Epilogue(inner, layer, body.getArgument(0),
+                                   bias ? body.getArgument(1) : Value(),
+                                   residual ? body.getArguments().back() : Value());
+  engine::YieldOp::create(inner, layer->getLoc(), result);
+  dispatch.setLayersAttr(layersOf(layer));
+  dispatch.setPrecisionAttr(builder.getStringAttr("int8"));
+}
+
 /// Whether cuBLASLt can run a batch of `operand` against the result's batch:
 /// one batch stride, so its batch dimensions either are the result's or all 1.
 static bool isPlainBatch(ArrayRef<int64_t> shape, ArrayRef<int64_t> batch) {
@@ -664,6 +778,13 @@ void FunctionLowering::lowerViewLike(Operation *op) {
 LogicalResult FunctionLowering::lower(Operation *op) {
   if (llvm::isa<ConstantOp>(op))
     return success(); // Weights are made where first read.
+  if (isInt8Layer(op)) {
+    if (auto conv = llvm::dyn_cast<ConvOp>(op))
+      lowerInt8Conv(conv);
+    else
+      lowerInt8Product(op);
+    return success();
+  }
   if (auto conv = llvm::dyn_cast<ConvOp>(op))
     return lowerConv(conv);
   if (auto conv = llvm::dyn_cast<ConvTransposeOp>(op))

@@ -1,6 +1,7 @@
 // ConvStep on cuDNN's graph API through cudnn-frontend: one graph per step,
 // conv_fprop (conv_dgrad when transposed) followed in the same graph by the
-// epilogue: scale by alpha, bias, residual z, activation. The plan is built
+// epilogue: scale by alpha, bias, residual z, activation (an int8 one has
+// none: int8 x and w, int32 compute, f32 y). The plan is built
 // when the context is created, with the engine (and knobs) the compiler chose,
 // or cuDNN's heuristic choice.
 #include "Steps.h"
@@ -112,8 +113,11 @@ private:
     size_t rank = c.x()->shape()->size();
     size_t spatial = rank - 2;
     fe::DataType_t io = feType(c.x()->dtype());
-    fe::DataType_t compute =
-        c.compute_type() == fb::DType::F16 ? fe::DataType_t::HALF : fe::DataType_t::FLOAT;
+    // int8 data multiplies in int32 (cuDNN's INT8_EXT configuration: the
+    // sums come out as f32, NHWC, channels a multiple of 4).
+    fe::DataType_t compute = c.compute_type() == fb::DType::F16   ? fe::DataType_t::HALF
+                             : c.compute_type() == fb::DType::I32 ? fe::DataType_t::INT32
+                                                                  : fe::DataType_t::FLOAT;
 
     graph_ = std::make_shared<fe::graph::Graph>();
     bias_.reset();

@@ -302,15 +302,51 @@ private:
                      shapeString(conv.w()->shape()) + " and y " +
                      shapeString(conv.y()->shape()) + " must have the same rank");
     fb::DType type = conv.x()->dtype();
+    if (type == fb::DType::I8)
+      return checkInt8Conv(conv);
     if (!isFloatType(type))
       return unsupported(std::string("convolutions on ") + dataTypeName(toDataType(type)) +
-                         " tensors are not supported (f32, f16, bf16)");
-    if (conv.w()->dtype() != type || conv.y()->dtype() != type)
+                         " tensors are not supported (f32, f16, bf16, i8)");
+    return checkConvShapes(conv);
+  }
+
+  // An INT8 convolution, as cuDNN runs it: int8 NHWC data and KRSC weights,
+  // int32 accumulation, the sums written as f32; the scales, bias, residual
+  // and activation are a kernel of their own.
+  Status checkInt8Conv(const fb::ConvStep &conv) {
+    auto name = [](fb::DType t) { return std::string(dataTypeName(toDataType(t))); };
+    if (conv.w()->dtype() != fb::DType::I8 || conv.y()->dtype() != fb::DType::F32 ||
+        conv.compute_type() != fb::DType::I32)
+      return unsupported("an int8 convolution takes i8 x and w, i32 compute and an f32 y; "
+                         "found w " + name(conv.w()->dtype()) + ", y " +
+                         name(conv.y()->dtype()) + ", compute " + name(conv.compute_type()));
+    if (conv.bias() || conv.z() || conv.activation() != fb::Activation::None ||
+        conv.alpha() != 1.0f || conv.transposed())
+      return unsupported("an int8 convolution carries no bias, residual, activation, alpha "
+                         "or transposition (its epilogue is a generated kernel)");
+    if (Status s = checkConvShapes(conv); !s.ok())
+      return s;
+    size_t rank = count(conv.x()->shape());
+    int64_t perGroup = conv.x()->shape()->Get(1) / conv.groups();
+    if (perGroup % 4 != 0)
+      return unsupported("cuDNN's int8 convolutions need a multiple of 4 input channels per "
+                         "group, found " + std::to_string(perGroup));
+    for (const fb::TensorDesc *tensor : {conv.x(), conv.w(), conv.y()})
+      if (rank > 2 && (count(tensor->strides()) != rank || tensor->strides()->Get(1) != 1))
+        return unsupported("cuDNN's int8 convolutions run on channels-last (NHWC) tensors; "
+                           "a tensor has strides " + shapeString(tensor->strides()));
+    return Status::success();
+  }
+
+  Status checkConvShapes(const fb::ConvStep &conv) {
+    fb::DType type = conv.x()->dtype();
+    size_t rank = count(conv.x()->shape());
+    if (type != fb::DType::I8 && (conv.w()->dtype() != type || conv.y()->dtype() != type))
       return invalid(std::string("expected x, w and y of one dtype, found ") +
                      dataTypeName(toDataType(type)) + ", " +
                      dataTypeName(toDataType(conv.w()->dtype())) + ", " +
                      dataTypeName(toDataType(conv.y()->dtype())));
-    if (conv.compute_type() != fb::DType::F32 &&
+    if (type != fb::DType::I8 && conv.compute_type() != fb::DType::F32 &&
         !(conv.compute_type() == fb::DType::F16 && type == fb::DType::F16))
       return unsupported(std::string("compute type ") +
                          dataTypeName(toDataType(conv.compute_type())) + " for " +
@@ -423,9 +459,28 @@ private:
          (in == fb::DType::F16 && compute == fb::DType::F16 && out == fb::DType::F16) ||
          (in == fb::DType::BF16 && compute == fb::DType::F32 &&
           (out == fb::DType::BF16 || out == fb::DType::F32)));
-    if (!supported)
+    bool int8 = in == fb::DType::I8 && gemm.b_type() == in && out == fb::DType::I32 &&
+                compute == fb::DType::I32 && (!gemm.has_c() || gemm.c_type() == out);
+    if (!supported && !int8)
       return unsupported("GEMM types " + types + " (supported: f32; f16 in with f32 "
-                         "or f16 compute; bf16 in with f32 compute; c and d alike)");
+                         "or f16 compute; bf16 in with f32 compute; c and d alike; i8 in "
+                         "with i32 compute and out)");
+    if (int8) {
+      // cuBLASLt's IMMA kernels on plain (column-major) layouts: its A
+      // transposed and B not ("TN"), which in our row-major terms is A [M, K]
+      // and B stored [N, K]; rows of 4-byte multiples; integer alpha 1.
+      if (gemm.trans_a() || !gemm.trans_b())
+        return unsupported("an int8 GEMM needs A [M, K] and B stored [N, K] (trans_b, not "
+                           "trans_a): cuBLASLt's int8 kernels take the TN form");
+      if (gemm.k() % 4 || gemm.lda() % 4 || gemm.ldb() % 4)
+        return unsupported("an int8 GEMM needs K, lda and ldb multiples of 4, found " +
+                           std::to_string(gemm.k()) + ", " + std::to_string(gemm.lda()) +
+                           ", " + std::to_string(gemm.ldb()));
+      if (gemm.has_bias() || gemm.epilogue() != fb::GemmEpilogue::None ||
+          gemm.alpha() != 1.0f || gemm.has_c())
+        return unsupported("an int8 GEMM carries no bias, c, epilogue or alpha (its "
+                           "epilogue is a generated kernel)");
+    }
     if (gemm.has_bias() && gemm.bias_type() != out && gemm.bias_type() != fb::DType::F32)
       return unsupported("a " + name(gemm.bias_type()) + " bias for a " + name(out) +
                          " result (the result's type or f32)");

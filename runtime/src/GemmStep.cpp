@@ -57,7 +57,15 @@ public:
     if (g.a_type() == fb::DType::F32 && precision == "tf32")
       compute = CUBLAS_COMPUTE_32F_FAST_TF32;
     cudaDataType_t scale = halfCompute ? CUDA_R_16F : CUDA_R_32F;
-    if (halfCompute) {
+    // int8 A and B (IMMA): int32 sums, int32 alpha and beta.
+    bool int8 = g.compute_type() == fb::DType::I32;
+    if (int8) {
+      compute = CUBLAS_COMPUTE_32I;
+      scale = CUDA_R_32I;
+      int32_t alpha = 1, beta = 0;
+      std::memcpy(alpha_, &alpha, 4);
+      std::memcpy(beta_, &beta, 4);
+    } else if (halfCompute) {
       uint16_t alpha = floatToHalf(g.alpha()), beta = floatToHalf(g.has_c() ? g.beta() : 0.f);
       std::memcpy(alpha_, &alpha, 2);
       std::memcpy(beta_, &beta, 2);

@@ -319,6 +319,58 @@ TEST(EngineFile, GemmTypesAndLeadingDimensions) {
   EXPECT_REFUSED(verify(ld), ErrorCode::InvalidEngine, "a: leading dimension 1 below its 2 columns");
 }
 
+// Tests the verifier's rules for INT8 steps: a cuDNN int8 convolution takes
+// NHWC i8 data with a multiple of 4 channels per group into f32 and nothing
+// fused; a cuBLASLt int8 GEMM is TN with K a multiple of 4, into i32.
+TEST(EngineVerifier, Int8ConvAndGemmRules) {
+  // Strides of an NCHW-shaped tensor stored NHWC or NCHW.
+  auto stridesFor = [](const std::vector<int64_t> &s, bool channelsLast) {
+    return channelsLast ? std::vector<int64_t>{s[1] * s[2] * s[3], 1, s[3] * s[1], s[1]}
+                        : std::vector<int64_t>{s[1] * s[2] * s[3], s[2] * s[3], s[3], 1};
+  };
+  auto conv = [&](int64_t channels, bool channelsLast, bool withBias) {
+    return sampleWith([=](EngineBuilder &b, uint32_t, uint32_t) {
+      ConvSpec c;
+      std::vector<int64_t> x = {1, channels, 4, 4}, w = {8, channels, 1, 1}, y = {1, 8, 4, 4};
+      c.x = {fb::DType::I8, x, stridesFor(x, channelsLast), EngineBuilder::arena(b.allocateArena(256))};
+      c.w = {fb::DType::I8, w, stridesFor(w, channelsLast), EngineBuilder::arena(b.allocateArena(256))};
+      c.y = {fb::DType::F32, y, stridesFor(y, channelsLast), EngineBuilder::arena(b.allocateArena(512))};
+      c.compute = fb::DType::I32;
+      if (withBias) {
+        c.hasBias = true;
+        c.bias = {fb::DType::F32, {8}, {}, EngineBuilder::arena(b.allocateArena(32))};
+      }
+      b.addConv("qconv", c, "int8");
+    });
+  };
+  EXPECT_TRUE(verify(conv(4, true, false)).ok()) << verify(conv(4, true, false)).message();
+  EXPECT_REFUSED(verify(conv(4, false, false)), ErrorCode::Unsupported,
+                 "cuDNN's int8 convolutions run on channels-last (NHWC) tensors");
+  EXPECT_REFUSED(verify(conv(3, true, false)), ErrorCode::Unsupported,
+                 "a multiple of 4 input channels per group, found 3");
+  EXPECT_REFUSED(verify(conv(4, true, true)), ErrorCode::Unsupported,
+                 "an int8 convolution carries no bias");
+
+  auto gemm = [](bool transB, int64_t k) {
+    return sampleWith([=](EngineBuilder &b, uint32_t, uint32_t) {
+      GemmSpec g;
+      g.a = EngineBuilder::arena(b.allocateArena(256));
+      g.b = EngineBuilder::arena(b.allocateArena(256));
+      g.d = EngineBuilder::arena(b.allocateArena(256));
+      g.aType = g.bType = fb::DType::I8;
+      g.cType = g.dType = g.compute = fb::DType::I32;
+      g.transB = transB;
+      g.m = 4, g.n = 4, g.k = k, g.lda = k, g.ldb = transB ? k : 4, g.ldd = 4;
+      b.addGemm("fc", g, "int8");
+    });
+  };
+  EXPECT_TRUE(verify(gemm(true, 8)).ok()) << verify(gemm(true, 8)).message();
+  EXPECT_REFUSED(verify(gemm(false, 8)), ErrorCode::Unsupported,
+                 "cuBLASLt's int8 kernels take the TN form");
+  EXPECT_REFUSED(verify(gemm(true, 6)), ErrorCode::Unsupported,
+                 "an int8 GEMM needs K, lda and ldb multiples of 4, found 6");
+}
+
 TEST(EngineVerifier, SelectCode) {
   EngineBuilder builder;
   uint32_t in = builder.addBinding("in", fb::DType::F32, {4}, true);

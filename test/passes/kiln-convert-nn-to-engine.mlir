@@ -206,10 +206,11 @@ func.func @concat_copy(%x: tensor<2x4xf32>, %y: tensor<2x4xf32>) -> tensor<4x4xf
 
 // -----
 
-// Tests that a quantized convolution is an error naming the layer.
+// Tests that a quantized convolution cuDNN cannot run (channels-first) is an
+// error naming the layer (kiln-convert-nn-to-engine-int8.mlir has the rest).
 !q = !quant.uniform<i8:f32, 0.5>
 func.func @quantized_conv(%x: tensor<1x4x4x4x!q>, %w: tensor<4x4x1x1x!q>) -> tensor<1x4x4x4xf32> {
-  // expected-error @unknown {{cannot lower layer 'qconv' (nn.conv) to the engine: quantized convolutions have no engine lowering yet}}
+  // expected-error @unknown {{cannot lower layer 'qconv' (nn.conv) to the engine: cuDNN runs int8 convolutions channels-last (NHWC) only}}
   %y = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
        : (tensor<1x4x4x4x!q>, tensor<4x4x1x1x!q>) -> tensor<1x4x4x4xf32> loc("qconv")
   return %y : tensor<1x4x4x4xf32>

@@ -1,0 +1,268 @@
+//===- Int8Lowering.cpp - what the INT8 path accepts, and its epilogue ----===//
+//
+// cuDNN's int8 convolution and cuBLASLt's IMMA GEMM multiply stored integers:
+// they know nothing of scales or zero points. So the data and weights they
+// read must be symmetric int8 (zero point 0), and everything the scales
+// express happens after them, in a generated kernel that reproduces the
+// reference interpreter's epilogue (see docs/codegen.md, "INT8 layers").
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/lowering/Int8Lowering.h"
+
+#include "passes/PassUtils.h"
+
+#include "kiln/reference/Tensor.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::nn;
+namespace ref = kiln::reference;
+
+namespace {
+
+std::string str(Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << type;
+  return text;
+}
+
+Type elementOf(Value value) { return getElementTypeOrSelf(value.getType()); }
+
+/// Why `value` cannot be the int8 data a library call multiplies, or "".
+std::string whyNotInt8Data(Value value, StringRef what) {
+  Type element = elementOf(value);
+  if (llvm::isa<quant::UniformQuantizedPerAxisType>(element))
+    return (what + " " + str(element) + " is quantized per channel; int8 data takes one scale")
+        .str();
+  auto quantized = llvm::dyn_cast<quant::UniformQuantizedType>(element);
+  if (!quantized)
+    return (what + " is " + str(element) + ", not int8").str();
+  if (!quantized.isSigned() || quantized.getStorageTypeIntegralWidth() != 8)
+    return (what + " " + str(element) +
+            " is not signed 8-bit: cuDNN and cuBLASLt multiply int8 (requantize uint8 "
+            "data to int8 with zero point 0)")
+        .str();
+  if (quantized.getZeroPoint() != 0)
+    return (what + " " + str(element) + " has zero point " +
+            Twine(quantized.getZeroPoint()) +
+            ": int8 convolutions and GEMMs need symmetric data (zero point 0)")
+        .str();
+  return "";
+}
+
+/// Why `value` cannot be the int8 weight of a layer whose output channels
+/// run along `axis` of it, or "".
+std::string whyNotInt8Weight(Value value, int64_t axis) {
+  Type element = elementOf(value);
+  if (auto perAxis = llvm::dyn_cast<quant::UniformQuantizedPerAxisType>(element)) {
+    if (!perAxis.isSigned() || perAxis.getStorageTypeIntegralWidth() != 8)
+      return "weight " + str(element) + " is not signed 8-bit";
+    if (perAxis.getQuantizedDimension() != axis)
+      return "weight " + str(element) + " is quantized along dimension " +
+             std::to_string(perAxis.getQuantizedDimension()) +
+             ", not along its output channels (" + std::to_string(axis) + ")";
+    if (llvm::any_of(perAxis.getZeroPoints(), [](int64_t z) { return z != 0; }))
+      return "weight " + str(element) +
+             " has a zero point other than 0: int8 weights must be symmetric";
+    return "";
+  }
+  return whyNotInt8Data(value, "weight");
+}
+
+} // namespace
+
+bool kiln::isInt8Layer(Operation *op) {
+  if (!hasEpilogue(op))
+    return false;
+  return llvm::any_of(op->getOperands().take_front(2), [](Value operand) {
+    return llvm::isa<quant::QuantizedType>(elementOf(operand));
+  });
+}
+
+std::string kiln::whyNotInt8Lowerable(Operation *op) {
+  auto result = llvm::cast<RankedTensorType>(op->getResult(0).getType());
+  Type resultElement = result.getElementType();
+  if (auto quantized = llvm::dyn_cast<quant::QuantizedType>(resultElement)) {
+    if (!llvm::isa<quant::UniformQuantizedType>(quantized) ||
+        quantized.getStorageTypeIntegralWidth() != 8)
+      return "result " + str(resultElement) + " is not 8-bit and quantized per tensor";
+  } else if (!llvm::isa<FloatType>(resultElement)) {
+    return "result " + str(resultElement) + " is neither quantized nor float";
+  }
+  for (Value operand : {getEpilogueBias(op), getEpilogueResidual(op)}) {
+    if (!operand)
+      continue;
+    Type element = elementOf(operand);
+    if (!llvm::isa<FloatType, quant::UniformQuantizedType,
+                   quant::UniformQuantizedPerAxisType>(element))
+      return "epilogue operand " + str(element) + " is neither quantized nor float";
+  }
+
+  if (llvm::isa<ConvTransposeOp>(op))
+    return "quantized transposed convolutions have no int8 lowering (dequantize its input)";
+  if (auto conv = llvm::dyn_cast<ConvOp>(op)) {
+    if (std::string why = whyNotInt8Data(conv.getInput(), "input"); !why.empty())
+      return why;
+    if (std::string why = whyNotInt8Weight(conv.getFilter(), 0); !why.empty())
+      return why;
+    if (conv.getLayout() != Layout::channels_last)
+      return "cuDNN runs int8 convolutions channels-last (NHWC) only; this one is "
+             "channels-first (compile with kiln-convert-layout)";
+    int64_t channels = conv.getInput().getType().getShape().back();
+    int64_t perGroup = channels / conv.getGroups();
+    // One group of a constant filter is padded to 4 channels here.
+    bool paddable = conv.getGroups() == 1 && conv.getFilter().getDefiningOp<ConstantOp>();
+    if (perGroup % 4 != 0 && !paddable)
+      return "cuDNN's int8 convolutions need a multiple of 4 input channels per group, "
+             "found " +
+             std::to_string(perGroup) + " (in " + std::to_string(conv.getGroups()) +
+             " groups, or with a computed filter, which the lowering cannot pad)";
+    return "";
+  }
+
+  Value a = op->getOperand(0), b = op->getOperand(1);
+  bool transB = false;
+  if (auto gemm = llvm::dyn_cast<GemmOp>(op)) {
+    if (gemm.getTransA())
+      return "an int8 gemm with trans_a: cuBLASLt's int8 kernels read A row-major [M, K]";
+    transB = gemm.getTransB();
+  } else {
+    auto lhs = llvm::cast<RankedTensorType>(a.getType());
+    auto rhs = llvm::cast<RankedTensorType>(b.getType());
+    if (lhs.getRank() < 2 || rhs.getRank() < 2)
+      return "an int8 matmul of a vector; cuBLASLt multiplies matrices";
+    if (llvm::any_of(rhs.getShape().drop_back(2), [](int64_t d) { return d != 1; }))
+      return "an int8 matmul whose right operand is batched; cuBLASLt's int8 path takes "
+             "one weight matrix";
+  }
+  if (std::string why = whyNotInt8Data(a, "input A"); !why.empty())
+    return why;
+  int64_t rank = llvm::cast<RankedTensorType>(b.getType()).getRank();
+  if (std::string why = whyNotInt8Weight(b, transB ? rank - 2 : rank - 1); !why.empty())
+    return why;
+  if (!transB && !b.getDefiningOp<ConstantOp>())
+    return "B is computed and stored [K, N]; cuBLASLt's int8 kernels need it [N, K] "
+           "(a constant weight is transposed when the engine is built)";
+  int64_t k = llvm::cast<RankedTensorType>(a.getType()).getShape().back();
+  if (k % 4 != 0)
+    return "cuBLASLt's int8 (IMMA) kernels need the inner dimension K to be a multiple of "
+           "4, found " +
+           std::to_string(k);
+  return "";
+}
+
+std::vector<double> kiln::accumulatorScales(Operation *op, int64_t count) {
+  auto input = llvm::cast<quant::UniformQuantizedType>(elementOf(op->getOperand(0)));
+  Type weight = elementOf(op->getOperand(1));
+  double alpha = 1.0;
+  if (auto gemm = llvm::dyn_cast<GemmOp>(op))
+    alpha = gemm.getAlpha().convertToDouble();
+  std::vector<double> scales(count);
+  for (int64_t i = 0; i < count; ++i) {
+    double w = 0;
+    if (auto perAxis = llvm::dyn_cast<quant::UniformQuantizedPerAxisType>(weight))
+      w = perAxis.getScales()[i];
+    else
+      w = llvm::cast<quant::UniformQuantizedType>(weight).getScale();
+    scales[i] = alpha * input.getScale() * w;
+  }
+  return scales;
+}
+
+/// The stored integers of a quantized constant, or nullopt when `value` is
+/// not one.
+static std::optional<std::vector<int64_t>> storedIntegers(Value value) {
+  auto constant = value.getDefiningOp<ConstantOp>();
+  if (!constant)
+    return std::nullopt;
+  llvm::Expected<ref::Tensor> tensor = ref::Tensor::fromAttr(
+      constant.getValue(), llvm::cast<RankedTensorType>(value.getType()));
+  if (!tensor) {
+    llvm::consumeError(tensor.takeError());
+    return std::nullopt;
+  }
+  return std::vector<int64_t>(tensor->getInts().begin(), tensor->getInts().end());
+}
+
+DenseElementsAttr kiln::transposedInt8Weight(Value weight) {
+  std::optional<std::vector<int64_t>> values = storedIntegers(weight);
+  if (!values)
+    return {};
+  auto type = llvm::cast<RankedTensorType>(weight.getType());
+  int64_t k = type.getShape().end()[-2], n = type.getShape().end()[-1];
+  std::vector<int8_t> transposed(k * n);
+  for (int64_t row = 0; row < k; ++row)
+    for (int64_t column = 0; column < n; ++column)
+      transposed[column * k + row] = static_cast<int8_t>((*values)[row * n + column]);
+  auto storage = RankedTensorType::get({n, k}, IntegerType::get(weight.getContext(), 8));
+  return DenseElementsAttr::get(storage, ArrayRef<int8_t>(transposed));
+}
+
+DenseElementsAttr kiln::paddedInt8Filter(Value filter, int64_t channels) {
+  std::optional<std::vector<int64_t>> values = storedIntegers(filter);
+  if (!values)
+    return {};
+  auto type = llvm::cast<RankedTensorType>(filter.getType());
+  int64_t old = type.getShape().back(), rows = type.getNumElements() / old;
+  std::vector<int8_t> padded(rows * channels, 0);
+  for (int64_t row = 0; row < rows; ++row)
+    for (int64_t c = 0; c < old; ++c)
+      padded[row * channels + c] = static_cast<int8_t>((*values)[row * old + c]);
+  SmallVector<int64_t> shape(type.getShape());
+  shape.back() = channels;
+  auto storage = RankedTensorType::get(shape, IntegerType::get(filter.getContext(), 8));
+  return DenseElementsAttr::get(storage, ArrayRef<int8_t>(padded));
+}
+
+Value kiln::buildInt8Epilogue(OpBuilder &builder, Operation *layer, Value acc, Value bias,
+                              Value residual) {
+  Location loc = layer->getLoc();
+  auto resultType = llvm::cast<RankedTensorType>(layer->getResult(0).getType());
+  Type f32 = builder.getF32Type();
+  auto toF32 = [&](Value value) {
+    if (llvm::isa<quant::QuantizedType>(elementOf(value)))
+      value = DequantizeOp::create(builder, loc, value);
+    auto type = llvm::cast<RankedTensorType>(value.getType());
+    if (!type.getElementType().isF32())
+      value = CastOp::create(builder, loc, RankedTensorType::get(type.getShape(), f32), value);
+    return value;
+  };
+
+  Value y;
+  if (llvm::isa<quant::QuantizedType>(elementOf(acc))) {
+    y = toF32(acc); // an i32 accumulator typed with its scales
+  } else {
+    // An f32 accumulator of integers: scaled per output channel (the last
+    // dimension: the convolution runs channels-last).
+    int64_t channels = resultType.getShape().back();
+    std::vector<double> scales = accumulatorScales(layer, channels);
+    std::vector<float> values(scales.begin(), scales.end());
+    auto scaleType = RankedTensorType::get({channels}, f32);
+    Value scale = ConstantOp::create(builder, loc,
+                                     DenseElementsAttr::get(scaleType, ArrayRef<float>(values)));
+    y = MulOp::create(builder, loc, acc, scale);
+  }
+  if (bias) {
+    Value b = toF32(bias);
+    if (auto gemm = llvm::dyn_cast<GemmOp>(layer); gemm && gemm.getBeta().convertToDouble() != 1.0)
+      b = MulOp::create(builder, loc, b,
+                        scalarConstant(builder, loc, f32, gemm.getBeta().convertToDouble()));
+    y = AddOp::create(builder, loc, y, b);
+  }
+  if (residual)
+    y = AddOp::create(builder, loc, y, toF32(residual));
+  if (ActivationAttr activation = getEpilogueActivation(layer))
+    y = buildActivation(builder, loc, y, activation);
+  if (llvm::isa<quant::QuantizedType>(resultType.getElementType()))
+    return QuantizeOp::create(builder, loc, resultType, y);
+  if (!resultType.getElementType().isF32())
+    return CastOp::create(builder, loc, resultType, y);
+  return y;
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine from the repository root: compiles each Q/DQ test
+# model to an engine with the packaged tools, runs it with kiln-run on random
+# inputs, and compares every output with kiln-interpret's (the reference
+# interpreter running the Q/DQ graph) on the same inputs: each element must
+# agree within one quantization step of the output.
+#   test/gpu/check-int8.sh DIST OUT     (DIST: scripts/package-gpu.sh's dist/)
+# Models: the Q/DQ ResNet block of test/passes/numerics (MLIR), and a small
+# ResNet quantized by ONNX Runtime's quantize_static
+# (test/whole-models/make_qdq_model.py; made here when python has onnx and
+# onnxruntime, else taken from OUT/qdq-static-model/ if already there).
+# Prints one line per model and "int8: N passed, M failed"; exit status 0
+# when all pass. Artifacts (engines, IR, inputs, outputs, logs) go to OUT.
+set -uo pipefail
+dist=${1:?usage: check-int8.sh DIST OUT}
+out=${2:?usage: check-int8.sh DIST OUT}
+mkdir -p "$out"
+export LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}:$dist/lib:/opt/torch/.venv/lib/python3.12/site-packages/nvidia/cudnn/lib:/usr/local/cuda/lib64
+python=python3
+[[ -x /opt/torch/.venv/bin/python ]] && python=/opt/torch/.venv/bin/python
+passed=0 failed=0
+
+# Random inputs of the engine's binding shapes, one .npy each; prints
+# "BINDING:INDEX:FILE" per input.
+make_inputs() {
+  "$dist/bin/kiln-run" "$1/model.kiln" --inspect-json > "$1/inspect.json"
+  "$python" - "$1" <<'PY'
+import json, os, sys, numpy as np
+d = sys.argv[1]
+spec = json.load(open(f"{d}/inspect.json"))
+rng = np.random.default_rng(7)
+for i, b in enumerate(x for x in spec["bindings"] if x["io"] == "input"):
+    path = f"{d}/in{i}.npy"
+    if not os.path.exists(path):
+        np.save(path, rng.normal(0, 1, b["shape"]).astype(np.float32))
+    print(f"{b['name']}:{i}:{path}")
+PY
+}
+
+# Runs DIR/model.kiln on the inputs, compares with DIR/ref/ (REF_NAMES:
+# "binding" or "index" naming of the reference's files) within STEP.
+run_and_compare() {
+  local name=$1 dir=$2 step=$3 naming=$4; shift 4
+  local run_args=("$@")
+  "$dist/bin/kiln-run" "$dir/model.kiln" "${run_args[@]}" --warmup 0 --iterations 1 \
+    --dump-profile --export-output "$dir/gpu" > "$dir/run.log" 2>&1
+  local rc=$?
+  if [[ $rc != 0 ]]; then
+    echo "FAIL $name: kiln-run exit $rc: $(tail -1 "$dir/run.log")"; failed=$((failed + 1)); return
+  fi
+  if "$python" - "$dir" "$step" "$naming" <<'PY'
+import json, sys, numpy as np
+d, step, naming = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+spec = json.load(open(f"{d}/inspect.json"))
+outs = [b["name"] for b in spec["bindings"] if b["io"] == "output"]
+ok = True
+for i, name in enumerate(outs):
+    gpu = np.load(f"{d}/gpu/{name}.npy").astype(np.float64)
+    ref = np.load(f"{d}/ref/{name if naming == 'binding' else f'result_{i}'}.npy")
+    err = np.abs(gpu - ref.astype(np.float64))
+    worst = float(err.max()) if err.size else 0.0
+    print(f"  {name}: {gpu.size} elements, max |gpu - ref| {worst:.6g} "
+          f"({worst / step:.3f} steps of {step:g}), exact {np.mean(err < 1e-6) * 100:.2f}%, "
+          f"one step off {np.mean(np.round(err / step) == 1) * 100:.2f}%")
+    ok &= worst <= step * 1.0001
+sys.exit(0 if ok else 1)
+PY
+  then
+    echo "PASS $name ($(grep -c 'precision = "int8"' "$dir/engine.mlir") int8 steps)"
+    passed=$((passed + 1))
+  else
+    echo "FAIL $name: an output differs by more than one quantization step ($step)"
+    failed=$((failed + 1))
+  fi
+}
+
+# 1. MLIR models with one function, and their output's quantization step.
+for entry in "test/passes/numerics/qdq-resnet-block.mlir 0.05"; do
+  read -r model step <<<"$entry"
+  name=$(basename "$model" .mlir)
+  dir=$out/$name
+  mkdir -p "$dir/ref" "$dir/gpu"
+  function=$(grep -o 'func.func @[A-Za-z0-9_]*' "$model" | head -1 | cut -d@ -f2)
+  if ! "$dist/bin/kiln-opt" "$model" -o "$dir/engine.mlir" \
+       --pass-pipeline='builtin.module(kiln-graph-pipeline,kiln-engine-pipeline)' \
+       > "$dir/compile.log" 2>&1 ||
+     ! "$dist/bin/kiln-translate" --serialize-engine "$dir/engine.mlir" -o "$dir/model.kiln" \
+       >> "$dir/compile.log" 2>&1; then
+    echo "FAIL $name: does not compile (see $dir/compile.log)"; failed=$((failed + 1)); continue
+  fi
+  run_args=() ref_args=()
+  for w in $(make_inputs "$dir"); do
+    IFS=: read -r bind index file <<<"$w"
+    run_args+=(--input "$bind=$file"); ref_args+=(--input "arg$index=$file")
+  done
+  "$dist/bin/kiln-interpret" "$model" --function "$function" "${ref_args[@]}" \
+    --output-dir "$dir/ref" > "$dir/ref.log" 2>&1
+  run_and_compare "$name" "$dir" "$step" index "${run_args[@]}"
+done
+
+# 2. The quantize_static model (ONNX).
+dir=$out/qdq-static-model
+mkdir -p "$dir/ref" "$dir/gpu"
+if [[ ! -f $dir/model.onnx ]] && "$python" -c "import onnx, onnxruntime" 2>/dev/null; then
+  "$python" test/whole-models/make_qdq_model.py "$dir" > "$dir/make.log" 2>&1
+fi
+if [[ ! -f $dir/model.onnx ]]; then
+  echo "SKIP qdq-static-model: no onnx/onnxruntime in $python; make it elsewhere with" \
+       "'python3 test/whole-models/make_qdq_model.py $dir' and run again"
+elif ! "$dist/bin/kiln-compile" "$dir/model.onnx" -o "$dir/model.kiln" > "$dir/compile.log" 2>&1 ||
+     ! "$dist/bin/kiln-compile" "$dir/model.onnx" --emit=engine-ir --elide-weights \
+       -o "$dir/engine.mlir" >> "$dir/compile.log" 2>&1; then
+  echo "FAIL qdq-static-model: does not compile (see $dir/compile.log)"; failed=$((failed + 1))
+else
+  cp "$dir/input.npy" "$dir/in0.npy"
+  run_args=() ref_args=()
+  for w in $(make_inputs "$dir"); do
+    IFS=: read -r bind index file <<<"$w"
+    run_args+=(--input "$bind=$file"); ref_args+=(--input "$bind=$file")
+  done
+  "$dist/bin/kiln-interpret" "$dir/model.onnx" "${ref_args[@]}" --output-dir "$dir/ref" \
+    > "$dir/ref.log" 2>&1
+  run_and_compare qdq-static-model "$dir" "$(cat "$dir/step.txt")" binding "${run_args[@]}"
+fi
+
+echo "int8: $passed passed, $failed failed"
+[[ $failed == 0 ]]
