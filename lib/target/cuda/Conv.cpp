@@ -206,6 +206,9 @@ constexpr int64_t kMaxRegisterWeights = 128;
 static int64_t depthwiseWidth(const ConvShape &s) {
   if (!s.channelsLast || s.groups != s.inChannels || s.groups != s.outChannels)
     return 0;
+  // Splat constants have no pointer to load vectors from.
+  if (!s.input->splat.empty() || (s.residual && !s.residual->splat.empty()))
+    return 0;
   Type type = s.input->element();
   if (!(type.isF32() || type.isF16() || type.isBF16()) || s.output->element() != type ||
       (s.residual && s.residual->element() != type))
