@@ -68,6 +68,12 @@ std::string str(Type type) {
   return text;
 }
 
+/// Whether `value` (a tensor or a buffer) holds no elements: a step that
+/// would only write it moves zero bytes and is dropped.
+bool isEmpty(Value value) {
+  return llvm::cast<ShapedType>(value.getType()).getNumElements() == 0;
+}
+
 bool isContiguous(Value buffer) {
   return llvm::cast<MemRefType>(buffer.getType()).getLayout().isIdentity();
 }
@@ -475,6 +481,12 @@ void FunctionLowering::emitDispatch(ArrayRef<Operation *> members, ArrayAttr lay
         results.push_back(result);
   }
   SmallVector<Value> inputBuffers, outputBuffers;
+  if (!results.empty() && llvm::all_of(results, isEmpty)) {
+    // Nothing to compute: the results hold no elements.
+    for (Value result : results)
+      getDestination(result);
+    return;
+  }
   for (Value input : inputs)
     inputBuffers.push_back(getBuffer(input));
   for (Value result : results)
@@ -671,6 +683,8 @@ LogicalResult FunctionLowering::lowerGemm(GemmOp gemm) {
 }
 
 void FunctionLowering::emitCopy(Value source, Value target, Operation *layer) {
+  if (isEmpty(target))
+    return; // A copy of zero bytes.
   auto copy = engine::CopyOp::create(builder, layer ? layer->getLoc() : target.getLoc(),
                                      source, target, ArrayAttr(), StringAttr(), StringAttr());
   if (layer)
@@ -781,6 +795,8 @@ LogicalResult FunctionLowering::run() {
   // Results that no layer wrote into their binding: inputs, weights, views
   // of them, a value returned twice.
   for (auto [index, value] : llvm::enumerate(ret.getOperands())) {
+    if (isEmpty(value))
+      continue; // An empty output binding needs no step.
     Value source = getBuffer(value);
     if (source == outputs[index] || viewed.lookup(source) == outputs[index])
       continue;
