@@ -21,6 +21,8 @@
 
 #include "dialects/nn/NNDialect.h"
 
+#include <numeric>
+
 using namespace mlir;
 using namespace kiln::nn;
 using namespace kiln::cuda;
@@ -245,16 +247,25 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
     pixels *= size;
   bool registers = taps * width <= kMaxRegisterWeights;
 
-  // Threads along x take channel vectors, along y output pixels.
-  int64_t blockX = std::min<int64_t>(nextPowerOf2(vectors), kBlockSize);
-  int64_t blockY = kBlockSize / blockX;
+  // Threads along x take channel vectors (all of them when they fit in a
+  // block, so no thread idles), along y output pixels: whole warps, about
+  // kBlockSize threads.
+  int64_t blockX, blockY;
+  int64_t step = 32 / std::gcd<int64_t>(vectors, 32); // rows that make whole warps
+  if (vectors * step <= 2 * kBlockSize) {
+    blockX = vectors;
+    blockY = std::max<int64_t>(step, kBlockSize / vectors / step * step);
+  } else {
+    blockX = std::min<int64_t>(nextPowerOf2(vectors), kBlockSize);
+    blockY = kBlockSize / blockX;
+  }
   int64_t gridX = (vectors + blockX - 1) / blockX;
-  int64_t maxBlocks = kNumSMs * kThreadsPerSM / kBlockSize;
+  int64_t maxBlocks = kNumSMs * kThreadsPerSM / (blockX * blockY);
   int64_t gridY = std::max<int64_t>(
       1, std::min<int64_t>((pixels + blockY - 1) / blockY, std::max<int64_t>(1, maxBlocks / gridX)));
 
   int64_t bound = std::max({in.extent(), filter.extent(), out.extent()});
-  emitIndexTypes(w, std::max(bound, pixels) + gridY * kBlockSize);
+  emitIndexTypes(w, std::max(bound, pixels) + gridY * blockY);
   w.line("const I cv = blockIdx.x * " + std::to_string(blockX) + " + threadIdx.x;");
   if (vectors % blockX != 0)
     w.line("if (cv >= " + std::to_string(vectors) + ") return;");
