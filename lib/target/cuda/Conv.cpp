@@ -10,8 +10,9 @@
 // Two strategies:
 // - depthwise channels-last (groups = C = M, dense N × D… × C tensors): each
 //   thread owns V adjacent channels (one 16-byte vector of f32, f16 or bf16
-//   when C allows), keeps their weights and bias in registers and walks
-//   output pixels, loading V input channels per tap as one vector;
+//   when C allows) and walks output pixels, loading V input channels per
+//   tap as one vector; the block's weights are staged once in shared
+//   memory (as floats, tap-major), the bias in registers;
 // - anything else (any layout, groups, rank, strides, pads, dilations): one
 //   thread per output element.
 //
@@ -20,6 +21,8 @@
 #include "Families.h"
 
 #include "dialects/nn/NNDialect.h"
+
+#include "llvm/Support/MathExtras.h"
 
 #include <numeric>
 
@@ -196,12 +199,11 @@ static Launch emitDirectConv(KernelWriter &w, const ConvShape &s) {
 }
 
 //===----------------------------------------------------------------------===//
-// Depthwise channels-last: V channels per thread, weights in registers
+// Depthwise channels-last: V channels per thread, weights in shared memory
 //===----------------------------------------------------------------------===//
 
-/// Taps × vector width above which weights are read from memory (cached)
-/// instead of held in registers.
-constexpr int64_t kMaxRegisterWeights = 128;
+/// Bytes of shared memory a depthwise block may hold its weights in.
+constexpr int64_t kWeightBytes = 32 * 1024;
 
 /// The vector width of the depthwise path for `s`, or 0 when it does not
 /// apply.
@@ -234,6 +236,7 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
   Type type = in.element();
   std::string V = std::to_string(width);
   std::string vec = "kiln_vec<" + storageType(type) + ", " + V + ">";
+  std::string floats = "kiln_vec<float, " + V + ">";
   int64_t channels = s.inChannels, vectors = channels / width;
   SmallVector<int64_t> kernelSizes, pixelShape{out.shape()[0]};
   int64_t taps = 1;
@@ -245,27 +248,53 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
   int64_t pixels = 1;
   for (int64_t size : pixelShape)
     pixels *= size;
-  bool registers = taps * width <= kMaxRegisterWeights;
 
   // Threads along x take channel vectors (all of them when they fit in a
-  // block, so no thread idles), along y output pixels: whole warps, about
-  // kBlockSize threads.
+  // block and its weights in shared memory, so no thread idles), along y
+  // output pixels: whole warps, about kBlockSize threads.
+  int64_t maxVectors = std::max<int64_t>(1, kWeightBytes / (4 * taps * width));
   int64_t blockX, blockY;
   int64_t step = 32 / std::gcd<int64_t>(vectors, 32); // rows that make whole warps
-  if (vectors * step <= 2 * kBlockSize) {
+  if (vectors <= maxVectors && vectors * step <= 2 * kBlockSize) {
     blockX = vectors;
     blockY = std::max<int64_t>(step, kBlockSize / vectors / step * step);
   } else {
-    blockX = std::min<int64_t>(nextPowerOf2(vectors), kBlockSize);
+    blockX = std::min({nextPowerOf2(vectors), kBlockSize, int64_t{1} << llvm::Log2_64(maxVectors)});
     blockY = kBlockSize / blockX;
   }
+  int64_t threads = blockX * blockY;
   int64_t gridX = (vectors + blockX - 1) / blockX;
-  int64_t maxBlocks = kNumSMs * kThreadsPerSM / (blockX * blockY);
+  int64_t maxBlocks = kNumSMs * kThreadsPerSM / threads;
   int64_t gridY = std::max<int64_t>(
       1, std::min<int64_t>((pixels + blockY - 1) / blockY, std::max<int64_t>(1, maxBlocks / gridX)));
 
   int64_t bound = std::max({in.extent(), filter.extent(), out.extent()});
   emitIndexTypes(w, std::max(bound, pixels) + gridY * blockY);
+
+  // The block's weights, as floats, tap-major: each thread reads its V
+  // channels of a tap as one vector. The filter is M × K… × 1: channel c's
+  // tap t is at c * s0 + Σ k_d s_d.
+  std::string perTap = std::to_string(blockX * width);
+  w.line("__shared__ " + floats + " wsh[" + std::to_string(taps * blockX) + "];");
+  w.open("for (int e = threadIdx.y * " + std::to_string(blockX) + " + threadIdx.x; e < " +
+         std::to_string(taps * blockX * width) + "; e += " + std::to_string(threads) + ")");
+  w.line("const int t = e / " + perTap + ";");
+  w.line("const I c = blockIdx.x * " + perTap + " + e % " + perTap + ";");
+  std::string tapOffset;
+  int64_t inner = 1;
+  for (int64_t d = static_cast<int64_t>(kernelSizes.size()) - 1; d >= 0; --d) {
+    tapOffset += " + (t / " + std::to_string(inner) + " % " + std::to_string(kernelSizes[d]) +
+                 ") * " + std::to_string(filter.strides[s.filterSpatial[d]]);
+    inner *= kernelSizes[d];
+  }
+  std::string weight = realOf(w, filter.element(),
+                              filter.load("c * " + std::to_string(filter.strides[0]) + tapOffset),
+                              Compute::Float);
+  w.line("reinterpret_cast<float *>(wsh)[e] = c < " + std::to_string(channels) + " ? " +
+         weight + " : 0.0f;");
+  w.close();
+  w.line("__syncthreads();");
+
   w.line("const I cv = blockIdx.x * " + std::to_string(blockX) + " + threadIdx.x;");
   if (vectors % blockX != 0)
     w.line("if (cv >= " + std::to_string(vectors) + ") return;");
@@ -278,35 +307,6 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
     aligned += " | (unsigned long long)" + s.residual->pointer;
   aligned += ") % sizeof(" + vec + ") == 0";
   w.line("const bool whole = " + aligned + ";");
-
-  // The filter is M × K… × 1: channel c's tap t is at c * s0 + Σ k_d s_d.
-  auto tapOffset = [&](StringRef tap) {
-    std::string offset;
-    int64_t inner = 1;
-    for (int64_t d = static_cast<int64_t>(kernelSizes.size()) - 1; d >= 0; --d) {
-      std::string k = "(" + tap.str() + " / " + std::to_string(inner) + " % " +
-                      std::to_string(kernelSizes[d]) + ")";
-      offset += " + " + k + " * " + std::to_string(filter.strides[s.filterSpatial[d]]);
-      inner *= kernelSizes[d];
-    }
-    return offset;
-  };
-  auto weightAt = [&](StringRef tap, StringRef j) {
-    return realOf(w, filter.element(),
-                  filter.load("(c0 + " + j.str() + ") * " + std::to_string(filter.strides[0]) +
-                              tapOffset(tap)),
-                  Compute::Float);
-  };
-  if (registers) {
-    w.line("float wk[" + std::to_string(taps * width) + "];");
-    w.line("#pragma unroll");
-    w.open("for (int t = 0; t < " + std::to_string(taps) + "; ++t)");
-    w.line("#pragma unroll");
-    w.open("for (int j = 0; j < " + V + "; ++j)");
-    w.line("wk[t * " + V + " + j] = " + weightAt("t", "j") + ";");
-    w.close();
-    w.close();
-  }
   if (s.bias) {
     w.line("float bk[" + V + "];");
     w.line("#pragma unroll");
@@ -345,14 +345,11 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
   w.line("if (whole) xv = *reinterpret_cast<const " + vec + " *>(" + in.pointer + " + at);");
   w.line("else");
   w.line("  for (int j = 0; j < " + V + "; ++j) xv.v[j] = " + in.pointer + "[at + j];");
-  if (!registers)
-    w.line("const int t = " + tap + ";");
+  w.line("const " + floats + " wv = wsh[(" + tap + ") * " + std::to_string(blockX) +
+         " + threadIdx.x];");
   w.line("#pragma unroll");
-  w.open("for (int j = 0; j < " + V + "; ++j)");
-  std::string weight =
-      registers ? "wk[(" + tap + ") * " + V + " + j]" : weightAt("t", "j");
-  w.line("acc[j] = fmaf(" + fromStorage(type, "xv.v[j]") + ", " + weight + ", acc[j]);");
-  w.close();
+  w.line("for (int j = 0; j < " + V + "; ++j) acc[j] = fmaf(" +
+         fromStorage(type, "xv.v[j]") + ", wv.v[j], acc[j]);");
   for (size_t d = 0; d < s.spatial.size(); ++d)
     w.close();
 

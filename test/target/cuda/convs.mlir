@@ -6,21 +6,24 @@
 // NVRTC-NOT: nvrtc log
 
 // Tests a depthwise NHWC f16 convolution with bias and relu6: threads along
-// x own 8 channels (one 16-byte vector), weights and bias sit in registers,
-// threads along y walk output pixels; one vector load per tap, fused
-// multiply-adds in float, one vector store, element by element when a
-// pointer is misaligned.
+// x own 8 channels (one 16-byte vector), the block stages its weights once in
+// shared memory (floats, tap-major), the bias sits in registers, threads
+// along y walk output pixels; one vector load per tap, fused multiply-adds in
+// float, one vector store, element by element when a pointer is misaligned.
 // CHECK-LABEL: // ----- kernel dw_nhwc_f16 grid [1, 1, 1] block [4, 64, 1] shared 0
+// CHECK: __shared__ kiln_vec<float, 8> wsh[36];
+// CHECK: for (int e = threadIdx.y * 4 + threadIdx.x; e < 288; e += 256) {
+// CHECK: reinterpret_cast<float *>(wsh)[e] = c < 32 ? __half2float(in1[c * 9 + (t / 1 % 3) * 1 + (t / 3 % 3) * 3]) : 0.0f;
+// CHECK: __syncthreads();
 // CHECK: const I c0 = cv * 8;
 // CHECK: const bool whole = ((unsigned long long)in0 | (unsigned long long)out0) % sizeof(kiln_vec<__half, 8>) == 0;
-// CHECK: float wk[72];
-// CHECK: wk[t * 8 + j] = __half2float(in1[(c0 + j) * 9 + (t / 1 % 3) * 1 + (t / 3 % 3) * 3]);
 // CHECK: bk[j] = __half2float(in2[(c0 + j) * 1]);
 // CHECK: for (I p = blockIdx.y * 64 + threadIdx.y; p < 16; p += gridDim.y * 64) {
 // CHECK: const S x0 = (S)q1 * 2 - 0 + k0 * 1;
 // CHECK: const I at = 0 + (I)x0 * 256 + (I)x1 * 32 + c0;
 // CHECK: if (whole) xv = *reinterpret_cast<const kiln_vec<__half, 8> *>(in0 + at);
-// CHECK: acc[j] = fmaf(__half2float(xv.v[j]), wk[(((0) * 3 + k0) * 3 + k1) * 8 + j], acc[j]);
+// CHECK: const kiln_vec<float, 8> wv = wsh[(((0) * 3 + k0) * 3 + k1) * 4 + threadIdx.x];
+// CHECK: acc[j] = fmaf(__half2float(xv.v[j]), wv.v[j], acc[j]);
 // CHECK: yv.v[j] = __float2half_rn(kiln_min(kiln_max(v, 0.0f), 6.0f));
 // CHECK: if (whole) *reinterpret_cast<kiln_vec<__half, 8> *>(out0 + to) = yv;
 // EMU: dw_nhwc_f16: {{exact|[0-9]+ ulp}}
@@ -34,7 +37,7 @@ func.func @dw_nhwc_f16(%x: tensor<1x8x8x32xf16>, %w: tensor<32x3x3x1xf16>, %b: t
 // tests (cuDNN has no engine for it with silu fused): the same path, one
 // spatial loop, silu as x · sigmoid(x).
 // CHECK-LABEL: // ----- kernel causal_1d_silu grid [1, 1, 1] block [1, 256, 1] shared 0
-// CHECK: float wk[16];
+// CHECK: __shared__ kiln_vec<float, 4> wsh[4];
 // CHECK: const I at = q0 * 44 + (I)x0 * 4 + c0;
 // CHECK: yv.v[j] = (v * kiln_sigmoid(v));
 // EMU: causal_1d_silu: {{exact|[0-9]+ ulp}}

@@ -369,6 +369,10 @@ for dtype in FLOATS:
          bias=True, residual=True, activation="sigmoid")
     conv("dw_wide", dtype, 1, 264, 264, [3, 3], [3, 3], pads=[1, 1, 1, 1], groups=264,
          bias=True, activation="hard_sigmoid, alpha = 0.2, beta = 0.5")
+    # Weights beyond one block's shared-memory budget: channels split over
+    # blocks along x.
+    conv("dw9_split", dtype, 1, 128, 128, [6, 6], [9, 9], pads=[4, 4, 4, 4], groups=128,
+         bias=True, activation="relu")
     # 1-D causal depthwise (the ONNX causal-conv node tests), with silu.
     conv("causal1d_silu", dtype, 2, 4, 4, [11], [4], groups=4, activation="silu")
     conv("causal1d_bias", dtype, 2, 8, 8, [9], [3], pads=[2, 0], groups=8, bias=True,
