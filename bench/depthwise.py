@@ -10,7 +10,9 @@ graph passes fuse), compiles it with kiln-compile --depthwise-conv=cudnn and
 ONNX Runtime (CPU), then times it with kiln-run: the whole engine replayed
 from a CUDA graph (median GPU ms; it includes the NCHW <-> NHWC reformats
 around the conv), and the conv step alone from the per-layer profile
-(median). Prints a markdown table, also written to OUT/depthwise.md.
+(median). Prints a markdown table, also appended to OUT/depthwise.md.
+Case names are NET_bBATCH_cC_SIZE_kKsS (e.g. mobilenet_v2_b1_c32_112_k3s1):
+--only picks some by regex, to split the run.
 
 Usage: bench/depthwise.py DIST OUT [--batches 1,64] [--only REGEX]
 """
@@ -138,9 +140,11 @@ def main():
                         continue
                     outputs = os.path.join(work, f"{name}.{precision}.{path}.out")
                     feed = ["--input", "x=" + os.path.join(work, name + ".x.npy")]
-                    once = run([run_tool, engine, *feed, "--warmup", "0", "--iterations", "1",
-                                "--export-output", outputs], log)
-                    if once.returncode != 0:
+                    # The timed runs replay a CUDA graph; the output they leave
+                    # is the one compared.
+                    timed = run([run_tool, engine, *feed, "--cuda-graph", "--warmup", "50",
+                                 "--iterations", "500", "--export-output", outputs], log)
+                    if timed.returncode != 0:
                         cells[path] = ("run failed", "", "")
                         failures += 1
                         continue
@@ -148,8 +152,6 @@ def main():
                     error = np.linalg.norm(actual - expected) / max(np.linalg.norm(expected), 1e-30)
                     verdict = f"{error:.1e}" + ("" if error <= TOLERANCE[precision] else " FAIL")
                     failures += error > TOLERANCE[precision]
-                    timed = run([run_tool, engine, *feed, "--cuda-graph", "--warmup", "50",
-                                 "--iterations", "500"], log)
                     graph = re.search(r"GPU time per run.*median = ([0-9.]+) ms", timed.stdout + timed.stderr)
                     profile = os.path.join(work, f"{name}.{precision}.{path}.profile.json")
                     run([run_tool, engine, *feed, "--warmup", "20", "--iterations", "200",
@@ -172,8 +174,10 @@ def main():
                     f"{cells['kernel'][2]} |")
                 print(rows[-1], flush=True)
     table = "\n".join(rows) + "\n"
-    with open(os.path.join(args.out, "depthwise.md"), "w") as f:
-        f.write(table)
+    # Appended, so that runs split by --batches/--only (each must fit the GPU
+    # machine's 10 minutes a command) gather in one file.
+    with open(os.path.join(args.out, "depthwise.md"), "a") as f:
+        f.write(f"\n--batches {args.batches} --only '{args.only}'\n\n" + table)
     print(table)
     print(f"{failures} failure(s)")
     return 1 if failures else 0
