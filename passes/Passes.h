@@ -49,6 +49,9 @@ void buildGraphLayoutPipeline(mlir::OpPassManager &pm,
 /// The lowering to the engine dialect: convert, then plan memory
 /// (`kiln-engine-pipeline`).
 void buildEnginePipeline(mlir::OpPassManager &pm);
+/// The same, with the lowering's options (`depthwise-conv`).
+void buildEnginePipeline(mlir::OpPassManager &pm,
+                         const ConvertNNToEnginePassOptions &lowering);
 
 /// Registers every Kiln pass and pipeline with the global registry (for
 /// kiln-opt and `--pass-pipeline`).

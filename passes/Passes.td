@@ -343,7 +343,19 @@ def ConvertNNToEnginePass
     carries `layers` and `precision` (`allow_tf32` for TF32 convs and GEMMs).
     What cannot lower (dynamic shapes, quantized convolutions and GEMMs,
     element types the engine lacks) is an error naming the layer.
+
+    An `nn.conv` goes to a dispatch (a generated kernel, docs/codegen.md)
+    instead of cuDNN when cuDNN has no engine for it (a 1-D grouped
+    convolution whose fused activation is not relu, clip or leaky relu, as
+    the causal-conv node tests showed), or when it is depthwise (groups =
+    input channels = output channels) and `depthwise-conv` is `auto` or
+    `kernel`.
   }];
+  let options = [
+    Option<"depthwiseConv", "depthwise-conv", "std::string", "\"auto\"",
+           "Where depthwise convolutions run: auto (Kiln's rule; now the "
+           "generated kernel), cudnn or kernel">,
+  ];
   let dependentDialects = ["::kiln::engine::EngineDialect"];
 }
 

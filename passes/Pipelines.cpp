@@ -60,7 +60,12 @@ void kiln::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &opt
 }
 
 void kiln::buildEnginePipeline(OpPassManager &pm) {
-  pm.addPass(createConvertNNToEnginePass());
+  buildEnginePipeline(pm, ConvertNNToEnginePassOptions());
+}
+
+void kiln::buildEnginePipeline(OpPassManager &pm,
+                               const ConvertNNToEnginePassOptions &lowering) {
+  pm.addPass(createConvertNNToEnginePass(lowering));
   pm.addPass(createOutlineKernelsPass());
   pm.addPass(createPlanMemoryPass());
 }
@@ -75,5 +80,5 @@ void kiln::registerKilnPassesAndPipelines() {
       "kiln-engine-pipeline",
       "Lower the nn graph to the engine dialect, generate its kernels and plan the "
       "activation arena",
-      buildEnginePipeline);
+      [](OpPassManager &pm) { buildEnginePipeline(pm); });
 }

@@ -20,6 +20,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringSwitch.h"
 
 #define DEBUG_TYPE "kiln-convert-nn-to-engine"
 
@@ -102,6 +103,12 @@ std::string str(Type type) {
   return text;
 }
 
+/// Whether `value` (a tensor or a buffer) holds no elements: a step that
+/// would only write it moves zero bytes and is dropped.
+bool isEmpty(Value value) {
+  return llvm::cast<ShapedType>(value.getType()).getNumElements() == 0;
+}
+
 bool isContiguous(Value buffer) {
   return llvm::cast<MemRefType>(buffer.getType()).getLayout().isIdentity();
 }
@@ -174,10 +181,45 @@ ArrayAttr layersOf(ArrayRef<Operation *> ops) {
 }
 
 
+/// Whether cuDNN has no engine for `conv`: cuDNN 9.19 refuses a 1-D grouped
+/// convolution whose fused activation is not of the RELU_FWD family (relu,
+/// clip, leaky relu) -- the silu of ONNX's causal-conv node tests failed in
+/// check_support while the same convolutions with a bias only ran.
+bool cudnnRefuses(ConvOp conv) {
+  ActivationAttr activation = conv.getActivationAttr();
+  if (conv.getGroups() == 1 || conv.getStrides().size() != 1 || !activation)
+    return false;
+  ActivationKind kind = activation.getKind();
+  return kind != ActivationKind::relu && kind != ActivationKind::clip &&
+         kind != ActivationKind::leaky_relu;
+}
+
+/// Whether `conv` is depthwise: one input and one output channel per group.
+bool isDepthwise(ConvOp conv) {
+  int64_t rank = conv.getInput().getType().getRank();
+  int64_t channelDim = conv.getLayout() == Layout::channels_last ? rank - 1 : 1;
+  int64_t groups = conv.getGroups();
+  return groups > 1 && conv.getInput().getType().getDimSize(channelDim) == groups &&
+         conv.getType().getDimSize(channelDim) == groups;
+}
+
+/// Where depthwise convolutions run (the pass's `depthwise-conv`).
+enum class DepthwisePath { Auto, Cudnn, Kernel };
+
+/// Whether `conv` runs in a generated kernel rather than cuDNN. `auto` is
+/// the kernel for every depthwise convolution until GPU measurements
+/// (bench/depthwise.sh) say where cuDNN wins.
+bool runsInKernel(ConvOp conv, DepthwisePath depthwise) {
+  if (cudnnRefuses(conv))
+    return true;
+  return depthwise != DepthwisePath::Cudnn && isDepthwise(conv);
+}
+
 /// Lowers one network function.
 class FunctionLowering {
 public:
-  FunctionLowering(func::FuncOp function) : function(function) {}
+  FunctionLowering(func::FuncOp function, DepthwisePath depthwise)
+      : function(function), depthwise(depthwise) {}
 
   LogicalResult run();
 
@@ -216,6 +258,7 @@ private:
   }
 
   func::FuncOp function;
+  DepthwisePath depthwise;
   func::FuncOp lowered;
   OpBuilder builder{function.getContext()};
   /// The buffer each tensor lives in.
@@ -437,6 +480,12 @@ void FunctionLowering::emitDispatch(ArrayRef<Operation *> members, ArrayAttr lay
         results.push_back(result);
   }
   SmallVector<Value> inputBuffers, outputBuffers;
+  if (!results.empty() && llvm::all_of(results, isEmpty)) {
+    // Nothing to compute: the results hold no elements.
+    for (Value result : results)
+      getDestination(result);
+    return;
+  }
   for (Value input : inputs)
     inputBuffers.push_back(getBuffer(input));
   for (Value result : results)
@@ -748,6 +797,8 @@ LogicalResult FunctionLowering::lowerGemm(GemmOp gemm) {
 }
 
 void FunctionLowering::emitCopy(Value source, Value target, Operation *layer) {
+  if (isEmpty(target))
+    return; // A copy of zero bytes.
   auto copy = engine::CopyOp::create(builder, layer ? layer->getLoc() : target.getLoc(),
                                      source, target, ArrayAttr(), StringAttr(), StringAttr());
   if (layer)
@@ -785,8 +836,13 @@ LogicalResult FunctionLowering::lower(Operation *op) {
       lowerInt8Product(op);
     return success();
   }
-  if (auto conv = llvm::dyn_cast<ConvOp>(op))
+  if (auto conv = llvm::dyn_cast<ConvOp>(op)) {
+    if (runsInKernel(conv, depthwise)) {
+      emitDispatch(op);
+      return success();
+    }
     return lowerConv(conv);
+  }
   if (auto conv = llvm::dyn_cast<ConvTransposeOp>(op))
     return lowerConv(conv);
   if (auto gemm = llvm::dyn_cast<GemmOp>(op))
@@ -860,6 +916,8 @@ LogicalResult FunctionLowering::run() {
   // Results that no layer wrote into their binding: inputs, weights, views
   // of them, a value returned twice.
   for (auto [index, value] : llvm::enumerate(ret.getOperands())) {
+    if (isEmpty(value))
+      continue; // An empty output binding needs no step.
     Value source = getBuffer(value);
     if (source == outputs[index] || viewed.lookup(source) == outputs[index])
       continue;
@@ -888,7 +946,20 @@ LogicalResult FunctionLowering::run() {
 
 struct ConvertNNToEnginePass
     : kiln::impl::ConvertNNToEnginePassBase<ConvertNNToEnginePass> {
+  using ConvertNNToEnginePassBase::ConvertNNToEnginePassBase;
+
   void runOnOperation() override {
+    std::optional<DepthwisePath> path =
+        llvm::StringSwitch<std::optional<DepthwisePath>>(depthwiseConv)
+            .Case("auto", DepthwisePath::Auto)
+            .Case("cudnn", DepthwisePath::Cudnn)
+            .Case("kernel", DepthwisePath::Kernel)
+            .Default(std::nullopt);
+    if (!path) {
+      getOperation().emitError() << "depthwise-conv must be auto, cudnn or kernel, got '"
+                                 << depthwiseConv << "'";
+      return signalPassFailure();
+    }
     SmallVector<func::FuncOp> functions;
     for (auto function : getOperation().getOps<func::FuncOp>())
       if (!function.isExternal() &&
@@ -898,7 +969,7 @@ struct ConvertNNToEnginePass
                            [](Type t) { return llvm::isa<TensorType>(t); }))
         functions.push_back(function);
     for (func::FuncOp function : functions)
-      if (failed(FunctionLowering(function).run()))
+      if (failed(FunctionLowering(function, *path).run()))
         return signalPassFailure();
   }
 };

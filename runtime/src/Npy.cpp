@@ -103,10 +103,14 @@ Expected<NpyArray> parseNpy(const std::vector<uint8_t> &bytes) {
   else if (descr == "<i4") array.dtype = DataType::I32;
   else if (descr == "<i8") array.dtype = DataType::I64;
   else if (descr == "|b1") array.dtype = DataType::Bool;
+  // NumPy has no bfloat16 (ml_dtypes' saves as raw '<V2'): bf16 travels as its
+  // bits in uint16 files. Engines have no u16 type, so the reading is unique.
+  else if (descr == "<u2") array.dtype = DataType::BF16;
   else
     return Status(ErrorCode::InvalidArgument,
                   ".npy element type '" + descr +
-                      "' is not supported (f4, f2, f8, i1, u1, i4, i8, b1, little-endian)");
+                      "' is not supported (f4, f2, f8, i1, u1, i4, i8, b1, u2 as bf16 bits, "
+                      "little-endian)");
 
   uint64_t elements = array.numElements();
   size_t fileElementSize = widen64 ? 8 : dataTypeSize(array.dtype);

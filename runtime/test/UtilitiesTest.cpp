@@ -96,6 +96,28 @@ TEST(Npy, RoundTripsAndConverts) {
   EXPECT_FALSE(parseNpy({1, 2, 3}).ok());
 }
 
+TEST(Npy, ReadsBFloat16BitsFromUint16Files) {
+  // 1.0, -2.5 and 3.0 in bfloat16, as numpy saves `array.view(np.uint16)`.
+  std::string header = "{'descr': '<u2', 'fortran_order': False, 'shape': (3,), }";
+  header += std::string((64 - (10 + header.size() + 1) % 64) % 64, ' ') + "\n";
+  std::vector<uint8_t> file = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+                               static_cast<uint8_t>(header.size()), 0};
+  file.insert(file.end(), header.begin(), header.end());
+  for (uint16_t bits : {0x3f80, 0xc020, 0x4040}) {
+    file.push_back(static_cast<uint8_t>(bits & 0xff));
+    file.push_back(static_cast<uint8_t>(bits >> 8));
+  }
+  auto parsed = parseNpy(file);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(parsed->dtype, DataType::BF16);
+  EXPECT_EQ(parsed->shape, std::vector<int64_t>{3});
+  EXPECT_EQ(loadAsDouble(parsed->data.data(), DataType::BF16, 1), -2.5);
+  auto widened = convertNpy(*parsed, DataType::F32);
+  ASSERT_TRUE(widened.ok());
+  EXPECT_EQ(loadAsDouble(widened->data.data(), DataType::F32, 2), 3.0);
+  EXPECT_FALSE(convertNpy(*parsed, DataType::I32).ok());
+}
+
 TEST(DataType, HalfAndBFloat16Conversions) {
   for (float v : {0.f, 1.f, -2.5f, 65504.f, 6.1035156e-05f, 5.9604645e-08f})
     EXPECT_EQ(halfToFloat(floatToHalf(v)), v) << v;

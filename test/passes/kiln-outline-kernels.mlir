@@ -52,7 +52,7 @@ func.func @unsupported(%x: memref<1x4x8x8xf32>, %w: memref<4x4x3x3xf32>, %y: mem
   engine.dispatch ins(%x, %w : memref<1x4x8x8xf32>, memref<4x4x3x3xf32>) outs(%y : memref<1x4x8x8xf32>) {
   ^bb0(%t: tensor<1x4x8x8xf32>, %f: tensor<4x4x3x3xf32>):
     // expected-error @+1 {{runs in cuDNN or cuBLASLt, not in a generated kernel}}
-    %r = nn.conv %t, %f strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+    %r = nn.conv_transpose %t, %f strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
     engine.yield %r : tensor<1x4x8x8xf32>
   } {layers = ["conv1"]}
   return

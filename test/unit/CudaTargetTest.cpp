@@ -53,8 +53,8 @@ TEST_F(CudaTargetTest, CanEmitNamesWhatLoweringMustRouteElsewhere) {
   std::vector<bool> supported;
   for (Operation &op : function.getBody().front().without_terminator())
     supported.push_back(canEmit(&op));
-  // relu yes; conv goes to cuDNN; the in-place concat needs no kernel.
-  EXPECT_EQ(supported, (std::vector<bool>{true, false, false}));
+  // relu and a float conv yes; the in-place concat needs no kernel.
+  EXPECT_EQ(supported, (std::vector<bool>{true, true, false}));
 }
 
 TEST_F(CudaTargetTest, LayoutsThroughTheApi) {

@@ -97,6 +97,11 @@ cl::opt<bool> channelsLast("channels-last", cl::init(true),
                            cl::desc("Lay convolutions out NHWC (default true)"),
                            cl::cat(category));
 
+cl::opt<std::string> depthwiseConv(
+    "depthwise-conv", cl::init("auto"), cl::value_desc("auto|cudnn|kernel"),
+    cl::desc("Where depthwise convolutions run: Kiln's rule (auto), cuDNN, or a "
+             "generated kernel"),
+    cl::cat(category));
 cl::opt<unsigned> halfAlignment(
     "half-alignment", cl::init(8),
     cl::desc("Pad f16/bf16 conv channels to this multiple (1 turns it off)"),
@@ -275,7 +280,9 @@ int main(int argc, char **argv) {
   }
   if (emitKind >= EmitKind::EngineIR) {
     mlir::PassManager engine(&context);
-    kiln::buildEnginePipeline(engine);
+    kiln::ConvertNNToEnginePassOptions lowering;
+    lowering.depthwiseConv = depthwiseConv;
+    kiln::buildEnginePipeline(engine, lowering);
     if (mlir::failed(engine.run(*module)))
       return 1;
   }

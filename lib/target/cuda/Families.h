@@ -117,6 +117,8 @@ mlir::FailureOr<Launch> emitShuffle(KernelWriter &w, OpKernel &kernel);
 mlir::FailureOr<Launch> emitResize(KernelWriter &w, OpKernel &kernel);
 /// cumsum and top_k (Scans.cpp).
 mlir::FailureOr<Launch> emitScanOp(KernelWriter &w, OpKernel &kernel);
+/// conv with its fused epilogue (Conv.cpp).
+mlir::FailureOr<Launch> emitConv(KernelWriter &w, OpKernel &kernel);
 
 } // namespace kiln::cuda::detail
 

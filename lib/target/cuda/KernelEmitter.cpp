@@ -49,8 +49,12 @@ static std::string whyNotTensor(Type type) {
 static std::string whyNot(Operation *op) {
   if (!llvm::isa<NNDialect>(op->getDialect()))
     return "is not an nn op";
-  if (llvm::isa<ConvOp, ConvTransposeOp, MatmulOp, GemmOp>(op))
+  if (llvm::isa<ConvTransposeOp, MatmulOp, GemmOp>(op))
     return "runs in cuDNN or cuBLASLt, not in a generated kernel";
+  if (llvm::isa<ConvOp>(op) &&
+      llvm::any_of(op->getOperandTypes(),
+                   [](Type type) { return isQuantizedElement(getElementTypeOrSelf(type)); }))
+    return "is quantized: quantized convolutions run in cuDNN, not in a generated kernel";
   for (Type type : llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes())) {
     std::string why = whyNotTensor(type);
     if (!why.empty())
@@ -79,7 +83,7 @@ static std::string whyNot(Operation *op) {
                          LogSoftmaxOp, LayerNormOp, InstanceNormOp, GroupNormOp, PoolOp,
                          LRNOp, ConcatOp, SplitOp, SliceOp, ReshapeOp, FlattenOp,
                          TransposeOp, PadOp, GatherOp, GatherElementsOp, ExpandOp, TileOp,
-                         ResizeOp, CumSumOp, TopKOp>(op);
+                         ResizeOp, CumSumOp, TopKOp, ConvOp>(op);
   return known ? "" : "has no kernel generator";
 }
 
@@ -337,6 +341,7 @@ FailureOr<Launch> GroupEmitter::emitSingleOp(Operation *op) {
           [&](Operation *) { return emitShuffle(w, kernel); })
       .Case([&](ResizeOp) { return emitResize(w, kernel); })
       .Case<CumSumOp, TopKOp>([&](Operation *) { return emitScanOp(w, kernel); })
+      .Case([&](ConvOp) { return emitConv(w, kernel); })
       .Default([&](Operation *) -> FailureOr<Launch> {
         return op->emitError() << "'" << op->getName() << "' has no kernel generator";
       });

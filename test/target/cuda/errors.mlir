@@ -1,10 +1,21 @@
 // RUN: kiln-opt %s -split-input-file -kiln-test-emit-cuda -verify-diagnostics -o /dev/null
 
 // Tests that a layer cuDNN runs is refused, naming the op and why.
-func.func @conv(%x: tensor<1x8x8x8xf32>, %w: tensor<8x8x3x3xf32>) -> tensor<1x8x6x6xf32> {
-  // expected-error @below {{'nn.conv' runs in cuDNN or cuBLASLt, not in a generated kernel}}
+func.func @conv_transpose(%x: tensor<1x8x6x6xf32>, %w: tensor<8x8x3x3xf32>) -> tensor<1x8x8x8xf32> {
+  // expected-error @below {{'nn.conv_transpose' runs in cuDNN or cuBLASLt, not in a generated kernel}}
+  %y = nn.conv_transpose %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x8x6x6xf32>, tensor<8x8x3x3xf32>) -> tensor<1x8x8x8xf32>
+  return %y : tensor<1x8x8x8xf32>
+}
+
+// -----
+
+// Tests that a quantized convolution is refused: it stays with cuDNN.
+func.func @quantized_conv(%x: tensor<1x8x8x8x!quant.uniform<i8:f32, 0.05:-3>>,
+                          %w: tensor<8x8x3x3x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x8x6x6xf32> {
+  // expected-error @below {{'nn.conv' is quantized: quantized convolutions run in cuDNN, not in a generated kernel}}
   %y = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
-       : (tensor<1x8x8x8xf32>, tensor<8x8x3x3xf32>) -> tensor<1x8x6x6xf32>
+       : (tensor<1x8x8x8x!quant.uniform<i8:f32, 0.05:-3>>, tensor<8x8x3x3x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x8x6x6xf32>
   return %y : tensor<1x8x6x6xf32>
 }
 

@@ -1,0 +1,399 @@
+//===- Conv.cpp - direct convolutions with their fused epilogue -----------===//
+//
+// nn.conv in a generated kernel, for what cuDNN cannot run and for depthwise
+// convolutions, where cuDNN's heuristic choice is poor. Products accumulate
+// in float (double for f64) with fused multiply-adds, in the reference's
+// order (taps, then the group's channels); the epilogue adds the bias and
+// the residual, applies the activation and rounds once to the result's type.
+// The reference sums in double, so results are within a few ulps of it.
+//
+// Two strategies:
+// - depthwise channels-last (groups = C = M, dense N × D… × C tensors): each
+//   thread owns V adjacent channels (one 16-byte vector of f32, f16 or bf16
+//   when C allows) and walks output pixels, loading V input channels per
+//   tap as one vector; the block's weights are staged once in shared
+//   memory (as floats, tap-major), the bias in registers;
+// - anything else (any layout, groups, rank, strides, pads, dilations): one
+//   thread per output element.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Families.h"
+
+#include "dialects/nn/NNDialect.h"
+
+#include "llvm/Support/MathExtras.h"
+
+#include <numeric>
+
+using namespace mlir;
+using namespace kiln::nn;
+using namespace kiln::cuda;
+using namespace kiln::cuda::detail;
+
+namespace {
+/// What both strategies need to know of a convolution.
+struct ConvShape {
+  ConvOp op;
+  const TensorView *input, *filter, *bias = nullptr, *residual = nullptr;
+  const TensorView *output;
+  bool channelsLast;
+  int64_t channelDim, inChannels, outChannels, groups, cPerGroup, mPerGroup;
+  /// Spatial dimensions of input and output (in their layout), and of the
+  /// filter.
+  SmallVector<int64_t> spatial, filterSpatial;
+  /// The filter's dimension of input channels.
+  int64_t filterChannelDim;
+  Compute compute;
+};
+} // namespace
+
+static ConvShape convShape(ConvOp op, OpKernel &kernel) {
+  ConvShape s{op, &kernel.operands[0], &kernel.operands[1]};
+  size_t next = 2;
+  if (op.getBias())
+    s.bias = &kernel.operands[next++];
+  if (op.getResidual())
+    s.residual = &kernel.operands[next++];
+  s.output = &*kernel.results[0];
+  int64_t rank = s.input->rank();
+  s.channelsLast = op.getLayout() == Layout::channels_last;
+  s.channelDim = s.channelsLast ? rank - 1 : 1;
+  s.filterChannelDim = s.channelsLast ? rank - 1 : 1;
+  for (int64_t d = s.channelsLast ? 1 : 2; d < (s.channelsLast ? rank - 1 : rank); ++d) {
+    s.spatial.push_back(d);
+    s.filterSpatial.push_back(d);
+  }
+  s.inChannels = s.input->shape()[s.channelDim];
+  s.outChannels = s.output->shape()[s.channelDim];
+  s.groups = op.getGroups();
+  s.cPerGroup = s.inChannels / s.groups;
+  s.mPerGroup = s.outChannels / s.groups;
+  s.compute = s.input->element().isF64() || s.output->element().isF64() ? Compute::Double
+                                                                         : Compute::Float;
+  return s;
+}
+
+/// The epilogue's activation applied to `x` (a variable of `compute`), as
+/// ActivationAttr::apply defines it.
+static std::string activate(ActivationAttr activation, StringRef x, Compute compute) {
+  if (!activation)
+    return x.str();
+  auto lit = [&](const APFloat &value) {
+    return floatLiteral(value.convertToDouble(), compute);
+  };
+  std::string zero = floatLiteral(0.0, compute), v = x.str();
+  auto asDouble = [&](const std::string &call) {
+    return compute == Compute::Double ? call : "(float)" + call;
+  };
+  switch (activation.getKind()) {
+  case ActivationKind::relu:
+    return "(" + v + " > " + zero + " ? " + v + " : " + zero + ")";
+  case ActivationKind::clip:
+    // std::min(std::max(x, lo), hi); an infinite bound is no bound.
+    return "kiln_min(kiln_max(" + v + ", " + lit(activation.getAlpha()) + "), " +
+           lit(activation.getBeta()) + ")";
+  case ActivationKind::leaky_relu:
+    return "(" + v + " < " + zero + " ? " + lit(activation.getAlpha()) + " * " + v + " : " +
+           v + ")";
+  case ActivationKind::elu:
+    return "kiln_elu(" + v + ", " + lit(activation.getAlpha()) + ")";
+  case ActivationKind::sigmoid:
+    return "kiln_sigmoid(" + v + ")";
+  case ActivationKind::tanh:
+    return "tanh(" + v + ")";
+  case ActivationKind::gelu:
+    return "kiln_gelu(" + v + ")";
+  case ActivationKind::gelu_tanh:
+    return "kiln_gelu_tanh(" + v + ")";
+  case ActivationKind::silu:
+    return "(" + v + " * kiln_sigmoid(" + v + "))";
+  case ActivationKind::hard_sigmoid:
+    return asDouble("kiln_hard_sigmoid((double)" + v + ", " +
+                    floatLiteral(activation.getAlpha().convertToDouble(), Compute::Double) +
+                    ", " +
+                    floatLiteral(activation.getBeta().convertToDouble(), Compute::Double) +
+                    ")");
+  case ActivationKind::hard_swish:
+    return asDouble("kiln_hard_swish((double)" + v + ")");
+  }
+  llvm_unreachable("unknown activation kind");
+}
+
+static std::string fmaName(Compute compute) { return compute == Compute::Double ? "fma" : "fmaf"; }
+
+//===----------------------------------------------------------------------===//
+// Any convolution: one thread per output element
+//===----------------------------------------------------------------------===//
+
+static Launch emitDirectConv(KernelWriter &w, const ConvShape &s) {
+  ConvOp op = s.op;
+  const TensorView &in = *s.input, &filter = *s.filter, &out = *s.output;
+  ArrayRef<int64_t> strides = op.getStrides(), pads = op.getPads(),
+                    dilations = op.getDilations();
+  StringRef F = computeType(s.compute);
+  int64_t count = out.numElements();
+  int64_t bound = std::max({in.extent(), filter.extent(), out.extent(),
+                            s.residual ? s.residual->extent() : 0});
+  emitIndexTypes(w, std::max(bound, count) + gridStrideBlocks(count) * kBlockSize);
+  w.open("for (I i = blockIdx.x * blockDim.x + threadIdx.x; i < " + std::to_string(count) +
+         "; i += gridDim.x * blockDim.x)");
+  SmallVector<std::string> o = emitCoordinates(w, "i", out.shape(), "o");
+  std::string m = o[s.channelDim];
+  std::string channelBase = "0";
+  if (s.groups > 1) {
+    w.line("const I g = " + m + " / " + std::to_string(s.mPerGroup) + ";");
+    channelBase = "g * " + std::to_string(s.cPerGroup);
+  }
+  // The input's offset without its spatial and channel terms, the filter's
+  // without its tap and channel terms.
+  std::string inBase = offsetExpr({o[0]}, {in.strides[0]});
+  std::string filterBase = offsetExpr({m}, {filter.strides[0]});
+  w.line(F + " acc = " + floatLiteral(0.0, s.compute) + ";");
+  std::string inOffset = inBase, filterOffset = filterBase;
+  for (size_t d = 0; d < s.spatial.size(); ++d) {
+    int64_t dim = s.spatial[d];
+    int64_t kernelSize = filter.shape()[s.filterSpatial[d]];
+    std::string t = "t" + std::to_string(d), x = "x" + std::to_string(d);
+    if (kernelSize <= 8)
+      w.line("#pragma unroll");
+    w.open("for (int " + t + " = 0; " + t + " < " + std::to_string(kernelSize) + "; ++" +
+           t + ")");
+    w.line("const S " + x + " = (S)" + o[dim] + " * " + std::to_string(strides[d]) + " - " +
+           std::to_string(pads[d]) + " + " + t + " * " + std::to_string(dilations[d]) + ";");
+    w.line("if (" + x + " < 0 || " + x + " >= " + std::to_string(in.shape()[dim]) +
+           ") continue;");
+    inOffset += " + (I)" + x + " * " + std::to_string(in.strides[dim]);
+    filterOffset += " + (I)" + t + " * " + std::to_string(filter.strides[s.filterSpatial[d]]);
+  }
+  w.open("for (I c = 0; c < " + std::to_string(s.cPerGroup) + "; ++c)");
+  std::string x = realOf(w, in.element(),
+                         in.load(inOffset + " + (" + channelBase + " + c) * " +
+                                 std::to_string(in.strides[s.channelDim])),
+                         s.compute);
+  std::string wv = realOf(w, filter.element(),
+                          filter.load(filterOffset + " + c * " +
+                                      std::to_string(filter.strides[s.filterChannelDim])),
+                          s.compute);
+  w.line("acc = " + fmaName(s.compute) + "(" + x + ", " + wv + ", acc);");
+  w.close();
+  for (size_t d = 0; d < s.spatial.size(); ++d)
+    w.close();
+  if (s.bias)
+    w.line("acc += " +
+           realOf(w, s.bias->element(), s.bias->load(offsetExpr({m}, {s.bias->strides.back()})),
+                  s.compute) +
+           ";");
+  if (s.residual)
+    w.line("acc += " +
+           realOf(w, s.residual->element(),
+                  s.residual->load(offsetExpr(o, s.residual->strides)), s.compute) +
+           ";");
+  std::string result = activate(op.getActivationAttr(), "acc", s.compute);
+  w.line(out.store(offsetExpr(o, out.strides), fromReal(w, out.element(), result, s.compute)));
+  w.close();
+  Launch launch;
+  launch.grid = {gridStrideBlocks(count), 1, 1};
+  launch.block = {static_cast<uint32_t>(kBlockSize), 1, 1};
+  return launch;
+}
+
+//===----------------------------------------------------------------------===//
+// Depthwise channels-last: V channels per thread, weights in shared memory
+//===----------------------------------------------------------------------===//
+
+/// Bytes of shared memory a depthwise block may hold its weights in.
+constexpr int64_t kWeightBytes = 32 * 1024;
+
+/// The vector width of the depthwise path for `s`, or 0 when it does not
+/// apply.
+static int64_t depthwiseWidth(const ConvShape &s) {
+  if (!s.channelsLast || s.groups != s.inChannels || s.groups != s.outChannels)
+    return 0;
+  // Splat constants have no pointer to load vectors from.
+  if (!s.input->splat.empty() || (s.residual && !s.residual->splat.empty()))
+    return 0;
+  Type type = s.input->element();
+  if (!(type.isF32() || type.isF16() || type.isBF16()) || s.output->element() != type ||
+      (s.residual && s.residual->element() != type))
+    return 0;
+  auto dense = [](const TensorView &view) {
+    return view.strides == rowMajorStrides(view.shape());
+  };
+  if (!dense(*s.input) || !dense(*s.output) || (s.residual && !dense(*s.residual)))
+    return 0;
+  int64_t width = 16 / storageBytes(type);
+  while (width > 1 && s.inChannels % width != 0)
+    width /= 2;
+  return width;
+}
+
+static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t width) {
+  ConvOp op = s.op;
+  const TensorView &in = *s.input, &filter = *s.filter, &out = *s.output;
+  ArrayRef<int64_t> strides = op.getStrides(), pads = op.getPads(),
+                    dilations = op.getDilations();
+  Type type = in.element();
+  std::string V = std::to_string(width);
+  std::string vec = "kiln_vec<" + storageType(type) + ", " + V + ">";
+  std::string floats = "kiln_vec<float, " + V + ">";
+  int64_t channels = s.inChannels, vectors = channels / width;
+  SmallVector<int64_t> kernelSizes, pixelShape{out.shape()[0]};
+  int64_t taps = 1;
+  for (size_t d = 0; d < s.spatial.size(); ++d) {
+    kernelSizes.push_back(filter.shape()[s.filterSpatial[d]]);
+    taps *= kernelSizes.back();
+    pixelShape.push_back(out.shape()[s.spatial[d]]);
+  }
+  int64_t pixels = 1;
+  for (int64_t size : pixelShape)
+    pixels *= size;
+
+  // Threads along x take channel vectors (all of them when they fit in a
+  // block and its weights in shared memory, so no thread idles), along y
+  // output pixels: whole warps, about kBlockSize threads.
+  int64_t maxVectors = std::max<int64_t>(1, kWeightBytes / (4 * taps * width));
+  int64_t blockX, blockY;
+  int64_t step = 32 / std::gcd<int64_t>(vectors, 32); // rows that make whole warps
+  if (vectors <= maxVectors && vectors * step <= 2 * kBlockSize) {
+    blockX = vectors;
+    blockY = std::max<int64_t>(step, kBlockSize / vectors / step * step);
+  } else {
+    blockX = std::min({nextPowerOf2(vectors), kBlockSize, int64_t{1} << llvm::Log2_64(maxVectors)});
+    blockY = kBlockSize / blockX;
+  }
+  int64_t threads = blockX * blockY;
+  int64_t gridX = (vectors + blockX - 1) / blockX;
+  int64_t maxBlocks = kNumSMs * kThreadsPerSM / threads;
+  int64_t gridY = std::max<int64_t>(
+      1, std::min<int64_t>((pixels + blockY - 1) / blockY, std::max<int64_t>(1, maxBlocks / gridX)));
+
+  int64_t bound = std::max({in.extent(), filter.extent(), out.extent()});
+  emitIndexTypes(w, std::max(bound, pixels) + gridY * blockY);
+
+  // The block's weights, as floats, tap-major: each thread reads its V
+  // channels of a tap as one vector. The filter is M × K… × 1: channel c's
+  // tap t is at c * s0 + Σ k_d s_d.
+  std::string perTap = std::to_string(blockX * width);
+  w.line("__shared__ " + floats + " wsh[" + std::to_string(taps * blockX) + "];");
+  w.open("for (int e = threadIdx.y * " + std::to_string(blockX) + " + threadIdx.x; e < " +
+         std::to_string(taps * blockX * width) + "; e += " + std::to_string(threads) + ")");
+  w.line("const int t = e / " + perTap + ";");
+  w.line("const I c = blockIdx.x * " + perTap + " + e % " + perTap + ";");
+  std::string tapOffset;
+  int64_t inner = 1;
+  for (int64_t d = static_cast<int64_t>(kernelSizes.size()) - 1; d >= 0; --d) {
+    tapOffset += " + (t / " + std::to_string(inner) + " % " + std::to_string(kernelSizes[d]) +
+                 ") * " + std::to_string(filter.strides[s.filterSpatial[d]]);
+    inner *= kernelSizes[d];
+  }
+  std::string weight = realOf(w, filter.element(),
+                              filter.load("c * " + std::to_string(filter.strides[0]) + tapOffset),
+                              Compute::Float);
+  w.line("reinterpret_cast<float *>(wsh)[e] = c < " + std::to_string(channels) + " ? " +
+         weight + " : 0.0f;");
+  w.close();
+  w.line("__syncthreads();");
+
+  w.line("const I cv = blockIdx.x * " + std::to_string(blockX) + " + threadIdx.x;");
+  if (vectors % blockX != 0)
+    w.line("if (cv >= " + std::to_string(vectors) + ") return;");
+  w.line("const I c0 = cv * " + V + ";");
+  // Whole vectors when every pointer is aligned to one (offsets are
+  // multiples of V); element by element otherwise.
+  std::string aligned = "((unsigned long long)" + in.pointer + " | (unsigned long long)" +
+                        out.pointer;
+  if (s.residual)
+    aligned += " | (unsigned long long)" + s.residual->pointer;
+  aligned += ") % sizeof(" + vec + ") == 0";
+  w.line("const bool whole = " + aligned + ";");
+  if (s.bias) {
+    w.line("float bk[" + V + "];");
+    w.line("#pragma unroll");
+    w.open("for (int j = 0; j < " + V + "; ++j)");
+    w.line("bk[j] = " +
+           realOf(w, s.bias->element(),
+                  s.bias->load("(c0 + j) * " + std::to_string(s.bias->strides.back())),
+                  Compute::Float) +
+           ";");
+    w.close();
+  }
+
+  w.open("for (I p = blockIdx.y * " + std::to_string(blockY) + " + threadIdx.y; p < " +
+         std::to_string(pixels) + "; p += gridDim.y * " + std::to_string(blockY) + ")");
+  SmallVector<std::string> q = emitCoordinates(w, "p", pixelShape, "q");
+  w.line("float acc[" + V + "];");
+  w.line("#pragma unroll");
+  w.line("for (int j = 0; j < " + V + "; ++j) acc[j] = 0.0f;");
+  std::string inOffset = offsetExpr({q[0]}, {in.strides[0]});
+  std::string tap = "0";
+  for (size_t d = 0; d < s.spatial.size(); ++d) {
+    std::string k = "k" + std::to_string(d), x = "x" + std::to_string(d);
+    w.line("#pragma unroll");
+    w.open("for (int " + k + " = 0; " + k + " < " + std::to_string(kernelSizes[d]) + "; ++" +
+           k + ")");
+    w.line("const S " + x + " = (S)" + q[d + 1] + " * " + std::to_string(strides[d]) +
+           " - " + std::to_string(pads[d]) + " + " + k + " * " +
+           std::to_string(dilations[d]) + ";");
+    w.line("if (" + x + " < 0 || " + x + " >= " + std::to_string(in.shape()[s.spatial[d]]) +
+           ") continue;");
+    inOffset += " + (I)" + x + " * " + std::to_string(in.strides[s.spatial[d]]);
+    tap = "(" + tap + ") * " + std::to_string(kernelSizes[d]) + " + " + k;
+  }
+  w.line("const I at = " + inOffset + " + c0;");
+  w.line(vec + " xv;");
+  w.line("if (whole) xv = *reinterpret_cast<const " + vec + " *>(" + in.pointer + " + at);");
+  w.line("else");
+  w.line("  for (int j = 0; j < " + V + "; ++j) xv.v[j] = " + in.pointer + "[at + j];");
+  w.line("const " + floats + " wv = wsh[(" + tap + ") * " + std::to_string(blockX) +
+         " + threadIdx.x];");
+  w.line("#pragma unroll");
+  w.line("for (int j = 0; j < " + V + "; ++j) acc[j] = fmaf(" +
+         fromStorage(type, "xv.v[j]") + ", wv.v[j], acc[j]);");
+  for (size_t d = 0; d < s.spatial.size(); ++d)
+    w.close();
+
+  w.line("const I to = p * " + std::to_string(channels) + " + c0;");
+  if (s.residual) {
+    w.line(vec + " rv;");
+    w.line("if (whole) rv = *reinterpret_cast<const " + vec + " *>(" + s.residual->pointer +
+           " + to);");
+    w.line("else");
+    w.line("  for (int j = 0; j < " + V + "; ++j) rv.v[j] = " + s.residual->pointer +
+           "[to + j];");
+  }
+  w.line(vec + " yv;");
+  w.line("#pragma unroll");
+  w.open("for (int j = 0; j < " + V + "; ++j)");
+  w.line("float v = acc[j];");
+  if (s.bias)
+    w.line("v += bk[j];");
+  if (s.residual)
+    w.line("v += " + fromStorage(type, "rv.v[j]") + ";");
+  w.line("yv.v[j] = " +
+         toStorage(type, activate(op.getActivationAttr(), "v", Compute::Float)) + ";");
+  w.close();
+  w.line("if (whole) *reinterpret_cast<" + vec + " *>(" + out.pointer + " + to) = yv;");
+  w.line("else");
+  w.line("  for (int j = 0; j < " + V + "; ++j) " + out.pointer + "[to + j] = yv.v[j];");
+  w.close();
+
+  Launch launch;
+  launch.grid = {static_cast<uint32_t>(gridX), static_cast<uint32_t>(gridY), 1};
+  launch.block = {static_cast<uint32_t>(blockX), static_cast<uint32_t>(blockY), 1};
+  return launch;
+}
+
+FailureOr<Launch> kiln::cuda::detail::emitConv(KernelWriter &w, OpKernel &kernel) {
+  auto op = llvm::cast<ConvOp>(kernel.op);
+  ConvShape s = convShape(op, kernel);
+  if (s.inChannels != s.cPerGroup * s.groups || s.outChannels % s.groups != 0 ||
+      s.filter->shape()[s.filterChannelDim] != s.cPerGroup)
+    return op.emitError() << "'nn.conv' has " << s.inChannels << " input channels, "
+                          << s.outChannels << " output channels and " << s.groups
+                          << " groups, which its filter " << s.filter->type
+                          << " does not fit";
+  if (int64_t width = depthwiseWidth(s))
+    return emitDepthwiseConv(w, s, width);
+  return emitDirectConv(w, s);
+}

@@ -1,0 +1,40 @@
+// RUN: kiln-opt %s -split-input-file -kiln-convert-nn-to-engine | FileCheck %s
+
+// Tests that an empty result (ONNX's Shape with start > end) lowers to no
+// step at all: a copy of zero bytes would not load. The binding stays.
+// CHECK-LABEL: func.func @empty_constant
+// CHECK-SAME: memref<0xi64> {engine.output = "y"}
+// CHECK-NOT: engine.weight
+// CHECK-NOT: engine.copy
+// CHECK: return
+func.func @empty_constant(%x: tensor<3x4x5xf32> {kiln.name = "x"})
+    -> (tensor<0xi64> {kiln.name = "y"}) {
+  %0 = nn.constant dense<> : tensor<0xi64> loc("Shape_0")
+  return %0 : tensor<0xi64>
+}
+
+// -----
+
+// Tests that a layer whose results hold no elements becomes no dispatch,
+// while the layer beside it, with elements, still does.
+// CHECK-LABEL: func.func @empty_layer
+// CHECK-COUNT-1: engine.dispatch
+// CHECK: nn.neg
+// CHECK-NOT: engine.dispatch
+// CHECK: return
+func.func @empty_layer(%x: tensor<2x0xf32>, %y: tensor<2x3xf32>) -> (tensor<2x0xf32>, tensor<2x3xf32>) {
+  %a = nn.relu %x : tensor<2x0xf32>
+  %b = nn.neg %y : tensor<2x3xf32>
+  return %a, %b : tensor<2x0xf32>, tensor<2x3xf32>
+}
+
+// -----
+
+// Tests that a non-empty constant output is still copied from its weight.
+// CHECK-LABEL: func.func @constant_output
+// CHECK: engine.weight
+// CHECK: engine.copy
+func.func @constant_output(%x: tensor<2xf32>) -> tensor<3xi64> {
+  %0 = nn.constant dense<[1, 2, 3]> : tensor<3xi64>
+  return %0 : tensor<3xi64>
+}
