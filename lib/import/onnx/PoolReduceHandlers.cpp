@@ -147,6 +147,14 @@ template <nn::ReduceKind Kind> LogicalResult importReduceAxesAttr(NodeImporter &
   return reduce(node, Kind, node.getIntsAttr("axes"), /*noopWithEmptyAxes=*/false);
 }
 
+/// Opsets 1 to 10 (the same schema as 11, which added negative axes).
+template <nn::ReduceKind Kind> LogicalResult importReduceAxesAttrV1(NodeImporter &node) {
+  SmallVector<int64_t> axes = node.getIntsAttr("axes");
+  if (llvm::any_of(axes, [](int64_t axis) { return axis < 0; }))
+    return node.error("negative axes are only defined from opset 11");
+  return reduce(node, Kind, axes, /*noopWithEmptyAxes=*/false);
+}
+
 template <nn::ReduceKind Kind> LogicalResult importReduceAxesInput(NodeImporter &node) {
   bool noop = node.getIntAttr("noop_with_empty_axes", 0) != 0;
   SmallVector<int64_t> axes;
@@ -219,8 +227,10 @@ LogicalResult importCumSum(NodeImporter &node) {
 }
 
 /// ReduceSum took its axes as an input from opset 13, the others from 18.
+/// Models older than opset 11 use the first schema (no negative axes).
 template <nn::ReduceKind Kind>
 void addReduce(HandlerTable &table, StringRef opType, int64_t inputSince) {
+  table.add(opType, 1, kMinOpset - 1, importReduceAxesAttrV1<Kind>);
   table.add(opType, kMinOpset, inputSince - 1, importReduceAxesAttr<Kind>);
   table.add(opType, inputSince, kMaxOpset, importReduceAxesInput<Kind>);
 }
