@@ -49,6 +49,29 @@ LogicalResult PoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
   return success();
 }
 
+LogicalResult MaxPoolIndicesOp::inferReturnTypes(MLIRContext *context,
+                                                 std::optional<Location> location,
+                                                 Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &inferred) {
+  auto input = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+  if (input.getRank() < 3)
+    return shapeError(location, "input must have a batch, a channel and at least one "
+                                "spatial dimension, got rank " +
+                                    Twine(input.getRank()));
+  Window window{adaptor.getKernel(), adaptor.getStrides(), adaptor.getPads(),
+                adaptor.getDilations(), adaptor.getCeilMode()};
+  ArrayRef<int64_t> shape = input.getShape();
+  if (failed(verifyWindow(location, window, shape.size() - 2)))
+    return failure();
+  FailureOr<Shape> out = windowOutputShape(location, shape.drop_front(2), window);
+  if (failed(out))
+    return failure();
+  Shape result(shape.take_front(2));
+  result.append(out->begin(), out->end());
+  inferred.push_back(RankedTensorType::get(result, IntegerType::get(context, 64)));
+  return success();
+}
+
 /// Element types of a pooling layer: max pooling keeps them; averaging may
 /// requantize a quantized input (ValidQuantizedTypes rejects quantizing a
 /// float one).
@@ -60,22 +83,38 @@ static LogicalResult verifyPoolTypes(Operation *op, PoolKind kind) {
   return success();
 }
 
+/// Pads smaller than the window's extent, so that no window lies wholly in
+/// the padding.
+static LogicalResult verifyPoolPads(Operation *op, ArrayRef<int64_t> kernel,
+                                    ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations) {
+  if (pads.size() != 2 * kernel.size() || dilations.size() != kernel.size())
+    return success(); // Inference reports these.
+  for (auto [i, k] : llvm::enumerate(kernel)) {
+    int64_t extent = (k - 1) * dilations[i] + 1;
+    if (k <= 0 || dilations[i] <= 0)
+      continue; // Inference reports these.
+    if (pads[i] >= extent || pads[kernel.size() + i] >= extent)
+      return op->emitOpError("pads must be smaller than the kernel (")
+             << extent << " in spatial dimension " << i
+             << "), or a window would lie wholly in the padding";
+  }
+  return success();
+}
+
 LogicalResult PoolOp::verify() {
   if (getKind() == PoolKind::max && getCountIncludePad())
     return emitOpError("count_include_pad applies to average pooling only");
-  ArrayRef<int64_t> kernel = getKernel(), pads = getPads(), dilations = getDilations();
-  if (pads.size() == 2 * kernel.size() && dilations.size() == kernel.size()) {
-    for (auto [i, k] : llvm::enumerate(kernel)) {
-      int64_t extent = (k - 1) * dilations[i] + 1;
-      if (k <= 0 || dilations[i] <= 0)
-        continue; // Inference reports these.
-      if (pads[i] >= extent || pads[kernel.size() + i] >= extent)
-        return emitOpError("pads must be smaller than the kernel (")
-               << extent << " in spatial dimension " << i
-               << "), or a window would lie wholly in the padding";
-    }
-  }
+  if (getKind() == PoolKind::avg &&
+      llvm::isa<IntegerType>(getInput().getType().getElementType()))
+    return emitOpError("average pooling needs a float or quantized input, not ")
+           << getInput().getType().getElementType();
+  if (failed(verifyPoolPads(*this, getKernel(), getPads(), getDilations())))
+    return failure();
   return verifyPoolTypes(*this, getKind());
+}
+
+LogicalResult MaxPoolIndicesOp::verify() {
+  return verifyPoolPads(*this, getKernel(), getPads(), getDilations());
 }
 
 LogicalResult GlobalPoolOp::verify() { return verifyPoolTypes(*this, getKind()); }
