@@ -20,19 +20,17 @@ static Type poolResultElement(PoolKind kind, Type inputElement) {
 // PoolOp / GlobalPoolOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult PoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
-                                       Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
-  auto input = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+/// The batch, channel and pooled spatial sizes of a window over `input`.
+static FailureOr<Shape> pooledShape(std::optional<Location> location,
+                                    RankedTensorType input, const Window &window,
+                                    bool channelsLast) {
   if (input.getRank() < 3)
     return shapeError(location, "input must have a batch, a channel and at least one "
                                 "spatial dimension, got rank " +
                                     Twine(input.getRank()));
-  bool channelsLast = layoutOr(adaptor.getLayoutAttr()) == Layout::channels_last;
   ArrayRef<int64_t> shape = input.getShape();
   ArrayRef<int64_t> spatial =
       channelsLast ? shape.drop_front().drop_back() : shape.drop_front(2);
-  Window window{adaptor.getKernel(), adaptor.getStrides(), adaptor.getPads(),
-                adaptor.getDilations(), adaptor.getCeilMode()};
   if (failed(verifyWindow(location, window, spatial.size())))
     return failure();
   FailureOr<Shape> out = windowOutputShape(location, spatial, window);
@@ -44,8 +42,20 @@ LogicalResult PoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
   result.append(out->begin(), out->end());
   if (channelsLast)
     result.push_back(shape.back());
+  return result;
+}
+
+LogicalResult PoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                                       Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto input = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+  Window window{adaptor.getKernel(), adaptor.getStrides(), adaptor.getPads(),
+                adaptor.getDilations(), adaptor.getCeilMode()};
+  FailureOr<Shape> result = pooledShape(
+      location, input, window, layoutOr(adaptor.getLayoutAttr()) == Layout::channels_last);
+  if (failed(result))
+    return failure();
   inferred.push_back(RankedTensorType::get(
-      result, poolResultElement(adaptor.getKind(), input.getElementType())));
+      *result, poolResultElement(adaptor.getKind(), input.getElementType())));
   return success();
 }
 
@@ -54,21 +64,12 @@ LogicalResult MaxPoolIndicesOp::inferReturnTypes(MLIRContext *context,
                                                  Adaptor adaptor,
                                                  SmallVectorImpl<Type> &inferred) {
   auto input = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
-  if (input.getRank() < 3)
-    return shapeError(location, "input must have a batch, a channel and at least one "
-                                "spatial dimension, got rank " +
-                                    Twine(input.getRank()));
   Window window{adaptor.getKernel(), adaptor.getStrides(), adaptor.getPads(),
                 adaptor.getDilations(), adaptor.getCeilMode()};
-  ArrayRef<int64_t> shape = input.getShape();
-  if (failed(verifyWindow(location, window, shape.size() - 2)))
+  FailureOr<Shape> result = pooledShape(location, input, window, /*channelsLast=*/false);
+  if (failed(result))
     return failure();
-  FailureOr<Shape> out = windowOutputShape(location, shape.drop_front(2), window);
-  if (failed(out))
-    return failure();
-  Shape result(shape.take_front(2));
-  result.append(out->begin(), out->end());
-  inferred.push_back(RankedTensorType::get(result, IntegerType::get(context, 64)));
+  inferred.push_back(RankedTensorType::get(*result, IntegerType::get(context, 64)));
   return success();
 }
 

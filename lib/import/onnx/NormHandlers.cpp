@@ -19,6 +19,23 @@ llvm::APFloat readEpsilon(NodeImporter &node) {
   return llvm::APFloat(node.getFloatAttr("epsilon", 1e-5f));
 }
 
+/// mean((x − mean)²) over `axes`, kept as 1s: the population variance of `x`
+/// around its `mean` (reduced over the same axes, kept).
+FailureOr<Value> populationVariance(NodeImporter &node, Value x, Value mean,
+                                    ArrayRef<int64_t> axes) {
+  FailureOr<nn::SubOp> centered = node.create<nn::SubOp>(x, mean);
+  if (failed(centered))
+    return failure();
+  FailureOr<nn::MulOp> squared = node.create<nn::MulOp>(*centered, *centered);
+  if (failed(squared))
+    return failure();
+  FailureOr<nn::ReduceOp> variance = node.create<nn::ReduceOp>(
+      squared->getResult(), nn::ReduceKind::mean, axes, /*keep_dims=*/true);
+  if (failed(variance))
+    return failure();
+  return variance->getResult();
+}
+
 /// BatchNormalization in training mode (opsets 14 on), as its schema
 /// defines it: the batch's own statistics, the mean and the population
 /// variance over every axis but the channels (1), normalize `x`; the optional
@@ -38,14 +55,7 @@ LogicalResult batchNormTraining(NodeImporter &node, Value x, ArrayRef<Value> par
       node.create<nn::ReduceOp>(x, nn::ReduceKind::mean, axes, /*keep_dims=*/true);
   if (failed(meanKept))
     return failure();
-  FailureOr<nn::SubOp> centered = node.create<nn::SubOp>(x, meanKept->getResult());
-  if (failed(centered))
-    return failure();
-  FailureOr<nn::MulOp> squared = node.create<nn::MulOp>(*centered, *centered);
-  if (failed(squared))
-    return failure();
-  FailureOr<nn::ReduceOp> varianceKept = node.create<nn::ReduceOp>(
-      squared->getResult(), nn::ReduceKind::mean, axes, /*keep_dims=*/true);
+  FailureOr<Value> varianceKept = populationVariance(node, x, *meanKept, axes);
   if (failed(varianceKept))
     return failure();
   FailureOr<Value> mean = node.reshape(*meanKept, {channels});
@@ -136,18 +146,11 @@ LogicalResult layerNormStatistics(NodeImporter &node, Value x, int64_t axis,
     return failure();
   if (!node.hasOutput(2))
     return success();
-  FailureOr<nn::SubOp> centered = node.create<nn::SubOp>(stash, mean->getResult());
-  if (failed(centered))
-    return failure();
-  FailureOr<nn::MulOp> squared = node.create<nn::MulOp>(*centered, *centered);
-  if (failed(squared))
-    return failure();
-  FailureOr<nn::ReduceOp> variance = node.create<nn::ReduceOp>(
-      squared->getResult(), nn::ReduceKind::mean, axes, /*keep_dims=*/true);
+  FailureOr<Value> variance = populationVariance(node, stash, *mean, axes);
   if (failed(variance))
     return failure();
   FailureOr<nn::AddOp> shifted =
-      node.create<nn::AddOp>(variance->getResult(), node.createScalar(f32, epsilon));
+      node.create<nn::AddOp>(*variance, node.createScalar(f32, epsilon));
   if (failed(shifted))
     return failure();
   FailureOr<nn::SqrtOp> deviation = node.create<nn::SqrtOp>(shifted->getResult());
