@@ -20,19 +20,17 @@ static Type poolResultElement(PoolKind kind, Type inputElement) {
 // PoolOp / GlobalPoolOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult PoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
-                                       Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
-  auto input = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+/// The batch, channel and pooled spatial sizes of a window over `input`.
+static FailureOr<Shape> pooledShape(std::optional<Location> location,
+                                    RankedTensorType input, const Window &window,
+                                    bool channelsLast) {
   if (input.getRank() < 3)
     return shapeError(location, "input must have a batch, a channel and at least one "
                                 "spatial dimension, got rank " +
                                     Twine(input.getRank()));
-  bool channelsLast = layoutOr(adaptor.getLayoutAttr()) == Layout::channels_last;
   ArrayRef<int64_t> shape = input.getShape();
   ArrayRef<int64_t> spatial =
       channelsLast ? shape.drop_front().drop_back() : shape.drop_front(2);
-  Window window{adaptor.getKernel(), adaptor.getStrides(), adaptor.getPads(),
-                adaptor.getDilations(), adaptor.getCeilMode()};
   if (failed(verifyWindow(location, window, spatial.size())))
     return failure();
   FailureOr<Shape> out = windowOutputShape(location, spatial, window);
@@ -44,8 +42,34 @@ LogicalResult PoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
   result.append(out->begin(), out->end());
   if (channelsLast)
     result.push_back(shape.back());
+  return result;
+}
+
+LogicalResult PoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> location,
+                                       Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto input = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+  Window window{adaptor.getKernel(), adaptor.getStrides(), adaptor.getPads(),
+                adaptor.getDilations(), adaptor.getCeilMode()};
+  FailureOr<Shape> result = pooledShape(
+      location, input, window, layoutOr(adaptor.getLayoutAttr()) == Layout::channels_last);
+  if (failed(result))
+    return failure();
   inferred.push_back(RankedTensorType::get(
-      result, poolResultElement(adaptor.getKind(), input.getElementType())));
+      *result, poolResultElement(adaptor.getKind(), input.getElementType())));
+  return success();
+}
+
+LogicalResult MaxPoolIndicesOp::inferReturnTypes(MLIRContext *context,
+                                                 std::optional<Location> location,
+                                                 Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &inferred) {
+  auto input = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+  Window window{adaptor.getKernel(), adaptor.getStrides(), adaptor.getPads(),
+                adaptor.getDilations(), adaptor.getCeilMode()};
+  FailureOr<Shape> result = pooledShape(location, input, window, /*channelsLast=*/false);
+  if (failed(result))
+    return failure();
+  inferred.push_back(RankedTensorType::get(*result, IntegerType::get(context, 64)));
   return success();
 }
 
@@ -60,22 +84,38 @@ static LogicalResult verifyPoolTypes(Operation *op, PoolKind kind) {
   return success();
 }
 
+/// Pads smaller than the window's extent, so that no window lies wholly in
+/// the padding.
+static LogicalResult verifyPoolPads(Operation *op, ArrayRef<int64_t> kernel,
+                                    ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations) {
+  if (pads.size() != 2 * kernel.size() || dilations.size() != kernel.size())
+    return success(); // Inference reports these.
+  for (auto [i, k] : llvm::enumerate(kernel)) {
+    int64_t extent = (k - 1) * dilations[i] + 1;
+    if (k <= 0 || dilations[i] <= 0)
+      continue; // Inference reports these.
+    if (pads[i] >= extent || pads[kernel.size() + i] >= extent)
+      return op->emitOpError("pads must be smaller than the kernel (")
+             << extent << " in spatial dimension " << i
+             << "), or a window would lie wholly in the padding";
+  }
+  return success();
+}
+
 LogicalResult PoolOp::verify() {
   if (getKind() == PoolKind::max && getCountIncludePad())
     return emitOpError("count_include_pad applies to average pooling only");
-  ArrayRef<int64_t> kernel = getKernel(), pads = getPads(), dilations = getDilations();
-  if (pads.size() == 2 * kernel.size() && dilations.size() == kernel.size()) {
-    for (auto [i, k] : llvm::enumerate(kernel)) {
-      int64_t extent = (k - 1) * dilations[i] + 1;
-      if (k <= 0 || dilations[i] <= 0)
-        continue; // Inference reports these.
-      if (pads[i] >= extent || pads[kernel.size() + i] >= extent)
-        return emitOpError("pads must be smaller than the kernel (")
-               << extent << " in spatial dimension " << i
-               << "), or a window would lie wholly in the padding";
-    }
-  }
+  if (getKind() == PoolKind::avg &&
+      llvm::isa<IntegerType>(getInput().getType().getElementType()))
+    return emitOpError("average pooling needs a float or quantized input, not ")
+           << getInput().getType().getElementType();
+  if (failed(verifyPoolPads(*this, getKernel(), getPads(), getDilations())))
+    return failure();
   return verifyPoolTypes(*this, getKind());
+}
+
+LogicalResult MaxPoolIndicesOp::verify() {
+  return verifyPoolPads(*this, getKernel(), getPads(), getDilations());
 }
 
 LogicalResult GlobalPoolOp::verify() { return verifyPoolTypes(*this, getKind()); }

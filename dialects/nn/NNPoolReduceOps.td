@@ -5,6 +5,10 @@
 
 include "dialects/nn/NNOpBase.td"
 
+/// What nn.pool takes: ONNX MaxPool's types (floats, int8, uint8) and
+/// quantized values.
+def NN_PoolTensor : RankedTensorOf<[NN_Float, I8, UI8, NN_Quantized]>;
+
 def NN_PoolOp : NN_Op<"pool", [Pure, NN_InferQuantizableResult,
     DeclareOpInterfaceMethods<NN_QuantizableOpInterface, ["isQuantizable"]>,
     DeclareOpInterfaceMethods<NN_QuantCommutingOpInterface,
@@ -18,6 +22,8 @@ def NN_PoolOp : NN_Op<"pool", [Pure, NN_InferQuantizableResult,
     `count_include_pad` an average divides by the full window size, else by
     the number of elements inside the input. `dilations` apply to max pools.
     Max pooling commutes with quantization; average pooling is quantizable.
+    Max pooling also takes integers (ONNX `MaxPool` of `uint8` and `int8`);
+    average pooling needs floats or quantized values.
 
     ```mlir
     %y = nn.pool max %x kernel [3, 3] strides [2, 2] pads [1, 1, 1, 1]
@@ -25,7 +31,7 @@ def NN_PoolOp : NN_Op<"pool", [Pure, NN_InferQuantizableResult,
          : (tensor<1x64x112x112xf32>) -> tensor<1x64x56x56xf32>
     ```
   }];
-  let arguments = (ins NN_FloatOrQuantTensor:$input,
+  let arguments = (ins NN_PoolTensor:$input,
                        NN_PoolKindAttr:$kind,
                        DenseI64ArrayAttr:$kernel,
                        DenseI64ArrayAttr:$strides,
@@ -34,7 +40,7 @@ def NN_PoolOp : NN_Op<"pool", [Pure, NN_InferQuantizableResult,
                        UnitAttr:$ceil_mode,
                        UnitAttr:$count_include_pad,
                        DefaultValuedAttr<NN_LayoutAttr, "::kiln::nn::Layout::channels_first">:$layout);
-  let results = (outs NN_FloatOrQuantTensor:$result);
+  let results = (outs NN_PoolTensor:$result);
   let assemblyFormat = [{
     $kind $input `kernel` $kernel `strides` $strides `pads` $pads
     `dilations` $dilations (`ceil_mode` $ceil_mode^)?
@@ -43,6 +49,38 @@ def NN_PoolOp : NN_Op<"pool", [Pure, NN_InferQuantizableResult,
   }];
   let hasVerifier = 1;
   let extraClassDefinition = NN_QuantizableResultDefs.isCompatibleReturnTypes;
+}
+
+def NN_MaxPoolIndicesOp : NN_Op<"max_pool_indices", [Pure, InferTypeOpAdaptor]> {
+  let summary = "where the maximum of each max-pooling window lies";
+  let description = [{
+    ONNX `MaxPool`'s optional `Indices` output, beside the `nn.pool max` of
+    the same window: for each window of the channels-first `N × C × D…`
+    input, the index (`i64`) of its maximum in the whole input flattened
+    (batch and channel included, padding not), row-major over the spatial
+    dimensions or, with `column_major` (ONNX `storage_order = 1`),
+    column-major. Ties go to the first tap in window order (last spatial
+    dimension fastest); NaNs are never the maximum.
+
+    ```mlir
+    %i = nn.max_pool_indices %x kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0]
+           dilations [1, 1] : (tensor<1x3x4x4xf32>) -> tensor<1x3x2x2xi64>
+    ```
+  }];
+  let arguments = (ins NN_PoolTensor:$input,
+                       DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations,
+                       UnitAttr:$ceil_mode,
+                       UnitAttr:$column_major);
+  let results = (outs NN_I64Tensor:$result);
+  let assemblyFormat = [{
+    $input `kernel` $kernel `strides` $strides `pads` $pads
+    `dilations` $dilations (`ceil_mode` $ceil_mode^)?
+    (`column_major` $column_major^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
 }
 
 def NN_GlobalPoolOp : NN_Op<"global_pool", [Pure, NN_InferQuantizableResult,
@@ -60,7 +98,7 @@ def NN_GlobalPoolOp : NN_Op<"global_pool", [Pure, NN_InferQuantizableResult,
          : (tensor<1x2048x7x7xf32>) -> tensor<1x2048x1x1xf32>
     ```
   }];
-  let arguments = (ins NN_FloatOrQuantTensor:$input,
+  let arguments = (ins NN_PoolTensor:$input,
                        NN_PoolKindAttr:$kind,
                        DefaultValuedAttr<NN_LayoutAttr, "::kiln::nn::Layout::channels_first">:$layout);
   let results = (outs NN_FloatOrQuantTensor:$result);

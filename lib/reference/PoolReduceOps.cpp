@@ -24,8 +24,12 @@ using namespace kiln::reference;
 using namespace kiln::reference::detail;
 
 /// The most negative finite value of the float type behind `type`: what
-/// onnxruntime's max pool yields for a window that covers only padding.
+/// onnxruntime's max pool yields for a window that covers only padding; for
+/// integers, their smallest value.
 static double lowestOf(Type type) {
+  if (auto integer = llvm::dyn_cast<IntegerType>(type))
+    return integer.isUnsigned() ? 0.0
+                                : -std::ldexp(1.0, static_cast<int>(integer.getWidth()) - 1);
   auto floatType = llvm::cast<FloatType>(getExpressedType(type));
   return llvm::APFloat::getLargest(floatType.getFloatSemantics(), /*Negative=*/true)
       .convertToDouble();
@@ -35,46 +39,68 @@ static double lowestOf(Type type) {
 // Pools
 //===----------------------------------------------------------------------===//
 
-/// Pools channels-first `x` (N × C × D…) into `outSpatial`.
-static std::vector<double> pool(PoolOp op, const Tensor &x,
-                                ArrayRef<int64_t> outSpatial) {
-  ArrayRef<int64_t> inSpatial = x.getShape().drop_front(2);
+/// The windows of a pool: kernel, strides, pads and dilations.
+struct PoolWindow {
+  ArrayRef<int64_t> kernel, strides, pads, dilations;
+};
+
+/// Calls `visit(p, taps, padded)` for each output position `p` (row-major
+/// over `outSpatial`) with the row-major input positions its window covers,
+/// padding skipped, and the window's size counting padding. With
+/// `clipAtEndPadding` (average pools) a window stops at the end padding
+/// (onnxruntime's and ONNX's divisor with count_include_pad and ceil_mode).
+static void forEachWindow(ArrayRef<int64_t> inSpatial, ArrayRef<int64_t> outSpatial,
+                          const PoolWindow &window, bool clipAtEndPadding,
+                          llvm::function_ref<void(int64_t, ArrayRef<int64_t>, int64_t)> visit) {
   size_t rank = inSpatial.size();
-  ArrayRef<int64_t> kernel = op.getKernel(), strides = op.getStrides(),
-                    pads = op.getPads(), dilations = op.getDilations();
-  bool isMax = op.getKind() == PoolKind::max;
-  bool includePad = op.getCountIncludePad();
-  int64_t inSize = numElementsOf(inSpatial), outSize = numElementsOf(outSpatial);
-  int64_t lines = x.getShape()[0] * x.getShape()[1];
-  double lowest = lowestOf(resultElementType(op));
-  std::vector<double> out(lines * outSize);
+  int64_t outSize = numElementsOf(outSpatial);
   SmallVector<int64_t, 4> outCoord(rank, 0), start(rank), end(rank), counts(rank);
   std::vector<int64_t> taps;
   for (int64_t p = 0; p < outSize; ++p) {
-    // Window of dimension d: start, start + dilation, … below end. For
-    // average pools the end stops at the end padding (onnxruntime's and
-    // ONNX's divisor with count_include_pad and ceil_mode).
+    // Window of dimension d: start, start + dilation, … below end.
     int64_t padded = 1;
     for (size_t d = 0; d < rank; ++d) {
-      start[d] = outCoord[d] * strides[d] - pads[d];
-      end[d] = start[d] + kernel[d] * dilations[d];
-      if (!isMax)
-        end[d] = std::min(end[d], inSpatial[d] + pads[rank + d]);
-      counts[d] = end[d] > start[d] ? 1 + (end[d] - start[d] - 1) / dilations[d] : 0;
+      start[d] = outCoord[d] * window.strides[d] - window.pads[d];
+      end[d] = start[d] + window.kernel[d] * window.dilations[d];
+      if (clipAtEndPadding)
+        end[d] = std::min(end[d], inSpatial[d] + window.pads[rank + d]);
+      counts[d] =
+          end[d] > start[d] ? 1 + (end[d] - start[d] - 1) / window.dilations[d] : 0;
       padded *= counts[d];
     }
-    // The input positions the window covers.
     taps.clear();
     forEachPosition(counts, [&](int64_t, ArrayRef<int64_t> k) {
       int64_t index = 0;
       for (size_t d = 0; d < rank; ++d) {
-        int64_t c = start[d] + k[d] * dilations[d];
+        int64_t c = start[d] + k[d] * window.dilations[d];
         if (c < 0 || c >= inSpatial[d])
           return;
         index = index * inSpatial[d] + c;
       }
       taps.push_back(index);
     });
+    visit(p, taps, padded);
+    for (int64_t d = static_cast<int64_t>(rank) - 1; d >= 0; --d) {
+      if (++outCoord[d] < outSpatial[d])
+        break;
+      outCoord[d] = 0;
+    }
+  }
+}
+
+/// Pools channels-first `x` (N × C × D…) into `outSpatial`.
+static std::vector<double> pool(PoolOp op, const Tensor &x,
+                                ArrayRef<int64_t> outSpatial) {
+  ArrayRef<int64_t> inSpatial = x.getShape().drop_front(2);
+  bool isMax = op.getKind() == PoolKind::max;
+  bool includePad = op.getCountIncludePad();
+  int64_t inSize = numElementsOf(inSpatial), outSize = numElementsOf(outSpatial);
+  int64_t lines = x.getShape()[0] * x.getShape()[1];
+  double lowest = lowestOf(resultElementType(op));
+  std::vector<double> out(lines * outSize);
+  PoolWindow window{op.getKernel(), op.getStrides(), op.getPads(), op.getDilations()};
+  forEachWindow(inSpatial, outSpatial, window, /*clipAtEndPadding=*/!isMax,
+                [&](int64_t p, ArrayRef<int64_t> taps, int64_t padded) {
     for (int64_t line = 0; line < lines; ++line) {
       const double *in = x.getFloats().data() + line * inSize;
       double value;
@@ -91,13 +117,56 @@ static std::vector<double> pool(PoolOp op, const Tensor &x,
       }
       out[line * outSize + p] = value;
     }
-    for (int64_t d = static_cast<int64_t>(rank) - 1; d >= 0; --d) {
-      if (++outCoord[d] < outSpatial[d])
-        break;
-      outCoord[d] = 0;
-    }
-  }
+  });
   return out;
+}
+
+/// ONNX MaxPool's Indices: the first tap holding the window's maximum, as an
+/// index into the whole input (row- or column-major over the spatial dims).
+static FailureOr<Tensor> evalMaxPoolIndices(MaxPoolIndicesOp op,
+                                            ArrayRef<Tensor> operands) {
+  Tensor x = asReals(operands[0]);
+  ArrayRef<int64_t> inSpatial = x.getShape().drop_front(2);
+  Window window{op.getKernel(), op.getStrides(), op.getPads(), op.getDilations(),
+                op.getCeilMode()};
+  FailureOr<Shape> outSpatial = windowOutputShape(op.getLoc(), inSpatial, window);
+  if (failed(outSpatial))
+    return failure();
+  size_t rank = inSpatial.size();
+  int64_t inSize = numElementsOf(inSpatial), outSize = numElementsOf(*outSpatial);
+  int64_t lines = x.getShape()[0] * x.getShape()[1];
+  // A row-major spatial index in the order the op asks for.
+  auto layoutIndex = [&](int64_t rowMajor) {
+    if (!op.getColumnMajor())
+      return rowMajor;
+    SmallVector<int64_t, 4> coord(rank);
+    for (int64_t d = static_cast<int64_t>(rank) - 1; d >= 0; --d) {
+      coord[d] = rowMajor % inSpatial[d];
+      rowMajor /= inSpatial[d];
+    }
+    int64_t index = 0;
+    for (int64_t d = static_cast<int64_t>(rank) - 1; d >= 0; --d)
+      index = index * inSpatial[d] + coord[d];
+    return index;
+  };
+  std::vector<int64_t> out(lines * outSize);
+  PoolWindow pw{op.getKernel(), op.getStrides(), op.getPads(), op.getDilations()};
+  forEachWindow(inSpatial, *outSpatial, pw, /*clipAtEndPadding=*/false,
+                [&](int64_t p, ArrayRef<int64_t> taps, int64_t) {
+    for (int64_t line = 0; line < lines; ++line) {
+      const double *in = x.getFloats().data() + line * inSize;
+      // The first tap greater than all before it; NaNs never are, so a
+      // window of NaNs names its first tap.
+      int64_t best = taps.front();
+      for (int64_t t : taps)
+        if (in[t] > in[best] || (std::isnan(in[best]) && !std::isnan(in[t])))
+          best = t;
+      out[line * outSize + p] = line * inSize + layoutIndex(best);
+    }
+  });
+  SmallVector<int64_t, 6> shape(x.getShape().take_front(2));
+  llvm::append_range(shape, *outSpatial);
+  return Tensor(IntegerType::get(op.getContext(), 64), shape, std::move(out));
 }
 
 /// The result of a pool computed channels-first.
@@ -443,6 +512,7 @@ static FailureOr<Tensor> evalCumSum(CumSumOp op, ArrayRef<Tensor> operands) {
 
 void kiln::reference::detail::registerPoolReduceKernels(KernelTable &table) {
   table.add<PoolOp>(evalPool);
+  table.add<MaxPoolIndicesOp>(evalMaxPoolIndices);
   table.add<GlobalPoolOp>(evalGlobalPool);
   table.add<ReduceOp>(evalReduce);
   table.add<ArgMaxOp>([](ArgMaxOp op, ArrayRef<Tensor> operands) {

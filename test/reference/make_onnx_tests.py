@@ -4,8 +4,8 @@
 
     make_onnx_tests.py DIR
 
-conv_relu, two_outputs and clip_bound_inputs (Clip's min and max as graph
-inputs) hold onnxruntime's outputs (they must pass), wrong
+conv_relu, two_outputs, clip_bound_inputs (Clip's min and max as graph
+inputs) and computed_bound_input (a Range limit computed from one) hold onnxruntime's outputs (they must pass), wrong
 holds a perturbed output (it must fail), custom_domain uses an op no importer
 knows (it must be unsupported).
 """
@@ -72,6 +72,17 @@ def main():
                [helper.make_node("Clip", ["a", "lo", "hi"], ["y"])],
                {"a": a, "lo": np.array(-0.5, np.float32), "hi": np.array(0.25, np.float32)},
                [("y", onnx.TensorProto.FLOAT)])
+    # A Range whose limit is computed from a graph input (as the expanded
+    # window functions do): the importer reports the input it comes from.
+    write_test(directory, "computed_bound_input",
+               [helper.make_node("Cast", ["n"], ["nf"], to=onnx.TensorProto.FLOAT),
+                helper.make_node("Add", ["nf", "one"], ["limit"]),
+                helper.make_node("Range", ["zero", "limit", "one"], ["r"]),
+                helper.make_node("Mul", ["r", "b"], ["y"])],
+               {"n": np.array(4, np.int32), "b": np.arange(5, dtype=np.float32) - 2},
+               [("y", onnx.TensorProto.FLOAT)],
+               initializers=[numpy_helper.from_array(np.array(0, np.float32), "zero"),
+                             numpy_helper.from_array(np.array(1, np.float32), "one")])
     write_test(directory, "custom_domain",
                [helper.make_node("Frobnicate", ["a"], ["y"], domain="com.example")],
                {"a": a}, [("y", onnx.TensorProto.FLOAT)])

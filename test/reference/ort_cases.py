@@ -227,6 +227,34 @@ def pool_cases():
                 f"  %r0 = nn.pool {kind} %arg0 kernel {ints(kernel)} strides {ints(strides)}"
                 f" pads {ints(pads)} dilations {ints(dilations)}{extra}"
                 " : ({in0}) -> {out0}", rtol=1e-5, atol=1e-6))
+    # MaxPool's Indices output (row- and column-major) beside its values, on
+    # integers drawn with ties; and MaxPool of uint8 and int8.
+    ties = r.integers(-3, 4, size=(2, 3, 7, 6)).astype(np.float32)
+    for name, kernel, strides, pads, dilations, ceil in (
+            ("2d", [3, 3], [2, 2], [1, 1, 1, 1], [1, 1], 0),
+            ("2d_dilated_ceil", [2, 2], [2, 1], [0, 1, 1, 0], [2, 1], 1)):
+        for order in (0, 1):
+            flags = (" ceil_mode" if ceil else "") + (" column_major" if order else "")
+            window = (f"kernel {ints(kernel)} strides {ints(strides)} pads {ints(pads)}"
+                      f" dilations {ints(dilations)}")
+            cases.append(Case(
+                f"pool_max_indices_{name}_order{order}",
+                [node("MaxPool", ["a0"], ["o0", "o1"], kernel_shape=kernel, strides=strides,
+                      pads=pads, dilations=dilations, ceil_mode=ceil, storage_order=order)],
+                [ties],
+                f"  %r0 = nn.pool max %arg0 {window}{' ceil_mode' if ceil else ''}"
+                " : ({in0}) -> {out0}\n"
+                f"  %r1 = nn.max_pool_indices %arg0 {window}{flags} : ({{in0}}) -> {{out1}}",
+                num_outputs=2))
+    for dtype in (np.uint8, np.int8):
+        info = np.iinfo(dtype)
+        x = r.integers(info.min, info.max + 1, size=(1, 2, 6, 5)).astype(dtype)
+        cases.append(Case(
+            f"pool_max_{np.dtype(dtype).name}",
+            [node("MaxPool", ["a0"], kernel_shape=[3, 2], strides=[2, 2], pads=[1, 0, 1, 1])],
+            [x],
+            "  %r0 = nn.pool max %arg0 kernel [3, 2] strides [2, 2] pads [1, 0, 1, 1]"
+            " dilations [1, 1] : ({in0}) -> {out0}"))
     x = normal(r, 2, 3, 5, 4)
     for kind, op in (("max", "GlobalMaxPool"), ("avg", "GlobalAveragePool")):
         cases.append(Case(f"global_pool_{kind}", [node(op, ["a0"])], [x],

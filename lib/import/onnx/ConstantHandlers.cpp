@@ -82,14 +82,28 @@ LogicalResult importDropout10(NodeImporter &node) {
 }
 
 LogicalResult importDropout12(NodeImporter &node) {
-  // The seed only matters in training; the ratio input is ignored likewise.
+  // The seed only matters in training with a non-zero ratio, which is
+  // refused below.
   node.ignoreAttr("seed");
   if (node.hasInput(2)) {
     FailureOr<DenseElementsAttr> training = node.getConstantInput(2, "training_mode");
     if (failed(training))
       return failure();
-    if (llvm::any_of(getIntValues(*training), [](int64_t v) { return v != 0; }))
-      return node.error("training mode is not supported");
+    bool isTraining =
+        llvm::any_of(getIntValues(*training), [](int64_t v) { return v != 0; });
+    // Training with a ratio of 0 drops nothing and scales by 1: the same as
+    // inference. Any other ratio draws a random mask.
+    if (isTraining) {
+      FailureOr<double> ratio =
+          node.hasInput(1) ? node.getScalarInput(1, "ratio") : FailureOr<double>(0.5);
+      if (failed(ratio))
+        return failure();
+      if (*ratio != 0.0) {
+        node.emitError() << "training mode with a non-zero ratio (" << *ratio
+                         << ") is not supported: it draws a random mask";
+        return failure();
+      }
+    }
   }
   return dropoutInInference(node);
 }

@@ -6,8 +6,9 @@
 // after transposing and reshaping both into [batch..., M, K] x [batch..., K, N]
 // (batch: labels both have and something later needs; K: labels both have
 // and nothing later needs); finally a transpose orders the output labels.
-// Ellipses broadcast as in numpy. A label repeated within one operand (a
-// diagonal or trace) is not supported.
+// Ellipses broadcast as in numpy. A label repeated within one operand takes
+// the diagonal first (`ii->i`): the two dimensions are moved last, merged,
+// and every (n + 1)-th element gathered; a trace is that diagonal summed.
 //
 //===----------------------------------------------------------------------===//
 
@@ -80,6 +81,64 @@ FailureOr<Value> transposeTo(NodeImporter &node, Term &term, ArrayRef<int> order
   if (failed(op))
     return failure();
   return op->getResult();
+}
+
+/// Replaces each label repeated within `term` by its diagonal: the two
+/// dimensions move last, merge into one of n·n, and a gather keeps the
+/// elements 0, n + 1, 2(n + 1)... (a label three times takes two steps).
+LogicalResult takeDiagonals(NodeImporter &node, Term &term) {
+  while (true) {
+    std::optional<std::pair<size_t, size_t>> repeat;
+    for (size_t i = 0; i < term.labels.size() && !repeat; ++i)
+      for (size_t j = i + 1; j < term.labels.size() && !repeat; ++j)
+        if (term.labels[i] == term.labels[j])
+          repeat = {i, j};
+    if (!repeat)
+      return success();
+    auto [first, second] = *repeat;
+    int64_t size = term.shape()[first];
+    if (term.shape()[second] != size) {
+      node.emitError() << "a repeated label stands for dimensions of different sizes ("
+                       << size << " and " << term.shape()[second] << ")";
+      return failure();
+    }
+    Labels order, rest;
+    SmallVector<int64_t> shape;
+    for (auto [i, label] : llvm::enumerate(term.labels))
+      if (i != first && i != second) {
+        rest.push_back(label);
+        shape.push_back(term.shape()[i]);
+      }
+    int label = term.labels[first];
+    // transposeTo finds labels by value: move the pair with its own permutation.
+    SmallVector<int64_t> permutation;
+    for (size_t i = 0; i < term.labels.size(); ++i)
+      if (i != first && i != second)
+        permutation.push_back(i);
+    permutation.append({static_cast<int64_t>(first), static_cast<int64_t>(second)});
+    Value moved = term.value;
+    if (!llvm::equal(permutation, llvm::seq<int64_t>(0, permutation.size()))) {
+      FailureOr<nn::TransposeOp> op = node.create<nn::TransposeOp>(term.value, permutation);
+      if (failed(op))
+        return failure();
+      moved = *op;
+    }
+    shape.push_back(size * size);
+    FailureOr<Value> merged = node.reshape(moved, shape);
+    if (failed(merged))
+      return failure();
+    SmallVector<int64_t> picks;
+    for (int64_t i = 0; i < size; ++i)
+      picks.push_back(i * (size + 1));
+    auto picksType = RankedTensorType::get({size}, node.getBuilder().getI64Type());
+    Value indices = node.createConstant(DenseElementsAttr::get(picksType, ArrayRef(picks)));
+    FailureOr<nn::GatherOp> diagonal =
+        node.create<nn::GatherOp>(*merged, indices, shape.size() - 1);
+    if (failed(diagonal))
+      return failure();
+    rest.push_back(label);
+    term = {*diagonal, rest};
+  }
 }
 
 /// Sums away the dimensions of `term` whose labels are not in `keep`.
@@ -207,12 +266,15 @@ LogicalResult importEinsum(NodeImporter &node) {
   }
   for (auto [term, at] : llvm::zip(terms, ellipsisAt))
     expandEllipsis(term.labels, at, term.shape().size() - term.labels.size(), ellipsisDims);
-  for (Term &term : terms) {
-    llvm::SmallSetVector<int, 16> unique(term.labels.begin(), term.labels.end());
-    if (unique.size() != term.labels.size())
-      return node.error("a label repeated within one operand (a diagonal or trace) is "
-                        "not supported");
-  }
+  // Counted before the diagonals: in implicit mode a label repeated within
+  // one operand is not an output label (`ii` is the trace, as in numpy).
+  std::map<int, int> counts;
+  for (Term &term : terms)
+    for (int label : term.labels)
+      ++counts[label];
+  for (Term &term : terms)
+    if (failed(takeDiagonals(node, term)))
+      return failure();
 
   Labels output;
   if (explicitOutput) {
@@ -223,10 +285,6 @@ LogicalResult importEinsum(NodeImporter &node) {
   } else {
     // Implicit output: the ellipsis, then the labels used once, sorted.
     expandEllipsis(output, 0, ellipsisDims, ellipsisDims);
-    std::map<int, int> counts;
-    for (Term &term : terms)
-      for (int label : term.labels)
-        ++counts[label];
     for (auto [label, count] : counts)
       if (count == 1 && label < kEllipsis)
         output.push_back(label);

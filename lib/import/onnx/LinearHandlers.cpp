@@ -48,10 +48,13 @@ LogicalResult importConv(NodeImporter &node) {
 }
 
 /// ConvTranspose's pads: given, or derived from output_shape / auto_pad as
-/// ONNX specifies (the extra padding of an odd total goes to the start
-/// except with SAME_UPPER). An output_shape larger than the transposed
-/// convolution produces grows `outputPadding` instead (nn pads are never
-/// negative), as ONNX's reference implementation does.
+/// ONNX specifies. From opset 11 the extra padding of an odd total goes to
+/// the start except with SAME_UPPER, and SAME makes the output `input *
+/// stride`; ConvTranspose-1 (opsets 1 to 10) puts it at the end except with
+/// SAME_UPPER, and SAME makes the output as large as the input. An
+/// output_shape larger than the transposed convolution produces grows
+/// `outputPadding` instead (nn pads are never negative), as ONNX's reference
+/// implementation does.
 FailureOr<SmallVector<int64_t>> convTransposePads(NodeImporter &node,
                                                   ArrayRef<int64_t> spatial,
                                                   ArrayRef<int64_t> kernel,
@@ -74,6 +77,7 @@ FailureOr<SmallVector<int64_t>> convTransposePads(NodeImporter &node,
   }
   if (autoPad == "VALID")
     return SmallVector<int64_t>(2 * rank, 0);
+  bool legacy = node.getOpset() < 11;
   if (!outputShape && autoPad == "NOTSET")
     return pads;
 
@@ -90,7 +94,7 @@ FailureOr<SmallVector<int64_t>> convTransposePads(NodeImporter &node,
     }
   } else {
     for (size_t i = 0; i < rank; ++i)
-      target.push_back(spatial[i] * strides[i]);
+      target.push_back(legacy ? spatial[i] : spatial[i] * strides[i]);
   }
   for (size_t i = 0; i < rank; ++i) {
     int64_t total = strides[i] * (spatial[i] - 1) + outputPadding[i] +
@@ -106,8 +110,9 @@ FailureOr<SmallVector<int64_t>> convTransposePads(NodeImporter &node,
       total = 0;
     }
     int64_t half = total / 2;
-    pads[i] = autoPad == "SAME_UPPER" ? half : total - half;
-    pads[rank + i] = autoPad == "SAME_UPPER" ? total - half : half;
+    bool extraAtEnd = (autoPad == "SAME_UPPER") != legacy;
+    pads[i] = extraAtEnd ? half : total - half;
+    pads[rank + i] = extraAtEnd ? total - half : half;
   }
   return pads;
 }
@@ -183,7 +188,8 @@ LogicalResult importGemm(NodeImporter &node) {
 
 void addLinearHandlers(HandlerTable &table) {
   table.add("Conv", kMinOpset, kMaxOpset, importConv);
-  table.add("ConvTranspose", kMinOpset, kMaxOpset, importConvTranspose);
+  // One handler: convTransposePads follows the opset's padding rule.
+  table.add("ConvTranspose", 1, kMaxOpset, importConvTranspose);
   table.add("MatMul", kMinOpset, kMaxOpset, importMatMul);
   table.add("Gemm", kMinOpset, kMaxOpset, importGemm);
 }

@@ -155,19 +155,61 @@ FailureOr<Value> NodeImporter::getOptionalInput(size_t i) {
   return getInput(i);
 }
 
+/// What import-time evaluation may read of `entry`: its contents, or the
+/// value a graph input is bound to (the IR is then valid for that value only).
+static ElementsAttr getEvaluableContents(const ValueEntry *entry) {
+  if (!entry)
+    return ElementsAttr();
+  return entry->constant ? entry->constant : ElementsAttr(entry->boundValue);
+}
+
 bool NodeImporter::isKnownConstant(size_t i) {
-  ValueEntry *entry = getInputEntry(i);
-  if (!entry || !entry->constant)
+  ElementsAttr contents = getEvaluableContents(getInputEntry(i));
+  if (!contents)
     return false;
-  auto type = llvm::cast<ShapedType>(entry->constant.getType());
-  auto dense = llvm::dyn_cast<DenseElementsAttr>(entry->constant);
+  auto type = llvm::cast<ShapedType>(contents.getType());
+  auto dense = llvm::dyn_cast<DenseElementsAttr>(contents);
   return type.getNumElements() <= kFoldElementLimit || (dense && dense.isSplat());
 }
 
 DenseElementsAttr NodeImporter::getKnownConstant(size_t i) {
   // Blobs are copied into a dense attribute (kept by the context) only here,
   // when an op is about to be evaluated on them.
-  return isKnownConstant(i) ? toDense(getInputEntry(i)->constant) : DenseElementsAttr();
+  return isKnownConstant(i) ? toDense(getEvaluableContents(getInputEntry(i)))
+                            : DenseElementsAttr();
+}
+
+bool NodeImporter::isComputedAtRunTime(size_t i) {
+  ValueEntry *entry = getInputEntry(i);
+  return entry && !getEvaluableContents(entry) && !entry->argumentIndex;
+}
+
+/// Reports the graph inputs that `value` is computed from (the arguments of
+/// @main in its backward slice) as missing input values: bound, import-time
+/// evaluation may compute it (a window's size cast to float, then a Range).
+static void reportMissingRoots(ImportState &state, Value value) {
+  llvm::SmallVector<Value> work = {value};
+  llvm::SmallPtrSet<Operation *, 16> visited;
+  llvm::SmallVector<unsigned> arguments;
+  while (!work.empty()) {
+    Value next = work.pop_back_val();
+    if (auto argument = llvm::dyn_cast<BlockArgument>(next)) {
+      arguments.push_back(argument.getArgNumber());
+      continue;
+    }
+    Operation *op = next.getDefiningOp();
+    if (op && visited.insert(op).second)
+      llvm::append_range(work, op->getOperands());
+  }
+  for (const auto &named : state.values) {
+    const ValueEntry &entry = named.getValue();
+    if (!entry.argumentIndex || entry.boundValue ||
+        !llvm::is_contained(arguments, *entry.argumentIndex))
+      continue;
+    std::pair<std::string, unsigned> missing{named.getKey().str(), *entry.argumentIndex};
+    if (!llvm::is_contained(*state.missingInputValues, missing))
+      state.missingInputValues->push_back(std::move(missing));
+  }
 }
 
 ElementsAttr NodeImporter::getConstantStorage(size_t i) {
@@ -185,10 +227,14 @@ FailureOr<DenseElementsAttr> NodeImporter::getConstantInput(size_t i, StringRef 
   ValueEntry *entry = getInputEntry(i);
   if (entry && entry->boundValue)
     return entry->boundValue;
-  if (entry && entry->argumentIndex && state.missingInputValues) {
-    std::pair<std::string, unsigned> missing{node.input(i), *entry->argumentIndex};
-    if (!llvm::is_contained(*state.missingInputValues, missing))
-      state.missingInputValues->push_back(std::move(missing));
+  if (entry && state.missingInputValues && !entry->boundValue) {
+    if (entry->argumentIndex) {
+      std::pair<std::string, unsigned> missing{node.input(i), *entry->argumentIndex};
+      if (!llvm::is_contained(*state.missingInputValues, missing))
+        state.missingInputValues->push_back(std::move(missing));
+    } else if (entry->value) {
+      reportMissingRoots(state, entry->value);
+    }
   }
   emitError() << "input '" << what << "' ('" << node.input(i)
               << "') must be a constant: an initializer, a Constant node, shape "

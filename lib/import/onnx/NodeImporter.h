@@ -168,6 +168,9 @@ public:
                                                             llvm::StringRef what);
   /// Whether every given input is a known constant (import-time evaluation).
   bool allInputsKnown();
+  /// Whether input `i` is computed by the graph from values known only at run
+  /// time: not a constant, not a graph input (which a caller can bind).
+  bool isComputedAtRunTime(size_t i);
 
   //===--------------------------------------------------------------------===//
   // Attributes (reading one marks it as handled)

@@ -19,14 +19,84 @@ llvm::APFloat readEpsilon(NodeImporter &node) {
   return llvm::APFloat(node.getFloatAttr("epsilon", 1e-5f));
 }
 
+/// mean((x − mean)²) over `axes`, kept as 1s: the population variance of `x`
+/// around its `mean` (reduced over the same axes, kept).
+FailureOr<Value> populationVariance(NodeImporter &node, Value x, Value mean,
+                                    ArrayRef<int64_t> axes) {
+  FailureOr<nn::SubOp> centered = node.create<nn::SubOp>(x, mean);
+  if (failed(centered))
+    return failure();
+  FailureOr<nn::MulOp> squared = node.create<nn::MulOp>(*centered, *centered);
+  if (failed(squared))
+    return failure();
+  FailureOr<nn::ReduceOp> variance = node.create<nn::ReduceOp>(
+      squared->getResult(), nn::ReduceKind::mean, axes, /*keep_dims=*/true);
+  if (failed(variance))
+    return failure();
+  return variance->getResult();
+}
+
+/// BatchNormalization in training mode (opsets 14 on), as its schema
+/// defines it: the batch's own statistics, the mean and the population
+/// variance over every axis but the channels (1), normalize `x`; the optional
+/// outputs are the running statistics updated with them, `running · momentum
+/// + batch · (1 − momentum)`.
+LogicalResult batchNormTraining(NodeImporter &node, Value x, ArrayRef<Value> params,
+                                llvm::APFloat epsilon) {
+  float momentum = node.getFloatAttr("momentum", 0.9f);
+  auto type = llvm::cast<RankedTensorType>(x.getType());
+  if (type.getRank() < 2)
+    return node.error("training mode needs an input with a batch and a channel "
+                      "dimension");
+  SmallVector<int64_t> axes = {0};
+  llvm::append_range(axes, llvm::seq<int64_t>(2, type.getRank()));
+  int64_t channels = type.getDimSize(1);
+  FailureOr<nn::ReduceOp> meanKept =
+      node.create<nn::ReduceOp>(x, nn::ReduceKind::mean, axes, /*keep_dims=*/true);
+  if (failed(meanKept))
+    return failure();
+  FailureOr<Value> varianceKept = populationVariance(node, x, *meanKept, axes);
+  if (failed(varianceKept))
+    return failure();
+  FailureOr<Value> mean = node.reshape(*meanKept, {channels});
+  FailureOr<Value> variance = node.reshape(*varianceKept, {channels});
+  if (failed(mean) || failed(variance))
+    return failure();
+  FailureOr<nn::BatchNormOp> op =
+      node.create<nn::BatchNormOp>(x, params[0], params[1], *mean, *variance, epsilon,
+                                   nn::Layout::channels_first);
+  if (failed(op) || failed(node.setResult(0, *op)))
+    return failure();
+
+  Type element = type.getElementType();
+  auto update = [&](size_t output, Value running, Value batch) -> LogicalResult {
+    if (!node.hasOutput(output))
+      return success();
+    FailureOr<nn::MulOp> kept =
+        node.create<nn::MulOp>(running, node.createScalar(element, momentum));
+    FailureOr<nn::MulOp> added =
+        node.create<nn::MulOp>(batch, node.createScalar(element, 1.0 - momentum));
+    if (failed(kept) || failed(added))
+      return failure();
+    FailureOr<nn::AddOp> sum = node.create<nn::AddOp>(*kept, *added);
+    if (failed(sum))
+      return failure();
+    return node.setResult(output, *sum);
+  };
+  if (failed(update(1, params[2], *mean)))
+    return failure();
+  return update(2, params[3], *variance);
+}
+
 LogicalResult importBatchNormalization(NodeImporter &node) {
   llvm::APFloat epsilon = readEpsilon(node);
-  // Momentum updates running statistics in training only.
-  node.ignoreAttr("momentum");
-  if (node.getOpset() >= 14 && node.getIntAttr("training_mode", 0) != 0)
-    return node.error("training mode is not supported");
-  if (failed(node.checkNoOutputsBeyond(1, "running statistics exist in training only")))
-    return failure();
+  bool training = node.getOpset() >= 14 && node.getIntAttr("training_mode", 0) != 0;
+  if (!training) {
+    // Momentum updates running statistics in training only.
+    node.ignoreAttr("momentum");
+    if (failed(node.checkNoOutputsBeyond(1, "running statistics exist in training only")))
+      return failure();
+  }
   FailureOr<Value> x = node.getInput(0);
   if (failed(x))
     return failure();
@@ -39,6 +109,8 @@ LogicalResult importBatchNormalization(NodeImporter &node) {
       return failure();
     params.push_back(*param);
   }
+  if (training)
+    return batchNormTraining(node, *x, params, epsilon);
   FailureOr<nn::BatchNormOp> op =
       node.create<nn::BatchNormOp>(*x, params[0], params[1], params[2], params[3],
                                    epsilon, nn::Layout::channels_first);
@@ -74,18 +146,11 @@ LogicalResult layerNormStatistics(NodeImporter &node, Value x, int64_t axis,
     return failure();
   if (!node.hasOutput(2))
     return success();
-  FailureOr<nn::SubOp> centered = node.create<nn::SubOp>(stash, mean->getResult());
-  if (failed(centered))
-    return failure();
-  FailureOr<nn::MulOp> squared = node.create<nn::MulOp>(*centered, *centered);
-  if (failed(squared))
-    return failure();
-  FailureOr<nn::ReduceOp> variance = node.create<nn::ReduceOp>(
-      squared->getResult(), nn::ReduceKind::mean, axes, /*keep_dims=*/true);
+  FailureOr<Value> variance = populationVariance(node, stash, *mean, axes);
   if (failed(variance))
     return failure();
   FailureOr<nn::AddOp> shifted =
-      node.create<nn::AddOp>(variance->getResult(), node.createScalar(f32, epsilon));
+      node.create<nn::AddOp>(*variance, node.createScalar(f32, epsilon));
   if (failed(shifted))
     return failure();
   FailureOr<nn::SqrtOp> deviation = node.create<nn::SqrtOp>(shifted->getResult());

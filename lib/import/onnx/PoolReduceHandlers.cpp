@@ -32,11 +32,10 @@ LogicalResult pool(NodeImporter &node, nn::PoolKind kind) {
     return failure();
   bool ceilMode = node.getIntAttr("ceil_mode", 0) != 0;
   bool countIncludePad = !isMax && node.getIntAttr("count_include_pad", 0) != 0;
+  bool columnMajor = false;
   if (isMax) {
-    if (failed(node.checkNoOutputsBeyond(1, "MaxPool indices are not supported")))
-      return failure();
     // storage_order only lays out the indices output.
-    node.ignoreAttr("storage_order");
+    columnMajor = node.getIntAttr("storage_order", 0) != 0;
   } else if (llvm::any_of(window->dilations, [](int64_t d) { return d != 1; })) {
     return node.error("dilated average pooling is not supported (nn.pool applies "
                       "dilations to max pooling only)");
@@ -47,9 +46,16 @@ LogicalResult pool(NodeImporter &node, nn::PoolKind kind) {
   FailureOr<nn::PoolOp> op = node.create<nn::PoolOp>(
       *input, kind, window->kernel, window->strides, window->pads, window->dilations,
       ceilMode, countIncludePad, nn::Layout::channels_first);
-  if (failed(op))
+  if (failed(op) || failed(node.setResult(0, *op)))
     return failure();
-  return node.setResult(0, *op);
+  if (!isMax || !node.hasOutput(1))
+    return success();
+  FailureOr<nn::MaxPoolIndicesOp> indices = node.create<nn::MaxPoolIndicesOp>(
+      *input, window->kernel, window->strides, window->pads, window->dilations, ceilMode,
+      columnMajor);
+  if (failed(indices))
+    return failure();
+  return node.setResult(1, *indices);
 }
 
 LogicalResult importMaxPool(NodeImporter &node) { return pool(node, nn::PoolKind::max); }
@@ -147,6 +153,14 @@ template <nn::ReduceKind Kind> LogicalResult importReduceAxesAttr(NodeImporter &
   return reduce(node, Kind, node.getIntsAttr("axes"), /*noopWithEmptyAxes=*/false);
 }
 
+/// Opsets 1 to 10 (the same schema as 11, which added negative axes).
+template <nn::ReduceKind Kind> LogicalResult importReduceAxesAttrV1(NodeImporter &node) {
+  SmallVector<int64_t> axes = node.getIntsAttr("axes");
+  if (llvm::any_of(axes, [](int64_t axis) { return axis < 0; }))
+    return node.error("negative axes are only defined from opset 11");
+  return reduce(node, Kind, axes, /*noopWithEmptyAxes=*/false);
+}
+
 template <nn::ReduceKind Kind> LogicalResult importReduceAxesInput(NodeImporter &node) {
   bool noop = node.getIntAttr("noop_with_empty_axes", 0) != 0;
   SmallVector<int64_t> axes;
@@ -219,8 +233,10 @@ LogicalResult importCumSum(NodeImporter &node) {
 }
 
 /// ReduceSum took its axes as an input from opset 13, the others from 18.
+/// Models older than opset 11 use the first schema (no negative axes).
 template <nn::ReduceKind Kind>
 void addReduce(HandlerTable &table, StringRef opType, int64_t inputSince) {
+  table.add(opType, 1, kMinOpset - 1, importReduceAxesAttrV1<Kind>);
   table.add(opType, kMinOpset, inputSince - 1, importReduceAxesAttr<Kind>);
   table.add(opType, inputSince, kMaxOpset, importReduceAxesInput<Kind>);
 }

@@ -14,7 +14,9 @@
 // A quantized value that reaches anything other than DequantizeLinear or an op
 // that commutes with quantization is given as the integers ONNX would see
 // (materializeQuantizedStorage), and a DequantizeLinear of integers that are
-// neither constant nor quantized computes `(x - zp) * s` in float.
+// neither constant nor quantized computes `(x - zp) * s` in float; likewise a
+// QuantizeLinear whose scale the graph computes at run time computes its
+// integers in float.
 //
 //===----------------------------------------------------------------------===//
 
@@ -201,10 +203,73 @@ quant::QuantizedType buildQuantizedType(const QuantParams &params) {
                                                  params.axis, min, max);
 }
 
+/// QuantizeLinear whose scale or zero point the graph computes at run time
+/// (DynamicQuantizeLinear's expansion): no quantized type can hold them, so
+/// the integers are computed in float, `cast(clip(round(x / scale) + zp))`,
+/// per tensor.
+LogicalResult quantizeInFloat(NodeImporter &node, Value x) {
+  if (node.getOpset() >= 13)
+    node.getIntAttr("axis", 1); // Per tensor: the axis does not matter.
+  if (node.getOpset() >= 19)
+    node.ignoreAttr("saturate"); // It only changes float8 outputs.
+  if (node.getOpset() >= 21 && node.getIntAttr("block_size", 0) != 0)
+    return node.error("blocked quantization is not supported");
+  FailureOr<Value> scale = node.getInput(1), zeroPoint = node.getOptionalInput(2);
+  if (failed(scale) || failed(zeroPoint))
+    return failure();
+  auto type = llvm::cast<RankedTensorType>(x.getType());
+  auto scaleType = llvm::cast<RankedTensorType>(scale->getType());
+  if (scaleType.getElementType() != type.getElementType()) {
+    node.emitError() << "input element type " << type.getElementType()
+                     << " differs from the scale's " << scaleType.getElementType();
+    return failure();
+  }
+  if (scaleType.getNumElements() != 1)
+    return node.error("a scale computed at run time must be one value (per-axis "
+                      "scales must be constants)");
+  Type storage = *zeroPoint ? llvm::cast<RankedTensorType>(zeroPoint->getType())
+                                  .getElementType()
+                            : Type();
+  if (!storage && node.getOpset() >= 21)
+    if (int64_t dtype = node.getIntAttr("output_dtype", 0))
+      storage = convertElementType(node.getContext(), dtype);
+  if (!storage)
+    storage = IntegerType::get(node.getContext(), 8, IntegerType::Unsigned);
+  auto integer = llvm::dyn_cast<IntegerType>(storage);
+  if (!integer || integer.getWidth() != 8) {
+    node.emitError() << "quantized integers of type " << storage
+                     << " are not supported (int8 and uint8)";
+    return failure();
+  }
+  FailureOr<nn::DivOp> scaled = node.create<nn::DivOp>(x, *scale);
+  if (failed(scaled))
+    return failure();
+  FailureOr<nn::RoundOp> steps = node.create<nn::RoundOp>(*scaled);
+  if (failed(steps))
+    return failure();
+  Value shifted = *steps;
+  if (*zeroPoint) {
+    FailureOr<nn::AddOp> add =
+        node.create<nn::AddOp>(shifted, node.castTo(*zeroPoint, type.getElementType()));
+    if (failed(add))
+      return failure();
+    shifted = *add;
+  }
+  auto [min, max] = getStorageRange(integer);
+  Builder &builder = node.getBuilder();
+  FailureOr<nn::ClipOp> saturated = node.create<nn::ClipOp>(
+      shifted, builder.getF64FloatAttr(min), builder.getF64FloatAttr(max));
+  if (failed(saturated))
+    return failure();
+  return node.setResult(0, node.castTo(*saturated, storage));
+}
+
 LogicalResult importQuantizeLinear(NodeImporter &node) {
   FailureOr<Value> x = node.getInput(0);
   if (failed(x))
     return failure();
+  if (node.isComputedAtRunTime(1) || (node.hasInput(2) && node.isComputedAtRunTime(2)))
+    return quantizeInFloat(node, *x);
   auto type = llvm::cast<RankedTensorType>(x->getType());
   FailureOr<QuantParams> params = readQuantParams(node, type, Type());
   if (failed(params))

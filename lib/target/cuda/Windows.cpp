@@ -70,7 +70,10 @@ static Launch emitPool(KernelWriter &w, PoolOp op, const TensorView &input,
   size_t spatialRank = dims.spatial.size();
   bool isMax = op.getKind() == PoolKind::max;
   Type inType = input.element(), outType = output.element();
-  bool storageMax = isMax && isQuantizedElement(inType);
+  // Max pools of quantized values and of integers compare the stored
+  // integers as they are.
+  bool integerMax = isMax && llvm::isa<IntegerType>(inType);
+  bool storageMax = isMax && (isQuantizedElement(inType) || integerMax);
   Compute value = getExpressedType(inType).isF64() ? Compute::Double : Compute::Float;
 
   SmallVector<std::string> o = openOutputLoop(w, output, input.extent());
@@ -93,7 +96,13 @@ static Launch emitPool(KernelWriter &w, PoolOp op, const TensorView &input,
   std::string base = offsetExpr({o[0], o[dims.channel]},
                                 {input.strides[0], input.strides[dims.channel]});
   std::string accType, init;
-  if (storageMax) {
+  if (integerMax) {
+    auto integer = llvm::cast<IntegerType>(inType);
+    accType = storageType(inType);
+    init = intLiteral(inType, integer.isUnsigned()
+                                  ? 0
+                                  : -(int64_t{1} << (integer.getWidth() - 1)));
+  } else if (storageMax) {
     accType = storageType(inType);
     init = std::to_string(llvm::cast<quant::QuantizedType>(inType).getStorageTypeMin());
   } else if (isMax) {

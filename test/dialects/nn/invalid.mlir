@@ -839,6 +839,52 @@ func.func @pool_window_channels_last(%x: tensor<1x8x2x4xf32>) {
 
 // -----
 
+// Tests that max_pool_indices gives i64 indices.
+func.func @max_pool_indices_type(%x: tensor<1x4x8x8xf32>) {
+  // expected-error @+1 {{'nn.max_pool_indices' op result #0 must be ranked tensor of 64-bit signless integer values, but got 'tensor<1x4x4x4xi32>'}}
+  %0 = nn.max_pool_indices %x kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1] : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xi32>
+  return
+}
+
+// -----
+
+// Tests that max_pool_indices infers the pooled shape.
+func.func @max_pool_indices_shape(%x: tensor<1x4x8x8xf32>) {
+  // expected-error @+2 {{'nn.max_pool_indices' op inferred type(s) 'tensor<1x4x4x4xi64>' are incompatible with return type(s) of operation 'tensor<1x4x3x3xi64>'}}
+  // expected-error @+1 {{'nn.max_pool_indices' op failed to infer returned types}}
+  %0 = nn.max_pool_indices %x kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1] : (tensor<1x4x8x8xf32>) -> tensor<1x4x3x3xi64>
+  return
+}
+
+// -----
+
+// Tests that max_pool_indices has no window wholly in the padding.
+func.func @max_pool_indices_pads(%x: tensor<1x4x8x8xf32>) {
+  // expected-error @+1 {{'nn.max_pool_indices' op pads must be smaller than the kernel (2 in spatial dimension 1), or a window would lie wholly in the padding}}
+  %0 = nn.max_pool_indices %x kernel [2, 2] strides [2, 2] pads [0, 2, 0, 0] dilations [1, 1] : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x5xi64>
+  return
+}
+
+// -----
+
+// Tests that average pooling of integers is rejected.
+func.func @pool_avg_integers(%x: tensor<1x4x8x8xui8>) {
+  // expected-error @+1 {{'nn.pool' op average pooling needs a float or quantized input, not 'ui8'}}
+  %0 = nn.pool avg %x kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1] : (tensor<1x4x8x8xui8>) -> tensor<1x4x4x4xui8>
+  return
+}
+
+// -----
+
+// Tests that pooling takes 8-bit integers only, as ONNX's MaxPool does.
+func.func @pool_max_i32(%x: tensor<1x4x8x8xi32>) {
+  // expected-error @+1 {{'nn.pool' op operand #0 must be ranked tensor of}}
+  %0 = nn.pool max %x kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1] : (tensor<1x4x8x8xi32>) -> tensor<1x4x4x4xi32>
+  return
+}
+
+// -----
+
 // Tests that count_include_pad is rejected on a max pool.
 func.func @pool_max_count_include_pad(%x: tensor<1x4x8x8xf32>) {
   // expected-error @+1 {{'nn.pool' op count_include_pad applies to average pooling only}}

@@ -604,6 +604,30 @@ func.func @pool(%x: tensor<1x64x112x112xf32>, %xl: tensor<1x112x112x64xf32>,
   return
 }
 
+// CHECK-LABEL: func.func @max_pool_indices
+// Tests nn.max_pool_indices, row-major and column-major, with ceil_mode.
+func.func @max_pool_indices(%x: tensor<1x3x5x5xf32>) {
+  // CHECK: nn.max_pool_indices %arg0 kernel [3, 3] strides [2, 2] pads [1, 1, 1, 1] dilations [1, 1] : (tensor<1x3x5x5xf32>) -> tensor<1x3x3x3xi64>
+  %0 = nn.max_pool_indices %x kernel [3, 3] strides [2, 2] pads [1, 1, 1, 1] dilations [1, 1]
+       : (tensor<1x3x5x5xf32>) -> tensor<1x3x3x3xi64>
+  // CHECK: nn.max_pool_indices %arg0 kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1] ceil_mode column_major : (tensor<1x3x5x5xf32>) -> tensor<1x3x3x3xi64>
+  %1 = nn.max_pool_indices %x kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1]
+       ceil_mode column_major : (tensor<1x3x5x5xf32>) -> tensor<1x3x3x3xi64>
+  return
+}
+
+// CHECK-LABEL: func.func @pool_max_integers
+// Tests that max pooling takes ONNX MaxPool's integer types.
+func.func @pool_max_integers(%u: tensor<1x2x5x5xui8>, %i: tensor<1x2x5x5xi8>) {
+  // CHECK: nn.pool max %arg0 kernel [2, 2] strides [2, 2] pads [0, 0, 1, 1] dilations [1, 1] : (tensor<1x2x5x5xui8>) -> tensor<1x2x3x3xui8>
+  %0 = nn.pool max %u kernel [2, 2] strides [2, 2] pads [0, 0, 1, 1] dilations [1, 1]
+       : (tensor<1x2x5x5xui8>) -> tensor<1x2x3x3xui8>
+  // CHECK: nn.pool max %arg1 kernel [3, 3] strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] : (tensor<1x2x5x5xi8>) -> tensor<1x2x5x5xi8>
+  %1 = nn.pool max %i kernel [3, 3] strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1]
+       : (tensor<1x2x5x5xi8>) -> tensor<1x2x5x5xi8>
+  return
+}
+
 // CHECK-LABEL: func.func @quantized_pool
 // Tests that max pooling keeps a quantized type and average pooling may give
 // a quantized result with its own scale.

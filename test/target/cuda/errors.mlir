@@ -56,3 +56,14 @@ func.func @outputs_differ(%x: tensor<4x16xf32>, %y: tensor<16xf32>) -> (tensor<4
   // expected-error @below {{the outputs of a pointwise group must have one shape, got 'tensor<16xf32>' and 'tensor<4x16xf32>'}}
   return %r, %s : tensor<4x16xf32>, tensor<16xf32>
 }
+
+// -----
+
+// Tests that MaxPool's indices, which no kernel generator computes, are
+// refused by name rather than emitted wrong.
+func.func @max_pool_indices(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xi64> {
+  // expected-error @below {{'nn.max_pool_indices' has no kernel generator}}
+  %i = nn.max_pool_indices %x kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xi64>
+  return %i : tensor<1x2x2x2xi64>
+}

@@ -180,6 +180,15 @@ for dtype in FLOATS + ["f64"]:
         x, y = t(cl(ins), dtype), t(cl(outs), dtype)
         func(name_of("pool", kind, i, dtype, "cl"), [x], [("%r", y)],
              [f"%r = nn.pool {kind} %a0 {attrs} layout channels_last : ({x}) -> {y}"])
+# Max pools of ONNX MaxPool's integer types (the window's max of the
+# integers; a window wholly in the padding gives the type's minimum).
+for dtype in ["ui8", "i8"]:
+    for i, (kind, attrs, ins, outs) in enumerate(POOLS):
+        if kind != "max":
+            continue
+        x, y = t(ins, dtype), t(outs, dtype)
+        func(name_of("pool", kind, i, dtype), [x], [("%r", y)],
+             [f"%r = nn.pool {kind} %a0 {attrs} : ({x}) -> {y}"])
 for q in [QI8, QU8, QAXIS]:
     x, y = t([1, 4, 9, 9], q), t([1, 4, 5, 5], q)
     func(name_of("pool_max", q), [x], [("%r", y)],
