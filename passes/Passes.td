@@ -191,6 +191,50 @@ def FuseQDQPass : Pass<"kiln-fuse-qdq", "::mlir::func::FuncOp"> {
   ];
 }
 
+def CalibratePass : Pass<"kiln-calibrate", "::mlir::ModuleOp"> {
+  let summary = "Implicit INT8: measure activation ranges on a calibration set "
+                "and insert quantize/dequantize pairs";
+  let description = [{
+    Runs `main` (the float model, after batch-norm folding and epilogue
+    fusion) on the reference interpreter over a calibration set, collects
+    per-tensor statistics of every activation a quantizable layer reads
+    (the data inputs and residuals of conv, conv_transpose, gemm, matmul,
+    the inputs of add and average pools; through max pools and shuffles
+    back to the tensor they move), computes a symmetric per-tensor scale
+    for each with the chosen calibrator, and inserts
+    `nn.quantize`/`nn.dequantize` pairs there. Constant weights of linear
+    layers become int8 per output channel (`max |w| / 127`) behind an
+    `nn.dequantize`; other constant operands per tensor. `kiln-propagate-qdq`
+    and `kiln-fuse-qdq` then make INT8 layers of them. Layers without an
+    INT8 implementation are left in float.
+
+    Calibrators: `entropy` (TensorRT's KL divergence over a 2048-bin
+    histogram of |x|), `minmax` (max |x|), `percentile` (the `percentile`
+    of |x| on the same histogram). With `cache` naming an existing file,
+    its scales are used and nothing runs (a tensor missing from it is an
+    error listing every missing name); otherwise the scales are written
+    there. The calibration set (`calib-dir`) holds `<input>.<index>.npy`
+    (or `.pb`) files, or a folder per batch of `<input>.npy` files.
+  }];
+  let options = [
+    Option<"calibDir", "calib-dir", "std::string", /*default=*/"",
+           "Folder of calibration batches (.npy or ONNX .pb)">,
+    Option<"calibrator", "calibrator", "std::string", /*default=*/"\"entropy\"",
+           "entropy, minmax or percentile">,
+    Option<"percentile", "percentile", "double", /*default=*/"99.99",
+           "Percentile of |x| for the percentile calibrator">,
+    Option<"cache", "cache", "std::string", /*default=*/"",
+           "Calibration cache: read when it exists (calibration is skipped), "
+           "else written">,
+    Option<"progress", "progress", "bool", /*default=*/"true",
+           "Print progress per batch to stderr">
+  ];
+  let statistics = [
+    Statistic<"numTensors", "calibrated-tensors", "Activations given a scale">,
+    Statistic<"numWeights", "quantized-weights", "Weights quantized per channel">
+  ];
+}
+
 def MergeHorizontalPass : Pass<"kiln-merge-horizontal", "::mlir::func::FuncOp"> {
   let summary = "Merge convolutions of one input into one wider convolution";
   let description = [{
