@@ -11,6 +11,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -98,7 +99,7 @@ llvm::Error kiln::calibration::writeCalibrationCache(StringRef path,
   return llvm::writeToOutput(path, [&](llvm::raw_ostream &os) -> llvm::Error {
     os << kCacheMagic << " algorithm=" << getCalibratorName(cache.algorithm);
     if (cache.algorithm == Calibrator::percentile)
-      os << " percentile=" << llvm::formatv("{0}", cache.percentile);
+      os << " percentile=" << llvm::format("%g", cache.percentile);
     os << " kiln=" << cache.kilnVersion << "\n";
     for (const auto &[name, scale] : cache.scales)
       os << name << ": " << llvm::formatv("{0:e9}", scale) << "\n";
