@@ -10,6 +10,9 @@ DIR/resnet.onnx      a ResNet-style classifier on 3x16x16 images (batch N):
                      to 10 classes.
 DIR/calib/image.K.npy  8 calibration batches of 16 images
 DIR/eval.npy         500 other images (the agreement set)
+DIR/float_layer.onnx conv-ReLU, sigmoid, conv, global pool, FC on 3x8x8
+                     (the sigmoid has no INT8 implementation), with
+                     DIR/calib-small/image.K.npy (4 batches of 2)
 
 The images are ten random prototypes plus noise. The backbone's weights are
 random (He init, batch norms with random statistics); the classifier is the
@@ -93,6 +96,25 @@ def make_model(g, output, fc_w, fc_b):
     return model
 
 
+def float_layer(rng):
+    g = Graph(rng)
+    x = g.op("Relu", [g.op("Conv", ["image", g.init(rng.standard_normal((4, 3, 3, 3)) * 0.3)],
+                           kernel_shape=[3, 3], pads=[1] * 4)])
+    x = g.op("Sigmoid", [x])
+    x = g.op("Conv", [x, g.init(rng.standard_normal((4, 4, 1, 1)))], kernel_shape=[1, 1])
+    x = g.op("Flatten", [g.op("GlobalAveragePool", [x])])
+    g.nodes.append(helper.make_node("Gemm", [x, g.init(rng.standard_normal((3, 4))),
+                                             g.init(np.zeros(3))], ["logits"], name="fc", transB=1))
+    graph = helper.make_graph(
+        g.nodes, "float_layer",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [2, 3, 8, 8])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [2, 3])], g.inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
 def images(rng, prototypes, count):
     labels = rng.integers(0, CLASSES, count)
     return (prototypes[labels] + NOISE * rng.standard_normal((count, *SHAPE))).astype(np.float32)
@@ -122,6 +144,12 @@ def main():
     for k in range(8):
         np.save(os.path.join(out, "calib", f"image.{k}.npy"), images(rng, prototypes, 16))
     np.save(os.path.join(out, "eval.npy"), images(rng, prototypes, 500))
+
+    onnx.save(float_layer(rng), os.path.join(out, "float_layer.onnx"))
+    os.makedirs(os.path.join(out, "calib-small"), exist_ok=True)
+    for k in range(4):
+        np.save(os.path.join(out, "calib-small", f"image.{k}.npy"),
+                rng.standard_normal((2, 3, 8, 8)).astype(np.float32))
 
 
 if __name__ == "__main__":
