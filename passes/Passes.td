@@ -153,6 +153,35 @@ def PropagateQDQPass : Pass<"kiln-propagate-qdq", "::mlir::ModuleOp"> {
   ];
 }
 
+def FoldEpilogueQDQPass : Pass<"kiln-fold-epilogue-qdq", "::mlir::func::FuncOp"> {
+  let summary = "Remove quantize/dequantize pairs that split a linear layer "
+                "from its residual add or activation";
+  let description = [{
+    ONNX Runtime's `quantize_static` (QDQ format) quantizes a conv's output
+    before its ReLU and before the residual add, and the add's output before
+    its ReLU. Those pairs keep the add and the activation out of the conv's
+    epilogue, so Q/DQ would stay inside the network. This pass removes a
+    pair (symmetric, per tensor, used once) between
+    - a conv/conv_transpose/gemm/matmul without residual or activation and
+      an add (on the add's first such operand; the other operand keeps its
+      pair and becomes the INT8 residual), and
+    - a linear layer without activation, or an add, and an activation an
+      epilogue can apply (relu, clip, ...),
+    so that `kiln-fuse-layers` builds conv + add + activation and
+    `kiln-fuse-qdq` quantizes it once, at the end, as TensorRT runs it.
+
+    This drops a rounding: the fused layer's output differs from the Q/DQ
+    graph's by the removed pair's half step before the next quantize
+    (about one output step when the scales are alike, as
+    `quantize_static`'s are). It is off in the default pipeline (where such
+    a pair is reported, rule 9) and on with `kiln-compile
+    --fold-qdq-epilogues` (pipeline option `fold-qdq-epilogues`).
+  }];
+  let statistics = [
+    Statistic<"numFolded", "pairs-folded", "Quantize/dequantize pairs removed">
+  ];
+}
+
 def FuseQDQPass : Pass<"kiln-fuse-qdq", "::mlir::func::FuncOp"> {
   let summary = "Absorb dequantized inputs and a quantized output into "
                 "quantizable layers (INT8 layers)";

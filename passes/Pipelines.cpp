@@ -20,6 +20,8 @@ void kiln::buildGraphFusionPipeline(OpPassManager &pm,
   // that a max pool or reshape between a conv and its quantize does not
   // hide the pair. Without Q/DQ both passes find nothing to do.
   pm.addPass(createPropagateQDQPass());
+  if (options.foldQDQEpilogues)
+    pm.nest<func::FuncOp>().addPass(createFoldEpilogueQDQPass());
   pm.nest<func::FuncOp>().addPass(createFuseLayersPass());
   // Implicit INT8 measures the fused layers' outputs (conv + bias + residual
   // + activation, as TensorRT does) and quantizes what they read; the pairs

@@ -134,6 +134,13 @@ cl::opt<std::string> calibCache(
              "runs), else written after calibrating"),
     cl::cat(category));
 
+cl::opt<bool> foldQDQEpilogues(
+    "fold-qdq-epilogues", cl::init(false),
+    cl::desc("Remove the Q/DQ pairs a Q/DQ model (quantize_static) puts between a conv "
+             "and its residual add or activation, so they fuse into one INT8 layer "
+             "(drops one rounding per pair)"),
+    cl::cat(category));
+
 cl::opt<bool> report(
     "report", cl::init(false),
     cl::desc("Print the layers after fusion, named as TensorRT names them, and the "
@@ -301,6 +308,7 @@ int main(int argc, char **argv) {
     pipeline.constraintMode = constraintMode;
     pipeline.channelsLast = channelsLast;
     pipeline.halfAlignment = halfAlignment;
+    pipeline.foldQDQEpilogues = foldQDQEpilogues;
     if (int8) {
       pipeline.calibDir = calibDir;
       pipeline.calibrator = calibrator;
