@@ -43,6 +43,11 @@
 // RUN: python3 %S/../calibration/entropy_reference.py percentile 99.9 %t/gauss/x.0.npy %t/gauss/x.1.npy %t/gauss/x.2.npy | sed 's/^/x: /' > %t/gauss-percentile.expected
 // RUN: sed -n 2p %t/gauss-percentile.cache | diff - %t/gauss-percentile.expected
 
+// A folder per batch (<batch>/<input>.npy) is the same set.
+// RUN: mkdir -p %t/folders/batch-a %t/folders/batch-b && cp %t/minmax/x.0.npy %t/folders/batch-a/x.npy && cp %t/minmax/x.1.npy %t/folders/batch-b/x.npy
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{calib-dir=%t/folders calibrator=minmax cache=%t/folders.cache})' 2>/dev/null >/dev/null
+// RUN: diff %t/minmax.cache %t/folders.cache
+
 // A cache is used as is: no calibration set is read.
 // RUN: printf 'kiln-calibration-cache algorithm=minmax kiln=0.1.0\nx: 0.5\nconv1: 0.25\n' > %t/hand.cache
 // RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{calib-dir=%t/none cache=%t/hand.cache})' 2>&1 | FileCheck %s --check-prefix=CACHE
@@ -54,6 +59,12 @@
 // RUN: printf 'kiln-calibration-cache algorithm=minmax kiln=0.1.0\nx: 0.5\n' > %t/partial.cache
 // RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{cache=%t/partial.cache})' 2>&1 | FileCheck %s --check-prefix=MISSING
 // MISSING: error: kiln-calibrate: the calibration cache '{{.*}}partial.cache' does not match the model: 1 of 2 tensors are missing: 'conv1'
+// RUN: printf 'x: 0.5\n' > %t/headless.cache
+// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{cache=%t/headless.cache})' 2>&1 | FileCheck %s --check-prefix=HEADLESS
+// HEADLESS: error: kiln-calibrate: {{.*}}headless.cache: not a calibration cache: expected a first line starting with 'kiln-calibration-cache'
+// RUN: printf 'kiln-calibration-cache algorithm=minmax\nx 0.5\n' > %t/badline.cache
+// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{cache=%t/badline.cache})' 2>&1 | FileCheck %s --check-prefix=BADLINE
+// BADLINE: error: kiln-calibrate: {{.*}}badline.cache:2: expected 'name: scale' with a positive scale, got 'x 0.5'
 // RUN: python3 -c "import numpy as np; np.save('%t/badname/y.0.npy', np.zeros((1, 1, 4, 250), np.float32))"
 // RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{calib-dir=%t/badname})' 2>&1 | FileCheck %s --check-prefix=BADNAME
 // BADNAME: error: kiln-calibrate: {{.*}}badname/y.0.npy: names no input of the model (inputs: x)
