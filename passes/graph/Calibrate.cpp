@@ -353,6 +353,14 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
       Value dequantized = DequantizeOp::create(builder, loc, quantized);
       for (OpOperand *use : point.uses)
         use->set(dequantized);
+      // The tensor is INT8 now: float layers that read it too read its
+      // dequantized value (a reformat in TensorRT's terms), so the producer's
+      // output quantize can fuse. The network's outputs keep the float value.
+      Value value = point.value;
+      value.replaceUsesWithIf(dequantized, [&](OpOperand &use) {
+        return use.getOwner() != quantized.getDefiningOp() &&
+               !llvm::isa<func::ReturnOp>(use.getOwner());
+      });
       ++numTensors;
     }
   }

@@ -105,6 +105,30 @@ func.func @main(%x: tensor<1x1x4x250xf32> {kiln.name = "x"}) -> tensor<1x2x4x250
 
 // -----
 
+// Tests that a float layer reading a tensor that an INT8 layer reads too
+// (the sigmoid) reads its dequantized value, while the network output
+// keeps the float one.
+// CHECK-LABEL: func.func @main
+// CHECK: %[[C:.*]] = nn.conv %{{.*}} activation <relu>
+// CHECK-NEXT: %[[QC:.*]] = nn.quantize %[[C]]
+// CHECK-NEXT: %[[DC:.*]] = nn.dequantize %[[QC]]
+// CHECK: nn.conv %[[DC]]
+// CHECK: nn.sigmoid %[[DC]]
+// CHECK: return %{{.*}}, %{{.*}}, %[[C]]
+func.func @main(%x: tensor<1x1x4x250xf32> {kiln.name = "x"})
+    -> (tensor<1x2x4x250xf32>, tensor<1x2x4x250xf32>, tensor<1x2x4x250xf32>) {
+  %w = nn.constant dense<[[[[1.0]]], [[[-2.0]]]]> : tensor<2x1x1x1xf32>
+  %c = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] activation <relu>
+       : (tensor<1x1x4x250xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x4x250xf32> loc("conv1")
+  %w2 = nn.constant dense<[[[[1.0]], [[0.5]]], [[[0.25]], [[-1.0]]]]> : tensor<2x2x1x1xf32>
+  %c2 = nn.conv %c, %w2 strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x2x4x250xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x250xf32> loc("conv2")
+  %s = nn.sigmoid %c : tensor<1x2x4x250xf32> loc("sigmoid")
+  return %c2, %s, %c : tensor<1x2x4x250xf32>, tensor<1x2x4x250xf32>, tensor<1x2x4x250xf32>
+}
+
+// -----
+
 // Tests that the pass must not fire on a network without a quantizable
 // layer (sigmoid and softmax have no INT8 implementation).
 // CHECK-LABEL: func.func @main
