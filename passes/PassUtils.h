@@ -59,6 +59,13 @@ const char *whyNotFoldBatchNorm(nn::BatchNormOp bn);
 /// not commute (QuantCommutingOpInterface, and a pad filling with 0).
 std::optional<llvm::SmallVector<unsigned>> getQuantCommutingOperands(mlir::Operation *op);
 
+/// A float constant `weight` of `layer` as an int8 constant, symmetric per
+/// output channel for linear layers (`max |w| / 127`) and per tensor
+/// otherwise; null when it is not a static f32 constant. A dequantized int8
+/// constant is returned as is. (kiln-fuse-qdq, kiln-calibrate)
+mlir::Value quantizeConstantWeight(mlir::OpBuilder &builder, mlir::Operation *layer,
+                                   mlir::Value weight);
+
 /// Why an `nn.quantize` or `nn.dequantize` is still in the graph after the
 /// Q/DQ passes ("at the network input", "sigmoid does not commute with
 /// quantization"), for `kiln-compile --report`.

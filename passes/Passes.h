@@ -36,6 +36,23 @@ struct GraphPipelineOptions
   Option<std::string> constraintMode{
       *this, "constraint-mode",
       llvm::cl::desc("obey or prefer the per-layer constraints"), llvm::cl::init("obey")};
+  Option<bool> foldQDQEpilogues{
+      *this, "fold-qdq-epilogues",
+      llvm::cl::desc("Remove Q/DQ pairs between a layer and its residual add or "
+                     "activation (kiln-fold-epilogue-qdq; drops a rounding)"),
+      llvm::cl::init(false)};
+  // Implicit INT8 (kiln-calibrate): on when a calibration set or cache is given.
+  Option<std::string> calibDir{
+      *this, "calib-dir", llvm::cl::desc("INT8 calibration set (folder of .npy/.pb)")};
+  Option<std::string> calibrator{
+      *this, "calibrator", llvm::cl::desc("entropy, minmax or percentile"),
+      llvm::cl::init("entropy")};
+  Option<double> percentile{*this, "percentile",
+                            llvm::cl::desc("Percentile of the percentile calibrator"),
+                            llvm::cl::init(99.99)};
+  Option<std::string> calibCache{
+      *this, "calib-cache",
+      llvm::cl::desc("INT8 calibration cache, read when it exists, else written")};
 };
 
 /// The graph passes in their order: fold and fuse (the fusion stage), then

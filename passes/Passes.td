@@ -153,6 +153,35 @@ def PropagateQDQPass : Pass<"kiln-propagate-qdq", "::mlir::ModuleOp"> {
   ];
 }
 
+def FoldEpilogueQDQPass : Pass<"kiln-fold-epilogue-qdq", "::mlir::func::FuncOp"> {
+  let summary = "Remove quantize/dequantize pairs that split a linear layer "
+                "from its residual add or activation";
+  let description = [{
+    ONNX Runtime's `quantize_static` (QDQ format) quantizes a conv's output
+    before its ReLU and before the residual add, and the add's output before
+    its ReLU. Those pairs keep the add and the activation out of the conv's
+    epilogue, so Q/DQ would stay inside the network. This pass removes a
+    pair (symmetric, per tensor, used once) between
+    - a conv/conv_transpose/gemm/matmul without residual or activation and
+      an add (on the add's first such operand; the other operand keeps its
+      pair and becomes the INT8 residual), and
+    - a linear layer without activation, or an add, and an activation an
+      epilogue can apply (relu, clip, ...),
+    so that `kiln-fuse-layers` builds conv + add + activation and
+    `kiln-fuse-qdq` quantizes it once, at the end, as TensorRT runs it.
+
+    This drops a rounding: the fused layer's output differs from the Q/DQ
+    graph's by the removed pair's half step before the next quantize
+    (about one output step when the scales are alike, as
+    `quantize_static`'s are). It is off in the default pipeline (where such
+    a pair is reported, rule 9) and on with `kiln-compile
+    --fold-qdq-epilogues` (pipeline option `fold-qdq-epilogues`).
+  }];
+  let statistics = [
+    Statistic<"numFolded", "pairs-folded", "Quantize/dequantize pairs removed">
+  ];
+}
+
 def FuseQDQPass : Pass<"kiln-fuse-qdq", "::mlir::func::FuncOp"> {
   let summary = "Absorb dequantized inputs and a quantized output into "
                 "quantizable layers (INT8 layers)";
@@ -188,6 +217,50 @@ def FuseQDQPass : Pass<"kiln-fuse-qdq", "::mlir::func::FuncOp"> {
   let statistics = [
     Statistic<"numFused", "fused-layers", "Layers that now run on quantized inputs">,
     Statistic<"numOutputs", "fused-outputs", "Quantizes absorbed as a layer's result">
+  ];
+}
+
+def CalibratePass : Pass<"kiln-calibrate", "::mlir::ModuleOp"> {
+  let summary = "Implicit INT8: measure activation ranges on a calibration set "
+                "and insert quantize/dequantize pairs";
+  let description = [{
+    Runs `main` (the float model, after batch-norm folding and epilogue
+    fusion) on the reference interpreter over a calibration set, collects
+    per-tensor statistics of every activation a quantizable layer reads
+    (the data inputs and residuals of conv, conv_transpose, gemm, matmul,
+    the inputs of add and average pools; through max pools and shuffles
+    back to the tensor they move), computes a symmetric per-tensor scale
+    for each with the chosen calibrator, and inserts
+    `nn.quantize`/`nn.dequantize` pairs there. Constant weights of linear
+    layers become int8 per output channel (`max |w| / 127`) behind an
+    `nn.dequantize`; other constant operands per tensor. `kiln-propagate-qdq`
+    and `kiln-fuse-qdq` then make INT8 layers of them. Layers without an
+    INT8 implementation are left in float.
+
+    Calibrators: `entropy` (TensorRT's KL divergence over a 2048-bin
+    histogram of |x|), `minmax` (max |x|), `percentile` (the `percentile`
+    of |x| on the same histogram). With `cache` naming an existing file,
+    its scales are used and nothing runs (a tensor missing from it is an
+    error listing every missing name); otherwise the scales are written
+    there. The calibration set (`calib-dir`) holds `<input>.<index>.npy`
+    (or `.pb`) files, or a folder per batch of `<input>.npy` files.
+  }];
+  let options = [
+    Option<"calibDir", "calib-dir", "std::string", /*default=*/"",
+           "Folder of calibration batches (.npy or ONNX .pb)">,
+    Option<"calibrator", "calibrator", "std::string", /*default=*/"\"entropy\"",
+           "entropy, minmax or percentile">,
+    Option<"percentile", "percentile", "double", /*default=*/"99.99",
+           "Percentile of |x| for the percentile calibrator">,
+    Option<"cache", "cache", "std::string", /*default=*/"",
+           "Calibration cache: read when it exists (calibration is skipped), "
+           "else written">,
+    Option<"progress", "progress", "bool", /*default=*/"true",
+           "Print progress per batch to stderr">
+  ];
+  let statistics = [
+    Statistic<"numTensors", "calibrated-tensors", "Activations given a scale">,
+    Statistic<"numWeights", "quantized-weights", "Weights quantized per channel">
   ];
 }
 

@@ -6,7 +6,8 @@
 
 using namespace mlir;
 
-void kiln::buildGraphFusionPipeline(OpPassManager &pm, const GraphPipelineOptions &) {
+void kiln::buildGraphFusionPipeline(OpPassManager &pm,
+                                    const GraphPipelineOptions &options) {
   OpPassManager &fold = pm.nest<func::FuncOp>();
   fold.addPass(createEliminateDeadLayersPass());
   fold.addPass(createFoldConstantsPass());
@@ -19,8 +20,22 @@ void kiln::buildGraphFusionPipeline(OpPassManager &pm, const GraphPipelineOption
   // that a max pool or reshape between a conv and its quantize does not
   // hide the pair. Without Q/DQ both passes find nothing to do.
   pm.addPass(createPropagateQDQPass());
+  if (options.foldQDQEpilogues)
+    pm.nest<func::FuncOp>().addPass(createFoldEpilogueQDQPass());
+  pm.nest<func::FuncOp>().addPass(createFuseLayersPass());
+  // Implicit INT8 measures the fused layers' outputs (conv + bias + residual
+  // + activation, as TensorRT does) and quantizes what they read; the pairs
+  // it inserts then move and fuse like a Q/DQ model's.
+  if (!options.calibDir.empty() || !options.calibCache.empty()) {
+    CalibratePassOptions calibrate;
+    calibrate.calibDir = options.calibDir;
+    calibrate.calibrator = options.calibrator;
+    calibrate.percentile = options.percentile;
+    calibrate.cache = options.calibCache;
+    pm.addPass(createCalibratePass(calibrate));
+    pm.addPass(createPropagateQDQPass());
+  }
   OpPassManager &func = pm.nest<func::FuncOp>();
-  func.addPass(createFuseLayersPass());
   // After the epilogue fusions, so that bias, residual and activation ride
   // into the INT8 layer and its output quantize follows the whole epilogue;
   // before horizontal merging, which leaves INT8 convs alone.

@@ -13,6 +13,11 @@ namespace kiln {
 /// fusion stage of the graph pipeline, where those decisions were made.
 void printMissedFusions(mlir::ModuleOp module, llvm::raw_ostream &os);
 
+/// Under implicit INT8: prints each layer that stays in float, and why
+/// (no INT8 implementation, a float input, an output the network returns).
+/// Meant for the module right after the fusion stage.
+void printFloatLayers(mlir::ModuleOp module, llvm::raw_ostream &os);
+
 /// Prints each layer (its TensorRT-style name, op, precision and layout).
 void printLayers(mlir::ModuleOp module, llvm::raw_ostream &os);
 

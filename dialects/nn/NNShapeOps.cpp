@@ -201,8 +201,11 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
     getInputMutable().assign(producer.getInput());
     return getResult();
   }
+  // A quantized constant's attribute holds its storage integers, not the
+  // quantized type, so it cannot take the result type.
   if (auto dense = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
-      dense && getType().hasStaticShape())
+      dense && getType().hasStaticShape() &&
+      dense.getElementType() == getType().getElementType())
     return dense.reshape(getType());
   return {};
 }

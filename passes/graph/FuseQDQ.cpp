@@ -67,7 +67,7 @@ double asFloat(double scale) { return static_cast<double>(static_cast<float>(sca
 
 /// The weight as an int8 constant: a dequantized int8 constant as is, a
 /// float constant quantized symmetric per output channel (`max |w| / 127`).
-Value quantizeWeight(PatternRewriter &rewriter, Operation *layer, Value weight) {
+Value quantizeWeight(OpBuilder &rewriter, Operation *layer, Value weight) {
   if (auto dq = weight.getDefiningOp<DequantizeOp>()) {
     auto element = llvm::cast<quant::QuantizedType>(
         getElementTypeOrSelf(dq.getInput().getType()));
@@ -360,6 +360,10 @@ struct FuseQDQPass : kiln::impl::FuseQDQPassBase<FuseQDQPass> {
 };
 
 } // namespace
+
+Value kiln::quantizeConstantWeight(OpBuilder &builder, Operation *layer, Value weight) {
+  return quantizeWeight(builder, layer, weight);
+}
 
 std::string kiln::whyQuantizationKept(Operation *op) {
   auto opName = [](Operation *other) {

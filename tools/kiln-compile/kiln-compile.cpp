@@ -113,6 +113,39 @@ cl::list<std::string> archs(
              "engine also carries PTX for the lowest, which runs on newer GPUs"),
     cl::cat(category));
 
+cl::opt<bool> int8("int8", cl::init(false),
+                   cl::desc("Implicit INT8: calibrate the float model (--calib DIR, or "
+                            "--calib-cache FILE) and run quantizable layers in INT8"),
+                   cl::cat(category));
+
+cl::opt<std::string> calibDir(
+    "calib", cl::value_desc("dir"),
+    cl::desc("Calibration set for --int8: <input>.<index>.npy (or .pb) files, or a "
+             "folder per batch of <input>.npy files"),
+    cl::cat(category));
+
+cl::opt<std::string> calibrator("calibrator", cl::init("entropy"),
+                                cl::value_desc("entropy|minmax|percentile"),
+                                cl::desc("How --int8 turns ranges into scales"),
+                                cl::cat(category));
+
+cl::opt<double> percentile("percentile", cl::init(99.99),
+                           cl::desc("The percentile of |x| for --calibrator=percentile"),
+                           cl::cat(category));
+
+cl::opt<std::string> calibCache(
+    "calib-cache", cl::value_desc("file"),
+    cl::desc("Calibration cache for --int8: read when it exists (no calibration "
+             "runs), else written after calibrating"),
+    cl::cat(category));
+
+cl::opt<bool> foldQDQEpilogues(
+    "fold-qdq-epilogues", cl::init(false),
+    cl::desc("Remove the Q/DQ pairs a Q/DQ model (quantize_static) puts between a conv "
+             "and its residual add or activation, so they fuse into one INT8 layer "
+             "(drops one rounding per pair)"),
+    cl::cat(category));
+
 cl::opt<bool> report(
     "report", cl::init(false),
     cl::desc("Print the layers after fusion, named as TensorRT names them, and the "
@@ -219,6 +252,7 @@ int main(int argc, char **argv) {
       "  kiln-compile model.onnx --emit=nn -o model.mlir\n"
       "  kiln-compile model.onnx --emit=nn-opt --precision=fp16 --report\n"
       "  kiln-compile model.onnx --emit=engine-ir\n"
+      "  kiln-compile model.onnx --emit=nn-opt --int8 --calib calib/ --report\n"
       "  kiln-compile model.onnx -o model.kiln --precision=fp16\n\n"
       "MLIR's printing options apply to the IR it prints (--mlir-print-debuginfo\n"
       "shows each op's layer name); --help-hidden lists them.\n");
@@ -229,6 +263,26 @@ int main(int argc, char **argv) {
     emitKind = EmitKind::Engine;
   if (emitKind == EmitKind::Engine && outputPath == "-") {
     errs() << "kiln-compile: error: an engine is written to a file: give -o model.kiln\n";
+    return 1;
+  }
+
+  bool calibrationOptions = calibDir.getNumOccurrences() || calibCache.getNumOccurrences() ||
+                            calibrator.getNumOccurrences() || percentile.getNumOccurrences();
+  if (calibrationOptions && !int8) {
+    errs() << "kiln-compile: error: --calib, --calib-cache, --calibrator and --percentile "
+              "need --int8\n";
+    return 1;
+  }
+  if (int8 && calibDir.empty() && calibCache.empty()) {
+    errs() << "kiln-compile: error: --int8 needs a calibration set (--calib DIR) or a "
+              "calibration cache (--calib-cache FILE)\n";
+    return 1;
+  }
+  if (int8 && calibrator != "entropy" && calibrator != "minmax" &&
+      calibrator != "percentile") {
+    errs() << "kiln-compile: error: --calibrator expects entropy, minmax or percentile, "
+              "got '"
+           << calibrator << "'\n";
     return 1;
   }
 
@@ -259,6 +313,13 @@ int main(int argc, char **argv) {
     pipeline.constraintMode = constraintMode;
     pipeline.channelsLast = channelsLast;
     pipeline.halfAlignment = halfAlignment;
+    pipeline.foldQDQEpilogues = foldQDQEpilogues;
+    if (int8) {
+      pipeline.calibDir = calibDir;
+      pipeline.calibrator = calibrator;
+      pipeline.percentile = percentile;
+      pipeline.calibCache = calibCache;
+    }
     // Two stages so the report can explain the fusion decisions on the IR
     // they were made on, before layout conversion moves things around.
     mlir::PassManager fusion(&context), layout(&context);
@@ -269,6 +330,8 @@ int main(int argc, char **argv) {
       return 1;
     if (report)
       kiln::printMissedFusions(*optimized, errs());
+    if (report && int8)
+      kiln::printFloatLayers(*optimized, errs());
     if (mlir::failed(layout.run(*optimized)))
       return 1;
     if (report) {

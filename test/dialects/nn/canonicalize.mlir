@@ -85,3 +85,18 @@ func.func @constants() -> (tensor<4xf32>, tensor<4xf32>) {
   %2 = nn.constant dense<2.0> : tensor<4xf32>
   return %0, %1 : tensor<4xf32>, tensor<4xf32>
 }
+
+// -----
+
+// Tests that a reshape of a quantized constant does not fold: the constant's
+// attribute holds storage integers, which cannot take the quantized type.
+!w = !quant.uniform<i8:f32, 0.5>
+// CHECK-LABEL: func.func @quantized_constant_reshape
+// CHECK: %[[C:.*]] = nn.constant dense<[1, 2]> : tensor<2xi8> as tensor<2x!quant.uniform<i8:f32, 5.000000e-01>>
+// CHECK-NEXT: %[[R:.*]] = nn.reshape %[[C]]
+// CHECK-NEXT: return %[[R]]
+func.func @quantized_constant_reshape() -> tensor<1x2x!w> {
+  %c = nn.constant dense<[1, 2]> : tensor<2xi8> as tensor<2x!w>
+  %r = nn.reshape %c : tensor<2x!w> to tensor<1x2x!w>
+  return %r : tensor<1x2x!w>
+}

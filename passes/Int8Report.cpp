@@ -1,0 +1,68 @@
+//===- Int8Report.cpp - which layers implicit INT8 leaves in float, and why ===//
+
+#include "passes/PassUtils.h"
+#include "passes/Report.h"
+
+#include "dialects/nn/NNShapes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::nn;
+
+static bool isQuantizedValue(Value value) {
+  return isQuantized(getElementTypeOrSelf(value.getType()));
+}
+
+static std::string displayName(Operation *op) {
+  std::string name = getLayerName(op);
+  return name.empty() ? op->getName().getStringRef().str() : name;
+}
+
+/// Why `op` computes in float although INT8 was asked for, or empty when it
+/// reads or writes quantized tensors (an INT8 layer).
+static std::string whyFloat(Operation *op) {
+  if (llvm::any_of(op->getOperands(), isQuantizedValue) ||
+      llvm::any_of(op->getResults(), isQuantizedValue))
+    return "";
+  auto quantizable = llvm::dyn_cast<QuantizableOpInterface>(op);
+  if (quantizable && quantizable.isQuantizable()) {
+    for (OpOperand *operand : quantizable.getQuantizedOperands()) {
+      Value value = operand->get();
+      if (value.getDefiningOp<ConstantOp>() || value.getDefiningOp<DequantizeOp>())
+        continue;
+      Operation *producer = value.getDefiningOp();
+      return producer ? "its input comes from '" + displayName(producer) +
+                            "', which is not quantized"
+                      : std::string("its input is a float network input");
+    }
+    return "its inputs are not quantized";
+  }
+  if (getQuantCommutingOperands(op))
+    return "its input is float (it moves data, so it runs in the precision of its input)";
+  return op->getName().getStringRef().str() + " has no INT8 implementation";
+}
+
+void kiln::printFloatLayers(ModuleOp module, raw_ostream &os) {
+  for (auto function : module.getOps<func::FuncOp>()) {
+    bool any = false;
+    function.walk([&](Operation *op) {
+      if (!llvm::isa<NNDialect>(op->getDialect()) ||
+          llvm::isa<ConstantOp, QuantizeOp, DequantizeOp>(op))
+        return;
+      std::string why = whyFloat(op);
+      if (why.empty())
+        return;
+      if (!any)
+        os << "Layers in float under INT8 (@" << function.getSymName() << "):\n";
+      any = true;
+      os << llvm::formatv("  {0} ({1}): {2}\n", displayName(op), op->getName().getStringRef(),
+                          why);
+    });
+    if (!any)
+      os << "Layers in float under INT8 (@" << function.getSymName() << "): none\n";
+  }
+}

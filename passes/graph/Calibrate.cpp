@@ -1,0 +1,384 @@
+//===- Calibrate.cpp - implicit INT8: ranges from a calibration set -------===//
+//
+// Finds the activations that quantizable layers read, measures them on the
+// reference interpreter over a calibration set (or takes their scales from
+// a calibration cache), and inserts quantize/dequantize pairs for
+// kiln-propagate-qdq and kiln-fuse-qdq to turn into INT8 layers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/PassUtils.h"
+#include "passes/Passes.h"
+
+#include "kiln/calibration/Calibration.h"
+#include "kiln/reference/Interpreter.h"
+#include "kiln/reference/Npy.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#define DEBUG_TYPE "kiln-calibrate"
+
+namespace kiln {
+#define GEN_PASS_DEF_CALIBRATEPASS
+#include "passes/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::nn;
+using namespace kiln::calibration;
+namespace ref = kiln::reference;
+
+namespace {
+
+/// An activation to quantize: the tensor measured, its name in the cache,
+/// and the operands that will read its dequantized value.
+struct Point {
+  Value value;
+  std::string name;
+  llvm::SetVector<OpOperand *> uses;
+};
+
+bool isFloat32(Value value) {
+  auto type = llvm::dyn_cast<RankedTensorType>(value.getType());
+  return type && type.getElementType().isF32();
+}
+
+/// The operands of a quantizable layer that INT8 reads: its quantized
+/// operands and, for a linear layer, its epilogue residual.
+SmallVector<OpOperand *> getInt8Operands(QuantizableOpInterface layer) {
+  SmallVector<OpOperand *> operands = layer.getQuantizedOperands();
+  if (Value residual = getEpilogueResidual(layer))
+    for (OpOperand &operand : layer->getOpOperands())
+      if (operand.get() == residual && !llvm::is_contained(operands, &operand))
+        operands.push_back(&operand);
+  return operands;
+}
+
+/// Follows `use` back through layers that commute with quantization (max
+/// pool, reshape, flatten, transpose, slice, ...) to the tensor whose scale
+/// they carry; returns the operand that will read the dequantized value.
+OpOperand *getQuantizationRoot(OpOperand *use) {
+  while (Operation *producer = use->get().getDefiningOp()) {
+    std::optional<SmallVector<unsigned>> data = getQuantCommutingOperands(producer);
+    if (!data || data->size() != 1 || (*data)[0] != 0 || producer->getNumResults() != 1)
+      break;
+    OpOperand &input = producer->getOpOperand(0);
+    if (!isFloat32(input.get()) || input.get().getDefiningOp<ConstantOp>())
+      break;
+    use = &input;
+  }
+  return use;
+}
+
+struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
+  using CalibratePassBase::CalibratePassBase;
+
+  void runOnOperation() override {
+    func::FuncOp main = findMain();
+    if (!main)
+      return;
+    std::optional<Calibrator> algorithm = parseCalibrator(calibrator);
+    if (!algorithm) {
+      main.emitError() << "kiln-calibrate: unknown calibrator '" << calibrator
+                       << "' (expected entropy, minmax or percentile)";
+      return signalPassFailure();
+    }
+    if (*algorithm == Calibrator::percentile && !(percentile > 0.0 && percentile <= 100.0)) {
+      main.emitError() << "kiln-calibrate: the percentile must lie in (0, 100], got "
+                       << percentile;
+      return signalPassFailure();
+    }
+    bool haveCache = !cache.empty() && llvm::sys::fs::exists(cache);
+    if (calibDir.empty() && !haveCache) {
+      main.emitError() << "kiln-calibrate: no calibration set (calib-dir)"
+                       << (cache.empty() ? std::string(" and no calibration cache")
+                                         : " and the calibration cache '" + cache +
+                                               "' does not exist");
+      return signalPassFailure();
+    }
+
+    SmallVector<OpOperand *> constants;
+    std::vector<Point> points = planPoints(main, constants);
+    if (points.empty() && constants.empty())
+      return; // Nothing quantizable: the model stays float.
+
+    llvm::StringMap<double> scales;
+    if (haveCache) {
+      if (failed(readScales(main, points, *algorithm, scales)))
+        return signalPassFailure();
+    } else {
+      CalibrationCache computed;
+      computed.algorithm = *algorithm;
+      computed.percentile = percentile;
+      computed.kilnVersion = getKilnVersion().str();
+      if (failed(measure(main, points, *algorithm, computed)))
+        return signalPassFailure();
+      for (auto &[name, scale] : computed.scales)
+        scales[name] = scale;
+      if (!cache.empty())
+        if (llvm::Error err = writeCalibrationCache(cache, computed)) {
+          main.emitError() << "kiln-calibrate: cannot write the calibration cache '"
+                           << cache << "': " << llvm::toString(std::move(err));
+          return signalPassFailure();
+        }
+    }
+    insertPairs(main, points, scales);
+    quantizeConstants(constants);
+  }
+
+  /// `main`, else the only function with a body.
+  func::FuncOp findMain() {
+    ModuleOp module = getOperation();
+    if (auto main = module.lookupSymbol<func::FuncOp>("main"))
+      return main;
+    func::FuncOp only;
+    for (auto function : module.getOps<func::FuncOp>()) {
+      if (function.isExternal())
+        continue;
+      if (only) {
+        module.emitError() << "kiln-calibrate: no @main, and more than one function to "
+                              "calibrate";
+        signalPassFailure();
+        return {};
+      }
+      only = function;
+    }
+    return only; // A module without functions has nothing to calibrate.
+  }
+
+  /// The activations to measure, in program order, and the constant
+  /// operands to quantize directly.
+  std::vector<Point> planPoints(func::FuncOp main, SmallVector<OpOperand *> &constants) {
+    llvm::MapVector<Value, Point> points;
+    main.walk([&](QuantizableOpInterface layer) {
+      if (!layer.isQuantizable())
+        return;
+      for (OpOperand *operand : getInt8Operands(layer)) {
+        Value value = operand->get();
+        if (!isFloat32(value) || value.getDefiningOp<DequantizeOp>())
+          continue; // Already quantized (explicit Q/DQ), or not float32.
+        if (value.getDefiningOp<ConstantOp>()) {
+          constants.push_back(operand);
+          continue;
+        }
+        OpOperand *use = getQuantizationRoot(operand);
+        Point &point = points[use->get()];
+        point.value = use->get();
+        point.uses.insert(use);
+      }
+    });
+    std::vector<Point> ordered;
+    llvm::StringSet<> names;
+    for (auto &[value, point] : points) {
+      std::string name = nameOf(main, value);
+      std::string unique = name;
+      for (int k = 2; !names.insert(unique).second; ++k)
+        unique = name + " #" + std::to_string(k);
+      point.name = unique;
+      ordered.push_back(std::move(point));
+    }
+    return ordered;
+  }
+
+  /// A tensor's name in the cache: the input's name, or the layer that
+  /// computes it (with `[k]` for result k of a layer with several).
+  static std::string nameOf(func::FuncOp main, Value value) {
+    if (auto argument = llvm::dyn_cast<BlockArgument>(value)) {
+      if (auto name = main.getArgAttrOfType<StringAttr>(argument.getArgNumber(), "kiln.name"))
+        return name.str();
+      return "arg" + std::to_string(argument.getArgNumber());
+    }
+    Operation *op = value.getDefiningOp();
+    std::string name = getLayerName(op);
+    if (name.empty())
+      name = op->getName().getStringRef().str();
+    if (op->getNumResults() > 1)
+      name += "[" + std::to_string(llvm::cast<OpResult>(value).getResultNumber()) + "]";
+    return name;
+  }
+
+  LogicalResult readScales(func::FuncOp main, ArrayRef<Point> points, Calibrator algorithm,
+                           llvm::StringMap<double> &scales) {
+    llvm::Expected<CalibrationCache> read = readCalibrationCache(cache);
+    if (!read) {
+      main.emitError() << "kiln-calibrate: " << llvm::toString(read.takeError());
+      return failure();
+    }
+    llvm::StringMap<double> cached;
+    for (auto &[name, scale] : read->scales)
+      cached[name] = scale;
+    SmallVector<std::string> missing;
+    for (const Point &point : points) {
+      auto it = cached.find(point.name);
+      if (it == cached.end())
+        missing.push_back("'" + point.name + "'");
+      else
+        scales[point.name] = it->second;
+    }
+    if (!missing.empty()) {
+      main.emitError() << "kiln-calibrate: the calibration cache '" << cache
+                       << "' does not match the model: " << missing.size() << " of "
+                       << points.size() << " tensors are missing: "
+                       << llvm::join(missing, ", ");
+      return failure();
+    }
+    if (!calibDir.empty() && read->algorithm != algorithm)
+      main.emitWarning() << "kiln-calibrate: using the calibration cache '" << cache
+                         << "', made with " << getCalibratorName(read->algorithm)
+                         << ", not " << getCalibratorName(algorithm)
+                         << "; delete it to calibrate again";
+    return success();
+  }
+
+  /// Reads one batch, checking each file against the input it feeds.
+  FailureOr<SmallVector<ref::Tensor>> readBatch(func::FuncOp main,
+                                                const CalibrationBatch &batch,
+                                                ArrayRef<std::string> inputNames) {
+    SmallVector<ref::Tensor> inputs;
+    for (auto [i, name] : llvm::enumerate(inputNames)) {
+      const std::string &path = batch.files.at(name);
+      auto type = llvm::cast<RankedTensorType>(main.getArgument(i).getType());
+      llvm::Expected<ref::Tensor> read = readCalibrationTensor(path, getContext());
+      if (read)
+        read = ref::adaptNpyTensor(*read, type.getElementType());
+      if (!read) {
+        main.emitError() << "kiln-calibrate: " << path << ": "
+                         << llvm::toString(read.takeError()) << " (input '" << name
+                         << "' is " << type << ")";
+        return failure();
+      }
+      bool fits = read->getRank() == type.getRank();
+      for (int64_t d = 0; fits && d < type.getRank(); ++d)
+        fits = type.isDynamicDim(d) || type.getDimSize(d) == read->getShape()[d];
+      if (!fits) {
+        main.emitError() << "kiln-calibrate: " << path << ": a " << read->getType()
+                         << " for input '" << name << "', which is " << type;
+        return failure();
+      }
+      inputs.push_back(std::move(*read));
+    }
+    return inputs;
+  }
+
+  /// Runs the model over the calibration set (twice for the histogram
+  /// calibrators: ranges, then histograms) and computes each point's scale.
+  LogicalResult measure(func::FuncOp main, ArrayRef<Point> points, Calibrator algorithm,
+                        CalibrationCache &result) {
+    SmallVector<std::string> inputNames;
+    for (BlockArgument argument : main.getArguments())
+      inputNames.push_back(nameOf(main, argument));
+    llvm::Expected<std::vector<CalibrationBatch>> batches =
+        findCalibrationBatches(calibDir, inputNames);
+    if (!batches) {
+      main.emitError() << "kiln-calibrate: " << llvm::toString(batches.takeError());
+      return failure();
+    }
+
+    // A copy of the module whose main also returns every point.
+    IRMapping mapping;
+    OwningOpRef<ModuleOp> copy = llvm::cast<ModuleOp>(getOperation()->clone(mapping));
+    auto copied = llvm::cast<func::FuncOp>(mapping.lookup(main.getOperation()));
+    auto terminator = llvm::cast<func::ReturnOp>(copied.getBody().front().getTerminator());
+    unsigned first = terminator.getNumOperands();
+    for (const Point &point : points)
+      terminator->insertOperands(terminator->getNumOperands(),
+                                 mapping.lookup(point.value));
+    copied.setFunctionType(FunctionType::get(&getContext(), copied.getArgumentTypes(),
+                                             terminator->getOperandTypes()));
+
+    std::vector<TensorStatistics> stats(points.size());
+    bool histograms = algorithm != Calibrator::minmax;
+    int passes = histograms ? 2 : 1;
+    for (int pass = 0; pass < passes; ++pass) {
+      for (auto [b, batch] : llvm::enumerate(*batches)) {
+        if (progress)
+          llvm::errs() << llvm::formatv("kiln-calibrate: {0}batch {1}/{2} ({3})\n",
+                                        passes > 1 ? llvm::formatv("pass {0}/2, ", pass + 1).str()
+                                                   : std::string(),
+                                        b + 1, batches->size(),
+                                        pass == 0 ? "ranges" : "histograms");
+        FailureOr<SmallVector<ref::Tensor>> inputs = readBatch(main, batch, inputNames);
+        if (failed(inputs))
+          return failure();
+        FailureOr<SmallVector<ref::Tensor>> outputs = ref::runFunction(copied, *inputs);
+        if (failed(outputs)) {
+          main.emitError() << "kiln-calibrate: the reference interpreter failed on batch "
+                           << batch.name;
+          return failure();
+        }
+        for (auto [k, point] : llvm::enumerate(points)) {
+          std::vector<double> values = (*outputs)[first + k].toReals();
+          if (pass == 0)
+            stats[k].addToRange(values);
+          else
+            stats[k].addToHistogram(values);
+        }
+      }
+    }
+    for (auto [k, point] : llvm::enumerate(points))
+      result.scales.emplace_back(point.name, computeScale(stats[k], algorithm, percentile));
+    return success();
+  }
+
+  void insertPairs(func::FuncOp main, ArrayRef<Point> points,
+                   const llvm::StringMap<double> &scales) {
+    OpBuilder builder(&getContext());
+    Type i8 = IntegerType::get(&getContext(), 8);
+    for (const Point &point : points) {
+      Location loc = main.getLoc();
+      if (Operation *producer = point.value.getDefiningOp()) {
+        builder.setInsertionPointAfter(producer);
+        loc = producer->getLoc();
+      } else {
+        builder.setInsertionPointToStart(&main.getBody().front());
+        loc = NameLoc::get(builder.getStringAttr(point.name));
+      }
+      // Scales are float32 in the engine and in ONNX.
+      double scale = static_cast<float>(scales.lookup(point.name));
+      auto type = llvm::cast<RankedTensorType>(point.value.getType());
+      auto element = quant::UniformQuantizedType::get(quant::QuantizationFlags::Signed, i8,
+                                                      type.getElementType(), scale, 0, -128,
+                                                      127);
+      Value quantized = QuantizeOp::create(
+          builder, loc, RankedTensorType::get(type.getShape(), element), point.value);
+      Value dequantized = DequantizeOp::create(builder, loc, quantized);
+      for (OpOperand *use : point.uses)
+        use->set(dequantized);
+      // The tensor is INT8 now: float layers that read it too read its
+      // dequantized value (a reformat in TensorRT's terms), so the producer's
+      // output quantize can fuse. The network's outputs keep the float value.
+      Value value = point.value;
+      value.replaceUsesWithIf(dequantized, [&](OpOperand &use) {
+        return use.getOwner() != quantized.getDefiningOp() &&
+               !llvm::isa<func::ReturnOp>(use.getOwner());
+      });
+      ++numTensors;
+    }
+  }
+
+  /// Weights of linear layers int8 per output channel, other constant
+  /// operands per tensor, each behind a dequantize.
+  void quantizeConstants(ArrayRef<OpOperand *> operands) {
+    OpBuilder builder(&getContext());
+    for (OpOperand *operand : operands) {
+      Operation *layer = operand->getOwner();
+      builder.setInsertionPoint(layer);
+      Value quantized = quantizeConstantWeight(builder, layer, operand->get());
+      if (!quantized)
+        continue;
+      operand->set(DequantizeOp::create(builder, operand->get().getLoc(), quantized));
+      ++numWeights;
+    }
+  }
+};
+
+} // namespace
