@@ -274,8 +274,13 @@ def ConvertLayoutPass : Pass<"kiln-convert-layout", "::mlir::func::FuncOp"> {
     a transpose sinks below pointwise layers, slices and concatenations, two
     transposes compose (and vanish when they cancel), a transpose that only
     moves unit dimensions becomes a reshape, and a pointwise layer meeting a
-    transposed operand and a function argument or constant transposes the
-    latter instead, so transposes end at the graph's edges.
+    transposed operand and a function argument, a constant or a value whose
+    transpose only moves unit dimensions (a squeeze-and-excitation gate,
+    N×C×1×1) transposes the latter instead, so transposes end at the graph's
+    edges. A transpose with several users sinks through all of them when
+    each takes it and at most one carries it on to a copy that does not
+    cancel within three layers (EfficientNet's gated value, read by the
+    squeeze pool and by the gate's multiply); otherwise it stays.
   }];
   let statistics = [
     Statistic<"numConverted", "converted-layers", "Layers turned channels-last">
