@@ -69,6 +69,11 @@ std::string whyQuantizationKept(mlir::Operation *op);
 /// as reshape, and identity arithmetic (SimplifyPatterns.cpp).
 void populateSimplifyPatterns(mlir::RewritePatternSet &patterns);
 
+/// Shuffle + reduce: a reduction over a transposed or reshaped tensor reduces
+/// the original tensor, and the (smaller) shuffle follows it
+/// (ShuffleReduce.cpp).
+void populateShuffleReducePatterns(mlir::RewritePatternSet &patterns);
+
 } // namespace kiln
 
 #endif // KILN_PASSES_PASSUTILS_H

@@ -84,6 +84,12 @@ def FuseLayersPass : Pass<"kiln-fuse-layers", "::mlir::func::FuncOp"> {
       `global_pool` (plus a reshape without keep_dims);
     - `transpose(transpose(x))` → one transpose (or none); `flatten` → the
       reshape it is, so reshape chains collapse;
+    - shuffle + reduce: a reduction of `transpose(x)` reduces x over the
+      permuted axes, followed by a transpose of the kept dimensions only (a
+      reshape, or nothing, when their order is kept); a reduction of
+      `reshape(x)` reduces x when the reshape splits or merges runs of
+      dimensions each wholly reduced or wholly kept, followed by a reshape
+      of the smaller result (a run mixing reduced and kept dimensions stays);
     - `x · 1`, `x / 1`, `x + 0`, `x − 0` → `x` where no broadcast grows x;
     - activations exported as arithmetic become the activation, so they
       fuse into epilogues: `x · sigmoid(x)` → silu, `x · hard_sigmoid(x)` →

@@ -3,6 +3,8 @@
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
+#include "dialects/nn/NNShapes.h"
+
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -103,26 +105,12 @@ bool isEdge(Value value) {
   return llvm::isa<BlockArgument>(value) || matchPattern(value, m_Constant());
 }
 
-/// Whether `permutation` moves only dimensions of size 1 of `type`: the
-/// transpose keeps the element order and is a reshape (a view, no copy).
-bool movesOnlyUnitDims(RankedTensorType type, ArrayRef<int64_t> permutation) {
-  int64_t last = -1;
-  for (int64_t p : permutation) {
-    if (type.getDimSize(p) == 1)
-      continue;
-    if (p < last)
-      return false;
-    last = p;
-  }
-  return true;
-}
-
 /// Whether `value` can be laid out by `inverse` without a copy inside the
 /// graph: at the edge, or moving only unit dimensions (the squeeze-and-
 /// excitation gate, N×C×1×1, is such a value).
 bool isFreeToTranspose(Value value, ArrayRef<int64_t> inverse) {
   return isEdge(value) ||
-         movesOnlyUnitDims(llvm::cast<RankedTensorType>(value.getType()), inverse);
+         transposeKeepsOrder(llvm::cast<RankedTensorType>(value.getType()).getShape(), inverse);
 }
 
 /// Whether a transpose by `permutation` arriving as `from` sinks through the
@@ -320,7 +308,7 @@ struct UnitTransposeToReshape : OpRewritePattern<TransposeOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(TransposeOp op, PatternRewriter &rewriter) const override {
-    if (!movesOnlyUnitDims(op.getInput().getType(), op.getPermutation()))
+    if (!transposeKeepsOrder(op.getInput().getType().getShape(), op.getPermutation()))
       return rewriter.notifyMatchFailure(op, "moves a dimension larger than 1");
     rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), op.getInput());
     return success();
