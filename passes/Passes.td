@@ -308,12 +308,17 @@ def PadForAlignmentPass : Pass<"kiln-pad-for-alignment", "::mlir::func::FuncOp">
     reads a slice of trailing channels reads the whole tensor with zero
     weights for the extra channels instead, so the padding flows between
     layers and is stripped only where something else reads it (outputs,
-    reshapes, concats). INT8 convolutions are not padded yet: their
-    per-channel scales would need padding too.
+    reshapes, concats). INT8 convolutions (quantized input and filter, after
+    `kiln-fuse-qdq`) are padded to `int8-alignment` the same way: the new
+    filter channels hold zeros with scale 1, the new bias channels zeros
+    with scale input scale × 1, and padded activations hold the quantized
+    zero (zero point 0).
   }];
   let options = [
     Option<"halfAlignment", "half-alignment", "unsigned", /*default=*/"8",
-           "Channel multiple for f16/bf16 convolutions (1 turns padding off)">
+           "Channel multiple for f16/bf16 convolutions (1 turns padding off)">,
+    Option<"int8Alignment", "int8-alignment", "unsigned", /*default=*/"32",
+           "Channel multiple for INT8 convolutions (1 turns padding off)">
   ];
   let statistics = [
     Statistic<"numPadded", "padded-convs", "Convolutions whose channels were padded">
