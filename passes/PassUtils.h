@@ -74,6 +74,11 @@ void populateSimplifyPatterns(mlir::RewritePatternSet &patterns);
 /// (ShuffleReduce.cpp).
 void populateShuffleReducePatterns(mlir::RewritePatternSet &patterns);
 
+/// Conv + pool: an average pool without padding after a conv without
+/// activation becomes one conv, where it costs no more multiply-adds
+/// (ConvPool.cpp).
+void populateConvPoolPatterns(mlir::RewritePatternSet &patterns);
+
 } // namespace kiln
 
 #endif // KILN_PASSES_PASSUTILS_H

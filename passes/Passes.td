@@ -90,6 +90,13 @@ def FuseLayersPass : Pass<"kiln-fuse-layers", "::mlir::func::FuncOp"> {
       `reshape(x)` reduces x when the reshape splits or merges runs of
       dimensions each wholly reduced or wholly kept, followed by a reshape
       of the smaller result (a run mixing reduced and kept dimensions stays);
+    - conv + pool: an average pool without padding after a float conv
+      without activation or residual (whose result only the pool reads)
+      becomes one conv: the filter spread over the pool's window and divided
+      by its size, stride conv × pool, the conv's bias; only where the merged
+      conv takes no more multiply-adds than the conv alone (DenseNet's 1×1
+      conv + 2×2/2 pool: a 2×2/2 conv). Max pools and activations between
+      are not linear and stay;
     - `x · 1`, `x / 1`, `x + 0`, `x − 0` → `x` where no broadcast grows x;
     - activations exported as arithmetic become the activation, so they
       fuse into epilogues: `x · sigmoid(x)` → silu, `x · hard_sigmoid(x)` →
