@@ -53,6 +53,7 @@ mlir::Operation *replaceWithEpilogue(mlir::PatternRewriter &rewriter,
 const char *whyNotFusable(mlir::Value layerResult);
 const char *whyNotFuseActivation(nn::PointwiseOpInterface activation);
 const char *whyNotFoldBatchNorm(nn::BatchNormOp bn);
+const char *whyNotFoldPool(nn::ConvOp conv, nn::PoolOp pool);
 
 /// The operands that carry a layer's data when it commutes with
 /// quantization (all of a concat's, else the first), or nullopt when it does

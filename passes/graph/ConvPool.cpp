@@ -20,11 +20,15 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::nn;
 
-namespace {
+/// The merged conv's window along spatial dimension `i`: the conv's
+/// kernel spread over the pool's window at the conv's stride.
+static int64_t mergedKernel(ConvOp conv, PoolOp pool, int64_t i) {
+  int64_t firstSpatial = conv.getLayout() == Layout::channels_last ? 1 : 2;
+  return conv.getFilter().getType().getDimSize(firstSpatial + i) +
+         (pool.getKernel()[i] - 1) * conv.getStrides()[i];
+}
 
-/// Why `conv` followed by the average `pool` cannot become one convolution
-/// exactly, or null when it can.
-const char *whyNotFoldPool(ConvOp conv, PoolOp pool) {
+const char *kiln::whyNotFoldPool(ConvOp conv, PoolOp pool) {
   if (pool.getKind() != PoolKind::avg)
     return "only an average pool is linear";
   if (!conv->hasOneUse())
@@ -44,13 +48,24 @@ const char *whyNotFoldPool(ConvOp conv, PoolOp pool) {
     return "the pool pads its input";
   if (llvm::any_of(pool.getDilations(), [](int64_t d) { return d != 1; }))
     return "the pool is dilated";
+  // Multiply-adds per pooled output: the merged window against the conv's
+  // window times the pool's stride (the conv outputs per pooled output).
+  int64_t firstSpatial = conv.getLayout() == Layout::channels_last ? 1 : 2;
+  int64_t merged = 1, separate = 1;
+  for (auto [i, stride] : llvm::enumerate(pool.getStrides())) {
+    merged *= mergedKernel(conv, pool, i);
+    separate *= conv.getFilter().getType().getDimSize(firstSpatial + i) * stride;
+  }
+  if (merged > separate)
+    return "one conv would take more multiply-adds than the conv and the pool";
   return nullptr;
 }
 
+namespace {
+
 /// avg_pool(conv(x, w), K, S) → conv(x, w'), with w' the sum over the
 /// window's offsets u of w shifted by u·s, divided by the window size, and
-/// stride s·S, when the merged conv takes no more multiply-adds than the
-/// conv alone did.
+/// stride s·S (see `whyNotFoldPool` for when).
 struct FoldAvgPoolIntoConv : OpRewritePattern<PoolOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -71,10 +86,9 @@ struct FoldAvgPoolIntoConv : OpRewritePattern<PoolOp> {
     auto pooledShape = pool.getType().getShape();
 
     SmallVector<int64_t> kernel, strides, pads(convPads);
-    int64_t mergedSize = 1, convSize = 1, windowSize = 1;
+    int64_t windowSize = 1;
     for (int64_t i = 0; i < spatialRank; ++i) {
-      int64_t k = filterType.getDimSize(firstSpatial + i);
-      int64_t merged = k + (window[i] - 1) * convStrides[i];
+      int64_t merged = mergedKernel(conv, pool, i);
       int64_t stride = convStrides[i] * poolStrides[i];
       // The smallest end padding giving the pooled size; the windows of the
       // pool lie inside the conv's result, so it never exceeds the conv's.
@@ -86,13 +100,8 @@ struct FoldAvgPoolIntoConv : OpRewritePattern<PoolOp> {
       pads[spatialRank + i] = end;
       kernel.push_back(merged);
       strides.push_back(stride);
-      mergedSize *= merged;
-      convSize *= k * poolStrides[i];
       windowSize *= window[i];
     }
-    if (mergedSize > convSize)
-      return rewriter.notifyMatchFailure(
-          pool, "the merged conv would take more multiply-adds than the conv and pool");
 
     // w' = Σ_u pad(w, u·s before, (K−1−u)·s after) / |K|, for every offset u
     // of the pool window: layers that constant folding evaluates.
