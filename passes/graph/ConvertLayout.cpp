@@ -125,13 +125,20 @@ bool sinksThroughPointwise(Operation *user, Value from, ArrayRef<int64_t> permut
     return false;
   auto result = llvm::cast<RankedTensorType>(user->getResult(0).getType());
   SmallVector<int64_t> inverse = invert(permutation);
+  // A transpose that costs nothing where it is (of an edge, or moving only
+  // unit dimensions) does not move if that means transposing another
+  // operand back: the two would trade places forever.
+  auto arriving = from.getDefiningOp<TransposeOp>();
+  bool arrivesFree = arriving && isFreeToTranspose(arriving.getInput(), permutation);
   for (Value operand : user->getOperands()) {
     if (llvm::cast<RankedTensorType>(operand.getType()).getRank() != result.getRank())
       return false;
     if (operand == from)
       continue;
     auto t = operand.getDefiningOp<TransposeOp>();
-    if (!(t && t.getPermutation() == permutation) && !isFreeToTranspose(operand, inverse))
+    if (t && t.getPermutation() == permutation)
+      continue;
+    if (arrivesFree || !isFreeToTranspose(operand, inverse))
       return false;
   }
   return true;

@@ -174,3 +174,25 @@ func.func @multi_use_must_not_sink(%x: tensor<1x8x4x4xf32>, %w: tensor<8x8x1x1xf
   %mm = nn.matmul %c2, %m : (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
   return %r, %s, %e, %mm : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>
 }
+
+// -----
+
+// Tests that a transpose costing nothing where it is (of a function
+// argument) does not move when that means transposing the other operand
+// back (an argument, or a gate whose transpose only moves unit dimensions):
+// the two would trade places forever and the pass would not converge.
+// CHECK-LABEL: func.func @free_transposes_stay
+// CHECK: %[[T:.*]] = nn.transpose %arg0 permutation [0, 3, 1, 2]
+// CHECK: nn.add %[[T]], %arg1 : (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>)
+// CHECK: %[[G:.*]] = nn.reshape {{.*}} : tensor<1x1x1x8xf32> to tensor<1x8x1x1xf32>
+// CHECK: nn.mul %[[T]], %[[G]] : (tensor<1x8x4x4xf32>, tensor<1x8x1x1xf32>)
+func.func @free_transposes_stay(%x: tensor<1x4x4x8xf32>, %y: tensor<1x8x4x4xf32>,
+                                %g: tensor<1x1x1x8xf32>)
+    -> (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) {
+  %t = nn.transpose %x permutation [0, 3, 1, 2] : tensor<1x4x4x8xf32>
+  %a = nn.add %t, %y : (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  %s = nn.sigmoid %g : tensor<1x1x1x8xf32>
+  %gt = nn.reshape %s : tensor<1x1x1x8xf32> to tensor<1x8x1x1xf32>
+  %m = nn.mul %t, %gt : (tensor<1x8x4x4xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  return %a, %m : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>
+}
