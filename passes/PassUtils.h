@@ -53,6 +53,7 @@ mlir::Operation *replaceWithEpilogue(mlir::PatternRewriter &rewriter,
 const char *whyNotFusable(mlir::Value layerResult);
 const char *whyNotFuseActivation(nn::PointwiseOpInterface activation);
 const char *whyNotFoldBatchNorm(nn::BatchNormOp bn);
+const char *whyNotFoldPool(nn::ConvOp conv, nn::PoolOp pool);
 
 /// The operands that carry a layer's data when it commutes with
 /// quantization (all of a concat's, else the first), or nullopt when it does
@@ -75,6 +76,16 @@ std::string whyQuantizationKept(mlir::Operation *op);
 /// conv, softmax + log, reduce into global pool, transpose chains, flatten
 /// as reshape, and identity arithmetic (SimplifyPatterns.cpp).
 void populateSimplifyPatterns(mlir::RewritePatternSet &patterns);
+
+/// Shuffle + reduce: a reduction over a transposed or reshaped tensor reduces
+/// the original tensor, and the (smaller) shuffle follows it
+/// (ShuffleReduce.cpp).
+void populateShuffleReducePatterns(mlir::RewritePatternSet &patterns);
+
+/// Conv + pool: an average pool without padding after a conv without
+/// activation becomes one conv, where it costs no more multiply-adds
+/// (ConvPool.cpp).
+void populateConvPoolPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace kiln
 

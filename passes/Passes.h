@@ -33,6 +33,10 @@ struct GraphPipelineOptions
       *this, "half-alignment",
       llvm::cl::desc("Pad f16/bf16 conv channels to this multiple (1: off)"),
       llvm::cl::init(8)};
+  Option<unsigned> int8Alignment{
+      *this, "int8-alignment",
+      llvm::cl::desc("Pad INT8 conv channels to this multiple (1: off)"),
+      llvm::cl::init(32)};
   Option<std::string> constraintMode{
       *this, "constraint-mode",
       llvm::cl::desc("obey or prefer the per-layer constraints"), llvm::cl::init("obey")};

@@ -84,6 +84,19 @@ def FuseLayersPass : Pass<"kiln-fuse-layers", "::mlir::func::FuncOp"> {
       `global_pool` (plus a reshape without keep_dims);
     - `transpose(transpose(x))` → one transpose (or none); `flatten` → the
       reshape it is, so reshape chains collapse;
+    - shuffle + reduce: a reduction of `transpose(x)` reduces x over the
+      permuted axes, followed by a transpose of the kept dimensions only (a
+      reshape, or nothing, when their order is kept); a reduction of
+      `reshape(x)` reduces x when the reshape splits or merges runs of
+      dimensions each wholly reduced or wholly kept, followed by a reshape
+      of the smaller result (a run mixing reduced and kept dimensions stays);
+    - conv + pool: an average pool without padding after a float conv
+      without activation or residual (whose result only the pool reads)
+      becomes one conv: the filter spread over the pool's window and divided
+      by its size, stride conv × pool, the conv's bias; only where the merged
+      conv takes no more multiply-adds than the conv alone (DenseNet's 1×1
+      conv + 2×2/2 pool: a 2×2/2 conv). Max pools and activations between
+      are not linear and stay;
     - `x · 1`, `x / 1`, `x + 0`, `x − 0` → `x` where no broadcast grows x;
     - activations exported as arithmetic become the activation, so they
       fuse into epilogues: `x · sigmoid(x)` → silu, `x · hard_sigmoid(x)` →
@@ -347,8 +360,13 @@ def ConvertLayoutPass : Pass<"kiln-convert-layout", "::mlir::func::FuncOp"> {
     a transpose sinks below pointwise layers, slices and concatenations, two
     transposes compose (and vanish when they cancel), a transpose that only
     moves unit dimensions becomes a reshape, and a pointwise layer meeting a
-    transposed operand and a function argument or constant transposes the
-    latter instead, so transposes end at the graph's edges.
+    transposed operand and a function argument, a constant or a value whose
+    transpose only moves unit dimensions (a squeeze-and-excitation gate,
+    N×C×1×1) transposes the latter instead, so transposes end at the graph's
+    edges. A transpose with several users sinks through all of them when
+    each takes it and at most one carries it on to a copy that does not
+    cancel within three layers (EfficientNet's gated value, read by the
+    squeeze pool and by the gate's multiply); otherwise it stays.
   }];
   let statistics = [
     Statistic<"numConverted", "converted-layers", "Layers turned channels-last">
@@ -370,12 +388,17 @@ def PadForAlignmentPass : Pass<"kiln-pad-for-alignment", "::mlir::func::FuncOp">
     reads a slice of trailing channels reads the whole tensor with zero
     weights for the extra channels instead, so the padding flows between
     layers and is stripped only where something else reads it (outputs,
-    reshapes, concats). INT8 convolutions are not padded yet: their
-    per-channel scales would need padding too.
+    reshapes, concats). INT8 convolutions (quantized input and filter, after
+    `kiln-fuse-qdq`) are padded to `int8-alignment` the same way: the new
+    filter channels hold zeros with scale 1, the new bias channels zeros
+    with scale input scale × 1, and padded activations hold the quantized
+    zero (zero point 0).
   }];
   let options = [
     Option<"halfAlignment", "half-alignment", "unsigned", /*default=*/"8",
-           "Channel multiple for f16/bf16 convolutions (1 turns padding off)">
+           "Channel multiple for f16/bf16 convolutions (1 turns padding off)">,
+    Option<"int8Alignment", "int8-alignment", "unsigned", /*default=*/"32",
+           "Channel multiple for INT8 convolutions (1 turns padding off)">
   ];
   let statistics = [
     Statistic<"numPadded", "padded-convs", "Convolutions whose channels were padded">

@@ -63,6 +63,7 @@ void kiln::buildGraphLayoutPipeline(OpPassManager &pm,
   func.addPass(createAssignPrecisionPass(precision));
   PadForAlignmentPassOptions alignment;
   alignment.halfAlignment = options.halfAlignment;
+  alignment.int8Alignment = options.int8Alignment;
   func.addPass(createPadForAlignmentPass(alignment));
   // Casts of weights, transposed and padded filters become plain weights.
   func.addPass(createFoldConstantsPass());

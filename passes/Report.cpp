@@ -50,6 +50,12 @@ static void explainMissedFusions(func::FuncOp function, raw_ostream &os, bool &a
         report(op, "batch norm not folded", why);
       return;
     }
+    if (auto pool = llvm::dyn_cast<PoolOp>(op); pool && pool.getKind() == PoolKind::avg) {
+      if (auto conv = pool.getInput().getDefiningOp<ConvOp>())
+        if (const char *why = whyNotFoldPool(conv, pool))
+          report(op, "pool not fused into " + displayName(conv), why);
+      return;
+    }
     if (auto pointwise = llvm::dyn_cast<PointwiseOpInterface>(op)) {
       Operation *producer = op->getNumOperands() ? op->getOperand(0).getDefiningOp() : nullptr;
       if (pointwise.getAsActivation() && producer && hasEpilogue(producer))

@@ -62,6 +62,18 @@ bool broadcastsTo(ArrayRef<int64_t> from, ArrayRef<int64_t> to) {
   });
 }
 
+bool transposeKeepsOrder(ArrayRef<int64_t> shape, ArrayRef<int64_t> permutation) {
+  int64_t last = -1;
+  for (int64_t dim : permutation) {
+    if (shape[dim] == 1)
+      continue;
+    if (dim < last)
+      return false;
+    last = dim;
+  }
+  return true;
+}
+
 LogicalResult verifyWindow(std::optional<Location> location, const Window &window,
                            size_t spatialRank) {
   if (window.strides.size() != spatialRank)

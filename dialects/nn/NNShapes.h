@@ -35,6 +35,11 @@ llvm::FailureOr<Shape> broadcastShapes(std::optional<mlir::Location> location,
 /// Whether `from` broadcasts to `to` without changing `to` (unidirectional).
 bool broadcastsTo(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to);
 
+/// Whether transposing `shape` by `permutation` moves only dimensions of
+/// size 1: the elements keep their order, so the transpose is a reshape.
+bool transposeKeepsOrder(llvm::ArrayRef<int64_t> shape,
+                         llvm::ArrayRef<int64_t> permutation);
+
 /// A sliding window over the spatial dimensions of a tensor.
 struct Window {
   llvm::ArrayRef<int64_t> kernel, strides, pads, dilations;

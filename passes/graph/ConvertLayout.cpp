@@ -3,6 +3,8 @@
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
+#include "dialects/nn/NNShapes.h"
+
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -97,6 +99,109 @@ struct ToChannelsLast : OpInterfaceRewritePattern<LayoutSensitiveOpInterface> {
   llvm::Statistic &count;
 };
 
+/// Whether `value` sits at the graph's edge: a function argument or a
+/// constant, which may take a transpose without adding one inside the graph.
+bool isEdge(Value value) {
+  return llvm::isa<BlockArgument>(value) || matchPattern(value, m_Constant());
+}
+
+/// Whether `value` can be laid out by `inverse` without a copy inside the
+/// graph: at the edge, or moving only unit dimensions (the squeeze-and-
+/// excitation gate, N×C×1×1, is such a value).
+bool isFreeToTranspose(Value value, ArrayRef<int64_t> inverse) {
+  return isEdge(value) ||
+         transposeKeepsOrder(llvm::cast<RankedTensorType>(value.getType()).getShape(), inverse);
+}
+
+/// Whether a transpose by `permutation` arriving as `from` sinks through the
+/// pointwise `user`: unary, or binary on operands of one rank whose other
+/// operand is a transpose by the same permutation or free to transpose back.
+bool sinksThroughPointwise(Operation *user, Value from, ArrayRef<int64_t> permutation) {
+  if (!llvm::isa<PointwiseOpInterface>(user) || user->getNumResults() != 1)
+    return false;
+  if (user->getNumOperands() == 1)
+    return true;
+  if (user->getNumOperands() != 2)
+    return false;
+  auto result = llvm::cast<RankedTensorType>(user->getResult(0).getType());
+  SmallVector<int64_t> inverse = invert(permutation);
+  // A transpose that costs nothing where it is (of an edge, or moving only
+  // unit dimensions) does not move if that means transposing another
+  // operand back: the two would trade places forever.
+  auto arriving = from.getDefiningOp<TransposeOp>();
+  bool arrivesFree = arriving && isFreeToTranspose(arriving.getInput(), permutation);
+  for (Value operand : user->getOperands()) {
+    if (llvm::cast<RankedTensorType>(operand.getType()).getRank() != result.getRank())
+      return false;
+    if (operand == from)
+      continue;
+    auto t = operand.getDefiningOp<TransposeOp>();
+    if (t && t.getPermutation() == permutation)
+      continue;
+    if (arrivesFree || !isFreeToTranspose(operand, inverse))
+      return false;
+  }
+  return true;
+}
+
+/// Whether `user` is a channels-first layer that the pass converts: the
+/// transpose into its channels-last form composes with a transpose before it.
+bool isChannelsFirstLayer(Operation *user) {
+  auto layer = llvm::dyn_cast<LayoutSensitiveOpInterface>(user);
+  return layer && layer.getDataLayout() == Layout::channels_first &&
+         user->getNumResults() == 1 &&
+         llvm::cast<RankedTensorType>(user->getResult(0).getType()).getRank() >= 3;
+}
+
+/// Whether a transpose arriving at `user` as `from` disappears there or
+/// within `depth` pointwise layers after it (composed with another transpose
+/// or taken in by a channels-first layer), rather than ending in a copy.
+bool cancelsBelow(Operation *user, Value from, ArrayRef<int64_t> permutation,
+                  unsigned depth) {
+  if (llvm::isa<TransposeOp>(user) || isChannelsFirstLayer(user))
+    return true;
+  Value result = user->getNumResults() == 1 ? user->getResult(0) : Value();
+  if (!depth || !sinksThroughPointwise(user, from, permutation) || result.use_empty())
+    return false;
+  return llvm::all_of(result.getUsers(), [&](Operation *next) {
+    return cancelsBelow(next, result, permutation, depth - 1);
+  });
+}
+
+/// Whether `t` may sink through each of its users without adding copies:
+/// every user takes it (pointwise layers that sink it, transposes it
+/// composes with, slices, channels-first layers whose input transpose
+/// cancels it), and at most one of them carries it on to a copy that does
+/// not cancel within a few layers. A transpose with several users
+/// (EfficientNet's gated value, read by the squeeze pool and by the gate's
+/// multiply) then moves through all of them and disappears.
+bool allUsersSink(TransposeOp t) {
+  if (t->hasOneUse())
+    return true;
+  ArrayRef<int64_t> permutation = t.getPermutation();
+  unsigned copies = 0;
+  for (Operation *user : t->getUsers()) {
+    if (!llvm::isa<TransposeOp, SliceOp>(user) && !isChannelsFirstLayer(user) &&
+        !sinksThroughPointwise(user, t, permutation))
+      return false;
+    if (!cancelsBelow(user, t, permutation, /*depth=*/3))
+      ++copies;
+  }
+  return copies <= 1;
+}
+
+/// The permutation of a transposed operand of the binary pointwise `op`
+/// that sinks through it (see `sinksThroughPointwise`) and whose other users
+/// take it too.
+std::optional<SmallVector<int64_t>> getSinkablePermutation(Operation *op) {
+  for (Value operand : op->getOperands()) {
+    auto t = operand.getDefiningOp<TransposeOp>();
+    if (t && allUsersSink(t) && sinksThroughPointwise(op, t, t.getPermutation()))
+      return SmallVector<int64_t>(t.getPermutation());
+  }
+  return std::nullopt;
+}
+
 /// f(transpose(x)) → transpose(f(x)) for unary pointwise layers.
 struct SinkThroughUnary : OpInterfaceRewritePattern<PointwiseOpInterface> {
   using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
@@ -106,8 +211,9 @@ struct SinkThroughUnary : OpInterfaceRewritePattern<PointwiseOpInterface> {
     if (op->getNumOperands() != 1 || op->getNumResults() != 1)
       return rewriter.notifyMatchFailure(op, "not unary");
     auto input = op->getOperand(0).getDefiningOp<TransposeOp>();
-    if (!input || !input->hasOneUse())
-      return rewriter.notifyMatchFailure(op, "input is not a single-use transpose");
+    if (!input || !allUsersSink(input))
+      return rewriter.notifyMatchFailure(
+          op, "input is not a transpose that every user of it sinks");
     Operation *moved = rewriter.clone(*op);
     moved->setOperand(0, input.getInput());
     auto resultType = llvm::cast<RankedTensorType>(op->getResult(0).getType());
@@ -119,15 +225,10 @@ struct SinkThroughUnary : OpInterfaceRewritePattern<PointwiseOpInterface> {
   }
 };
 
-/// Whether `value` sits at the graph's edge: a function argument or a
-/// constant, which may take a transpose without adding one inside the graph.
-bool isEdge(Value value) {
-  return llvm::isa<BlockArgument>(value) || matchPattern(value, m_Constant());
-}
-
 /// g(transpose(a, p), transpose(b, p)) → transpose(g(a, b), p), and
-/// g(transpose(a, p), e) → transpose(g(a, transpose(e, p⁻¹)), p) for an edge e,
-/// for binary pointwise layers on operands of one rank.
+/// g(transpose(a, p), e) → transpose(g(a, transpose(e, p⁻¹)), p) where e is
+/// an edge or p⁻¹ moves only its unit dimensions (then the transpose is a
+/// reshape), for binary pointwise layers on operands of one rank.
 struct SinkThroughBinary : OpInterfaceRewritePattern<PointwiseOpInterface> {
   using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
 
@@ -135,29 +236,21 @@ struct SinkThroughBinary : OpInterfaceRewritePattern<PointwiseOpInterface> {
                                 PatternRewriter &rewriter) const override {
     if (op->getNumOperands() != 2 || op->getNumResults() != 1)
       return rewriter.notifyMatchFailure(op, "not binary");
-    auto result = llvm::cast<RankedTensorType>(op->getResult(0).getType());
-    std::optional<SmallVector<int64_t>> permutation;
-    for (Value operand : op->getOperands()) {
-      if (llvm::cast<RankedTensorType>(operand.getType()).getRank() != result.getRank())
-        return rewriter.notifyMatchFailure(op, "operands of different ranks");
-      if (auto t = operand.getDefiningOp<TransposeOp>(); t && t->hasOneUse()) {
-        if (permutation && ArrayRef<int64_t>(*permutation) != t.getPermutation())
-          return rewriter.notifyMatchFailure(op, "different permutations");
-        permutation = SmallVector<int64_t>(t.getPermutation());
-      }
-    }
+    std::optional<SmallVector<int64_t>> permutation =
+        getSinkablePermutation(op);
     if (!permutation)
-      return rewriter.notifyMatchFailure(op, "no transposed operand");
+      return rewriter.notifyMatchFailure(
+          op, "no transposed operand, different permutations, or an operand "
+              "inside the graph that would need a copy");
+    auto result = llvm::cast<RankedTensorType>(op->getResult(0).getType());
     SmallVector<int64_t> inverse = invert(*permutation);
     SmallVector<Value> operands;
     for (Value operand : op->getOperands()) {
       if (auto t = operand.getDefiningOp<TransposeOp>();
-          t && t->hasOneUse() && t.getPermutation() == ArrayRef<int64_t>(*permutation))
+          t && t.getPermutation() == ArrayRef<int64_t>(*permutation))
         operands.push_back(t.getInput());
-      else if (isEdge(operand))
-        operands.push_back(transpose(rewriter, op->getLoc(), operand, inverse));
       else
-        return rewriter.notifyMatchFailure(op, "other operand is inside the graph");
+        operands.push_back(transpose(rewriter, op->getLoc(), operand, inverse));
     }
     Operation *moved = rewriter.clone(*op);
     moved->setOperands(operands);
@@ -222,15 +315,8 @@ struct UnitTransposeToReshape : OpRewritePattern<TransposeOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(TransposeOp op, PatternRewriter &rewriter) const override {
-    auto input = op.getInput().getType();
-    int64_t last = -1;
-    for (int64_t p : op.getPermutation()) {
-      if (input.getDimSize(p) == 1)
-        continue;
-      if (p < last)
-        return rewriter.notifyMatchFailure(op, "moves a dimension larger than 1");
-      last = p;
-    }
+    if (!transposeKeepsOrder(op.getInput().getType().getShape(), op.getPermutation()))
+      return rewriter.notifyMatchFailure(op, "moves a dimension larger than 1");
     rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), op.getInput());
     return success();
   }

@@ -174,6 +174,7 @@ struct FuseLayersPass : kiln::impl::FuseLayersPassBase<FuseLayersPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateSimplifyPatterns(patterns);
+    populateConvPoolPatterns(patterns);
     patterns.add<FuseBias>(&getContext(), numBias);
     if (fuseResidual)
       patterns.add<FuseResidual>(&getContext(), numResidual);

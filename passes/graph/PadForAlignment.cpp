@@ -3,6 +3,11 @@
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
+#include "dialects/nn/NNShapes.h"
+#include "kiln/reference/Tensor.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #define DEBUG_TYPE "kiln-pad-for-alignment"
@@ -15,6 +20,7 @@ namespace kiln {
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::nn;
+namespace ref = kiln::reference;
 
 namespace {
 
@@ -29,6 +35,64 @@ Value padAxis(OpBuilder &builder, Location loc, Value value, int64_t axis, int64
   pads[rank + axis] = extra;
   return PadOp::create(builder, loc, value, pads, PadMode::constant,
                        APFloat(0.0));
+}
+
+/// A quantized constant zero-padded at the end of dimension `axis` by
+/// `extra` elements. When its scales run along `axis` (per output channel),
+/// the new channels get scale `newScale` and zero point 0. Null when `value`
+/// is not such a constant.
+Value padQuantizedConstant(OpBuilder &builder, Location loc, Value value, int64_t axis,
+                           int64_t extra, double newScale) {
+  auto constant = value.getDefiningOp<ConstantOp>();
+  auto type = llvm::cast<RankedTensorType>(value.getType());
+  auto element = llvm::dyn_cast<quant::QuantizedType>(type.getElementType());
+  if (!constant || !element || !type.hasStaticShape())
+    return {};
+  llvm::Expected<ref::Tensor> tensor = ref::Tensor::fromAttr(constant.getValue(), type);
+  if (!tensor) {
+    llvm::consumeError(tensor.takeError());
+    return {};
+  }
+  Type padded = element;
+  auto perAxis = llvm::dyn_cast<quant::UniformQuantizedPerAxisType>(element);
+  if (!perAxis && !llvm::isa<quant::UniformQuantizedType>(element))
+    return {};
+  if (perAxis && perAxis.getQuantizedDimension() == axis) {
+    SmallVector<double> scales(perAxis.getScales());
+    SmallVector<int64_t> zeroPoints(perAxis.getZeroPoints());
+    scales.append(extra, newScale);
+    zeroPoints.append(extra, 0);
+    padded = quant::UniformQuantizedPerAxisType::get(
+        perAxis.getFlags(), perAxis.getStorageType(), perAxis.getExpressedType(), scales,
+        zeroPoints, axis, perAxis.getStorageTypeMin(), perAxis.getStorageTypeMax());
+  }
+  // Copy the values into the larger shape, zeros in the new slots.
+  SmallVector<int64_t> shape(type.getShape());
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= shape[d];
+  for (int64_t d = axis + 1; d < type.getRank(); ++d)
+    inner *= shape[d];
+  int64_t size = shape[axis];
+  shape[axis] += extra;
+  std::vector<double> values = tensor->toReals();
+  std::vector<double> result(outer * shape[axis] * inner, 0.0);
+  for (int64_t o = 0; o < outer; ++o)
+    std::copy_n(values.begin() + o * size * inner, size * inner,
+                result.begin() + o * shape[axis] * inner);
+  auto paddedType = RankedTensorType::get(shape, padded);
+  return ConstantOp::create(builder, loc, paddedType,
+                            ref::Tensor::fromReals(padded, shape, result).toAttr());
+}
+
+/// Zero-pads a weight or bias at the end of dimension `axis`: a quantized
+/// constant directly (new per-channel scales `newScale`), anything else with
+/// a pad layer that constant folding evaluates.
+Value padWeights(OpBuilder &builder, Location loc, Value value, int64_t axis, int64_t extra,
+                 double newScale) {
+  if (Value padded = padQuantizedConstant(builder, loc, value, axis, extra, newScale))
+    return padded;
+  return padAxis(builder, loc, value, axis, extra);
 }
 
 /// Slices `value` to its first `size` elements along `axis`.
@@ -59,18 +123,46 @@ std::optional<int64_t> trailingCutAxis(SliceOp slice) {
 
 bool isHalf(Type element) { return llvm::isa<Float16Type, BFloat16Type>(element); }
 
-/// Pads a half-precision conv's output channels, and with `padInputs` its
-/// input channels too.
+/// Whether `conv` is an INT8 layer (after `kiln-fuse-qdq`): quantized input
+/// and a quantized constant filter.
+bool isInt8(ConvOp conv) {
+  return isQuantized(getElementTypeOrSelf(conv.getInput().getType())) &&
+         isQuantized(getElementTypeOrSelf(conv.getFilter().getType())) &&
+         conv.getFilter().getDefiningOp<ConstantOp>();
+}
+
+/// The channel multiple a conv's tensor cores want: `half` for f16/bf16,
+/// `int8` for INT8 layers, nothing (0) for other layers.
+int64_t getAlignment(ConvOp conv, int64_t half, int64_t int8) {
+  if (isHalf(conv.getType().getElementType()))
+    return half;
+  if (isInt8(conv))
+    return int8;
+  return 0;
+}
+
+/// The scale of a per-tensor quantized value's elements, or 1.
+double getScale(Value value) {
+  auto element = llvm::dyn_cast<quant::UniformQuantizedType>(
+      getElementTypeOrSelf(value.getType()));
+  return element ? element.getScale() : 1.0;
+}
+
+/// Pads a half-precision or INT8 conv's output channels, and with
+/// `padInputs` its input channels too. INT8 weights and biases get zero
+/// values and scale 1 (the bias: input scale × 1) for the new channels.
 struct PadConv : OpRewritePattern<ConvOp> {
-  PadConv(MLIRContext *context, int64_t alignment, bool padInputs,
-          llvm::Statistic &count)
-      : OpRewritePattern(context), alignment(alignment), padInputs(padInputs),
-        count(count) {}
+  PadConv(MLIRContext *context, int64_t halfAlignment, int64_t int8Alignment,
+          bool padInputs, llvm::Statistic &count)
+      : OpRewritePattern(context), halfAlignment(halfAlignment),
+        int8Alignment(int8Alignment), padInputs(padInputs), count(count) {}
 
   LogicalResult matchAndRewrite(ConvOp conv, PatternRewriter &rewriter) const override {
-    if (!isHalf(conv.getType().getElementType()) || conv.getGroups() != 1 ||
+    int64_t alignment = getAlignment(conv, halfAlignment, int8Alignment);
+    if (alignment <= 1 || conv.getGroups() != 1 ||
         !conv.getFilter().getType().hasStaticShape() || !conv.getType().hasStaticShape())
-      return rewriter.notifyMatchFailure(conv, "not a one-group half-precision conv");
+      return rewriter.notifyMatchFailure(
+          conv, "not a one-group half-precision or INT8 conv to align");
     bool channelsLast = conv.getLayout() == Layout::channels_last;
     auto filterType = conv.getFilter().getType();
     int64_t rank = filterType.getRank();
@@ -87,16 +179,18 @@ struct PadConv : OpRewritePattern<ConvOp> {
     Value bias = conv.getBias(), residual = conv.getResidual();
     if (paddedIn != in) {
       input = padAxis(rewriter, loc, input, dataAxis, paddedIn - in);
-      filter = padAxis(rewriter, loc, filter, filterInAxis, paddedIn - in);
+      filter = padWeights(rewriter, loc, filter, filterInAxis, paddedIn - in, 1.0);
     }
     if (paddedOut != out) {
-      filter = padAxis(rewriter, loc, filter, 0, paddedOut - out);
+      filter = padWeights(rewriter, loc, filter, 0, paddedOut - out, 1.0);
       if (bias)
-        bias = padAxis(rewriter, loc, bias, 0, paddedOut - out);
+        bias = padWeights(rewriter, loc, bias, 0, paddedOut - out, getScale(input));
       if (residual)
         residual = padAxis(rewriter, loc, residual, dataAxis, paddedOut - out);
     }
-    Value padded = ConvOp::create(rewriter, loc, input, filter, bias, residual,
+    Value padded = ConvOp::create(rewriter, loc,
+                                  conv.getType().clone(paddedShape(conv, dataAxis, paddedOut)),
+                                  input, filter, bias, residual,
                                   conv.getStridesAttr(), conv.getPadsAttr(),
                                   conv.getDilationsAttr(), 1, conv.getLayout(),
                                   conv.getActivationAttr());
@@ -109,7 +203,15 @@ struct PadConv : OpRewritePattern<ConvOp> {
     return success();
   }
 
-  int64_t alignment;
+  /// The conv's result shape with `channels` output channels (built
+  /// explicitly: inference would not know an INT8 result's scale).
+  static SmallVector<int64_t> paddedShape(ConvOp conv, int64_t axis, int64_t channels) {
+    SmallVector<int64_t> shape(conv.getType().getShape());
+    shape[axis] = channels;
+    return shape;
+  }
+
+  int64_t halfAlignment, int8Alignment;
   bool padInputs;
   llvm::Statistic &count;
 };
@@ -156,7 +258,8 @@ struct AbsorbSliceIntoConv : OpRewritePattern<ConvOp> {
                     conv.getInput().getType().getDimSize(channelAxis);
     if (extra >= alignment)
       return rewriter.notifyMatchFailure(conv, "the slice cuts more than padding");
-    Value filter = padAxis(rewriter, conv.getLoc(), conv.getFilter(), channelAxis, extra);
+    Value filter =
+        padWeights(rewriter, conv.getLoc(), conv.getFilter(), channelAxis, extra, 1.0);
     rewriter.modifyOpInPlace(conv, [&] {
       conv.getInputMutable().assign(slice.getInput());
       conv.getFilterMutable().assign(filter);
@@ -171,15 +274,17 @@ struct PadForAlignmentPass : kiln::impl::PadForAlignmentPassBase<PadForAlignment
   using PadForAlignmentPassBase::PadForAlignmentPassBase;
 
   void runOnOperation() override {
-    if (halfAlignment <= 1)
+    if (halfAlignment <= 1 && int8Alignment <= 1)
       return;
     // First outputs, letting the padding flow into the next convs' inputs;
     // then whatever inputs are still unaligned (the network's own inputs).
     for (bool padInputs : {false, true}) {
       RewritePatternSet patterns(&getContext());
-      patterns.add<PadConv>(&getContext(), halfAlignment, padInputs, numPadded);
+      patterns.add<PadConv>(&getContext(), halfAlignment, int8Alignment, padInputs,
+                            numPadded);
       patterns.add<SinkSliceThroughUnary>(&getContext());
-      patterns.add<AbsorbSliceIntoConv>(&getContext(), halfAlignment);
+      patterns.add<AbsorbSliceIntoConv>(&getContext(),
+                                        std::max<int64_t>(halfAlignment, int8Alignment));
       if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
         return signalPassFailure();
     }

@@ -277,4 +277,5 @@ void kiln::populateSimplifyPatterns(RewritePatternSet &patterns) {
                EraseIdentityArithmetic<DivOp, 1, false>,
                EraseIdentityArithmetic<AddOp, 0, true>,
                EraseIdentityArithmetic<SubOp, 0, false>>(context);
+  populateShuffleReducePatterns(patterns);
 }

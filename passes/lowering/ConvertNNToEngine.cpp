@@ -13,6 +13,7 @@
 
 #include "dialects/engine/EngineDialect.h"
 #include "dialects/nn/NNDialect.h"
+#include "dialects/nn/NNShapes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
@@ -120,16 +121,8 @@ bool isViewLike(Operation *op) {
     return true;
   if (auto transpose = llvm::dyn_cast<TransposeOp>(op)) {
     // Moving only unit dimensions keeps the order of the data.
-    ArrayRef<int64_t> shape = transpose.getInput().getType().getShape();
-    int64_t last = -1;
-    for (int64_t dim : transpose.getPermutation()) {
-      if (shape[dim] == 1)
-        continue;
-      if (dim < last)
-        return false;
-      last = dim;
-    }
-    return true;
+    return transposeKeepsOrder(transpose.getInput().getType().getShape(),
+                               transpose.getPermutation());
   }
   return false;
 }

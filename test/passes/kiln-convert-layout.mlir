@@ -85,3 +85,114 @@ func.func @merged_slices(%x: tensor<1x8x4x4xf32>, %w: tensor<6x8x1x1xf32>) -> te
   %y = nn.concat %ra, %b axis 1 : tensor<1x2x4x4xf32>, tensor<1x4x4x4xf32>
   return %y : tensor<1x6x4x4xf32>
 }
+
+// -----
+
+// Tests EfficientNet's squeeze-and-excitation block: the gated value has two
+// users (the squeeze pool and the gate's multiply) and the gate is N×C×1×1,
+// whose transpose moves only unit dimensions (a reshape). Every transpose
+// between the convs cancels; only the graph's input and output keep one.
+// CHECK-LABEL: func.func @squeeze_excite
+// CHECK: %[[XT:.*]] = nn.transpose %arg0 permutation [0, 2, 3, 1]
+// CHECK: %[[D:.*]] = nn.conv %[[XT]], {{.*}} layout channels_last
+// CHECK: %[[S:.*]] = nn.silu %[[D]] : tensor<1x4x4x8xf32>
+// CHECK: %[[P:.*]] = nn.global_pool avg %[[S]] layout channels_last
+// CHECK: %[[G:.*]] = nn.conv %[[P]], {{.*}} layout channels_last activation <sigmoid>
+// CHECK: %[[M:.*]] = nn.mul %[[S]], %[[G]] : (tensor<1x4x4x8xf32>, tensor<1x1x1x8xf32>)
+// CHECK: %[[Y:.*]] = nn.conv %[[M]], {{.*}} layout channels_last
+// CHECK: %[[YT:.*]] = nn.transpose %[[Y]] permutation [0, 3, 1, 2]
+// CHECK-NOT: nn.transpose
+// CHECK: return %[[YT]]
+func.func @squeeze_excite(%x: tensor<1x8x4x4xf32>, %wd: tensor<8x1x3x3xf32>,
+                          %ws: tensor<8x8x1x1xf32>, %wp: tensor<4x8x1x1xf32>)
+    -> tensor<1x4x4x4xf32> {
+  %d = nn.conv %x, %wd strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] groups 8
+       : (tensor<1x8x4x4xf32>, tensor<8x1x3x3xf32>) -> tensor<1x8x4x4xf32>
+  %s = nn.silu %d : tensor<1x8x4x4xf32>
+  %p = nn.global_pool avg %s : (tensor<1x8x4x4xf32>) -> tensor<1x8x1x1xf32>
+  %g = nn.conv %p, %ws strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] activation <sigmoid>
+       : (tensor<1x8x1x1xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x1x1xf32>
+  %m = nn.mul %s, %g : (tensor<1x8x4x4xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  %y = nn.conv %m, %wp strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x8x4x4xf32>, tensor<4x8x1x1xf32>) -> tensor<1x4x4x4xf32>
+  return %y : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// Tests a transpose with several pointwise users, each of which ends in a
+// channels-first conv: the transpose sinks through all of them and every
+// copy cancels.
+// CHECK-LABEL: func.func @multi_use_all_cancel
+// CHECK: %[[C:.*]] = nn.conv {{.*}} layout channels_last
+// CHECK-DAG: %[[R:.*]] = nn.relu %[[C]] : tensor<1x4x4x8xf32>
+// CHECK-DAG: %[[S:.*]] = nn.sigmoid %[[C]] : tensor<1x4x4x8xf32>
+// CHECK-DAG: nn.conv %[[R]], {{.*}} layout channels_last
+// CHECK-DAG: nn.conv %[[S]], {{.*}} layout channels_last
+// CHECK-DAG: nn.add {{.*}} : (tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>)
+// CHECK: %[[OUT:.*]] = nn.transpose {{.*}} permutation [0, 3, 1, 2]
+// CHECK-NOT: nn.transpose
+// CHECK: return %[[OUT]]
+func.func @multi_use_all_cancel(%x: tensor<1x8x4x4xf32>, %w: tensor<8x8x1x1xf32>)
+    -> tensor<1x8x4x4xf32> {
+  %c = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  %r = nn.relu %c : tensor<1x8x4x4xf32>
+  %s = nn.sigmoid %c : tensor<1x8x4x4xf32>
+  %a = nn.conv %r, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  %b = nn.conv %s, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  %y = nn.add %a, %b : (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  return %y : tensor<1x8x4x4xf32>
+}
+
+// -----
+
+// Tests that a transpose with several users does not move when two of them
+// would carry it to the outputs (two copies instead of one), nor when one
+// user cannot take it (a matmul); it stays where it is.
+// CHECK-LABEL: func.func @multi_use_must_not_sink
+// CHECK: %[[C:.*]] = nn.conv {{.*}} layout channels_last
+// CHECK: %[[T:.*]] = nn.transpose %[[C]] permutation [0, 3, 1, 2]
+// CHECK-DAG: nn.relu %[[T]] : tensor<1x8x4x4xf32>
+// CHECK-DAG: nn.sigmoid %[[T]] : tensor<1x8x4x4xf32>
+// CHECK: %[[C2:.*]] = nn.conv {{.*}} layout channels_last
+// CHECK: %[[T2:.*]] = nn.transpose %[[C2]] permutation [0, 3, 1, 2]
+// CHECK-DAG: nn.exp %[[T2]] : tensor<1x8x4x4xf32>
+// CHECK-DAG: nn.matmul %[[T2]], %arg2
+func.func @multi_use_must_not_sink(%x: tensor<1x8x4x4xf32>, %w: tensor<8x8x1x1xf32>,
+                                   %m: tensor<1x8x4x4xf32>, %w2: tensor<8x8x1x1xf32>)
+    -> (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) {
+  %c = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  %r = nn.relu %c : tensor<1x8x4x4xf32>
+  %s = nn.sigmoid %c : tensor<1x8x4x4xf32>
+  %c2 = nn.conv %x, %w2 strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+        : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  %e = nn.exp %c2 : tensor<1x8x4x4xf32>
+  %mm = nn.matmul %c2, %m : (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  return %r, %s, %e, %mm : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>
+}
+
+// -----
+
+// Tests that a transpose costing nothing where it is (of a function
+// argument) does not move when that means transposing the other operand
+// back (an argument, or a gate whose transpose only moves unit dimensions):
+// the two would trade places forever and the pass would not converge.
+// CHECK-LABEL: func.func @free_transposes_stay
+// CHECK: %[[T:.*]] = nn.transpose %arg0 permutation [0, 3, 1, 2]
+// CHECK: nn.add %[[T]], %arg1 : (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>)
+// CHECK: %[[G:.*]] = nn.reshape {{.*}} : tensor<1x1x1x8xf32> to tensor<1x8x1x1xf32>
+// CHECK: nn.mul %[[T]], %[[G]] : (tensor<1x8x4x4xf32>, tensor<1x8x1x1xf32>)
+func.func @free_transposes_stay(%x: tensor<1x4x4x8xf32>, %y: tensor<1x8x4x4xf32>,
+                                %g: tensor<1x1x1x8xf32>)
+    -> (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) {
+  %t = nn.transpose %x permutation [0, 3, 1, 2] : tensor<1x4x4x8xf32>
+  %a = nn.add %t, %y : (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  %s = nn.sigmoid %g : tensor<1x1x1x8xf32>
+  %gt = nn.reshape %s : tensor<1x1x1x8xf32> to tensor<1x8x1x1xf32>
+  %m = nn.mul %t, %gt : (tensor<1x8x4x4xf32>, tensor<1x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  return %a, %m : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>
+}

@@ -1,5 +1,6 @@
 // RUN: kiln-opt %s -split-input-file -kiln-pad-for-alignment | FileCheck %s
 // RUN: kiln-opt %s -split-input-file -kiln-pad-for-alignment="half-alignment=1" | FileCheck %s --check-prefix=OFF
+// RUN: kiln-opt %s -split-input-file -kiln-pad-for-alignment="int8-alignment=1" | FileCheck %s --check-prefix=INT8-OFF
 
 // Tests an RGB stem followed by a 12-channel conv: the 3 input channels are
 // padded to 8 with zero weights, the 12 outputs to 16; the slice back to 12
@@ -50,4 +51,64 @@ func.func @strip_and_must_not_pad(%x: tensor<1x4x4x8xf16>, %w: tensor<6x1x1x8xf1
   %c = nn.conv %xd, %wd strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] groups 6
        : (tensor<1x6x4x4xf16>, tensor<6x1x3x3xf16>) -> tensor<1x6x2x2xf16>
   return %a, %b, %c : tensor<1x4x4x6xf16>, tensor<1x6x4x4xf32>, tensor<1x6x2x2xf16>
+}
+
+// -----
+
+// Tests INT8 alignment (convs with quantized input and filter, as
+// kiln-fuse-qdq leaves them) to 32 channels: the filter gets zero weights of
+// scale 1 for the new output channels, the int32 bias zeros of scale input
+// scale × 1, the network's input a zero pad (zero point 0); the padded
+// output flows into the next conv, which reads all 32 channels with zero
+// weights, and the last conv's output is sliced back to its 4 channels.
+// (numerics/int8-alignment.mlir proves the results unchanged.)
+!q = !quant.uniform<i8:f32, 0.05>
+!w1 = !quant.uniform<i8<-127:127>:f32:0, {0.1, 0.2, 0.3, 0.1, 0.2, 0.3}>
+!b1 = !quant.uniform<i32:f32:0, {0.005, 0.01, 0.015, 0.005, 0.01, 0.015}>
+!w2 = !quant.uniform<i8<-127:127>:f32:0, {0.1, 0.2, 0.3, 0.4}>
+// CHECK-LABEL: func.func @int8
+// CHECK-DAG: nn.constant {{.*}} : tensor<32x32x3x3xi8> as tensor<32x32x3x3x!quant.uniform<i8<-127:127>:f32:0, {1.000000e-01,2.000000e-01,3.000000e-01,4.000000e-01,1.000000e+00,
+// CHECK-DAG: %[[W1:.*]] = nn.constant {{.*}} : tensor<32x32x1x1xi8> as tensor<32x32x1x1x!quant.uniform<i8<-127:127>:f32:0, {1.000000e-01,2.000000e-01,3.000000e-01,1.000000e-01,2.000000e-01,3.000000e-01,1.000000e+00,
+// CHECK-DAG: %[[B1:.*]] = nn.constant dense<[10, -20, 30, -40, 50, -60, 0, 0, {{.*}}]> : tensor<32xi32> as tensor<32x!quant.uniform<i32:f32:0, {5.000000e-03,1.000000e-02,1.500000e-02,5.000000e-03,1.000000e-02,1.500000e-02,5.000000e-02,
+// CHECK: %[[X:.*]] = nn.pad %arg0 pads [0, 0, 0, 0, 0, 29, 0, 0] : tensor<1x3x4x4x!quant.uniform<i8:f32, 5.000000e-02>>
+// CHECK: %[[C1:.*]] = nn.conv %[[X]], %[[W1]] bias %[[B1]] {{.*}} -> tensor<1x32x4x4x!quant.uniform<i8:f32, 5.000000e-02>>
+// CHECK: %[[C2:.*]] = nn.conv %[[C1]], {{.*}} -> tensor<1x32x4x4xf32>
+// CHECK: %[[S:.*]] = nn.slice %[[C2]] starts [0, 0, 0, 0] ends [1, 4, 4, 4]
+// CHECK: return %[[S]]
+// OFF-LABEL: func.func @int8
+// OFF: nn.slice
+// INT8-OFF-LABEL: func.func @int8
+// INT8-OFF-NOT: nn.pad
+// INT8-OFF-NOT: nn.slice
+// INT8-OFF: return
+func.func @int8(%x: tensor<1x3x4x4x!q>) -> tensor<1x4x4x4xf32> {
+  %w1 = nn.constant dense<3> : tensor<6x3x1x1xi8> as tensor<6x3x1x1x!w1>
+  %b1 = nn.constant dense<[10, -20, 30, -40, 50, -60]> : tensor<6xi32> as tensor<6x!b1>
+  %c1 = nn.conv %x, %w1 bias %b1 strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] activation <relu>
+        : (tensor<1x3x4x4x!q>, tensor<6x3x1x1x!w1>, tensor<6x!b1>) -> tensor<1x6x4x4x!q>
+  %w2 = nn.constant dense<-2> : tensor<4x6x3x3xi8> as tensor<4x6x3x3x!w2>
+  %c2 = nn.conv %c1, %w2 strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1]
+        : (tensor<1x6x4x4x!q>, tensor<4x6x3x3x!w2>) -> tensor<1x4x4x4xf32>
+  return %c2 : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// Tests that INT8 alignment leaves alone convs already aligned to 32 and
+// depthwise INT8 convs.
+!q = !quant.uniform<i8:f32, 0.05>
+!wd = !quant.uniform<i8:f32, 0.1>
+// CHECK-LABEL: func.func @int8_must_not_pad
+// CHECK-NOT: nn.pad
+// CHECK-NOT: nn.slice
+// CHECK: return
+func.func @int8_must_not_pad(%x: tensor<1x32x4x4x!q>, %xd: tensor<1x4x4x4x!q>)
+    -> (tensor<1x32x4x4x!q>, tensor<1x4x4x4x!q>) {
+  %w = nn.constant dense<1> : tensor<32x32x1x1xi8> as tensor<32x32x1x1x!wd>
+  %a = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x32x4x4x!q>, tensor<32x32x1x1x!wd>) -> tensor<1x32x4x4x!q>
+  %wdw = nn.constant dense<1> : tensor<4x1x3x3xi8> as tensor<4x1x3x3x!wd>
+  %c = nn.conv %xd, %wdw strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] groups 4
+       : (tensor<1x4x4x4x!q>, tensor<4x1x3x3x!wd>) -> tensor<1x4x4x4x!q>
+  return %a, %c : tensor<1x32x4x4x!q>, tensor<1x4x4x4x!q>
 }

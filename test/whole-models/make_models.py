@@ -9,6 +9,10 @@ resnet_bottleneck: 1x1-3x3-1x1 convs with batch norms and relus, residual.
 inception: four branches (1x1; 1x1-3x3; 1x1-5x5; maxpool-1x1), LRN, concat.
 mobilenet_v2: 1x1 expand, depthwise 3x3, 1x1 project, each with batch norm,
 ReLU6 (Clip) after the first two, residual.
+efficientnet_mbconv: EfficientNet-B0's MBConv as PyTorch exports it: 1x1
+expand and depthwise 3x3 with batch norm and SiLU (x * Sigmoid(x)), squeeze
+and excitation (GlobalAveragePool, 1x1 conv + SiLU, 1x1 conv + Sigmoid, Mul),
+1x1 project with batch norm, residual.
 bert_layer: self-attention (Q/K/V matmuls, heads by reshape/transpose,
 scaled scores, additive mask, softmax), dense + residual + LayerNorm, and a
 GELU (erf form, as PyTorch exports it) feed-forward with residual + LayerNorm.
@@ -65,6 +69,8 @@ class Graph:
             y = self.op("Relu", [y])
         elif relu == "relu6":
             y = self.op("Clip", [y, self.const(0.0), self.const(6.0)])
+        elif relu == "silu":
+            y = self.op("Mul", [y, self.op("Sigmoid", [y])])
         return y
 
 
@@ -94,6 +100,20 @@ def mobilenet_v2():
     g = Graph()
     e = g.conv_bn("x", 16, 96, 1, "relu6")
     d = g.conv_bn(e, 96, 96, 3, "relu6", groups=96)
+    p = g.conv_bn(d, 96, 16, 1)
+    y = g.op("Add", [p, "x"])
+    return g, {"x": (1, 16, 14, 14)}, y
+
+
+def efficientnet_mbconv():
+    g = Graph()
+    e = g.conv_bn("x", 16, 96, 1, "silu")
+    d = g.conv_bn(e, 96, 96, 3, "silu", groups=96)
+    s = g.op("GlobalAveragePool", [d])
+    s = g.op("Conv", [s, g.weight([4, 96, 1, 1]), g.weight([4], 0.1)], kernel_shape=[1, 1])
+    s = g.op("Mul", [s, g.op("Sigmoid", [s])])
+    s = g.op("Conv", [s, g.weight([96, 4, 1, 1]), g.weight([96], 0.1)], kernel_shape=[1, 1])
+    d = g.op("Mul", [d, g.op("Sigmoid", [s])])
     p = g.conv_bn(d, 96, 16, 1)
     y = g.op("Add", [p, "x"])
     return g, {"x": (1, 16, 14, 14)}, y
@@ -166,5 +186,6 @@ def write(directory, name, build):
 
 if __name__ == "__main__":
     for name, build in [("resnet_bottleneck", resnet_bottleneck), ("inception", inception),
-                        ("mobilenet_v2", mobilenet_v2), ("bert_layer", bert_layer)]:
+                        ("mobilenet_v2", mobilenet_v2), ("bert_layer", bert_layer),
+                        ("efficientnet_mbconv", efficientnet_mbconv)]:
         write(sys.argv[1], name, build)

@@ -107,6 +107,11 @@ cl::opt<unsigned> halfAlignment(
     cl::desc("Pad f16/bf16 conv channels to this multiple (1 turns it off)"),
     cl::cat(category));
 
+cl::opt<unsigned> int8Alignment(
+    "int8-alignment", cl::init(32),
+    cl::desc("Pad INT8 conv channels to this multiple (1 turns it off)"),
+    cl::cat(category));
+
 cl::list<std::string> archs(
     "arch", cl::value_desc("sm_90"),
     cl::desc("GPU architecture to compile kernels for (repeatable; default sm_90); the "
@@ -320,6 +325,7 @@ int main(int argc, char **argv) {
       pipeline.percentile = percentile;
       pipeline.calibCache = calibCache;
     }
+    pipeline.int8Alignment = int8Alignment;
     // Two stages so the report can explain the fusion decisions on the IR
     // they were made on, before layout conversion moves things around.
     mlir::PassManager fusion(&context), layout(&context);
