@@ -59,10 +59,21 @@ void kiln::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &opt
   buildGraphLayoutPipeline(pm, options);
 }
 
-void kiln::buildEnginePipeline(OpPassManager &pm) {
+void kiln::buildEnginePipeline(OpPassManager &pm, const EnginePipelineOptions &options) {
   pm.addPass(createConvertNNToEnginePass());
   pm.addPass(createOutlineKernelsPass());
+  // Tactics fix each library call's workspace before memory is planned.
+  SelectTacticsPassOptions tactics;
+  tactics.timingCache = options.timingCache;
+  tactics.mode = options.tactics;
+  tactics.arch = options.arch;
+  tactics.progress = options.progress;
+  pm.addPass(createSelectTacticsPass(tactics));
   pm.addPass(createPlanMemoryPass());
+}
+
+void kiln::buildEnginePipeline(OpPassManager &pm) {
+  buildEnginePipeline(pm, EnginePipelineOptions());
 }
 
 void kiln::registerKilnPassesAndPipelines() {
@@ -71,9 +82,11 @@ void kiln::registerKilnPassesAndPipelines() {
       "kiln-graph-pipeline",
       "The graph passes: fold batch norms and constants, fuse layers",
       buildGraphPipeline);
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<EnginePipelineOptions>(
       "kiln-engine-pipeline",
-      "Lower the nn graph to the engine dialect, generate its kernels and plan the "
-      "activation arena",
-      buildEnginePipeline);
+      "Lower the nn graph to the engine dialect, generate its kernels, choose tactics "
+      "and plan the activation arena",
+      [](OpPassManager &pm, const EnginePipelineOptions &options) {
+        buildEnginePipeline(pm, options);
+      });
 }
