@@ -573,16 +573,23 @@ FailureOr<EngineBytes> Writer::run() {
   return bytes;
 }
 
-/// Each operand in its own 256-byte-aligned range of a scratch arena, then
-/// the step as the engine file would hold it, as the root of its own buffer.
+/// Each operand in its own range of a scratch arena, then the step as the
+/// engine file would hold it, as the root of its own buffer. Ranges start
+/// 256-byte aligned, as arena buffers do, plus the offset of a view in its
+/// buffer (a concat's slice), so that the libraries see the alignment the
+/// engine will have.
 FailureOr<StepAlone> Writer::runOneStep(Operation *op) {
   builder.ForceDefaults(true);
   uint64_t next = 0;
   for (Value operand : op->getOperands()) {
     if (refs.count(operand))
       continue;
-    refs[operand] = Ref{fb::Region::Arena, next, 0};
-    next = llvm::alignTo(next + getExtentInBytes(memrefOf(operand)), kWeightAlignment);
+    uint64_t inBuffer = 0;
+    for (Value v = operand; auto view = v.getDefiningOp<ViewOp>(); v = view.getSource())
+      inBuffer += view.getByteOffset();
+    uint64_t start = next + inBuffer % kWeightAlignment;
+    refs[operand] = Ref{fb::Region::Arena, start, 0};
+    next = llvm::alignTo(start + getExtentInBytes(memrefOf(operand)), kWeightAlignment);
   }
   FailureOr<flatbuffers::Offset<fb::Step>> step = visitStep(op, 0);
   if (failed(step))

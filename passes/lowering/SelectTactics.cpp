@@ -19,6 +19,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdio>
+#include <map>
 #include <optional>
 
 #define DEBUG_TYPE "kiln-select-tactics"
@@ -152,6 +153,9 @@ void SelectTacticsPass::runOnOperation() {
               cublasLtVersion ? int(cublasLtVersion) : loaded.cublasLt};
   }
 
+  // Ops of one signature (a ResNet's repeated blocks) are timed once per
+  // build; the others take that result, as timed.
+  std::map<tactics::TacticKey, std::pair<CachedTactic, std::string>> timedHere;
   bool updated = false;
   for (auto [index, op] : llvm::enumerate(steps)) {
     bool isConv = isa<engine::ConvOp>(op);
@@ -166,6 +170,14 @@ void SelectTacticsPass::runOnOperation() {
     std::string prefix =
         llvm::formatv("[tactics {0}/{1}] {2} '{3}': ", index + 1, steps.size(), kind, name);
 
+    if (auto it = timedHere.find(key); it != timedHere.end()) {
+      apply(op, it->second.first, "timed");
+      ++numTimed;
+      if (progress)
+        llvm::errs() << prefix << "as '" << it->second.second << "', "
+                     << it->second.first.description << "\n";
+      continue;
+    }
     if (const CachedTactic *hit = cache.lookup(key.signature, key.library, key.libraryVersion,
                                                key.gpu, key.computeCapability)) {
       CachedTactic tactic = *hit;
@@ -210,6 +222,7 @@ void SelectTacticsPass::runOnOperation() {
     tactic.candidates = int64_t(timing->timed.size());
     apply(op, tactic, "timed");
     cache.insert(key, tactic);
+    timedHere[key] = {tactic, name};
     updated = true;
     ++numTimed;
     if (progress)

@@ -268,4 +268,33 @@ TEST_F(SignatureTest, StepsSerializeAloneOnScratchMemory) {
   EXPECT_EQ(fbStep->precision()->str(), "fp16");
 }
 
+// Tests that a view keeps its offset within 256 bytes when serialized
+// alone: a conv writing the second half of an in-place concat's channels
+// sees the 16-byte alignment the engine will give it.
+TEST_F(SignatureTest, ViewsKeepTheirAlignment) {
+  std::string source = R"mlir(
+func.func @main(%x: memref<1x8x8x8xf16>) {
+  %w = engine.weight dense<1.0> : tensor<8x3x3x8xf16> : memref<8x3x3x8xf16>
+  %cat = engine.alloc : memref<1x8x8x16xf16>
+  %half = engine.view %cat[16] : memref<1x8x8x16xf16> to memref<1x8x8x8xf16, strided<[1024, 128, 16, 1]>>
+  engine.conv %x : memref<1x8x8x8xf16>, %w : memref<8x3x3x8xf16>
+      -> %half : memref<1x8x8x8xf16, strided<[1024, 128, 16, 1]>> strides [1, 1]
+      pads [1, 1, 1, 1] dilations [1, 1] layout channels_last {precision = "fp16"}
+  return
+}
+)mlir";
+  module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module);
+  Operation *step = nullptr;
+  module->walk([&](kiln::engine::ConvOp op) { step = op; });
+  FailureOr<kiln::engine::StepAlone> alone = kiln::engine::serializeStepAlone(step);
+  ASSERT_TRUE(succeeded(alone));
+  const kiln::fb::ConvStep *conv =
+      flatbuffers::GetRoot<kiln::fb::Step>(alone->step.data())->kind_as_ConvStep();
+  // x: 1024 bytes at 0; w: 1152 bytes at 1024; y: the view, 16 bytes into
+  // the next 256-byte boundary (2304), reaching 2032 bytes further.
+  EXPECT_EQ(conv->y()->buffer()->offset(), 2304u + 16u);
+  EXPECT_EQ(alone->scratchBytes, 4352u); // 2320 + 2032, a multiple of 256
+}
+
 } // namespace
