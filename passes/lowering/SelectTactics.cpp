@@ -106,7 +106,8 @@ void SelectTacticsPass::runOnOperation() {
     return;
   }
   if (mode == "cache" && timingCache.empty()) {
-    module.emitError("kiln-select-tactics: mode=cache needs a timing cache (pass option timing-cache=FILE, kiln-compile --timing-cache FILE)");
+    module.emitError("kiln-select-tactics: mode=cache needs a timing cache (pass option "
+                     "timing-cache=FILE, kiln-compile --timing-cache FILE)");
     return signalPassFailure();
   }
 
@@ -119,6 +120,8 @@ void SelectTacticsPass::runOnOperation() {
     }
     cache = std::move(*read);
   }
+  if (steps.empty())
+    return;
 
   // Nothing touches the GPU unless timing may happen; without a driver the
   // timer's creation fails and says why.
@@ -127,12 +130,16 @@ void SelectTacticsPass::runOnOperation() {
     runtime::TacticOptions options;
     options.maxWorkspace = uint64_t(std::max<int64_t>(0, maxWorkspace));
     runtime::Expected<runtime::TacticTimer> created = runtime::TacticTimer::create(options);
-    if (created)
+    if (created) {
       timer.emplace(std::move(*created));
-    else if (mode == "time") {
+    } else if (mode == "time") {
       module.emitError("kiln-select-tactics: mode=time needs a GPU: ")
           << created.status().message();
       return signalPassFailure();
+    } else if (created.status().code() != runtime::ErrorCode::NoDevice) {
+      // A GPU that fails to start is worth a word; no GPU at all is not.
+      module.emitWarning("kiln-select-tactics: cannot time tactics, using the timing cache: ")
+          << created.status().message();
     }
   }
 
