@@ -67,12 +67,35 @@ void buildGraphFusionPipeline(mlir::OpPassManager &pm,
 void buildGraphLayoutPipeline(mlir::OpPassManager &pm,
                               const GraphPipelineOptions &options);
 
-/// The lowering to the engine dialect: convert, then plan memory
-/// (`kiln-engine-pipeline`).
-void buildEnginePipeline(mlir::OpPassManager &pm);
-/// The same, with the lowering's options (`depthwise-conv`).
+/// Options of the engine pipeline (`kiln-engine-pipeline`): where depthwise
+/// convolutions run, and tactic selection.
+struct EnginePipelineOptions
+    : public mlir::PassPipelineOptions<EnginePipelineOptions> {
+  Option<std::string> depthwiseConv{
+      *this, "depthwise-conv",
+      llvm::cl::desc("Where depthwise convolutions run: auto, cudnn or kernel "
+                     "(kiln-convert-nn-to-engine's option)"),
+      llvm::cl::init("auto")};
+  Option<std::string> timingCache{
+      *this, "timing-cache",
+      llvm::cl::desc("Timing cache file read and updated by kiln-select-tactics")};
+  Option<std::string> tactics{
+      *this, "tactics", llvm::cl::desc("auto, time, cache or heuristic"),
+      llvm::cl::init("auto")};
+  Option<std::string> arch{
+      *this, "arch",
+      llvm::cl::desc("Architecture whose cache entries apply without a GPU"),
+      llvm::cl::init("sm_90")};
+  Option<bool> progress{*this, "progress",
+                        llvm::cl::desc("A line per op on stderr while timing tactics"),
+                        llvm::cl::init(false)};
+};
+
+/// The lowering to the engine dialect: convert, generate kernels, choose
+/// tactics, then plan memory (`kiln-engine-pipeline`).
 void buildEnginePipeline(mlir::OpPassManager &pm,
-                         const ConvertNNToEnginePassOptions &lowering);
+                         const EnginePipelineOptions &options);
+void buildEnginePipeline(mlir::OpPassManager &pm);
 
 /// Registers every Kiln pass and pipeline with the global registry (for
 /// kiln-opt and `--pass-pipeline`).

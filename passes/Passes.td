@@ -474,6 +474,53 @@ def OutlineKernelsPass : Pass<"kiln-outline-kernels", "::mlir::ModuleOp"> {
   ];
 }
 
+def SelectTacticsPass : Pass<"kiln-select-tactics", "::mlir::ModuleOp"> {
+  let summary = "Choose each cuDNN convolution's engine and cuBLASLt GEMM's algorithm";
+  let description = [{
+    For every `engine.conv` and `engine.gemm`: with a GPU, the candidates
+    cuDNN (heuristics modes A and B, and its fallback list) or cuBLASLt (the
+    first of its heuristic's list) offer are run on scratch memory and timed
+    (warm-up, then the median of several runs, CUDA events); the fastest
+    becomes the op's `engine_id`/`knobs`/`workspace` or `algo`/`workspace`,
+    with a readable `tactic`. A timing cache (`timing-cache`, a JSON file
+    keyed by op signature, GPU and library version) is read first: a hit is
+    reused without timing; new winners are merged into it and the file is
+    rewritten atomically at the end. Without a GPU, a hit is reused and a
+    miss is left to the library's heuristic at load. Each op records how in
+    `engine.tactic_source` (`timed` or `cache`; absent: the heuristic).
+
+    `mode`: `auto` (time when a GPU is present, else the cache), `time`
+    (a GPU is required), `cache` (never time), `heuristic` (leave the ops
+    alone). Without a GPU, cache entries apply when they were made with the
+    cuDNN / cuBLASLt this compiler loads (or `cudnn-version` /
+    `cublaslt-version`), for the compute capability of `arch`, on the GPU
+    named `gpu` (any name when empty). A malformed cache is an error.
+  }];
+  let options = [
+    Option<"timingCache", "timing-cache", "std::string", /*default=*/"\"\"",
+           "Timing cache file to read and update (none when empty)">,
+    Option<"mode", "mode", "std::string", /*default=*/"\"auto\"",
+           "auto, time, cache or heuristic">,
+    Option<"arch", "arch", "std::string", /*default=*/"\"sm_90\"",
+           "Without a GPU: the architecture whose cache entries apply">,
+    Option<"gpu", "gpu", "std::string", /*default=*/"\"\"",
+           "Without a GPU: the GPU name whose cache entries apply (empty: any)">,
+    Option<"cudnnVersion", "cudnn-version", "int", /*default=*/"0",
+           "Without a GPU: the cuDNN version of cache entries (0: the loaded cuDNN's)">,
+    Option<"cublasLtVersion", "cublaslt-version", "int", /*default=*/"0",
+           "Without a GPU: the cuBLASLt version of cache entries (0: the loaded one's)">,
+    Option<"maxWorkspace", "max-workspace", "int64_t", /*default=*/"256 << 20",
+           "Candidates needing more workspace bytes are not timed">,
+    Option<"progress", "progress", "bool", /*default=*/"false",
+           "Print a line per op on stderr while timing">
+  ];
+  let statistics = [
+    Statistic<"numTimed", "timed", "Tactics chosen by timing">,
+    Statistic<"numCached", "cached", "Tactics taken from the timing cache">,
+    Statistic<"numHeuristic", "heuristic", "Steps left to the library's heuristic">
+  ];
+}
+
 def PlanMemoryPass : Pass<"kiln-plan-memory", "::mlir::ModuleOp"> {
   let summary = "Place every activation buffer in one arena";
   let description = [{

@@ -75,15 +75,23 @@ void kiln::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &opt
   buildGraphLayoutPipeline(pm, options);
 }
 
-void kiln::buildEnginePipeline(OpPassManager &pm) {
-  buildEnginePipeline(pm, ConvertNNToEnginePassOptions());
-}
-
-void kiln::buildEnginePipeline(OpPassManager &pm,
-                               const ConvertNNToEnginePassOptions &lowering) {
+void kiln::buildEnginePipeline(OpPassManager &pm, const EnginePipelineOptions &options) {
+  ConvertNNToEnginePassOptions lowering;
+  lowering.depthwiseConv = options.depthwiseConv;
   pm.addPass(createConvertNNToEnginePass(lowering));
   pm.addPass(createOutlineKernelsPass());
+  // Tactics fix each library call's workspace before memory is planned.
+  SelectTacticsPassOptions tactics;
+  tactics.timingCache = options.timingCache;
+  tactics.mode = options.tactics;
+  tactics.arch = options.arch;
+  tactics.progress = options.progress;
+  pm.addPass(createSelectTacticsPass(tactics));
   pm.addPass(createPlanMemoryPass());
+}
+
+void kiln::buildEnginePipeline(OpPassManager &pm) {
+  buildEnginePipeline(pm, EnginePipelineOptions());
 }
 
 void kiln::registerKilnPassesAndPipelines() {
@@ -92,9 +100,11 @@ void kiln::registerKilnPassesAndPipelines() {
       "kiln-graph-pipeline",
       "The graph passes: fold batch norms and constants, fuse layers",
       buildGraphPipeline);
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<EnginePipelineOptions>(
       "kiln-engine-pipeline",
-      "Lower the nn graph to the engine dialect, generate its kernels and plan the "
-      "activation arena",
-      [](OpPassManager &pm) { buildEnginePipeline(pm); });
+      "Lower the nn graph to the engine dialect, generate its kernels, choose tactics "
+      "and plan the activation arena",
+      [](OpPassManager &pm, const EnginePipelineOptions &options) {
+        buildEnginePipeline(pm, options);
+      });
 }

@@ -152,6 +152,7 @@ int64_t kiln::countLayers(ModuleOp module) {
 void kiln::printEngineSummary(int64_t importedLayers, ModuleOp module, raw_ostream &os) {
   llvm::MapVector<StringRef, int64_t> kinds, precisions;
   int64_t steps = 0, tensorBytes = 0, weightBytes = 0, kernels = 0;
+  int64_t timed = 0, cached = 0, heuristic = 0;
   module.walk([&](Operation *op) {
     if (auto alloc = llvm::dyn_cast<engine::AllocOp>(op)) {
       tensorBytes += alloc.getSizeInBytes();
@@ -165,6 +166,11 @@ void kiln::printEngineSummary(int64_t importedLayers, ModuleOp module, raw_ostre
       ++kinds[op->getName().stripDialect()];
       auto precision = op->getAttrOfType<StringAttr>("precision");
       ++precisions[precision ? precision.getValue() : StringRef("-")];
+      if (llvm::isa<engine::ConvOp, engine::GemmOp>(op)) {
+        auto source = op->getAttrOfType<StringAttr>(engine::kTacticSourceAttr);
+        StringRef how = source ? source.getValue() : "heuristic";
+        ++(how == "timed" ? timed : how == "cache" ? cached : heuristic);
+      }
     }
   });
   auto arena = module->getAttrOfType<IntegerAttr>(engine::kArenaSizeAttr);
@@ -178,6 +184,8 @@ void kiln::printEngineSummary(int64_t importedLayers, ModuleOp module, raw_ostre
                       importedLayers, steps, join(kinds));
   os << "precision: " << join(precisions) << "\n";
   os << llvm::formatv("kernels: {0} generated\n", kernels);
+  os << llvm::formatv("tactics: {0} timed, {1} cached, {2} heuristic\n", timed, cached,
+                      heuristic);
   os << llvm::formatv("memory: arena {0} bytes for {1} bytes of activations; weights {2} "
                       "bytes\n",
                       arena ? arena.getInt() : 0, tensorBytes, weightBytes);

@@ -26,6 +26,9 @@ constexpr llvm::StringLiteral kInputAttr = "engine.input";
 constexpr llvm::StringLiteral kOutputAttr = "engine.output";
 constexpr llvm::StringLiteral kLayoutAttr = "engine.layout";
 constexpr llvm::StringLiteral kArenaSizeAttr = "engine.arena_size";
+/// How a conv's or GEMM's tactic was chosen (kiln-select-tactics): "timed"
+/// or "cache"; absent, the library's heuristic chooses at load.
+constexpr llvm::StringLiteral kTacticSourceAttr = "engine.tactic_source";
 
 /// The name a profile reports for a step: its `layers` joined with " + ",
 /// or else the op's name.

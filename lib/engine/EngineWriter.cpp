@@ -53,6 +53,7 @@ public:
       : module(module), options(options) {}
 
   FailureOr<EngineBytes> run();
+  FailureOr<StepAlone> runOneStep(Operation *op);
 
 private:
   LogicalResult collectBindings(func::FuncOp func);
@@ -403,10 +404,15 @@ flatbuffers::Offset<fb::Step> Writer::finishStep(Operation *op, fb::StepKind kin
     precision = attr.getValue();
   if (auto attr = op->getAttrOfType<StringAttr>("tactic"))
     tactic = attr.getValue();
+  fb::TacticSource source = fb::TacticSource::Heuristic;
+  if (auto attr = op->getAttrOfType<StringAttr>(kTacticSourceAttr))
+    source = attr.getValue() == "timed"   ? fb::TacticSource::Timed
+             : attr.getValue() == "cache" ? fb::TacticSource::Cache
+                                          : fb::TacticSource::Heuristic;
   auto layerOffsets = builder.CreateVectorOfStrings(layers);
   return fb::CreateStep(builder, kind, step, builder.CreateString(getStepName(op)),
                         layerOffsets, builder.CreateString(precision.str()),
-                        builder.CreateString(tactic.str()));
+                        builder.CreateString(tactic.str()), source);
 }
 
 FailureOr<flatbuffers::Offset<fb::Step>> Writer::visitStep(Operation *op, uint32_t index) {
@@ -565,6 +571,41 @@ FailureOr<EngineBytes> Writer::run() {
                         builder.GetBufferPointer() + builder.GetSize());
   bytes.weights = std::move(weights);
   return bytes;
+}
+
+/// Each operand in its own range of a scratch arena, then the step as the
+/// engine file would hold it, as the root of its own buffer. Ranges start
+/// 256-byte aligned, as arena buffers do, plus the offset of a view in its
+/// buffer (a concat's slice), so that the libraries see the alignment the
+/// engine will have.
+FailureOr<StepAlone> Writer::runOneStep(Operation *op) {
+  builder.ForceDefaults(true);
+  uint64_t next = 0;
+  for (Value operand : op->getOperands()) {
+    if (refs.count(operand))
+      continue;
+    uint64_t inBuffer = 0;
+    for (Value v = operand; auto view = v.getDefiningOp<ViewOp>(); v = view.getSource())
+      inBuffer += view.getByteOffset();
+    uint64_t start = next + inBuffer % kWeightAlignment;
+    refs[operand] = Ref{fb::Region::Arena, start, 0};
+    next = llvm::alignTo(start + getExtentInBytes(memrefOf(operand)), kWeightAlignment);
+  }
+  FailureOr<flatbuffers::Offset<fb::Step>> step = visitStep(op, 0);
+  if (failed(step))
+    return failure();
+  if (!llvm::isa<ConvOp, GemmOp>(op))
+    return op->emitError("only conv and gemm steps are serialized alone for tactic timing");
+  builder.Finish(*step);
+  StepAlone alone;
+  alone.step.assign(builder.GetBufferPointer(), builder.GetBufferPointer() + builder.GetSize());
+  alone.scratchBytes = next;
+  return alone;
+}
+
+FailureOr<StepAlone> kiln::engine::serializeStepAlone(Operation *op) {
+  EngineWriterOptions options;
+  return Writer(op->getParentOfType<ModuleOp>(), options).runOneStep(op);
 }
 
 FailureOr<EngineBytes> kiln::engine::serializeEngine(ModuleOp module,

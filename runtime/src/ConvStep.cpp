@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 namespace kiln::runtime::detail {
 
@@ -67,6 +68,15 @@ public:
     }
   }
 
+  Status enumerate(const std::string &precision, size_t maxWorkspace) {
+    try {
+      return enumeratePlans(precision, maxWorkspace);
+    } catch (const std::exception &error) {
+      return Status(ErrorCode::CudaError,
+                    "'" + name_ + "': cudnn-frontend failed: " + error.what());
+    }
+  }
+
   Status enqueue(const Addresses &addresses, void *workspace, cudaStream_t) override {
     // The stream is the handle's (set by the context before its steps).
     pack_[x_->get_uid()] = addresses.resolve(conv_.x()->buffer());
@@ -76,7 +86,9 @@ public:
       pack_[bias_->get_uid()] = addresses.resolve(conv_.bias()->buffer());
     if (z_)
       pack_[z_->get_uid()] = addresses.resolve(conv_.z()->buffer());
-    auto status = graph_->execute(handle_, pack_, workspace);
+    auto status = planIndex_ < 0
+                      ? graph_->execute(handle_, pack_, workspace)
+                      : graph_->execute_plan_at_index(handle_, pack_, workspace, planIndex_);
     if (!status.is_good())
       return Status(ErrorCode::CudaError,
                     "cuDNN execution of '" + name_ + "' failed: " + feMessage(status));
@@ -88,6 +100,13 @@ public:
   ExecutionContext::StepChoice choice() const override { return choice_; }
 
 private:
+  Status useCandidate(size_t index) override {
+    planIndex_ = plans_[index];
+    workspace_ = candidates_[index].workspace;
+    choice_ = candidates_[index].choice;
+    return Status::success();
+  }
+
   std::shared_ptr<fe::graph::Tensor_attributes> tensor(const fb::TensorDesc &desc,
                                                        const char *name,
                                                        std::vector<int64_t> dims = {}) {
@@ -349,6 +368,89 @@ private:
     return finish();
   }
 
+  // Every plan cuDNN's heuristics (modes A and B) and its fallback list offer
+  // for the graph the runtime builds from an engine id (bias before the
+  // residual), built, for tactic timing. Strict fp32 keeps tensor cores out
+  // as choosePlan does; only when no strict plan exists are TF32 ones timed.
+  Status enumeratePlans(const std::string &precision, size_t maxWorkspace) {
+    const fb::ConvStep &c = conv_;
+    bool strictFloat = c.x()->dtype() == fb::DType::F32 && precision == "fp32";
+    std::vector<bool> strictness = strictFloat ? std::vector<bool>{true, false}
+                                               : std::vector<bool>{false};
+    fe::error_t status;
+    for (bool strict : strictness) {
+      if (Status s = makeGraph(); !s.ok())
+        return s;
+      status = graph_->create_execution_plans(
+          {fe::HeurMode_t::A, fe::HeurMode_t::B, fe::HeurMode_t::FALLBACK});
+      if (!status.is_good())
+        continue;
+      if (strict)
+        graph_->deselect_numeric_notes({fe::NumericalNote_t::TENSOR_CORE});
+      graph_->deselect_workspace_greater_than(static_cast<int64_t>(maxWorkspace));
+      status = graph_->check_support(handle_);
+      if (!status.is_good())
+        continue;
+      // Plans that fail to build are left empty (the status says so when
+      // none built); the others are candidates.
+      status = graph_->build_plans(handle_, fe::BuildPlanPolicy_t::ALL);
+      std::set<std::pair<int64_t, std::vector<int64_t>>> seen;
+      for (int64_t i = 0; i < graph_->get_execution_plan_count(); ++i) {
+        int64_t engine = -1, workspace = 0;
+        std::unordered_map<fe::KnobType_t, int64_t> knobs;
+        if (!graph_->get_engine_and_knobs_at_index(i, engine, knobs).is_good() ||
+            !graph_->get_workspace_size_plan_at_index(i, workspace).is_good())
+          continue;
+        Candidate candidate;
+        candidate.choice = choiceOf(engine, knobs);
+        candidate.workspace = static_cast<size_t>(std::max<int64_t>(0, workspace));
+        if (!seen.insert({engine, candidate.choice.knobs}).second)
+          continue;
+        candidate.description = "cudnn engine " + std::to_string(engine);
+        const std::vector<int64_t> &pairs = candidate.choice.knobs;
+        for (size_t k = 0; k + 1 < pairs.size(); k += 2)
+          candidate.description += (k ? " " : " (knobs ") + std::to_string(pairs[k]) + "=" +
+                                   std::to_string(pairs[k + 1]);
+        if (!pairs.empty())
+          candidate.description += ")";
+        if (strictFloat && !strict)
+          candidate.description += ", tf32";
+        candidates_.push_back(std::move(candidate));
+        plans_.push_back(i);
+      }
+      if (!candidates_.empty())
+        break;
+    }
+    if (candidates_.empty())
+      return Status(ErrorCode::Unsupported, "'" + name_ + "': cuDNN offers no plan for " +
+                                                description_ + " within " +
+                                                std::to_string(maxWorkspace) +
+                                                " bytes of workspace: " + feMessage(status));
+    if (Status s = finish(); !s.ok())
+      return s;
+    return selectCandidate(0);
+  }
+
+  // The schema's form of an engine and its knobs: backend knob numbers,
+  // sorted, as pairs.
+  static ExecutionContext::StepChoice
+  choiceOf(int64_t engine, const std::unordered_map<fe::KnobType_t, int64_t> &knobs) {
+    ExecutionContext::StepChoice choice;
+    choice.engineId = engine;
+    std::vector<std::pair<int64_t, int64_t>> sorted;
+    for (auto [type, value] : knobs) {
+      cudnnBackendKnobType_t backend;
+      if (fe::convert_to_backend_knob_type(type, backend) == CUDNN_STATUS_SUCCESS)
+        sorted.emplace_back(static_cast<int64_t>(backend), value);
+    }
+    std::sort(sorted.begin(), sorted.end());
+    for (auto [type, value] : sorted) {
+      choice.knobs.push_back(type);
+      choice.knobs.push_back(value);
+    }
+    return choice;
+  }
+
   // The engine and knobs of the plan that runs (the candidate among those
   // built is the one whose name get_plan_name gives).
   void recordChoice() {
@@ -360,20 +462,8 @@ private:
         continue;
       int64_t engine = -1;
       std::unordered_map<fe::KnobType_t, int64_t> knobs;
-      if (!graph_->get_engine_and_knobs_at_index(i, engine, knobs).is_good())
-        return;
-      choice_.engineId = engine;
-      std::vector<std::pair<int64_t, int64_t>> sorted;
-      for (auto [type, value] : knobs) {
-        cudnnBackendKnobType_t backend;
-        if (fe::convert_to_backend_knob_type(type, backend) == CUDNN_STATUS_SUCCESS)
-          sorted.emplace_back(static_cast<int64_t>(backend), value);
-      }
-      std::sort(sorted.begin(), sorted.end());
-      for (auto [type, value] : sorted) {
-        choice_.knobs.push_back(type);
-        choice_.knobs.push_back(value);
-      }
+      if (graph_->get_engine_and_knobs_at_index(i, engine, knobs).is_good())
+        choice_ = choiceOf(engine, knobs);
       return;
     }
   }
@@ -403,6 +493,8 @@ private:
   std::string description_;
   std::string layout_;
   ExecutionContext::StepChoice choice_;
+  std::vector<int64_t> plans_; ///< the graph's plan index of each candidate
+  int64_t planIndex_ = -1; ///< the plan enqueue runs; -1: the graph's chosen one
 };
 
 } // namespace
@@ -410,7 +502,10 @@ private:
 Expected<std::unique_ptr<StepRunner>> makeConvRunner(const StepContext &context) {
   auto runner = std::make_unique<ConvRunner>(*context.step->kind_as_ConvStep(), context.cudnn,
                                              context.name);
-  if (Status status = runner->build(context.precision, *context.warnings); !status.ok())
+  Status status = context.enumerate
+                      ? runner->enumerate(context.precision, context.maxWorkspace)
+                      : runner->build(context.precision, *context.warnings);
+  if (!status.ok())
     return status;
   return std::unique_ptr<StepRunner>(std::move(runner));
 }

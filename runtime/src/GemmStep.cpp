@@ -8,6 +8,7 @@
 
 #include "kiln/runtime/DataType.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace kiln::runtime::detail {
@@ -51,6 +52,77 @@ public:
   }
 
   Status build(const std::string &precision, std::vector<std::string> &warnings) {
+    if (Status s = describe(precision); !s.ok())
+      return s;
+    return chooseAlgo(warnings);
+  }
+
+  // Tactic timing: the first `maxCandidates` algorithms of cuBLASLt's
+  // heuristic within `maxWorkspace` bytes, each checked to run here.
+  Status enumerate(const std::string &precision, size_t maxWorkspace,
+                   unsigned maxCandidates) {
+    if (Status s = describe(precision); !s.ok())
+      return s;
+    if (Status s = makePreference(maxWorkspace); !s.ok())
+      return s;
+    std::vector<cublasLtMatmulHeuristicResult_t> results(std::max(1u, maxCandidates));
+    int found = 0;
+    cublasStatus_t status = cublasLtMatmulAlgoGetHeuristic(
+        handle_, operation_, layoutA_, layoutB_, layoutC(), layoutD_, preference_,
+        static_cast<int>(results.size()), results.data(), &found);
+    if (status != CUBLAS_STATUS_SUCCESS || found == 0)
+      return noAlgorithm(status);
+    for (int i = 0; i < found; ++i) {
+      if (results[i].state != CUBLAS_STATUS_SUCCESS)
+        continue;
+      Candidate candidate;
+      candidate.workspace = results[i].workspaceSize;
+      candidate.choice.algo.assign(std::begin(results[i].algo.data),
+                                   std::end(results[i].algo.data));
+      candidate.description = describeAlgo(results[i].algo);
+      candidates_.push_back(std::move(candidate));
+      algos_.push_back(results[i].algo);
+    }
+    if (candidates_.empty())
+      return noAlgorithm(status);
+    return selectCandidate(0);
+  }
+
+private:
+  Status useCandidate(size_t index) override {
+    algo_ = algos_[index];
+    workspace_ = candidates_[index].workspace;
+    return Status::success();
+  }
+
+  // "cublasLt algo 21 (tile 12, stages 8, split-k 1)": the configuration
+  // attributes that tell algorithms of one id apart.
+  static std::string describeAlgo(const cublasLtMatmulAlgo_t &algo) {
+    auto attribute = [&](cublasLtMatmulAlgoConfigAttributes_t which) {
+      int32_t value = 0;
+      size_t written = 0;
+      cublasLtMatmulAlgoConfigGetAttribute(&algo, which, &value, sizeof value, &written);
+      return std::to_string(value);
+    };
+    return "cublasLt algo " + attribute(CUBLASLT_ALGO_CONFIG_ID) + " (tile " +
+           attribute(CUBLASLT_ALGO_CONFIG_TILE_ID) + ", stages " +
+           attribute(CUBLASLT_ALGO_CONFIG_STAGES_ID) + ", split-k " +
+           attribute(CUBLASLT_ALGO_CONFIG_SPLITK_NUM) + ")";
+  }
+
+  cublasLtMatrixLayout_t layoutC() const { return gemm_.has_c() ? layoutC_ : layoutD_; }
+
+  Status noAlgorithm(cublasStatus_t status) const {
+    const fb::GemmStep &g = gemm_;
+    return Status(ErrorCode::Unsupported,
+                  "'" + name_ + "': cuBLASLt has no algorithm for this GEMM (m " +
+                      std::to_string(g.m()) + ", n " + std::to_string(g.n()) + ", k " +
+                      std::to_string(g.k()) + ", batch " + std::to_string(g.batch()) +
+                      ", status " + std::to_string(static_cast<int>(status)) + ")");
+  }
+
+  // The operation and matrix descriptors of the step.
+  Status describe(const std::string &precision) {
     const fb::GemmStep &g = gemm_;
     bool halfCompute = g.compute_type() == fb::DType::F16;
     cublasComputeType_t compute = halfCompute ? CUBLAS_COMPUTE_16F : CUBLAS_COMPUTE_32F;
@@ -140,7 +212,14 @@ public:
     if (Status s = layout(layoutD_, g.d_type(), m, n, g.ldd(), g.stride_d()); !s.ok())
       return s;
 
-    cublasLtMatrixLayout_t layoutC = g.has_c() ? layoutC_ : layoutD_;
+    return Status::success();
+  }
+
+  // The algorithm the engine names when it runs here, else cuBLASLt's
+  // heuristic choice.
+  Status chooseAlgo(std::vector<std::string> &warnings) {
+    const fb::GemmStep &g = gemm_;
+    cublasLtMatrixLayout_t layoutC = this->layoutC();
     const size_t kDefaultWorkspaceLimit = 32u << 20; // what cuBLASLt suggests on Hopper
     uint64_t limit = g.workspace_size() ? g.workspace_size() : kDefaultWorkspaceLimit;
 
@@ -164,6 +243,29 @@ public:
                          "); using cuBLASLt's heuristic");
     }
 
+    if (Status s = makePreference(limit); !s.ok())
+      return s;
+    cublasLtMatmulHeuristicResult_t result;
+    int found = 0;
+    cublasStatus_t status = cublasLtMatmulAlgoGetHeuristic(
+        handle_, operation_, layoutA_, layoutB_, layoutC, layoutD_, preference_, 1, &result,
+        &found);
+    if (status != CUBLAS_STATUS_SUCCESS || found == 0)
+      return noAlgorithm(status);
+    algo_ = result.algo;
+    workspace_ = result.workspaceSize;
+    int id = 0;
+    size_t written = 0;
+    cublasLtMatmulAlgoConfigGetAttribute(&algo_, CUBLASLT_ALGO_CONFIG_ID, &id, sizeof id,
+                                         &written);
+    tactic_ = "cublasLt heuristic, algo " + std::to_string(id);
+    return Status::success();
+  }
+
+  // What the heuristic may pick: at most `limit` bytes of workspace, and the
+  // alignments the buffers are known to have.
+  Status makePreference(uint64_t limit) {
+    const fb::GemmStep &g = gemm_;
     KILN_CUBLAS_TRY(cublasLtMatmulPreferenceCreate(&preference_), "cublasLtMatmulPreferenceCreate");
     KILN_CUBLAS_TRY(cublasLtMatmulPreferenceSetAttribute(
                         preference_, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &limit,
@@ -182,26 +284,10 @@ public:
                                                            &bytes, sizeof bytes),
                       "setting an alignment");
     }
-    cublasLtMatmulHeuristicResult_t result;
-    int found = 0;
-    cublasStatus_t status = cublasLtMatmulAlgoGetHeuristic(
-        handle_, operation_, layoutA_, layoutB_, layoutC, layoutD_, preference_, 1, &result,
-        &found);
-    if (status != CUBLAS_STATUS_SUCCESS || found == 0)
-      return Status(ErrorCode::Unsupported,
-                    "'" + name_ + "': cuBLASLt has no algorithm for this GEMM (m " +
-                        std::to_string(m) + ", n " + std::to_string(n) + ", k " +
-                        std::to_string(k) + ", batch " + std::to_string(g.batch()) +
-                        ", status " + std::to_string(static_cast<int>(status)) + ")");
-    algo_ = result.algo;
-    workspace_ = result.workspaceSize;
-    int id = 0;
-    size_t written = 0;
-    cublasLtMatmulAlgoConfigGetAttribute(&algo_, CUBLASLT_ALGO_CONFIG_ID, &id, sizeof id,
-                                         &written);
-    tactic_ = "cublasLt heuristic, algo " + std::to_string(id);
     return Status::success();
   }
+
+public:
 
   Status enqueue(const Addresses &addresses, void *workspace, cudaStream_t stream) override {
     const fb::GemmStep &g = gemm_;
@@ -242,6 +328,7 @@ private:
   size_t workspace_ = 0;
   alignas(8) unsigned char alpha_[8] = {}, beta_[8] = {};
   std::string tactic_;
+  std::vector<cublasLtMatmulAlgo_t> algos_; ///< the algorithm of each candidate
 };
 
 } // namespace
@@ -249,7 +336,11 @@ private:
 Expected<std::unique_ptr<StepRunner>> makeGemmRunner(const StepContext &context) {
   auto runner = std::make_unique<GemmRunner>(*context.step->kind_as_GemmStep(),
                                              context.cublasLt, context.name);
-  if (Status status = runner->build(context.precision, *context.warnings); !status.ok())
+  Status status = context.enumerate ? runner->enumerate(context.precision,
+                                                       context.maxWorkspace,
+                                                       context.maxCandidates)
+                                    : runner->build(context.precision, *context.warnings);
+  if (!status.ok())
     return status;
   return std::unique_ptr<StepRunner>(std::move(runner));
 }

@@ -8,6 +8,7 @@
 #include "kiln/runtime/engine_generated.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <sstream>
 
@@ -62,6 +63,20 @@ uint64_t stepWorkspace(const fb::Step &step) {
   case fb::StepKind::GemmStep: return step.kind_as_GemmStep()->workspace_size();
   default: return 0;
   }
+}
+
+/// Conv and GEMM steps have library tactics; the others do not.
+bool hasTactics(const fb::Step &step) {
+  return step.kind_type() == fb::StepKind::ConvStep ||
+         step.kind_type() == fb::StepKind::GemmStep;
+}
+
+/// "heuristic", "timed" or "cache".
+std::string tacticSourceName(fb::TacticSource source) {
+  std::string name = fb::EnumNameTacticSource(source);
+  for (char &c : name)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
 }
 
 void writeShape(JsonWriter &json, const std::string &name,
@@ -300,6 +315,8 @@ std::string inspectEngineJson(const EngineFile &file) {
     json.endArray();
     json.field("precision", str(step->precision()));
     json.field("tactic", str(step->tactic()));
+    if (hasTactics(*step))
+      json.field("tactic_source", tacticSourceName(step->tactic_source()));
     json.field("workspace", stepWorkspace(*step));
     maxWorkspace = std::max(maxWorkspace, stepWorkspace(*step));
     writeStepDetails(json, engine, *step);
@@ -380,8 +397,12 @@ std::string inspectEngineText(const EngineFile &file) {
                   stepDisplayName(engine, i).c_str(), str(step->precision()).c_str(),
                   stepShapes(engine, *step).c_str());
     out << line;
-    if (step->tactic() && step->tactic()->size())
-      out << "        tactic: " << step->tactic()->str() << "\n";
+    if (step->tactic() && step->tactic()->size()) {
+      out << "        tactic: " << step->tactic()->str();
+      if (hasTactics(*step))
+        out << " [" << tacticSourceName(step->tactic_source()) << "]";
+      out << "\n";
+    }
   }
 
   out << "\nMemory:\n"

@@ -55,6 +55,31 @@ public:
   virtual std::string tactic() const { return ""; }
   /// The same as schema fields (ConvStep engine_id + knobs, GemmStep algo).
   virtual ExecutionContext::StepChoice choice() const { return {}; }
+
+  /// Tactic timing (a runner made with StepContext::enumerate): the
+  /// alternatives the library offers for this step, and a way to make one of
+  /// them the one enqueue() runs.
+  struct Candidate {
+    std::string description; ///< "cudnn engine 12 (knobs 2=1 3=0)", "cublasLt algo 21 ..."
+    ExecutionContext::StepChoice choice;
+    size_t workspace = 0;
+  };
+  size_t numCandidates() const { return candidates_.size(); }
+  const Candidate &candidate(size_t index) const { return candidates_[index]; }
+  Status selectCandidate(size_t index) {
+    if (index >= candidates_.size())
+      return Status(ErrorCode::InvalidArgument,
+                    "no candidate " + std::to_string(index) + " among " +
+                        std::to_string(candidates_.size()));
+    return useCandidate(index);
+  }
+
+protected:
+  /// Makes candidates_[index] the one enqueue() runs.
+  virtual Status useCandidate(size_t) {
+    return Status(ErrorCode::Unsupported, "this step has no tactics to choose from");
+  }
+  std::vector<Candidate> candidates_;
 };
 
 /// What building a runner may need besides its step.
@@ -66,6 +91,12 @@ struct StepContext {
   cudnnHandle_t cudnn = nullptr;
   cublasLtHandle_t cublasLt = nullptr;
   std::vector<std::string> *warnings = nullptr;
+  /// Instead of choosing one plan or algorithm, enumerate every candidate
+  /// needing at most `maxWorkspace` bytes (at most `maxCandidates` of a
+  /// heuristic's list) for tactic timing.
+  bool enumerate = false;
+  size_t maxWorkspace = 0;
+  unsigned maxCandidates = 0;
 };
 
 Expected<std::unique_ptr<StepRunner>> makeLaunchRunner(const StepContext &context);

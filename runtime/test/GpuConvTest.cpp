@@ -1,6 +1,7 @@
 // ConvStep on the GPU (cuDNN graph: conv + bias + residual + activation)
 // against CPU loops, in FP32 and FP16, NCHW and NHWC memory.
 #include "GpuTestUtils.h"
+#include "kiln/runtime/Tactics.h"
 
 #include <cmath>
 
@@ -228,4 +229,59 @@ TEST(GpuConvChoice, EngineAndKnobsRoundTrip) {
   ASSERT_FALSE(unknown.warnings.empty());
   EXPECT_NE(unknown.warnings.back().find("cuDNN engine 100000"), std::string::npos)
       << unknown.warnings.back();
+}
+
+// Tests tactic timing of a conv (kiln-select-tactics' path): cuDNN offers
+// several plans for choiceEngine's conv, each is timed, the fastest first;
+// its engine and knobs, written into an engine, are what a context runs,
+// with the heuristic's results.
+TEST(GpuTactics, ConvCandidatesAreTimedAndTheWinnerLoads) {
+  KILN_REQUIRE_GPU();
+  const int64_t N = 2, C = 16, H = 9, W = 9, K = 32;
+  // choiceEngine's step alone, every buffer in a scratch arena.
+  flatbuffers::FlatBufferBuilder fbb;
+  uint64_t next = 0;
+  auto desc = [&](std::vector<int64_t> shape, std::vector<int64_t> strides, uint64_t bytes) {
+    fb::BufferRef ref(next, 0, fb::Region::Arena);
+    next += (bytes + 255) / 256 * 256;
+    return fb::CreateTensorDescDirect(fbb, fb::DType::F16, &shape, &strides, &ref);
+  };
+  auto x = desc({N, C, H, W}, stridesFor({N, C, H, W}, true), N * C * H * W * 2);
+  auto w = desc({K, C, 3, 3}, stridesFor({K, C, 3, 3}, true), K * C * 9 * 2);
+  auto bias = desc({K}, {}, K * 2);
+  auto y = desc({N, K, H, W}, stridesFor({N, K, H, W}, true), N * K * H * W * 2);
+  std::vector<int64_t> pads = {1, 1}, ones = {1, 1}, knobs;
+  auto conv = fb::CreateConvStepDirect(fbb, x, w, bias, 0, y, &pads, &pads, &ones, &ones, 1,
+                                       false, fb::DType::F32, fb::Activation::None, 0, 0, -1,
+                                       &knobs, 0, 1.0f);
+  fbb.Finish(fb::CreateStepDirect(fbb, fb::StepKind::ConvStep, conv.Union(), "conv", nullptr,
+                                  "fp16", ""));
+
+  Expected<TacticTimer> timer = TacticTimer::create();
+  ASSERT_TRUE(timer.ok()) << timer.status().message();
+  EXPECT_EQ(timer->device().computeCapability, int(deviceArch()));
+  Expected<TacticTiming> timing = timer->time(fbb.GetBufferPointer(), fbb.GetSize(), next, "conv");
+  ASSERT_TRUE(timing.ok()) << timing.status().message();
+  ASSERT_FALSE(timing->timed.empty());
+  EXPECT_GE(timing->candidates, timing->timed.size());
+  for (size_t i = 0; i < timing->timed.size(); ++i) {
+    const TimedTactic &t = timing->timed[i];
+    std::printf("  %s: %.4f ms, workspace %llu\n", t.description.c_str(), t.milliseconds,
+                static_cast<unsigned long long>(t.workspace));
+    EXPECT_GT(t.milliseconds, 0.0);
+    EXPECT_GE(t.engineId, 0);
+    if (i)
+      EXPECT_LE(timing->timed[i - 1].milliseconds, t.milliseconds);
+  }
+  for (const std::string &why : timing->skipped)
+    std::printf("  skipped %s\n", why.c_str());
+
+  const TimedTactic &best = timing->timed.front();
+  SingleRun heuristic = runOnce(choiceEngine(-1, {}), "x", "y", 32);
+  SingleRun fastest = runOnce(choiceEngine(best.engineId, best.knobs), "x", "y", 32);
+  EXPECT_NE(fastest.tactic.find("(from the engine)"), std::string::npos) << fastest.tactic;
+  EXPECT_EQ(fastest.choice.engineId, best.engineId);
+  std::vector<double> a = decode(fastest.output, DataType::F16),
+                      b = decode(heuristic.output, DataType::F16);
+  EXPECT_LE(worstError(a, b, 1e-2, 1e-2), 1.0);
 }

@@ -2,6 +2,7 @@
 // batched, transposed operands, bias + relu/gelu epilogues, FP32 and FP16,
 // against CPU loops.
 #include "GpuTestUtils.h"
+#include "kiln/runtime/Tactics.h"
 
 #include <cmath>
 
@@ -170,4 +171,47 @@ TEST(GpuGemmAlgo, AlgorithmRoundTripsAndBogusOnesFallBack) {
   EXPECT_EQ(bogus.output, heuristic.output);
   ASSERT_EQ(bogus.warnings.size(), 1u);
   EXPECT_NE(bogus.warnings[0].find("does not run here"), std::string::npos) << bogus.warnings[0];
+}
+
+// Tests tactic timing of a GEMM: the first algorithms of cuBLASLt's
+// heuristic are timed, the fastest first, and the winner's 8 words, written
+// into an engine, pass cublasLtMatmulAlgoCheck and give the heuristic's
+// results.
+TEST(GpuTactics, GemmCandidatesAreTimedAndTheWinnerLoads) {
+  KILN_REQUIRE_GPU();
+  const int64_t M = 32, N = 64, K = 48;
+  // algoEngine's step alone: a, b, bias, d in a scratch arena.
+  flatbuffers::FlatBufferBuilder fbb;
+  fb::BufferRef a(0, 0, fb::Region::Arena), b(4096, 0, fb::Region::Arena),
+      bias(12288, 0, fb::Region::Arena), d(12544, 0, fb::Region::Arena);
+  std::vector<uint64_t> noAlgo;
+  auto gemm = fb::CreateGemmStepDirect(
+      fbb, &a, &b, &d, &d, &bias, false, true, fb::DType::F16, fb::DType::F16, fb::DType::F16,
+      fb::DType::F16, fb::DType::F16, fb::DType::F32, false, false, M, N, K, 1, K, N, N, N, 0,
+      0, 0, 0, 1.0f, 0.0f, fb::GemmEpilogue::Relu, &noAlgo, 0);
+  fbb.Finish(fb::CreateStepDirect(fbb, fb::StepKind::GemmStep, gemm.Union(), "fc", nullptr,
+                                  "fp16", ""));
+  uint64_t scratch = 12544 + M * N * 2;
+
+  Expected<TacticTimer> timer = TacticTimer::create();
+  ASSERT_TRUE(timer.ok()) << timer.status().message();
+  Expected<TacticTiming> timing = timer->time(fbb.GetBufferPointer(), fbb.GetSize(), scratch, "fc");
+  ASSERT_TRUE(timing.ok()) << timing.status().message();
+  ASSERT_FALSE(timing->timed.empty());
+  for (size_t i = 0; i < timing->timed.size(); ++i) {
+    const TimedTactic &t = timing->timed[i];
+    std::printf("  %s: %.4f ms, workspace %llu\n", t.description.c_str(), t.milliseconds,
+                static_cast<unsigned long long>(t.workspace));
+    EXPECT_EQ(t.algo.size(), 8u);
+    EXPECT_GT(t.milliseconds, 0.0);
+    if (i)
+      EXPECT_LE(timing->timed[i - 1].milliseconds, t.milliseconds);
+  }
+  SingleRun heuristic = runOnce(algoEngine({}), "a", "d", 42);
+  SingleRun fastest = runOnce(algoEngine(timing->timed.front().algo), "a", "d", 42);
+  EXPECT_EQ(fastest.tactic, "cublasLt algo (from the engine)");
+  EXPECT_TRUE(fastest.warnings.empty());
+  std::vector<double> x = decode(fastest.output, DataType::F16),
+                      y = decode(heuristic.output, DataType::F16);
+  EXPECT_LE(worstError(x, y, 1e-2, 1e-2), 1.0);
 }

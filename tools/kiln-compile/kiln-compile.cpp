@@ -4,7 +4,8 @@
 // dialect (`--emit=nn`) and runs the graph passes (`--emit=nn-opt`,
 // `--report`), and lowers them to the engine dialect with the activation
 // arena planned (`--emit=engine-ir`), generates the CUDA kernels
-// (`--emit=cuda`) and writes the engine file the runtime loads (`--emit=engine`,
+// (`--emit=cuda`), chooses the cuDNN/cuBLASLt tactics (timed on a GPU, or from
+// `--timing-cache`) and writes the engine file the runtime loads (`--emit=engine`,
 // the default when the output ends in `.kiln`). Errors go
 // to stderr as `<model>: error: <message>`, the exit code is non-zero, and
 // the output file is only created (atomically) when everything succeeded.
@@ -156,6 +157,22 @@ cl::opt<bool> report(
     cl::desc("Print the layers after fusion, named as TensorRT names them, and the "
              "fusions that did not happen with the reason (to stderr)"),
     cl::cat(category));
+
+cl::opt<std::string> timingCache(
+    "timing-cache", cl::value_desc("file"),
+    cl::desc("Timing cache of cuDNN/cuBLASLt tactics: read, reused, and updated with "
+             "what this build times (created when missing)"),
+    cl::cat(category));
+
+cl::opt<std::string> tacticMode(
+    "tactics", cl::init("auto"), cl::value_desc("auto|time|cache|heuristic"),
+    cl::desc("How conv and GEMM tactics are chosen: auto times them when a GPU is "
+             "present, else takes them from the timing cache, else leaves them to the "
+             "libraries' heuristics"),
+    cl::cat(category));
+
+cl::opt<bool> quiet("quiet", cl::init(false),
+                    cl::desc("No progress lines while timing tactics"), cl::cat(category));
 
 cl::opt<bool> elideWeights(
     "elide-weights", cl::init(false),
@@ -349,9 +366,14 @@ int main(int argc, char **argv) {
   }
   if (emitKind >= EmitKind::EngineIR) {
     mlir::PassManager engine(&context);
-    kiln::ConvertNNToEnginePassOptions lowering;
-    lowering.depthwiseConv = depthwiseConv;
-    kiln::buildEnginePipeline(engine, lowering);
+    kiln::EnginePipelineOptions engineOptions;
+    engineOptions.depthwiseConv = depthwiseConv;
+    engineOptions.timingCache = timingCache;
+    engineOptions.tactics = tacticMode;
+    if (!archs.empty())
+      engineOptions.arch = archs.front();
+    engineOptions.progress = !quiet;
+    kiln::buildEnginePipeline(engine, engineOptions);
     if (mlir::failed(engine.run(*module)))
       return 1;
   }

@@ -42,6 +42,15 @@ constexpr uint64_t kWeightAlignment = 256;
 mlir::FailureOr<EngineBytes> serializeEngine(mlir::ModuleOp module,
                                              const EngineWriterOptions &options);
 
+/// One conv or gemm step serialized alone (for tactic timing): a FlatBuffer
+/// whose root is a `kiln.fb.Step`, every buffer it uses placed in the arena
+/// region of a scratch arena of `scratchBytes`.
+struct StepAlone {
+  std::vector<uint8_t> step;
+  uint64_t scratchBytes = 0;
+};
+mlir::FailureOr<StepAlone> serializeStepAlone(mlir::Operation *op);
+
 /// Serializes `module` and writes the engine file at `path` (through a
 /// temporary file and a rename). Nothing is written when serialization fails.
 mlir::LogicalResult writeEngine(mlir::ModuleOp module, const EngineWriterOptions &options,

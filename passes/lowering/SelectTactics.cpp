@@ -1,0 +1,248 @@
+//===- SelectTactics.cpp - cuDNN engines and cuBLASLt algorithms by timing ===//
+//
+// For each library call, a tactic from the timing cache, or timed on the GPU
+// through the runtime's TacticTimer (the runtime's own plan and descriptor
+// code), or left to the library's heuristic at load. The op records which.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "dialects/engine/EngineDialect.h"
+#include "kiln/engine/EngineWriter.h"
+#include "kiln/runtime/Runtime.h"
+#include "kiln/runtime/Tactics.h"
+#include "kiln/target/tactics/TimingCache.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdio>
+#include <map>
+#include <optional>
+
+#define DEBUG_TYPE "kiln-select-tactics"
+
+namespace kiln {
+#define GEN_PASS_DEF_SELECTTACTICSPASS
+#include "passes/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+using kiln::tactics::CachedTactic;
+
+namespace {
+
+/// What cache entries must match: the GPU timing runs on, or the one the
+/// options describe when there is none.
+struct Target {
+  std::string gpu;
+  int computeCapability = 0;
+  int cudnnVersion = 0;
+  int cublasLtVersion = 0;
+};
+
+/// 90 for "sm_90" or "sm_90a".
+std::optional<int> parseArch(StringRef arch) {
+  int value = 0;
+  if (!arch.consume_front("sm_") || (arch.consume_back("a"), arch.getAsInteger(10, value)))
+    return std::nullopt;
+  return value;
+}
+
+/// "0.031 ms", "0.5 ms", "12.4 ms": three significant digits.
+std::string formatTime(double ms) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g ms", ms);
+  return text;
+}
+
+struct SelectTacticsPass : public kiln::impl::SelectTacticsPassBase<SelectTacticsPass> {
+  using Base::Base;
+
+  void runOnOperation() override;
+
+private:
+  void apply(Operation *op, const CachedTactic &tactic, StringRef source);
+  void setSource(Operation *op, StringRef source) {
+    op->setAttr(engine::kTacticSourceAttr, StringAttr::get(op->getContext(), source));
+  }
+};
+
+void SelectTacticsPass::apply(Operation *op, const CachedTactic &tactic, StringRef source) {
+  Builder b(op->getContext());
+  if (auto conv = dyn_cast<engine::ConvOp>(op)) {
+    conv.setEngineId(tactic.engineId);
+    conv.setKnobsAttr(b.getDenseI64ArrayAttr(tactic.knobs));
+  } else {
+    SmallVector<int64_t> words(tactic.algo.begin(), tactic.algo.end());
+    cast<engine::GemmOp>(op).setAlgoAttr(b.getDenseI64ArrayAttr(words));
+  }
+  op->setAttr("workspace", b.getI64IntegerAttr(int64_t(tactic.workspace)));
+  std::string text = tactic.description;
+  if (tactic.milliseconds > 0)
+    text += ", " + formatTime(tactic.milliseconds);
+  text += source == "timed" ? ", timed" : ", from the timing cache";
+  op->setAttr("tactic", b.getStringAttr(text));
+  setSource(op, source);
+}
+
+void SelectTacticsPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  if (mode != "auto" && mode != "time" && mode != "cache" && mode != "heuristic") {
+    module.emitError("kiln-select-tactics: mode must be auto, time, cache or heuristic, got '")
+        << mode << "'";
+    return signalPassFailure();
+  }
+  SmallVector<Operation *> steps;
+  module.walk([&](Operation *op) {
+    if (isa<engine::ConvOp, engine::GemmOp>(op))
+      steps.push_back(op);
+  });
+  if (mode == "heuristic") {
+    numHeuristic += steps.size();
+    return;
+  }
+  if (mode == "cache" && timingCache.empty()) {
+    module.emitError("kiln-select-tactics: mode=cache needs a timing cache (pass option "
+                     "timing-cache=FILE, kiln-compile --timing-cache FILE)");
+    return signalPassFailure();
+  }
+
+  tactics::TimingCache cache;
+  if (!timingCache.empty()) {
+    llvm::Expected<tactics::TimingCache> read = tactics::TimingCache::read(timingCache);
+    if (!read) {
+      module.emitError(llvm::toString(read.takeError()));
+      return signalPassFailure();
+    }
+    cache = std::move(*read);
+  }
+  if (steps.empty())
+    return;
+
+  // Nothing touches the GPU unless timing may happen; without a driver the
+  // timer's creation fails and says why.
+  std::optional<runtime::TacticTimer> timer;
+  if (mode == "time" || mode == "auto") {
+    runtime::TacticOptions options;
+    options.maxWorkspace = uint64_t(std::max<int64_t>(0, maxWorkspace));
+    runtime::Expected<runtime::TacticTimer> created = runtime::TacticTimer::create(options);
+    if (created) {
+      timer.emplace(std::move(*created));
+    } else if (mode == "time") {
+      module.emitError("kiln-select-tactics: mode=time needs a GPU: ")
+          << created.status().message();
+      return signalPassFailure();
+    } else if (created.status().code() != runtime::ErrorCode::NoDevice) {
+      // A GPU that fails to start is worth a word; no GPU at all is not.
+      module.emitWarning("kiln-select-tactics: cannot time tactics, using the timing cache: ")
+          << created.status().message();
+    }
+  }
+
+  Target target;
+  if (timer) {
+    const runtime::TacticDevice &device = timer->device();
+    target = {device.name, device.computeCapability, device.cudnnVersion,
+              device.cublasLtVersion};
+  } else {
+    std::optional<int> cc = parseArch(arch);
+    if (!cc) {
+      module.emitError("bad GPU architecture '")
+          << arch << "': expected sm_<compute capability>, e.g. sm_90";
+      return signalPassFailure();
+    }
+    runtime::RuntimeVersions loaded = runtime::runtimeVersions();
+    target = {gpu, *cc, cudnnVersion ? int(cudnnVersion) : loaded.cudnn,
+              cublasLtVersion ? int(cublasLtVersion) : loaded.cublasLt};
+  }
+
+  // Ops of one signature (a ResNet's repeated blocks) are timed once per
+  // build; the others take that result, as timed.
+  std::map<tactics::TacticKey, std::pair<CachedTactic, std::string>> timedHere;
+  bool updated = false;
+  for (auto [index, op] : llvm::enumerate(steps)) {
+    bool isConv = isa<engine::ConvOp>(op);
+    StringRef kind = isConv ? "conv" : "gemm";
+    tactics::TacticKey key;
+    key.signature = tactics::getTacticSignature(op);
+    key.gpu = target.gpu;
+    key.computeCapability = target.computeCapability;
+    key.library = isConv ? "cudnn" : "cublaslt";
+    key.libraryVersion = isConv ? target.cudnnVersion : target.cublasLtVersion;
+    std::string name = engine::getStepName(op);
+    std::string prefix =
+        llvm::formatv("[tactics {0}/{1}] {2} '{3}': ", index + 1, steps.size(), kind, name);
+
+    if (auto it = timedHere.find(key); it != timedHere.end()) {
+      apply(op, it->second.first, "timed");
+      ++numTimed;
+      if (progress)
+        llvm::errs() << prefix << "as '" << it->second.second << "', "
+                     << it->second.first.description << "\n";
+      continue;
+    }
+    if (const CachedTactic *hit = cache.lookup(key.signature, key.library, key.libraryVersion,
+                                               key.gpu, key.computeCapability)) {
+      CachedTactic tactic = *hit;
+      apply(op, tactic, "cache");
+      ++numCached;
+      if (progress && timer)
+        llvm::errs() << prefix << "from the timing cache, " << tactic.description << "\n";
+      continue;
+    }
+    // Left alone: no engine.tactic_source means the library's heuristic.
+    if (!timer) {
+      ++numHeuristic;
+      continue;
+    }
+
+    FailureOr<engine::StepAlone> alone = engine::serializeStepAlone(op);
+    if (failed(alone))
+      return signalPassFailure();
+    runtime::Expected<runtime::TacticTiming> timing =
+        timer->time(alone->step.data(), alone->step.size(), alone->scratchBytes, name);
+    if (!timing || timing->timed.empty()) {
+      std::string why = !timing ? timing.status().message()
+                                : llvm::formatv("none of {0} candidates ran",
+                                                timing->candidates)
+                                      .str();
+      if (timing && !timing->skipped.empty())
+        why += " (" + timing->skipped.front() + ")";
+      op->emitWarning("no tactic could be timed, left to the library's heuristic: ") << why;
+      ++numHeuristic;
+      if (progress)
+        llvm::errs() << prefix << "no tactic timed, heuristic\n";
+      continue;
+    }
+    const runtime::TimedTactic &best = timing->timed.front();
+    CachedTactic tactic;
+    tactic.description = best.description;
+    tactic.engineId = best.engineId;
+    tactic.knobs = best.knobs;
+    tactic.algo = best.algo;
+    tactic.workspace = best.workspace;
+    tactic.milliseconds = best.milliseconds;
+    tactic.candidates = int64_t(timing->timed.size());
+    apply(op, tactic, "timed");
+    cache.insert(key, tactic);
+    timedHere[key] = {tactic, name};
+    updated = true;
+    ++numTimed;
+    if (progress)
+      llvm::errs() << prefix << timing->candidates << " candidates, best "
+                   << best.description << " (" << formatTime(best.milliseconds) << ")\n";
+  }
+
+  if (updated && !timingCache.empty()) {
+    if (llvm::Error error = cache.write(timingCache)) {
+      module.emitError(llvm::toString(std::move(error)));
+      return signalPassFailure();
+    }
+  }
+}
+
+} // namespace

@@ -1,0 +1,300 @@
+//===- TimingCacheTest.cpp - the timing cache and the signatures keying it ===//
+//
+// What kiln-select-tactics relies on without a GPU: the file round-trips,
+// lookups match GPU, compute capability and library version exactly, bad
+// files are errors that say what was expected, and signatures change with
+// what the library computes but not with the tactic written into the op.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/target/tactics/TimingCache.h"
+
+#include "dialects/engine/EngineDialect.h"
+#include "kiln/engine/EngineWriter.h"
+#include "kiln/runtime/engine_generated.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <gtest/gtest.h>
+
+using namespace mlir;
+using namespace kiln::tactics;
+
+namespace {
+
+TacticKey key(std::string signature, std::string library, int version,
+              std::string gpu = "NVIDIA H100 80GB HBM3", int cc = 90) {
+  TacticKey k;
+  k.signature = std::move(signature);
+  k.gpu = std::move(gpu);
+  k.computeCapability = cc;
+  k.library = std::move(library);
+  k.libraryVersion = version;
+  return k;
+}
+
+CachedTactic convTactic(int64_t engine) {
+  CachedTactic t;
+  t.description = "cudnn engine " + std::to_string(engine);
+  t.engineId = engine;
+  t.knobs = {2, 1, 3, 0};
+  t.workspace = 4096;
+  t.milliseconds = 0.031;
+  t.candidates = 9;
+  return t;
+}
+
+CachedTactic gemmTactic() {
+  CachedTactic t;
+  t.description = "cublasLt algo 21";
+  // All 64 bits used: the words must survive JSON.
+  t.algo = {21, 0xffffffffffffffffull, 0x8000000000000001ull, 0, 1, 2, 3, 4};
+  t.workspace = 1 << 20;
+  t.milliseconds = 0.5;
+  t.candidates = 16;
+  return t;
+}
+
+std::string errorOf(llvm::StringRef text) {
+  llvm::Expected<TimingCache> cache = TimingCache::parse(text, "bad.json");
+  if (cache)
+    return "";
+  return llvm::toString(cache.takeError());
+}
+
+TEST(TimingCacheTest, RoundTripsThroughJson) {
+  TimingCache cache;
+  cache.insert(key("conv a", "cudnn", 91900), convTactic(12));
+  cache.insert(key("gemm b", "cublaslt", 130100), gemmTactic());
+  std::string text = cache.serialize();
+  llvm::Expected<TimingCache> back = TimingCache::parse(text, "round-trip");
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  EXPECT_EQ(back->size(), 2u);
+  EXPECT_EQ(back->serialize(), text);
+
+  const CachedTactic *conv = back->lookup("conv a", "cudnn", 91900, "NVIDIA H100 80GB HBM3", 90);
+  ASSERT_NE(conv, nullptr);
+  EXPECT_EQ(conv->engineId, 12);
+  EXPECT_EQ(conv->knobs, (std::vector<int64_t>{2, 1, 3, 0}));
+  EXPECT_EQ(conv->workspace, 4096u);
+  EXPECT_DOUBLE_EQ(conv->milliseconds, 0.031);
+  EXPECT_EQ(conv->candidates, 9);
+  EXPECT_EQ(conv->description, "cudnn engine 12");
+
+  const CachedTactic *gemm = back->lookup("gemm b", "cublaslt", 130100, "", 90);
+  ASSERT_NE(gemm, nullptr);
+  EXPECT_EQ(gemm->algo, gemmTactic().algo);
+  EXPECT_EQ(gemm->workspace, 1u << 20);
+}
+
+TEST(TimingCacheTest, LookupMatchesGpuArchitectureAndLibraryVersion) {
+  TimingCache cache;
+  cache.insert(key("conv a", "cudnn", 91900), convTactic(12));
+  cache.insert(key("conv a", "cudnn", 91400), convTactic(3));
+  cache.insert(key("conv a", "cudnn", 91900, "NVIDIA A100-SXM4-80GB", 80), convTactic(5));
+
+  EXPECT_EQ(cache.lookup("conv a", "cudnn", 91900, "NVIDIA H100 80GB HBM3", 90)->engineId, 12);
+  EXPECT_EQ(cache.lookup("conv a", "cudnn", 91400, "NVIDIA H100 80GB HBM3", 90)->engineId, 3);
+  EXPECT_EQ(cache.lookup("conv a", "cudnn", 91900, "NVIDIA A100-SXM4-80GB", 80)->engineId, 5);
+  // Another version, another GPU of the architecture, another library, another op.
+  EXPECT_EQ(cache.lookup("conv a", "cudnn", 92000, "NVIDIA H100 80GB HBM3", 90), nullptr);
+  EXPECT_EQ(cache.lookup("conv a", "cudnn", 91900, "NVIDIA H100 PCIe", 90), nullptr);
+  EXPECT_EQ(cache.lookup("conv a", "cudnn", 91900, "NVIDIA H100 80GB HBM3", 100), nullptr);
+  EXPECT_EQ(cache.lookup("conv a", "cublaslt", 91900, "NVIDIA H100 80GB HBM3", 90), nullptr);
+  EXPECT_EQ(cache.lookup("conv b", "cudnn", 91900, "NVIDIA H100 80GB HBM3", 90), nullptr);
+  // No GPU name: any GPU of the architecture.
+  EXPECT_EQ(cache.lookup("conv a", "cudnn", 91900, "", 80)->engineId, 5);
+
+  // A later timing replaces the entry of its key.
+  cache.insert(key("conv a", "cudnn", 91900), convTactic(40));
+  EXPECT_EQ(cache.size(), 3u);
+  EXPECT_EQ(cache.lookup("conv a", "cudnn", 91900, "NVIDIA H100 80GB HBM3", 90)->engineId, 40);
+}
+
+TEST(TimingCacheTest, MalformedFilesSayWhatWasExpected) {
+  auto contains = [](const std::string &message, const char *part) {
+    return message.find(part) != std::string::npos;
+  };
+  std::string e = errorOf("{ not json");
+  EXPECT_TRUE(contains(e, "timing cache 'bad.json': not JSON")) << e;
+  e = errorOf(R"({"format": "onnx", "version": 1, "entries": []})");
+  EXPECT_TRUE(contains(e, "expected \"format\": \"kiln-timing-cache\", found \"onnx\"")) << e;
+  e = errorOf(R"({"format": "kiln-timing-cache", "version": 2, "entries": []})");
+  EXPECT_TRUE(contains(e, "version 2 is not the version this Kiln reads (1)")) << e;
+  e = errorOf(R"({"format": "kiln-timing-cache", "version": 1, "entries": {}})");
+  EXPECT_TRUE(contains(e, "'entries' must be an array, found {}")) << e;
+
+  const char *entry = R"({"format": "kiln-timing-cache", "version": 1, "entries": [
+      {"signature": "conv a", "gpu": "G", "compute_capability": 90, "library": "%s",
+       "library_version": 1, "tactic": "t", %s}]})";
+  auto withEntry = [&](const char *library, const char *fields) {
+    char text[1024];
+    std::snprintf(text, sizeof text, entry, library, fields);
+    return errorOf(text);
+  };
+  EXPECT_EQ(withEntry("cudnn", R"("engine_id": 3, "knobs": [1, 2])"), "");
+  e = withEntry("cudnn", R"("knobs": [1, 2])");
+  EXPECT_TRUE(contains(e, "entry 0: 'engine_id' must be an integer, found nothing")) << e;
+  e = withEntry("cudnn", R"("engine_id": -2)");
+  EXPECT_TRUE(contains(e, "'engine_id' must be a cuDNN engine number")) << e;
+  e = withEntry("cudnn", R"("engine_id": 3, "knobs": [1])");
+  EXPECT_TRUE(contains(e, "'knobs' must be an array of (knob type, value) pairs, found [1]"))
+      << e;
+  e = withEntry("cublaslt", R"("algo": ["0x1", "0x2"])");
+  EXPECT_TRUE(contains(e, "'algo' must be the 8 words of a cublasLtMatmulAlgo_t")) << e;
+  e = withEntry("cublaslt",
+                R"("algo": ["0x1", "0x2", "0x3", "0x4", "0x5", "0x6", "0x7", "8"])");
+  EXPECT_TRUE(contains(e, "'algo' words must be hex strings")) << e;
+  e = withEntry("cublas", R"("algo": [])");
+  EXPECT_TRUE(contains(e, "'library' must be \"cudnn\" or \"cublaslt\", found \"cublas\""))
+      << e;
+  e = withEntry("cudnn", R"("engine_id": 3, "workspace": "big")");
+  EXPECT_TRUE(contains(e, "'workspace' must be an integer, found \"big\"")) << e;
+}
+
+TEST(TimingCacheTest, ReadsMissingFilesAsEmptyAndWritesAtomically) {
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("kiln-timing-cache", dir));
+  llvm::SmallString<128> path(dir);
+  llvm::sys::path::append(path, "cache.json");
+  llvm::Expected<TimingCache> empty = TimingCache::read(path);
+  ASSERT_TRUE(bool(empty));
+  EXPECT_EQ(empty->size(), 0u);
+
+  empty->insert(key("conv a", "cudnn", 91900), convTactic(12));
+  ASSERT_FALSE(bool(empty->write(path)));
+  llvm::Expected<TimingCache> back = TimingCache::read(path);
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  EXPECT_EQ(back->serialize(), empty->serialize());
+  // Only the file itself is left: the temporary was renamed onto it.
+  std::error_code error;
+  int files = 0;
+  for (llvm::sys::fs::directory_iterator it(dir, error), end; it != end && !error;
+       it.increment(error))
+    ++files;
+  EXPECT_EQ(files, 1);
+  llvm::sys::fs::remove(path);
+  llvm::sys::fs::remove(dir);
+}
+
+class SignatureTest : public ::testing::Test {
+protected:
+  SignatureTest() {
+    context.loadDialect<kiln::engine::EngineDialect, kiln::nn::NNDialect,
+                        func::FuncDialect>();
+  }
+  /// The signature of the one step of `body` (the ops of a function whose
+  /// arguments are %x: memref<1x8x8x8xf16> and %y, %z: memref<1x8x8x16xf16>).
+  std::string signatureOf(llvm::StringRef body) {
+    std::string source =
+        "func.func @main(%x: memref<1x8x8x8xf16>, %y: memref<1x8x8x16xf16>, "
+        "%a: memref<4x8xf32>, %d: memref<4x16xf32>) {\n"
+        "%w = engine.weight dense<1.0> : tensor<16x3x3x8xf16> : memref<16x3x3x8xf16>\n"
+        "%b = engine.weight dense<1.0> : tensor<16x8xf32> : memref<16x8xf32>\n" +
+        body.str() + "\nreturn\n}";
+    module = parseSourceString<ModuleOp>(source, &context);
+    if (!module)
+      return "<parse error>";
+    Operation *step = nullptr;
+    module->walk([&](Operation *op) {
+      if (llvm::isa<kiln::engine::ConvOp, kiln::engine::GemmOp>(op))
+        step = op;
+    });
+    return step ? getTacticSignature(step) : "<no step>";
+  }
+  MLIRContext context;
+  OwningOpRef<ModuleOp> module;
+};
+
+constexpr const char *kConv =
+    "engine.conv %x : memref<1x8x8x8xf16>, %w : memref<16x3x3x8xf16> -> %y : "
+    "memref<1x8x8x16xf16> strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] layout "
+    "channels_last activation <relu> {precision = \"fp16\"%s}";
+
+std::string conv(const char *extra = "", const char *activation = "<relu>") {
+  std::string text = kConv;
+  text.replace(text.find("%s"), 2, extra);
+  text.replace(text.find("<relu>"), 6, activation);
+  return text;
+}
+
+TEST_F(SignatureTest, NamesWhatTheLibraryComputes) {
+  EXPECT_EQ(signatureOf(conv()),
+            "conv x=memref<1x8x8x8xf16> w=memref<16x3x3x8xf16> y=memref<1x8x8x16xf16> "
+            "strides=[1,1] pads=[1,1,1,1] dilations=[1,1] groups=1 transposed=0 "
+            "layout=channels_last activation=#nn.activation<relu> alpha=1 tf32=0 precision=fp16");
+  EXPECT_EQ(signatureOf("engine.gemm %a : memref<4x8xf32>, %b : memref<16x8xf32> -> %d : "
+                        "memref<4x16xf32> trans_b {allow_tf32, precision = \"tf32\"}"),
+            "gemm a=memref<4x8xf32> b=memref<16x8xf32> d=memref<4x16xf32> trans_a=0 "
+            "trans_b=1 alpha=1 beta=1 tf32=1 precision=tf32");
+}
+
+TEST_F(SignatureTest, IgnoresTheTacticAndNamesButNotTheShapeOfTheWork) {
+  std::string plain = signatureOf(conv());
+  ASSERT_EQ(plain.find("<parse error>"), std::string::npos) << plain;
+  EXPECT_EQ(signatureOf(conv(", engine_id = 7, knobs = array<i64: 1, 2>, workspace = 64, "
+                             "tactic = \"cudnn engine 7\", layers = [\"conv1\"], "
+                             "engine.tactic_source = \"timed\"")),
+            plain);
+  std::string sigmoid = signatureOf(conv("", "<sigmoid>"));
+  EXPECT_NE(sigmoid.find("activation=#nn.activation<sigmoid>"), std::string::npos) << sigmoid;
+  std::string tf32 = signatureOf(conv(", allow_tf32"));
+  EXPECT_NE(tf32.find(" tf32=1 "), std::string::npos) << tf32;
+}
+
+TEST_F(SignatureTest, StepsSerializeAloneOnScratchMemory) {
+  ASSERT_NE(signatureOf(conv()), "<parse error>");
+  Operation *step = nullptr;
+  module->walk([&](kiln::engine::ConvOp op) { step = op; });
+  FailureOr<kiln::engine::StepAlone> alone = kiln::engine::serializeStepAlone(step);
+  ASSERT_TRUE(succeeded(alone));
+  flatbuffers::Verifier verifier(alone->step.data(), alone->step.size());
+  ASSERT_TRUE(verifier.VerifyBuffer<kiln::fb::Step>(nullptr));
+  const kiln::fb::Step *fbStep = flatbuffers::GetRoot<kiln::fb::Step>(alone->step.data());
+  const kiln::fb::ConvStep *convStep = fbStep->kind_as_ConvStep();
+  ASSERT_NE(convStep, nullptr);
+  // x (1024 bytes), the weight (2304 bytes), y (2048 bytes), each 256-aligned.
+  EXPECT_EQ(convStep->x()->buffer()->region(), kiln::fb::Region::Arena);
+  EXPECT_EQ(convStep->x()->buffer()->offset(), 0u);
+  EXPECT_EQ(convStep->w()->buffer()->region(), kiln::fb::Region::Arena);
+  EXPECT_EQ(convStep->w()->buffer()->offset(), 1024u);
+  EXPECT_EQ(convStep->y()->buffer()->offset(), 1024u + 2304u);
+  EXPECT_EQ(alone->scratchBytes, 1024u + 2304u + 2048u);
+  EXPECT_EQ(fbStep->precision()->str(), "fp16");
+}
+
+// Tests that a view keeps its offset within 256 bytes when serialized
+// alone: a conv writing the second half of an in-place concat's channels
+// sees the 16-byte alignment the engine will give it.
+TEST_F(SignatureTest, ViewsKeepTheirAlignment) {
+  std::string source = R"mlir(
+func.func @main(%x: memref<1x8x8x8xf16>) {
+  %w = engine.weight dense<1.0> : tensor<8x3x3x8xf16> : memref<8x3x3x8xf16>
+  %cat = engine.alloc : memref<1x8x8x16xf16>
+  %half = engine.view %cat[16] : memref<1x8x8x16xf16> to memref<1x8x8x8xf16, strided<[1024, 128, 16, 1]>>
+  engine.conv %x : memref<1x8x8x8xf16>, %w : memref<8x3x3x8xf16>
+      -> %half : memref<1x8x8x8xf16, strided<[1024, 128, 16, 1]>> strides [1, 1]
+      pads [1, 1, 1, 1] dilations [1, 1] layout channels_last {precision = "fp16"}
+  return
+}
+)mlir";
+  module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module);
+  Operation *step = nullptr;
+  module->walk([&](kiln::engine::ConvOp op) { step = op; });
+  FailureOr<kiln::engine::StepAlone> alone = kiln::engine::serializeStepAlone(step);
+  ASSERT_TRUE(succeeded(alone));
+  const kiln::fb::ConvStep *conv =
+      flatbuffers::GetRoot<kiln::fb::Step>(alone->step.data())->kind_as_ConvStep();
+  // x: 1024 bytes at 0; w: 1152 bytes at 1024; y: the view, 16 bytes into
+  // the next 256-byte boundary (2304), reaching 2032 bytes further.
+  EXPECT_EQ(conv->y()->buffer()->offset(), 2304u + 16u);
+  EXPECT_EQ(alone->scratchBytes, 4352u); // 2320 + 2032, a multiple of 256
+}
+
+} // namespace
