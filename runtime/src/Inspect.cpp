@@ -240,14 +240,14 @@ std::string inspectEngineJson(const EngineFile &file) {
   json.beginObject();
 
   json.key("file").beginObject();
-  json.field("format", std::to_string(header.formatMajor) + "." +
-                           std::to_string(header.formatMinor));
+  json.field("format", std::to_string(header.format_major()) + "." +
+                           std::to_string(header.format_minor()));
   json.field("size", static_cast<uint64_t>(file.fileSize()));
-  json.field("metadata_size", header.metadataSize);
-  json.field("weights_offset", header.weightsOffset);
-  json.field("weights_size", header.weightsSize);
+  json.field("metadata_size", header.metadata_size());
+  json.field("weights_offset", header.weights_offset());
+  json.field("weights_size", header.weights_size());
   char checksum[16];
-  std::snprintf(checksum, sizeof checksum, "0x%08x", header.checksum);
+  std::snprintf(checksum, sizeof checksum, "0x%08x", header.checksum());
   json.field("checksum", checksum);
   json.endObject();
 
@@ -339,7 +339,7 @@ std::string inspectEngineText(const EngineFile &file) {
   const EngineFileHeader &header = file.header();
   std::ostringstream out;
   out << "Engine: Kiln " << (engine.kiln_version() ? engine.kiln_version()->str() : "?")
-      << ", format " << header.formatMajor << "." << header.formatMinor << ", "
+      << ", format " << header.format_major() << "." << header.format_minor() << ", "
       << formatBytes(file.fileSize()) << "\n";
   if (engine.build_options() && engine.build_options()->size())
     out << "  build options: " << engine.build_options()->str() << "\n";

@@ -72,13 +72,48 @@ TEST(EngineFile, HeaderLayout) {
   auto header = checkEngineHeader(bytes, warnings);
   ASSERT_TRUE(header.ok()) << header.status().message();
   EXPECT_EQ(std::memcmp(bytes.data(), "KILNENG\0", 8), 0);
-  EXPECT_EQ(header->formatMajor, 1u);
-  EXPECT_EQ(header->formatMinor, 0u);
-  EXPECT_EQ(header->metadataOffset, 64u);
-  EXPECT_EQ(header->weightsOffset % 256, 0u);
-  EXPECT_GE(header->weightsOffset, 64 + header->metadataSize);
-  EXPECT_EQ(header->weightsOffset + header->weightsSize, bytes.size());
-  EXPECT_EQ(header->checksum, engineChecksum(ByteSpan(bytes.data() + 64, bytes.size() - 64)));
+  EXPECT_EQ(header->format_major(), 1u);
+  EXPECT_EQ(header->format_minor(), 0u);
+  EXPECT_EQ(header->metadata_offset(), 64u);
+  EXPECT_EQ(header->weights_offset() % 256, 0u);
+  EXPECT_GE(header->weights_offset(), 64 + header->metadata_size());
+  EXPECT_EQ(header->weights_offset() + header->weights_size(), bytes.size());
+  EXPECT_EQ(header->checksum(), engineChecksum(ByteSpan(bytes.data() + 64, bytes.size() - 64)));
+}
+
+TEST(EngineFile, HeaderIsTheSchemaStruct) {
+  // The schema's reflection table holds each struct field's offset, then the
+  // struct's size: they must be format 1's layout.
+  const flatbuffers::TypeTable *table = kiln::fb::FileHeaderTypeTable();
+  ASSERT_EQ(table->num_elems, std::size(kHeaderFields));
+  for (size_t i = 0; i < table->num_elems; ++i) {
+    EXPECT_STREQ(table->names[i], kHeaderFields[i].name);
+    EXPECT_EQ(static_cast<uint64_t>(table->values[i]), kHeaderFields[i].offset)
+        << kHeaderFields[i].name;
+  }
+  EXPECT_EQ(static_cast<uint64_t>(table->values[table->num_elems]), kHeaderSize);
+
+  // The bytes written: each field little-endian at its offset.
+  std::vector<uint8_t> bytes = makeSampleEngine();
+  std::vector<std::string> warnings;
+  auto header = checkEngineHeader(bytes, warnings);
+  ASSERT_TRUE(header.ok()) << header.status().message();
+  auto at = [&](uint64_t offset, int size) {
+    uint64_t value = 0;
+    for (int i = size - 1; i >= 0; --i)
+      value = value << 8 | bytes[offset + i];
+    return value;
+  };
+  EXPECT_EQ(at(8, 4), header->format_major());
+  EXPECT_EQ(at(12, 4), header->format_minor());
+  EXPECT_EQ(at(16, 8), header->metadata_offset());
+  EXPECT_EQ(at(24, 8), header->metadata_size());
+  EXPECT_EQ(at(32, 8), header->weights_offset());
+  EXPECT_EQ(at(40, 8), header->weights_size());
+  EXPECT_EQ(at(48, 4), header->checksum());
+  EXPECT_EQ(at(52, 4) | at(56, 4) | at(60, 4), 0u);
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(header->magic()->Get(i), static_cast<uint8_t>(kEngineMagic[i]));
 }
 
 TEST(EngineFile, CorruptedByteFailsTheChecksum) {
