@@ -85,6 +85,14 @@ void writeTensor(JsonWriter &json, const fb::Engine &engine, const std::string &
   json.endObject();
 }
 
+// The launch bound Engine.kernels records for `kernel`; 0 when none.
+uint32_t launchBound(const fb::Engine &engine, const flatbuffers::String *kernel) {
+  for (size_t i = 0; kernel && i < count(engine.kernels()); ++i)
+    if (engine.kernels()->Get(i)->name()->str() == kernel->str())
+      return engine.kernels()->Get(i)->max_threads_per_block();
+  return 0;
+}
+
 void writeStepDetails(JsonWriter &json, const fb::Engine &engine, const fb::Step &step) {
   switch (step.kind_type()) {
   case fb::StepKind::LaunchStep: {
@@ -99,6 +107,7 @@ void writeStepDetails(JsonWriter &json, const fb::Engine &engine, const fb::Step
       json.value(launch->block()->Get(i));
     json.endArray();
     json.field("shared_mem", launch->shared_mem());
+    json.field("max_threads_per_block", launchBound(engine, launch->kernel()));
     json.key("args").beginArray(true);
     for (size_t i = 0; i < count(launch->args()); ++i)
       json.value(regionText(engine, launch->args()->Get(i)));
@@ -180,6 +189,8 @@ std::string stepShapes(const fb::Engine &engine, const fb::Step &step) {
     out << " block " << launch->block()->Get(0);
     for (size_t i = 1; i < count(launch->block()); ++i)
       out << "x" << launch->block()->Get(i);
+    if (uint32_t bound = launchBound(engine, launch->kernel()))
+      out << " bound " << bound;
     break;
   }
   case fb::StepKind::ConvStep: {

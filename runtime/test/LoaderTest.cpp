@@ -73,7 +73,7 @@ TEST(EngineFile, HeaderLayout) {
   ASSERT_TRUE(header.ok()) << header.status().message();
   EXPECT_EQ(std::memcmp(bytes.data(), "KILNENG\0", 8), 0);
   EXPECT_EQ(header->format_major(), 1u);
-  EXPECT_EQ(header->format_minor(), 0u);
+  EXPECT_EQ(header->format_minor(), 1u);
   EXPECT_EQ(header->metadata_offset(), 64u);
   EXPECT_EQ(header->weights_offset() % 256, 0u);
   EXPECT_GE(header->weights_offset(), 64 + header->metadata_size());
@@ -162,7 +162,8 @@ TEST(EngineFile, WrongMajorVersionIsRefused) {
   std::vector<uint8_t> bytes = makeSampleEngine();
   patchU32(bytes, 8, 2);
   EXPECT_REFUSED(verify(bytes), ErrorCode::VersionMismatch,
-                 "engine format version 2.0 is not readable: this runtime reads format 1.x");
+                 "engine format version 2.1 is not readable: this runtime reads format 1.x "
+                 "(up to 1.1)");
 }
 
 TEST(EngineFile, NewerMinorVersionIsAcceptedWithAWarning) {
@@ -275,6 +276,46 @@ TEST(EngineFile, LaunchOfAnUnknownKernel) {
   });
   EXPECT_REFUSED(verify(notCubin), ErrorCode::InvalidEngine,
                  "expected a cubin (an ELF64 image), found something else");
+}
+
+TEST(EngineFile, LaunchBoundsAreKept) {
+  auto launch = [](uint32_t bound, std::vector<uint32_t> block) {
+    return sampleWith([=](EngineBuilder &b, uint32_t input, uint32_t output) {
+      b.addKernel("k", bound);
+      b.addLaunch("relu1", "k", {4}, block,
+                  {EngineBuilder::binding(input), EngineBuilder::binding(output)});
+    });
+  };
+  EXPECT_TRUE(verify(launch(256, {256})).ok());
+  EXPECT_TRUE(verify(launch(256, {32, 8, 1})).ok());
+  EXPECT_TRUE(verify(launch(0, {1024})).ok()); // no bound declared
+  EXPECT_REFUSED(verify(launch(256, {512})), ErrorCode::InvalidEngine,
+                 "step 0 'relu1': launches kernel 'k' with a block of 512 = 512 threads; "
+                 "the kernel's launch bound (max_threads_per_block) is 256");
+  EXPECT_REFUSED(verify(launch(128, {32, 8, 1})), ErrorCode::InvalidEngine,
+                 "with a block of 32x8x1 = 256 threads; the kernel's launch bound "
+                 "(max_threads_per_block) is 128");
+  // A bound on another kernel does not apply.
+  auto other = sampleWith([](EngineBuilder &b, uint32_t input, uint32_t output) {
+    b.addKernel("other", 32);
+    b.addLaunch("relu1", "k", {4}, {256},
+                {EngineBuilder::binding(input), EngineBuilder::binding(output)});
+  });
+  EXPECT_TRUE(verify(other).ok());
+}
+
+TEST(EngineFile, KernelTableIsChecked) {
+  auto twice = sampleWith([](EngineBuilder &b, uint32_t, uint32_t) {
+    b.addKernel("k", 256);
+    b.addKernel("k", 128);
+  });
+  EXPECT_REFUSED(verify(twice), ErrorCode::InvalidEngine,
+                 "kernel 1 'k': a kernel of that name is listed before");
+  auto tooMany = sampleWith([](EngineBuilder &b, uint32_t, uint32_t) { b.addKernel("k", 2048); });
+  EXPECT_REFUSED(verify(tooMany), ErrorCode::InvalidEngine,
+                 "kernel 0 'k': max_threads_per_block is 2048, more than the 1024");
+  auto unnamed = sampleWith([](EngineBuilder &b, uint32_t, uint32_t) { b.addKernel("", 64); });
+  EXPECT_REFUSED(verify(unnamed), ErrorCode::InvalidEngine, "kernel 0 '': the name is empty");
 }
 
 TEST(EngineFile, ArchitectureNewerThanAnyKnown) {

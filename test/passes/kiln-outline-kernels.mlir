@@ -2,17 +2,19 @@
 
 // Each dispatch becomes a launch of a generated kernel, its inputs then its
 // outputs as arguments; two groups with the same code share one kernel, a
-// different group (another shape, a strided output) gets its own.
+// different group (another shape, a strided output) gets its own. Each kernel
+// records its launches' block size as its launch bound, which its source
+// declares.
 
 // CHECK-LABEL: func.func @outline
 // CHECK-NOT: engine.dispatch
-// CHECK: engine.launch @[[RELU:k0_relu1]](%{{.*}}, %[[A:.*]]) grid [{{.*}}] block [{{.*}}] outputs 1 {layers = ["relu1"], precision = "fp32"} : memref<1x64xf32>, memref<1x64xf32>
+// CHECK: engine.launch @[[RELU:k0_relu1]](%{{.*}}, %[[A:.*]]) grid [{{.*}}] block {{\[}}[[BLOCK:[0-9]+]], 1, 1] outputs 1 {layers = ["relu1"], precision = "fp32"} : memref<1x64xf32>, memref<1x64xf32>
 // CHECK: engine.launch @[[RELU]](%[[A]], %{{.*}}) {{.*}}outputs 1 {layers = ["relu2"]
 // CHECK: engine.launch @[[ADD:k1_add]](%{{.*}}, %{{.*}}, %{{.*}}) {{.*}}outputs 1
 // CHECK: engine.launch @[[SLICE:k2_relu3]]({{.*}}) {{.*}}: memref<2x64xf32>, memref<2x64xf32, strided<[128, 1]>>
-// CHECK-DAG: engine.kernel @[[RELU]] source "{{.*}}__global__{{.*}}[[RELU]]
-// CHECK-DAG: engine.kernel @[[ADD]] source
-// CHECK-DAG: engine.kernel @[[SLICE]] source
+// CHECK-DAG: engine.kernel @[[RELU]] max_threads_per_block [[BLOCK]] source "{{.*}}__global__ void __launch_bounds__([[BLOCK]]) [[RELU]]
+// CHECK-DAG: engine.kernel @[[ADD]] max_threads_per_block 256 source "{{.*}}__launch_bounds__(256) [[ADD]]
+// CHECK-DAG: engine.kernel @[[SLICE]] max_threads_per_block 256 source
 // CHECK-NOT: engine.kernel
 func.func @outline(%x: memref<1x64xf32> {engine.input = "x"}, %y: memref<1x64xf32> {engine.output = "y"}) {
   %a = engine.alloc : memref<1x64xf32>

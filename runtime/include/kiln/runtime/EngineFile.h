@@ -27,7 +27,8 @@ struct ByteSpan {
 
 constexpr char kEngineMagic[8] = {'K', 'I', 'L', 'N', 'E', 'N', 'G', '\0'};
 constexpr uint32_t kFormatMajor = 1;
-constexpr uint32_t kFormatMinor = 0;
+/// 1.1 added Engine.kernels (the kernels' launch bounds).
+constexpr uint32_t kFormatMinor = 1;
 constexpr uint64_t kHeaderSize = 64;
 constexpr uint64_t kWeightsAlignment = 256;
 
