@@ -139,16 +139,17 @@ Status ContextImpl::create(bool allocate) {
 
 Status ContextImpl::useMemory(void *base) {
   char *bytes = static_cast<char *>(base);
-  memory = base;
-  arena = layout.arenaSize ? bytes + layout.arenaOffset : nullptr;
-  workspace = layout.workspaceSize ? bytes + layout.workspaceOffset : nullptr;
-  memorySet = true;
-  graphStale = true;
-  if (arena) {
+  char *newArena = layout.arenaSize ? bytes + layout.arenaOffset : nullptr;
+  if (newArena) {
     DeviceGuard guard(impl.device);
-    KILN_CUDA_TRY(cudaMemsetAsync(arena, 0, layout.arenaSize, stream), "clearing the arena");
+    KILN_CUDA_TRY(cudaMemsetAsync(newArena, 0, layout.arenaSize, stream), "clearing the arena");
     KILN_CUDA_TRY(cudaStreamSynchronize(stream), "clearing the arena");
   }
+  memory = base;
+  arena = newArena;
+  workspace = layout.workspaceSize ? bytes + layout.workspaceOffset : nullptr;
+  memorySet = true;
+  graphStale = true; // a captured graph holds the old addresses
   return Status::success();
 }
 

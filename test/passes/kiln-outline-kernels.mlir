@@ -59,3 +59,19 @@ func.func @unsupported(%x: memref<1x4x8x8xf32>, %w: memref<4x4x3x3xf32>, %y: mem
   } {layers = ["conv1"]}
   return
 }
+
+// -----
+
+// Tests that a kernel whose launch takes 1024 threads a block (a row too long
+// for registers) records 1024 as its launch bound, as its source declares.
+// CHECK-LABEL: func.func @long_rows
+// CHECK: engine.launch @[[NORM:k0_norm1]]({{.*}}) grid [2, 1, 1] block [1024, 1, 1] outputs 1
+// CHECK: engine.kernel @[[NORM]] max_threads_per_block 1024 source "{{.*}}__launch_bounds__(1024) [[NORM]]
+func.func @long_rows(%x: memref<2x40000xf32>, %g: memref<40000xf32>, %y: memref<2x40000xf32>) {
+  engine.dispatch ins(%x, %g : memref<2x40000xf32>, memref<40000xf32>) outs(%y : memref<2x40000xf32>) {
+  ^bb0(%t: tensor<2x40000xf32>, %s: tensor<40000xf32>):
+    %n = nn.layer_norm %t, %s axis 1 : tensor<2x40000xf32>, tensor<40000xf32>
+    engine.yield %n : tensor<2x40000xf32>
+  } {layers = ["norm1"], precision = "fp32"}
+  return
+}
