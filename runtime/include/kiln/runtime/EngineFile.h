@@ -48,9 +48,10 @@ struct HeaderField {
   uint64_t offset;
 };
 constexpr HeaderField kHeaderFields[] = {
-    {"magic", 0},          {"format_major", 8},    {"format_minor", 12},
+    {"magic", 0},           {"format_major", 8},   {"format_minor", 12},
     {"metadata_offset", 16}, {"metadata_size", 24}, {"weights_offset", 32},
-    {"weights_size", 40},  {"checksum", 48},       {"reserved", 52}};
+    {"weights_size", 40},   {"checksum", 48},      {"reserved", 52},
+};
 
 /// The header for the given sizes, with format kFormatMajor.kFormatMinor.
 EngineFileHeader makeEngineHeader(uint64_t metadataSize, uint64_t weightsOffset,
