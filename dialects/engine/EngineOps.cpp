@@ -221,12 +221,26 @@ LogicalResult CopyOp::verify() {
 LogicalResult KernelOp::verify() {
   if (!getSource().contains(getSymName()))
     return emitOpError("source does not define the entry '") << getSymName() << "'";
+  if (std::optional<uint32_t> bound = getMaxThreadsPerBlock()) {
+    std::string declared = "__launch_bounds__(" + std::to_string(*bound) + ")";
+    if (!getSource().contains(declared))
+      return emitOpError("max_threads_per_block is ")
+             << *bound << " but the source does not declare " << declared;
+  }
   return success();
 }
 
 LogicalResult LaunchOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
-  if (!symbolTable.lookupNearestSymbolFrom<KernelOp>(*this, getKernelAttr()))
+  auto kernel = symbolTable.lookupNearestSymbolFrom<KernelOp>(*this, getKernelAttr());
+  if (!kernel)
     return emitOpError("'") << getKernel() << "' is not an engine.kernel of the module";
+  if (getBlock().size() != 3) // verify() says so
+    return success();
+  int64_t threads = int64_t(getBlock()[0]) * getBlock()[1] * getBlock()[2];
+  if (std::optional<uint32_t> bound = kernel.getMaxThreadsPerBlock(); bound && threads > *bound)
+    return emitOpError("a block of ")
+           << threads << " threads exceeds the launch bound of '" << getKernel() << "' ("
+           << *bound << " threads per block)";
   return success();
 }
 

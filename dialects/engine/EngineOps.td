@@ -216,12 +216,24 @@ def Engine_KernelOp : Engine_Op<"kernel", [Symbol, HasParent<"::mlir::ModuleOp">
     helpers. The serializer compiles all kernels of the module, after the
     common prelude, into one cubin per architecture plus PTX.
 
+    `max_threads_per_block` is the kernel's launch bound: the source declares
+    `__launch_bounds__` with it, every launch of the kernel uses at most that
+    many threads per block, and the engine file records it (`Engine.kernels`)
+    for the loader to check. Without it (hand-written kernels) the device's
+    limit applies.
+
     ```mlir
-    engine.kernel @relu_0 source "extern \"C\" __global__ void relu_0(...) {...}"
+    engine.kernel @relu_0 max_threads_per_block 256
+        source "extern \"C\" __global__ void __launch_bounds__(256) relu_0(...) {...}"
     ```
   }];
-  let arguments = (ins SymbolNameAttr:$sym_name, StrAttr:$source);
-  let assemblyFormat = "$sym_name `source` $source attr-dict";
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       OptionalAttr<ConfinedAttr<I32Attr, [IntMinValue<1>, IntMaxValue<1024>]>>
+                           :$max_threads_per_block,
+                       StrAttr:$source);
+  let assemblyFormat = [{
+    $sym_name (`max_threads_per_block` $max_threads_per_block^)? `source` $source attr-dict
+  }];
   let hasVerifier = 1;
 }
 

@@ -80,6 +80,7 @@ private:
   llvm::MapVector<Operation *, ArenaUse> arenaUses;
   std::vector<unsigned> archs;
   std::vector<flatbuffers::Offset<fb::CodeObject>> code;
+  std::vector<flatbuffers::Offset<fb::Kernel>> kernelBounds;
   std::string ptx;
 };
 
@@ -473,8 +474,12 @@ LogicalResult Writer::compileKernels() {
   if (kernels.empty())
     return success();
   std::string source = kiln::cuda::prelude().str();
-  for (KernelOp kernel : kernels)
+  for (KernelOp kernel : kernels) {
     source += "\n" + kernel.getSource().str() + "\n";
+    // The launch bound, for the loader to hold launches to (0: none).
+    kernelBounds.push_back(fb::CreateKernelDirect(builder, kernel.getSymName().str().c_str(),
+                                                  kernel.getMaxThreadsPerBlock().value_or(0)));
+  }
   llvm::Expected<kiln::cuda::CompiledCuda> compiled = kiln::cuda::compileCuda(source, archs);
   if (!compiled)
     return kernels.front().emitError("kernels do not compile: ")
@@ -564,7 +569,8 @@ FailureOr<EngineBytes> Writer::run() {
   auto engine = fb::CreateEngineDirect(
       builder, KILN_VERSION, options.buildOptions.c_str(), &archs32, versions.cuda, versions.cudnn,
       versions.cublas, &bindings, arenaSize, &arenaTensors, weights.size(), &code, ptx.c_str(),
-      &steps, assumptionOffsets.empty() ? nullptr : &assumptionOffsets);
+      &steps, assumptionOffsets.empty() ? nullptr : &assumptionOffsets,
+      kernelBounds.empty() ? nullptr : &kernelBounds);
   fb::FinishEngineBuffer(builder, engine);
   EngineBytes bytes;
   bytes.metadata.assign(builder.GetBufferPointer(),

@@ -82,7 +82,10 @@ struct OutlineKernelsPass : public kiln::impl::OutlineKernelsPassBase<OutlineKer
         std::string name = getKernelName(dispatch, index++);
         std::string source = llvm::join(llvm::split(probe->source, placeholder), name);
         builder.setInsertionPointToEnd(module.getBody());
-        kernel = KernelOp::create(builder, dispatch.getLoc(), name, source);
+        // The emitter declared the launch's block size as the kernel's bound.
+        uint32_t threads = probe->block[0] * probe->block[1] * probe->block[2];
+        kernel = KernelOp::create(builder, dispatch.getLoc(), name,
+                                  builder.getI32IntegerAttr(threads), source);
         emitted[key] = kernel;
         ++numKernels;
       }

@@ -63,6 +63,15 @@ kiln_status adoptEngine(Expected<Engine> loaded, kiln_engine **engine) {
   return succeed();
 }
 
+kiln_status adoptContext(Expected<ExecutionContext> created, kiln_context **context) {
+  if (!created)
+    return fail(created.status());
+  *context = new (std::nothrow) kiln_context{std::move(*created)};
+  if (!*context)
+    return invalid("out of host memory");
+  return succeed();
+}
+
 } // namespace
 
 extern "C" {
@@ -135,12 +144,39 @@ kiln_status kiln_context_create(kiln_engine *engine, kiln_context **context) {
   if (!engine || !context)
     return invalid("kiln_context_create: null argument");
   *context = nullptr;
-  auto created = engine->engine.createContext();
-  if (!created)
-    return fail(created.status());
-  *context = new (std::nothrow) kiln_context{std::move(*created)};
-  if (!*context)
-    return invalid("out of host memory");
+  return adoptContext(engine->engine.createContext(), context);
+}
+
+kiln_status kiln_engine_device_memory_size(const kiln_engine *engine, uint64_t *size) {
+  if (!engine || !size)
+    return invalid("kiln_engine_device_memory_size: null argument");
+  Expected<uint64_t> bytes = engine->engine.deviceMemorySize();
+  if (!bytes)
+    return fail(bytes.status());
+  *size = *bytes;
+  return succeed();
+}
+
+kiln_status kiln_context_create_without_device_memory(kiln_engine *engine,
+                                                      kiln_context **context) {
+  if (!engine || !context)
+    return invalid("kiln_context_create_without_device_memory: null argument");
+  *context = nullptr;
+  return adoptContext(engine->engine.createContextWithoutDeviceMemory(), context);
+}
+
+kiln_status kiln_context_set_device_memory(kiln_context *context, void *device_pointer,
+                                           uint64_t size) {
+  if (!context)
+    return invalid("kiln_context_set_device_memory: null context");
+  Status status = context->context.setDeviceMemory(device_pointer, size);
+  return status.ok() ? succeed() : fail(status);
+}
+
+kiln_status kiln_context_device_memory_size(const kiln_context *context, uint64_t *size) {
+  if (!context || !size)
+    return invalid("kiln_context_device_memory_size: null argument");
+  *size = context->context.deviceMemorySize();
   return succeed();
 }
 

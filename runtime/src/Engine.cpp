@@ -211,9 +211,29 @@ std::string Engine::inspectText() const { return inspectEngineText(impl_->file);
 
 Expected<ExecutionContext> Engine::createContext() const {
   auto impl = std::make_unique<detail::ContextImpl>(*this);
-  if (Status status = impl->create(); !status.ok())
+  if (Status status = impl->create(/*allocate=*/true); !status.ok())
     return status;
   return ExecutionContext(std::move(impl));
+}
+
+Expected<ExecutionContext> Engine::createContextWithoutDeviceMemory() const {
+  auto impl = std::make_unique<detail::ContextImpl>(*this);
+  if (Status status = impl->create(/*allocate=*/false); !status.ok())
+    return status;
+  return ExecutionContext(std::move(impl));
+}
+
+Expected<uint64_t> Engine::deviceMemorySize() const {
+  // The workspace is what the steps built on this GPU need, so it is measured
+  // on a context (without memory) once.
+  std::lock_guard<std::mutex> lock(impl_->deviceMemoryMutex);
+  if (!impl_->deviceMemoryBytes) {
+    Expected<ExecutionContext> probe = createContextWithoutDeviceMemory();
+    if (!probe)
+      return probe.takeStatus();
+    impl_->deviceMemoryBytes = probe->deviceMemorySize();
+  }
+  return *impl_->deviceMemoryBytes;
 }
 
 } // namespace kiln::runtime

@@ -19,57 +19,19 @@ namespace kiln::runtime {
 
 namespace {
 
-// The header is little-endian on disk whatever the host; these spell it out.
-void putU32(uint8_t *out, uint32_t value) {
-  for (int i = 0; i < 4; ++i)
-    out[i] = static_cast<uint8_t>(value >> (8 * i));
-}
-void putU64(uint8_t *out, uint64_t value) {
-  for (int i = 0; i < 8; ++i)
-    out[i] = static_cast<uint8_t>(value >> (8 * i));
-}
-uint32_t getU32(const uint8_t *in) {
-  uint32_t value = 0;
-  for (int i = 3; i >= 0; --i)
-    value = (value << 8) | in[i];
-  return value;
-}
-uint64_t getU64(const uint8_t *in) {
-  uint64_t value = 0;
-  for (int i = 7; i >= 0; --i)
-    value = (value << 8) | in[i];
-  return value;
-}
-
 uint64_t alignUp(uint64_t value, uint64_t alignment) {
   return (value + alignment - 1) / alignment * alignment;
 }
 
+// The generated struct stores its fields little-endian whatever the host, so
+// its bytes are the header.
 void encodeHeader(const EngineFileHeader &header, uint8_t *out) {
-  std::memcpy(out, header.magic, 8);
-  putU32(out + 8, header.formatMajor);
-  putU32(out + 12, header.formatMinor);
-  putU64(out + 16, header.metadataOffset);
-  putU64(out + 24, header.metadataSize);
-  putU64(out + 32, header.weightsOffset);
-  putU64(out + 40, header.weightsSize);
-  putU32(out + 48, header.checksum);
-  for (int i = 0; i < 3; ++i)
-    putU32(out + 52 + 4 * i, header.reserved[i]);
+  std::memcpy(out, &header, sizeof header);
 }
 
 EngineFileHeader decodeHeader(const uint8_t *in) {
-  EngineFileHeader header{};
-  std::memcpy(header.magic, in, 8);
-  header.formatMajor = getU32(in + 8);
-  header.formatMinor = getU32(in + 12);
-  header.metadataOffset = getU64(in + 16);
-  header.metadataSize = getU64(in + 24);
-  header.weightsOffset = getU64(in + 32);
-  header.weightsSize = getU64(in + 40);
-  header.checksum = getU32(in + 48);
-  for (int i = 0; i < 3; ++i)
-    header.reserved[i] = getU32(in + 52 + 4 * i);
+  EngineFileHeader header;
+  std::memcpy(&header, in, sizeof header);
   return header;
 }
 
@@ -109,25 +71,26 @@ uint32_t engineChecksum(ByteSpan bytes) {
   return static_cast<uint32_t>(crc32_z(crc, bytes.data, bytes.size));
 }
 
-std::vector<uint8_t> encodeEngineFile(ByteSpan metadata, ByteSpan weights) {
-  EngineFileHeader header{};
-  std::memcpy(header.magic, kEngineMagic, 8);
-  header.formatMajor = kFormatMajor;
-  header.formatMinor = kFormatMinor;
-  header.metadataOffset = kHeaderSize;
-  header.metadataSize = metadata.size;
-  header.weightsOffset =
-      alignUp(kHeaderSize + metadata.size, kWeightsAlignment);
-  header.weightsSize = weights.size;
+EngineFileHeader makeEngineHeader(uint64_t metadataSize, uint64_t weightsOffset,
+                                  uint64_t weightsSize, uint32_t checksum) {
+  const uint32_t reserved[3] = {0, 0, 0};
+  return EngineFileHeader(
+      flatbuffers::span<const uint8_t, 8>(reinterpret_cast<const uint8_t *>(kEngineMagic), 8),
+      kFormatMajor, kFormatMinor, kHeaderSize, metadataSize, weightsOffset, weightsSize,
+      checksum, flatbuffers::span<const uint32_t, 3>(reserved, 3));
+}
 
-  std::vector<uint8_t> file(header.weightsOffset + weights.size, 0);
+std::vector<uint8_t> encodeEngineFile(ByteSpan metadata, ByteSpan weights) {
+  uint64_t weightsOffset = alignUp(kHeaderSize + metadata.size, kWeightsAlignment);
+  std::vector<uint8_t> file(weightsOffset + weights.size, 0);
   if (metadata.size)
     std::memcpy(file.data() + kHeaderSize, metadata.data, metadata.size);
   if (weights.size)
-    std::memcpy(file.data() + header.weightsOffset, weights.data, weights.size);
-  header.checksum = engineChecksum(
-      ByteSpan(file.data() + kHeaderSize, file.size() - kHeaderSize));
-  encodeHeader(header, file.data());
+    std::memcpy(file.data() + weightsOffset, weights.data, weights.size);
+  uint32_t checksum =
+      engineChecksum(ByteSpan(file.data() + kHeaderSize, file.size() - kHeaderSize));
+  encodeHeader(makeEngineHeader(metadata.size, weightsOffset, weights.size, checksum),
+               file.data());
   return file;
 }
 
@@ -221,9 +184,9 @@ checkEngineHeader(ByteSpan file, std::vector<std::string> &warnings) {
                       std::to_string(file.size));
 
   EngineFileHeader header = decodeHeader(file.data);
-  std::string version = std::to_string(header.formatMajor) + "." +
-                        std::to_string(header.formatMinor);
-  if (header.formatMajor != kFormatMajor)
+  std::string version = std::to_string(header.format_major()) + "." +
+                        std::to_string(header.format_minor());
+  if (header.format_major() != kFormatMajor)
     return Status(ErrorCode::VersionMismatch,
                   "engine format version " + version +
                       " is not readable: this runtime reads format " +
@@ -231,56 +194,56 @@ checkEngineHeader(ByteSpan file, std::vector<std::string> &warnings) {
                       std::to_string(kFormatMajor) + "." +
                       std::to_string(kFormatMinor) +
                       "); rebuild the engine with a matching compiler");
-  if (header.formatMinor > kFormatMinor)
+  if (header.format_minor() > kFormatMinor)
     warnings.push_back("engine format version " + version +
                        " is newer than this runtime's " +
                        std::to_string(kFormatMajor) + "." +
                        std::to_string(kFormatMinor) +
                        ": fields added since are ignored");
-  else if (header.reserved[0] || header.reserved[1] || header.reserved[2])
+  else if (header.reserved()->Get(0) || header.reserved()->Get(1) || header.reserved()->Get(2))
     return Status(ErrorCode::InvalidEngine,
                   "invalid engine header: the reserved words must be zero in "
-                  "format " + version + ", found " + hex32(header.reserved[0]) +
-                      " " + hex32(header.reserved[1]) + " " +
-                      hex32(header.reserved[2]));
+                  "format " + version + ", found " + hex32(header.reserved()->Get(0)) +
+                      " " + hex32(header.reserved()->Get(1)) + " " +
+                      hex32(header.reserved()->Get(2)));
 
-  if (header.metadataOffset != kHeaderSize)
+  if (header.metadata_offset() != kHeaderSize)
     return Status(ErrorCode::InvalidEngine,
                   "invalid engine header: expected the metadata at offset " +
                       std::to_string(kHeaderSize) + ", found " +
-                      std::to_string(header.metadataOffset));
-  if (header.metadataSize == 0)
+                      std::to_string(header.metadata_offset()));
+  if (header.metadata_size() == 0)
     return Status(ErrorCode::InvalidEngine,
                   "invalid engine header: the metadata is empty");
-  if (header.weightsOffset % kWeightsAlignment != 0)
+  if (header.weights_offset() % kWeightsAlignment != 0)
     return Status(ErrorCode::InvalidEngine,
                   "invalid engine header: the weights offset " +
-                      std::to_string(header.weightsOffset) +
+                      std::to_string(header.weights_offset()) +
                       " is not a multiple of " +
                       std::to_string(kWeightsAlignment));
   // Overflow-safe: every size is compared with the file's before adding.
-  if (header.metadataSize > file.size - kHeaderSize)
+  if (header.metadata_size() > file.size - kHeaderSize)
     return Status(ErrorCode::Truncated,
                   "truncated engine: the header announces " +
-                      std::to_string(header.metadataSize) +
+                      std::to_string(header.metadata_size()) +
                       " bytes of metadata at offset 64, the file has " +
                       std::to_string(file.size) + " bytes in all");
-  if (header.weightsOffset < kHeaderSize + header.metadataSize)
+  if (header.weights_offset() < kHeaderSize + header.metadata_size())
     return Status(ErrorCode::InvalidEngine,
                   "invalid engine header: the weights (offset " +
-                      std::to_string(header.weightsOffset) +
+                      std::to_string(header.weights_offset()) +
                       ") overlap the metadata (which ends at " +
-                      std::to_string(kHeaderSize + header.metadataSize) + ")");
-  if (header.weightsOffset > file.size ||
-      header.weightsSize > file.size - header.weightsOffset)
+                      std::to_string(kHeaderSize + header.metadata_size()) + ")");
+  if (header.weights_offset() > file.size ||
+      header.weights_size() > file.size - header.weights_offset())
     return Status(ErrorCode::Truncated,
                   "truncated engine: expected " +
-                      std::to_string(header.weightsOffset) + " + " +
-                      std::to_string(header.weightsSize) + " = " +
-                      std::to_string(header.weightsOffset + header.weightsSize) +
+                      std::to_string(header.weights_offset()) + " + " +
+                      std::to_string(header.weights_size()) + " = " +
+                      std::to_string(header.weights_offset() + header.weights_size()) +
                       " bytes (header, metadata, weights), found " +
                       std::to_string(file.size));
-  uint64_t expectedSize = header.weightsOffset + header.weightsSize;
+  uint64_t expectedSize = header.weights_offset() + header.weights_size();
   if (file.size != expectedSize)
     return Status(ErrorCode::InvalidEngine,
                   "invalid engine: expected " + std::to_string(expectedSize) +
@@ -290,10 +253,10 @@ checkEngineHeader(ByteSpan file, std::vector<std::string> &warnings) {
 
   uint32_t checksum =
       engineChecksum(ByteSpan(file.data + kHeaderSize, file.size - kHeaderSize));
-  if (checksum != header.checksum)
+  if (checksum != header.checksum())
     return Status(ErrorCode::Corrupted,
                   "corrupted engine: checksum mismatch (the header says " +
-                      hex32(header.checksum) + ", the content's crc32 is " +
+                      hex32(header.checksum()) + ", the content's crc32 is " +
                       hex32(checksum) + ")");
   return header;
 }
@@ -323,20 +286,20 @@ Expected<EngineFile> EngineFile::fromBytes(std::vector<uint8_t> bytes) {
     return header.takeStatus();
   file.header_ = *header;
 
-  ByteSpan metadata(file.bytes_.data() + file.header_.metadataOffset,
-                    file.header_.metadataSize);
+  ByteSpan metadata(file.bytes_.data() + file.header_.metadata_offset(),
+                    file.header_.metadata_size());
   if (Status status = verifyMetadataStructure(metadata); !status.ok())
     return status;
   file.metadata_ = kiln::fb::GetEngine(metadata.data);
   if (Status status = verifyEngineConsistency(
-          *file.metadata_, file.header_.weightsSize, file.warnings_);
+          *file.metadata_, file.header_.weights_size(), file.warnings_);
       !status.ok())
     return status;
   return file;
 }
 
 ByteSpan EngineFile::weights() const {
-  return ByteSpan(bytes_.data() + header_.weightsOffset, header_.weightsSize);
+  return ByteSpan(bytes_.data() + header_.weights_offset(), header_.weights_size());
 }
 
 } // namespace kiln::runtime

@@ -4,10 +4,13 @@
 
 #include "Cuda.h"
 #include "Steps.h"
+#include "kiln/runtime/DeviceMemory.h"
 #include "kiln/runtime/EngineFile.h"
 #include "kiln/runtime/EngineVerifier.h"
 #include "kiln/runtime/Runtime.h"
 
+#include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -36,15 +39,25 @@ struct EngineImpl {
   std::unordered_map<std::string, int> bindingIndex;
   std::vector<std::string> stepNames;
   std::vector<std::string> warnings;
+
+  /// Engine::deviceMemorySize(), measured once on a context without memory.
+  std::mutex deviceMemoryMutex;
+  std::optional<uint64_t> deviceMemoryBytes;
 };
 
-/// One execution context: arena, workspace, handles, built steps, bindings,
+/// One execution context: its device memory (arena and workspace carved from
+/// one allocation, its own or the user's), handles, built steps, bindings,
 /// CUDA graph and profiling state.
 struct ContextImpl {
   explicit ContextImpl(Engine engine);
   ~ContextImpl();
 
-  Status create();
+  /// Builds the steps; with `allocate`, also the context's one allocation.
+  Status create(bool allocate);
+  /// Points the arena and workspace into `base` (layout.totalSize bytes) and
+  /// clears the arena.
+  Status useMemory(void *base);
+  Status setDeviceMemory(void *pointer, uint64_t size);
   Status enqueue(cudaStream_t stream);
   Status runSteps(cudaStream_t stream, bool timed);
   Status capture(cudaStream_t stream);
@@ -54,6 +67,11 @@ struct ContextImpl {
 
   Engine engine;
   EngineImpl &impl;
+  DeviceMemoryLayout layout;
+  void *memory = nullptr; ///< the base of the layout; null until set
+  bool ownsMemory = false;
+  bool memorySet = false; ///< enqueue refuses to run before
+
   void *arena = nullptr;
   void *workspace = nullptr;
   size_t workspaceBytes = 0;

@@ -67,6 +67,7 @@ public:
                      std::to_string(weightsSize_));
     if (Status s = checkArchitectures(); !s.ok()) return s;
     if (Status s = checkArenaTensors(); !s.ok()) return s;
+    if (Status s = checkKernels(); !s.ok()) return s;
     for (unsigned i = 0; i < count(engine_.steps()); ++i)
       if (Status s = checkStep(i); !s.ok()) return s;
     return Status::success();
@@ -224,6 +225,25 @@ private:
     return checkRef(tensor->buffer(), tensorSpanBytes(*tensor), what);
   }
 
+  // Engine.kernels: one entry per kernel name, with its launch bound.
+  Status checkKernels() {
+    for (unsigned i = 0; i < count(engine_.kernels()); ++i) {
+      const fb::Kernel *kernel = engine_.kernels()->Get(i);
+      std::string name = kernel->name()->str();
+      context_ = "kernel " + std::to_string(i) + " '" + name + "': ";
+      if (name.empty())
+        return invalid("the name is empty");
+      if (kernel->max_threads_per_block() > 1024)
+        return invalid("max_threads_per_block is " +
+                       std::to_string(kernel->max_threads_per_block()) +
+                       ", more than the 1024 threads a block has");
+      if (!launchBounds_.emplace(name, kernel->max_threads_per_block()).second)
+        return invalid("a kernel of that name is listed before");
+    }
+    context_.clear();
+    return Status::success();
+  }
+
   Status checkStep(unsigned index) {
     const fb::Step *step = engine_.steps()->Get(index);
     context_ = "step " + std::to_string(index) + " '" + stepDisplayName(engine_, index) + "': ";
@@ -278,6 +298,15 @@ private:
     if (threads > 1024)
       return invalid("blocks of " + std::to_string(threads) +
                      " threads, more than the 1024 a GPU runs");
+    if (auto bound = launchBounds_.find(kernel);
+        bound != launchBounds_.end() && bound->second && threads > bound->second) {
+      std::string block;
+      for (uint32_t d : *launch.block())
+        block += (block.empty() ? "" : "x") + std::to_string(d);
+      return invalid("launches kernel '" + kernel + "' with a block of " + block + " = " +
+                     std::to_string(threads) + " threads; the kernel's launch bound "
+                     "(max_threads_per_block) is " + std::to_string(bound->second));
+    }
     for (size_t i = 1; i < count(launch.grid()); ++i)
       if (launch.grid()->Get(i) > 65535)
         return invalid("grid dimension " + std::to_string(i) + " is " +
@@ -542,6 +571,7 @@ private:
   std::vector<uint64_t> bindingBytes_;
   std::vector<std::set<std::string>> cubinSymbols_;
   std::map<std::string, unsigned> ptxEntries_;
+  std::map<std::string, uint32_t> launchBounds_; ///< Engine.kernels
 };
 
 bool usesStep(const fb::Engine &engine, fb::StepKind kind) {

@@ -1,5 +1,6 @@
-// Execution contexts: per-context arena, workspace and library handles; the
-// steps built once; enqueue without device allocation; CUDA graph capture and
+// Execution contexts: one device allocation per context (arena and workspace,
+// or memory the user hands over), library handles; the steps built once;
+// enqueue without device allocation; CUDA graph capture and
 // replay; per-step profiling with events.
 #include "EngineImpl.h"
 
@@ -58,11 +59,9 @@ ContextImpl::~ContextImpl() {
     cublasLtDestroy(cublasLt);
   if (stream)
     cudaStreamDestroy(stream);
-  // cudaFree waits for work still using these buffers.
-  if (arena)
-    cudaFree(arena);
-  if (workspace)
-    cudaFree(workspace);
+  // cudaFree waits for work still using the memory.
+  if (ownsMemory && memory)
+    cudaFree(memory);
 }
 
 void ContextImpl::releaseGraph() {
@@ -72,7 +71,7 @@ void ContextImpl::releaseGraph() {
   graphStale = true;
 }
 
-Status ContextImpl::create() {
+Status ContextImpl::create(bool allocate) {
   DeviceGuard guard(impl.device);
   const fb::Engine &metadata = impl.metadata();
   size_t steps = metadata.steps() ? metadata.steps()->size() : 0;
@@ -121,16 +120,47 @@ Status ContextImpl::create() {
     runners.push_back(std::move(*runner));
   }
 
-  if (metadata.arena_size()) {
-    KILN_CUDA_TRY(cudaMalloc(&arena, metadata.arena_size()),
-                  "allocating the activation arena (" + std::to_string(metadata.arena_size()) +
-                      " bytes)");
-    KILN_CUDA_TRY(cudaMemset(arena, 0, metadata.arena_size()), "clearing the arena");
+  Expected<DeviceMemoryLayout> planned = planDeviceMemory(metadata.arena_size(), workspaceBytes);
+  if (!planned)
+    return planned.takeStatus();
+  layout = *planned;
+  if (!allocate || !layout.totalSize)
+    return allocate ? useMemory(nullptr) : Status::success();
+  // The context's only allocation: the arena, then the workspace.
+  void *base = nullptr;
+  KILN_CUDA_TRY(cudaMalloc(&base, layout.totalSize),
+                "allocating the context's device memory (" + std::to_string(layout.totalSize) +
+                    " bytes: arena " + std::to_string(layout.arenaSize) + ", workspace " +
+                    std::to_string(layout.workspaceSize) + ")");
+  memory = base;
+  ownsMemory = true;
+  return useMemory(base);
+}
+
+Status ContextImpl::useMemory(void *base) {
+  char *bytes = static_cast<char *>(base);
+  char *newArena = layout.arenaSize ? bytes + layout.arenaOffset : nullptr;
+  if (newArena) {
+    DeviceGuard guard(impl.device);
+    KILN_CUDA_TRY(cudaMemsetAsync(newArena, 0, layout.arenaSize, stream), "clearing the arena");
+    KILN_CUDA_TRY(cudaStreamSynchronize(stream), "clearing the arena");
   }
-  if (workspaceBytes)
-    KILN_CUDA_TRY(cudaMalloc(&workspace, workspaceBytes),
-                  "allocating the workspace (" + std::to_string(workspaceBytes) + " bytes)");
+  memory = base;
+  arena = newArena;
+  workspace = layout.workspaceSize ? bytes + layout.workspaceOffset : nullptr;
+  memorySet = true;
+  graphStale = true; // a captured graph holds the old addresses
   return Status::success();
+}
+
+Status ContextImpl::setDeviceMemory(void *pointer, uint64_t size) {
+  if (ownsMemory)
+    return Status(ErrorCode::InvalidArgument,
+                  "device memory: this context allocated its own; create it with "
+                  "createContextWithoutDeviceMemory() to hand it memory");
+  if (Status s = checkDeviceMemory(pointer, size, layout.totalSize); !s.ok())
+    return s;
+  return useMemory(pointer);
 }
 
 Status ContextImpl::setBinding(int index, void *pointer) {
@@ -207,6 +237,11 @@ Status ContextImpl::capture(cudaStream_t on) {
 }
 
 Status ContextImpl::enqueue(cudaStream_t on) {
+  if (!memorySet)
+    return Status(ErrorCode::InvalidArgument,
+                  "no device memory: the context was created without it; call "
+                  "setDeviceMemory() with " + std::to_string(layout.totalSize) +
+                      " bytes first");
   for (size_t i = 0; i < bindings.size(); ++i)
     if (!bindings[i] && impl.bindings[i].bytes)
       return Status(ErrorCode::InvalidArgument,
@@ -315,6 +350,16 @@ Status ExecutionContext::setProfiler(Profiler *profiler) {
 Status ExecutionContext::reportProfile() { return impl_->reportProfile(); }
 
 uint64_t ExecutionContext::workspaceSize() const { return impl_->workspaceBytes; }
+
+uint64_t ExecutionContext::deviceMemorySize() const { return impl_->layout.totalSize; }
+
+Status ExecutionContext::setDeviceMemory(void *devicePointer, uint64_t size) {
+  return impl_->setDeviceMemory(devicePointer, size);
+}
+
+void *ExecutionContext::deviceMemory() const { return impl_->memory; }
+
+bool ExecutionContext::ownsDeviceMemory() const { return impl_->ownsMemory; }
 
 const std::vector<std::string> &ExecutionContext::warnings() const { return impl_->warnings; }
 

@@ -100,6 +100,14 @@ void writeTensor(JsonWriter &json, const fb::Engine &engine, const std::string &
   json.endObject();
 }
 
+// The launch bound Engine.kernels records for `kernel`; 0 when none.
+uint32_t launchBound(const fb::Engine &engine, const flatbuffers::String *kernel) {
+  for (size_t i = 0; kernel && i < count(engine.kernels()); ++i)
+    if (engine.kernels()->Get(i)->name()->str() == kernel->str())
+      return engine.kernels()->Get(i)->max_threads_per_block();
+  return 0;
+}
+
 void writeStepDetails(JsonWriter &json, const fb::Engine &engine, const fb::Step &step) {
   switch (step.kind_type()) {
   case fb::StepKind::LaunchStep: {
@@ -114,6 +122,7 @@ void writeStepDetails(JsonWriter &json, const fb::Engine &engine, const fb::Step
       json.value(launch->block()->Get(i));
     json.endArray();
     json.field("shared_mem", launch->shared_mem());
+    json.field("max_threads_per_block", launchBound(engine, launch->kernel()));
     json.key("args").beginArray(true);
     for (size_t i = 0; i < count(launch->args()); ++i)
       json.value(regionText(engine, launch->args()->Get(i)));
@@ -195,6 +204,8 @@ std::string stepShapes(const fb::Engine &engine, const fb::Step &step) {
     out << " block " << launch->block()->Get(0);
     for (size_t i = 1; i < count(launch->block()); ++i)
       out << "x" << launch->block()->Get(i);
+    if (uint32_t bound = launchBound(engine, launch->kernel()))
+      out << " bound " << bound;
     break;
   }
   case fb::StepKind::ConvStep: {
@@ -255,14 +266,14 @@ std::string inspectEngineJson(const EngineFile &file) {
   json.beginObject();
 
   json.key("file").beginObject();
-  json.field("format", std::to_string(header.formatMajor) + "." +
-                           std::to_string(header.formatMinor));
+  json.field("format", std::to_string(header.format_major()) + "." +
+                           std::to_string(header.format_minor()));
   json.field("size", static_cast<uint64_t>(file.fileSize()));
-  json.field("metadata_size", header.metadataSize);
-  json.field("weights_offset", header.weightsOffset);
-  json.field("weights_size", header.weightsSize);
+  json.field("metadata_size", header.metadata_size());
+  json.field("weights_offset", header.weights_offset());
+  json.field("weights_size", header.weights_size());
   char checksum[16];
-  std::snprintf(checksum, sizeof checksum, "0x%08x", header.checksum);
+  std::snprintf(checksum, sizeof checksum, "0x%08x", header.checksum());
   json.field("checksum", checksum);
   json.endObject();
 
@@ -356,7 +367,7 @@ std::string inspectEngineText(const EngineFile &file) {
   const EngineFileHeader &header = file.header();
   std::ostringstream out;
   out << "Engine: Kiln " << (engine.kiln_version() ? engine.kiln_version()->str() : "?")
-      << ", format " << header.formatMajor << "." << header.formatMinor << ", "
+      << ", format " << header.format_major() << "." << header.format_minor() << ", "
       << formatBytes(file.fileSize()) << "\n";
   if (engine.build_options() && engine.build_options()->size())
     out << "  build options: " << engine.build_options()->str() << "\n";

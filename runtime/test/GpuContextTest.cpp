@@ -1,12 +1,14 @@
 // Execution contexts on the GPU: CUDA-graph replay equals direct execution,
 // two contexts on two threads agree, 10,000 runs leave device memory flat, a
-// context outlives its sibling, profiles name the fused layers, and the C API
-// runs an engine.
+// context outlives its sibling, profiles name the fused layers, the C API
+// runs an engine, and a context's device memory is one allocation, its own or
+// the user's.
 #include "GpuTestUtils.h"
 #include "Nvrtc.h"
 
 #include "kiln/runtime/kiln_runtime.h"
 
+#include <cuda.h>
 #include <cuda_runtime_api.h>
 
 #include <thread>
@@ -210,6 +212,172 @@ TEST_F(GpuContext, CApiRunsTheEngine) {
   EXPECT_EQ(kiln_context_set_binding(context, "missing", buffers.input.get()),
             KILN_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(kiln_last_error()).find("no binding named 'missing'"), std::string::npos);
+  kiln_context_destroy(context);
+  kiln_engine_destroy(engine);
+}
+
+namespace {
+
+// The allocation that holds `pointer`, as the driver sees it.
+struct AllocationRange {
+  uintptr_t base = 0;
+  size_t size = 0;
+};
+
+AllocationRange allocationOf(const void *pointer) {
+  using GetAddressRange = CUresult (*)(CUdeviceptr *, size_t *, CUdeviceptr);
+  void *function = nullptr;
+  cudaDriverEntryPointQueryResult found;
+  AllocationRange range;
+  if (cudaGetDriverEntryPointByVersion("cuMemGetAddressRange", &function, 12000,
+                                       cudaEnableDefault, &found) != cudaSuccess ||
+      found != cudaDriverEntryPointSuccess)
+    return range;
+  CUdeviceptr base = 0;
+  if (reinterpret_cast<GetAddressRange>(function)(&base, &range.size,
+                                                  reinterpret_cast<CUdeviceptr>(pointer)) ==
+      CUDA_SUCCESS)
+    range.base = static_cast<uintptr_t>(base);
+  return range;
+}
+
+size_t freeDeviceMemory() {
+  size_t free = 0, total = 0;
+  EXPECT_EQ(cudaMemGetInfo(&free, &total), cudaSuccess);
+  return free;
+}
+
+} // namespace
+
+TEST_F(GpuContext, ContextMemoryIsOneAllocation) {
+  // A context without memory has everything else (handles, stream, steps):
+  // the difference to a context with memory is its allocation alone. A first
+  // context takes what is loaded once per process (cuDNN, cuBLASLt) out of
+  // the measurement.
+  auto warm = engine_->createContextWithoutDeviceMemory();
+  ASSERT_TRUE(warm.ok()) << warm.status().message();
+  size_t before = freeDeviceMemory();
+  auto bare = engine_->createContextWithoutDeviceMemory();
+  ASSERT_TRUE(bare.ok()) << bare.status().message();
+  size_t withoutMemory = before - freeDeviceMemory();
+  before = freeDeviceMemory();
+  ExecutionContext context = newContext();
+  size_t withMemory = before - freeDeviceMemory();
+
+  uint64_t size = context.deviceMemorySize();
+  ASSERT_GT(engine_->arenaSize(), 0u);
+  auto engineSize = engine_->deviceMemorySize();
+  ASSERT_TRUE(engineSize.ok()) << engineSize.status().message();
+  EXPECT_EQ(*engineSize, size);
+  EXPECT_EQ(bare->deviceMemorySize(), size);
+  EXPECT_GE(size, engine_->arenaSize() + context.workspaceSize());
+  std::printf("arena %llu, workspace %llu, one block of %llu bytes\n",
+              static_cast<unsigned long long>(engine_->arenaSize()),
+              static_cast<unsigned long long>(context.workspaceSize()),
+              static_cast<unsigned long long>(size));
+
+  // The arena and the workspace lie in the one allocation that starts at
+  // deviceMemory(): the driver's own record of it.
+  ASSERT_TRUE(context.ownsDeviceMemory());
+  ASSERT_NE(context.deviceMemory(), nullptr);
+  AllocationRange range = allocationOf(context.deviceMemory());
+  EXPECT_EQ(range.base, reinterpret_cast<uintptr_t>(context.deviceMemory()));
+  EXPECT_GE(range.size, size);
+
+  // One allocation of `size` bytes takes at most `size` rounded up to the
+  // driver's 2 MiB granule; a second allocation would take another granule.
+  const size_t granule = 2u << 20;
+  size_t oneBlock = (size + granule - 1) / granule * granule;
+  EXPECT_LE(withMemory, withoutMemory + oneBlock)
+      << "with memory " << withMemory << ", without " << withoutMemory;
+}
+
+TEST_F(GpuContext, UserMemoryGivesTheSameResultsAsOwnedMemory) {
+  ExecutionContext owned = newContext();
+  Buffers reference(7);
+  ASSERT_TRUE(reference.bind(owned).ok());
+  ASSERT_TRUE(owned.run().ok());
+  std::vector<uint8_t> expected = reference.output.download();
+
+  auto created = engine_->createContextWithoutDeviceMemory();
+  ASSERT_TRUE(created.ok()) << created.status().message();
+  ExecutionContext context = std::move(*created);
+  EXPECT_FALSE(context.ownsDeviceMemory());
+  EXPECT_EQ(context.deviceMemory(), nullptr);
+  Buffers buffers(7);
+  ASSERT_TRUE(buffers.bind(context).ok());
+
+  // Refused before memory is set, with the size it needs.
+  Status early = context.run();
+  EXPECT_EQ(early.code(), ErrorCode::InvalidArgument);
+  EXPECT_NE(early.message().find("no device memory"), std::string::npos) << early.message();
+
+  uint64_t size = context.deviceMemorySize();
+  DeviceBuffer memory(size + 256);
+  // Garbage in the user's memory must not matter: the arena is cleared.
+  cudaMemset(memory.get(), 0xA5, memory.bytes());
+  EXPECT_EQ(context.setDeviceMemory(static_cast<char *>(memory.get()) + 1, size).code(),
+            ErrorCode::InvalidArgument);
+  EXPECT_EQ(context.setDeviceMemory(memory.get(), size - 1).code(), ErrorCode::InvalidArgument);
+  EXPECT_EQ(context.setDeviceMemory(nullptr, size).code(), ErrorCode::InvalidArgument);
+  Status set = context.setDeviceMemory(memory.get(), size);
+  ASSERT_TRUE(set.ok()) << set.message();
+  EXPECT_EQ(context.deviceMemory(), memory.get());
+  Status status = context.run();
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(buffers.output.download(), expected);
+
+  // From a CUDA graph, and after moving to other memory (the graph is
+  // captured again on the new addresses).
+  cudaStream_t stream;
+  ASSERT_EQ(cudaStreamCreate(&stream), cudaSuccess);
+  context.enableCudaGraph(true);
+  DeviceBuffer other(size + 256);
+  for (void *where : {memory.get(), other.get()}) {
+    ASSERT_TRUE(context.setDeviceMemory(where, size).ok());
+    cudaMemset(buffers.output.get(), 0, buffers.output.bytes());
+    ASSERT_TRUE(context.enqueue(stream).ok());
+    ASSERT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
+    EXPECT_EQ(buffers.output.download(), expected);
+  }
+  cudaStreamDestroy(stream);
+
+  // A context that owns its memory takes no other.
+  Status refused = owned.setDeviceMemory(memory.get(), size);
+  EXPECT_EQ(refused.code(), ErrorCode::InvalidArgument);
+  EXPECT_NE(refused.message().find("allocated its own"), std::string::npos) << refused.message();
+}
+
+TEST_F(GpuContext, CApiRunsInUserMemory) {
+  kiln_engine *engine = nullptr;
+  ASSERT_EQ(kiln_engine_load_from_memory(file_.data(), file_.size(), -1, &engine), KILN_OK)
+      << kiln_last_error();
+  uint64_t engineSize = 0, contextSize = 0;
+  ASSERT_EQ(kiln_engine_device_memory_size(engine, &engineSize), KILN_OK) << kiln_last_error();
+  kiln_context *context = nullptr;
+  ASSERT_EQ(kiln_context_create_without_device_memory(engine, &context), KILN_OK)
+      << kiln_last_error();
+  ASSERT_EQ(kiln_context_device_memory_size(context, &contextSize), KILN_OK);
+  EXPECT_EQ(engineSize, contextSize);
+  Buffers buffers(8);
+  ASSERT_EQ(kiln_context_set_binding(context, "input", buffers.input.get()), KILN_OK);
+  ASSERT_EQ(kiln_context_set_binding(context, "output", buffers.output.get()), KILN_OK);
+  EXPECT_EQ(kiln_context_run(context), KILN_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(kiln_last_error()).find("no device memory"), std::string::npos);
+  DeviceBuffer memory(contextSize);
+  EXPECT_EQ(kiln_context_set_device_memory(context, static_cast<char *>(memory.get()) + 64,
+                                           contextSize),
+            KILN_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(kiln_last_error()).find("256-byte aligned"), std::string::npos);
+  ASSERT_EQ(kiln_context_set_device_memory(context, memory.get(), contextSize), KILN_OK)
+      << kiln_last_error();
+  ASSERT_EQ(kiln_context_run(context), KILN_OK) << kiln_last_error();
+
+  ExecutionContext owned = newContext();
+  Buffers reference(8);
+  ASSERT_TRUE(reference.bind(owned).ok());
+  ASSERT_TRUE(owned.run().ok());
+  EXPECT_EQ(buffers.output.download(), reference.output.download());
   kiln_context_destroy(context);
   kiln_engine_destroy(engine);
 }

@@ -72,13 +72,48 @@ TEST(EngineFile, HeaderLayout) {
   auto header = checkEngineHeader(bytes, warnings);
   ASSERT_TRUE(header.ok()) << header.status().message();
   EXPECT_EQ(std::memcmp(bytes.data(), "KILNENG\0", 8), 0);
-  EXPECT_EQ(header->formatMajor, 1u);
-  EXPECT_EQ(header->formatMinor, 0u);
-  EXPECT_EQ(header->metadataOffset, 64u);
-  EXPECT_EQ(header->weightsOffset % 256, 0u);
-  EXPECT_GE(header->weightsOffset, 64 + header->metadataSize);
-  EXPECT_EQ(header->weightsOffset + header->weightsSize, bytes.size());
-  EXPECT_EQ(header->checksum, engineChecksum(ByteSpan(bytes.data() + 64, bytes.size() - 64)));
+  EXPECT_EQ(header->format_major(), 1u);
+  EXPECT_EQ(header->format_minor(), 1u);
+  EXPECT_EQ(header->metadata_offset(), 64u);
+  EXPECT_EQ(header->weights_offset() % 256, 0u);
+  EXPECT_GE(header->weights_offset(), 64 + header->metadata_size());
+  EXPECT_EQ(header->weights_offset() + header->weights_size(), bytes.size());
+  EXPECT_EQ(header->checksum(), engineChecksum(ByteSpan(bytes.data() + 64, bytes.size() - 64)));
+}
+
+TEST(EngineFile, HeaderIsTheSchemaStruct) {
+  // The schema's reflection table holds each struct field's offset, then the
+  // struct's size: they must be format 1's layout.
+  const flatbuffers::TypeTable *table = kiln::fb::FileHeaderTypeTable();
+  ASSERT_EQ(table->num_elems, std::size(kHeaderFields));
+  for (size_t i = 0; i < table->num_elems; ++i) {
+    EXPECT_STREQ(table->names[i], kHeaderFields[i].name);
+    EXPECT_EQ(static_cast<uint64_t>(table->values[i]), kHeaderFields[i].offset)
+        << kHeaderFields[i].name;
+  }
+  EXPECT_EQ(static_cast<uint64_t>(table->values[table->num_elems]), kHeaderSize);
+
+  // The bytes written: each field little-endian at its offset.
+  std::vector<uint8_t> bytes = makeSampleEngine();
+  std::vector<std::string> warnings;
+  auto header = checkEngineHeader(bytes, warnings);
+  ASSERT_TRUE(header.ok()) << header.status().message();
+  auto at = [&](uint64_t offset, int size) {
+    uint64_t value = 0;
+    for (int i = size - 1; i >= 0; --i)
+      value = value << 8 | bytes[offset + i];
+    return value;
+  };
+  EXPECT_EQ(at(8, 4), header->format_major());
+  EXPECT_EQ(at(12, 4), header->format_minor());
+  EXPECT_EQ(at(16, 8), header->metadata_offset());
+  EXPECT_EQ(at(24, 8), header->metadata_size());
+  EXPECT_EQ(at(32, 8), header->weights_offset());
+  EXPECT_EQ(at(40, 8), header->weights_size());
+  EXPECT_EQ(at(48, 4), header->checksum());
+  EXPECT_EQ(at(52, 4) | at(56, 4) | at(60, 4), 0u);
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(header->magic()->Get(i), static_cast<uint8_t>(kEngineMagic[i]));
 }
 
 TEST(EngineFile, CorruptedByteFailsTheChecksum) {
@@ -127,7 +162,8 @@ TEST(EngineFile, WrongMajorVersionIsRefused) {
   std::vector<uint8_t> bytes = makeSampleEngine();
   patchU32(bytes, 8, 2);
   EXPECT_REFUSED(verify(bytes), ErrorCode::VersionMismatch,
-                 "engine format version 2.0 is not readable: this runtime reads format 1.x");
+                 "engine format version 2.1 is not readable: this runtime reads format 1.x "
+                 "(up to 1.1)");
 }
 
 TEST(EngineFile, NewerMinorVersionIsAcceptedWithAWarning) {
@@ -240,6 +276,46 @@ TEST(EngineFile, LaunchOfAnUnknownKernel) {
   });
   EXPECT_REFUSED(verify(notCubin), ErrorCode::InvalidEngine,
                  "expected a cubin (an ELF64 image), found something else");
+}
+
+TEST(EngineFile, LaunchBoundsAreKept) {
+  auto launch = [](uint32_t bound, std::vector<uint32_t> block) {
+    return sampleWith([=](EngineBuilder &b, uint32_t input, uint32_t output) {
+      b.addKernel("k", bound);
+      b.addLaunch("relu1", "k", {4}, block,
+                  {EngineBuilder::binding(input), EngineBuilder::binding(output)});
+    });
+  };
+  EXPECT_TRUE(verify(launch(256, {256})).ok());
+  EXPECT_TRUE(verify(launch(256, {32, 8, 1})).ok());
+  EXPECT_TRUE(verify(launch(0, {1024})).ok()); // no bound declared
+  EXPECT_REFUSED(verify(launch(256, {512})), ErrorCode::InvalidEngine,
+                 "step 0 'relu1': launches kernel 'k' with a block of 512 = 512 threads; "
+                 "the kernel's launch bound (max_threads_per_block) is 256");
+  EXPECT_REFUSED(verify(launch(128, {32, 8, 1})), ErrorCode::InvalidEngine,
+                 "with a block of 32x8x1 = 256 threads; the kernel's launch bound "
+                 "(max_threads_per_block) is 128");
+  // A bound on another kernel does not apply.
+  auto other = sampleWith([](EngineBuilder &b, uint32_t input, uint32_t output) {
+    b.addKernel("other", 32);
+    b.addLaunch("relu1", "k", {4}, {256},
+                {EngineBuilder::binding(input), EngineBuilder::binding(output)});
+  });
+  EXPECT_TRUE(verify(other).ok());
+}
+
+TEST(EngineFile, KernelTableIsChecked) {
+  auto twice = sampleWith([](EngineBuilder &b, uint32_t, uint32_t) {
+    b.addKernel("k", 256);
+    b.addKernel("k", 128);
+  });
+  EXPECT_REFUSED(verify(twice), ErrorCode::InvalidEngine,
+                 "kernel 1 'k': a kernel of that name is listed before");
+  auto tooMany = sampleWith([](EngineBuilder &b, uint32_t, uint32_t) { b.addKernel("k", 2048); });
+  EXPECT_REFUSED(verify(tooMany), ErrorCode::InvalidEngine,
+                 "kernel 0 'k': max_threads_per_block is 2048, more than the 1024");
+  auto unnamed = sampleWith([](EngineBuilder &b, uint32_t, uint32_t) { b.addKernel("", 64); });
+  EXPECT_REFUSED(verify(unnamed), ErrorCode::InvalidEngine, "kernel 0 '': the name is empty");
 }
 
 TEST(EngineFile, ArchitectureNewerThanAnyKnown) {

@@ -58,8 +58,8 @@ int main(int argc, char **argv) {
   std::vector<std::string> warnings;
   auto header = checkEngineHeader(file, warnings);
   if (header.ok()) {
-    ByteSpan metadata(file.data() + header->metadataOffset, header->metadataSize);
-    ByteSpan weights(file.data() + header->weightsOffset, header->weightsSize);
+    ByteSpan metadata(file.data() + header->metadata_offset(), header->metadata_size());
+    ByteSpan weights(file.data() + header->weights_offset(), header->weights_size());
     if (Status s = writeEngineFile(out, metadata, weights); !s.ok()) {
       std::fprintf(stderr, "%s\n", s.message().c_str());
       return 1;

@@ -91,6 +91,10 @@ void EngineBuilder::addCode(uint32_t arch, const std::vector<uint8_t> &cubin) {
   code_.push_back(fb::CreateCodeObjectDirect(fbb_, arch, &cubin));
 }
 
+void EngineBuilder::addKernel(const std::string &name, uint32_t maxThreadsPerBlock) {
+  kernels_.push_back(fb::CreateKernelDirect(fbb_, name.c_str(), maxThreadsPerBlock));
+}
+
 void EngineBuilder::addArenaTensor(const std::string &name, uint64_t offset, uint64_t size,
                                    uint32_t firstStep, uint32_t lastStep) {
   arenaTensors_.push_back(
@@ -103,7 +107,7 @@ std::vector<uint8_t> EngineBuilder::metadata() {
   auto engine = fb::CreateEngineDirect(
       fbb_, "0.1.0-test", "test engine", &archs, cudaVersion, cudnnVersion, cublasVersion,
       &bindings_, arenaSize, &arenaTensors_, weightsSize, &code_, ptx.empty() ? nullptr : ptx.c_str(),
-      &steps_, nullptr);
+      &steps_, nullptr, kernels_.empty() ? nullptr : &kernels_);
   fb::FinishEngineBuffer(fbb_, engine);
   return std::vector<uint8_t>(fbb_.GetBufferPointer(), fbb_.GetBufferPointer() + fbb_.GetSize());
 }
@@ -163,6 +167,7 @@ std::vector<uint8_t> makeSampleEngine(const SampleCode *code) {
   } else {
     builder.ptx = fakePtx({{"kiln_global_avg_pool", 2}});
   }
+  builder.addKernel("kiln_global_avg_pool", 16);
   builder.nextLayers = {"pool"};
   builder.addLaunch("", "kiln_global_avg_pool", {1}, {16},
                     {EngineBuilder::arena(convOut), EngineBuilder::arena(pooled)});

@@ -75,6 +75,8 @@ public:
                const std::string &precision = "");
   void addCopy(const std::string &name, fb::BufferRef src, fb::BufferRef dst, uint64_t size);
   void addCode(uint32_t arch, const std::vector<uint8_t> &cubin);
+  /// An Engine.kernels entry: the kernel's launch bound.
+  void addKernel(const std::string &name, uint32_t maxThreadsPerBlock);
   void addArenaTensor(const std::string &name, uint64_t offset, uint64_t size,
                       uint32_t firstStep, uint32_t lastStep);
 
@@ -103,6 +105,7 @@ private:
   std::vector<flatbuffers::Offset<fb::Binding>> bindings_;
   std::vector<flatbuffers::Offset<fb::Step>> steps_;
   std::vector<flatbuffers::Offset<fb::CodeObject>> code_;
+  std::vector<flatbuffers::Offset<fb::Kernel>> kernels_;
   std::vector<flatbuffers::Offset<fb::ArenaTensor>> arenaTensors_;
   uint32_t bindingCount_ = 0;
 };

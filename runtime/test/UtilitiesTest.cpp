@@ -37,11 +37,13 @@ TEST(Inspect, JsonNamesStepsBindingsAndMemory) {
   EXPECT_TRUE(contains(json, "\"shape\": [1, 8, 4, 4]")) << json;
   EXPECT_TRUE(contains(json, "\"arena_size\": ")) << json;
   EXPECT_TRUE(contains(json, "\"precision\": \"fp32\"")) << json;
-  EXPECT_TRUE(contains(json, "\"format\": \"1.0\"")) << json;
+  EXPECT_TRUE(contains(json, "\"format\": \"1.1\"")) << json;
+  EXPECT_TRUE(contains(json, "\"max_threads_per_block\": 16")) << json;
   std::string text = inspectEngineText(*file);
   EXPECT_TRUE(contains(text, "Bindings:")) << text;
   EXPECT_TRUE(contains(text, "conv1 + bn1 + relu1")) << text;
   EXPECT_TRUE(contains(text, "[1x8x4x4] * [16x8x3x3] -> [1x16x4x4] f32 +bias Relu")) << text;
+  EXPECT_TRUE(contains(text, "kiln_global_avg_pool grid 1 block 16 bound 16")) << text;
 }
 
 TEST(Profiler, AggregatesOverRuns) {

@@ -1,6 +1,6 @@
 // Tests that an engine module becomes the file's metadata and weights: bindings in
 // argument order, buffer references through views, steps in order, weights aligned
-// and deduplicated, kernels compiled, versions recorded.
+// and deduplicated, kernels compiled with their launch bounds, versions recorded.
 // REQUIRES: nvrtc
 // RUN: kiln-translate --serialize-engine --dump-engine-json %s | FileCheck %s
 // RUN: kiln-translate --serialize-engine --dump-engine-weights %s | FileCheck %s --check-prefix=WEIGHTS
@@ -155,6 +155,10 @@
 // CHECK:      "size": 2048
 // CHECK:      "assumptions": [
 // CHECK-NEXT: "scale(conv1) == scale(add1)"
+// CHECK:      "kernels": [
+// CHECK-NEXT: {
+// CHECK-NEXT: "name": "scale_0",
+// CHECK-NEXT: "max_threads_per_block": 128
 
 // Splats expanded, each weight 256-aligned, the duplicate bias once, i1 a byte each,
 // the blob's raw bytes.
@@ -176,13 +180,14 @@
 // RUNTIME: input image f16 [1x8x8x8] NHWC
 // RUNTIME: 0 conv conv1 + add1 + relu1 fp16 [1x8x8x8] * [8x8x3x3] -> [1x8x8x8] f16 +bias +z Clip
 // RUNTIME: 2 gemm engine.gemm fp32 2x[4x8]^T * [8x16]^T f32->f32 +bias
+// RUNTIME: 3 launch scale scale_0 grid 1x1x1 block 128x1x1 bound 128
 // RUNTIME: 4 copy cat arena+1024 -> cat 2048 bytes
 // RUNTIME: scale(conv1) == scale(add1)
 
 // BADARCH: error: bad GPU architecture 'gfx90a': expected sm_<compute capability>, e.g. sm_90
 
 module attributes {engine.assumptions = ["scale(conv1) == scale(add1)"]} {
-  engine.kernel @scale_0 source "extern \"C\" __global__ void scale_0(const float *x, float *y) { y[threadIdx.x] = 2.0f * x[threadIdx.x]; }"
+  engine.kernel @scale_0 max_threads_per_block 128 source "extern \"C\" __global__ void __launch_bounds__(128) scale_0(const float *x, float *y) { y[threadIdx.x] = 2.0f * x[threadIdx.x]; }"
   func.func @main(%image: memref<1x8x8x8xf16> {engine.input = "image", engine.layout = "NHWC"},
                   %out: memref<2x4x16xf32> {engine.output = "out"},
                   %cat_out: memref<1x8x8x16xf16> {engine.output = "cat"},

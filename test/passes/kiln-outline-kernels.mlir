@@ -2,17 +2,19 @@
 
 // Each dispatch becomes a launch of a generated kernel, its inputs then its
 // outputs as arguments; two groups with the same code share one kernel, a
-// different group (another shape, a strided output) gets its own.
+// different group (another shape, a strided output) gets its own. Each kernel
+// records its launches' block size as its launch bound, which its source
+// declares.
 
 // CHECK-LABEL: func.func @outline
 // CHECK-NOT: engine.dispatch
-// CHECK: engine.launch @[[RELU:k0_relu1]](%{{.*}}, %[[A:.*]]) grid [{{.*}}] block [{{.*}}] outputs 1 {layers = ["relu1"], precision = "fp32"} : memref<1x64xf32>, memref<1x64xf32>
+// CHECK: engine.launch @[[RELU:k0_relu1]](%{{.*}}, %[[A:.*]]) grid [{{.*}}] block {{\[}}[[BLOCK:[0-9]+]], 1, 1] outputs 1 {layers = ["relu1"], precision = "fp32"} : memref<1x64xf32>, memref<1x64xf32>
 // CHECK: engine.launch @[[RELU]](%[[A]], %{{.*}}) {{.*}}outputs 1 {layers = ["relu2"]
 // CHECK: engine.launch @[[ADD:k1_add]](%{{.*}}, %{{.*}}, %{{.*}}) {{.*}}outputs 1
 // CHECK: engine.launch @[[SLICE:k2_relu3]]({{.*}}) {{.*}}: memref<2x64xf32>, memref<2x64xf32, strided<[128, 1]>>
-// CHECK-DAG: engine.kernel @[[RELU]] source "{{.*}}__global__{{.*}}[[RELU]]
-// CHECK-DAG: engine.kernel @[[ADD]] source
-// CHECK-DAG: engine.kernel @[[SLICE]] source
+// CHECK-DAG: engine.kernel @[[RELU]] max_threads_per_block [[BLOCK]] source "{{.*}}__global__ void __launch_bounds__([[BLOCK]]) [[RELU]]
+// CHECK-DAG: engine.kernel @[[ADD]] max_threads_per_block 256 source "{{.*}}__launch_bounds__(256) [[ADD]]
+// CHECK-DAG: engine.kernel @[[SLICE]] max_threads_per_block 256 source
 // CHECK-NOT: engine.kernel
 func.func @outline(%x: memref<1x64xf32> {engine.input = "x"}, %y: memref<1x64xf32> {engine.output = "y"}) {
   %a = engine.alloc : memref<1x64xf32>
@@ -55,5 +57,21 @@ func.func @unsupported(%x: memref<1x4x8x8xf32>, %w: memref<4x4x3x3xf32>, %y: mem
     %r = nn.conv_transpose %t, %f strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
     engine.yield %r : tensor<1x4x8x8xf32>
   } {layers = ["conv1"]}
+  return
+}
+
+// -----
+
+// Tests that a kernel whose launch takes 1024 threads a block (a row too long
+// for registers) records 1024 as its launch bound, as its source declares.
+// CHECK-LABEL: func.func @long_rows
+// CHECK: engine.launch @[[NORM:k0_norm1]]({{.*}}) grid [2, 1, 1] block [1024, 1, 1] outputs 1
+// CHECK: engine.kernel @[[NORM]] max_threads_per_block 1024 source "{{.*}}__launch_bounds__(1024) [[NORM]]
+func.func @long_rows(%x: memref<2x40000xf32>, %g: memref<40000xf32>, %y: memref<2x40000xf32>) {
+  engine.dispatch ins(%x, %g : memref<2x40000xf32>, memref<40000xf32>) outs(%y : memref<2x40000xf32>) {
+  ^bb0(%t: tensor<2x40000xf32>, %s: tensor<40000xf32>):
+    %n = nn.layer_norm %t, %s axis 1 : tensor<2x40000xf32>, tensor<40000xf32>
+    engine.yield %n : tensor<2x40000xf32>
+  } {layers = ["norm1"], precision = "fp32"}
   return
 }

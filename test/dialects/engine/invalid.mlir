@@ -209,6 +209,34 @@ func.func @launch_block(%a: memref<4xf32>) {
 
 // -----
 
+// expected-error @+1 {{max_threads_per_block is 128 but the source does not declare __launch_bounds__(128)}}
+engine.kernel @k max_threads_per_block 128 source "extern \"C\" __global__ void __launch_bounds__(256) k() {}"
+
+// -----
+
+// expected-error @+1 {{attribute 'max_threads_per_block' failed to satisfy constraint}}
+engine.kernel @k max_threads_per_block 2048 source "extern \"C\" __global__ void __launch_bounds__(2048) k() {}"
+
+// -----
+
+engine.kernel @k max_threads_per_block 128 source "extern \"C\" __global__ void __launch_bounds__(128) k() {}"
+func.func @launch_over_bound(%a: memref<4xf32>) {
+  // expected-error @+1 {{a block of 256 threads exceeds the launch bound of 'k' (128 threads per block)}}
+  engine.launch @k(%a) grid [1, 1, 1] block [32, 8, 1] outputs 1 : memref<4xf32>
+  return
+}
+
+// -----
+
+// Tests that a launch within its kernel's bound verifies.
+engine.kernel @k max_threads_per_block 128 source "extern \"C\" __global__ void __launch_bounds__(128) k() {}"
+func.func @launch_within_bound(%a: memref<4xf32>) {
+  engine.launch @k(%a) grid [1, 1, 1] block [32, 4, 1] outputs 1 : memref<4xf32>
+  return
+}
+
+// -----
+
 engine.kernel @k source "extern \"C\" __global__ void k() {}"
 func.func @launch_dims(%a: memref<4xf32>) {
   // expected-error @+1 {{grid and block must be three positive sizes}}

@@ -5,6 +5,9 @@
 // CHECK-LABEL: engine.kernel @relu_0 source
 engine.kernel @relu_0 source "extern \"C\" __global__ void relu_0(const float *x, float *y) {}"
 
+// CHECK-LABEL: engine.kernel @relu_1 max_threads_per_block 128 source
+engine.kernel @relu_1 max_threads_per_block 128 source "extern \"C\" __global__ void __launch_bounds__(128) relu_1(const float *x, float *y) {}"
+
 // CHECK-LABEL: func.func @main
 // CHECK-SAME: engine.input = "image"
 // CHECK-SAME: engine.output = "probabilities"

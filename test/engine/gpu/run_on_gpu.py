@@ -1,20 +1,47 @@
 #!/usr/bin/env python3
-"""Runs the three hand-written engine modules of this folder on the GPU: each is
-serialized by kiln-translate, run by kiln-run on the inputs of README.md,
-directly and replayed from a CUDA graph, and its output compared with the
-values README.md derives by hand (all exact in their types).
+"""Runs the engine GPU tests of this folder and prints one PASS/FAIL line per
+case and a summary.
 
-    run_on_gpu.py KILN_TRANSLATE KILN_RUN WORK_DIR
+- Hand-written engine modules (kernel.mlir, conv.mlir, gemm.mlir): serialized
+  by kiln-translate, run by kiln-run on the inputs of README.md, directly and
+  replayed from a CUDA graph; the outputs must equal the values README.md
+  derives by hand (all exact in their types).
+- nn modules (Inputs/nn/*.mlir), each in FP32 and FP16: compiled by the real
+  pipeline (kiln-opt --kiln-graph-pipeline=precision=P --kiln-engine-pipeline,
+  then kiln-translate --serialize-engine), run by kiln-run on fixed random
+  inputs, directly and from a CUDA graph, and compared with kiln-interpret (the
+  reference interpreter) on the same nn IR and inputs: |got - want| <= atol +
+  rtol * |want| everywhere, with the tolerances of TOLERANCES.
 
-Exit status: 0 all match, 1 a mismatch or failure, 77 no GPU (ctest: skipped).
+    run_on_gpu.py [--bin DIR] [--prepare-only] [--only TEXT] WORK_DIR
+
+--bin: where kiln-opt, kiln-translate, kiln-interpret and kiln-run are (default:
+beside this build's tools, else on PATH). --prepare-only: compile every case
+and compute the reference outputs, check that kiln-run's loader accepts each
+engine (--inspect, no GPU needed), and run nothing. --only: cases whose name
+contains TEXT.
+
+Exit status: 0 all pass (or all prepared), 1 a mismatch or failure, 77 no GPU
+(ctest: skipped).
 """
+import argparse
+import glob
 import os
+import shutil
 import subprocess
 import sys
+import zlib
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+NN_DIR = os.path.join(HERE, "Inputs", "nn")
+NO_GPU = 3  # kiln-run's exit status without a GPU
+
+# (atol, rtol) per precision: FP32 runs the same math as the interpreter up to
+# summation order; FP16 rounds inputs, weights and every stored activation.
+TOLERANCES = {"fp32": (1e-4, 1e-4), "fp16": (2e-2, 2e-2)}
+PRECISIONS = ("fp32", "fp16")
 
 
 def conv_expected():
@@ -27,7 +54,8 @@ def conv_expected():
     return y.astype(np.float16)
 
 
-CASES = {
+# Hand-written engine IR: inputs, outputs derived by hand (README.md).
+ENGINE_CASES = {
     "kernel": ({"x": np.arange(256, dtype=np.float32)},
                {"y": 2 * np.arange(256, dtype=np.float32) + 1}),
     "conv": ({"x": np.ones((1, 8, 8, 8), np.float16)}, {"y": conv_expected()}),
@@ -36,38 +64,179 @@ CASES = {
 }
 
 
-def main(translate, run, work):
-    os.makedirs(work, exist_ok=True)
-    failures = 0
-    for name, (inputs, expected) in CASES.items():
-        engine = os.path.join(work, name + ".kiln")
-        subprocess.run([translate, "--serialize-engine", os.path.join(HERE, name + ".mlir"),
-                        "-o", engine], check=True)
-        command = [run, engine, "--warmup", "0", "--iterations", "3"]
-        for binding, array in inputs.items():
-            path = os.path.join(work, f"{name}.{binding}.npy")
-            np.save(path, array)
-            command += ["--input", f"{binding}={path}"]
+class Failure(Exception):
+    pass
+
+
+def tool(bin_dir, name):
+    path = os.path.join(bin_dir, name) if bin_dir else shutil.which(name)
+    if not path or not os.access(path, os.X_OK):
+        raise SystemExit(f"run_on_gpu: {name} not found" + (f" in {bin_dir}" if bin_dir else ""))
+    return path
+
+
+def run(command, what):
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise Failure(f"{what} exited {done.returncode}: "
+                      + (done.stderr.strip() or done.stdout.strip())[-2000:])
+    return done
+
+
+def nn_inputs(name, module):
+    """Inputs of an nn module: each @main argument's kiln.name and shape, filled
+    with uniform values in [-1, 1) from a seed fixed by the case's name."""
+    text = open(module).read()
+    header = text[text.index("func.func @main("):]
+    header = header[:header.index(") ->")]
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    inputs = {}
+    for arg in header.split("%")[1:]:
+        shape = arg[arg.index("tensor<") + 7:arg.index("xf32>")]
+        binding = arg[arg.index('kiln.name = "') + 13:].split('"')[0]
+        dims = tuple(int(d) for d in shape.split("x"))
+        inputs[binding] = rng.uniform(-1, 1, dims).astype(np.float32)
+    return inputs
+
+
+def save_inputs(inputs, prefix):
+    args = []
+    for binding, array in inputs.items():
+        path = f"{prefix}.{binding}.npy"
+        np.save(path, array)
+        args += ["--input", f"{binding}={path}"]
+    return args
+
+
+class Runner:
+    def __init__(self, bin_dir, work, prepare_only):
+        self.opt = tool(bin_dir, "kiln-opt")
+        self.translate = tool(bin_dir, "kiln-translate")
+        self.interpret = tool(bin_dir, "kiln-interpret")
+        self.run = tool(bin_dir, "kiln-run")
+        self.work = work
+        self.prepare_only = prepare_only
+        self.passed = self.failed = 0
+
+    def report(self, ok, case, detail):
+        print(f"{'PASS' if ok else 'FAIL'} {case}: {detail}", flush=True)
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+
+    def inspect(self, engine):
+        out = run([self.run, engine, "--inspect"], "kiln-run --inspect").stdout
+        steps = [line.split()[1] for line in out.splitlines()
+                 if line.startswith("    ") and line.split()[0].isdigit()]
+        return f"{len(steps)} steps ({' '.join(steps)})"
+
+    def execute(self, case, engine, input_args, expected, compare):
+        """Runs `engine` directly and from a CUDA graph; compare(binding, got,
+        want) gives (ok, detail). Returns False when there is no GPU."""
         for mode in ("direct", "cuda-graph"):
-            out = os.path.join(work, f"{name}.{mode}")
+            out = os.path.join(self.work, f"{case.replace('/', '.')}.{mode}")
             os.makedirs(out, exist_ok=True)
             extra = ["--cuda-graph"] if mode == "cuda-graph" else []
-            done = subprocess.run(command + extra + ["--export-output", out],
+            done = subprocess.run([self.run, engine, "--warmup", "0", "--iterations", "3",
+                                   *input_args, *extra, "--export-output", out],
                                   capture_output=True, text=True)
-            if done.returncode == 3:
+            if done.returncode == NO_GPU:
                 print("no GPU: " + done.stderr.strip())
-                return 77
+                return False
             if done.returncode != 0:
-                print(f"{name} ({mode}): kiln-run exited {done.returncode}\n{done.stderr}")
-                failures += 1
+                self.report(False, f"{case} ({mode})",
+                            f"kiln-run exited {done.returncode}: {done.stderr.strip()[-2000:]}")
                 continue
             for binding, want in expected.items():
                 got = np.load(os.path.join(out, binding + ".npy"))
-                ok = got.shape == want.shape and np.array_equal(got, want)
-                print(f"{name} ({mode}): {binding} {'matches' if ok else 'DIFFERS'}")
-                failures += not ok
-    return 1 if failures else 0
+                if got.shape != want.shape:
+                    self.report(False, f"{case} ({mode})",
+                                f"{binding} has shape {got.shape}, expected {want.shape}")
+                    continue
+                ok, detail = compare(got, want)
+                self.report(ok, f"{case} ({mode})", f"{binding} {detail}")
+        return True
+
+    def engine_case(self, name):
+        inputs, expected = ENGINE_CASES[name]
+        case = f"engine/{name}"
+        engine = os.path.join(self.work, name + ".kiln")
+        run([self.translate, "--serialize-engine", os.path.join(HERE, name + ".mlir"),
+             "-o", engine], "kiln-translate")
+        args = save_inputs(inputs, os.path.join(self.work, name))
+        if self.prepare_only:
+            self.report(True, case, "prepared: " + self.inspect(engine))
+            return True
+
+        def exact(got, want):
+            return np.array_equal(got, want), "matches exactly" if np.array_equal(
+                got, want) else f"differs at {np.count_nonzero(got != want)} elements"
+        return self.execute(case, engine, args, expected, exact)
+
+    def nn_case(self, module, precision):
+        name = os.path.splitext(os.path.basename(module))[0]
+        case = f"nn/{name} {precision}"
+        stem = os.path.join(self.work, f"{name}.{precision}")
+        engine_ir, engine = stem + ".engine.mlir", stem + ".kiln"
+        run([self.opt, module, f"--kiln-graph-pipeline=precision={precision}",
+             "--kiln-engine-pipeline", "-o", engine_ir], "kiln-opt")
+        run([self.translate, "--serialize-engine", engine_ir, "-o", engine], "kiln-translate")
+        inputs = nn_inputs(name, module)
+        args = save_inputs(inputs, os.path.join(self.work, name))
+        reference = os.path.join(self.work, name + ".reference")
+        if not os.path.isdir(reference):
+            run([self.interpret, module, *args, "--output-dir", reference], "kiln-interpret")
+        expected = {os.path.splitext(f)[0]: np.load(os.path.join(reference, f))
+                    for f in sorted(os.listdir(reference)) if f.endswith(".npy")}
+        if not expected:
+            raise Failure("kiln-interpret wrote no output")
+        if self.prepare_only:
+            shapes = ", ".join(f"{b} {list(a.shape)}" for b, a in expected.items())
+            self.report(True, case, f"prepared: {self.inspect(engine)}; reference {shapes}")
+            return True
+        atol, rtol = TOLERANCES[precision]
+
+        def close(got, want):
+            got64, want64 = got.astype(np.float64), want.astype(np.float64)
+            error = np.abs(got64 - want64)
+            worst = float(np.max(error / (atol + rtol * np.abs(want64)))) if error.size else 0.0
+            ok = bool(np.all(np.isfinite(got64))) and worst <= 1.0
+            return ok, (f"max abs error {float(error.max()):.3g}, {worst:.3g} of the tolerance "
+                        f"(atol {atol:g}, rtol {rtol:g})")
+        return self.execute(case, engine, args, expected, close)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bin", help="folder of the Kiln tools")
+    parser.add_argument("--prepare-only", action="store_true")
+    parser.add_argument("--only", default="")
+    parser.add_argument("work")
+    options = parser.parse_args()
+    os.makedirs(options.work, exist_ok=True)
+    runner = Runner(options.bin, options.work, options.prepare_only)
+
+    cases = [(f"engine/{name}", lambda name=name: runner.engine_case(name))
+             for name in ENGINE_CASES]
+    for module in sorted(glob.glob(os.path.join(NN_DIR, "*.mlir"))):
+        for precision in PRECISIONS:
+            name = os.path.splitext(os.path.basename(module))[0]
+            cases.append((f"nn/{name} {precision}",
+                          lambda module=module, precision=precision:
+                          runner.nn_case(module, precision)))
+    for case, body in cases:
+        if options.only not in case:
+            continue
+        try:
+            if not body():
+                return 77
+        except Failure as failure:
+            runner.report(False, case, str(failure))
+    verb = "prepared" if options.prepare_only else "passed"
+    print(f"engine GPU tests: {runner.passed} {verb}, {runner.failed} failed")
+    return 1 if runner.failed or not runner.passed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:4]))
+    sys.exit(main())

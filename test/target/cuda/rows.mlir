@@ -8,8 +8,10 @@
 // Tests softmax over contiguous rows: a block of 256 threads per row, each
 // thread's 4 elements kept in registers (one read of memory), the maximum
 // subtracted before exp, block reductions of the max and of the sum (in
-// double), and the output rounded once to f16.
+// double), and the output rounded once to f16. The kernel's launch bound is
+// its block.
 // CHECK-LABEL: // ----- kernel softmax_rows grid [8, 1, 1] block [256, 1, 1] shared 0
+// CHECK-NEXT: extern "C" __global__ void __launch_bounds__(256) softmax_rows(
 // CHECK: const bool active = row < 8;
 // CHECK: float x[4];
 // CHECK: float m = (-1.0f / 0.0f);
@@ -59,8 +61,9 @@ func.func @layer_norm(%x: tensor<1x128x768xbf16>, %g: tensor<768xbf16>, %b: tens
 }
 
 // Tests that a row too long for registers is read again for each pass
-// (1024 threads, a loop over the row).
+// (1024 threads, a loop over the row), with a launch bound of 1024.
 // CHECK-LABEL: // ----- kernel layer_norm_long grid [2, 1, 1] block [1024, 1, 1] shared 0
+// CHECK-NEXT: extern "C" __global__ void __launch_bounds__(1024) layer_norm_long(
 // CHECK-NOT: float x[
 // CHECK: for (I k = lane; k < 40000; k += 1024) {
 // CHECK: sum += (double)in0[b0 + {{e[0-9]+}}];

@@ -5,15 +5,13 @@
 #define KILN_RUNTIME_ENGINEFILE_H
 
 #include "kiln/runtime/Status.h"
+#include "kiln/runtime/engine_generated.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
-
-namespace kiln::fb {
-struct Engine;
-} // namespace kiln::fb
 
 namespace kiln::runtime {
 
@@ -29,23 +27,35 @@ struct ByteSpan {
 
 constexpr char kEngineMagic[8] = {'K', 'I', 'L', 'N', 'E', 'N', 'G', '\0'};
 constexpr uint32_t kFormatMajor = 1;
-constexpr uint32_t kFormatMinor = 0;
+/// 1.1 added Engine.kernels (the kernels' launch bounds).
+constexpr uint32_t kFormatMinor = 1;
 constexpr uint64_t kHeaderSize = 64;
 constexpr uint64_t kWeightsAlignment = 256;
 
-/// The fixed header at offset 0, little-endian on disk.
-struct EngineFileHeader {
-  char magic[8];
-  uint32_t formatMajor;
-  uint32_t formatMinor;
-  uint64_t metadataOffset;
-  uint64_t metadataSize;
-  uint64_t weightsOffset;
-  uint64_t weightsSize;
-  uint32_t checksum; ///< zlib crc32 of every byte after the header
-  uint32_t reserved[3];
-};
+/// The fixed header at offset 0: the schema's struct FileHeader
+/// (runtime/schema/engine.fbs), whose bytes are the header on disk.
+using EngineFileHeader = kiln::fb::FileHeader;
 static_assert(sizeof(EngineFileHeader) == kHeaderSize, "the header is 64 bytes");
+static_assert(alignof(EngineFileHeader) == 8, "the header is 8-byte aligned");
+static_assert(std::is_trivially_copyable_v<EngineFileHeader> &&
+                  std::is_standard_layout_v<EngineFileHeader>,
+              "the header is copied to and from the file as bytes");
+/// Where each field of the header lies, as format 1 defines it (flatc keeps
+/// the struct's fields private, so the unit tests check these against the
+/// schema's reflection table and the bytes written).
+struct HeaderField {
+  const char *name;
+  uint64_t offset;
+};
+constexpr HeaderField kHeaderFields[] = {
+    {"magic", 0},           {"format_major", 8},   {"format_minor", 12},
+    {"metadata_offset", 16}, {"metadata_size", 24}, {"weights_offset", 32},
+    {"weights_size", 40},   {"checksum", 48},      {"reserved", 52},
+};
+
+/// The header for the given sizes, with format kFormatMajor.kFormatMinor.
+EngineFileHeader makeEngineHeader(uint64_t metadataSize, uint64_t weightsOffset,
+                                  uint64_t weightsSize, uint32_t checksum);
 
 /// zlib's crc32 of `bytes`.
 uint32_t engineChecksum(ByteSpan bytes);

@@ -1,7 +1,8 @@
 // The Kiln runtime's C++ API, in the spirit of TensorRT's ICudaEngine and
 // IExecutionContext: an Engine is loaded once (weights uploaded, kernels
-// loaded); each ExecutionContext has its own activation arena, workspace,
-// library handles and stream use, and runs from its own thread.
+// loaded); each ExecutionContext has its own device memory (activation arena
+// and workspace in one allocation, or memory the user hands it), library
+// handles and stream use, and runs from its own thread.
 //
 //   auto engine = kiln::runtime::Engine::load("model.kiln");
 //   if (!engine) { puts(engine.status().message().c_str()); return 2; }
@@ -82,9 +83,18 @@ public:
   std::string inspectJson() const;
   std::string inspectText() const;
 
-  /// A new context: its activation arena and workspace are allocated here,
-  /// its cuDNN plans and cuBLASLt algorithms chosen here.
+  /// A new context: its device memory (activation arena and workspace, one
+  /// allocation) is allocated here, its cuDNN plans and cuBLASLt algorithms
+  /// chosen here.
   Expected<ExecutionContext> createContext() const;
+  /// A new context that allocates no device memory: hand it memory with
+  /// ExecutionContext::setDeviceMemory() before enqueueing (as TensorRT's
+  /// createExecutionContextWithoutDeviceMemory).
+  Expected<ExecutionContext> createContextWithoutDeviceMemory() const;
+  /// Bytes of device memory a context of this engine needs: the arena, then
+  /// the largest workspace of its steps at the next 256-byte boundary. The
+  /// steps are built once on this GPU to measure the workspace.
+  Expected<uint64_t> deviceMemorySize() const;
 
   Engine(const Engine &) = default;
   Engine &operator=(const Engine &) = default;
@@ -109,7 +119,8 @@ public:
   Status setBinding(int index, void *devicePointer);
   void *binding(int index) const;
 
-  /// Enqueues every step on `stream`. Allocates no device memory. With CUDA
+  /// Enqueues every step on `stream`. Allocates no device memory; refuses a
+  /// context without memory before setDeviceMemory(). With CUDA
   /// graphs on, the first enqueue captures the steps into a graph (again after
   /// a binding changed) and later ones replay it.
   Status enqueue(cudaStream_t stream);
@@ -128,6 +139,18 @@ public:
   Status reportProfile();
 
   uint64_t workspaceSize() const;
+  /// Bytes of device memory this context needs (arena, then workspace).
+  uint64_t deviceMemorySize() const;
+  /// For a context made by createContextWithoutDeviceMemory(): runs it in
+  /// `size` bytes at `devicePointer`, which stay the caller's (freed by the
+  /// caller after the context's last run). Refuses a null or misaligned
+  /// (not 256-byte) pointer, fewer than deviceMemorySize() bytes, and a
+  /// context that allocated its own. The arena is cleared here; the memory
+  /// may be handed to several contexts that never run at the same time.
+  Status setDeviceMemory(void *devicePointer, uint64_t size);
+  /// The start of the context's memory (its own or the user's), or null.
+  void *deviceMemory() const;
+  bool ownsDeviceMemory() const;
   /// What building the steps accepted with a remark (a stored cuDNN engine or
   /// cuBLASLt algorithm that does not run here, TF32 where fp32 was asked).
   const std::vector<std::string> &warnings() const;

@@ -59,6 +59,20 @@ kiln_status kiln_engine_binding(const kiln_engine *engine, int index,
 int kiln_engine_binding_index(const kiln_engine *engine, const char *name);
 
 kiln_status kiln_context_create(kiln_engine *engine, kiln_context **context);
+/* Bytes of device memory a context needs (arena and workspace, 256-byte
+ * aligned parts of one block). Builds the steps once to measure it. */
+kiln_status kiln_engine_device_memory_size(const kiln_engine *engine,
+                                           uint64_t *size);
+/* A context that allocates no device memory: give it some with
+ * kiln_context_set_device_memory before enqueueing. */
+kiln_status kiln_context_create_without_device_memory(kiln_engine *engine,
+                                                      kiln_context **context);
+/* device_pointer: 256-byte aligned, at least the context's
+ * kiln_context_device_memory_size bytes; stays the caller's. */
+kiln_status kiln_context_set_device_memory(kiln_context *context,
+                                           void *device_pointer, uint64_t size);
+kiln_status kiln_context_device_memory_size(const kiln_context *context,
+                                            uint64_t *size);
 void kiln_context_destroy(kiln_context *context);
 kiln_status kiln_context_set_binding(kiln_context *context, const char *name,
                                      void *device_pointer);
