@@ -8,6 +8,7 @@
 
 #include "kiln/runtime/kiln_runtime.h"
 
+#include <algorithm>
 #include <cuda.h>
 #include <cuda_runtime_api.h>
 
@@ -284,12 +285,22 @@ TEST_F(GpuContext, ContextMemoryIsOneAllocation) {
   EXPECT_EQ(range.base, reinterpret_cast<uintptr_t>(context.deviceMemory()));
   EXPECT_GE(range.size, size);
 
-  // One allocation of `size` bytes takes at most `size` rounded up to the
-  // driver's 2 MiB granule; a second allocation would take another granule.
-  const size_t granule = 2u << 20;
-  size_t oneBlock = (size + granule - 1) / granule * granule;
-  EXPECT_LE(withMemory, withoutMemory + oneBlock)
-      << "with memory " << withMemory << ", without " << withoutMemory;
+  // Free device memory falls by no more than one plain allocation of the
+  // same size takes (the driver hands out small allocations from chunks of
+  // its own choosing: 8 MiB for 1344 bytes was seen on the H100, so the
+  // reference is measured, not assumed, and the first context's chunk is
+  // out of the measurement). The decisive check is the driver's range above.
+  before = freeDeviceMemory();
+  void *reference = nullptr;
+  ASSERT_EQ(cudaMalloc(&reference, size), cudaSuccess);
+  size_t oneBlock = before - freeDeviceMemory();
+  ASSERT_EQ(cudaFree(reference), cudaSuccess);
+  before = freeDeviceMemory();
+  ExecutionContext second = newContext();
+  size_t secondWithMemory = before - freeDeviceMemory();
+  EXPECT_LE(secondWithMemory, withoutMemory + std::max<size_t>(oneBlock, size))
+      << "with memory " << withMemory << ", then " << secondWithMemory << ", without "
+      << withoutMemory << ", one plain allocation " << oneBlock;
 }
 
 TEST_F(GpuContext, UserMemoryGivesTheSameResultsAsOwnedMemory) {
