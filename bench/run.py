@@ -144,9 +144,13 @@ class Bench:
                 return
             if not self.offers("--calib"):
                 return self.record(**common, skipped="kiln-compile has no --int8 --calib yet")
+            # One calibration per model: the first batch size calibrates on
+            # the reference interpreter, later ones reuse its cache (scales
+            # are per tensor, whatever the batch).
             calib = os.path.join(where, "calib")
             write_calibration_set(model, calib, batches=self.args.calibration_batches)
-            command += ["--precision=int8", "--int8", "--calib", calib]
+            command += ["--precision=int8", "--int8", "--calib", calib,
+                        "--calib-cache", os.path.join(self.out, f"{name}.calibration-cache")]
         else:
             command.append(f"--precision={precision}")
         if self.cache and self.offers("--timing-cache"):
