@@ -174,7 +174,7 @@ class Bench:
         if not ok:
             return self.record(**common, error="run: " + output[-400:])
         accuracy = compare(model, outputs, reference)
-        if name in CNNS and self.args.agreement_inputs > 0:
+        if name in CNNS and self.args.agreement_inputs > 0 and batch > 1:
             accuracy.update(self.agreement(engine, onnx_path, model, batch, where, precision))
 
         ok, _, output = run([self.tool("kiln-run"), engine, *input_args, "--cuda-graph",
@@ -423,7 +423,8 @@ def main():
     parser.add_argument("--iterations", type=int, default=500)
     parser.add_argument("--peer-iterations", type=int, default=200)
     parser.add_argument("--agreement-inputs", type=int, default=0,
-                        help="top-1 agreement with ONNX Runtime over this many extra inputs (CNNs)")
+                        help="top-1 agreement with ONNX Runtime over this many extra inputs "
+                             "(CNNs, at batch sizes above 1)")
     parser.add_argument("--calibration-batches", type=int, default=8)
     parser.add_argument("--skip-peers", action="store_true")
     parser.add_argument("--profile", default="resnet50:64",
