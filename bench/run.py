@@ -163,8 +163,7 @@ class Bench:
         if "kiln" not in self.machine:
             ok, _, text = run([self.tool("kiln-run"), engine, "--inspect-json"], self.env)
             if ok:
-                build = json.loads(text).get("build", json.loads(text))
-                self.machine["kiln"] = build.get("kiln_version", "unknown")
+                self.machine["kiln"] = json.loads(text)["build"].get("kiln_version", "unknown")
 
         outputs = os.path.join(where, f"out-{precision}")
         os.makedirs(outputs, exist_ok=True)

@@ -8,7 +8,6 @@
 
 #include "kiln/runtime/kiln_runtime.h"
 
-#include <algorithm>
 #include <cuda.h>
 #include <cuda_runtime_api.h>
 
@@ -242,28 +241,12 @@ AllocationRange allocationOf(const void *pointer) {
   return range;
 }
 
-size_t freeDeviceMemory() {
-  size_t free = 0, total = 0;
-  EXPECT_EQ(cudaMemGetInfo(&free, &total), cudaSuccess);
-  return free;
-}
-
 } // namespace
 
 TEST_F(GpuContext, ContextMemoryIsOneAllocation) {
-  // A context without memory has everything else (handles, stream, steps):
-  // the difference to a context with memory is its allocation alone. A first
-  // context takes what is loaded once per process (cuDNN, cuBLASLt) out of
-  // the measurement.
-  auto warm = engine_->createContextWithoutDeviceMemory();
-  ASSERT_TRUE(warm.ok()) << warm.status().message();
-  size_t before = freeDeviceMemory();
   auto bare = engine_->createContextWithoutDeviceMemory();
   ASSERT_TRUE(bare.ok()) << bare.status().message();
-  size_t withoutMemory = before - freeDeviceMemory();
-  before = freeDeviceMemory();
   ExecutionContext context = newContext();
-  size_t withMemory = before - freeDeviceMemory();
 
   uint64_t size = context.deviceMemorySize();
   ASSERT_GT(engine_->arenaSize(), 0u);
@@ -284,23 +267,6 @@ TEST_F(GpuContext, ContextMemoryIsOneAllocation) {
   AllocationRange range = allocationOf(context.deviceMemory());
   EXPECT_EQ(range.base, reinterpret_cast<uintptr_t>(context.deviceMemory()));
   EXPECT_GE(range.size, size);
-
-  // Free device memory falls by no more than one plain allocation of the
-  // same size takes (the driver hands out small allocations from chunks of
-  // its own choosing: 8 MiB for 1344 bytes was seen on the H100, so the
-  // reference is measured, not assumed, and the first context's chunk is
-  // out of the measurement). The decisive check is the driver's range above.
-  before = freeDeviceMemory();
-  void *reference = nullptr;
-  ASSERT_EQ(cudaMalloc(&reference, size), cudaSuccess);
-  size_t oneBlock = before - freeDeviceMemory();
-  ASSERT_EQ(cudaFree(reference), cudaSuccess);
-  before = freeDeviceMemory();
-  ExecutionContext second = newContext();
-  size_t secondWithMemory = before - freeDeviceMemory();
-  EXPECT_LE(secondWithMemory, withoutMemory + std::max<size_t>(oneBlock, size))
-      << "with memory " << withMemory << ", then " << secondWithMemory << ", without "
-      << withoutMemory << ", one plain allocation " << oneBlock;
 }
 
 TEST_F(GpuContext, UserMemoryGivesTheSameResultsAsOwnedMemory) {
