@@ -60,7 +60,8 @@ struct ContextImpl {
   Status setDeviceMemory(void *pointer, uint64_t size);
   Status enqueue(cudaStream_t stream);
   Status runSteps(cudaStream_t stream, bool timed);
-  Status capture(cudaStream_t stream);
+  /// Captures the steps into graphExec (see ExecutionContext.cpp).
+  Status capture();
   Status reportProfile();
   Status setBinding(int index, void *pointer);
   void releaseGraph();

@@ -201,12 +201,17 @@ Status ContextImpl::runSteps(cudaStream_t on, bool timed) {
   return Status::success();
 }
 
-Status ContextImpl::capture(cudaStream_t on) {
-  KILN_CUDA_TRY(cudaStreamBeginCapture(on, cudaStreamCaptureModeThreadLocal),
+// Captures on the context's own non-blocking stream, never the caller's: a
+// capture on a blocking stream fails as soon as another thread touches the
+// legacy default stream (a synchronous cudaMemcpy is enough), and the caller's
+// stream may be the default stream itself. Capturing runs nothing, so the
+// graph needs no dependency on the caller's stream; it is launched there.
+Status ContextImpl::capture() {
+  KILN_CUDA_TRY(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal),
                 "cudaStreamBeginCapture");
-  Status steps = runSteps(on, false);
+  Status steps = runSteps(stream, false);
   cudaGraph_t graph = nullptr;
-  cudaError_t ended = cudaStreamEndCapture(on, &graph);
+  cudaError_t ended = cudaStreamEndCapture(stream, &graph);
   if (!steps.ok() || ended != cudaSuccess) {
     if (graph)
       cudaGraphDestroy(graph);
@@ -257,11 +262,8 @@ Status ContextImpl::enqueue(cudaStream_t on) {
   }
   if (!graphEnabled)
     return runSteps(on, false);
-  if (on == nullptr || on == cudaStreamLegacy || on == cudaStreamPerThread)
-    return Status(ErrorCode::InvalidArgument,
-                  "CUDA graphs need a created stream, not the default stream");
   if (!graphExec || graphStale)
-    if (Status s = capture(on); !s.ok())
+    if (Status s = capture(); !s.ok())
       return s;
   KILN_CUDA_TRY(cudaGraphLaunch(graphExec, on), "cudaGraphLaunch");
   return Status::success();

@@ -5,6 +5,8 @@
 # against its expected outputs. Results go to $OUT.
 set -uo pipefail
 here=${1:-gpu-run}
+node=${2:-node}      # the cases prepare_node_engines.py wrote, under $here
+label=${3:-fp32}    # names the summary: node-tests-$label.md
 export LD_LIBRARY_PATH=/opt/torch/.venv/lib/python3.12/site-packages/nvidia/cudnn/lib:/usr/local/cuda/lib64
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader > $OUT/machine.txt
 $here/kiln-runtime-gpu-tests --gtest_brief=1 > $OUT/runtime-gpu-tests.txt 2>&1; echo "rc $?" >> $OUT/runtime-gpu-tests.txt
@@ -16,6 +18,6 @@ run_case() {
   timeout 60 $here/kiln-run $c/model.kiln "${args[@]}" --warmup 0 --iterations 1 --export-output $c/out > $c/run.log 2>&1; echo $? > $c/rc
 }
 export -f run_case; export here
-ls -d $here/node/*/ | sed 's:/$::' | xargs -P 12 -I{} bash -c 'run_case {}'
-python3 test/gpu/compare_node_outputs.py $here/node $OUT/node-tests-fp32.md > $OUT/compare.txt 2>&1
-tail -3 $OUT/compare.txt
+ls -d $here/$node/*/ | sed 's:/$::' | xargs -P 12 -I{} bash -c 'run_case {}'
+python3 test/gpu/compare_node_outputs.py $here/$node $OUT/node-tests-$label.md > $OUT/compare-$label.txt 2>&1
+tail -3 $OUT/compare-$label.txt

@@ -127,7 +127,8 @@ public:
   /// enqueue() on the context's own stream, then waits for it.
   Status run();
 
-  /// Capture once, replay later (needs a non-default stream).
+  /// Capture once (on the context's own stream), replay later on any stream,
+  /// the default stream included.
   void enableCudaGraph(bool enable);
   bool cudaGraphEnabled() const;
 
