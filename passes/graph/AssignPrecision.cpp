@@ -52,12 +52,23 @@ Type floatTypeOf(Precision precision, MLIRContext *context) {
   llvm_unreachable("unknown precision");
 }
 
-/// Layers whose statistics lose too much in half precision.
+/// Layers whose arithmetic loses too much in half precision: sums computed
+/// in the type of their tensors.
 bool isFragile(Operation *op) {
   if (auto reduce = llvm::dyn_cast<ReduceOp>(op))
     return reduce.getKind() != ReduceKind::max && reduce.getKind() != ReduceKind::min;
-  return llvm::isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp, InstanceNormOp, GroupNormOp,
-                   LRNOp, CumSumOp>(op);
+  return llvm::isa<LRNOp, CumSumOp>(op);
+}
+
+/// Softmax and the normalizations: their kernels (lib/target/cuda/Norms.cpp),
+/// like the reference, accumulate the statistics in double whatever their
+/// tensors' type and round once. So they take the type their input arrives
+/// in: FP16 between FP16 layers (a cast to FP32 around them would round the
+/// same way, with two more kernels and twice the memory traffic: two per
+/// attention block, four per transformer encoder layer), FP32 where they
+/// read an FP32 input such as the network's.
+bool followsItsInput(Operation *op) {
+  return llvm::isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp, InstanceNormOp, GroupNormOp>(op);
 }
 
 bool hasQuantizedTypes(Operation *op) {
@@ -162,6 +173,8 @@ struct AssignPrecisionPass : kiln::impl::AssignPrecisionPassBase<AssignPrecision
 
     MLIRContext *context = op->getContext();
     Type target = floatTypeOf(chosen, context);
+    if (!constrained && followsItsInput(op))
+      target = getElementTypeOrSelf(op->getOperand(0).getType());
     if (chosen == Precision::tf32 && llvm::isa<ConvOp, ConvTransposeOp, MatmulOp, GemmOp>(op))
       op->setAttr("kiln.precision", StringAttr::get(context, "tf32"));
 

@@ -1,12 +1,13 @@
 // RUN: kiln-opt %s -split-input-file -kiln-assign-precision="precision=fp16" | FileCheck %s --check-prefix=FP16
 // RUN: kiln-opt %s -split-input-file -kiln-assign-precision="precision=fp32" | FileCheck %s --check-prefix=FP32
 // RUN: kiln-opt %s -split-input-file -kiln-assign-precision="precision=tf32" | FileCheck %s --check-prefix=TF32
-// RUN: kiln-opt %s -split-input-file -kiln-assign-precision="precision=fp16 layer-precision=head:fp32,nn.softmax:fp16" | FileCheck %s --check-prefix=CONSTRAINED
+// RUN: kiln-opt %s -split-input-file -kiln-assign-precision="precision=fp16 layer-precision=head:fp32,nn.softmax:fp32" | FileCheck %s --check-prefix=CONSTRAINED
 // RUN: not kiln-opt %s -split-input-file -kiln-assign-precision="precision=fp16 layer-precision=head:int8" 2>&1 | FileCheck %s --check-prefix=OBEY
 // RUN: kiln-opt %s -split-input-file -kiln-assign-precision="precision=bf16 layer-precision=head:int8 constraint-mode=prefer" 2>&1 | FileCheck %s --check-prefix=PREFER
 
 // Tests a classifier head: the conv and gemm run in FP16 with one cast of the
-// input and weights each, softmax stays FP32, and the result is cast back.
+// input and weights each, softmax reads and writes FP16 (it accumulates in
+// double whatever its type), and the result is cast back.
 // FP16-LABEL: func.func @classifier
 // FP16-SAME: (%[[X:.*]]: tensor<1x8x4x4xf32>
 // FP16: %[[XH:.*]] = nn.cast %[[X]] : tensor<1x8x4x4xf32> to tensor<1x8x4x4xf16>
@@ -16,9 +17,9 @@
 // FP16: %[[P:.*]] = nn.global_pool avg %[[C]] : (tensor<1x8x4x4xf16>) -> tensor<1x8x1x1xf16>
 // FP16: %[[F:.*]] = nn.flatten %[[P]] axis 1 : tensor<1x8x1x1xf16>
 // FP16: %[[G:.*]] = nn.gemm %[[F]], %{{.*}} : (tensor<1x8xf16>, tensor<8x10xf16>) -> tensor<1x10xf16>
-// FP16: %[[GF:.*]] = nn.cast %[[G]] : tensor<1x10xf16> to tensor<1x10xf32>
-// FP16: %[[S:.*]] = nn.softmax %[[GF]] axis 1 : tensor<1x10xf32>
-// FP16: return %[[S]] : tensor<1x10xf32>
+// FP16-NEXT: %[[S:.*]] = nn.softmax %[[G]] axis 1 : tensor<1x10xf16>
+// FP16-NEXT: %[[SF:.*]] = nn.cast %[[S]] : tensor<1x10xf16> to tensor<1x10xf32>
+// FP16-NEXT: return %[[SF]] : tensor<1x10xf32>
 // FP32-LABEL: func.func @classifier
 // FP32-NOT: nn.cast
 // FP32-NOT: kiln.precision
@@ -29,7 +30,8 @@
 // CONSTRAINED-LABEL: func.func @classifier
 // CONSTRAINED: nn.conv {{.*}} -> tensor<1x8x4x4xf16>
 // CONSTRAINED: nn.gemm {{.*}} -> tensor<1x10xf32>
-// CONSTRAINED: nn.softmax {{.*}} : tensor<1x10xf16>
+// CONSTRAINED-NOT: nn.cast {{.*}} to tensor<1x10xf32>
+// CONSTRAINED: nn.softmax {{.*}} : tensor<1x10xf32>
 // OBEY: error: {{.*}}INT8 requested for layer 'head' (nn.gemm), but it has no quantization scales
 // PREFER: warning: {{.*}}INT8 requested for layer 'head' (nn.gemm), but it has no quantization scales
 // PREFER: nn.gemm {{.*}} -> tensor<1x10xbf16>
@@ -63,4 +65,27 @@ func.func @round_trip_and_quantized(%x: tensor<4xf32>) -> (tensor<4x!quant.unifo
   %e = nn.exp %up : tensor<4xf32>
   %q = nn.quantize %e : tensor<4xf32> to tensor<4x!quant.uniform<i8:f32, 0.1>>
   return %q, %e : tensor<4x!quant.uniform<i8:f32, 0.1>>, tensor<4xf32>
+}
+
+// -----
+
+// Tests that a layer norm takes the type its input arrives in (FP16 after an
+// FP16 layer, no cast around it) while a sum reduction runs in FP32 between
+// casts, and that a softmax reading the network's FP32 input stays FP32
+// without casts.
+// FP16-LABEL: func.func @norm_and_sum
+// FP16: %[[XH:.*]] = nn.cast %arg0 : tensor<2x8xf32> to tensor<2x8xf16>
+// FP16: %[[R:.*]] = nn.relu %[[XH]] : tensor<2x8xf16>
+// FP16: %[[N:.*]] = nn.layer_norm %[[R]], %{{.*}}, %{{.*}} axis 1 {{.*}}: tensor<2x8xf16>, tensor<8xf16>, tensor<8xf16>
+// FP16-NEXT: %[[NF:.*]] = nn.cast %[[N]] : tensor<2x8xf16> to tensor<2x8xf32>
+// FP16-NEXT: nn.reduce sum %[[NF]] axes [1] keep_dims : tensor<2x8xf32>
+// FP16-NEXT: nn.softmax %arg0 axis 1 : tensor<2x8xf32>
+func.func @norm_and_sum(%x: tensor<2x8xf32>) -> (tensor<2x1xf32>, tensor<2x8xf32>) {
+  %g = nn.constant dense<1.5> : tensor<8xf32>
+  %b = nn.constant dense<0.5> : tensor<8xf32>
+  %r = nn.relu %x : tensor<2x8xf32>
+  %n = nn.layer_norm %r, %g, %b axis 1 : tensor<2x8xf32>, tensor<8xf32>, tensor<8xf32>
+  %s = nn.reduce sum %n axes [1] keep_dims : tensor<2x8xf32>
+  %p = nn.softmax %x axis 1 : tensor<2x8xf32>
+  return %s, %p : tensor<2x1xf32>, tensor<2x8xf32>
 }
