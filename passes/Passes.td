@@ -489,6 +489,14 @@ def SelectTacticsPass : Pass<"kiln-select-tactics", "::mlir::ModuleOp"> {
     miss is left to the library's heuristic at load. Each op records how in
     `engine.tactic_source` (`timed` or `cache`; absent: the heuristic).
 
+    Generated kernels whose `engine.launch` lists `variants` (grid-stride
+    kernels) are tuned the same way: every variant is compiled once with
+    NVRTC (all kernels in one translation unit), each is launched a few
+    times on scratch memory, and the fastest becomes the launch's grid and
+    block (the kernel's launch bound follows); cache entries are keyed by a
+    hash of the kernel's source, its launch signature, the GPU and NVRTC's
+    version (`nvrtc-version` stands for it in tests).
+
     `mode`: `auto` (time when a GPU is present, else the cache), `time`
     (a GPU is required), `cache` (never time), `heuristic` (leave the ops
     alone). Without a GPU, cache entries apply when they were made with the
@@ -512,12 +520,19 @@ def SelectTacticsPass : Pass<"kiln-select-tactics", "::mlir::ModuleOp"> {
     Option<"maxWorkspace", "max-workspace", "int64_t", /*default=*/"256 << 20",
            "Candidates needing more workspace bytes are not timed">,
     Option<"progress", "progress", "bool", /*default=*/"false",
-           "Print a line per op on stderr while timing">
+           "Print a line per op on stderr while timing">,
+    Option<"nvrtcVersion", "nvrtc-version", "int", /*default=*/"0",
+           "Without a GPU: the NVRTC version of kernel cache entries (0: the linked one's)">
   ];
   let statistics = [
     Statistic<"numTimed", "timed", "Tactics chosen by timing">,
     Statistic<"numCached", "cached", "Tactics taken from the timing cache">,
-    Statistic<"numHeuristic", "heuristic", "Steps left to the library's heuristic">
+    Statistic<"numHeuristic", "heuristic", "Steps left to the library's heuristic">,
+    Statistic<"numKernelsTimed", "kernels-timed", "Kernel launch shapes chosen by timing">,
+    Statistic<"numKernelsCached", "kernels-cached",
+              "Kernel launch shapes taken from the timing cache">,
+    Statistic<"numKernelsHeuristic", "kernels-heuristic",
+               "Kernel launches left with the emitter's launch shape">
   ];
 }
 

@@ -153,6 +153,7 @@ void kiln::printEngineSummary(int64_t importedLayers, ModuleOp module, raw_ostre
   llvm::MapVector<StringRef, int64_t> kinds, precisions;
   int64_t steps = 0, tensorBytes = 0, weightBytes = 0, kernels = 0;
   int64_t timed = 0, cached = 0, heuristic = 0;
+  int64_t kernelsTimed = 0, kernelsCached = 0, kernelsHeuristic = 0;
   module.walk([&](Operation *op) {
     if (auto alloc = llvm::dyn_cast<engine::AllocOp>(op)) {
       tensorBytes += alloc.getSizeInBytes();
@@ -166,11 +167,12 @@ void kiln::printEngineSummary(int64_t importedLayers, ModuleOp module, raw_ostre
       ++kinds[op->getName().stripDialect()];
       auto precision = op->getAttrOfType<StringAttr>("precision");
       ++precisions[precision ? precision.getValue() : StringRef("-")];
-      if (llvm::isa<engine::ConvOp, engine::GemmOp>(op)) {
-        auto source = op->getAttrOfType<StringAttr>(engine::kTacticSourceAttr);
-        StringRef how = source ? source.getValue() : "heuristic";
+      auto source = op->getAttrOfType<StringAttr>(engine::kTacticSourceAttr);
+      StringRef how = source ? source.getValue() : "heuristic";
+      if (llvm::isa<engine::ConvOp, engine::GemmOp>(op))
         ++(how == "timed" ? timed : how == "cache" ? cached : heuristic);
-      }
+      if (auto launch = llvm::dyn_cast<engine::LaunchOp>(op); launch && launch.getVariants())
+        ++(how == "timed" ? kernelsTimed : how == "cache" ? kernelsCached : kernelsHeuristic);
     }
   });
   auto arena = module->getAttrOfType<IntegerAttr>(engine::kArenaSizeAttr);
@@ -186,6 +188,8 @@ void kiln::printEngineSummary(int64_t importedLayers, ModuleOp module, raw_ostre
   os << llvm::formatv("kernels: {0} generated\n", kernels);
   os << llvm::formatv("tactics: {0} timed, {1} cached, {2} heuristic\n", timed, cached,
                       heuristic);
+  os << llvm::formatv("kernel launch shapes: {0} timed, {1} cached, {2} heuristic\n",
+                      kernelsTimed, kernelsCached, kernelsHeuristic);
   os << llvm::formatv("memory: arena {0} bytes for {1} bytes of activations; weights {2} "
                       "bytes\n",
                       arena ? arena.getInt() : 0, tensorBytes, weightBytes);

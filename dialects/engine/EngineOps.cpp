@@ -256,6 +256,20 @@ LogicalResult LaunchOp::verify() {
   if (size_t(getNumOutputs()) > getArgs().size())
     return emitOpError("has ") << getArgs().size() << " arguments, fewer than "
                                << getNumOutputs() << " outputs";
+  if (std::optional<ArrayRef<int32_t>> variants = getVariants()) {
+    if (variants->size() % 6)
+      return emitOpError("variants must be six sizes each (grid, block), got ")
+             << variants->size() << " sizes";
+    for (size_t i = 0; i < variants->size(); i += 6) {
+      ArrayRef<int32_t> grid = variants->slice(i, 3), block = variants->slice(i + 3, 3);
+      if (!isDim3(grid) || !isDim3(block))
+        return emitOpError("variant #") << i / 6 << " must have three positive grid and "
+                                        << "block sizes";
+      if (int64_t threads = int64_t(block[0]) * block[1] * block[2]; threads > 1024)
+        return emitOpError("variant #") << i / 6 << " has a block of " << threads
+                                        << " threads, more than 1024";
+    }
+  }
   return success();
 }
 

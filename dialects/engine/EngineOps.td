@@ -247,6 +247,12 @@ def Engine_LaunchOp : Engine_StepOp<"launch",
     are the device addresses of `args`, in order; the last `num_outputs`
     are written, the others read.
 
+    `variants`, when present, lists other launch shapes the kernel runs
+    correctly with (a grid-stride kernel: any block size once its launch
+    bound allows it), six sizes each (grid, then block);
+    `kiln-select-tactics` times them and may make one the launch's grid and
+    block, raising the kernel's launch bound to match.
+
     ```mlir
     engine.launch @relu_0(%a, %b) grid [128, 1, 1] block [256, 1, 1] outputs 1
         : memref<1x64x56x56xf16>, memref<1x64x56x56xf16>
@@ -258,7 +264,8 @@ def Engine_LaunchOp : Engine_StepOp<"launch",
                             DenseI32ArrayAttr:$block,
                             DefaultValuedAttr<I32Attr, "0">:$shared_memory,
                             I32Attr:$num_outputs),
-                       StepInfo);
+                       StepInfo,
+                       (ins OptionalAttr<DenseI32ArrayAttr>:$variants));
   let assemblyFormat = [{
     $kernel `(` $args `)` `grid` $grid `block` $block
     (`shared_memory` $shared_memory^)? `outputs` $num_outputs

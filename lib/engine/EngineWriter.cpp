@@ -600,8 +600,9 @@ FailureOr<StepAlone> Writer::runOneStep(Operation *op) {
   FailureOr<flatbuffers::Offset<fb::Step>> step = visitStep(op, 0);
   if (failed(step))
     return failure();
-  if (!llvm::isa<ConvOp, GemmOp>(op))
-    return op->emitError("only conv and gemm steps are serialized alone for tactic timing");
+  if (!llvm::isa<ConvOp, GemmOp, LaunchOp>(op))
+    return op->emitError(
+        "only conv, gemm and launch steps are serialized alone for tactic timing");
   builder.Finish(*step);
   StepAlone alone;
   alone.step.assign(builder.GetBufferPointer(), builder.GetBufferPointer() + builder.GetSize());

@@ -96,10 +96,20 @@ struct OutlineKernelsPass : public kiln::impl::OutlineKernelsPassBase<OutlineKer
       auto toDim3 = [](const std::array<uint32_t, 3> &dims) {
         return SmallVector<int32_t>{int32_t(dims[0]), int32_t(dims[1]), int32_t(dims[2])};
       };
+      // Shapes tactic timing may choose from; one alone is no choice.
+      DenseI32ArrayAttr variants;
+      if (probe->variants.size() > 1) {
+        SmallVector<int32_t> sizes;
+        for (const cuda::LaunchShape &shape : probe->variants) {
+          llvm::append_range(sizes, toDim3(shape.grid));
+          llvm::append_range(sizes, toDim3(shape.block));
+        }
+        variants = builder.getDenseI32ArrayAttr(sizes);
+      }
       LaunchOp::create(builder, dispatch.getLoc(), kernel.getSymName(), args,
                        toDim3(probe->grid), toDim3(probe->block), probe->sharedMemBytes,
                        dispatch.getOutputs().size(), dispatch.getLayersAttr(),
-                       dispatch.getPrecisionAttr(), dispatch.getTacticAttr());
+                       dispatch.getPrecisionAttr(), dispatch.getTacticAttr(), variants);
       ++numLaunches;
       dispatch.erase();
       return WalkResult::advance();

@@ -3,15 +3,19 @@
 // For each library call, a tactic from the timing cache, or timed on the GPU
 // through the runtime's TacticTimer (the runtime's own plan and descriptor
 // code), or left to the library's heuristic at load. The op records which.
+// Generated kernels' launch shapes are chosen the same way (KernelTactics.cpp).
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
 
+#include "KernelTactics.h"
+
 #include "dialects/engine/EngineDialect.h"
 #include "kiln/engine/EngineWriter.h"
 #include "kiln/runtime/Runtime.h"
 #include "kiln/runtime/Tactics.h"
+#include "kiln/target/cuda/Nvrtc.h"
 #include "kiln/target/tactics/TimingCache.h"
 
 #include "mlir/IR/Builders.h"
@@ -103,6 +107,10 @@ void SelectTacticsPass::runOnOperation() {
   });
   if (mode == "heuristic") {
     numHeuristic += steps.size();
+    module.walk([&](engine::LaunchOp launch) {
+      if (launch.getVariants())
+        ++numKernelsHeuristic;
+    });
     return;
   }
   if (mode == "cache" && timingCache.empty()) {
@@ -120,7 +128,7 @@ void SelectTacticsPass::runOnOperation() {
     }
     cache = std::move(*read);
   }
-  if (steps.empty())
+  if (steps.empty() && !hasKernelVariants(module))
     return;
 
   // Nothing touches the GPU unless timing may happen; without a driver the
@@ -236,6 +244,22 @@ void SelectTacticsPass::runOnOperation() {
       llvm::errs() << prefix << timing->candidates << " candidates, best "
                    << best.description << " (" << formatTime(best.milliseconds) << ")\n";
   }
+
+  // Generated kernels: the GPU's entries are those of the NVRTC that
+  // compiles them here.
+  KernelTacticsTarget kernelTarget;
+  kernelTarget.gpu = target.gpu;
+  kernelTarget.computeCapability = target.computeCapability;
+  kernelTarget.nvrtcVersion =
+      timer || !nvrtcVersion ? cuda::nvrtcVersion() : int(nvrtcVersion);
+  FailureOr<KernelTacticsCounts> kernels = selectKernelTactics(
+      module, cache, timer ? &*timer : nullptr, kernelTarget, progress);
+  if (failed(kernels) || failed(fitLaunchBounds(module)))
+    return signalPassFailure();
+  numKernelsTimed += kernels->timed;
+  numKernelsCached += kernels->cached;
+  numKernelsHeuristic += kernels->heuristic;
+  updated |= kernels->updated;
 
   if (updated && !timingCache.empty()) {
     if (llvm::Error error = cache.write(timingCache)) {

@@ -67,8 +67,11 @@ uint64_t stepWorkspace(const fb::Step &step) {
 
 /// Conv and GEMM steps have library tactics; the others do not.
 bool hasTactics(const fb::Step &step) {
+  // A launch has one when tactic selection chose its shape.
   return step.kind_type() == fb::StepKind::ConvStep ||
-         step.kind_type() == fb::StepKind::GemmStep;
+         step.kind_type() == fb::StepKind::GemmStep ||
+         (step.kind_type() == fb::StepKind::LaunchStep &&
+          step.tactic_source() != fb::TacticSource::Heuristic);
 }
 
 /// "heuristic", "timed" or "cache".

@@ -1,4 +1,5 @@
-// Tactic timing: each candidate of a step runs on scratch memory, a few
+// Tactic timing: each candidate of a step (a library's plan, a generated
+// kernel's launch shape) runs on scratch memory, a few
 // warm-up runs, then the median of timed runs between two CUDA events. The
 // runners are the execution context's own (Steps.h), built in enumeration
 // mode, so the plans timed are the ones an engine later rebuilds.
@@ -10,11 +11,22 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 namespace kiln::runtime {
 
 namespace fb = kiln::fb;
 using detail::StepRunner;
+
+namespace {
+// Fastest first; among equal times, the one offered first.
+void sortFastestFirst(TacticTiming &timing) {
+  std::stable_sort(timing.timed.begin(), timing.timed.end(),
+                   [](const TimedTactic &a, const TimedTactic &b) {
+                     return a.milliseconds < b.milliseconds;
+                   });
+}
+} // namespace
 
 struct TacticTimer::Impl {
   TacticOptions options;
@@ -27,8 +39,12 @@ struct TacticTimer::Impl {
   uint64_t scratchBytes = 0;
   void *workspace = nullptr;
   uint64_t workspaceBytes = 0;
+  CUmodule kernels = nullptr; // loadKernels' image
 
   ~Impl() {
+    if (kernels)
+      if (Expected<const detail::DriverApi *> api = detail::driverApi())
+        (*api)->moduleUnload(kernels);
     if (scratch) cudaFree(scratch);
     if (workspace) cudaFree(workspace);
     if (start) cudaEventDestroy(start);
@@ -55,6 +71,30 @@ struct TacticTimer::Impl {
       KILN_CUDA_TRY(cudaMemset(buffer, fill, bytes), std::string("filling the ") + what);
     size = bytes;
     return Status::success();
+  }
+
+  // The median time of one launch of a generated kernel in milliseconds:
+  // warm-up launches, then timed runs of several launches each.
+  template <typename Launch> Expected<double> timeRepeated(Launch launchOnce) {
+    for (int i = 0; i < options.warmupRuns; ++i)
+      if (Status s = launchOnce(); !s.ok())
+        return s;
+    KILN_CUDA_TRY(cudaStreamSynchronize(stream), "running a kernel");
+    int perRun = std::max(1, options.kernelLaunchesPerRun);
+    std::vector<float> times;
+    for (int i = 0; i < std::max(1, options.kernelTimedRuns); ++i) {
+      KILN_CUDA_TRY(cudaEventRecord(start, stream), "cudaEventRecord");
+      for (int j = 0; j < perRun; ++j)
+        if (Status s = launchOnce(); !s.ok())
+          return s;
+      KILN_CUDA_TRY(cudaEventRecord(stop, stream), "cudaEventRecord");
+      KILN_CUDA_TRY(cudaEventSynchronize(stop), "running a kernel");
+      float ms = 0;
+      KILN_CUDA_TRY(cudaEventElapsedTime(&ms, start, stop), "cudaEventElapsedTime");
+      times.push_back(ms / perRun);
+    }
+    std::sort(times.begin(), times.end());
+    return double(times[times.size() / 2]);
   }
 
   // The median time of one candidate in milliseconds.
@@ -186,6 +226,7 @@ Expected<TacticTiming> TacticTimer::time(const uint8_t *data, size_t size,
       continue;
     }
     TimedTactic timed;
+    timed.index = i;
     timed.description = candidate.description;
     timed.engineId = candidate.choice.engineId;
     timed.knobs = candidate.choice.knobs;
@@ -194,10 +235,106 @@ Expected<TacticTiming> TacticTimer::time(const uint8_t *data, size_t size,
     timed.milliseconds = *ms;
     result.timed.push_back(std::move(timed));
   }
-  std::stable_sort(result.timed.begin(), result.timed.end(),
-                   [](const TimedTactic &a, const TimedTactic &b) {
-                     return a.milliseconds < b.milliseconds;
-                   });
+  sortFastestFirst(result);
+  return result;
+}
+
+Status TacticTimer::loadKernels(const void *image, size_t size) {
+  Expected<const detail::DriverApi *> api = detail::driverApi();
+  if (!api)
+    return api.takeStatus();
+  Impl &impl = *impl_;
+  if (impl.kernels) {
+    (*api)->moduleUnload(impl.kernels);
+    impl.kernels = nullptr;
+  }
+  // The driver wants the image 8-byte aligned.
+  std::vector<uint64_t> aligned((size + 7) / 8);
+  std::memcpy(aligned.data(), image, size);
+  if (CUresult result = (*api)->moduleLoadData(&impl.kernels, aligned.data());
+      result != CUDA_SUCCESS)
+    return detail::driverFailure(result, "cuModuleLoadData of the kernels to time");
+  return Status::success();
+}
+
+Expected<TacticTiming> TacticTimer::timeKernel(const uint8_t *data, size_t size,
+                                               uint64_t scratchBytes,
+                                               const std::vector<KernelVariant> &variants,
+                                               const std::string &name) {
+  flatbuffers::Verifier verifier(data, size);
+  if (!verifier.VerifyBuffer<fb::Step>(nullptr))
+    return Status(ErrorCode::InvalidArgument, "'" + name + "': not a valid Step FlatBuffer");
+  const fb::LaunchStep *launch = flatbuffers::GetRoot<fb::Step>(data)->kind_as_LaunchStep();
+  if (!launch)
+    return Status(ErrorCode::InvalidArgument, "'" + name + "': not a kernel launch step");
+  Impl &impl = *impl_;
+  if (!impl.kernels)
+    return Status(ErrorCode::InvalidArgument,
+                  "'" + name + "': no kernels loaded (TacticTimer::loadKernels)");
+  Expected<const detail::DriverApi *> api = detail::driverApi();
+  if (!api)
+    return api.takeStatus();
+  scratchBytes = std::max<uint64_t>(scratchBytes, 256);
+  if (Status s = Impl::reserve(impl.scratch, impl.scratchBytes, scratchBytes, "scratch memory");
+      !s.ok())
+    return s;
+  // Earlier timings wrote anything into the scratch; start from finite values.
+  KILN_CUDA_TRY(cudaMemsetAsync(impl.scratch, 0x3c, scratchBytes, impl.stream),
+                "filling the scratch memory");
+
+  detail::Addresses addresses;
+  addresses.arena = static_cast<char *>(impl.scratch);
+  size_t numArgs = launch->args() ? launch->args()->size() : 0;
+  std::vector<CUdeviceptr> values(numArgs);
+  std::vector<void *> params(numArgs);
+  for (size_t i = 0; i < numArgs; ++i) {
+    const fb::BufferRef *ref = launch->args()->Get(i);
+    if (ref->region() != fb::Region::Arena || ref->offset() >= scratchBytes)
+      return Status(ErrorCode::InvalidArgument, "'" + name + "': argument " +
+                                                    std::to_string(i) +
+                                                    " is not in the scratch arena");
+    values[i] = reinterpret_cast<CUdeviceptr>(addresses.resolve(ref));
+    params[i] = &values[i];
+  }
+
+  TacticTiming result;
+  result.candidates = variants.size();
+  for (size_t i = 0; i < variants.size(); ++i) {
+    const KernelVariant &variant = variants[i];
+    std::string description = "block " + std::to_string(variant.block[0]) + "x" +
+                              std::to_string(variant.block[1]) + "x" +
+                              std::to_string(variant.block[2]);
+    CUfunction function = nullptr;
+    if (CUresult r = (*api)->moduleGetFunction(&function, impl.kernels, variant.entry.c_str());
+        r != CUDA_SUCCESS) {
+      result.skipped.push_back(description + ": " +
+                               detail::driverFailure(r, "kernel '" + variant.entry + "'")
+                                   .message());
+      continue;
+    }
+    auto launchOnce = [&]() -> Status {
+      CUresult r = (*api)->launchKernel(
+          function, variant.grid[0], variant.grid[1], variant.grid[2], variant.block[0],
+          variant.block[1], variant.block[2], 0, reinterpret_cast<CUstream>(impl.stream),
+          params.empty() ? nullptr : params.data(), nullptr);
+      return r == CUDA_SUCCESS ? Status::success()
+                               : detail::driverFailure(r, "cuLaunchKernel of '" +
+                                                              variant.entry + "'");
+    };
+    Expected<double> ms = impl.timeRepeated(launchOnce);
+    if (!ms) {
+      cudaGetLastError();
+      cudaStreamSynchronize(impl.stream);
+      result.skipped.push_back(description + ": " + ms.status().message());
+      continue;
+    }
+    TimedTactic timed;
+    timed.index = i;
+    timed.description = description;
+    timed.milliseconds = *ms;
+    result.timed.push_back(std::move(timed));
+  }
+  sortFastestFirst(result);
   return result;
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Tactic timing on the GPU machine: compiles MODEL.onnx twice with one fresh
-# timing cache (the first build times every conv and GEMM, the second must
-# take them all from the cache and choose the same tactics), runs both
-# engines with kiln-run on the same seeded inputs and compares the outputs.
+# timing cache (the first build times every conv and GEMM, and the launch
+# shape of every generated kernel that offers variants; the second must take
+# them all from the cache and choose the same tactics), runs both engines
+# with kiln-run on the same seeded inputs and compares the outputs.
 #
 #   test/gpu/check-tactics.sh DIST OUT MODEL.onnx [kiln-compile options...]
 #
@@ -38,10 +39,13 @@ t1=$(build first "$@") || exit 1
 t2=$(build second "$@") || exit 1
 tactics1=$(grep '^tactics:' "$out/first-build.log")
 tactics2=$(grep '^tactics:' "$out/second-build.log")
+kernels1=$(grep '^kernel launch shapes:' "$out/first-build.log")
+kernels2=$(grep '^kernel launch shapes:' "$out/second-build.log")
 {
   echo "model: $model $*"
-  echo "first build (timing):  ${t1} s; $tactics1"
-  echo "second build (cache):  ${t2} s; $tactics2"
+  echo "first build (timing):  ${t1} s; $tactics1; $kernels1"
+  echo "second build (cache):  ${t2} s; $tactics2; $kernels2"
+  echo "kernel timing lines in the first build: $(grep -c '^\[kernel tactics' "$out/first-build.log")"
   echo "cache entries: $(grep -c '"signature"' "$cache" 2>/dev/null || echo 0)"
 } | tee -a "$out/summary.txt"
 
@@ -53,6 +57,13 @@ read -r timed2 cached2 heur2 < <(sed -E 's/tactics: ([0-9]+) timed, ([0-9]+) cac
 [[ ${timed1:-0} -gt 0 && ${cached1:-1} -eq 0 ]] || fail "the first build should time, not read the cache: $tactics1"
 [[ ${timed2:-1} -eq 0 && ${cached2:-0} -eq $timed1 && ${heur2:-0} -eq $heur1 ]] ||
   fail "the second build should take the first's $timed1 timed tactics from the cache: $tactics2"
+# The same for generated kernels' launch shapes.
+read -r ktimed1 kcached1 kheur1 < <(sed -E 's/kernel launch shapes: ([0-9]+) timed, ([0-9]+) cached, ([0-9]+) heuristic/\1 \2 \3/' <<<"$kernels1")
+read -r ktimed2 kcached2 kheur2 < <(sed -E 's/kernel launch shapes: ([0-9]+) timed, ([0-9]+) cached, ([0-9]+) heuristic/\1 \2 \3/' <<<"$kernels2")
+[[ ${ktimed1:-0} -gt 0 && ${kcached1:-1} -eq 0 && ${kheur1:-1} -eq 0 ]] ||
+  fail "the first build should time every kernel with variants: $kernels1"
+[[ ${ktimed2:-1} -eq 0 && ${kcached2:-0} -eq $ktimed1 && ${kheur2:-1} -eq 0 ]] ||
+  fail "the second build should take the first's $ktimed1 kernel shapes from the cache: $kernels2"
 
 # The same tactics in both engines (the "timed"/"from the timing cache"
 # suffix aside): engine ids, knobs and algorithms are in the JSON.
@@ -66,10 +77,11 @@ def choices(path):
     steps = json.load(open(path))["steps"]
     out = []
     for s in steps:
-        if s["kind"] not in ("conv", "gemm"):
+        if s["kind"] not in ("conv", "gemm", "launch"):
             continue
         tactic = re.sub(r", [0-9.e+-]+ ms, (timed|from the timing cache)$", "", s.get("tactic", ""))
-        detail = {k: s.get(k) for k in ("engine_id", "algo", "workspace")}
+        detail = {k: s.get(k) for k in ("engine_id", "algo", "workspace", "grid", "block",
+                                        "max_threads_per_block")}
         out.append((s["name"], tactic, json.dumps(detail, sort_keys=True)))
     return out, [s.get("tactic_source") for s in steps if s["kind"] in ("conv", "gemm")]
 a, sa = choices(sys.argv[1])
@@ -78,7 +90,13 @@ print("tactic sources: first", {x: sa.count(x) for x in set(sa)}, "second", {x: 
 diff = [(x, y) for x, y in zip(a, b) if x != y]
 for x, y in diff[:5]:
     print("differs:", x, "|", y)
-print(f"{len(a) - len(diff)} of {len(a)} library steps chose the same tactic")
+blocks = {}
+for name, tactic, detail in a:
+    if tactic.startswith("block "):
+        size = tactic.split(",")[0]
+        blocks[size] = blocks.get(size, 0) + 1
+print("kernel launch shapes chosen:", dict(sorted(blocks.items())))
+print(f"{len(a) - len(diff)} of {len(a)} library and kernel steps chose the same tactic")
 sys.exit(1 if diff or len(a) != len(b) else 0)
 PY
 

@@ -8,7 +8,7 @@
 
 // CHECK-LABEL: func.func @outline
 // CHECK-NOT: engine.dispatch
-// CHECK: engine.launch @[[RELU:k0_relu1]](%{{.*}}, %[[A:.*]]) grid [{{.*}}] block {{\[}}[[BLOCK:[0-9]+]], 1, 1] outputs 1 {layers = ["relu1"], precision = "fp32"} : memref<1x64xf32>, memref<1x64xf32>
+// CHECK: engine.launch @[[RELU:k0_relu1]](%{{.*}}, %[[A:.*]]) grid [{{.*}}] block {{\[}}[[BLOCK:[0-9]+]], 1, 1] outputs 1 {layers = ["relu1"], precision = "fp32", variants = array<i32: 1, 1, 1, 64, 1, 1, 1, 1, 1, 256, 1, 1>} : memref<1x64xf32>, memref<1x64xf32>
 // CHECK: engine.launch @[[RELU]](%[[A]], %{{.*}}) {{.*}}outputs 1 {layers = ["relu2"]
 // CHECK: engine.launch @[[ADD:k1_add]](%{{.*}}, %{{.*}}, %{{.*}}) {{.*}}outputs 1
 // CHECK: engine.launch @[[SLICE:k2_relu3]]({{.*}}) {{.*}}: memref<2x64xf32>, memref<2x64xf32, strided<[128, 1]>>
@@ -63,9 +63,11 @@ func.func @unsupported(%x: memref<1x4x8x8xf32>, %w: memref<4x4x3x3xf32>, %y: mem
 // -----
 
 // Tests that a kernel whose launch takes 1024 threads a block (a row too long
-// for registers) records 1024 as its launch bound, as its source declares.
+// for registers) records 1024 as its launch bound, as its source declares,
+// and offers no variants: a row kernel's shape is its strategy's.
 // CHECK-LABEL: func.func @long_rows
 // CHECK: engine.launch @[[NORM:k0_norm1]]({{.*}}) grid [2, 1, 1] block [1024, 1, 1] outputs 1
+// CHECK-NOT: variants
 // CHECK: engine.kernel @[[NORM]] max_threads_per_block 1024 source "{{.*}}__launch_bounds__(1024) [[NORM]]
 func.func @long_rows(%x: memref<2x40000xf32>, %g: memref<40000xf32>, %y: memref<2x40000xf32>) {
   engine.dispatch ins(%x, %g : memref<2x40000xf32>, memref<40000xf32>) outs(%y : memref<2x40000xf32>) {
@@ -73,5 +75,23 @@ func.func @long_rows(%x: memref<2x40000xf32>, %g: memref<40000xf32>, %y: memref<
     %n = nn.layer_norm %t, %s axis 1 : tensor<2x40000xf32>, tensor<40000xf32>
     engine.yield %n : tensor<2x40000xf32>
   } {layers = ["norm1"], precision = "fp32"}
+  return
+}
+
+// -----
+
+// Tests that a grid-stride kernel with enough work offers every block size
+// of 64 to 1024 threads as variants (grids sized for each), its launch the
+// emitter's 256 threads a block; the 4-wide vector loop over 2^20 floats
+// has 2^18 threads of work.
+// CHECK-LABEL: func.func @variants
+// CHECK: engine.launch @k0_sigmoid1({{.*}}) grid [1024, 1, 1] block [256, 1, 1] outputs 1
+// CHECK-SAME: variants = array<i32: 4096, 1, 1, 64, 1, 1, 2048, 1, 1, 128, 1, 1, 1024, 1, 1, 256, 1, 1, 512, 1, 1, 512, 1, 1, 256, 1, 1, 1024, 1, 1>
+func.func @variants(%x: memref<1048576xf32>, %y: memref<1048576xf32>) {
+  engine.dispatch ins(%x : memref<1048576xf32>) outs(%y : memref<1048576xf32>) {
+  ^bb0(%t: tensor<1048576xf32>):
+    %r = nn.sigmoid %t : tensor<1048576xf32>
+    engine.yield %r : tensor<1048576xf32>
+  } {layers = ["sigmoid1"], precision = "fp32"}
   return
 }

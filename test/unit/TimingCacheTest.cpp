@@ -92,6 +92,41 @@ TEST(TimingCacheTest, RoundTripsThroughJson) {
   EXPECT_EQ(gemm->workspace, 1u << 20);
 }
 
+TEST(TimingCacheTest, KernelLaunchShapesRoundTrip) {
+  TimingCache cache;
+  CachedTactic shape;
+  shape.description = "block 512, grid 528";
+  shape.grid = {528, 1, 1};
+  shape.block = {512, 1, 1};
+  shape.milliseconds = 0.0042;
+  shape.candidates = 5;
+  cache.insert(key("kernel k", "nvrtc", 13000), shape);
+  std::string text = cache.serialize();
+  EXPECT_NE(text.find("\"library\": \"nvrtc\""), std::string::npos) << text;
+  llvm::Expected<TimingCache> back = TimingCache::parse(text, "round-trip");
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  EXPECT_EQ(back->serialize(), text);
+  const CachedTactic *hit = back->lookup("kernel k", "nvrtc", 13000, "", 90);
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit->grid, (std::vector<int64_t>{528, 1, 1}));
+  EXPECT_EQ(hit->block, (std::vector<int64_t>{512, 1, 1}));
+  // Another NVRTC compiles other code: no match.
+  EXPECT_EQ(back->lookup("kernel k", "nvrtc", 12080, "", 90), nullptr);
+
+  std::string entry = R"({"format": "kiln-timing-cache", "version": 1, "entries": [
+      {"signature": "s", "gpu": "g", "compute_capability": 90, "library": "nvrtc",
+       "library_version": 13000, "tactic": "t", )";
+  EXPECT_EQ(errorOf(entry + R"("block": [64, 1, 1]}]})"),
+            "timing cache 'bad.json': entry 0: 'grid' must be three sizes of a kernel launch, "
+            "found nothing");
+  EXPECT_EQ(errorOf(entry + R"("grid": [1, 1, 1], "block": [0, 1, 1]}]})"),
+            "timing cache 'bad.json': entry 0: 'block' must hold positive 32-bit sizes, "
+            "found [0,1,1]");
+  EXPECT_EQ(errorOf(entry + R"("grid": [1, 1, 1], "block": [64, 32, 1]}]})"),
+            "timing cache 'bad.json': entry 0: 'block' must have at most 1024 threads, "
+            "found [64,32,1]");
+}
+
 TEST(TimingCacheTest, LookupMatchesGpuArchitectureAndLibraryVersion) {
   TimingCache cache;
   cache.insert(key("conv a", "cudnn", 91900), convTactic(12));
@@ -151,7 +186,7 @@ TEST(TimingCacheTest, MalformedFilesSayWhatWasExpected) {
                 R"("algo": ["0x1", "0x2", "0x3", "0x4", "0x5", "0x6", "0x7", "8"])");
   EXPECT_TRUE(contains(e, "'algo' words must be hex strings")) << e;
   e = withEntry("cublas", R"("algo": [])");
-  EXPECT_TRUE(contains(e, "'library' must be \"cudnn\" or \"cublaslt\", found \"cublas\""))
+  EXPECT_TRUE(contains(e, "'library' must be \"cudnn\", \"cublaslt\" or \"nvrtc\", found \"cublas\""))
       << e;
   e = withEntry("cudnn", R"("engine_id": 3, "workspace": "big")");
   EXPECT_TRUE(contains(e, "'workspace' must be an integer, found \"big\"")) << e;
@@ -295,6 +330,55 @@ func.func @main(%x: memref<1x8x8x8xf16>) {
   // the next 256-byte boundary (2304), reaching 2032 bytes further.
   EXPECT_EQ(conv->y()->buffer()->offset(), 2304u + 16u);
   EXPECT_EQ(alone->scratchBytes, 4352u); // 2320 + 2032, a multiple of 256
+}
+
+// Tests that a launch's signature names its kernel by a hash of the source
+// without its name or launch bound (identical kernels of two models, or a
+// kernel whose bound tactic selection raised, share entries), and names its
+// arguments, shape and variants; and that a launch serializes alone.
+TEST_F(SignatureTest, LaunchesAreKeyedByTheirKernelsSource) {
+  auto launchModule = [&](llvm::StringRef name, int bound, llvm::StringRef body) {
+    std::string text = R"mlir(
+engine.kernel @NAME max_threads_per_block BOUND source "extern C __global__ void __launch_bounds__(BOUND) NAME(const float *in0, float *out0) { BODY }"
+func.func @main(%x: memref<64xf32>, %y: memref<64xf32>) {
+  engine.launch @NAME(%x, %y) grid [1, 1, 1] block [64, 1, 1] outputs 1
+      {variants = array<i32: 1, 1, 1, 64, 1, 1, 1, 1, 1, 256, 1, 1>}
+      : memref<64xf32>, memref<64xf32>
+  return
+}
+)mlir";
+    for (auto [from, to] : {std::pair<std::string, std::string>{"NAME", name.str()},
+                            {"BOUND", std::to_string(bound)},
+                            {"BODY", body.str()}})
+      for (size_t at; (at = text.find(from)) != std::string::npos;)
+        text.replace(at, from.size(), to);
+    module = parseSourceString<ModuleOp>(text, &context);
+    Operation *launch = nullptr;
+    if (module)
+      module->walk([&](kiln::engine::LaunchOp op) { launch = op; });
+    return launch;
+  };
+  Operation *launch = launchModule("k0_relu", 256, "out0[0] = in0[0];");
+  ASSERT_NE(launch, nullptr);
+  std::string signature = getTacticSignature(launch);
+  EXPECT_EQ(signature.rfind("kernel source=", 0), 0u) << signature;
+  EXPECT_NE(signature.find(" arg0=memref<64xf32> arg1=memref<64xf32> grid=[1,1,1] "
+                           "block=[64,1,1] variants=[1,1,1,64,1,1,1,1,1,256,1,1]"),
+            std::string::npos)
+      << signature;
+  EXPECT_EQ(getTacticSignature(launchModule("k7_other", 512, "out0[0] = in0[0];")), signature);
+  EXPECT_NE(getTacticSignature(launchModule("k0_relu", 256, "out0[0] = -in0[0];")), signature);
+
+  FailureOr<kiln::engine::StepAlone> alone =
+      kiln::engine::serializeStepAlone(launchModule("k0_relu", 256, ""));
+  ASSERT_TRUE(succeeded(alone));
+  const kiln::fb::LaunchStep *step =
+      flatbuffers::GetRoot<kiln::fb::Step>(alone->step.data())->kind_as_LaunchStep();
+  ASSERT_NE(step, nullptr);
+  ASSERT_EQ(step->args()->size(), 2u);
+  EXPECT_EQ(step->args()->Get(0)->offset(), 0u);
+  EXPECT_EQ(step->args()->Get(1)->offset(), 256u);
+  EXPECT_EQ(alone->scratchBytes, 512u);
 }
 
 } // namespace

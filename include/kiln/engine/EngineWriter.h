@@ -42,7 +42,7 @@ constexpr uint64_t kWeightAlignment = 256;
 mlir::FailureOr<EngineBytes> serializeEngine(mlir::ModuleOp module,
                                              const EngineWriterOptions &options);
 
-/// One conv or gemm step serialized alone (for tactic timing): a FlatBuffer
+/// One conv, gemm or launch step serialized alone (for tactic timing): a FlatBuffer
 /// whose root is a `kiln.fb.Step`, every buffer it uses placed in the arena
 /// region of a scratch arena of `scratchBytes`.
 struct StepAlone {

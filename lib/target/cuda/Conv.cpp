@@ -135,7 +135,7 @@ static Launch emitDirectConv(KernelWriter &w, const ConvShape &s) {
   int64_t count = out.numElements();
   int64_t bound = std::max({in.extent(), filter.extent(), out.extent(),
                             s.residual ? s.residual->extent() : 0});
-  emitIndexTypes(w, std::max(bound, count) + gridStrideBlocks(count) * kBlockSize);
+  emitIndexTypes(w, std::max(bound, count) + gridStrideThreads(count));
   w.open("for (I i = blockIdx.x * blockDim.x + threadIdx.x; i < " + std::to_string(count) +
          "; i += gridDim.x * blockDim.x)");
   SmallVector<std::string> o = emitCoordinates(w, "i", out.shape(), "o");
@@ -192,10 +192,7 @@ static Launch emitDirectConv(KernelWriter &w, const ConvShape &s) {
   std::string result = activate(op.getActivationAttr(), "acc", s.compute);
   w.line(out.store(offsetExpr(o, out.strides), fromReal(w, out.element(), result, s.compute)));
   w.close();
-  Launch launch;
-  launch.grid = {gridStrideBlocks(count), 1, 1};
-  launch.block = {static_cast<uint32_t>(kBlockSize), 1, 1};
-  return launch;
+  return gridStrideLaunch(count);
 }
 
 //===----------------------------------------------------------------------===//

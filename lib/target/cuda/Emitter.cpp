@@ -506,6 +506,29 @@ uint32_t kiln::cuda::detail::gridStrideBlocks(int64_t threads, int64_t blockSize
   return static_cast<uint32_t>(std::max<int64_t>(1, std::min(blocks, full)));
 }
 
+/// Block sizes grid-stride kernels may be timed with.
+static constexpr int64_t kVariantBlockSizes[] = {64, 128, 256, 512, 1024};
+
+Launch kiln::cuda::detail::gridStrideLaunch(int64_t threads) {
+  Launch launch;
+  launch.grid = {gridStrideBlocks(threads), 1, 1};
+  launch.block = {static_cast<uint32_t>(kBlockSize), 1, 1};
+  // Blocks bigger than the work would only add idle threads.
+  int64_t largest = std::max<int64_t>(kVariantBlockSizes[0], nextPowerOf2(threads));
+  for (int64_t size : kVariantBlockSizes)
+    if (size <= largest || size == kBlockSize)
+      launch.variants.push_back({{gridStrideBlocks(threads, size), 1, 1},
+                                 {static_cast<uint32_t>(size), 1, 1}});
+  return launch;
+}
+
+int64_t kiln::cuda::detail::gridStrideThreads(int64_t threads) {
+  int64_t most = 0;
+  for (int64_t size : kVariantBlockSizes)
+    most = std::max(most, int64_t{gridStrideBlocks(threads, size)} * size);
+  return most;
+}
+
 int64_t kiln::cuda::detail::nextPowerOf2(int64_t n) {
   int64_t p = 1;
   while (p < n)

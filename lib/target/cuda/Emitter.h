@@ -215,11 +215,22 @@ CollapsedSpace collapse(llvm::ArrayRef<int64_t> shape,
 
 struct Launch {
   std::array<uint32_t, 3> grid{1, 1, 1}, block{1, 1, 1};
+  /// Other shapes the kernel runs correctly with (KernelSource::variants).
+  llvm::SmallVector<LaunchShape> variants;
 };
 
 /// Blocks for a grid-stride loop over `threads` threads of `blockSize`:
 /// enough to fill the GPU, at least one.
 uint32_t gridStrideBlocks(int64_t threads, int64_t blockSize = kBlockSize);
+
+/// The launch of grid-stride loops over `threads` threads: blocks of
+/// kBlockSize, and as variants every block size of 64 to 1024 threads (a
+/// power of two) up to the one that covers `threads`.
+Launch gridStrideLaunch(int64_t threads);
+
+/// The most threads a grid of gridStrideLaunch(`threads`), or any of its
+/// variants, has (what index types must count up to).
+int64_t gridStrideThreads(int64_t threads);
 
 /// Power of two at least `n` (1 for n <= 1).
 int64_t nextPowerOf2(int64_t n);

@@ -89,6 +89,20 @@ static std::string whyNot(Operation *op) {
 
 bool kiln::cuda::canEmit(Operation *op) { return whyNot(op).empty(); }
 
+std::optional<std::string> kiln::cuda::withLaunchBound(StringRef source, uint32_t threads) {
+  // KernelWriter::finish declares the bound once, on the entry function.
+  constexpr StringLiteral marker = "__launch_bounds__(";
+  size_t start = source.find(marker);
+  if (start == StringRef::npos || source.find(marker, start + 1) != StringRef::npos)
+    return std::nullopt;
+  size_t digits = start + marker.size();
+  size_t end = source.find(')', digits);
+  if (end == StringRef::npos || end == digits ||
+      !llvm::all_of(source.slice(digits, end), llvm::isDigit))
+    return std::nullopt;
+  return (source.take_front(digits) + Twine(threads) + source.drop_front(end)).str();
+}
+
 //===----------------------------------------------------------------------===//
 // Constants
 //===----------------------------------------------------------------------===//
@@ -381,6 +395,7 @@ FailureOr<KernelSource> GroupEmitter::run() {
   kernel.entry = entry.str();
   kernel.grid = launch->grid;
   kernel.block = launch->block;
+  kernel.variants = std::move(launch->variants);
   kernel.source =
       w.finish(params, int64_t{launch->block[0]} * launch->block[1] * launch->block[2]);
   return kernel;

@@ -129,6 +129,13 @@ std::string kiln::cuda::nvrtcVersionString() {
   return std::to_string(major) + "." + std::to_string(minor);
 }
 
+int kiln::cuda::nvrtcVersion() {
+  int major = 0, minor = 0;
+  if (::nvrtcVersion(&major, &minor) != NVRTC_SUCCESS)
+    return 0;
+  return major * 1000 + minor * 10;
+}
+
 #else // !KILN_HAVE_NVRTC
 
 llvm::Expected<CompiledCuda> kiln::cuda::compileCuda(llvm::StringRef,
@@ -141,5 +148,7 @@ llvm::Expected<CompiledCuda> kiln::cuda::compileCuda(llvm::StringRef,
 bool kiln::cuda::haveNvrtc() { return false; }
 
 std::string kiln::cuda::nvrtcVersionString() { return "none"; }
+
+int kiln::cuda::nvrtcVersion() { return 0; }
 
 #endif // KILN_HAVE_NVRTC

@@ -265,19 +265,18 @@ static void emitScalarLoop(KernelWriter &w, const PointwisePhase &phase,
 
 Launch kiln::cuda::detail::emitPointwise(KernelWriter &w, ArrayRef<PointwisePhase> phases) {
   SmallVector<PhasePlan> plans;
-  int64_t blocks = 1, bound = 0;
+  int64_t threads = 1, bound = 0;
   for (const PointwisePhase &phase : phases) {
     plans.push_back(planPhase(phase));
-    blocks = std::max<int64_t>(
-        blocks, gridStrideBlocks((plans.back().count + plans.back().vector - 1) /
-                                 plans.back().vector));
+    threads = std::max<int64_t>(
+        threads, (plans.back().count + plans.back().vector - 1) / plans.back().vector);
     bound = std::max(bound, plans.back().count);
     for (const PointwiseLeaf &leaf : phase.leaves)
       bound = std::max(bound, leaf.view.extent());
     for (const PointwiseOutput &output : phase.outputs)
       bound = std::max(bound, output.view.extent());
   }
-  emitIndexTypes(w, bound + blocks * kBlockSize);
+  emitIndexTypes(w, bound + gridStrideThreads(threads));
   for (auto [phase, plan] : llvm::zip(phases, plans)) {
     if (plan.count == 0)
       continue;
@@ -290,10 +289,7 @@ Launch kiln::cuda::detail::emitPointwise(KernelWriter &w, ArrayRef<PointwisePhas
       emitScalarLoop(w, phase, plan);
     }
   }
-  Launch launch;
-  launch.grid = {static_cast<uint32_t>(blocks), 1, 1};
-  launch.block = {static_cast<uint32_t>(kBlockSize), 1, 1};
-  return launch;
+  return gridStrideLaunch(threads);
 }
 
 TensorView kiln::cuda::detail::shiftedView(TensorView view, int64_t offset,

@@ -33,8 +33,7 @@ Launch kiln::cuda::detail::emitGather(
     KernelWriter &w, const TensorView &output, int64_t bound,
     function_ref<std::string(ArrayRef<std::string>)> source) {
   int64_t count = output.numElements();
-  uint32_t blocks = gridStrideBlocks(count);
-  emitIndexTypes(w, std::max({bound, count, output.extent()}) + blocks * kBlockSize);
+  emitIndexTypes(w, std::max({bound, count, output.extent()}) + gridStrideThreads(count));
   if (count > 0) {
     w.open("for (I i = blockIdx.x * blockDim.x + threadIdx.x; i < " + std::to_string(count) +
            "; i += gridDim.x * blockDim.x)");
@@ -43,10 +42,7 @@ Launch kiln::cuda::detail::emitGather(
     w.line(output.pointer + "[" + offsetExpr(o, output.strides) + "] = " + value + ";");
     w.close();
   }
-  Launch launch;
-  launch.grid = {blocks, 1, 1};
-  launch.block = {static_cast<uint32_t>(kBlockSize), 1, 1};
-  return launch;
+  return gridStrideLaunch(count);
 }
 
 /// `index`, counted from the end when negative, clamped into [0, size)

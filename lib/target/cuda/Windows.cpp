@@ -44,17 +44,10 @@ static ChannelDims channelDims(int64_t rank, Layout layout) {
 static SmallVector<std::string> openOutputLoop(KernelWriter &w, const TensorView &output,
                                                int64_t bound) {
   int64_t count = output.numElements();
-  emitIndexTypes(w, std::max(bound, count) + gridStrideBlocks(count) * kBlockSize);
+  emitIndexTypes(w, std::max(bound, count) + gridStrideThreads(count));
   w.open("for (I i = blockIdx.x * blockDim.x + threadIdx.x; i < " + std::to_string(count) +
          "; i += gridDim.x * blockDim.x)");
   return emitCoordinates(w, "i", output.shape(), "o");
-}
-
-static Launch gridStrideLaunch(int64_t count) {
-  Launch launch;
-  launch.grid = {gridStrideBlocks(count), 1, 1};
-  launch.block = {static_cast<uint32_t>(kBlockSize), 1, 1};
-  return launch;
 }
 
 //===----------------------------------------------------------------------===//

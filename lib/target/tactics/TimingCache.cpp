@@ -10,14 +10,19 @@
 #include "kiln/target/tactics/TimingCache.h"
 
 #include "dialects/engine/EngineDialect.h"
+#include "kiln/target/cuda/KernelEmitter.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/xxhash.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <limits>
 
 using namespace llvm;
 using namespace kiln::tactics;
@@ -115,6 +120,26 @@ Expected<CachedTactic> parseTactic(const Reader &reader, const json::Object &obj
     }
     return tactic;
   }
+  if (library == "nvrtc") {
+    for (auto [field, sizes] : {std::pair<StringRef, std::vector<int64_t> *>{"grid", &tactic.grid},
+                                {"block", &tactic.block}}) {
+      const json::Array *array = object.getArray(field);
+      if (!array || array->size() != 3)
+        return reader.fail("'" + field + "' must be three sizes of a kernel launch, " +
+                           reader.found(object, field));
+      for (const json::Value &item : *array) {
+        std::optional<int64_t> size = item.getAsInteger();
+        if (!size || *size < 1 || *size > std::numeric_limits<int32_t>::max())
+          return reader.fail("'" + field + "' must hold positive 32-bit sizes, " +
+                             reader.found(object, field));
+        sizes->push_back(*size);
+      }
+    }
+    if (tactic.block[0] * tactic.block[1] * tactic.block[2] > 1024)
+      return reader.fail("'block' must have at most 1024 threads, " +
+                         reader.found(object, "block"));
+    return tactic;
+  }
   const json::Array *algo = object.getArray("algo");
   if (!algo || algo->size() != 8)
     return reader.fail("'algo' must be the 8 words of a cublasLtMatmulAlgo_t as hex strings, " +
@@ -176,9 +201,9 @@ Expected<TimingCache> TimingCache::parse(StringRef text, StringRef name) {
     Expected<std::string> library = reader.string(*entry, "library");
     if (!library)
       return library.takeError();
-    if (*library != "cudnn" && *library != "cublaslt")
-      return reader.fail("'library' must be \"cudnn\" or \"cublaslt\", found \"" + *library +
-                         "\"");
+    if (*library != "cudnn" && *library != "cublaslt" && *library != "nvrtc")
+      return reader.fail("'library' must be \"cudnn\", \"cublaslt\" or \"nvrtc\", found \"" +
+                         *library + "\"");
     key.library = *library;
     Expected<int64_t> libraryVersion = reader.integer(*entry, "library_version");
     if (!libraryVersion)
@@ -232,6 +257,9 @@ std::string TimingCache::serialize() const {
     if (key.library == "cudnn") {
       entry["engine_id"] = tactic.engineId;
       entry["knobs"] = json::Array(tactic.knobs);
+    } else if (key.library == "nvrtc") {
+      entry["grid"] = json::Array(tactic.grid);
+      entry["block"] = json::Array(tactic.block);
     } else {
       json::Array words;
       for (uint64_t word : tactic.algo)
@@ -352,6 +380,26 @@ std::string kiln::tactics::getTacticSignature(mlir::Operation *op) {
           s.scalar("alpha", floatText(conv.getAlpha()));
         },
         conv.getAllowTf32());
+  if (auto launch = dyn_cast<LaunchOp>(op)) {
+    // The kernel by a hash of its source, named "kernel" and with its launch
+    // bound left out (tactic selection raises it); the source holds every
+    // shape, stride and constant it computes with.
+    auto kernel = mlir::SymbolTable::lookupNearestSymbolFrom<KernelOp>(
+        op, launch.getKernelAttr());
+    std::string source = kernel ? kernel.getSource().str() : "";
+    if (std::optional<std::string> unbound = kiln::cuda::withLaunchBound(source, 0))
+      source = std::move(*unbound);
+    source = join(split(source, launch.getKernel()), "kernel");
+    SignatureBuilder s("kernel");
+    s.scalar("source", format_hex_no_prefix(xxh3_64bits(source), 16));
+    for (auto [index, arg] : enumerate(launch.getArgs()))
+      s.operand(formatv("arg{0}", index).str(), arg);
+    s.array("grid", SmallVector<int64_t>(launch.getGrid()));
+    s.array("block", SmallVector<int64_t>(launch.getBlock()));
+    if (std::optional<ArrayRef<int32_t>> variants = launch.getVariants())
+      s.array("variants", SmallVector<int64_t>(*variants));
+    return s.str();
+  }
   auto gemm = cast<GemmOp>(op);
   return build(
       "gemm",

@@ -209,6 +209,33 @@ func.func @launch_block(%a: memref<4xf32>) {
 
 // -----
 
+engine.kernel @k source "extern \"C\" __global__ void k() {}"
+func.func @launch_variants_size(%a: memref<4xf32>) {
+  // expected-error @+1 {{variants must be six sizes each (grid, block), got 4 sizes}}
+  engine.launch @k(%a) grid [1, 1, 1] block [32, 1, 1] outputs 1 {variants = array<i32: 1, 1, 1, 64>} : memref<4xf32>
+  return
+}
+
+// -----
+
+engine.kernel @k source "extern \"C\" __global__ void k() {}"
+func.func @launch_variants_threads(%a: memref<4xf32>) {
+  // expected-error @+1 {{variant #1 has a block of 2048 threads, more than 1024}}
+  engine.launch @k(%a) grid [1, 1, 1] block [32, 1, 1] outputs 1 {variants = array<i32: 1, 1, 1, 32, 1, 1, 1, 1, 1, 1024, 2, 1>} : memref<4xf32>
+  return
+}
+
+// -----
+
+engine.kernel @k source "extern \"C\" __global__ void k() {}"
+func.func @launch_variants_zero(%a: memref<4xf32>) {
+  // expected-error @+1 {{variant #0 must have three positive grid and block sizes}}
+  engine.launch @k(%a) grid [1, 1, 1] block [32, 1, 1] outputs 1 {variants = array<i32: 0, 1, 1, 32, 1, 1>} : memref<4xf32>
+  return
+}
+
+// -----
+
 // expected-error @+1 {{max_threads_per_block is 128 but the source does not declare __launch_bounds__(128)}}
 engine.kernel @k max_threads_per_block 128 source "extern \"C\" __global__ void __launch_bounds__(256) k() {}"
 

@@ -21,6 +21,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace kiln::cuda {
@@ -30,6 +31,15 @@ namespace kiln::cuda {
 /// in-place concat's producer writes into a slice of a bigger buffer.
 struct BufferLayout {
   llvm::SmallVector<int64_t> strides;
+};
+
+/// A grid of blocks of threads.
+struct LaunchShape {
+  std::array<uint32_t, 3> grid{1, 1, 1}, block{1, 1, 1};
+
+  bool operator==(const LaunchShape &other) const {
+    return grid == other.grid && block == other.block;
+  }
 };
 
 /// One generated kernel.
@@ -43,6 +53,11 @@ struct KernelSource {
   std::array<uint32_t, 3> grid{1, 1, 1}, block{1, 1, 1};
   /// Dynamic shared memory; kernels use static shared memory, so this is 0.
   uint32_t sharedMemBytes = 0;
+  /// The launch shapes tactic timing may choose from, grid/block among them:
+  /// the kernel walks its work in grid-stride loops, so each is correct once
+  /// the source's launch bound is its block (withLaunchBound). Empty when the
+  /// strategy fixes the shape (row kernels, tiles, scans, depthwise conv).
+  llvm::SmallVector<LaunchShape> variants;
 };
 
 /// Emits the kernel of `group`. Its parameters, in order: one device pointer
@@ -54,6 +69,10 @@ mlir::FailureOr<KernelSource>
 emitKernel(mlir::Block &group, llvm::StringRef entry,
            llvm::ArrayRef<BufferLayout> inputLayouts = {},
            llvm::ArrayRef<BufferLayout> outputLayouts = {});
+
+/// `source` (one kernel of emitKernel) with its `__launch_bounds__` set to
+/// `threads`; nullopt unless the source declares exactly one launch bound.
+std::optional<std::string> withLaunchBound(llvm::StringRef source, uint32_t threads);
 
 /// Whether emitKernel supports `op` (with its element types, static shapes
 /// and attributes), so lowering can refuse early, naming the layer.

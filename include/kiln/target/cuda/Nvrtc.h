@@ -48,6 +48,9 @@ bool haveNvrtc();
 /// NVRTC's version as "major.minor", or "none".
 std::string nvrtcVersionString();
 
+/// NVRTC's version as CUDA numbers it (13000 for 13.0), or 0 without NVRTC.
+int nvrtcVersion();
+
 } // namespace kiln::cuda
 
 #endif // KILN_TARGET_CUDA_NVRTC_H

@@ -1,7 +1,8 @@
 //===- TimingCache.h - tactics chosen by timing, kept across builds -*- C++ -*-===//
 //
 // The timing cache of kiln-select-tactics: for each library call (a cuDNN
-// convolution, a cuBLASLt GEMM) the tactic that won its timing, keyed by the
+// convolution, a cuBLASLt GEMM) and generated kernel (its launch shape) the
+// tactic that won its timing, keyed by the
 // op's signature, the GPU (name and compute capability) and the library and
 // its version. A JSON file (docs/codegen.md, "Tactics"); entries for other
 // GPUs or library versions are kept but never match.
@@ -31,8 +32,8 @@ struct TacticKey {
   std::string signature;     ///< getTacticSignature() of the op
   std::string gpu;           ///< "NVIDIA H100 80GB HBM3"
   int computeCapability = 0; ///< 90
-  std::string library;       ///< "cudnn" or "cublaslt"
-  int libraryVersion = 0;    ///< cudnnGetVersion() / cublasLtGetVersion()
+  std::string library;       ///< "cudnn", "cublaslt" or "nvrtc" (generated kernels)
+  int libraryVersion = 0;    ///< cudnnGetVersion() / cublasLtGetVersion() / NVRTC's
 
   bool operator<(const TacticKey &other) const {
     return std::tie(signature, library, libraryVersion, computeCapability, gpu) <
@@ -47,6 +48,7 @@ struct CachedTactic {
   int64_t engineId = -1;      ///< cuDNN engine, or -1
   std::vector<int64_t> knobs; ///< cuDNN backend knob (type, value) pairs
   std::vector<uint64_t> algo; ///< cuBLASLt: the 8 words of cublasLtMatmulAlgo_t
+  std::vector<int64_t> grid, block; ///< a generated kernel's launch (3 sizes each)
   uint64_t workspace = 0;     ///< bytes
   double milliseconds = 0;    ///< median time when it was timed
   int64_t candidates = 0;     ///< how many were timed
@@ -85,6 +87,8 @@ private:
 /// changes what the library computes (strides, pads, dilations, groups,
 /// layout, epilogue, alpha/beta, precision, TF32), not those tactic
 /// selection writes (engine_id, knobs, algo, workspace, tactic) nor names.
+/// For an engine.launch: a hash of its kernel's source (its name and launch
+/// bound left out), its arguments' memref types, grid, block and variants.
 std::string getTacticSignature(mlir::Operation *op);
 
 } // namespace kiln::tactics

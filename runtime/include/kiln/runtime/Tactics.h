@@ -1,5 +1,6 @@
 // Tactic timing for the compiler (kiln-select-tactics): the candidates cuDNN
-// and cuBLASLt offer for one conv or GEMM step, each run on scratch device
+// and cuBLASLt offer for one conv or GEMM step, and the launch shapes of a
+// generated kernel, each run on scratch device
 // memory and timed with CUDA events. The steps are built by the runtime's own
 // code (the cuDNN graph, the cuBLASLt descriptors), so what is timed is what
 // an execution context runs. Not part of the runtime's user API; no MLIR.
@@ -12,6 +13,7 @@
 
 #include "kiln/runtime/Status.h"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -36,6 +38,14 @@ struct TimedTactic {
   std::vector<uint64_t> algo; ///< cuBLASLt: GemmStep.algo (8 words)
   uint64_t workspace = 0;  ///< bytes of workspace it needs
   double milliseconds = 0; ///< median of the timed runs
+  size_t index = 0;        ///< its position among the candidates offered
+};
+
+/// One launch shape of a generated kernel (TacticTimer::timeKernel): an
+/// entry of the image given to loadKernels, with its grid and block.
+struct KernelVariant {
+  std::string entry;
+  std::array<uint32_t, 3> grid{1, 1, 1}, block{1, 1, 1};
 };
 
 struct TacticOptions {
@@ -45,6 +55,10 @@ struct TacticOptions {
   uint64_t maxWorkspace = uint64_t(256) << 20;
   /// How many of cuBLASLt's heuristic list are timed.
   unsigned maxGemmCandidates = 16;
+  /// Generated kernels run for microseconds: each of their timed runs is
+  /// this many launches between the events.
+  int kernelLaunchesPerRun = 10;
+  int kernelTimedRuns = 5;
 };
 
 /// The outcome of timing one step.
@@ -68,6 +82,20 @@ public:
   /// arena region, below `scratchBytes`; `name` is for messages.
   Expected<TacticTiming> time(const uint8_t *step, size_t size, uint64_t scratchBytes,
                               const std::string &name);
+
+  /// Loads the generated kernels timeKernel launches: a cubin for this GPU
+  /// (what NVRTC made). Replaces the image loaded before.
+  Status loadKernels(const void *image, size_t size);
+
+  /// Times each variant of one generated kernel's launch on scratch memory
+  /// (filled with 0x3c bytes before: finite values, and indices that the
+  /// kernels clamp). `step` is a FlatBuffer whose root is a `kiln.fb.Step`
+  /// holding a LaunchStep whose args all lie in the arena region, below
+  /// `scratchBytes`; its kernel and shape are not used, the variants say
+  /// what runs. TimedTactic::index is the variant's position.
+  Expected<TacticTiming> timeKernel(const uint8_t *step, size_t size, uint64_t scratchBytes,
+                                    const std::vector<KernelVariant> &variants,
+                                    const std::string &name);
 
   TacticTimer(TacticTimer &&) noexcept;
   TacticTimer &operator=(TacticTimer &&) noexcept;
