@@ -238,7 +238,8 @@ def CalibratePass : Pass<"kiln-calibrate", "::mlir::ModuleOp"> {
                 "and insert quantize/dequantize pairs";
   let description = [{
     Runs `main` (the float model, after batch-norm folding and epilogue
-    fusion) on the reference interpreter over a calibration set, collects
+    fusion) over a calibration set (on the GPU or the reference
+    interpreter: `device` below), collects
     per-tensor statistics of every activation a quantizable layer reads
     (the data inputs and residuals of conv, conv_transpose, gemm, matmul,
     the inputs of add and average pools; through max pools and shuffles
