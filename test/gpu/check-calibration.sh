@@ -16,9 +16,7 @@ dist=${1:?usage: check-calibration.sh DIST OUT [--resnet50]}
 out=${2:?usage: check-calibration.sh DIST OUT [--resnet50]}
 resnet50=${3:-}
 mkdir -p "$out"
-export LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}:$dist/lib:/opt/torch/.venv/lib/python3.12/site-packages/nvidia/cudnn/lib:/usr/local/cuda/lib64
-python=python3
-[[ -x /opt/torch/.venv/bin/python ]] && python=/opt/torch/.venv/bin/python
+source "$(dirname "$0")/gpu-env.sh"
 passed=0 failed=0
 
 # calibrate NAME MODEL CALIB DEVICE CALIBRATOR SHAPE: writes OUT/NAME.DEVICE.CALIBRATOR.{cache,log}.
