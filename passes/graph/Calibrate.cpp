@@ -311,6 +311,7 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
     if (!engineFile.empty() && failed(writeCalibrationEngine(main, *copy, copied, first)))
       return failure();
     std::unique_ptr<GpuCalibrationRun> gpu;
+    auto building = std::chrono::steady_clock::now();
     if (device != "cpu") {
       std::string why;
       bool noDevice;
@@ -326,8 +327,11 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
                           << (noDevice ? "no GPU: " : "not on the GPU: ") << why;
     }
     if (gpu && progress)
-      llvm::errs() << "kiln-calibrate: on " << gpu->getDeviceName() << ", an FP32 engine with "
-                   << points.size() << " measured tensors as outputs\n";
+      llvm::errs() << llvm::formatv(
+          "kiln-calibrate: on {0}, an FP32 engine with {1} measured tensors as outputs "
+          "(built in {2:f2} s)\n",
+          gpu->getDeviceName(), points.size(),
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - building).count());
 
     // Each measured tensor's values on one batch, from the GPU or the
     // interpreter; the statistics are the same either way.

@@ -24,13 +24,19 @@ calibrate() {
   local name=$1 model=$2 calib=$3 device=$4 calibrator=$5 shape=$6
   local stem=$out/$name.$device.$calibrator
   rm -f "$stem.cache"
+  local start=$EPOCHREALTIME
   "$dist/bin/kiln-compile" "$model" --input-shape "$shape" --emit=nn-opt --int8 \
     --calib "$calib" --calibrator="$calibrator" --calib-device="$device" \
     --calib-cache "$stem.cache" -o /dev/null > "$stem.log" 2>&1
+  echo "$start $EPOCHREALTIME" | awk '{printf "%.2f\n", $2 - $1}' > "$stem.wall"
 }
 
-# seconds LOG: the time of the calibration runs, from kiln-calibrate's summary line.
-seconds() { sed -n 's/.* batches in \([0-9.]*\) s on .*/\1/p' "$1" | tail -1; }
+# seconds STEM: the time of the calibration runs (kiln-calibrate's summary
+# line) and of the whole kiln-compile (import, engine build, runs).
+seconds() {
+  echo "$(sed -n 's/.* batches in \([0-9.]*\) s on .*/\1/p' "$1.log" | tail -1) s" \
+       "(kiln-compile $(cat "$1.wall") s)"
+}
 
 # compare NAME CALIBRATOR: the caches of both devices, scale by scale.
 compare() {
@@ -43,7 +49,7 @@ compare() {
     fi
   done
   if "$python" - "$cpu.cache" "$gpu.cache" "$name $calibrator" \
-       "$(seconds "$cpu.log")" "$(seconds "$gpu.log")" <<'PY'
+       "$(seconds "$cpu")" "$(seconds "$gpu")" <<'PY'
 import sys
 cpu_path, gpu_path, what, cpu_s, gpu_s = sys.argv[1:]
 def scales(path):
@@ -62,7 +68,7 @@ for name in cpu:
 ok = worst <= 1e-3
 print(f"{'PASS' if ok else 'FAIL'} {what}: {len(cpu)} scales, worst relative difference "
       f"{worst:.3g} at '{where}' (cpu {cpu[where]:.7g}, gpu {gpu[where]:.7g}); "
-      f"calibration {cpu_s} s on the interpreter, {gpu_s} s on the GPU")
+      f"calibration runs {cpu_s} on the interpreter, {gpu_s} on the GPU")
 sys.exit(0 if ok else 1)
 PY
   then passed=$((passed + 1)); else failed=$((failed + 1)); fi
