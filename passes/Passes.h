@@ -57,6 +57,10 @@ struct GraphPipelineOptions
   Option<std::string> calibCache{
       *this, "calib-cache",
       llvm::cl::desc("INT8 calibration cache, read when it exists, else written")};
+  Option<std::string> calibDevice{
+      *this, "calib-device",
+      llvm::cl::desc("Where calibration runs: auto (the GPU when present), gpu or cpu"),
+      llvm::cl::init("auto")};
 };
 
 /// The graph passes in their order: fold and fuse (the fusion stage), then

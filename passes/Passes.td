@@ -238,7 +238,8 @@ def CalibratePass : Pass<"kiln-calibrate", "::mlir::ModuleOp"> {
                 "and insert quantize/dequantize pairs";
   let description = [{
     Runs `main` (the float model, after batch-norm folding and epilogue
-    fusion) on the reference interpreter over a calibration set, collects
+    fusion) over a calibration set (on the GPU or the reference
+    interpreter: `device` below), collects
     per-tensor statistics of every activation a quantizable layer reads
     (the data inputs and residuals of conv, conv_transpose, gemm, matmul,
     the inputs of add and average pools; through max pools and shuffles
@@ -257,8 +258,25 @@ def CalibratePass : Pass<"kiln-calibrate", "::mlir::ModuleOp"> {
     error listing every missing name); otherwise the scales are written
     there. The calibration set (`calib-dir`) holds `<input>.<index>.npy`
     (or `.pb`) files, or a folder per batch of `<input>.npy` files.
+
+    A concat that an INT8 layer reads passes its scale to its measured
+    inputs (TensorRT's rule: no requantize between a concat's inputs and
+    its output); residual-add inputs keep their own scales.
+
+    `device`: `auto` runs the batches on the GPU when one is present (an
+    FP32 engine of the network whose outputs are the measured tensors, built
+    with the layout and engine pipelines and run through the runtime), else
+    on the reference interpreter with a remark saying why; `gpu` fails
+    without one; `cpu` always uses the interpreter. Both feed the same
+    statistics.
   }];
+  let dependentDialects = ["::kiln::engine::EngineDialect"];
   let options = [
+    Option<"device", "device", "std::string", /*default=*/"\"auto\"",
+           "Where the calibration batches run: auto, gpu or cpu">,
+    Option<"engineFile", "engine", "std::string", /*default=*/"",
+           "Also write the FP32 engine that calibration on the GPU runs to this "
+           "file (built without a GPU too, for inspection)">,
     Option<"calibDir", "calib-dir", "std::string", /*default=*/"",
            "Folder of calibration batches (.npy or ONNX .pb)">,
     Option<"calibrator", "calibrator", "std::string", /*default=*/"\"entropy\"",
@@ -273,7 +291,9 @@ def CalibratePass : Pass<"kiln-calibrate", "::mlir::ModuleOp"> {
   ];
   let statistics = [
     Statistic<"numTensors", "calibrated-tensors", "Activations given a scale">,
-    Statistic<"numWeights", "quantized-weights", "Weights quantized per channel">
+    Statistic<"numWeights", "quantized-weights", "Weights quantized per channel">,
+    Statistic<"numShared", "concat-shared-scales",
+              "Measured concat inputs given their concat's scale">
   ];
 }
 

@@ -32,6 +32,7 @@ void kiln::buildGraphFusionPipeline(OpPassManager &pm,
     calibrate.calibrator = options.calibrator;
     calibrate.percentile = options.percentile;
     calibrate.cache = options.calibCache;
+    calibrate.device = options.calibDevice;
     pm.addPass(createCalibratePass(calibrate));
     pm.addPass(createPropagateQDQPass());
   }

@@ -35,3 +35,23 @@ llvm_config.add_tool_substitutions(
 # time); without it they are unsupported, which counts as skipped.
 if config.kiln_have_nvrtc:
     config.available_features.add("nvrtc")
+
+# Where a CUDA GPU is usable (the GPU machine), expectations of "no GPU"
+# cannot hold: tests with `UNSUPPORTED: cuda-gpu` are skipped there.
+import shutil
+import subprocess
+
+
+def cuda_gpu_present():
+    smi = shutil.which("nvidia-smi")
+    if not smi:
+        return False
+    try:
+        out = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return out.returncode == 0 and "GPU" in out.stdout
+
+
+if cuda_gpu_present():
+    config.available_features.add("cuda-gpu")

@@ -1,18 +1,22 @@
 //===- Calibrate.cpp - implicit INT8: ranges from a calibration set -------===//
 //
-// Finds the activations that quantizable layers read, measures them on the
-// reference interpreter over a calibration set (or takes their scales from
-// a calibration cache), and inserts quantize/dequantize pairs for
-// kiln-propagate-qdq and kiln-fuse-qdq to turn into INT8 layers.
+// Finds the activations that quantizable layers read, measures them over a
+// calibration set on the GPU (an FP32 engine, CalibrateOnGpu.cpp) or on the
+// reference interpreter (or takes their scales from a calibration cache),
+// and inserts quantize/dequantize pairs for kiln-propagate-qdq and
+// kiln-fuse-qdq to turn into INT8 layers.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
+#include "passes/graph/CalibrateOnGpu.h"
 
+#include "dialects/engine/EngineDialect.h"
 #include "kiln/calibration/Calibration.h"
 #include "kiln/reference/Interpreter.h"
 #include "kiln/reference/Npy.h"
+#include "kiln/runtime/HostRunner.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/IRMapping.h"
@@ -23,6 +27,9 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
 
 #define DEBUG_TYPE "kiln-calibrate"
 
@@ -92,6 +99,11 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
                        << "' (expected entropy, minmax or percentile)";
       return signalPassFailure();
     }
+    if (device != "auto" && device != "gpu" && device != "cpu") {
+      main.emitError() << "kiln-calibrate: unknown calibration device '" << device
+                       << "' (expected auto, gpu or cpu)";
+      return signalPassFailure();
+    }
     if (*algorithm == Calibrator::percentile && !(percentile > 0.0 && percentile <= 100.0)) {
       main.emitError() << "kiln-calibrate: the percentile must lie in (0, 100], got "
                        << percentile;
@@ -131,6 +143,7 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
           return signalPassFailure();
         }
     }
+    shareConcatScales(main, points, scales);
     insertPairs(main, points, scales);
     quantizeConstants(constants);
   }
@@ -295,6 +308,56 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
     copied.setFunctionType(FunctionType::get(&getContext(), copied.getArgumentTypes(),
                                              terminator->getOperandTypes()));
 
+    if (!engineFile.empty() && failed(writeCalibrationEngine(main, *copy, copied, first)))
+      return failure();
+    std::unique_ptr<GpuCalibrationRun> gpu;
+    auto building = std::chrono::steady_clock::now();
+    if (device != "cpu") {
+      std::string why;
+      bool noDevice;
+      gpu = GpuCalibrationRun::create(*copy, copied.getSymName(), first, why, noDevice);
+      if (!gpu && device == "gpu") {
+        main.emitError() << "kiln-calibrate: calibration on the GPU (device=gpu) is "
+                            "not possible: "
+                         << why;
+        return failure();
+      }
+      if (!gpu)
+        main.emitRemark() << "kiln-calibrate: calibrating on the reference interpreter, "
+                          << (noDevice ? "no GPU: " : "not on the GPU: ") << why;
+    }
+    if (gpu && progress)
+      llvm::errs() << llvm::formatv(
+          "kiln-calibrate: on {0}, an FP32 engine with {1} measured tensors as outputs "
+          "(built in {2:f2} s)\n",
+          gpu->getDeviceName(), points.size(),
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - building).count());
+
+    // Each measured tensor's values on one batch, from the GPU or the
+    // interpreter; the statistics are the same either way.
+    auto runBatch = [&](ArrayRef<ref::Tensor> inputs,
+                        const CalibrationBatch &batch) -> FailureOr<std::vector<std::vector<double>>> {
+      std::vector<std::vector<double>> values;
+      if (gpu) {
+        std::string why;
+        FailureOr<std::vector<std::vector<double>>> ran = gpu->run(inputs, why);
+        if (failed(ran))
+          main.emitError() << "kiln-calibrate: the FP32 engine failed on batch " << batch.name
+                           << ": " << why;
+        return ran;
+      }
+      FailureOr<SmallVector<ref::Tensor>> outputs = ref::runFunction(copied, inputs);
+      if (failed(outputs)) {
+        main.emitError() << "kiln-calibrate: the reference interpreter failed on batch "
+                         << batch.name;
+        return failure();
+      }
+      for (unsigned k = 0; k < points.size(); ++k)
+        values.push_back((*outputs)[first + k].toReals());
+      return values;
+    };
+
+    auto started = std::chrono::steady_clock::now();
     std::vector<TensorStatistics> stats(points.size());
     bool histograms = algorithm != Calibrator::minmax;
     int passes = histograms ? 2 : 1;
@@ -309,23 +372,79 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
         FailureOr<SmallVector<ref::Tensor>> inputs = readBatch(main, batch, inputNames);
         if (failed(inputs))
           return failure();
-        FailureOr<SmallVector<ref::Tensor>> outputs = ref::runFunction(copied, *inputs);
-        if (failed(outputs)) {
-          main.emitError() << "kiln-calibrate: the reference interpreter failed on batch "
-                           << batch.name;
+        FailureOr<std::vector<std::vector<double>>> values = runBatch(*inputs, batch);
+        if (failed(values))
           return failure();
-        }
-        for (auto [k, point] : llvm::enumerate(points)) {
-          std::vector<double> values = (*outputs)[first + k].toReals();
+        for (unsigned k = 0; k < points.size(); ++k) {
           if (pass == 0)
-            stats[k].addToRange(values);
+            stats[k].addToRange((*values)[k]);
           else
-            stats[k].addToHistogram(values);
+            stats[k].addToHistogram((*values)[k]);
         }
       }
     }
+    if (progress)
+      llvm::errs() << llvm::formatv(
+          "kiln-calibrate: {0} over {1} batches in {2:f2} s on {3}\n",
+          passes > 1 ? "two passes" : "one pass",
+          batches->size(),
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+          gpu ? "the GPU" : "the reference interpreter");
     for (auto [k, point] : llvm::enumerate(points))
       result.scales.emplace_back(point.name, computeScale(stats[k], algorithm, percentile));
+    return success();
+  }
+
+  /// TensorRT's rule for a concat in implicit INT8: its inputs take its
+  /// output's scale, so each is written into its part of the output with no
+  /// requantize (the concat becomes a copy, or nothing at all). An input that
+  /// INT8 layers read too gives up its own scale. Consumers first, so that a
+  /// concat of concats shares the last one's scale. The cache keeps what was
+  /// measured; sharing applies to it as to fresh measurements.
+  void shareConcatScales(func::FuncOp main, ArrayRef<Point> points,
+                         llvm::StringMap<double> &scales) {
+    llvm::DenseMap<Value, const Point *> byValue;
+    for (const Point &point : points)
+      byValue[point.value] = &point;
+    SmallVector<ConcatOp> concats;
+    main.walk([&](ConcatOp concat) { concats.push_back(concat); });
+    for (ConcatOp concat : llvm::reverse(concats)) {
+      const Point *output = byValue.lookup(concat.getResult());
+      if (!output || !getQuantCommutingOperands(concat))
+        continue; // No INT8 layer reads it: each input keeps its scale.
+      double scale = scales.lookup(output->name);
+      for (OpOperand &operand : concat->getOpOperands()) {
+        const Point *input = byValue.lookup(getQuantizationRoot(&operand)->get());
+        if (!input || input == output || scales.lookup(input->name) == scale)
+          continue;
+        scales[input->name] = scale;
+        ++numShared;
+      }
+    }
+  }
+
+  /// Writes the FP32 engine that calibration on the GPU runs (option
+  /// `engine`), for inspection; for the GPU present, else for sm_90.
+  LogicalResult writeCalibrationEngine(func::FuncOp main, ModuleOp copy, func::FuncOp copied,
+                                       unsigned first) {
+    std::string arch = "sm_90", why;
+    if (runtime::Expected<runtime::DeviceDescription> device =
+            runtime::describeCurrentDevice())
+      arch = "sm_" + std::to_string(device->computeCapability);
+    FailureOr<std::vector<uint8_t>> bytes =
+        GpuCalibrationRun::buildEngine(copy, copied.getSymName(), first, arch, why);
+    if (failed(bytes)) {
+      main.emitError() << "kiln-calibrate: " << why;
+      return failure();
+    }
+    if (llvm::Error err = llvm::writeToOutput(engineFile, [&](llvm::raw_ostream &os) {
+          os.write(reinterpret_cast<const char *>(bytes->data()), bytes->size());
+          return llvm::Error::success();
+        })) {
+      main.emitError() << "kiln-calibrate: cannot write '" << engineFile
+                       << "': " << llvm::toString(std::move(err));
+      return failure();
+    }
     return success();
   }
 

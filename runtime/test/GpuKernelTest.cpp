@@ -6,6 +6,7 @@
 
 #include "kiln/runtime/EngineFile.h"
 #include "kiln/runtime/EngineVerifier.h"
+#include "kiln/runtime/HostRunner.h"
 
 using namespace kiln::runtime;
 using namespace kiln::runtime::test;
@@ -129,4 +130,47 @@ TEST(GpuKernel, OlderDeviceIsRefused) {
   EXPECT_NE(engine.status().message().find("this GPU is sm_" + std::to_string(arch)),
             std::string::npos)
       << engine.status().message();
+}
+
+// HostRunner (the compiler's calibration on the GPU): host inputs in, every
+// output back, run after run on the same buffers.
+TEST(GpuKernel, HostRunnerRunsOnHostData) {
+  KILN_REQUIRE_GPU();
+  Expected<DeviceDescription> device = describeCurrentDevice();
+  ASSERT_TRUE(device.ok()) << device.status().message();
+  EXPECT_EQ(static_cast<unsigned>(device->computeCapability), deviceArch());
+  EXPECT_FALSE(device->name.empty());
+
+  unsigned arch = deviceArch();
+  CompiledCode code = compileCuda(kKernels, arch);
+  ASSERT_TRUE(code.ok()) << code.error;
+  std::vector<double> w = randomValues(kSize, 4, DataType::F32);
+  std::vector<float> weights(w.begin(), w.end());
+  std::vector<uint8_t> file = kernelEngine(code, arch, true, weights);
+  auto engine = Engine::loadFromMemory(file.data(), file.size());
+  ASSERT_TRUE(engine.ok()) << engine.status().message();
+  Expected<HostRunner> runner = HostRunner::create(*engine);
+  ASSERT_TRUE(runner.ok()) << runner.status().message();
+
+  std::vector<std::vector<uint8_t>> outputs;
+  Status refused = runner->run({}, outputs);
+  EXPECT_EQ(refused.code(), ErrorCode::InvalidArgument);
+  EXPECT_EQ(refused.message(), "the engine has 1 inputs, 0 were given");
+
+  for (unsigned seed : {5u, 6u}) {
+    std::vector<double> input = randomValues(kSize, seed, DataType::F32);
+    std::vector<float> x(input.begin(), input.end());
+    Status status = runner->run({x.data()}, outputs);
+    ASSERT_TRUE(status.ok()) << status.message();
+    ASSERT_EQ(outputs.size(), 2u);
+    std::vector<double> expected(kSize);
+    for (int i = 0; i < kSize; ++i) {
+      float t = 2.0f * x[i] + weights[i];
+      expected[i] = t * t;
+    }
+    size_t where = 0;
+    EXPECT_LE(worstError(decode(outputs[0], DataType::F32), expected, 1e-6, 1e-6, &where), 1.0)
+        << "seed " << seed << ", at " << where;
+    EXPECT_EQ(outputs[0], outputs[1]);
+  }
 }

@@ -15,9 +15,7 @@ set -uo pipefail
 dist=${1:?usage: check-int8.sh DIST OUT}
 out=${2:?usage: check-int8.sh DIST OUT}
 mkdir -p "$out"
-export LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}:$dist/lib:/opt/torch/.venv/lib/python3.12/site-packages/nvidia/cudnn/lib:/usr/local/cuda/lib64
-python=python3
-[[ -x /opt/torch/.venv/bin/python ]] && python=/opt/torch/.venv/bin/python
+source "$(dirname "$0")/gpu-env.sh"
 passed=0 failed=0
 
 # Random inputs of the engine's binding shapes, one .npy each; prints

@@ -145,6 +145,12 @@ cl::opt<std::string> calibCache(
              "runs), else written after calibrating"),
     cl::cat(category));
 
+cl::opt<std::string> calibDevice(
+    "calib-device", cl::init("auto"), cl::value_desc("auto|gpu|cpu"),
+    cl::desc("Where --int8 calibration runs: auto (an FP32 engine on the GPU when one is "
+             "present, else the reference interpreter), gpu or cpu"),
+    cl::cat(category));
+
 cl::opt<bool> foldQDQEpilogues(
     "fold-qdq-epilogues", cl::init(false),
     cl::desc("Remove the Q/DQ pairs a Q/DQ model (quantize_static) puts between a conv "
@@ -289,10 +295,11 @@ int main(int argc, char **argv) {
   }
 
   bool calibrationOptions = calibDir.getNumOccurrences() || calibCache.getNumOccurrences() ||
-                            calibrator.getNumOccurrences() || percentile.getNumOccurrences();
+                            calibrator.getNumOccurrences() || percentile.getNumOccurrences() ||
+                            calibDevice.getNumOccurrences();
   if (calibrationOptions && !int8) {
-    errs() << "kiln-compile: error: --calib, --calib-cache, --calibrator and --percentile "
-              "need --int8\n";
+    errs() << "kiln-compile: error: --calib, --calib-cache, --calibrator, --percentile and "
+              "--calib-device need --int8\n";
     return 1;
   }
   if (int8 && calibDir.empty() && calibCache.empty()) {
@@ -305,6 +312,11 @@ int main(int argc, char **argv) {
     errs() << "kiln-compile: error: --calibrator expects entropy, minmax or percentile, "
               "got '"
            << calibrator << "'\n";
+    return 1;
+  }
+  if (int8 && calibDevice != "auto" && calibDevice != "gpu" && calibDevice != "cpu") {
+    errs() << "kiln-compile: error: --calib-device expects auto, gpu or cpu, got '"
+           << calibDevice << "'\n";
     return 1;
   }
 
@@ -341,6 +353,7 @@ int main(int argc, char **argv) {
       pipeline.calibrator = calibrator;
       pipeline.percentile = percentile;
       pipeline.calibCache = calibCache;
+      pipeline.calibDevice = calibDevice;
     }
     pipeline.int8Alignment = int8Alignment;
     // Two stages so the report can explain the fusion decisions on the IR
