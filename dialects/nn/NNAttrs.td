@@ -51,7 +51,8 @@ def NN_CoordinateTransformAttr : NN_Enum<"CoordinateTransform",
   I32EnumAttrCase<"pytorch_half_pixel", 2>,
   I32EnumAttrCase<"align_corners", 3>,
   I32EnumAttrCase<"asymmetric", 4>,
-  I32EnumAttrCase<"tf_crop_and_resize", 5>]>;
+  I32EnumAttrCase<"tf_crop_and_resize", 5>,
+  I32EnumAttrCase<"tf_half_pixel_for_nn", 6>]>;
 
 def NN_NearestModeAttr : NN_Enum<"NearestMode",
     "rounding of a nearest-neighbour resize", [

@@ -6,6 +6,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 
+#include <cmath>
 #include <numeric>
 
 using namespace mlir;
@@ -364,6 +365,17 @@ LogicalResult ResizeOp::verify() {
       return emitOpError("expected one scale per dimension");
     if (llvm::any_of(*scales, [](float s) { return !(s > 0); }))
       return emitOpError("scales must be positive");
+  }
+  if (std::optional<ArrayRef<float>> roi = getRoi()) {
+    if (getCoordinateTransform() != CoordinateTransform::tf_crop_and_resize)
+      return emitOpError("roi is only used by coordinate_transform tf_crop_and_resize, "
+                         "found ")
+             << stringifyCoordinateTransform(getCoordinateTransform());
+    if (static_cast<int64_t>(roi->size()) != 2 * input.getRank())
+      return emitOpError("expected a roi start and end per dimension (")
+             << 2 * input.getRank() << " values), found " << roi->size();
+    if (llvm::any_of(*roi, [](float v) { return !std::isfinite(v); }))
+      return emitOpError("roi values must be finite");
   }
   if (getMode() != ResizeMode::nearest && isQuantized(input.getElementType()))
     return emitOpError("only nearest resizing runs on quantized tensors");

@@ -202,10 +202,21 @@ def NN_ResizeOp : NN_Op<"resize", [Pure,
     gave them, since the coordinate transform uses them rather than the
     ratio of sizes. Nearest-neighbour resizing commutes with quantization.
 
+    `tf_crop_and_resize` samples the region of interest `roi` (ONNX's
+    normalized `[start_0, ..., start_n-1, end_0, ..., end_n-1]`, one start
+    and one end per dimension; without it the whole input, `[0, 1]`), and an
+    output coordinate whose input coordinate falls outside the input takes
+    `extrapolation_value`. `tf_half_pixel_for_nn` (ONNX Resize-11 and 12)
+    maps `x` to `(x + 0.5) / scale`.
+
     ```mlir
     %y = nn.resize %x mode nearest coordinate_transform asymmetric
            nearest_mode floor scales [1.0, 1.0, 2.0, 2.0]
          : tensor<1x256x20x20xf32> to tensor<1x256x40x40xf32>
+
+    %c = nn.resize %x mode linear coordinate_transform tf_crop_and_resize
+           extrapolation_value 10.0 roi [0.0, 0.0, 0.4, 0.6, 1.0, 1.0, 1.2, 1.7]
+         : tensor<1x1x4x4xf32> to tensor<1x1x3x3xf32>
     ```
   }];
   let arguments = (ins NN_AnyTensor:$input,
@@ -217,13 +228,15 @@ def NN_ResizeOp : NN_Op<"resize", [Pure,
                        DefaultValuedAttr<F32Attr, "-0.75">:$cubic_coeff_a,
                        UnitAttr:$exclude_outside,
                        DefaultValuedAttr<F32Attr, "0.0">:$extrapolation_value,
-                       OptionalAttr<DenseF32ArrayAttr>:$scales);
+                       OptionalAttr<DenseF32ArrayAttr>:$scales,
+                       OptionalAttr<DenseF32ArrayAttr>:$roi);
   let results = (outs NN_AnyTensor:$result);
   let assemblyFormat = [{
     $input `mode` $mode (`coordinate_transform` $coordinate_transform^)?
     (`nearest_mode` $nearest_mode^)? (`cubic_coeff_a` $cubic_coeff_a^)?
     (`exclude_outside` $exclude_outside^)?
     (`extrapolation_value` $extrapolation_value^)? (`scales` $scales^)?
+    (`roi` $roi^)?
     attr-dict `:` type($input) `to` type($result)
   }];
   let hasVerifier = 1;

@@ -28,11 +28,12 @@ using namespace kiln::reference::detail;
 /// given (ONNX defines scale = length_resized / length_original; fractional
 /// then, as ONNX's reference implementation and backend tests have it, see
 /// onnx/onnx#2462 — onnxruntime uses the integer outLength instead), else the
-/// output size. The nn dialect keeps no region of interest, so
-/// tf_crop_and_resize uses ONNX's default roi [0, 1]: the whole input.
+/// output size. tf_crop_and_resize samples the region of interest
+/// [roiStart, roiEnd] (normalized; ONNX's default is [0, 1], the whole input)
+/// at the integer output size, as onnxruntime.
 static float originalCoordinate(CoordinateTransform transform, float x, float scale,
-                                float outLength, float inLength, float resizedLength) {
-  const float roiStart = 0.0f, roiEnd = 1.0f;
+                                float outLength, float inLength, float resizedLength,
+                                float roiStart, float roiEnd) {
   switch (transform) {
   case CoordinateTransform::half_pixel:
     return (x + 0.5f) / scale - 0.5f;
@@ -53,6 +54,8 @@ static float originalCoordinate(CoordinateTransform transform, float x, float sc
                ? roiStart * (inLength - 1) +
                      (x * (roiEnd - roiStart) * (inLength - 1)) / (outLength - 1)
                : static_cast<float>(0.5 * (roiStart + roiEnd) * (inLength - 1));
+  case CoordinateTransform::tf_half_pixel_for_nn:
+    return (x + 0.5f) / scale;
   }
   llvm_unreachable("unknown coordinate transform");
 }
@@ -86,10 +89,12 @@ static std::array<float, 4> cubicCoefficients(float s, float a) {
 
 /// The taps of output coordinate `x` along a dimension.
 static ResizeTaps dimensionTaps(ResizeOp op, int64_t x, float scale, int64_t outLength,
-                          int64_t inLength, float resizedLength) {
+                                int64_t inLength, float resizedLength, float roiStart,
+                                float roiEnd) {
   float original = originalCoordinate(op.getCoordinateTransform(), static_cast<float>(x),
                                       scale, static_cast<float>(outLength),
-                                      static_cast<float>(inLength), resizedLength);
+                                      static_cast<float>(inLength), resizedLength,
+                                      roiStart, roiEnd);
   ResizeTaps result;
   result.outside =
       op.getCoordinateTransform() == CoordinateTransform::tf_crop_and_resize &&
@@ -142,18 +147,23 @@ static ResizeTaps dimensionTaps(ResizeOp op, int64_t x, float scale, int64_t out
   return result;
 }
 
-std::vector<ResizeTaps> kiln::reference::resizeTaps(ResizeOp op, int64_t inLength,
-                                                    int64_t outLength,
-                                                    std::optional<float> scaleAttr) {
+std::vector<ResizeTaps> kiln::reference::resizeTaps(ResizeOp op, int64_t dim,
+                                                    int64_t inLength, int64_t outLength) {
+  std::optional<ArrayRef<float>> scales = op.getScales();
   // Without scales the transform uses the ratio of sizes, in float.
-  float scale = scaleAttr ? *scaleAttr
-                          : static_cast<float>(outLength) / static_cast<float>(inLength);
-  float resizedLength = scaleAttr ? scale * static_cast<float>(inLength)
-                                  : static_cast<float>(outLength);
+  float scale = scales ? (*scales)[dim]
+                       : static_cast<float>(outLength) / static_cast<float>(inLength);
+  float resizedLength = scales ? scale * static_cast<float>(inLength)
+                               : static_cast<float>(outLength);
+  // ONNX's roi lists every dimension's start, then every dimension's end.
+  std::optional<ArrayRef<float>> roi = op.getRoi();
+  int64_t rank = op.getInput().getType().getRank();
+  float roiStart = roi ? (*roi)[dim] : 0.0f, roiEnd = roi ? (*roi)[rank + dim] : 1.0f;
   std::vector<ResizeTaps> taps;
   taps.reserve(outLength);
   for (int64_t x = 0; x < outLength; ++x)
-    taps.push_back(dimensionTaps(op, x, scale, outLength, inLength, resizedLength));
+    taps.push_back(dimensionTaps(op, x, scale, outLength, inLength, resizedLength, roiStart,
+                                 roiEnd));
   return taps;
 }
 
@@ -172,8 +182,7 @@ static FailureOr<Tensor> evalResize(ResizeOp op, ArrayRef<Tensor> operands) {
     }
     if (in == 0 && shape[d] != 0)
       return op.emitOpError("cannot resize an empty dimension");
-    taps[d] = resizeTaps(op, in, shape[d],
-                         scaleAttr ? std::optional<float>((*scaleAttr)[d]) : std::nullopt);
+    taps[d] = resizeTaps(op, d, in, shape[d]);
   }
 
   SmallVector<int64_t, 6> strides = computeStrides(input.getShape());

@@ -96,6 +96,17 @@ def shape_cases():
     return cases
 
 
+def resize_target(consts, scales, sizes):
+    """Adds scales or sizes to `consts`: the Resize inputs (after the data
+    and the roi, which `consts` holds) and the op's text for them."""
+    if scales:
+        consts["scales"] = np.array(scales, np.float32)
+        return ["a0", "roi", "scales"], " scales " + ints(scales)
+    consts["scales"] = np.zeros(0, np.float32)  # opset 11 needs it present
+    consts["sizes"] = np.array(sizes, np.int64)
+    return ["a0", "roi", "scales", "sizes"], ""
+
+
 def resize_cases():
     r = rng(12)
     cases = []
@@ -128,18 +139,45 @@ def resize_cases():
         if transform == "tf_crop_and_resize":
             attrs["extrapolation_value"] = 0.5
             text += " extrapolation_value 0.5"
-        if scales:
-            consts["scales"] = np.array(scales, np.float32)
-            inputs = ["a0", "roi", "scales"]
-            text += " scales " + ints(scales)
-        else:
-            consts["sizes"] = np.array(sizes, np.int64)
-            inputs = ["a0", "roi", "", "sizes"]
+        inputs, target = resize_target(consts, scales, sizes)
+        text += target
         cases.append(Case(
             f"resize_{mode}{'_' + nearest if nearest else ''}_{transform}_{tname}",
             [node("Resize", inputs, **attrs)], [x],
             f"  %r0 = nn.resize %arg0{text} : {{in0}} to {{out0}}", consts=consts,
             rtol=1e-5, atol=1e-5))
+    # tf_crop_and_resize with a region of interest: inside, partly outside
+    # (the extrapolation value), flipped (end before start), an output of
+    # one, and by scales (the coordinates use the integer output length).
+    rois = [("inside", [0.0, 0.0, 0.2, 0.1, 1.0, 1.0, 0.9, 0.7]),
+            ("outside", [0.0, 0.0, 0.4, -0.3, 1.0, 1.0, 1.2, 1.7]),
+            ("flipped", [0.0, 0.0, 0.8, 0.9, 1.0, 1.0, 0.1, 0.2])]
+    crop_targets = [("sizes", None, [1, 2, 3, 6]), ("sizes_one", None, [1, 2, 1, 4]),
+                    ("scales", [1.0, 1.0, 1.5, 0.8], None)]
+    for (rname, roi), (tname, scales, sizes), mode in itertools.product(
+            rois, crop_targets, ("nearest", "linear", "cubic")):
+        attrs = dict(mode=mode, coordinate_transformation_mode="tf_crop_and_resize",
+                     extrapolation_value=-2.5)
+        text = (f" mode {mode} coordinate_transform tf_crop_and_resize"
+                " extrapolation_value -2.5")
+        consts = {"roi": np.array(roi, np.float32)}
+        inputs, target = resize_target(consts, scales, sizes)
+        text += target
+        cases.append(Case(
+            f"resize_{mode}_crop_{rname}_{tname}", [node("Resize", inputs, **attrs)], [x],
+            f"  %r0 = nn.resize %arg0{text} roi {ints(roi)} : {{in0}} to {{out0}}",
+            consts=consts, rtol=1e-5, atol=1e-5))
+    # Resize-11's tf_half_pixel_for_nn: (x + 0.5) / scale.
+    for tname, scales, sizes in targets:
+        attrs = dict(mode="nearest", coordinate_transformation_mode="tf_half_pixel_for_nn")
+        text = " mode nearest coordinate_transform tf_half_pixel_for_nn"
+        consts = {"roi": np.zeros(0, np.float32)}
+        inputs, target = resize_target(consts, scales, sizes)
+        text += target
+        cases.append(Case(
+            f"resize_nearest_tf_half_pixel_for_nn_{tname}", [node("Resize", inputs, **attrs)],
+            [x], f"  %r0 = nn.resize %arg0{text} : {{in0}} to {{out0}}", consts=consts,
+            opset=11, rtol=1e-5, atol=1e-5))
     # Cubic coefficient and exclude_outside.
     for a, exclude in ((-0.5, 0), (-0.75, 1), (-0.5, 1)):
         attrs = dict(mode="cubic", cubic_coeff_a=a, exclude_outside=exclude)

@@ -13,7 +13,6 @@
 
 #include "llvm/ADT/SmallVector.h"
 
-#include <optional>
 #include <utility>
 #include <vector>
 
@@ -28,10 +27,11 @@ struct ResizeTaps {
   bool outside = false;
 };
 
-/// The taps of every output coordinate of one dimension of `op`, resized
-/// from `inLength` to `outLength` with the model's scale for it, if any.
-std::vector<ResizeTaps> resizeTaps(nn::ResizeOp op, int64_t inLength, int64_t outLength,
-                                   std::optional<float> scale);
+/// The taps of every output coordinate of dimension `dim` of `op`, resized
+/// from `inLength` to `outLength` with the op's scale and region of interest
+/// for it, if it has them.
+std::vector<ResizeTaps> resizeTaps(nn::ResizeOp op, int64_t dim, int64_t inLength,
+                                   int64_t outLength);
 
 } // namespace kiln::reference
 

@@ -10,6 +10,8 @@
 #include "NodeImporter.h"
 #include "ShapeFolding.h"
 
+#include "llvm/Support/Format.h"
+
 using namespace mlir;
 
 namespace kiln::onnx_import {
@@ -99,9 +101,10 @@ LogicalResult importDropout12(NodeImporter &node) {
       if (failed(ratio))
         return failure();
       if (*ratio != 0.0) {
-        node.emitError() << "training mode with a non-zero ratio (" << *ratio
-                         << ") is not supported: it draws a random mask";
-        return failure();
+        std::string text;
+        llvm::raw_string_ostream(text) << llvm::format("%g", *ratio);
+        return node.error("training_mode=true with ratio " + text +
+                          " draws a random mask; Kiln compiles inference graphs");
       }
     }
   }

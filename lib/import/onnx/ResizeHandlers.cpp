@@ -1,12 +1,14 @@
 //===- ResizeHandlers.cpp - Resize and Upsample ---------------------------===//
 //
 // Resize grew over its versions: opset 11 added roi, sizes and the
-// coordinate transforms, 13 made roi and scales optional, 18 added axes,
-// keep_aspect_ratio_policy and antialias, 19 half_pixel_symmetric. Each
-// range is a handler over one shared reader. The output shape must be known
-// at import (constant scales or sizes); the nn op keeps the scales when the
-// model gave scales, since the coordinate transform uses them rather than
-// the ratio of sizes.
+// coordinate transforms (tf_half_pixel_for_nn only until 12), 13 made roi
+// and scales optional, 18 added axes, keep_aspect_ratio_policy and
+// antialias, 19 half_pixel_symmetric. Each range is a handler over one
+// shared reader. The output shape must be known at import (constant scales
+// or sizes); the nn op keeps the scales when the model gave scales, since
+// the coordinate transform uses them rather than the ratio of sizes, and the
+// region of interest of tf_crop_and_resize (a constant roi input), the only
+// transform that reads it.
 //
 // Upsample only exists up to opset 10 (deprecated there); it is a nearest or
 // linear resize with asymmetric coordinates.
@@ -33,6 +35,8 @@ struct ResizeSpec {
   SmallVector<int64_t> outputShape;
   /// Per dimension; empty when the model gave sizes (scales follow from them).
   SmallVector<float> scales;
+  /// Every dimension's start, then every end; empty for the whole input.
+  SmallVector<float> roi;
 };
 
 LogicalResult emitResize(NodeImporter &node, const ResizeSpec &spec) {
@@ -42,14 +46,16 @@ LogicalResult emitResize(NodeImporter &node, const ResizeSpec &spec) {
   if (failed(input))
     return failure();
   auto type = llvm::cast<RankedTensorType>(input->getType());
-  DenseF32ArrayAttr scales =
-      spec.scales.empty() ? DenseF32ArrayAttr()
-                          : node.getBuilder().getDenseF32ArrayAttr(spec.scales);
+  auto arrayOrNull = [&](ArrayRef<float> values) {
+    return values.empty() ? DenseF32ArrayAttr()
+                          : node.getBuilder().getDenseF32ArrayAttr(values);
+  };
   auto op = nn::ResizeOp::create(node.getBuilder(), node.getLoc(),
                                  type.clone(spec.outputShape), *input, spec.mode,
                                  spec.transform, spec.nearestMode,
                                  llvm::APFloat(spec.cubicCoeffA), spec.excludeOutside,
-                                 llvm::APFloat(spec.extrapolationValue), scales);
+                                 llvm::APFloat(spec.extrapolationValue),
+                                 arrayOrNull(spec.scales), arrayOrNull(spec.roi));
   return node.setResult(0, op);
 }
 
@@ -71,16 +77,16 @@ LogicalResult readResizeAttributes(NodeImporter &node, ResizeSpec &spec) {
   std::string transform = node.getStringAttr("coordinate_transformation_mode", "half_pixel");
   std::optional<nn::CoordinateTransform> parsedTransform =
       nn::symbolizeCoordinateTransform(transform);
+  // Each version defines its own list: half_pixel_symmetric from 19,
+  // tf_half_pixel_for_nn up to 12.
   bool known = parsedTransform &&
                (*parsedTransform != nn::CoordinateTransform::half_pixel_symmetric ||
-                node.getOpset() >= 19);
+                node.getOpset() >= 19) &&
+               (*parsedTransform != nn::CoordinateTransform::tf_half_pixel_for_nn ||
+                node.getOpset() <= 12);
   if (!known)
     return node.error("coordinate_transformation_mode '" + transform +
-                      "' is not supported");
-  // nn.resize has no region of interest to crop to.
-  if (*parsedTransform == nn::CoordinateTransform::tf_crop_and_resize)
-    return node.error("coordinate_transformation_mode 'tf_crop_and_resize' is not "
-                      "supported (nn.resize has no region of interest)");
+                      "' is not defined at opset " + Twine(node.getOpset()));
   spec.transform = *parsedTransform;
 
   std::string nearestMode = node.getStringAttr("nearest_mode", "round_prefer_floor");
@@ -90,10 +96,60 @@ LogicalResult readResizeAttributes(NodeImporter &node, ResizeSpec &spec) {
   spec.nearestMode = *parsedNearest;
   spec.cubicCoeffA = node.getFloatAttr("cubic_coeff_a", -0.75f);
   spec.excludeOutside = node.getIntAttr("exclude_outside", 0) != 0;
-  // Only tf_crop_and_resize extrapolates, and it is rejected above.
-  node.ignoreAttr("extrapolation_value");
-  if (node.getOpset() >= 18 && node.getIntAttr("antialias", 0) != 0)
-    return node.error("antialias is not supported");
+  // Only tf_crop_and_resize extrapolates; elsewhere the value is unused.
+  spec.extrapolationValue = node.getFloatAttr("extrapolation_value", 0.0f);
+  if (spec.transform != nn::CoordinateTransform::tf_crop_and_resize)
+    spec.extrapolationValue = 0.0f;
+  return success();
+}
+
+/// Resize-18's antialias stretches the linear and cubic filters by
+/// max(1, 1 / scale): it changes nothing for nearest, nor where no dimension
+/// shrinks. nn.resize has no stretched filter for the rest.
+LogicalResult checkAntialias(NodeImporter &node, const ResizeSpec &spec) {
+  if (node.getOpset() < 18)
+    return success();
+  int64_t antialias = node.getIntAttr("antialias", 0);
+  if (antialias == 0 || spec.mode == nn::ResizeMode::nearest)
+    return success();
+  ArrayRef<int64_t> shape = node.getInputType(0).getShape();
+  for (auto [d, size] : llvm::enumerate(spec.outputShape)) {
+    bool shrinks = spec.scales.empty() ? size < shape[d] : spec.scales[d] < 1.0f;
+    if (shrinks)
+      return node.error("attribute 'antialias' = " + Twine(antialias) +
+                        " is not supported when downsampling (dimension " + Twine(d) +
+                        "): nn.resize has no antialiasing filter for " +
+                        nn::stringifyResizeMode(spec.mode) + " resizing");
+  }
+  return success();
+}
+
+/// The region of interest of tf_crop_and_resize (input 1, normalized starts
+/// then ends of the dimensions `axes`), spread over every dimension: those
+/// not in `axes` keep the whole input. Other transforms ignore roi.
+LogicalResult readResizeRoi(NodeImporter &node, ArrayRef<int64_t> axes, int64_t rank,
+                            ResizeSpec &spec) {
+  if (spec.transform != nn::CoordinateTransform::tf_crop_and_resize)
+    return success();
+  RankedTensorType type = node.getInputType(1);
+  if (!node.hasInput(1) || !type || type.getNumElements() == 0)
+    return success(); // ONNX's default: [0, 1] for every dimension
+  FailureOr<SmallVector<double>> roi = node.getFloatsInput(1, "roi");
+  if (failed(roi))
+    return failure();
+  int64_t count = static_cast<int64_t>(axes.size());
+  if (static_cast<int64_t>(roi->size()) != 2 * count)
+    return node.error("roi has " + Twine(roi->size()) + " values, expected " +
+                      Twine(2 * count) + " (a start and an end for each of the " +
+                      Twine(count) + " resized dimensions)");
+  if (llvm::any_of(*roi, [](double v) { return !std::isfinite(v); }))
+    return node.error("roi values must be finite");
+  spec.roi.assign(rank, 0.0f);
+  spec.roi.append(rank, 1.0f);
+  for (auto [i, axis] : llvm::enumerate(axes)) {
+    spec.roi[axis] = static_cast<float>((*roi)[i]);
+    spec.roi[rank + axis] = static_cast<float>((*roi)[count + i]);
+  }
   return success();
 }
 
@@ -125,6 +181,8 @@ LogicalResult readResizeTarget(NodeImporter &node, ResizeSpec &spec) {
   };
   if (given(2) == given(3))
     return node.error("needs exactly one of scales and sizes");
+  if (failed(readResizeRoi(node, axes, rank, spec)))
+    return failure();
 
   if (given(2)) {
     FailureOr<SmallVector<double>> scales = node.getFloatsInput(2, "scales");
@@ -172,7 +230,8 @@ LogicalResult readResizeTarget(NodeImporter &node, ResizeSpec &spec) {
 
 LogicalResult importResize(NodeImporter &node) {
   ResizeSpec spec;
-  if (failed(readResizeAttributes(node, spec)) || failed(readResizeTarget(node, spec)))
+  if (failed(readResizeAttributes(node, spec)) || failed(readResizeTarget(node, spec)) ||
+      failed(checkAntialias(node, spec)))
     return failure();
   return emitResize(node, spec);
 }

@@ -33,10 +33,8 @@ struct DimensionTables {
 
 static DimensionTables makeTables(KernelWriter &w, ResizeOp op, int64_t dim, int64_t inLength,
                                   int64_t outLength, bool nearest) {
-  std::optional<ArrayRef<float>> scales = op.getScales();
-  std::vector<kiln::reference::ResizeTaps> taps = kiln::reference::resizeTaps(
-      op, inLength, outLength,
-      scales ? std::optional<float>((*scales)[dim]) : std::nullopt);
+  std::vector<kiln::reference::ResizeTaps> taps =
+      kiln::reference::resizeTaps(op, dim, inLength, outLength);
   DimensionTables tables;
   for (auto [x, tap] : llvm::enumerate(taps)) {
     tables.outside |= tap.outside;

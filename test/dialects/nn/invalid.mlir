@@ -1382,6 +1382,34 @@ func.func @resize_scales_positive(%x: tensor<1x3x4x4xf32>) {
 
 // -----
 
+// Tests that a region of interest needs tf_crop_and_resize, the only
+// transform that reads it.
+func.func @resize_roi_transform(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{'nn.resize' op roi is only used by coordinate_transform tf_crop_and_resize, found half_pixel}}
+  %0 = nn.resize %x mode linear roi [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0] : tensor<1x3x4x4xf32> to tensor<1x3x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that a region of interest has a start and an end per dimension.
+func.func @resize_roi_count(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{'nn.resize' op expected a roi start and end per dimension (8 values), found 4}}
+  %0 = nn.resize %x mode linear coordinate_transform tf_crop_and_resize roi [0.0, 0.0, 1.0, 1.0] : tensor<1x3x4x4xf32> to tensor<1x3x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that a region of interest is finite (1.0e39 is inf in f32).
+func.func @resize_roi_finite(%x: tensor<1x3xf32>) {
+  // expected-error @+1 {{'nn.resize' op roi values must be finite}}
+  %0 = nn.resize %x mode linear coordinate_transform tf_crop_and_resize roi [0.0, 1.0e39, 1.0, 1.0] : tensor<1x3xf32> to tensor<1x6xf32>
+  return
+}
+
+// -----
+
 // Tests that only nearest resizing runs on quantized tensors.
 func.func @resize_quantized_linear(%x: tensor<1x3x4x4x!quant.uniform<i8:f32, 0.1>>) {
   // expected-error @+1 {{'nn.resize' op only nearest resizing runs on quantized tensors}}

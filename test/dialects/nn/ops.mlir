@@ -836,7 +836,8 @@ func.func @gather_elements(%x: tensor<3x4xf32>, %idx: tensor<3x2xi64>) {
 }
 
 // CHECK-LABEL: func.func @resize
-// Tests nn.resize with every optional attribute, and that the defaults
+// Tests nn.resize with every optional attribute (roi with tf_crop_and_resize),
+// every coordinate transform, and that the defaults
 // (half_pixel, round_prefer_floor, cubic_coeff_a -0.75, extrapolation_value
 // 0.0) are not printed.
 func.func @resize(%x: tensor<1x256x20x20xf32>) {
@@ -865,6 +866,13 @@ func.func @resize(%x: tensor<1x256x20x20xf32>) {
   // CHECK: nn.resize %arg0 mode nearest nearest_mode ceil : tensor<1x256x20x20xf32> to tensor<1x256x40x40xf32>
   %6 = nn.resize %x mode nearest nearest_mode ceil
        : tensor<1x256x20x20xf32> to tensor<1x256x40x40xf32>
+  // CHECK: nn.resize %arg0 mode linear coordinate_transform tf_crop_and_resize extrapolation_value 1.000000e+01 roi [0.000000e+00, 0.000000e+00, 4.000000e-01, 6.000000e-01, 1.000000e+00, 1.000000e+00, 1.200000e+00, 1.700000e+00] : tensor<1x256x20x20xf32> to tensor<1x256x3x3xf32>
+  %7 = nn.resize %x mode linear coordinate_transform tf_crop_and_resize
+       extrapolation_value 10.0 roi [0.0, 0.0, 0.4, 0.6, 1.0, 1.0, 1.2, 1.7]
+       : tensor<1x256x20x20xf32> to tensor<1x256x3x3xf32>
+  // CHECK: nn.resize %arg0 mode nearest coordinate_transform tf_half_pixel_for_nn : tensor<1x256x20x20xf32> to tensor<1x256x15x10xf32>
+  %8 = nn.resize %x mode nearest coordinate_transform tf_half_pixel_for_nn
+       : tensor<1x256x20x20xf32> to tensor<1x256x15x10xf32>
   return
 }
 
