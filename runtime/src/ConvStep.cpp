@@ -220,7 +220,9 @@ private:
         return;
       z_ = tensor(*c.z(), "z");
       std::shared_ptr<fe::graph::Tensor_attributes> residual = z_;
-      if (c.z_scale() != 1.0f) { // an int8 residual in its own scale
+      // An int8 residual in its own scale; the multiply is kept at 1 too, so
+      // the graph is the one GpuInt8FusionProbe found cuDNN runs.
+      if (c.z_scale() != 1.0f || c.scale()) {
         auto zScale = graph_->tensor(fe::graph::Tensor_attributes(c.z_scale()));
         residual = pointwise(z_, zScale,
                              fe::graph::Pointwise_attributes().set_name("z_scale").set_mode(
@@ -229,7 +231,7 @@ private:
       current = pointwise(current, residual,
                           fe::graph::Pointwise_attributes().set_name("residual").set_mode(
                               fe::PointwiseMode_t::ADD));
-      epilogue += c.z_scale() != 1.0f ? " +z*z_scale" : " +z";
+      epilogue += c.z_scale() != 1.0f || c.scale() ? " +z*z_scale" : " +z";
     };
     if (zFirst) {
       addResidual();
