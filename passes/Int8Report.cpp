@@ -2,6 +2,7 @@
 
 #include "passes/PassUtils.h"
 #include "passes/Report.h"
+#include "passes/lowering/Int8Lowering.h"
 
 #include "dialects/nn/NNShapes.h"
 
@@ -44,6 +45,30 @@ static std::string whyFloat(Operation *op) {
   if (getQuantCommutingOperands(op))
     return "its input is float (it moves data, so it runs in the precision of its input)";
   return op->getName().getStringRef().str() + " has no INT8 implementation";
+}
+
+void kiln::printInt8Epilogues(ModuleOp module, bool inCudnn, raw_ostream &os) {
+  for (auto function : module.getOps<func::FuncOp>()) {
+    int64_t fused = 0;
+    std::vector<std::string> kernels;
+    function.walk([&](ConvOp conv) {
+      if (!isInt8Layer(conv) || !whyNotInt8Lowerable(conv).empty())
+        return;
+      std::string why = inCudnn ? whyNotFusedInt8Conv(conv) : "--int8-epilogue=kernel";
+      if (why.empty())
+        ++fused;
+      else
+        kernels.push_back(llvm::formatv("  {0}: {1}", displayName(conv), why).str());
+    });
+    if (!fused && kernels.empty())
+      continue;
+    os << llvm::formatv("INT8 convolutions (@{0}): {1} with the epilogue in cuDNN, {2} with "
+                        "an epilogue kernel{3}\n",
+                        function.getSymName(), fused, kernels.size(),
+                        kernels.empty() ? "" : ":");
+    for (const std::string &line : kernels)
+      os << line << "\n";
+  }
 }
 
 void kiln::printFloatLayers(ModuleOp module, raw_ostream &os) {

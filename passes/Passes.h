@@ -80,6 +80,11 @@ struct EnginePipelineOptions
       llvm::cl::desc("Where depthwise convolutions run: auto, cudnn or kernel "
                      "(kiln-convert-nn-to-engine's option)"),
       llvm::cl::init("auto")};
+  Option<std::string> int8Epilogue{
+      *this, "int8-epilogue",
+      llvm::cl::desc("Where INT8 convolutions apply their epilogue: cudnn or kernel "
+                     "(kiln-convert-nn-to-engine's option)"),
+      llvm::cl::init("cudnn")};
   Option<std::string> timingCache{
       *this, "timing-cache",
       llvm::cl::desc("Timing cache file read and updated by kiln-select-tactics")};

@@ -466,11 +466,21 @@ def ConvertNNToEnginePass
     the causal-conv node tests showed), or when it is depthwise (groups =
     input channels = output channels) and `depthwise-conv` is `auto` or
     `kernel`.
+
+    An INT8 convolution runs its whole epilogue in cuDNN's graph (one step:
+    per-channel scale, bias, int8 residual, relu, int8 or float output;
+    `Int8Lowering.cpp`) unless `int8-epilogue` is `kernel` or the layer
+    needs what that graph lacks (a float residual, another activation, an
+    output zero point): then cuDNN writes f32 sums and a generated kernel
+    applies the epilogue.
   }];
   let options = [
     Option<"depthwiseConv", "depthwise-conv", "std::string", "\"auto\"",
            "Where depthwise convolutions run: auto (Kiln's rule; now the "
            "generated kernel), cudnn or kernel">,
+    Option<"int8Epilogue", "int8-epilogue", "std::string", "\"cudnn\"",
+           "Where INT8 convolutions apply their epilogue: cudnn (inside cuDNN's "
+           "graph where it can run it) or kernel (always a generated kernel)">,
   ];
   let dependentDialects = ["::kiln::engine::EngineDialect"];
 }

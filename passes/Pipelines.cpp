@@ -79,6 +79,7 @@ void kiln::buildGraphPipeline(OpPassManager &pm, const GraphPipelineOptions &opt
 void kiln::buildEnginePipeline(OpPassManager &pm, const EnginePipelineOptions &options) {
   ConvertNNToEnginePassOptions lowering;
   lowering.depthwiseConv = options.depthwiseConv;
+  lowering.int8Epilogue = options.int8Epilogue;
   pm.addPass(createConvertNNToEnginePass(lowering));
   pm.addPass(createOutlineKernelsPass());
   // Tactics fix each library call's workspace before memory is planned.

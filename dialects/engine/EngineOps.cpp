@@ -6,6 +6,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OpImplementation.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace kiln::engine;
 using kiln::nn::ActivationKind;
@@ -75,6 +77,45 @@ LogicalResult ViewOp::verify() {
 // ConvOp
 //===----------------------------------------------------------------------===//
 
+/// The fused INT8 epilogue: a scale of one f32 per output channel on an i8
+/// convolution, with an f32 bias, an i8 residual, relu and an i8, f32 or
+/// f16 output (what the runtime's cuDNN graph runs).
+LogicalResult ConvOp::verifyInt8Epilogue(int64_t outChannels) {
+  Type element = getX().getType().getElementType();
+  if (!getScale()) {
+    if (getResidualScale().convertToFloat() != 1.0f)
+      return emitOpError("residual_scale needs a fused int8 epilogue (a scale)");
+    return success();
+  }
+  if (!element.isInteger(8))
+    return emitOpError("a scale belongs to an int8 convolution, not one on ") << element;
+  MemRefType scale = getScale().getType();
+  if (!scale.getElementType().isF32() || scale.getNumElements() != outChannels)
+    return emitOpError("scale must hold one f32 per output channel (")
+           << outChannels << "), found " << scale;
+  if (!getBias() || !getBias().getType().getElementType().isF32())
+    return emitOpError("a fused int8 convolution needs an f32 bias (zeros when the layer "
+                       "has none, so that a format 1.1 runtime refuses the step)");
+  if (getResidual() && !getResidual().getType().getElementType().isInteger(8))
+    return emitOpError("the residual of a fused int8 convolution must be i8, found ")
+           << getResidual().getType().getElementType();
+  if (!std::isfinite(getResidualScale().convertToFloat()))
+    return emitOpError("residual_scale must be finite");
+  Type out = getY().getType().getElementType();
+  if (!out.isInteger(8) && !out.isF32() && !out.isF16())
+    return emitOpError("a fused int8 convolution writes i8, f32 or f16, not ") << out;
+  if (auto activation = getActivationAttr();
+      activation && activation.getKind() != ActivationKind::relu)
+    return emitOpError("a fused int8 convolution takes relu or no activation, not ")
+           << activation;
+  if (getTransposed() || getAlpha().convertToFloat() != 1.0f)
+    return emitOpError("a fused int8 convolution has no transposition and no alpha (the "
+                       "scale holds it)");
+  if (getLayout() != Layout::channels_last)
+    return emitOpError("cuDNN runs int8 convolutions channels-last only");
+  return success();
+}
+
 LogicalResult ConvOp::verify() {
   MemRefType x = getX().getType(), w = getW().getType(), y = getY().getType();
   int64_t rank = x.getRank();
@@ -127,6 +168,8 @@ LogicalResult ConvOp::verify() {
     return emitOpError("bias must have ") << outChannels << " elements";
   if (getResidual() && getResidual().getType().getShape() != y.getShape())
     return emitOpError("residual must have the output's shape");
+  if (failed(verifyInt8Epilogue(outChannels)))
+    return failure();
   if (auto activation = getActivationAttr()) {
     switch (activation.getKind()) {
     case ActivationKind::hard_sigmoid:

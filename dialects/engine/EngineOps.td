@@ -108,6 +108,22 @@ def Engine_ConvOp : Engine_StepOp<"conv", [AttrSizedOperandSegments]> {
     engine chosen by tactic timing; -1 lets the runtime take cuDNN's
     heuristic at load. `workspace` is the bytes that engine needs.
 
+    A fused INT8 convolution (i8 `x` and `w`) has a `scale`: `y = act(
+    conv(x, w) * scale + bias + residual * residual_scale)` with the int32
+    sums, `scale` f32 with one value per output channel, `bias` f32 (always
+    present: zeros when the layer has none, so that a format 1.1 runtime
+    refuses the step), `residual` i8, `act` relu or none, and `y` i8
+    (rounded half to even, saturated), f32 or f16. Without a scale an int8
+    convolution writes its f32 sums and nothing is fused.
+
+    ```mlir
+    engine.conv %x : memref<1x8x8x32xi8>, %w : memref<32x3x3x32xi8>
+        bias %b : memref<32xf32> residual %r : memref<1x8x8x32xi8>
+        scale %s : memref<32xf32> -> %y : memref<1x8x8x32xi8>
+        strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1]
+        layout channels_last activation <relu> {residual_scale = 0.5 : f32}
+    ```
+
     ```mlir
     engine.conv %x : memref<1x56x56x64xf16>, %w : memref<64x3x3x64xf16>
         bias %b : memref<64xf16> residual %r : memref<1x56x56x64xf16>
@@ -120,6 +136,7 @@ def Engine_ConvOp : Engine_StepOp<"conv", [AttrSizedOperandSegments]> {
                             Arg<Engine_Buffer, "filter", [MemRead]>:$w,
                             Arg<Optional<Engine_Buffer>, "bias", [MemRead]>:$bias,
                             Arg<Optional<Engine_Buffer>, "residual", [MemRead]>:$residual,
+                            Arg<Optional<Engine_Buffer>, "INT8 per-channel scale", [MemRead]>:$scale,
                             Arg<Engine_Buffer, "output", [MemWrite]>:$y,
                             DenseI64ArrayAttr:$strides,
                             DenseI64ArrayAttr:$pads,
@@ -132,11 +149,13 @@ def Engine_ConvOp : Engine_StepOp<"conv", [AttrSizedOperandSegments]> {
                             UnitAttr:$allow_tf32,
                             DefaultValuedAttr<I64Attr, "-1">:$engine_id,
                             OptionalAttr<DenseI64ArrayAttr>:$knobs,
-                            DefaultValuedAttr<I64Attr, "0">:$workspace),
+                            DefaultValuedAttr<I64Attr, "0">:$workspace,
+                            DefaultValuedAttr<F32Attr, "1.0">:$residual_scale),
                        StepInfo);
   let assemblyFormat = [{
     $x `:` type($x) `,` $w `:` type($w)
     (`bias` $bias^ `:` type($bias))? (`residual` $residual^ `:` type($residual))?
+    (`scale` $scale^ `:` type($scale))?
     `->` $y `:` type($y)
     (`transposed` $transposed^)?
     `strides` $strides `pads` $pads `dilations` $dilations
@@ -144,6 +163,9 @@ def Engine_ConvOp : Engine_StepOp<"conv", [AttrSizedOperandSegments]> {
     attr-dict
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = stepClassDeclaration # [{
+    ::mlir::LogicalResult verifyInt8Epilogue(int64_t outChannels);
+  }];
 }
 
 def Engine_GemmOp : Engine_StepOp<"gemm", [AttrSizedOperandSegments]> {

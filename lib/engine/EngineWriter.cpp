@@ -301,7 +301,7 @@ FailureOr<flatbuffers::Offset<fb::ConvStep>> Writer::convStep(ConvOp op) {
   bool channelsLast = op.getLayout() == kiln::nn::Layout::channels_last;
   auto x = tensorDesc(op.getX(), channelsLast), w = tensorDesc(op.getW(), channelsLast),
        bias = tensorDesc(op.getBias()), z = tensorDesc(op.getResidual(), channelsLast),
-       y = tensorDesc(op.getY(), channelsLast);
+       y = tensorDesc(op.getY(), channelsLast), scale = tensorDesc(op.getScale());
   ArrayRef<int64_t> pads = op.getPads();
   size_t spatial = pads.size() / 2;
   std::vector<int64_t> begin(pads.begin(), pads.begin() + spatial),
@@ -314,7 +314,7 @@ FailureOr<flatbuffers::Offset<fb::ConvStep>> Writer::convStep(ConvOp op) {
       builder, x, w, bias, z, y, &begin, &end, &strides, &dilations, op.getGroups(),
       op.getTransposed(), computeType(memrefOf(op.getX()).getElementType()), activation,
       actAlpha, actBeta, int64_t(op.getEngineId()), &knobs, op.getWorkspace(),
-      op.getAlpha().convertToFloat());
+      op.getAlpha().convertToFloat(), scale, op.getResidualScale().convertToFloat());
 }
 
 namespace {

@@ -211,8 +211,8 @@ bool runsInKernel(ConvOp conv, DepthwisePath depthwise) {
 /// Lowers one network function.
 class FunctionLowering {
 public:
-  FunctionLowering(func::FuncOp function, DepthwisePath depthwise)
-      : function(function), depthwise(depthwise) {}
+  FunctionLowering(func::FuncOp function, DepthwisePath depthwise, bool int8InCudnn)
+      : function(function), depthwise(depthwise), int8InCudnn(int8InCudnn) {}
 
   LogicalResult run();
 
@@ -252,6 +252,7 @@ private:
 
   func::FuncOp function;
   DepthwisePath depthwise;
+  bool int8InCudnn; ///< int8-epilogue=cudnn: fused INT8 convs where cuDNN can
   func::FuncOp lowered;
   OpBuilder builder{function.getContext()};
   /// The buffer each tensor lives in.
@@ -547,10 +548,11 @@ LogicalResult FunctionLowering::lowerConv(ConvLike conv) {
   auto [convLayers, activationLayers] = splitLayers(conv);
   bool transposed = std::is_same_v<ConvLike, ConvTransposeOp>;
   auto step = engine::ConvOp::create(
-      builder, conv.getLoc(), x, w, bias, residual, out, conv.getStrides(), conv.getPads(),
-      conv.getDilations(), conv.getGroups(), transposed, conv.getLayout(),
+      builder, conv.getLoc(), x, w, bias, residual, /*scale=*/Value(), out, conv.getStrides(),
+      conv.getPads(), conv.getDilations(), conv.getGroups(), transposed, conv.getLayout(),
       split ? ActivationAttr() : activation, APFloat(1.0f), bool(tf32(conv)),
       /*engine_id=*/uint64_t(-1), DenseI64ArrayAttr(), /*workspace=*/0,
+      /*residual_scale=*/APFloat(1.0f),
       split ? convLayers : layersOf(conv.getOperation()), precisionOf(conv), StringAttr());
   (void)step;
   if (split)
@@ -558,8 +560,9 @@ LogicalResult FunctionLowering::lowerConv(ConvLike conv) {
   return success();
 }
 
-/// An INT8 convolution: cuDNN multiplies the int8 data and weights into an
-/// f32 tensor of integer sums; a generated kernel applies the epilogue.
+/// An INT8 convolution: cuDNN multiplies the int8 data and weights and, where
+/// its graph can, applies the epilogue too; otherwise it writes an f32 tensor
+/// of integer sums and a generated kernel applies the epilogue.
 /// Input channels short of a multiple of 4 (an RGB image) are padded.
 void FunctionLowering::lowerInt8Conv(ConvOp conv) {
   Value x = getBuffer(conv.getInput()), w;
@@ -592,15 +595,21 @@ void FunctionLowering::lowerInt8Conv(ConvOp conv) {
                                                  builder.getIntegerType(8)),
                                  filter, name.empty() ? StringAttr() : builder.getStringAttr(name));
   }
+  if (int8InCudnn && whyNotFusedInt8Conv(conv).empty()) { // the epilogue inside cuDNN's graph
+    Value residual = conv.getResidual() ? getBuffer(conv.getResidual()) : Value();
+    buildFusedInt8Conv(builder, conv, x, w, residual, getDestination(conv.getResult()),
+                       layersOf(conv.getOperation()));
+    return;
+  }
   auto accType = RankedTensorType::get(conv.getType().getShape(), builder.getF32Type());
   Value acc = alloc(accType);
-  engine::ConvOp::create(builder, conv.getLoc(), x, w, Value(), Value(), acc,
+  engine::ConvOp::create(builder, conv.getLoc(), x, w, Value(), Value(), Value(), acc,
                          conv.getStrides(), conv.getPads(), conv.getDilations(),
                          conv.getGroups(), /*transposed=*/false, conv.getLayout(),
                          ActivationAttr(), APFloat(1.0f), /*allow_tf32=*/false,
                          /*engine_id=*/uint64_t(-1), DenseI64ArrayAttr(), /*workspace=*/0,
-                         layersOf(conv.getOperation()), builder.getStringAttr("int8"),
-                         StringAttr());
+                         /*residual_scale=*/APFloat(1.0f), layersOf(conv.getOperation()),
+                         builder.getStringAttr("int8"), StringAttr());
   emitInt8Epilogue(conv, acc, accType);
 }
 
@@ -953,6 +962,11 @@ struct ConvertNNToEnginePass
                                  << depthwiseConv << "'";
       return signalPassFailure();
     }
+    if (int8Epilogue != "cudnn" && int8Epilogue != "kernel") {
+      getOperation().emitError() << "int8-epilogue must be cudnn or kernel, got '"
+                                 << int8Epilogue << "'";
+      return signalPassFailure();
+    }
     SmallVector<func::FuncOp> functions;
     for (auto function : getOperation().getOps<func::FuncOp>())
       if (!function.isExternal() &&
@@ -962,7 +976,7 @@ struct ConvertNNToEnginePass
                            [](Type t) { return llvm::isa<TensorType>(t); }))
         functions.push_back(function);
     for (func::FuncOp function : functions)
-      if (failed(FunctionLowering(function, *path).run()))
+      if (failed(FunctionLowering(function, *path, int8Epilogue == "cudnn").run()))
         return signalPassFailure();
   }
 };

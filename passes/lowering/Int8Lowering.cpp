@@ -3,7 +3,9 @@
 // cuDNN's int8 convolution and cuBLASLt's IMMA GEMM multiply stored integers:
 // they know nothing of scales or zero points. So the data and weights they
 // read must be symmetric int8 (zero point 0), and everything the scales
-// express happens after them, in a generated kernel that reproduces the
+// express happens after them: inside cuDNN's graph for the convolutions
+// whose epilogue it can run (per-channel scale, bias, int8 residual, relu,
+// int8 or float output), else in a generated kernel that reproduces the
 // reference interpreter's epilogue (see docs/codegen.md, "INT8 layers").
 //
 //===----------------------------------------------------------------------===//
@@ -11,6 +13,8 @@
 #include "passes/lowering/Int8Lowering.h"
 
 #include "passes/PassUtils.h"
+
+#include "dialects/engine/EngineDialect.h"
 
 #include "kiln/reference/Tensor.h"
 
@@ -176,9 +180,8 @@ std::vector<double> kiln::accumulatorScales(Operation *op, int64_t count) {
   return scales;
 }
 
-/// The stored integers of a quantized constant, or nullopt when `value` is
-/// not one.
-static std::optional<std::vector<int64_t>> storedIntegers(Value value) {
+/// The values of a constant, or nullopt when `value` is not one.
+static std::optional<ref::Tensor> constantTensor(Value value) {
   auto constant = value.getDefiningOp<ConstantOp>();
   if (!constant)
     return std::nullopt;
@@ -188,6 +191,100 @@ static std::optional<std::vector<int64_t>> storedIntegers(Value value) {
     llvm::consumeError(tensor.takeError());
     return std::nullopt;
   }
+  return std::move(*tensor);
+}
+
+/// Why `value` is not an int8 tensor quantized per tensor with zero point 0,
+/// or "".
+static std::string whyNotSymmetricInt8(Value value, StringRef what) {
+  Type element = elementOf(value);
+  auto quantized = llvm::dyn_cast<quant::UniformQuantizedType>(element);
+  if (!quantized)
+    return (what + " is " + str(element) + ", not int8 quantized per tensor").str();
+  if (quantized.getStorageTypeIntegralWidth() != 8 || !quantized.isSigned())
+    return (what + " " + str(element) + " is not signed 8-bit").str();
+  if (quantized.getZeroPoint() != 0)
+    return (what + " " + str(element) + " has zero point " +
+            Twine(quantized.getZeroPoint()) + ", not 0")
+        .str();
+  return "";
+}
+
+std::string kiln::whyNotFusedInt8Conv(ConvOp conv) {
+  Type result = elementOf(conv.getResult());
+  if (llvm::isa<quant::QuantizedType>(result)) {
+    if (std::string why = whyNotSymmetricInt8(conv.getResult(), "the output"); !why.empty())
+      return why + " (cuDNN's graph rounds to int8 without a zero point)";
+  } else if (!result.isF32() && !result.isF16()) {
+    return "the output is " + str(result) + "; the fused graph writes int8, f32 or f16";
+  }
+  if (Value bias = conv.getBias(); bias && !constantTensor(bias))
+    return "the bias is computed, not a constant the engine can rescale";
+  if (Value residual = conv.getResidual()) {
+    if (!llvm::isa<quant::QuantizedType>(elementOf(residual)))
+      return "the residual is float (" + str(elementOf(residual)) +
+             "); cuDNN's fused int8 graph takes an int8 residual";
+    if (std::string why = whyNotSymmetricInt8(residual, "the residual"); !why.empty())
+      return why;
+  }
+  if (ActivationAttr activation = conv.getActivationAttr();
+      activation && activation.getKind() != ActivationKind::relu)
+    return "activation " + stringifyActivationKind(activation.getKind()).str() +
+           " is not fused into cuDNN's int8 graph (relu is)";
+  return "";
+}
+
+void kiln::buildFusedInt8Conv(OpBuilder &builder, ConvOp conv, Value x, Value w, Value residual,
+                              Value y, ArrayAttr layers) {
+  Location loc = conv.getLoc();
+  int64_t channels = conv.getType().getShape().back();
+  // Everything in units of the output's step when it is requantized: relu
+  // commutes with the positive division, and the graph's last operation is
+  // the conversion to int8.
+  double outScale = 1.0;
+  if (auto out = llvm::dyn_cast<quant::UniformQuantizedType>(conv.getType().getElementType()))
+    outScale = out.getScale();
+  std::vector<double> scales = accumulatorScales(conv, channels);
+  std::vector<float> scale(channels), bias(channels, 0.0f);
+  for (int64_t k = 0; k < channels; ++k)
+    scale[k] = static_cast<float>(scales[k] / outScale);
+  if (Value b = conv.getBias()) {
+    std::optional<ref::Tensor> tensor = constantTensor(b);
+    assert(tensor && "whyNotFusedInt8Conv checked it is a constant");
+    std::vector<double> values = tensor->toReals(); // dequantized
+    for (int64_t k = 0; k < channels; ++k)
+      bias[k] = static_cast<float>(values[k] / outScale);
+  }
+  double residualScale = 1.0;
+  if (residual)
+    residualScale = llvm::cast<quant::UniformQuantizedType>(elementOf(conv.getResidual()))
+                        .getScale() /
+                    outScale;
+
+  auto vectorType = RankedTensorType::get({channels}, builder.getF32Type());
+  auto memrefType = MemRefType::get({channels}, builder.getF32Type());
+  std::string name = getLayerName(conv);
+  auto weight = [&](ArrayRef<float> values, StringRef suffix) {
+    return engine::WeightOp::create(
+        builder, loc, memrefType, DenseElementsAttr::get(vectorType, values),
+        name.empty() ? StringAttr() : builder.getStringAttr(name + suffix));
+  };
+  Value scaleBuffer = weight(scale, ".int8_scale"), biasBuffer = weight(bias, ".int8_bias");
+  engine::ConvOp::create(builder, loc, x, w, biasBuffer, residual, scaleBuffer, y,
+                         conv.getStrides(), conv.getPads(), conv.getDilations(),
+                         conv.getGroups(), /*transposed=*/false, conv.getLayout(),
+                         conv.getActivationAttr(), APFloat(1.0f), /*allow_tf32=*/false,
+                         /*engine_id=*/uint64_t(-1), DenseI64ArrayAttr(), /*workspace=*/0,
+                         APFloat(static_cast<float>(residualScale)), layers,
+                         builder.getStringAttr("int8"), StringAttr());
+}
+
+/// The stored integers of a quantized constant, or nullopt when `value` is
+/// not one.
+static std::optional<std::vector<int64_t>> storedIntegers(Value value) {
+  std::optional<ref::Tensor> tensor = constantTensor(value);
+  if (!tensor)
+    return std::nullopt;
   return std::vector<int64_t>(tensor->getInts().begin(), tensor->getInts().end());
 }
 

@@ -44,6 +44,23 @@ mlir::DenseElementsAttr transposedInt8Weight(mlir::Value weight);
 /// when the filter is not a constant.
 mlir::DenseElementsAttr paddedInt8Filter(mlir::Value filter, int64_t channels);
 
+/// Why the epilogue of INT8 convolution `conv` (one whyNotInt8Lowerable
+/// accepts) cannot run inside cuDNN's fused int8 graph, or "" when it can:
+/// an int8 output per tensor with zero point 0 or an f32/f16 output, a
+/// constant bias, an int8 residual per tensor with zero point 0, relu or no
+/// activation.
+std::string whyNotFusedInt8Conv(nn::ConvOp conv);
+
+/// The fused form of INT8 convolution `conv` (whyNotFusedInt8Conv is ""):
+/// an engine.conv from `x` and `w` (its int8 data and filter buffers) and
+/// `residual` (the residual's buffer or null) into `y`, with the scale and
+/// bias as f32 weights in units of the output's step (input scale × weight
+/// scale / output scale; without requantization, input × weight scale) and
+/// the residual's scale over the output's.
+void buildFusedInt8Conv(mlir::OpBuilder &builder, nn::ConvOp conv, mlir::Value x,
+                        mlir::Value w, mlir::Value residual, mlir::Value y,
+                        mlir::ArrayAttr layers);
+
 /// The epilogue of `layer` on tensors, inside a dispatch: `acc` is the
 /// accumulator (f32 holding integers, or an i32 tensor typed with the
 /// accumulator's quantized type), `bias` and `residual` the block arguments

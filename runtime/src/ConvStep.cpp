@@ -1,7 +1,9 @@
 // ConvStep on cuDNN's graph API through cudnn-frontend: one graph per step,
 // conv_fprop (conv_dgrad when transposed) followed in the same graph by the
-// epilogue: scale by alpha, bias, residual z, activation (an int8 one has
-// none: int8 x and w, int32 compute, f32 y). The plan is built
+// epilogue: scale by alpha, bias, residual z, activation. An int8 one has
+// none (int8 x and w, int32 compute, f32 sums), or the fused INT8 epilogue
+// (format 1.2): sums times a per-channel scale, bias, int8 z times z_scale,
+// relu, an int8 (or float) y. The plan is built
 // when the context is created, with the engine (and knobs) the compiler chose,
 // or cuDNN's heuristic choice.
 #include "Steps.h"
@@ -86,6 +88,8 @@ public:
       pack_[bias_->get_uid()] = addresses.resolve(conv_.bias()->buffer());
     if (z_)
       pack_[z_->get_uid()] = addresses.resolve(conv_.z()->buffer());
+    if (scale_)
+      pack_[scale_->get_uid()] = addresses.resolve(conv_.scale()->buffer());
     auto status = planIndex_ < 0
                       ? graph_->execute(handle_, pack_, workspace)
                       : graph_->execute_plan_at_index(handle_, pack_, workspace, planIndex_);
@@ -141,6 +145,7 @@ private:
     graph_ = std::make_shared<fe::graph::Graph>();
     bias_.reset();
     z_.reset();
+    scale_.reset();
     graph_->set_io_data_type(io)
         .set_intermediate_data_type(fe::DataType_t::FLOAT)
         .set_compute_data_type(compute);
@@ -190,6 +195,15 @@ private:
                               fe::PointwiseMode_t::MUL));
       epilogue += " *alpha";
     }
+    if (c.scale()) { // the int32 sums times their real scale, per channel
+      std::vector<int64_t> dims(rank, 1);
+      dims[1] = yDims[1];
+      scale_ = tensor(*c.scale(), "scale", dims);
+      current = pointwise(current, scale_,
+                          fe::graph::Pointwise_attributes().set_name("scale").set_mode(
+                              fe::PointwiseMode_t::MUL));
+      epilogue += " *scale";
+    }
     auto addBias = [&] {
       if (!c.bias())
         return;
@@ -205,10 +219,19 @@ private:
       if (!c.z())
         return;
       z_ = tensor(*c.z(), "z");
-      current = pointwise(current, z_,
+      std::shared_ptr<fe::graph::Tensor_attributes> residual = z_;
+      // An int8 residual in its own scale; the multiply is kept at 1 too, so
+      // the graph is the one GpuInt8FusionProbe found cuDNN runs.
+      if (c.z_scale() != 1.0f || c.scale()) {
+        auto zScale = graph_->tensor(fe::graph::Tensor_attributes(c.z_scale()));
+        residual = pointwise(z_, zScale,
+                             fe::graph::Pointwise_attributes().set_name("z_scale").set_mode(
+                                 fe::PointwiseMode_t::MUL));
+      }
+      current = pointwise(current, residual,
                           fe::graph::Pointwise_attributes().set_name("residual").set_mode(
                               fe::PointwiseMode_t::ADD));
-      epilogue += " +z";
+      epilogue += c.z_scale() != 1.0f || c.scale() ? " +z*z_scale" : " +z";
     };
     if (zFirst) {
       addResidual();
@@ -476,7 +499,7 @@ private:
     workspace_ = static_cast<size_t>(std::max<int64_t>(0, workspace));
     pack_.clear();
     pack_.reserve(8);
-    for (auto &t : {x_, w_, y_, bias_, z_})
+    for (auto &t : {x_, w_, y_, bias_, z_, scale_})
       if (t)
         pack_[t->get_uid()] = nullptr;
     return Status::success();
@@ -486,7 +509,7 @@ private:
   cudnnHandle_t handle_;
   std::string name_;
   std::shared_ptr<fe::graph::Graph> graph_;
-  std::shared_ptr<fe::graph::Tensor_attributes> x_, w_, y_, bias_, z_;
+  std::shared_ptr<fe::graph::Tensor_attributes> x_, w_, y_, bias_, z_, scale_;
   std::unordered_map<int64_t, void *> pack_;
   size_t workspace_ = 0;
   std::string tactic_;

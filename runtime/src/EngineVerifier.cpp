@@ -8,6 +8,7 @@
 #include "kiln/runtime/engine_generated.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <sstream>
 
@@ -340,19 +341,77 @@ private:
   }
 
   // An INT8 convolution, as cuDNN runs it: int8 NHWC data and KRSC weights,
-  // int32 accumulation, the sums written as f32; the scales, bias, residual
-  // and activation are a kernel of their own.
+  // int32 accumulation. Either the sums are written as f32 and the scales,
+  // bias, residual and activation are a kernel of their own, or (format 1.2)
+  // the step carries the fused epilogue: scale, bias, an int8 residual with
+  // its z_scale, relu, and an i8, f32 or f16 y.
   Status checkInt8Conv(const fb::ConvStep &conv) {
     auto name = [](fb::DType t) { return std::string(dataTypeName(toDataType(t))); };
+    if (conv.scale())
+      return checkFusedInt8Conv(conv);
     if (conv.w()->dtype() != fb::DType::I8 || conv.y()->dtype() != fb::DType::F32 ||
         conv.compute_type() != fb::DType::I32)
       return unsupported("an int8 convolution takes i8 x and w, i32 compute and an f32 y; "
                          "found w " + name(conv.w()->dtype()) + ", y " +
                          name(conv.y()->dtype()) + ", compute " + name(conv.compute_type()));
     if (conv.bias() || conv.z() || conv.activation() != fb::Activation::None ||
-        conv.alpha() != 1.0f || conv.transposed())
-      return unsupported("an int8 convolution carries no bias, residual, activation, alpha "
-                         "or transposition (its epilogue is a generated kernel)");
+        conv.alpha() != 1.0f || conv.transposed() || conv.z_scale() != 1.0f)
+      return unsupported("an int8 convolution without a scale carries no bias, residual, "
+                         "activation, alpha, z_scale or transposition (its epilogue is a "
+                         "generated kernel)");
+    return checkInt8Layout(conv);
+  }
+
+  // The fused form: y = act(conv(x, w) * scale + bias + z * z_scale).
+  Status checkFusedInt8Conv(const fb::ConvStep &conv) {
+    auto name = [](fb::DType t) { return std::string(dataTypeName(toDataType(t))); };
+    fb::DType y = conv.y()->dtype();
+    if (conv.w()->dtype() != fb::DType::I8 || conv.compute_type() != fb::DType::I32 ||
+        (y != fb::DType::I8 && y != fb::DType::F32 && y != fb::DType::F16))
+      return unsupported("a fused int8 convolution takes i8 x and w, i32 compute and an i8, "
+                         "f32 or f16 y; found w " + name(conv.w()->dtype()) + ", y " +
+                         name(y) + ", compute " + name(conv.compute_type()));
+    if (conv.alpha() != 1.0f || conv.transposed())
+      return unsupported("a fused int8 convolution has no alpha (the scale holds it) and "
+                         "no transposition");
+    if (Status s = checkTensor(conv.scale(), "scale"); !s.ok())
+      return s;
+    int64_t channels = conv.y()->shape()->Get(1);
+    auto scale = conv.scale()->shape();
+    size_t rank = count(conv.y()->shape());
+    bool perChannel = count(scale) == 1 ? scale->Get(0) == channels : count(scale) == rank;
+    for (size_t d = 0; perChannel && count(scale) == rank && d < rank; ++d)
+      perChannel = scale->Get(d) == (d == 1 ? channels : 1);
+    if (conv.scale()->dtype() != fb::DType::F32 || !perChannel)
+      return invalid("the scale of a fused int8 convolution must be f32 of shape [" +
+                     std::to_string(channels) + "] or [1," + std::to_string(channels) +
+                     ",1...] (one value per output channel), found " +
+                     name(conv.scale()->dtype()) + " " + shapeString(conv.scale()->shape()));
+    if (!conv.bias() || conv.bias()->dtype() != fb::DType::F32)
+      return invalid("a fused int8 convolution needs an f32 bias (zeros when the layer has "
+                     "none, so that a format 1.1 runtime refuses the step), found " +
+                     (conv.bias() ? name(conv.bias()->dtype()) : std::string("none")));
+    if (conv.z() && conv.z()->dtype() != fb::DType::I8)
+      return unsupported("the residual z of a fused int8 convolution must be i8, found " +
+                         name(conv.z()->dtype()));
+    if (!std::isfinite(conv.z_scale()))
+      return invalid("z_scale is " + std::to_string(conv.z_scale()));
+    if (conv.activation() != fb::Activation::None && conv.activation() != fb::Activation::Relu)
+      return unsupported(std::string("activation ") + activationName(conv.activation()) +
+                         " in a fused int8 convolution (cuDNN's int8 graph is used with "
+                         "Relu or none)");
+    if (Status s = checkInt8Layout(conv); !s.ok())
+      return s;
+    if (conv.z() && (count(conv.z()->strides()) != count(conv.z()->shape()) ||
+                     conv.z()->strides()->Get(1) != 1))
+      return unsupported("cuDNN's int8 convolutions run on channels-last (NHWC) tensors; "
+                         "z has strides " + shapeString(conv.z()->strides()));
+    return Status::success();
+  }
+
+  // What every int8 convolution needs: consistent shapes, a multiple of 4
+  // input channels per group, channels-last x, w and y.
+  Status checkInt8Layout(const fb::ConvStep &conv) {
     if (Status s = checkConvShapes(conv); !s.ok())
       return s;
     size_t rank = count(conv.x()->shape());
@@ -447,7 +506,7 @@ private:
       if (shapeString(conv.z()->shape()) != shapeString(y))
         return invalid("the residual z " + shapeString(conv.z()->shape()) +
                        " must have y's shape " + shapeString(y));
-      if (!isFloatType(conv.z()->dtype()))
+      if (!isFloatType(conv.z()->dtype()) && type != fb::DType::I8)
         return invalid("the residual z must be f32, f16 or bf16");
     }
     int activation = static_cast<int>(conv.activation());

@@ -139,6 +139,10 @@ void writeStepDetails(JsonWriter &json, const fb::Engine &engine, const fb::Step
     writeTensor(json, engine, "bias", conv->bias());
     writeTensor(json, engine, "z", conv->z());
     writeTensor(json, engine, "y", conv->y());
+    if (conv->scale()) { // the fused INT8 epilogue (format 1.2)
+      writeTensor(json, engine, "scale", conv->scale());
+      json.field("z_scale", static_cast<double>(conv->z_scale()));
+    }
     writeShape(json, "pads_begin", conv->pads_begin());
     writeShape(json, "pads_end", conv->pads_end());
     writeShape(json, "strides", conv->strides());
@@ -217,10 +221,14 @@ std::string stepShapes(const fb::Engine &engine, const fb::Step &step) {
         << " -> " << shapeText(conv->y()->shape()) << " " << dtype(conv->y()->dtype());
     if (conv->transposed())
       out << " transposed";
+    if (conv->scale())
+      out << " *scale";
     if (conv->bias())
       out << " +bias";
     if (conv->z())
       out << " +z";
+    if (conv->z() && conv->z_scale() != 1.0f)
+      out << "*" << conv->z_scale();
     if (conv->activation() != fb::Activation::None)
       out << " " << activationText(conv->activation());
     break;

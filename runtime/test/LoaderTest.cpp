@@ -5,6 +5,7 @@
 
 #include "kiln/runtime/EngineFile.h"
 #include "kiln/runtime/EngineVerifier.h"
+#include "kiln/runtime/Inspect.h"
 #include "kiln/runtime/Runtime.h"
 #include "kiln/runtime/kiln_runtime.h"
 
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <dirent.h>
+#include <limits>
 #include <random>
 #include <unistd.h>
 
@@ -73,7 +75,7 @@ TEST(EngineFile, HeaderLayout) {
   ASSERT_TRUE(header.ok()) << header.status().message();
   EXPECT_EQ(std::memcmp(bytes.data(), "KILNENG\0", 8), 0);
   EXPECT_EQ(header->format_major(), 1u);
-  EXPECT_EQ(header->format_minor(), 1u);
+  EXPECT_EQ(header->format_minor(), 2u);
   EXPECT_EQ(header->metadata_offset(), 64u);
   EXPECT_EQ(header->weights_offset() % 256, 0u);
   EXPECT_GE(header->weights_offset(), 64 + header->metadata_size());
@@ -162,8 +164,8 @@ TEST(EngineFile, WrongMajorVersionIsRefused) {
   std::vector<uint8_t> bytes = makeSampleEngine();
   patchU32(bytes, 8, 2);
   EXPECT_REFUSED(verify(bytes), ErrorCode::VersionMismatch,
-                 "engine format version 2.1 is not readable: this runtime reads format 1.x "
-                 "(up to 1.1)");
+                 "engine format version 2.2 is not readable: this runtime reads format 1.x "
+                 "(up to 1.2)");
 }
 
 TEST(EngineFile, NewerMinorVersionIsAcceptedWithAWarning) {
@@ -425,7 +427,7 @@ TEST(EngineVerifier, Int8ConvAndGemmRules) {
   EXPECT_REFUSED(verify(conv(3, true, false)), ErrorCode::Unsupported,
                  "a multiple of 4 input channels per group, found 3");
   EXPECT_REFUSED(verify(conv(4, true, true)), ErrorCode::Unsupported,
-                 "an int8 convolution carries no bias");
+                 "an int8 convolution without a scale carries no bias");
 
   auto gemm = [](bool transB, int64_t k) {
     return sampleWith([=](EngineBuilder &b, uint32_t, uint32_t) {
@@ -445,6 +447,132 @@ TEST(EngineVerifier, Int8ConvAndGemmRules) {
                  "cuBLASLt's int8 kernels take the TN form");
   EXPECT_REFUSED(verify(gemm(true, 6)), ErrorCode::Unsupported,
                  "an int8 GEMM needs K, lda and ldb multiples of 4, found 6");
+}
+
+namespace {
+
+/// What a fused INT8 convolution step of the tests below changes from the
+/// valid one: y = relu(conv(x, w) * scale + bias + z * 0.5), i8 NHWC.
+struct FusedInt8Change {
+  fb::DType y = fb::DType::I8, scale = fb::DType::F32, bias = fb::DType::F32,
+            z = fb::DType::I8;
+  std::vector<int64_t> scaleShape = {8};
+  bool hasBias = true, hasZ = true;
+  fb::Activation activation = fb::Activation::Relu;
+  float zScale = 0.5f, alpha = 1;
+};
+
+std::vector<uint8_t> fusedInt8Conv(const FusedInt8Change &change) {
+  return sampleWith([&](EngineBuilder &b, uint32_t, uint32_t) {
+    auto nhwc = [](const std::vector<int64_t> &s) {
+      return std::vector<int64_t>{s[1] * s[2] * s[3], 1, s[3] * s[1], s[1]};
+    };
+    std::vector<int64_t> x = {1, 8, 4, 4}, w = {8, 8, 1, 1}, y = {1, 8, 4, 4};
+    ConvSpec c;
+    c.x = {fb::DType::I8, x, nhwc(x), EngineBuilder::arena(b.allocateArena(128))};
+    c.w = {fb::DType::I8, w, nhwc(w), EngineBuilder::arena(b.allocateArena(64))};
+    c.y = {change.y, y, nhwc(y), EngineBuilder::arena(b.allocateArena(512))};
+    c.compute = fb::DType::I32;
+    c.hasScale = true;
+    c.scale = {change.scale, change.scaleShape, {}, EngineBuilder::arena(b.allocateArena(64))};
+    c.hasBias = change.hasBias;
+    c.bias = {change.bias, {8}, {}, EngineBuilder::arena(b.allocateArena(32))};
+    c.hasZ = change.hasZ;
+    c.z = {change.z, y, nhwc(y), EngineBuilder::arena(b.allocateArena(512))};
+    c.zScale = change.zScale;
+    c.activation = change.activation;
+    c.alpha = change.alpha;
+    b.addConv("qconv", c, "int8");
+  });
+}
+
+} // namespace
+
+// Tests that a fused INT8 convolution (format 1.2: scale, bias, int8
+// residual with its scale, relu, i8 or float y) verifies, and each bad
+// value of it is refused with what was expected and found.
+TEST(EngineVerifier, FusedInt8Conv) {
+  auto ok = [](const FusedInt8Change &change) {
+    Status status = verify(fusedInt8Conv(change));
+    EXPECT_TRUE(status.ok()) << status.message();
+  };
+  ok({});
+  FusedInt8Change floatOut;
+  floatOut.y = fb::DType::F32;
+  floatOut.hasZ = false;
+  floatOut.zScale = 1;
+  ok(floatOut);
+  FusedInt8Change halfOut;
+  halfOut.y = fb::DType::F16;
+  halfOut.activation = fb::Activation::None;
+  ok(halfOut);
+  FusedInt8Change nchwScale;
+  nchwScale.scaleShape = {1, 8, 1, 1};
+  ok(nchwScale);
+
+  FusedInt8Change c;
+  c.scaleShape = {4};
+  EXPECT_REFUSED(verify(fusedInt8Conv(c)), ErrorCode::InvalidEngine,
+                 "the scale of a fused int8 convolution must be f32 of shape [8] or [1,8,1...] "
+                 "(one value per output channel), found f32 [4]");
+  c = {};
+  c.scaleShape = {1, 8, 2, 1};
+  EXPECT_REFUSED(verify(fusedInt8Conv(c)), ErrorCode::InvalidEngine, "found f32 [1,8,2,1]");
+  c = {};
+  c.scale = fb::DType::F16;
+  EXPECT_REFUSED(verify(fusedInt8Conv(c)), ErrorCode::InvalidEngine, "found f16 [8]");
+  c = {};
+  c.hasBias = false;
+  EXPECT_REFUSED(verify(fusedInt8Conv(c)), ErrorCode::InvalidEngine,
+                 "a fused int8 convolution needs an f32 bias (zeros when the layer has none, "
+                 "so that a format 1.1 runtime refuses the step), found none");
+  c = {};
+  c.bias = fb::DType::F16;
+  EXPECT_REFUSED(verify(fusedInt8Conv(c)), ErrorCode::InvalidEngine, "found f16");
+  c = {};
+  c.z = fb::DType::F32;
+  EXPECT_REFUSED(verify(fusedInt8Conv(c)), ErrorCode::Unsupported,
+                 "the residual z of a fused int8 convolution must be i8, found f32");
+  c = {};
+  c.y = fb::DType::I32;
+  EXPECT_REFUSED(verify(fusedInt8Conv(c)), ErrorCode::Unsupported,
+                 "an i8, f32 or f16 y; found w i8, y i32");
+  c = {};
+  c.activation = fb::Activation::Sigmoid;
+  EXPECT_REFUSED(verify(fusedInt8Conv(c)), ErrorCode::Unsupported,
+                 "activation Sigmoid in a fused int8 convolution");
+  c = {};
+  c.zScale = std::numeric_limits<float>::infinity();
+  EXPECT_REFUSED(verify(fusedInt8Conv(c)), ErrorCode::InvalidEngine, "z_scale is inf");
+  c = {};
+  c.alpha = 2;
+  EXPECT_REFUSED(verify(fusedInt8Conv(c)), ErrorCode::Unsupported,
+                 "a fused int8 convolution has no alpha");
+}
+
+// Tests the format versions around the fused INT8 epilogue: this runtime
+// writes 1.2, reads a file that says 1.1 or 1.0 (which have no fused steps)
+// without a warning, and shows the new fields in the engine's JSON.
+TEST(EngineFile, FormatOnePointTwo) {
+  std::vector<uint8_t> bytes = fusedInt8Conv({});
+  std::vector<std::string> warnings;
+  auto header = checkEngineHeader(bytes, warnings);
+  ASSERT_TRUE(header.ok()) << header.status().message();
+  EXPECT_EQ(header->format_minor(), 2u);
+  for (uint32_t older : {0u, 1u}) {
+    std::vector<uint8_t> old = makeSampleEngine();
+    patchU32(old, 12, older);
+    Status status = verify(old, &warnings);
+    EXPECT_TRUE(status.ok()) << status.message();
+    EXPECT_TRUE(warnings.empty()) << "format 1." << older << ": " << warnings.front();
+  }
+  auto file = EngineFile::fromBytes(bytes);
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  std::string json = inspectEngineJson(*file);
+  EXPECT_NE(json.find("\"z_scale\": 0.5"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"scale\": {"), std::string::npos) << json;
+  std::string text = inspectEngineText(*file);
+  EXPECT_NE(text.find("*scale +bias +z*0.5 Relu"), std::string::npos) << text;
 }
 
 TEST(EngineVerifier, SelectCode) {

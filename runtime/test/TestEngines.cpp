@@ -55,7 +55,9 @@ void EngineBuilder::addLaunch(const std::string &name, const std::string &kernel
 void EngineBuilder::addConv(const std::string &name, const ConvSpec &c,
                             const std::string &precision) {
   auto x = tensor(c.x), w = tensor(c.w), y = tensor(c.y);
-  flatbuffers::Offset<fb::TensorDesc> bias = 0, z = 0;
+  flatbuffers::Offset<fb::TensorDesc> bias = 0, z = 0, scale = 0;
+  if (c.hasScale)
+    scale = tensor(c.scale);
   if (c.hasBias)
     bias = tensor(c.bias);
   if (c.hasZ)
@@ -67,7 +69,7 @@ void EngineBuilder::addConv(const std::string &name, const ConvSpec &c,
        dilations = vec(c.dilations), knobs = vec(c.knobs);
   auto conv = fb::CreateConvStep(fbb_, x, w, bias, z, y, padsBegin, padsEnd, strides, dilations,
                                  c.groups, c.transposed, c.compute, c.activation, c.actAlpha,
-                                 c.actBeta, c.engineId, knobs, 0, c.alpha);
+                                 c.actBeta, c.engineId, knobs, 0, c.alpha, scale, c.zScale);
   addStep(name, fb::StepKind::ConvStep, conv.Union(), precision);
 }
 

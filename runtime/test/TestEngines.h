@@ -32,6 +32,10 @@ struct ConvSpec {
   float actAlpha = 0, actBeta = 0, alpha = 1;
   int64_t engineId = -1;
   std::vector<int64_t> knobs;
+  /// The fused INT8 epilogue (format 1.2): per-channel scale, z's scale.
+  bool hasScale = false;
+  TensorSpec scale;
+  float zScale = 1;
 };
 
 struct GemmSpec {

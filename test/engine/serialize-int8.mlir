@@ -1,10 +1,13 @@
 // Tests that the INT8 steps reach the engine file as the runtime expects them:
-// the int8 convolution with i8 NHWC x and w, I32 compute and f32 sums; the
-// int8 GEMM with i8 A and B [N, K] (trans_b), I32 compute and d; both
-// precision int8; and that the runtime's loader accepts the file.
+// the fused int8 convolution (format 1.2) with i8 NHWC x, w and y, I32
+// compute, an f32 bias and per-channel scale (0.5 x {0.02, 0.04, 0.06,
+// 0.08} / 0.25) and relu; the int8 GEMM with i8 A and B [N, K] (trans_b),
+// I32 compute and d; both precision int8; and that the runtime's loader
+// accepts the file.
 // REQUIRES: nvrtc
 // RUN: kiln-opt %s -kiln-engine-pipeline -o %t.mlir
 // RUN: kiln-translate --serialize-engine --dump-engine-json %t.mlir | FileCheck %s
+// RUN: kiln-translate --serialize-engine --dump-engine-weights %t.mlir | FileCheck %s --check-prefix=WEIGHTS
 // RUN: kiln-translate --serialize-engine %t.mlir -o %t.kiln
 // RUN: kiln-run %t.kiln --inspect | FileCheck %s --check-prefix=RUNTIME
 
@@ -19,16 +22,22 @@
 // CHECK:        "w": {
 // CHECK-NEXT:     "dtype": "I8",
 // CHECK-NEXT:     "shape": [ 4, 8, 1, 1 ],
-// CHECK:        "y": {
+// CHECK:        "bias": {
 // CHECK-NEXT:     "dtype": "F32",
+// CHECK-NEXT:     "shape": [ 4 ],
+// CHECK:        "y": {
+// CHECK-NEXT:     "dtype": "I8",
 // CHECK:        "compute_type": "I32",
-// CHECK-NEXT:   "activation": "None",
-// CHECK:        "alpha": 1.0
+// CHECK-NEXT:   "activation": "Relu",
+// CHECK:        "alpha": 1.0,
+// CHECK-NEXT:   "scale": {
+// CHECK-NEXT:     "dtype": "F32",
+// CHECK-NEXT:     "shape": [ 4 ],
+// CHECK:        "z_scale": 1.0
 // CHECK:      "name": "qconv",
 // CHECK:      "precision": "int8",
-// The epilogue kernel, then the GEMM.
-// CHECK:      "kind_type": "LaunchStep",
-// CHECK:      "precision": "int8",
+// No epilogue kernel: the GEMM follows.
+// CHECK-NOT:  "kind_type": "LaunchStep",
 // CHECK:      "kind_type": "GemmStep",
 // CHECK:        "a_type": "I8",
 // CHECK-NEXT:   "b_type": "I8",
@@ -45,8 +54,12 @@
 // CHECK:      "name": "fc",
 // CHECK:      "precision": "int8",
 
+// The per-channel scale in the weights, as f32 {0.04, 0.08, 0.12, 0.16}.
+// WEIGHTS: {{[0-9a-f]+}}: 0a d7 23 3d 0a d7 a3 3d 8f c2 f5 3d 0a d7 23 3e
+
+// RUNTIME: format 1.2
 // RUNTIME: input x {{ *}}i8 {{ *}}[1x4x4x8]
-// RUNTIME: conv qconv {{ *}}int8 [1x8x4x4] * [4x8x1x1] -> [1x4x4x4] f32
+// RUNTIME: conv qconv {{ *}}int8 [1x8x4x4] * [4x8x1x1] -> [1x4x4x4] i8 *scale +bias Relu
 // RUNTIME: gemm fc {{ *}}int8 1x[1x64] * [64x16]^T i8->i32
 
 !x = !quant.uniform<i8:f32, 0.5>

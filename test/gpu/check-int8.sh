@@ -9,8 +9,11 @@
 # ResNet quantized by ONNX Runtime's quantize_static
 # (test/whole-models/make_qdq_model.py; made here when python has onnx and
 # onnxruntime, else taken from OUT/qdq-static-model/ if already there).
-# Prints one line per model and "int8: N passed, M failed"; exit status 0
-# when all pass. Artifacts (engines, IR, inputs, outputs, logs) go to OUT.
+# Each model is compiled twice: with the INT8 convolutions' epilogues fused
+# into cuDNN (--int8-epilogue=cudnn, the default) and in generated kernels
+# (kernel); both must pass. Prints one line per model and mode and "int8: N
+# passed, M failed"; exit status 0 when all pass. Artifacts (engines, IR,
+# inputs, outputs, logs) go to OUT/MODE/.
 set -uo pipefail
 dist=${1:?usage: check-int8.sh DIST OUT}
 out=${2:?usage: check-int8.sh DIST OUT}
@@ -64,7 +67,8 @@ for i, name in enumerate(outs):
 sys.exit(0 if ok else 1)
 PY
   then
-    echo "PASS $name ($(grep -c 'precision = "int8"' "$dir/engine.mlir") int8 steps)"
+    echo "PASS $name ($(grep -c 'precision = "int8"' "$dir/engine.mlir") int8 steps," \
+         "$(grep -c 'engine.conv.* scale %' "$dir/engine.mlir") fused int8 convs)"
     passed=$((passed + 1))
   else
     echo "FAIL $name: an output differs by more than one quantization step ($step)"
@@ -72,15 +76,23 @@ PY
   fi
 }
 
+# The quantize_static model, made once (ONNX).
+static=$out/qdq-static-model
+mkdir -p "$static"
+if [[ ! -f $static/model.onnx ]] && "$python" -c "import onnx, onnxruntime" 2>/dev/null; then
+  "$python" test/whole-models/make_qdq_model.py "$static" > "$static/make.log" 2>&1
+fi
+
+for mode in cudnn kernel; do
 # 1. MLIR models with one function, and their output's quantization step.
 for entry in "test/passes/numerics/qdq-resnet-block.mlir 0.05"; do
   read -r model step <<<"$entry"
-  name=$(basename "$model" .mlir)
-  dir=$out/$name
+  name="$(basename "$model" .mlir) ($mode)"
+  dir=$out/$mode/$(basename "$model" .mlir)
   mkdir -p "$dir/ref" "$dir/gpu"
   function=$(grep -o 'func.func @[A-Za-z0-9_]*' "$model" | head -1 | cut -d@ -f2)
   if ! "$dist/bin/kiln-opt" "$model" -o "$dir/engine.mlir" \
-       --pass-pipeline='builtin.module(kiln-graph-pipeline,kiln-engine-pipeline)' \
+       --pass-pipeline="builtin.module(kiln-graph-pipeline,kiln-engine-pipeline{int8-epilogue=$mode})" \
        > "$dir/compile.log" 2>&1 ||
      ! "$dist/bin/kiln-translate" --serialize-engine "$dir/engine.mlir" -o "$dir/model.kiln" \
        >> "$dir/compile.log" 2>&1; then
@@ -97,29 +109,31 @@ for entry in "test/passes/numerics/qdq-resnet-block.mlir 0.05"; do
 done
 
 # 2. The quantize_static model (ONNX).
-dir=$out/qdq-static-model
+dir=$out/$mode/qdq-static-model
 mkdir -p "$dir/ref" "$dir/gpu"
-if [[ ! -f $dir/model.onnx ]] && "$python" -c "import onnx, onnxruntime" 2>/dev/null; then
-  "$python" test/whole-models/make_qdq_model.py "$dir" > "$dir/make.log" 2>&1
-fi
-if [[ ! -f $dir/model.onnx ]]; then
+if [[ ! -f $static/model.onnx ]]; then
   echo "SKIP qdq-static-model: no onnx/onnxruntime in $python; make it elsewhere with" \
-       "'python3 test/whole-models/make_qdq_model.py $dir' and run again"
-elif ! "$dist/bin/kiln-compile" "$dir/model.onnx" -o "$dir/model.kiln" > "$dir/compile.log" 2>&1 ||
-     ! "$dist/bin/kiln-compile" "$dir/model.onnx" --emit=engine-ir --elide-weights \
-       -o "$dir/engine.mlir" >> "$dir/compile.log" 2>&1; then
-  echo "FAIL qdq-static-model: does not compile (see $dir/compile.log)"; failed=$((failed + 1))
+       "'python3 test/whole-models/make_qdq_model.py $static' and run again"
+elif ! "$dist/bin/kiln-compile" "$static/model.onnx" --int8-epilogue=$mode -o "$dir/model.kiln" \
+       > "$dir/compile.log" 2>&1 ||
+     ! "$dist/bin/kiln-compile" "$static/model.onnx" --int8-epilogue=$mode --emit=engine-ir \
+       --elide-weights -o "$dir/engine.mlir" >> "$dir/compile.log" 2>&1; then
+  echo "FAIL qdq-static-model ($mode): does not compile (see $dir/compile.log)"
+  failed=$((failed + 1))
 else
-  cp "$dir/input.npy" "$dir/in0.npy"
+  cp "$static/input.npy" "$dir/in0.npy"
+  cp "$static/step.txt" "$dir/step.txt"
   run_args=() ref_args=()
   for w in $(make_inputs "$dir"); do
     IFS=: read -r bind index file <<<"$w"
     run_args+=(--input "$bind=$file"); ref_args+=(--input "$bind=$file")
   done
-  "$dist/bin/kiln-interpret" "$dir/model.onnx" "${ref_args[@]}" --output-dir "$dir/ref" \
+  "$dist/bin/kiln-interpret" "$static/model.onnx" "${ref_args[@]}" --output-dir "$dir/ref" \
     > "$dir/ref.log" 2>&1
-  run_and_compare qdq-static-model "$dir" "$(cat "$dir/step.txt")" binding "${run_args[@]}"
+  run_and_compare "qdq-static-model ($mode)" "$dir" "$(cat "$dir/step.txt")" binding \
+    "${run_args[@]}"
 fi
+done
 
 echo "int8: $passed passed, $failed failed"
 [[ $failed == 0 ]]

@@ -1,4 +1,6 @@
-// RUN: kiln-opt %s -split-input-file -kiln-convert-nn-to-engine -verify-diagnostics | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kiln-convert-nn-to-engine=int8-epilogue=kernel -verify-diagnostics | FileCheck %s
+// The epilogue kernels of int8-epilogue=kernel (the fused form, with the
+// epilogue in cuDNN: kiln-convert-nn-to-engine-int8-fused.mlir).
 
 // Tests that a fully INT8 conv (int8 in and out, i32 bias, relu) becomes an
 // int8 cuDNN convolution into f32 sums and one epilogue kernel that scales

@@ -381,4 +381,50 @@ func.func @main(%x: memref<64xf32>, %y: memref<64xf32>) {
   EXPECT_EQ(alone->scratchBytes, 512u);
 }
 
+// Tests that a fused INT8 convolution's signature names its scale and that
+// its residual is scaled (not by how much: the plans are the same), and that
+// serialized alone for timing it keeps scale and z_scale, the scale in the
+// scratch arena like every operand.
+TEST_F(SignatureTest, FusedInt8ConvSignatureAndStepAlone) {
+  auto fused = [&](const char *residualScale) {
+    std::string source = R"mlir(
+func.func @main(%x: memref<1x8x8x8xi8>, %z: memref<1x8x8x8xi8>, %y: memref<1x8x8x8xi8>) {
+  %w = engine.weight dense<1> : tensor<8x1x1x8xi8> : memref<8x1x1x8xi8>
+  %s = engine.weight dense<0.25> : tensor<8xf32> : memref<8xf32>
+  %b = engine.weight dense<0.0> : tensor<8xf32> : memref<8xf32>
+  engine.conv %x : memref<1x8x8x8xi8>, %w : memref<8x1x1x8xi8> bias %b : memref<8xf32>
+      residual %z : memref<1x8x8x8xi8> scale %s : memref<8xf32> -> %y : memref<1x8x8x8xi8>
+      strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] layout channels_last
+      activation <relu> {precision = "int8", residual_scale = RS : f32}
+  return
+}
+)mlir";
+    source.replace(source.find("RS"), 2, residualScale);
+    module = parseSourceString<ModuleOp>(source, &context);
+    Operation *step = nullptr;
+    if (module)
+      module->walk([&](kiln::engine::ConvOp op) { step = op; });
+    return step;
+  };
+  Operation *half = fused("0.5");
+  ASSERT_NE(half, nullptr);
+  std::string signature = getTacticSignature(half);
+  EXPECT_NE(signature.find(" scale=memref<8xf32> y=memref<1x8x8x8xi8> "), std::string::npos)
+      << signature;
+  EXPECT_NE(signature.find(" residual_scaled=1 "), std::string::npos) << signature;
+  EXPECT_EQ(getTacticSignature(fused("0.75")), signature);
+  std::string unscaled = getTacticSignature(fused("1.0"));
+  EXPECT_EQ(unscaled.find("residual_scaled"), std::string::npos) << unscaled;
+
+  FailureOr<kiln::engine::StepAlone> alone = kiln::engine::serializeStepAlone(fused("0.5"));
+  ASSERT_TRUE(succeeded(alone));
+  const kiln::fb::ConvStep *conv =
+      flatbuffers::GetRoot<kiln::fb::Step>(alone->step.data())->kind_as_ConvStep();
+  ASSERT_NE(conv->scale(), nullptr);
+  EXPECT_EQ(conv->scale()->buffer()->region(), kiln::fb::Region::Arena);
+  EXPECT_EQ(conv->scale()->dtype(), kiln::fb::DType::F32);
+  EXPECT_EQ(conv->z_scale(), 0.5f);
+  EXPECT_EQ(conv->y()->dtype(), kiln::fb::DType::I8);
+}
+
 } // namespace

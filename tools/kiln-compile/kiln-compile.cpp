@@ -103,6 +103,11 @@ cl::opt<std::string> depthwiseConv(
     cl::desc("Where depthwise convolutions run: Kiln's rule (auto), cuDNN, or a "
              "generated kernel"),
     cl::cat(category));
+cl::opt<std::string> int8Epilogue(
+    "int8-epilogue", cl::init("cudnn"), cl::value_desc("cudnn|kernel"),
+    cl::desc("Where INT8 convolutions apply their epilogue: inside cuDNN's graph where "
+             "it can (cudnn), or always in a generated kernel"),
+    cl::cat(category));
 cl::opt<unsigned> halfAlignment(
     "half-alignment", cl::init(8),
     cl::desc("Pad f16/bf16 conv channels to this multiple (1 turns it off)"),
@@ -372,6 +377,7 @@ int main(int argc, char **argv) {
       return 1;
     if (report) {
       kiln::printLayers(*optimized, errs());
+      kiln::printInt8Epilogues(*optimized, int8Epilogue == "cudnn", errs());
       kiln::printLayerCounts(*module, *optimized, errs());
     }
     if (optimize)
@@ -381,6 +387,7 @@ int main(int argc, char **argv) {
     mlir::PassManager engine(&context);
     kiln::EnginePipelineOptions engineOptions;
     engineOptions.depthwiseConv = depthwiseConv;
+    engineOptions.int8Epilogue = int8Epilogue;
     engineOptions.timingCache = timingCache;
     engineOptions.tactics = tacticMode;
     if (!archs.empty())

@@ -368,7 +368,7 @@ std::string kiln::tactics::getTacticSignature(mlir::Operation *op) {
     return build(
         "conv",
         {{"x", conv.getX()}, {"w", conv.getW()}, {"bias", conv.getBias()},
-         {"residual", conv.getResidual()}, {"y", conv.getY()}},
+         {"residual", conv.getResidual()}, {"scale", conv.getScale()}, {"y", conv.getY()}},
         [&](SignatureBuilder &s) {
           s.array("strides", conv.getStrides());
           s.array("pads", conv.getPads());
@@ -378,6 +378,10 @@ std::string kiln::tactics::getTacticSignature(mlir::Operation *op) {
           s.scalar("layout", kiln::nn::stringifyLayout(conv.getLayout()));
           s.attribute("activation", conv.getActivationAttr());
           s.scalar("alpha", floatText(conv.getAlpha()));
+          // A scaled int8 residual adds a multiply to the graph; its value
+          // does not change the plans.
+          if (conv.getResidualScale().convertToFloat() != 1.0f)
+            s.scalar("residual_scaled", 1);
         },
         conv.getAllowTf32());
   if (auto launch = dyn_cast<LaunchOp>(op)) {

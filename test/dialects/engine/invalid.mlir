@@ -319,3 +319,92 @@ func.func @dispatch_quantized(%a: memref<4xi8>, %b: memref<4xf32>) {
   }
   return
 }
+
+// -----
+
+// The fused INT8 convolution's refusals: the scale's size and type, the
+// bias it needs, the residual's type, the activation, residual_scale alone.
+func.func @int8_scale_size(%x: memref<1x4x4x8xi8>, %y: memref<1x4x4x8xi8>) {
+  %w = engine.weight dense<1> : tensor<8x1x1x8xi8> : memref<8x1x1x8xi8>
+  %s = engine.weight dense<0.25> : tensor<4xf32> : memref<4xf32>
+  %b = engine.weight dense<0.0> : tensor<8xf32> : memref<8xf32>
+  // expected-error @+1 {{scale must hold one f32 per output channel (8), found 'memref<4xf32>'}}
+  engine.conv %x : memref<1x4x4x8xi8>, %w : memref<8x1x1x8xi8> bias %b : memref<8xf32>
+      scale %s : memref<4xf32> -> %y : memref<1x4x4x8xi8> strides [1, 1] pads [0, 0, 0, 0]
+      dilations [1, 1] layout channels_last
+  return
+}
+
+// -----
+
+func.func @int8_scale_f16(%x: memref<1x4x4x8xi8>, %y: memref<1x4x4x8xi8>) {
+  %w = engine.weight dense<1> : tensor<8x1x1x8xi8> : memref<8x1x1x8xi8>
+  %s = engine.weight dense<0.25> : tensor<8xf16> : memref<8xf16>
+  %b = engine.weight dense<0.0> : tensor<8xf32> : memref<8xf32>
+  // expected-error @+1 {{scale must hold one f32 per output channel (8), found 'memref<8xf16>'}}
+  engine.conv %x : memref<1x4x4x8xi8>, %w : memref<8x1x1x8xi8> bias %b : memref<8xf32>
+      scale %s : memref<8xf16> -> %y : memref<1x4x4x8xi8> strides [1, 1] pads [0, 0, 0, 0]
+      dilations [1, 1] layout channels_last
+  return
+}
+
+// -----
+
+func.func @int8_scale_no_bias(%x: memref<1x4x4x8xi8>, %y: memref<1x4x4x8xi8>) {
+  %w = engine.weight dense<1> : tensor<8x1x1x8xi8> : memref<8x1x1x8xi8>
+  %s = engine.weight dense<0.25> : tensor<8xf32> : memref<8xf32>
+  // expected-error @+1 {{a fused int8 convolution needs an f32 bias (zeros when the layer has none, so that a format 1.1 runtime refuses the step)}}
+  engine.conv %x : memref<1x4x4x8xi8>, %w : memref<8x1x1x8xi8>
+      scale %s : memref<8xf32> -> %y : memref<1x4x4x8xi8> strides [1, 1] pads [0, 0, 0, 0]
+      dilations [1, 1] layout channels_last
+  return
+}
+
+// -----
+
+func.func @int8_float_residual(%x: memref<1x4x4x8xi8>, %r: memref<1x4x4x8xf32>, %y: memref<1x4x4x8xi8>) {
+  %w = engine.weight dense<1> : tensor<8x1x1x8xi8> : memref<8x1x1x8xi8>
+  %s = engine.weight dense<0.25> : tensor<8xf32> : memref<8xf32>
+  %b = engine.weight dense<0.0> : tensor<8xf32> : memref<8xf32>
+  // expected-error @+1 {{the residual of a fused int8 convolution must be i8, found 'f32'}}
+  engine.conv %x : memref<1x4x4x8xi8>, %w : memref<8x1x1x8xi8> bias %b : memref<8xf32>
+      residual %r : memref<1x4x4x8xf32> scale %s : memref<8xf32> -> %y : memref<1x4x4x8xi8>
+      strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] layout channels_last
+  return
+}
+
+// -----
+
+func.func @int8_sigmoid(%x: memref<1x4x4x8xi8>, %y: memref<1x4x4x8xi8>) {
+  %w = engine.weight dense<1> : tensor<8x1x1x8xi8> : memref<8x1x1x8xi8>
+  %s = engine.weight dense<0.25> : tensor<8xf32> : memref<8xf32>
+  %b = engine.weight dense<0.0> : tensor<8xf32> : memref<8xf32>
+  // expected-error @+1 {{a fused int8 convolution takes relu or no activation, not #nn.activation<sigmoid>}}
+  engine.conv %x : memref<1x4x4x8xi8>, %w : memref<8x1x1x8xi8> bias %b : memref<8xf32>
+      scale %s : memref<8xf32> -> %y : memref<1x4x4x8xi8> strides [1, 1] pads [0, 0, 0, 0]
+      dilations [1, 1] layout channels_last activation <sigmoid>
+  return
+}
+
+// -----
+
+func.func @float_scale(%x: memref<1x4x4x8xf16>, %y: memref<1x4x4x8xf16>) {
+  %w = engine.weight dense<1.0> : tensor<8x1x1x8xf16> : memref<8x1x1x8xf16>
+  %s = engine.weight dense<0.25> : tensor<8xf32> : memref<8xf32>
+  // expected-error @+1 {{a scale belongs to an int8 convolution, not one on 'f16'}}
+  engine.conv %x : memref<1x4x4x8xf16>, %w : memref<8x1x1x8xf16>
+      scale %s : memref<8xf32> -> %y : memref<1x4x4x8xf16> strides [1, 1] pads [0, 0, 0, 0]
+      dilations [1, 1] layout channels_last
+  return
+}
+
+// -----
+
+func.func @residual_scale_alone(%x: memref<1x4x4x8xf16>, %y: memref<1x4x4x8xf16>) {
+  %w = engine.weight dense<1.0> : tensor<8x1x1x8xf16> : memref<8x1x1x8xf16>
+  // expected-error @+1 {{residual_scale needs a fused int8 epilogue (a scale)}}
+  engine.conv %x : memref<1x4x4x8xf16>, %w : memref<8x1x1x8xf16>
+      residual %x : memref<1x4x4x8xf16> -> %y : memref<1x4x4x8xf16> strides [1, 1]
+      pads [0, 0, 0, 0] dilations [1, 1] layout channels_last {residual_scale = 2.0 : f32}
+  return
+}

@@ -41,6 +41,17 @@ func.func @main(%image: memref<1x16x16x8xf16> {engine.input = "image", engine.la
   %wt = engine.weight dense<0.25> : tensor<4x8x2x2xf32> : memref<4x8x2x2xf32>
   engine.conv %x32 : memref<1x4x16x16xf32>, %wt : memref<4x8x2x2xf32>
       -> %up : memref<1x8x32x32xf32> transposed strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1]
+  // A fused INT8 convolution: per-channel scale, bias, int8 residual and its scale.
+  // CHECK: engine.conv %{{.*}} : memref<1x4x4x8xi8>, %{{.*}} : memref<8x1x1x8xi8> bias %{{.*}} : memref<8xf32> residual %{{.*}} : memref<1x4x4x8xi8> scale %{{.*}} : memref<8xf32> -> %{{.*}} : memref<1x4x4x8xi8> strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] layout channels_last activation <relu> {precision = "int8", residual_scale = 5.000000e-01 : f32}
+  %qx = engine.alloc : memref<1x4x4x8xi8>
+  %qy = engine.alloc : memref<1x4x4x8xi8>
+  %qw = engine.weight dense<1> : tensor<8x1x1x8xi8> : memref<8x1x1x8xi8>
+  %qs = engine.weight dense<0.25> : tensor<8xf32> : memref<8xf32>
+  %qb = engine.weight dense<0.0> : tensor<8xf32> : memref<8xf32>
+  engine.conv %qx : memref<1x4x4x8xi8>, %qw : memref<8x1x1x8xi8>
+      bias %qb : memref<8xf32> residual %qx : memref<1x4x4x8xi8> scale %qs : memref<8xf32>
+      -> %qy : memref<1x4x4x8xi8> strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+      layout channels_last activation <relu> {precision = "int8", residual_scale = 0.5 : f32}
 
   %flat = engine.view %y[0] : memref<1x16x16x8xf16> to memref<1x2048xf16>
   %fc = engine.weight dense<0.1> : tensor<10x2048xf16> : memref<10x2048xf16>
