@@ -315,6 +315,7 @@ std::string startRecording() {
   RecorderState &s = state();
   if (s.subscriber)
     return "";
+  callerLibrary(); // backtrace() loads its unwinder on first use: not inside a callback
   CUptiResult result = cuptiSubscribe(&s.subscriber, onApiCall, nullptr);
   if (result != CUPTI_SUCCESS) {
     s.subscriber = nullptr;
