@@ -31,7 +31,8 @@
 # /usr/local/cuda/bin/compute-sanitizer), KILN_SANITIZER_TIMEOUT (seconds
 # per check, default 900), KILN_SANITIZER_GTEST_FILTER (default
 # -GpuAllocations.*), KILN_SANITIZER_CHECKS (which groups run: default
-# "gpu-tests kiln-run"; one group per call fits shorter time limits).
+# "gpu-tests engines", the latter being kiln-run on each engine; one group
+# per call fits shorter time limits).
 set -uo pipefail
 if [[ $# -lt 2 || ! -d $1 ]]; then
   echo "usage: $0 DIST_RUNTIME OUT [ENGINE.kiln...]" >&2
@@ -105,13 +106,13 @@ if ! "$dist/bin/kiln-runtime-make-test-engine" "$out/sample.kiln" --arch "${arch
   exit 1
 fi
 
-groups=" ${KILN_SANITIZER_CHECKS:-gpu-tests kiln-run} "
+groups=" ${KILN_SANITIZER_CHECKS:-gpu-tests engines} "
 if [[ $groups == *" gpu-tests "* ]]; then
   check gpu-tests memcheck --leak-check full -- \
     "$dist/bin/kiln-runtime-gpu-tests" "--gtest_filter=${KILN_SANITIZER_GTEST_FILTER:--GpuAllocations.*}"
 fi
 
-[[ $groups == *" kiln-run "* ]] || engines=()
+[[ $groups == *" engines "* ]] || engines=()
 for engine in "${engines[@]}"; do
   base=$(basename "$engine" .kiln)
   run=("$dist/bin/kiln-run" "$engine" --warmup 2)
