@@ -4,7 +4,6 @@
 // runs an engine, and a context's device memory is one allocation, its own or
 // the user's.
 #include "GpuTestUtils.h"
-#include "Nvrtc.h"
 
 #include "kiln/runtime/kiln_runtime.h"
 
@@ -17,18 +16,6 @@ using namespace kiln::runtime;
 using namespace kiln::runtime::test;
 
 namespace {
-
-// The sample engine (conv + bias + relu, a pooling kernel, a GEMM, a copy)
-// with the kernel compiled for this GPU.
-std::vector<uint8_t> sampleForThisGpu() {
-  SampleCode code;
-  code.arch = deviceArch();
-  CompiledCode compiled = compileCuda(kSampleKernels, code.arch);
-  EXPECT_TRUE(compiled.ok()) << compiled.error;
-  code.ptx = compiled.ptx;
-  code.cubin = compiled.cubin;
-  return makeSampleEngine(&code);
-}
 
 struct Buffers {
   explicit Buffers(unsigned seed) : input(1 * 8 * 4 * 4 * 4), output(16 * 4) {
@@ -47,7 +34,7 @@ class GpuContext : public testing::Test {
 protected:
   void SetUp() override {
     KILN_REQUIRE_GPU();
-    file_ = sampleForThisGpu();
+    file_ = sampleEngineForThisGpu();
     auto engine = Engine::loadFromMemory(file_.data(), file_.size());
     ASSERT_TRUE(engine.ok()) << engine.status().message();
     engine_ = std::make_unique<Engine>(std::move(*engine));

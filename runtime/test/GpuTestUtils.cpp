@@ -1,5 +1,6 @@
 // Helpers of the GPU tests.
 #include "GpuTestUtils.h"
+#include "Nvrtc.h"
 
 #include <cuda_runtime_api.h>
 
@@ -20,6 +21,16 @@ unsigned deviceArch() {
   cudaDeviceProp properties;
   cudaGetDeviceProperties(&properties, device);
   return static_cast<unsigned>(properties.major * 10 + properties.minor);
+}
+
+std::vector<uint8_t> sampleEngineForThisGpu() {
+  SampleCode code;
+  code.arch = deviceArch();
+  CompiledCode compiled = compileCuda(kSampleKernels, code.arch);
+  EXPECT_TRUE(compiled.ok()) << compiled.error;
+  code.ptx = compiled.ptx;
+  code.cubin = compiled.cubin;
+  return makeSampleEngine(&code);
 }
 
 void useRuntimeVersions(EngineBuilder &builder) {

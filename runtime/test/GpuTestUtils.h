@@ -30,6 +30,10 @@ std::string gpuUnavailableReason();
 /// The device's compute capability, e.g. 90.
 unsigned deviceArch();
 
+/// The sample engine (conv + bias + relu, a pooling kernel, a GEMM, a copy;
+/// TestEngines.h) with its kernel compiled for this GPU.
+std::vector<uint8_t> sampleEngineForThisGpu();
+
 /// The library versions of this process, to build engines that pass the
 /// loader's version check.
 void useRuntimeVersions(EngineBuilder &builder);
