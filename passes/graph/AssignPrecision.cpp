@@ -1,5 +1,6 @@
 //===- AssignPrecision.cpp - per-layer precision and boundary casts -------===//
 
+#include "passes/PassStatistics.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
@@ -73,6 +74,14 @@ bool isFloatTensor(Type type) {
 
 struct AssignPrecisionPass : kiln::impl::AssignPrecisionPassBase<AssignPrecisionPass> {
   using AssignPrecisionPassBase::AssignPrecisionPassBase;
+  AssignPrecisionPass() = default;
+  AssignPrecisionPass(const AssignPrecisionPass &other)
+      : AssignPrecisionPassBase(other) {}
+
+  kiln::PassStatistic numCasts{this, "inserted-casts",
+                               "Casts inserted at precision boundaries"};
+  kiln::PassStatistic numLowered{this, "reduced-precision-layers",
+                                 "Layers moved to a narrower float type"};
 
   void runOnOperation() override {
     std::optional<Precision> global = parsePrecision(precision);

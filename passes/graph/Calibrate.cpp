@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/PassStatistics.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
@@ -81,6 +82,12 @@ OpOperand *getQuantizationRoot(OpOperand *use) {
 
 struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
   using CalibratePassBase::CalibratePassBase;
+  CalibratePass() = default;
+  CalibratePass(const CalibratePass &other) : CalibratePassBase(other) {}
+
+  kiln::PassStatistic numTensors{this, "calibrated-tensors", "Activations given a scale"};
+  kiln::PassStatistic numWeights{this, "quantized-weights",
+                                 "Weights quantized per channel"};
 
   void runOnOperation() override {
     func::FuncOp main = findMain();

@@ -1,5 +1,6 @@
 //===- ConvertLayout.cpp - channels-last layers, transposes at the edges --===//
 
+#include "passes/PassStatistics.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
@@ -62,7 +63,7 @@ bool isLaidOut(Operation *op, OpOperand &operand) {
 
 /// A channels-first layer → transpose in, channels-last layer, transpose out.
 struct ToChannelsLast : OpInterfaceRewritePattern<LayoutSensitiveOpInterface> {
-  ToChannelsLast(MLIRContext *context, llvm::Statistic &count)
+  ToChannelsLast(MLIRContext *context, kiln::PassStatistic &count)
       : OpInterfaceRewritePattern(context), count(count) {}
 
   LogicalResult matchAndRewrite(LayoutSensitiveOpInterface op,
@@ -96,7 +97,7 @@ struct ToChannelsLast : OpInterfaceRewritePattern<LayoutSensitiveOpInterface> {
     return success();
   }
 
-  llvm::Statistic &count;
+  kiln::PassStatistic &count;
 };
 
 /// Whether `value` sits at the graph's edge: a function argument or a
@@ -323,6 +324,12 @@ struct UnitTransposeToReshape : OpRewritePattern<TransposeOp> {
 };
 
 struct ConvertLayoutPass : kiln::impl::ConvertLayoutPassBase<ConvertLayoutPass> {
+  ConvertLayoutPass() = default;
+  ConvertLayoutPass(const ConvertLayoutPass &other) : ConvertLayoutPassBase(other) {}
+
+  kiln::PassStatistic numConverted{this, "converted-layers",
+                                   "Layers turned channels-last"};
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<ToChannelsLast>(&getContext(), numConverted);

@@ -1,5 +1,6 @@
 //===- FuseLayers.cpp - fuse bias, residual and activation into epilogues -===//
 
+#include "passes/PassStatistics.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
@@ -64,7 +65,7 @@ const char *kiln::whyNotFusable(Value value) {
 namespace {
 
 struct FuseBias : OpRewritePattern<AddOp> {
-  FuseBias(MLIRContext *context, llvm::Statistic &count)
+  FuseBias(MLIRContext *context, kiln::PassStatistic &count)
       : OpRewritePattern(context, /*benefit=*/3), count(count) {}
 
   LogicalResult matchAndRewrite(AddOp add, PatternRewriter &rewriter) const override {
@@ -103,12 +104,12 @@ struct FuseBias : OpRewritePattern<AddOp> {
                                             "constant operand");
   }
 
-  llvm::Statistic &count;
+  kiln::PassStatistic &count;
 };
 
 /// add(layer, r) with r of the result's shape → layer with residual r.
 struct FuseResidual : OpRewritePattern<AddOp> {
-  FuseResidual(MLIRContext *context, llvm::Statistic &count)
+  FuseResidual(MLIRContext *context, kiln::PassStatistic &count)
       : OpRewritePattern(context, /*benefit=*/2), count(count) {}
 
   LogicalResult matchAndRewrite(AddOp add, PatternRewriter &rewriter) const override {
@@ -129,12 +130,12 @@ struct FuseResidual : OpRewritePattern<AddOp> {
                                             "result has the other operand's type");
   }
 
-  llvm::Statistic &count;
+  kiln::PassStatistic &count;
 };
 
 /// activation(layer) → layer with that activation.
 struct FuseActivation : OpInterfaceRewritePattern<PointwiseOpInterface> {
-  FuseActivation(MLIRContext *context, llvm::Statistic &count)
+  FuseActivation(MLIRContext *context, kiln::PassStatistic &count)
       : OpInterfaceRewritePattern(context, /*benefit=*/1), count(count) {}
 
   LogicalResult matchAndRewrite(PointwiseOpInterface op,
@@ -153,7 +154,7 @@ struct FuseActivation : OpInterfaceRewritePattern<PointwiseOpInterface> {
     return success();
   }
 
-  llvm::Statistic &count;
+  kiln::PassStatistic &count;
 };
 
 } // namespace
@@ -170,6 +171,12 @@ namespace {
 
 struct FuseLayersPass : kiln::impl::FuseLayersPassBase<FuseLayersPass> {
   using FuseLayersPassBase::FuseLayersPassBase;
+  FuseLayersPass() = default;
+  FuseLayersPass(const FuseLayersPass &other) : FuseLayersPassBase(other) {}
+
+  kiln::PassStatistic numBias{this, "fused-bias", "Bias adds fused"};
+  kiln::PassStatistic numResidual{this, "fused-residual", "Residual adds fused"};
+  kiln::PassStatistic numActivation{this, "fused-activation", "Activations fused"};
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());

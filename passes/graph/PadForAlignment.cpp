@@ -1,5 +1,6 @@
 //===- PadForAlignment.cpp - tensor-core channel multiples ----------------===//
 
+#include "passes/PassStatistics.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
@@ -153,7 +154,7 @@ double getScale(Value value) {
 /// values and scale 1 (the bias: input scale × 1) for the new channels.
 struct PadConv : OpRewritePattern<ConvOp> {
   PadConv(MLIRContext *context, int64_t halfAlignment, int64_t int8Alignment,
-          bool padInputs, llvm::Statistic &count)
+          bool padInputs, kiln::PassStatistic &count)
       : OpRewritePattern(context), halfAlignment(halfAlignment),
         int8Alignment(int8Alignment), padInputs(padInputs), count(count) {}
 
@@ -213,7 +214,7 @@ struct PadConv : OpRewritePattern<ConvOp> {
 
   int64_t halfAlignment, int8Alignment;
   bool padInputs;
-  llvm::Statistic &count;
+  kiln::PassStatistic &count;
 };
 
 /// f(slice(x)) → slice(f(x)) for unary pointwise layers, so padded channels
@@ -272,6 +273,12 @@ struct AbsorbSliceIntoConv : OpRewritePattern<ConvOp> {
 
 struct PadForAlignmentPass : kiln::impl::PadForAlignmentPassBase<PadForAlignmentPass> {
   using PadForAlignmentPassBase::PadForAlignmentPassBase;
+  PadForAlignmentPass() = default;
+  PadForAlignmentPass(const PadForAlignmentPass &other)
+      : PadForAlignmentPassBase(other) {}
+
+  kiln::PassStatistic numPadded{this, "padded-convs",
+                                "Convolutions whose channels were padded"};
 
   void runOnOperation() override {
     if (halfAlignment <= 1 && int8Alignment <= 1)

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/PassStatistics.h"
 #include "passes/Passes.h"
 
 #include "dialects/engine/EngineDialect.h"
@@ -61,6 +62,13 @@ std::string formatTime(double ms) {
 
 struct SelectTacticsPass : public kiln::impl::SelectTacticsPassBase<SelectTacticsPass> {
   using Base::Base;
+  SelectTacticsPass() = default;
+  SelectTacticsPass(const SelectTacticsPass &other) : SelectTacticsPassBase(other) {}
+
+  kiln::PassStatistic numTimed{this, "timed", "Tactics chosen by timing"};
+  kiln::PassStatistic numCached{this, "cached", "Tactics taken from the timing cache"};
+  kiln::PassStatistic numHeuristic{this, "heuristic",
+                                   "Steps left to the library's heuristic"};
 
   void runOnOperation() override;
 
