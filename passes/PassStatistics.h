@@ -12,8 +12,10 @@
 #ifndef KILN_PASSES_PASSSTATISTICS_H
 #define KILN_PASSES_PASSSTATISTICS_H
 
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringMap.h"
 
 #include <cstdint>
 #include <memory>
@@ -68,6 +70,28 @@ private:
   // A pass instance runs on one operation at a time (MLIR clones it for
   // threads), so its counters need no synchronization.
   uint64_t value = 0;
+};
+
+/// A rewrite listener (`GreedyRewriteConfig::listener`) that counts the
+/// applications of patterns added with a debug label
+/// (`patterns.addWithLabel<PadIntoConv>({"pad-into-conv"}, context)`) into
+/// the counter given for that label, so that a pass counts the rewrites of
+/// shared pattern sets by kind without the patterns knowing its counters.
+class PatternCounter : public mlir::RewriterBase::Listener {
+public:
+  void count(llvm::StringRef label, PassStatistic &counter) { byLabel[label] = &counter; }
+
+  void notifyPatternEnd(const mlir::Pattern &pattern,
+                        mlir::LogicalResult status) override {
+    if (mlir::failed(status))
+      return;
+    for (llvm::StringRef label : pattern.getDebugLabels())
+      if (auto it = byLabel.find(label); it != byLabel.end())
+        ++*it->second;
+  }
+
+private:
+  llvm::StringMap<PassStatistic *> byLabel;
 };
 
 /// What the counters of the passes counted over one or more pass-manager

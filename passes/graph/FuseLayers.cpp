@@ -177,6 +177,23 @@ struct FuseLayersPass : kiln::impl::FuseLayersPassBase<FuseLayersPass> {
   kiln::PassStatistic numBias{this, "fused-bias", "Bias adds fused"};
   kiln::PassStatistic numResidual{this, "fused-residual", "Residual adds fused"};
   kiln::PassStatistic numActivation{this, "fused-activation", "Activations fused"};
+  kiln::PassStatistic numPad{this, "fused-pad", "Zero pads absorbed into convolutions"};
+  kiln::PassStatistic numLogSoftmax{this, "log-softmax",
+                                    "log(softmax) pairs made log_softmax"};
+  kiln::PassStatistic numGlobalPool{this, "global-pools",
+                                    "Spatial reductions made global pools"};
+  kiln::PassStatistic numTransposes{this, "transpose-chains",
+                                    "Transpose pairs composed or cancelled"};
+  kiln::PassStatistic numFlatten{this, "flatten-reshapes", "Flattens made reshapes"};
+  kiln::PassStatistic numGated{this, "gated-activations",
+                               "x · sigmoid(x) products made silu or hard_swish"};
+  kiln::PassStatistic numGelu{this, "erf-gelu", "Erf GELU formulas made gelu"};
+  kiln::PassStatistic numIdentity{this, "identity-arithmetic",
+                                  "x · 1, x / 1, x + 0, x − 0 removed"};
+  kiln::PassStatistic numShuffleReduce{this, "shuffle-reduce",
+                                       "Reductions moved before a shuffle"};
+  kiln::PassStatistic numConvPool{this, "conv-pool",
+                                  "Average pools folded into the conv before them"};
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
@@ -187,9 +204,22 @@ struct FuseLayersPass : kiln::impl::FuseLayersPassBase<FuseLayersPass> {
       patterns.add<FuseResidual>(&getContext(), numResidual);
     if (fuseActivation)
       patterns.add<FuseActivation>(&getContext(), numActivation);
+    kiln::PatternCounter counter;
+    counter.count("pad-into-conv", numPad);
+    counter.count("log-softmax", numLogSoftmax);
+    counter.count("global-pool", numGlobalPool);
+    counter.count("transpose-chain", numTransposes);
+    counter.count("flatten-to-reshape", numFlatten);
+    counter.count("gated-activation", numGated);
+    counter.count("erf-gelu", numGelu);
+    counter.count("identity-arithmetic", numIdentity);
+    counter.count("shuffle-reduce", numShuffleReduce);
+    counter.count("conv-pool", numConvPool);
     // Folding stays on: the nn folders are bit-exact (reshape chains,
     // identity shuffles), which the catalog's rewrites expose.
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    GreedyRewriteConfig config;
+    config.setListener(&counter);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config)))
       signalPassFailure();
   }
 };

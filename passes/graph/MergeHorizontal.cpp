@@ -59,6 +59,8 @@ struct MergeHorizontalPass
   MergeHorizontalPass(const MergeHorizontalPass &other)
       : MergeHorizontalPassBase(other) {}
 
+  kiln::PassStatistic numWide{this, "wide-convs",
+                             "Wider convolutions the merged ones became"};
   kiln::PassStatistic numMerged{this, "merged-convs",
                                 "Convolutions merged into a wider one"};
 
@@ -148,6 +150,7 @@ struct MergeHorizontalPass
       conv.erase();
       ++numMerged;
     }
+    ++numWide;
   }
 };
 

@@ -347,7 +347,7 @@ int main(int argc, char **argv) {
   // One report for every pass manager of the compile, printed however the
   // compile ends.
   kiln::PassStatisticsReport statistics;
-  auto printStatistics = llvm::make_scope_exit([&] {
+  llvm::scope_exit printStatistics([&] {
     if (passStatistics)
       statistics.print(errs(), passStatisticsDisplay);
   });
