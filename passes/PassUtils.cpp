@@ -3,6 +3,7 @@
 #include "passes/PassUtils.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -46,6 +47,14 @@ SmallVector<StringRef> kiln::getLayerNames(Operation *op) {
 
 std::string kiln::getLayerName(Operation *op) {
   return llvm::join(getLayerNames(op), " + ");
+}
+
+StringRef kiln::getLayerPrecision(Operation *op) {
+  if (auto precision = op->getAttrOfType<StringAttr>("kiln.precision"))
+    return precision.getValue();
+  if (op->getNumResults() == 0)
+    return "";
+  return getPrecisionName(getElementTypeOrSelf(op->getResult(0).getType()));
 }
 
 bool kiln::hasEpilogue(Operation *op) {

@@ -28,6 +28,11 @@ std::string getLayerName(mlir::Operation *op);
 /// The same names, one entry each, in order.
 llvm::SmallVector<llvm::StringRef> getLayerNames(mlir::Operation *op);
 
+/// The precision a layer runs in, as reports print it: its `kiln.precision`
+/// (tf32) or the name of its first result's element type (fp32, fp16, bf16,
+/// int8); empty for a layer without results or of another type.
+llvm::StringRef getLayerPrecision(mlir::Operation *op);
+
 /// Conv, conv_transpose, matmul and gemm: the layers with a fused epilogue.
 bool hasEpilogue(mlir::Operation *op);
 

@@ -1,7 +1,9 @@
 //===- Passes.td - Kiln's passes -*- tablegen -*-===//
 //
 // Every pass of the compiler: its argument (`kiln-<verb>-<object>`), summary,
-// options and statistics. Graph passes run on `func.func` bodies of nn ops.
+// options. Graph passes run on `func.func` bodies of nn ops. Statistics are
+// `kiln::PassStatistic` members of the passes (passes/PassStatistics.h): ODS
+// statistics count nothing in a release build of LLVM.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,9 +20,6 @@ def EliminateDeadLayersPass
     so whole dead branches disappear (an ONNX model's unused outputs of Split
     or TopK, a branch only a removed output read).
   }];
-  let statistics = [
-    Statistic<"numErased", "erased-layers", "Number of dead layers erased">
-  ];
 }
 
 def FoldConstantsPass : Pass<"kiln-fold-constants", "::mlir::func::FuncOp"> {
@@ -38,9 +37,6 @@ def FoldConstantsPass : Pass<"kiln-fold-constants", "::mlir::func::FuncOp"> {
   let options = [
     Option<"maxElements", "max-elements", "int64_t", /*default=*/"1 << 26",
            "Do not fold layers whose results hold more elements than this">
-  ];
-  let statistics = [
-    Statistic<"numFolded", "folded-layers", "Layers replaced by constants">
   ];
 }
 
@@ -64,11 +60,6 @@ def FoldBatchNormPass : Pass<"kiln-fold-batchnorm", "::mlir::func::FuncOp"> {
   let options = [
     Option<"lowerUnfused", "lower-unfused", "bool", /*default=*/"true",
            "Rewrite batch norms that cannot fold into per-channel mul + add">
-  ];
-  let statistics = [
-    Statistic<"numFolded", "folded", "Batch norms folded into a producer">,
-    Statistic<"numLowered", "lowered-to-scale",
-              "Batch norms lowered to a per-channel scale">
   ];
 }
 
@@ -117,11 +108,6 @@ def FuseLayersPass : Pass<"kiln-fuse-layers", "::mlir::func::FuncOp"> {
     Option<"fuseActivation", "fuse-activation", "bool", /*default=*/"true",
            "Fuse activations into the epilogue">
   ];
-  let statistics = [
-    Statistic<"numBias", "fused-bias", "Bias adds fused">,
-    Statistic<"numResidual", "fused-residual", "Residual adds fused">,
-    Statistic<"numActivation", "fused-activation", "Activations fused">
-  ];
 }
 
 def PropagateQDQPass : Pass<"kiln-propagate-qdq", "::mlir::ModuleOp"> {
@@ -158,12 +144,6 @@ def PropagateQDQPass : Pass<"kiln-propagate-qdq", "::mlir::ModuleOp"> {
            "Make quantize scales that must be equal for a propagation, and "
            "differ, an error instead of a warning">
   ];
-  let statistics = [
-    Statistic<"numForward", "dequantize-forward", "Dequantizes moved forward">,
-    Statistic<"numBackward", "quantize-backward", "Quantizes moved backward">,
-    Statistic<"numShifted", "uint8-shifted", "uint8 quantizes re-expressed as int8">,
-    Statistic<"numPairs", "pairs-removed", "quantize(dequantize) pairs removed">
-  ];
 }
 
 def FoldEpilogueQDQPass : Pass<"kiln-fold-epilogue-qdq", "::mlir::func::FuncOp"> {
@@ -190,9 +170,6 @@ def FoldEpilogueQDQPass : Pass<"kiln-fold-epilogue-qdq", "::mlir::func::FuncOp">
     a pair is reported, rule 9) and on with `kiln-compile
     --fold-qdq-epilogues` (pipeline option `fold-qdq-epilogues`).
   }];
-  let statistics = [
-    Statistic<"numFolded", "pairs-folded", "Quantize/dequantize pairs removed">
-  ];
 }
 
 def FuseQDQPass : Pass<"kiln-fuse-qdq", "::mlir::func::FuncOp"> {
@@ -227,10 +204,6 @@ def FuseQDQPass : Pass<"kiln-fuse-qdq", "::mlir::func::FuncOp"> {
     naming the layer (uint8 with zero point 128 was shifted to int8 by
     `kiln-propagate-qdq`).
   }];
-  let statistics = [
-    Statistic<"numFused", "fused-layers", "Layers that now run on quantized inputs">,
-    Statistic<"numOutputs", "fused-outputs", "Quantizes absorbed as a layer's result">
-  ];
 }
 
 def CalibratePass : Pass<"kiln-calibrate", "::mlir::ModuleOp"> {
@@ -289,12 +262,6 @@ def CalibratePass : Pass<"kiln-calibrate", "::mlir::ModuleOp"> {
     Option<"progress", "progress", "bool", /*default=*/"true",
            "Print progress per batch to stderr">
   ];
-  let statistics = [
-    Statistic<"numTensors", "calibrated-tensors", "Activations given a scale">,
-    Statistic<"numWeights", "quantized-weights", "Weights quantized per channel">,
-    Statistic<"numShared", "concat-shared-scales",
-              "Measured concat inputs given their concat's scale">
-  ];
 }
 
 def MergeHorizontalPass : Pass<"kiln-merge-horizontal", "::mlir::func::FuncOp"> {
@@ -312,9 +279,6 @@ def MergeHorizontalPass : Pass<"kiln-merge-horizontal", "::mlir::func::FuncOp"> 
     Option<"minGroupSize", "min-group-size", "unsigned", /*default=*/"2",
            "Merge only groups of at least this many convolutions">
   ];
-  let statistics = [
-    Statistic<"numMerged", "merged-convs", "Convolutions merged into a wider one">
-  ];
 }
 
 def EliminateConcatPass : Pass<"kiln-eliminate-concat", "::mlir::func::FuncOp"> {
@@ -326,9 +290,6 @@ def EliminateConcatPass : Pass<"kiln-eliminate-concat", "::mlir::func::FuncOp"> 
     disappears (GoogLeNet's inception outputs, DenseNet's blocks). A concat
     with an input that is also used elsewhere keeps its copy.
   }];
-  let statistics = [
-    Statistic<"numEliminated", "eliminated-concats", "Concats made in place">
-  ];
 }
 
 def AssignPrecisionPass : Pass<"kiln-assign-precision", "::mlir::func::FuncOp"> {
@@ -363,11 +324,6 @@ def AssignPrecisionPass : Pass<"kiln-assign-precision", "::mlir::func::FuncOp"> 
            "obey: a constraint that cannot be met is an error; prefer: a warning"
            " and the global precision">
   ];
-  let statistics = [
-    Statistic<"numCasts", "inserted-casts", "Casts inserted at precision boundaries">,
-    Statistic<"numLowered", "reduced-precision-layers",
-              "Layers moved to a narrower float type">
-  ];
 }
 
 def ConvertLayoutPass : Pass<"kiln-convert-layout", "::mlir::func::FuncOp"> {
@@ -388,9 +344,6 @@ def ConvertLayoutPass : Pass<"kiln-convert-layout", "::mlir::func::FuncOp"> {
     cancel within three layers (EfficientNet's gated value, read by the
     squeeze pool and by the gate's multiply); otherwise it stays.
   }];
-  let statistics = [
-    Statistic<"numConverted", "converted-layers", "Layers turned channels-last">
-  ];
 }
 
 def PadForAlignmentPass : Pass<"kiln-pad-for-alignment", "::mlir::func::FuncOp"> {
@@ -419,9 +372,6 @@ def PadForAlignmentPass : Pass<"kiln-pad-for-alignment", "::mlir::func::FuncOp">
            "Channel multiple for f16/bf16 convolutions (1 turns padding off)">,
     Option<"int8Alignment", "int8-alignment", "unsigned", /*default=*/"32",
            "Channel multiple for INT8 convolutions (1 turns padding off)">
-  ];
-  let statistics = [
-    Statistic<"numPadded", "padded-convs", "Convolutions whose channels were padded">
   ];
 }
 
@@ -498,10 +448,6 @@ def OutlineKernelsPass : Pass<"kiln-outline-kernels", "::mlir::ModuleOp"> {
     layers.
   }];
   let dependentDialects = ["::kiln::engine::EngineDialect"];
-  let statistics = [
-    Statistic<"numLaunches", "launches", "Dispatch groups outlined">,
-    Statistic<"numKernels", "kernels", "Distinct kernels generated">
-  ];
 }
 
 def SelectTacticsPass : Pass<"kiln-select-tactics", "::mlir::ModuleOp"> {
@@ -553,16 +499,6 @@ def SelectTacticsPass : Pass<"kiln-select-tactics", "::mlir::ModuleOp"> {
            "Print a line per op on stderr while timing">,
     Option<"nvrtcVersion", "nvrtc-version", "int", /*default=*/"0",
            "Without a GPU: the NVRTC version of kernel cache entries (0: the linked one's)">
-  ];
-  let statistics = [
-    Statistic<"numTimed", "timed", "Tactics chosen by timing">,
-    Statistic<"numCached", "cached", "Tactics taken from the timing cache">,
-    Statistic<"numHeuristic", "heuristic", "Steps left to the library's heuristic">,
-    Statistic<"numKernelsTimed", "kernels-timed", "Kernel launch shapes chosen by timing">,
-    Statistic<"numKernelsCached", "kernels-cached",
-              "Kernel launch shapes taken from the timing cache">,
-    Statistic<"numKernelsHeuristic", "kernels-heuristic",
-               "Kernel launches left with the emitter's launch shape">
   ];
 }
 

@@ -23,14 +23,6 @@ static std::string displayName(Operation *op) {
   return name.empty() ? op->getName().getStringRef().str() : name;
 }
 
-static StringRef precisionOf(Operation *op) {
-  if (auto precision = op->getAttrOfType<StringAttr>("kiln.precision"))
-    return precision.getValue();
-  if (op->getNumResults() == 0)
-    return "";
-  return getPrecisionName(getElementTypeOrSelf(op->getResult(0).getType()));
-}
-
 /// The fusions that were possible in shape but did not happen, and why.
 static void explainMissedFusions(func::FuncOp function, raw_ostream &os, bool &any) {
   auto report = [&](Operation *op, const Twine &what, StringRef why) {
@@ -111,7 +103,7 @@ void kiln::printLayers(ModuleOp module, raw_ostream &os) {
       if (auto sensitive = llvm::dyn_cast<LayoutSensitiveOpInterface>(op))
         layout = sensitive.getDataLayout() == Layout::channels_last ? " NHWC" : " NCHW";
       os << llvm::formatv("  {0,-48} {1,-18} {2}{3}\n", displayName(op),
-                          op->getName().getStringRef(), precisionOf(op), layout);
+                          op->getName().getStringRef(), getLayerPrecision(op), layout);
     });
   }
 }

@@ -1,5 +1,6 @@
 //===- AssignPrecision.cpp - per-layer precision and boundary casts -------===//
 
+#include "passes/PassStatistics.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
@@ -84,6 +85,19 @@ bool isFloatTensor(Type type) {
 
 struct AssignPrecisionPass : kiln::impl::AssignPrecisionPassBase<AssignPrecisionPass> {
   using AssignPrecisionPassBase::AssignPrecisionPassBase;
+  AssignPrecisionPass() = default;
+  AssignPrecisionPass(const AssignPrecisionPass &other)
+      : AssignPrecisionPassBase(other) {}
+
+  kiln::PassStatistic numCasts{this, "inserted-casts",
+                               "Casts inserted at precision boundaries"};
+  kiln::PassStatistic numLowered{this, "reduced-precision-layers",
+                                 "Layers moved to a narrower float type"};
+  kiln::PassStatistic numFP32{this, "fp32-layers", "Layers that run in FP32"};
+  kiln::PassStatistic numTF32{this, "tf32-layers", "Layers that run in TF32"};
+  kiln::PassStatistic numFP16{this, "fp16-layers", "Layers that run in FP16"};
+  kiln::PassStatistic numBF16{this, "bf16-layers", "Layers that run in BF16"};
+  kiln::PassStatistic numINT8{this, "int8-layers", "Layers that run in INT8"};
 
   void runOnOperation() override {
     std::optional<Precision> global = parsePrecision(precision);
@@ -127,6 +141,27 @@ struct AssignPrecisionPass : kiln::impl::AssignPrecisionPassBase<AssignPrecision
       return signalPassFailure();
     restoreFunctionBoundary();
     cancelRoundTrips();
+    countPrecisions();
+  }
+
+  /// Layers (not constants or the casts between them) by the precision they
+  /// now run in.
+  void countPrecisions() {
+    getOperation().walk([&](Operation *op) {
+      if (!llvm::isa<NNDialect>(op->getDialect()) || llvm::isa<ConstantOp, CastOp>(op))
+        return;
+      StringRef precision = kiln::getLayerPrecision(op);
+      if (precision == "fp32")
+        ++numFP32;
+      else if (precision == "tf32")
+        ++numTF32;
+      else if (precision == "fp16")
+        ++numFP16;
+      else if (precision == "bf16")
+        ++numBF16;
+      else if (precision == "int8")
+        ++numINT8;
+    });
   }
 
   /// Moves one layer to its precision: casts its float operands and sets its

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/PassStatistics.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 #include "passes/graph/CalibrateOnGpu.h"
@@ -88,6 +89,14 @@ OpOperand *getQuantizationRoot(OpOperand *use) {
 
 struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
   using CalibratePassBase::CalibratePassBase;
+  CalibratePass() = default;
+  CalibratePass(const CalibratePass &other) : CalibratePassBase(other) {}
+
+  kiln::PassStatistic numTensors{this, "calibrated-tensors", "Activations given a scale"};
+  kiln::PassStatistic numWeights{this, "quantized-weights",
+                                 "Weights quantized per channel"};
+  kiln::PassStatistic numShared{this, "concat-shared-scales",
+                                "Measured concat inputs given their concat's scale"};
 
   void runOnOperation() override {
     func::FuncOp main = findMain();

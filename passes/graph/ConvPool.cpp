@@ -143,5 +143,5 @@ struct FoldAvgPoolIntoConv : OpRewritePattern<PoolOp> {
 } // namespace
 
 void kiln::populateConvPoolPatterns(RewritePatternSet &patterns) {
-  patterns.add<FoldAvgPoolIntoConv>(patterns.getContext());
+  patterns.addWithLabel<FoldAvgPoolIntoConv>({"conv-pool"}, patterns.getContext());
 }

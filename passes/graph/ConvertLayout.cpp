@@ -1,5 +1,6 @@
 //===- ConvertLayout.cpp - channels-last layers, transposes at the edges --===//
 
+#include "passes/PassStatistics.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
@@ -62,8 +63,9 @@ bool isLaidOut(Operation *op, OpOperand &operand) {
 
 /// A channels-first layer → transpose in, channels-last layer, transpose out.
 struct ToChannelsLast : OpInterfaceRewritePattern<LayoutSensitiveOpInterface> {
-  ToChannelsLast(MLIRContext *context, llvm::Statistic &count)
-      : OpInterfaceRewritePattern(context), count(count) {}
+  ToChannelsLast(MLIRContext *context, kiln::PassStatistic &count,
+                 kiln::PassStatistic &transposes)
+      : OpInterfaceRewritePattern(context), count(count), transposes(transposes) {}
 
   LogicalResult matchAndRewrite(LayoutSensitiveOpInterface op,
                                 PatternRewriter &rewriter) const override {
@@ -75,13 +77,16 @@ struct ToChannelsLast : OpInterfaceRewritePattern<LayoutSensitiveOpInterface> {
       return rewriter.notifyMatchFailure(op, "no spatial dimensions");
     SmallVector<int64_t> forward = toChannelsLast(rank);
     SmallVector<Value> operands;
-    for (OpOperand &operand : op->getOpOperands())
-      operands.push_back(
-          isLaidOut(op, operand)
-              ? transpose(rewriter,
-                          reformatLoc(op, "input " + Twine(operand.getOperandNumber())),
-                          operand.get(), forward)
-              : operand.get());
+    for (OpOperand &operand : op->getOpOperands()) {
+      if (!isLaidOut(op, operand)) {
+        operands.push_back(operand.get());
+        continue;
+      }
+      operands.push_back(transpose(
+          rewriter, reformatLoc(op, "input " + Twine(operand.getOperandNumber())),
+          operand.get(), forward));
+      ++transposes;
+    }
     Operation *converted = rewriter.clone(*op);
     converted->setOperands(operands);
     converted->setAttr("layout",
@@ -93,10 +98,11 @@ struct ToChannelsLast : OpInterfaceRewritePattern<LayoutSensitiveOpInterface> {
     rewriter.replaceOp(op, transpose(rewriter, reformatLoc(op, "output"),
                                      converted->getResult(0), invert(forward)));
     ++count;
+    ++transposes;
     return success();
   }
 
-  llvm::Statistic &count;
+  kiln::PassStatistic &count, &transposes;
 };
 
 /// Whether `value` sits at the graph's edge: a function argument or a
@@ -323,15 +329,26 @@ struct UnitTransposeToReshape : OpRewritePattern<TransposeOp> {
 };
 
 struct ConvertLayoutPass : kiln::impl::ConvertLayoutPassBase<ConvertLayoutPass> {
+  ConvertLayoutPass() = default;
+  ConvertLayoutPass(const ConvertLayoutPass &other) : ConvertLayoutPassBase(other) {}
+
+  kiln::PassStatistic numConverted{this, "converted-layers",
+                                   "Layers turned channels-last"};
+  kiln::PassStatistic numInserted{this, "transposes-inserted",
+                                  "Transposes put around the converted layers"};
+  kiln::PassStatistic numLeft{this, "transposes-left",
+                              "Transposes in the function once they moved and cancelled"};
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ToChannelsLast>(&getContext(), numConverted);
+    patterns.add<ToChannelsLast>(&getContext(), numConverted, numInserted);
     patterns.add<SinkThroughUnary, SinkThroughBinary, SinkThroughConcat, SinkThroughSlice,
                  UnitTransposeToReshape>(&getContext());
     populateSimplifyPatterns(patterns); // Transpose chains compose and cancel.
     ReshapeOp::getCanonicalizationPatterns(patterns, &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    getOperation().walk([&](TransposeOp) { ++numLeft; });
   }
 };
 

@@ -1,5 +1,6 @@
 //===- EliminateConcat.cpp - producers write into the concat's result -----===//
 
+#include "passes/PassStatistics.h"
 #include "passes/Passes.h"
 
 #include "dialects/nn/NNDialect.h"
@@ -16,6 +17,12 @@ using namespace kiln::nn;
 
 namespace {
 struct EliminateConcatPass : kiln::impl::EliminateConcatPassBase<EliminateConcatPass> {
+  EliminateConcatPass() = default;
+  EliminateConcatPass(const EliminateConcatPass &other)
+      : EliminateConcatPassBase(other) {}
+
+  kiln::PassStatistic numEliminated{this, "eliminated-concats", "Concats made in place"};
+
   void runOnOperation() override {
     getOperation().walk([&](ConcatOp concat) {
       if (concat.getInPlace() || concat.getInputs().size() < 2)

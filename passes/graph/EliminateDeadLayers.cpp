@@ -1,5 +1,6 @@
 //===- EliminateDeadLayers.cpp - remove layers nothing reads --------------===//
 
+#include "passes/PassStatistics.h"
 #include "passes/Passes.h"
 
 #include "dialects/nn/NNDialect.h"
@@ -18,6 +19,12 @@ using namespace mlir;
 namespace {
 struct EliminateDeadLayersPass
     : kiln::impl::EliminateDeadLayersPassBase<EliminateDeadLayersPass> {
+  EliminateDeadLayersPass() = default;
+  EliminateDeadLayersPass(const EliminateDeadLayersPass &other)
+      : EliminateDeadLayersPassBase(other) {}
+
+  kiln::PassStatistic numErased{this, "erased-layers", "Number of dead layers erased"};
+
   void runOnOperation() override {
     // Users follow their producers in a block, so one sweep from the end
     // removes whole dead chains.

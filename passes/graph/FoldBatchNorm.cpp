@@ -1,5 +1,6 @@
 //===- FoldBatchNorm.cpp - fold inference batch norms into their producer -===//
 
+#include "passes/PassStatistics.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
@@ -90,7 +91,7 @@ namespace {
 
 /// batch_norm(layer(x, w, b)) → layer(x, w · s, b · s + t).
 struct FoldIntoProducer : OpRewritePattern<BatchNormOp> {
-  FoldIntoProducer(MLIRContext *context, llvm::Statistic &folded)
+  FoldIntoProducer(MLIRContext *context, kiln::PassStatistic &folded)
       : OpRewritePattern(context, /*benefit=*/2), folded(folded) {}
 
   LogicalResult matchAndRewrite(BatchNormOp bn, PatternRewriter &rewriter) const override {
@@ -130,12 +131,12 @@ struct FoldIntoProducer : OpRewritePattern<BatchNormOp> {
     return success();
   }
 
-  llvm::Statistic &folded;
+  kiln::PassStatistic &folded;
 };
 
 /// A batch norm with nothing to fold into: x · s + t along the channels.
 struct LowerToScale : OpRewritePattern<BatchNormOp> {
-  LowerToScale(MLIRContext *context, llvm::Statistic &lowered)
+  LowerToScale(MLIRContext *context, kiln::PassStatistic &lowered)
       : OpRewritePattern(context, /*benefit=*/1), lowered(lowered) {}
 
   LogicalResult matchAndRewrite(BatchNormOp bn, PatternRewriter &rewriter) const override {
@@ -153,11 +154,13 @@ struct LowerToScale : OpRewritePattern<BatchNormOp> {
     return success();
   }
 
-  llvm::Statistic &lowered;
+  kiln::PassStatistic &lowered;
 };
 
 struct FoldBatchNormPass : kiln::impl::FoldBatchNormPassBase<FoldBatchNormPass> {
   using FoldBatchNormPassBase::FoldBatchNormPassBase;
+  FoldBatchNormPass() = default;
+  FoldBatchNormPass(const FoldBatchNormPass &other) : FoldBatchNormPassBase(other) {}
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
@@ -170,6 +173,10 @@ struct FoldBatchNormPass : kiln::impl::FoldBatchNormPassBase<FoldBatchNormPass> 
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config)))
       signalPassFailure();
   }
+
+  kiln::PassStatistic numFolded{this, "folded", "Batch norms folded into a producer"};
+  kiln::PassStatistic numLowered{this, "lowered-to-scale",
+                                 "Batch norms lowered to a per-channel scale"};
 };
 
 } // namespace

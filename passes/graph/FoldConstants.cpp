@@ -1,5 +1,6 @@
 //===- FoldConstants.cpp - evaluate constant layers with the interpreter --===//
 
+#include "passes/PassStatistics.h"
 #include "passes/Passes.h"
 
 #include "dialects/nn/NNDialect.h"
@@ -24,6 +25,10 @@ namespace {
 
 struct FoldConstantsPass : kiln::impl::FoldConstantsPassBase<FoldConstantsPass> {
   using FoldConstantsPassBase::FoldConstantsPassBase;
+  FoldConstantsPass() = default;
+  FoldConstantsPass(const FoldConstantsPass &other) : FoldConstantsPassBase(other) {}
+
+  kiln::PassStatistic numFolded{this, "folded-layers", "Layers replaced by constants"};
 
   void runOnOperation() override {
     SmallVector<Operation *> layers;

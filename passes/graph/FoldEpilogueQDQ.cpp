@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/PassStatistics.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
@@ -49,6 +50,12 @@ Operation *getPairedProducer(Value value, QuantizeOp *pairQuantize = nullptr) {
 
 struct FoldEpilogueQDQPass : kiln::impl::FoldEpilogueQDQPassBase<FoldEpilogueQDQPass> {
   using FoldEpilogueQDQPassBase::FoldEpilogueQDQPassBase;
+  FoldEpilogueQDQPass() = default;
+  FoldEpilogueQDQPass(const FoldEpilogueQDQPass &other)
+      : FoldEpilogueQDQPassBase(other) {}
+
+  kiln::PassStatistic numFolded{this, "pairs-folded",
+                                "Quantize/dequantize pairs removed"};
 
   void runOnOperation() override {
     SmallVector<OpOperand *> folds;

@@ -1,5 +1,6 @@
 //===- FuseLayers.cpp - fuse bias, residual and activation into epilogues -===//
 
+#include "passes/PassStatistics.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
@@ -64,7 +65,7 @@ const char *kiln::whyNotFusable(Value value) {
 namespace {
 
 struct FuseBias : OpRewritePattern<AddOp> {
-  FuseBias(MLIRContext *context, llvm::Statistic &count)
+  FuseBias(MLIRContext *context, kiln::PassStatistic &count)
       : OpRewritePattern(context, /*benefit=*/3), count(count) {}
 
   LogicalResult matchAndRewrite(AddOp add, PatternRewriter &rewriter) const override {
@@ -103,12 +104,12 @@ struct FuseBias : OpRewritePattern<AddOp> {
                                             "constant operand");
   }
 
-  llvm::Statistic &count;
+  kiln::PassStatistic &count;
 };
 
 /// add(layer, r) with r of the result's shape → layer with residual r.
 struct FuseResidual : OpRewritePattern<AddOp> {
-  FuseResidual(MLIRContext *context, llvm::Statistic &count)
+  FuseResidual(MLIRContext *context, kiln::PassStatistic &count)
       : OpRewritePattern(context, /*benefit=*/2), count(count) {}
 
   LogicalResult matchAndRewrite(AddOp add, PatternRewriter &rewriter) const override {
@@ -129,12 +130,12 @@ struct FuseResidual : OpRewritePattern<AddOp> {
                                             "result has the other operand's type");
   }
 
-  llvm::Statistic &count;
+  kiln::PassStatistic &count;
 };
 
 /// activation(layer) → layer with that activation.
 struct FuseActivation : OpInterfaceRewritePattern<PointwiseOpInterface> {
-  FuseActivation(MLIRContext *context, llvm::Statistic &count)
+  FuseActivation(MLIRContext *context, kiln::PassStatistic &count)
       : OpInterfaceRewritePattern(context, /*benefit=*/1), count(count) {}
 
   LogicalResult matchAndRewrite(PointwiseOpInterface op,
@@ -153,7 +154,7 @@ struct FuseActivation : OpInterfaceRewritePattern<PointwiseOpInterface> {
     return success();
   }
 
-  llvm::Statistic &count;
+  kiln::PassStatistic &count;
 };
 
 } // namespace
@@ -170,6 +171,29 @@ namespace {
 
 struct FuseLayersPass : kiln::impl::FuseLayersPassBase<FuseLayersPass> {
   using FuseLayersPassBase::FuseLayersPassBase;
+  FuseLayersPass() = default;
+  FuseLayersPass(const FuseLayersPass &other) : FuseLayersPassBase(other) {}
+
+  kiln::PassStatistic numBias{this, "fused-bias", "Bias adds fused"};
+  kiln::PassStatistic numResidual{this, "fused-residual", "Residual adds fused"};
+  kiln::PassStatistic numActivation{this, "fused-activation", "Activations fused"};
+  kiln::PassStatistic numPad{this, "fused-pad", "Zero pads absorbed into convolutions"};
+  kiln::PassStatistic numLogSoftmax{this, "log-softmax",
+                                    "log(softmax) pairs made log_softmax"};
+  kiln::PassStatistic numGlobalPool{this, "global-pools",
+                                    "Spatial reductions made global pools"};
+  kiln::PassStatistic numTransposes{this, "transpose-chains",
+                                    "Transpose pairs composed or cancelled"};
+  kiln::PassStatistic numFlatten{this, "flatten-reshapes", "Flattens made reshapes"};
+  kiln::PassStatistic numGated{this, "gated-activations",
+                               "x · sigmoid(x) products made silu or hard_swish"};
+  kiln::PassStatistic numGelu{this, "erf-gelu", "Erf GELU formulas made gelu"};
+  kiln::PassStatistic numIdentity{this, "identity-arithmetic",
+                                  "x · 1, x / 1, x + 0, x − 0 removed"};
+  kiln::PassStatistic numShuffleReduce{this, "shuffle-reduce",
+                                       "Reductions moved before a shuffle"};
+  kiln::PassStatistic numConvPool{this, "conv-pool",
+                                  "Average pools folded into the conv before them"};
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
@@ -180,9 +204,22 @@ struct FuseLayersPass : kiln::impl::FuseLayersPassBase<FuseLayersPass> {
       patterns.add<FuseResidual>(&getContext(), numResidual);
     if (fuseActivation)
       patterns.add<FuseActivation>(&getContext(), numActivation);
+    kiln::PatternCounter counter;
+    counter.count("pad-into-conv", numPad);
+    counter.count("log-softmax", numLogSoftmax);
+    counter.count("global-pool", numGlobalPool);
+    counter.count("transpose-chain", numTransposes);
+    counter.count("flatten-to-reshape", numFlatten);
+    counter.count("gated-activation", numGated);
+    counter.count("erf-gelu", numGelu);
+    counter.count("identity-arithmetic", numIdentity);
+    counter.count("shuffle-reduce", numShuffleReduce);
+    counter.count("conv-pool", numConvPool);
     // Folding stays on: the nn folders are bit-exact (reshape chains,
     // identity shuffles), which the catalog's rewrites expose.
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    GreedyRewriteConfig config;
+    config.setListener(&counter);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config)))
       signalPassFailure();
   }
 };

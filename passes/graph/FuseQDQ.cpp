@@ -1,5 +1,6 @@
 //===- FuseQDQ.cpp - absorb Q/DQ into quantizable layers (INT8 layers) ----===//
 
+#include "passes/PassStatistics.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
@@ -187,7 +188,8 @@ QuantizeOp getFusableQuantize(Value result) {
 
 /// conv, conv_transpose, gemm, matmul with dequantized inputs → INT8 layer.
 struct FuseLinearLayer : OpInterfaceRewritePattern<QuantizableOpInterface> {
-  FuseLinearLayer(MLIRContext *context, llvm::Statistic &layers, llvm::Statistic &outputs)
+  FuseLinearLayer(MLIRContext *context, kiln::PassStatistic &layers,
+                  kiln::PassStatistic &outputs)
       : OpInterfaceRewritePattern(context), layers(layers), outputs(outputs) {}
 
   LogicalResult matchAndRewrite(QuantizableOpInterface quantizable,
@@ -240,14 +242,14 @@ struct FuseLinearLayer : OpInterfaceRewritePattern<QuantizableOpInterface> {
     return success();
   }
 
-  llvm::Statistic &layers, &outputs;
+  kiln::PassStatistic &layers, &outputs;
 };
 
 /// add, average pool, global average pool with dequantized inputs and a
 /// quantized output → the layer on quantized tensors.
 struct FuseQuantizedLayer : OpInterfaceRewritePattern<QuantizableOpInterface> {
-  FuseQuantizedLayer(MLIRContext *context, llvm::Statistic &layers,
-                     llvm::Statistic &outputs)
+  FuseQuantizedLayer(MLIRContext *context, kiln::PassStatistic &layers,
+                     kiln::PassStatistic &outputs)
       : OpInterfaceRewritePattern(context), layers(layers), outputs(outputs) {}
 
   LogicalResult matchAndRewrite(QuantizableOpInterface quantizable,
@@ -277,7 +279,7 @@ struct FuseQuantizedLayer : OpInterfaceRewritePattern<QuantizableOpInterface> {
     return success();
   }
 
-  llvm::Statistic &layers, &outputs;
+  kiln::PassStatistic &layers, &outputs;
 };
 
 /// Whether `type` is quantized asymmetrically where INT8 layers need
@@ -296,6 +298,13 @@ std::optional<int64_t> nonZeroZeroPoint(Type type) {
 
 struct FuseQDQPass : kiln::impl::FuseQDQPassBase<FuseQDQPass> {
   using FuseQDQPassBase::FuseQDQPassBase;
+  FuseQDQPass() = default;
+  FuseQDQPass(const FuseQDQPass &other) : FuseQDQPassBase(other) {}
+
+  kiln::PassStatistic numFused{this, "fused-layers",
+                               "Layers that now run on quantized inputs"};
+  kiln::PassStatistic numOutputs{this, "fused-outputs",
+                                 "Quantizes absorbed as a layer's result"};
 
   void runOnOperation() override {
     if (failed(checkZeroPoints()))

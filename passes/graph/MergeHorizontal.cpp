@@ -1,5 +1,6 @@
 //===- MergeHorizontal.cpp - merge same-input convolutions ----------------===//
 
+#include "passes/PassStatistics.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
@@ -54,6 +55,14 @@ struct ConvKey {
 struct MergeHorizontalPass
     : kiln::impl::MergeHorizontalPassBase<MergeHorizontalPass> {
   using MergeHorizontalPassBase::MergeHorizontalPassBase;
+  MergeHorizontalPass() = default;
+  MergeHorizontalPass(const MergeHorizontalPass &other)
+      : MergeHorizontalPassBase(other) {}
+
+  kiln::PassStatistic numWide{this, "wide-convs",
+                             "Wider convolutions the merged ones became"};
+  kiln::PassStatistic numMerged{this, "merged-convs",
+                                "Convolutions merged into a wider one"};
 
   void runOnOperation() override {
     // Group convolutions by input, then by everything else they must share,
@@ -141,6 +150,7 @@ struct MergeHorizontalPass
       conv.erase();
       ++numMerged;
     }
+    ++numWide;
   }
 };
 

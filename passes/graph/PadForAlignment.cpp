@@ -1,5 +1,6 @@
 //===- PadForAlignment.cpp - tensor-core channel multiples ----------------===//
 
+#include "passes/PassStatistics.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
@@ -153,9 +154,11 @@ double getScale(Value value) {
 /// values and scale 1 (the bias: input scale × 1) for the new channels.
 struct PadConv : OpRewritePattern<ConvOp> {
   PadConv(MLIRContext *context, int64_t halfAlignment, int64_t int8Alignment,
-          bool padInputs, llvm::Statistic &count)
+          bool padInputs, kiln::PassStatistic &count, kiln::PassStatistic &inChannels,
+          kiln::PassStatistic &outChannels)
       : OpRewritePattern(context), halfAlignment(halfAlignment),
-        int8Alignment(int8Alignment), padInputs(padInputs), count(count) {}
+        int8Alignment(int8Alignment), padInputs(padInputs), count(count),
+        inChannels(inChannels), outChannels(outChannels) {}
 
   LogicalResult matchAndRewrite(ConvOp conv, PatternRewriter &rewriter) const override {
     int64_t alignment = getAlignment(conv, halfAlignment, int8Alignment);
@@ -200,6 +203,8 @@ struct PadConv : OpRewritePattern<ConvOp> {
                                     : padded;
     rewriter.replaceOp(conv, result);
     ++count;
+    inChannels += paddedIn - in;
+    outChannels += paddedOut - out;
     return success();
   }
 
@@ -213,7 +218,7 @@ struct PadConv : OpRewritePattern<ConvOp> {
 
   int64_t halfAlignment, int8Alignment;
   bool padInputs;
-  llvm::Statistic &count;
+  kiln::PassStatistic &count, &inChannels, &outChannels;
 };
 
 /// f(slice(x)) → slice(f(x)) for unary pointwise layers, so padded channels
@@ -272,6 +277,16 @@ struct AbsorbSliceIntoConv : OpRewritePattern<ConvOp> {
 
 struct PadForAlignmentPass : kiln::impl::PadForAlignmentPassBase<PadForAlignmentPass> {
   using PadForAlignmentPassBase::PadForAlignmentPassBase;
+  PadForAlignmentPass() = default;
+  PadForAlignmentPass(const PadForAlignmentPass &other)
+      : PadForAlignmentPassBase(other) {}
+
+  kiln::PassStatistic numPadded{this, "padded-convs",
+                                "Convolution paddings (outputs, then inputs)"};
+  kiln::PassStatistic numInChannels{this, "padded-input-channels",
+                                    "Zero input channels added to convolutions"};
+  kiln::PassStatistic numOutChannels{this, "padded-output-channels",
+                                     "Zero output channels added to convolutions"};
 
   void runOnOperation() override {
     if (halfAlignment <= 1 && int8Alignment <= 1)
@@ -281,7 +296,7 @@ struct PadForAlignmentPass : kiln::impl::PadForAlignmentPassBase<PadForAlignment
     for (bool padInputs : {false, true}) {
       RewritePatternSet patterns(&getContext());
       patterns.add<PadConv>(&getContext(), halfAlignment, int8Alignment, padInputs,
-                            numPadded);
+                            numPadded, numInChannels, numOutChannels);
       patterns.add<SinkSliceThroughUnary>(&getContext());
       patterns.add<AbsorbSliceIntoConv>(&getContext(),
                                         std::max<int64_t>(halfAlignment, int8Alignment));

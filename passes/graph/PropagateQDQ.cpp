@@ -1,5 +1,6 @@
 //===- PropagateQDQ.cpp - dequantize forward, quantize backward -----------===//
 
+#include "passes/PassStatistics.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
@@ -58,7 +59,7 @@ RankedTensorType withElement(Type type, Type element) {
 
 /// op(dequantize(q)) → dequantize(op(q)).
 struct ForwardDequantize : OpInterfaceRewritePattern<QuantCommutingOpInterface> {
-  ForwardDequantize(MLIRContext *context, llvm::Statistic &count)
+  ForwardDequantize(MLIRContext *context, kiln::PassStatistic &count)
       : OpInterfaceRewritePattern(context), count(count) {}
 
   LogicalResult matchAndRewrite(QuantCommutingOpInterface commuting,
@@ -96,13 +97,14 @@ struct ForwardDequantize : OpInterfaceRewritePattern<QuantCommutingOpInterface> 
     return success();
   }
 
-  llvm::Statistic &count;
+  kiln::PassStatistic &count;
 };
 
 /// quantize(op(x)) → op(quantize(x)), when every user of op is a quantize of
 /// one type (Q1 = Q2, recorded).
 struct BackwardQuantize : OpRewritePattern<QuantizeOp> {
-  BackwardQuantize(MLIRContext *context, llvm::Statistic &count, Assumptions &assumptions)
+  BackwardQuantize(MLIRContext *context, kiln::PassStatistic &count,
+                   Assumptions &assumptions)
       : OpRewritePattern(context), count(count), assumptions(assumptions) {}
 
   LogicalResult matchAndRewrite(QuantizeOp quantize,
@@ -153,13 +155,13 @@ struct BackwardQuantize : OpRewritePattern<QuantizeOp> {
     return success();
   }
 
-  llvm::Statistic &count;
+  kiln::PassStatistic &count;
   Assumptions &assumptions;
 };
 
 /// quantize(dequantize(q)) of one type → q: the value is already on the grid.
 struct RemoveRedundantPair : OpRewritePattern<QuantizeOp> {
-  RemoveRedundantPair(MLIRContext *context, llvm::Statistic &count)
+  RemoveRedundantPair(MLIRContext *context, kiln::PassStatistic &count)
       : OpRewritePattern(context, /*benefit=*/2), count(count) {}
 
   LogicalResult matchAndRewrite(QuantizeOp quantize,
@@ -172,12 +174,12 @@ struct RemoveRedundantPair : OpRewritePattern<QuantizeOp> {
     return success();
   }
 
-  llvm::Statistic &count;
+  kiln::PassStatistic &count;
 };
 
 /// uint8 with zero point 128 → int8 with zero point 0, on a quantize and
 /// the shuffles its integers flow through (the storage shifts by 128).
-void shiftToSigned(QuantizeOp quantize, llvm::Statistic &count) {
+void shiftToSigned(QuantizeOp quantize, kiln::PassStatistic &count) {
   auto type = llvm::dyn_cast<quant::UniformQuantizedType>(
       getElementTypeOrSelf(quantize.getType()));
   if (!type || type.isSigned() || type.getStorageTypeIntegralWidth() != 8 ||
@@ -203,6 +205,15 @@ void shiftToSigned(QuantizeOp quantize, llvm::Statistic &count) {
 
 struct PropagateQDQPass : kiln::impl::PropagateQDQPassBase<PropagateQDQPass> {
   using PropagateQDQPassBase::PropagateQDQPassBase;
+  PropagateQDQPass() = default;
+  PropagateQDQPass(const PropagateQDQPass &other) : PropagateQDQPassBase(other) {}
+
+  kiln::PassStatistic numForward{this, "dequantize-forward", "Dequantizes moved forward"};
+  kiln::PassStatistic numBackward{this, "quantize-backward", "Quantizes moved backward"};
+  kiln::PassStatistic numShifted{this, "uint8-shifted",
+                                 "uint8 quantizes re-expressed as int8"};
+  kiln::PassStatistic numPairs{this, "pairs-removed",
+                               "quantize(dequantize) pairs removed"};
 
   void runOnOperation() override {
     ModuleOp module = getOperation();

@@ -169,5 +169,6 @@ struct ReduceOfReshape : OpRewritePattern<ReduceOp> {
 void kiln::populateShuffleReducePatterns(RewritePatternSet &patterns) {
   // Before reduce → global pool, which would otherwise pool the shuffled
   // tensor (in the layout it happens to have after the shuffle).
-  patterns.add<ReduceOfTranspose, ReduceOfReshape>(patterns.getContext(), /*benefit=*/2);
+  patterns.addWithLabel<ReduceOfTranspose, ReduceOfReshape>(
+      {"shuffle-reduce"}, patterns.getContext(), /*benefit=*/2);
 }

@@ -271,11 +271,18 @@ struct EraseIdentityArithmetic : OpRewritePattern<OpT> {
 
 void kiln::populateSimplifyPatterns(RewritePatternSet &patterns) {
   MLIRContext *context = patterns.getContext();
-  patterns.add<PadIntoConv, SoftmaxLog, ReduceToGlobalPool, TransposeChain,
-               FlattenToReshape, GatedActivation, ErfGelu,
-               EraseIdentityArithmetic<MulOp, 1, true>,
-               EraseIdentityArithmetic<DivOp, 1, false>,
-               EraseIdentityArithmetic<AddOp, 0, true>,
-               EraseIdentityArithmetic<SubOp, 0, false>>(context);
+  // Labelled so that passes can count them by kind (kiln::PatternCounter).
+  patterns.addWithLabel<PadIntoConv>({"pad-into-conv"}, context);
+  patterns.addWithLabel<SoftmaxLog>({"log-softmax"}, context);
+  patterns.addWithLabel<ReduceToGlobalPool>({"global-pool"}, context);
+  patterns.addWithLabel<TransposeChain>({"transpose-chain"}, context);
+  patterns.addWithLabel<FlattenToReshape>({"flatten-to-reshape"}, context);
+  patterns.addWithLabel<GatedActivation>({"gated-activation"}, context);
+  patterns.addWithLabel<ErfGelu>({"erf-gelu"}, context);
+  patterns.addWithLabel<EraseIdentityArithmetic<MulOp, 1, true>,
+                        EraseIdentityArithmetic<DivOp, 1, false>,
+                        EraseIdentityArithmetic<AddOp, 0, true>,
+                        EraseIdentityArithmetic<SubOp, 0, false>>({"identity-arithmetic"},
+                                                                  context);
   populateShuffleReducePatterns(patterns);
 }

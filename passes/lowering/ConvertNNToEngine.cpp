@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/PassStatistics.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 #include "passes/lowering/Int8Lowering.h"
@@ -22,6 +23,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 #define DEBUG_TYPE "kiln-convert-nn-to-engine"
 
@@ -949,6 +951,17 @@ LogicalResult FunctionLowering::run() {
 struct ConvertNNToEnginePass
     : kiln::impl::ConvertNNToEnginePassBase<ConvertNNToEnginePass> {
   using ConvertNNToEnginePassBase::ConvertNNToEnginePassBase;
+  ConvertNNToEnginePass() = default;
+  ConvertNNToEnginePass(const ConvertNNToEnginePass &other)
+      : ConvertNNToEnginePassBase(other) {}
+
+  kiln::PassStatistic numConvs{this, "conv-steps", "cuDNN convolutions"};
+  kiln::PassStatistic numGemms{this, "gemm-steps", "cuBLASLt matrix products"};
+  kiln::PassStatistic numDispatches{this, "dispatch-steps",
+                                    "Groups of layers for generated kernels"};
+  kiln::PassStatistic numCopies{this, "copy-steps", "Copies between buffers"};
+  kiln::PassStatistic numViews{this, "views", "Reshapes and slices lowered to views"};
+  kiln::PassStatistic numWeights{this, "weights", "Weights the engine stores"};
 
   void runOnOperation() override {
     std::optional<DepthwisePath> path =
@@ -978,6 +991,15 @@ struct ConvertNNToEnginePass
     for (func::FuncOp function : functions)
       if (failed(FunctionLowering(function, *path, int8Epilogue == "cudnn").run()))
         return signalPassFailure();
+    getOperation().walk([&](Operation *op) {
+      llvm::TypeSwitch<Operation *>(op)
+          .Case([&](engine::ConvOp) { ++numConvs; })
+          .Case([&](engine::GemmOp) { ++numGemms; })
+          .Case([&](engine::DispatchOp) { ++numDispatches; })
+          .Case([&](engine::CopyOp) { ++numCopies; })
+          .Case([&](engine::ViewOp) { ++numViews; })
+          .Case([&](engine::WeightOp) { ++numWeights; });
+    });
   }
 };
 

@@ -8,6 +8,7 @@
 
 #include "dialects/engine/EngineDialect.h"
 #include "kiln/target/cuda/KernelEmitter.h"
+#include "passes/PassStatistics.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -52,6 +53,12 @@ std::string getKernelName(DispatchOp dispatch, unsigned index) {
 }
 
 struct OutlineKernelsPass : public kiln::impl::OutlineKernelsPassBase<OutlineKernelsPass> {
+  OutlineKernelsPass() = default;
+  OutlineKernelsPass(const OutlineKernelsPass &other) : OutlineKernelsPassBase(other) {}
+
+  kiln::PassStatistic numLaunches{this, "launches", "Dispatch groups outlined"};
+  kiln::PassStatistic numKernels{this, "kernels", "Distinct kernels generated"};
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     OpBuilder builder(module.getContext());

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/PassStatistics.h"
 #include "passes/Passes.h"
 
 #include "dialects/engine/EngineDialect.h"
@@ -216,6 +217,17 @@ Plan planFunction(func::FuncOp function) {
 
 struct PlanMemoryPass : kiln::impl::PlanMemoryPassBase<PlanMemoryPass> {
   using PlanMemoryPassBase::PlanMemoryPassBase;
+  PlanMemoryPass() = default;
+  PlanMemoryPass(const PlanMemoryPass &other) : PlanMemoryPassBase(other) {}
+
+  kiln::PassStatistic arenaBytes{this, "arena-bytes",
+                                 "Bytes of the planned arenas (summed over functions)"};
+  kiln::PassStatistic tensorBytes{this, "tensor-bytes",
+                                  "Bytes of the activation buffers the arenas hold"};
+  kiln::PassStatistic peakBytes{this, "peak-live-bytes",
+                                "Bytes live at once at the busiest step"};
+  kiln::PassStatistic inPlace{this, "in-place-outputs",
+                              "Pointwise outputs written over a dying input"};
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -225,6 +237,10 @@ struct PlanMemoryPass : kiln::impl::PlanMemoryPassBase<PlanMemoryPass> {
         continue;
       Plan plan = planFunction(function);
       arenaSize = std::max(arenaSize, plan.arena);
+      arenaBytes += plan.arena;
+      tensorBytes += plan.sum;
+      peakBytes += plan.peak;
+      inPlace += plan.inPlace;
       if (report)
         function.emitRemark() << "arena " << plan.arena << " bytes for " << plan.sum
                               << " bytes of tensors (peak live " << plan.peak

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/PassStatistics.h"
 #include "passes/Passes.h"
 
 #include "KernelTactics.h"
@@ -65,6 +66,19 @@ std::string formatTime(double ms) {
 
 struct SelectTacticsPass : public kiln::impl::SelectTacticsPassBase<SelectTacticsPass> {
   using Base::Base;
+  SelectTacticsPass() = default;
+  SelectTacticsPass(const SelectTacticsPass &other) : SelectTacticsPassBase(other) {}
+
+  kiln::PassStatistic numTimed{this, "timed", "Tactics chosen by timing"};
+  kiln::PassStatistic numCached{this, "cached", "Tactics taken from the timing cache"};
+  kiln::PassStatistic numHeuristic{this, "heuristic",
+                                   "Steps left to the library's heuristic"};
+  kiln::PassStatistic numKernelsTimed{this, "kernels-timed",
+                                      "Kernel launch shapes chosen by timing"};
+  kiln::PassStatistic numKernelsCached{this, "kernels-cached",
+                                       "Kernel launch shapes taken from the timing cache"};
+  kiln::PassStatistic numKernelsHeuristic{this, "kernels-heuristic",
+                                          "Kernel launches left with the emitter's launch shape"};
 
   void runOnOperation() override;
 

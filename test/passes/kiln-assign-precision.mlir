@@ -4,6 +4,16 @@
 // RUN: kiln-opt %s -split-input-file -kiln-assign-precision="precision=fp16 layer-precision=head:fp32,nn.softmax:fp32" | FileCheck %s --check-prefix=CONSTRAINED
 // RUN: not kiln-opt %s -split-input-file -kiln-assign-precision="precision=fp16 layer-precision=head:int8" 2>&1 | FileCheck %s --check-prefix=OBEY
 // RUN: kiln-opt %s -split-input-file -kiln-assign-precision="precision=bf16 layer-precision=head:int8 constraint-mode=prefer" 2>&1 | FileCheck %s --check-prefix=PREFER
+// RUN: kiln-opt %s -split-input-file -kiln-assign-precision=precision=fp16 -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: AssignPrecisionPass
+// STATS-NEXT: (S) 0 bf16-layers - Layers that run in BF16
+// STATS-NEXT: (S) 4 fp16-layers - Layers that run in FP16
+// STATS-NEXT: (S) 1 fp32-layers - Layers that run in FP32
+// STATS-NEXT: (S) 4 inserted-casts - Casts inserted at precision boundaries
+// STATS-NEXT: (S) 0 int8-layers - Layers that run in INT8
+// STATS-NEXT: (S) 4 reduced-precision-layers - Layers moved to a narrower float type
+// STATS-NEXT: (S) 0 tf32-layers - Layers that run in TF32
 
 // Tests a classifier head: the conv and gemm run in FP16 with one cast of the
 // input and weights each, softmax reads and writes FP16 (it accumulates in
@@ -48,6 +58,15 @@ func.func @classifier(%x: tensor<1x8x4x4xf32>) -> tensor<1x10xf32> {
 }
 
 // -----
+
+// STATS: AssignPrecisionPass
+// STATS-NEXT: (S) 0 bf16-layers - Layers that run in BF16
+// STATS-NEXT: (S) 2 fp16-layers - Layers that run in FP16
+// STATS-NEXT: (S) 0 fp32-layers - Layers that run in FP32
+// STATS-NEXT: (S) 3 inserted-casts - Casts inserted at precision boundaries
+// STATS-NEXT: (S) 1 int8-layers - Layers that run in INT8
+// STATS-NEXT: (S) 2 reduced-precision-layers - Layers moved to a narrower float type
+// STATS-NEXT: (S) 0 tf32-layers - Layers that run in TF32
 
 // Tests that a round trip through a wider type cancels (the model's own
 // cast to f32 between two layers moved to f16), and that quantization keeps

@@ -77,6 +77,12 @@
 // RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{calib-dir=%t/minmax calibrator=kl})' 2>&1 | FileCheck %s --check-prefix=BADNAMECAL
 // BADNAMECAL: error: kiln-calibrate: unknown calibrator 'kl' (expected entropy, minmax or percentile)
 // RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate)' 2>&1 | FileCheck %s --check-prefix=NOSET
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{calib-dir=%t/minmax calibrator=minmax progress=false})' -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: CalibratePass
+// STATS-NEXT: (S) 2 calibrated-tensors - Activations given a scale
+// STATS-NEXT: (S) 2 quantized-weights - Weights quantized per channel
+
 // NOSET: error: kiln-calibrate: no calibration set (calib-dir) and no calibration cache
 
 // Tests that the input and conv1's output get pairs with their measured
@@ -105,6 +111,10 @@ func.func @main(%x: tensor<1x1x4x250xf32> {kiln.name = "x"}) -> tensor<1x2x4x250
 
 // -----
 
+// STATS: CalibratePass
+// STATS-NEXT: (S) 2 calibrated-tensors - Activations given a scale
+// STATS-NEXT: (S) 2 quantized-weights - Weights quantized per channel
+
 // Tests that a float layer reading a tensor that an INT8 layer reads too
 // (the sigmoid) reads its dequantized value, while the network output
 // keeps the float one.
@@ -129,6 +139,10 @@ func.func @main(%x: tensor<1x1x4x250xf32> {kiln.name = "x"})
 
 // -----
 
+// STATS: CalibratePass
+// STATS-NEXT: (S) 0 calibrated-tensors - Activations given a scale
+// STATS-NEXT: (S) 0 quantized-weights - Weights quantized per channel
+
 // Tests that the pass must not fire on a network without a quantizable
 // layer (sigmoid and softmax have no INT8 implementation).
 // CHECK-LABEL: func.func @main
@@ -142,6 +156,10 @@ func.func @main(%x: tensor<1x1x4x250xf32> {kiln.name = "x"}) -> tensor<1x1x4x250
 }
 
 // -----
+
+// STATS: CalibratePass
+// STATS-NEXT: (S) 1 calibrated-tensors - Activations given a scale
+// STATS-NEXT: (S) 1 quantized-weights - Weights quantized per channel
 
 // Tests that a conv's input is measured through the max pool before it
 // (the pool commutes with quantization, so the pair sits on the network

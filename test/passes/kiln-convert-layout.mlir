@@ -1,4 +1,10 @@
 // RUN: kiln-opt %s -split-input-file -kiln-convert-layout -cse | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kiln-convert-layout -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: ConvertLayoutPass
+// STATS-NEXT: (S) 3 converted-layers - Layers turned channels-last
+// STATS-NEXT: (S) 8 transposes-inserted - Transposes put around the converted layers
+// STATS-NEXT: (S) 4 transposes-left - Transposes in the function once they moved and cancelled
 
 // Tests a conv → relu → conv → residual add → global pool → flatten chain:
 // the convs and the pool become channels-last, the transposes between them
@@ -30,6 +36,11 @@ func.func @resnet_tail(%x: tensor<1x8x16x16xf32>, %w: tensor<8x8x3x3xf32>) -> te
 
 // -----
 
+// STATS: ConvertLayoutPass
+// STATS-NEXT: (S) 2 converted-layers - Layers turned channels-last
+// STATS-NEXT: (S) 5 transposes-inserted - Transposes put around the converted layers
+// STATS-NEXT: (S) 3 transposes-left - Transposes in the function once they moved and cancelled
+
 // Tests that inception-style concats along channels stay channels-last
 // (axis 1 becomes axis 3).
 // CHECK-LABEL: func.func @concat_channels
@@ -45,6 +56,11 @@ func.func @concat_channels(%x: tensor<1x8x4x4xf32>, %w: tensor<4x8x1x1xf32>) -> 
 }
 
 // -----
+
+// STATS: ConvertLayoutPass
+// STATS-NEXT: (S) 0 converted-layers - Layers turned channels-last
+// STATS-NEXT: (S) 0 transposes-inserted - Transposes put around the converted layers
+// STATS-NEXT: (S) 0 transposes-left - Transposes in the function once they moved and cancelled
 
 // Tests that layers without channels (matmul, softmax) and channels-last
 // layers stay as they are, and that a transpose meeting a non-edge value of
@@ -67,6 +83,11 @@ func.func @must_not_convert(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>, %x: tensor
 
 // -----
 
+// STATS: ConvertLayoutPass
+// STATS-NEXT: (S) 1 converted-layers - Layers turned channels-last
+// STATS-NEXT: (S) 3 transposes-inserted - Transposes put around the converted layers
+// STATS-NEXT: (S) 2 transposes-left - Transposes in the function once they moved and cancelled
+
 // Tests that the slices of a merged channels-last conv (horizontal merge)
 // sink below the transpose, so the inception concat stays channels-last.
 // CHECK-LABEL: func.func @merged_slices
@@ -87,6 +108,11 @@ func.func @merged_slices(%x: tensor<1x8x4x4xf32>, %w: tensor<6x8x1x1xf32>) -> te
 }
 
 // -----
+
+// STATS: ConvertLayoutPass
+// STATS-NEXT: (S) 4 converted-layers - Layers turned channels-last
+// STATS-NEXT: (S) 11 transposes-inserted - Transposes put around the converted layers
+// STATS-NEXT: (S) 2 transposes-left - Transposes in the function once they moved and cancelled
 
 // Tests EfficientNet's squeeze-and-excitation block: the gated value has two
 // users (the squeeze pool and the gate's multiply) and the gate is N×C×1×1,
@@ -120,6 +146,11 @@ func.func @squeeze_excite(%x: tensor<1x8x4x4xf32>, %wd: tensor<8x1x3x3xf32>,
 
 // -----
 
+// STATS: ConvertLayoutPass
+// STATS-NEXT: (S) 3 converted-layers - Layers turned channels-last
+// STATS-NEXT: (S) 9 transposes-inserted - Transposes put around the converted layers
+// STATS-NEXT: (S) 2 transposes-left - Transposes in the function once they moved and cancelled
+
 // Tests a transpose with several pointwise users, each of which ends in a
 // channels-first conv: the transpose sinks through all of them and every
 // copy cancels.
@@ -149,6 +180,11 @@ func.func @multi_use_all_cancel(%x: tensor<1x8x4x4xf32>, %w: tensor<8x8x1x1xf32>
 
 // -----
 
+// STATS: ConvertLayoutPass
+// STATS-NEXT: (S) 2 converted-layers - Layers turned channels-last
+// STATS-NEXT: (S) 6 transposes-inserted - Transposes put around the converted layers
+// STATS-NEXT: (S) 4 transposes-left - Transposes in the function once they moved and cancelled
+
 // Tests that a transpose with several users does not move when two of them
 // would carry it to the outputs (two copies instead of one), nor when one
 // user cannot take it (a matmul); it stays where it is.
@@ -176,6 +212,11 @@ func.func @multi_use_must_not_sink(%x: tensor<1x8x4x4xf32>, %w: tensor<8x8x1x1xf
 }
 
 // -----
+
+// STATS: ConvertLayoutPass
+// STATS-NEXT: (S) 0 converted-layers - Layers turned channels-last
+// STATS-NEXT: (S) 0 transposes-inserted - Transposes put around the converted layers
+// STATS-NEXT: (S) 1 transposes-left - Transposes in the function once they moved and cancelled
 
 // Tests that a transpose costing nothing where it is (of a function
 // argument) does not move when that means transposing the other operand

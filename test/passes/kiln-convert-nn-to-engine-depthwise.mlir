@@ -2,6 +2,15 @@
 // RUN: kiln-opt %s -split-input-file -kiln-convert-nn-to-engine=depthwise-conv=kernel | FileCheck %s --check-prefixes=CHECK,AUTO
 // RUN: kiln-opt %s -split-input-file -kiln-convert-nn-to-engine=depthwise-conv=cudnn | FileCheck %s --check-prefixes=CHECK,CUDNN
 // RUN: not kiln-opt %s -split-input-file -kiln-convert-nn-to-engine=depthwise-conv=fast 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: kiln-opt %s -split-input-file -kiln-convert-nn-to-engine -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // BAD: depthwise-conv must be auto, cudnn or kernel, got 'fast'
 
@@ -26,6 +35,14 @@ func.func @depthwise(%x: tensor<1x8x8x8xf16>, %w: tensor<8x3x3x1xf16>, %b: tenso
 
 // -----
 
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
+
 // Tests that a 1-D grouped convolution with silu fused, which cuDNN has no
 // engine for, goes to a dispatch whatever the option says.
 // CHECK-LABEL: func.func @causal_silu
@@ -39,6 +56,14 @@ func.func @causal_silu(%x: tensor<2x11x4xf32>, %w: tensor<4x4x2xf32>) -> tensor<
 }
 
 // -----
+
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 2 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that cuDNN keeps what it runs: a 1-D grouped (not depthwise)
 // convolution with relu, and a plain 2-D convolution.

@@ -1,4 +1,13 @@
 // RUN: kiln-opt %s -split-input-file -kiln-convert-nn-to-engine | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kiln-convert-nn-to-engine -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that an empty result (ONNX's Shape with start > end) lowers to no
 // step at all: a copy of zero bytes would not load. The binding stays.
@@ -15,6 +24,14 @@ func.func @empty_constant(%x: tensor<3x4x5xf32> {kiln.name = "x"})
 
 // -----
 
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
+
 // Tests that a layer whose results hold no elements becomes no dispatch,
 // while the layer beside it, with elements, still does.
 // CHECK-LABEL: func.func @empty_layer
@@ -29,6 +46,14 @@ func.func @empty_layer(%x: tensor<2x0xf32>, %y: tensor<2x3xf32>) -> (tensor<2x0x
 }
 
 // -----
+
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 1 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 1 weights - Weights the engine stores
 
 // Tests that a non-empty constant output is still copied from its weight.
 // CHECK-LABEL: func.func @constant_output

@@ -1,6 +1,15 @@
 // RUN: kiln-opt %s -split-input-file -kiln-convert-nn-to-engine=int8-epilogue=kernel -verify-diagnostics | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kiln-convert-nn-to-engine=int8-epilogue=kernel -verify-diagnostics -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
 // The epilogue kernels of int8-epilogue=kernel (the fused form, with the
 // epilogue in cuDNN: kiln-convert-nn-to-engine-int8-fused.mlir).
+
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 2 weights - Weights the engine stores
 
 // Tests that a fully INT8 conv (int8 in and out, i32 bias, relu) becomes an
 // int8 cuDNN convolution into f32 sums and one epilogue kernel that scales
@@ -39,6 +48,14 @@ func.func @int8_conv_int8_out(%x: tensor<1x4x4x8x!x>) -> tensor<1x4x4x4x!y> {
 
 // -----
 
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 1 weights - Weights the engine stores
+
 // Tests that an INT8 conv whose output stays float (quantized inputs only)
 // writes the scaled sums as f32 straight into the output, without requantizing.
 // CHECK-LABEL: func.func @int8_conv_float_out
@@ -59,6 +76,14 @@ func.func @int8_conv_float_out(%x: tensor<1x4x4x4x!x>) -> tensor<1x2x2x8xf32> {
 }
 
 // -----
+
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 1 weights - Weights the engine stores
 
 // Tests that an INT8 residual is dequantized in the epilogue kernel and added
 // before the activation, and the sum requantized (issue 7, rule 7).
@@ -84,6 +109,14 @@ func.func @int8_conv_int8_residual(%x: tensor<1x2x2x4x!x>, %r: tensor<1x2x2x4x!r
 
 // -----
 
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 1 weights - Weights the engine stores
+
 // Tests that a float residual is added as is and the output stays float
 // (issue 7, rule 6).
 // CHECK-LABEL: func.func @int8_conv_float_residual
@@ -104,6 +137,14 @@ func.func @int8_conv_float_residual(%x: tensor<1x2x2x4x!x>, %r: tensor<1x2x2x4xf
 }
 
 // -----
+
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 2 weights - Weights the engine stores
 
 // Tests that a quantized gemm with B stored [N, K] (trans_b) becomes a
 // cuBLASLt int8 GEMM into i32 sums, which the epilogue kernel reads as an i32
@@ -134,6 +175,14 @@ func.func @int8_gemm(%a: tensor<2x8x!a>) -> tensor<2x4x!y> {
 
 // -----
 
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 2 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 1 weights - Weights the engine stores
+
 // Tests that a quantized matmul of a batch of rows by a constant [K, N]
 // weight folds the batch into M and multiplies by the weight transposed to
 // [N, K] when the engine is built; one scale for all columns.
@@ -156,6 +205,14 @@ func.func @int8_matmul(%a: tensor<3x5x4x!a>) -> tensor<3x5x2xf32> {
 
 // -----
 
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 2 weights - Weights the engine stores
+
 // Tests that the INT8 path does not fire on a float conv: one f32 cuDNN
 // convolution with its fused epilogue, no epilogue kernel.
 // CHECK-LABEL: func.func @float_conv
@@ -173,6 +230,14 @@ func.func @float_conv(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
 }
 
 // -----
+
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 2 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 1 weights - Weights the engine stores
 
 // Tests that an int8 conv of 3 input channels (an RGB stem) reads its data
 // padded to 4 channels by a kernel, with a zero fourth weight per filter.
@@ -194,6 +259,14 @@ func.func @rgb_stem(%x: tensor<1x2x2x3x!x>) -> tensor<1x2x2x2xf32> {
 
 // -----
 
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
+
 // Tests that int8 data with a zero point other than 0 is refused, naming the layer.
 !x = !quant.uniform<i8:f32, 0.5:3>
 !w = !quant.uniform<i8:f32, 0.5>
@@ -206,6 +279,14 @@ func.func @zero_point(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 }
 
 // -----
+
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that uint8 activations are refused with what to do about them.
 !x = !quant.uniform<u8:f32, 0.5>
@@ -220,6 +301,14 @@ func.func @uint8_input(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 
 // -----
 
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
+
 // Tests that a weight with a zero point other than 0 is refused.
 !x = !quant.uniform<i8:f32, 0.5>
 !w = !quant.uniform<i8:f32:0, {0.5:1, 0.5, 0.5, 0.5}>
@@ -232,6 +321,14 @@ func.func @weight_zero_point(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 }
 
 // -----
+
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that grouped int8 convolutions with channels per group cuDNN cannot
 // take (2) are refused: only one group is padded.
@@ -247,6 +344,14 @@ func.func @two_per_group(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 
 // -----
 
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
+
 // Tests that an int8 GEMM whose inner dimension is not a multiple of 4 is refused.
 !a = !quant.uniform<i8:f32, 0.5>
 !w = !quant.uniform<i8:f32, 0.5>
@@ -258,6 +363,14 @@ func.func @gemm_k6(%a: tensor<2x6x!a>) -> tensor<2x4xf32> {
 }
 
 // -----
+
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that an int8 matmul of two computed tensors (B not [N, K]) is refused.
 !a = !quant.uniform<i8:f32, 0.5>

@@ -1,4 +1,13 @@
 // RUN: kiln-opt %s -split-input-file -kiln-convert-nn-to-engine -verify-diagnostics | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kiln-convert-nn-to-engine -verify-diagnostics -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that a DAG of pointwise layers with single-use intermediates (and a
 // broadcast operand, an input read twice, a small constant) becomes one
@@ -32,6 +41,14 @@ func.func @pointwise_dag(%x: tensor<4x8xf32> {kiln.name = "x"}, %b: tensor<8xf32
 
 // -----
 
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 3 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
+
 // Tests that an intermediate with two users splits the groups: it is
 // written to an arena buffer that both later groups read.
 // CHECK-LABEL: func.func @multi_use_splits
@@ -51,6 +68,14 @@ func.func @multi_use_splits(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8
 }
 
 // -----
+
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 2 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that a conv keeps its epilogue in cuDNN, and that an activation
 // cuDNN cannot fuse (hard swish) follows as a dispatch.
@@ -79,6 +104,14 @@ func.func @conv_epilogue(%x: tensor<1x4x4x8xf16>, %w: tensor<8x3x3x8xf16>, %b: t
 
 // -----
 
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 2 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
+
 // Tests that a gemm's row-broadcast C is the bias vector and a TF32 layer
 // allows TF32; a full C is `c` scaled by beta; a column C cannot lower to
 // cuBLASLt and goes to a dispatch.
@@ -102,6 +135,14 @@ func.func @gemm_bias_vs_c(%x: tensor<4x16xf32>, %w: tensor<8x16xf32>, %v: tensor
 
 // -----
 
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 3 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
+
 // Tests that [B, S, K] x [K, N] folds the batch into M through views, with
 // the residual as c, and that a silu epilogue follows as a dispatch.
 // CHECK-LABEL: func.func @matmul_batch_fold
@@ -122,6 +163,14 @@ func.func @matmul_batch_fold(%a: tensor<2x3x16xf32>, %b: tensor<16x8xf32>, %bias
 
 // -----
 
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
+
 // Tests that equal batches stay a batched GEMM, and that batches that
 // broadcast against each other (one batch stride cannot say it) go to a
 // dispatch.
@@ -140,6 +189,14 @@ func.func @matmul_batch_dispatch(%a: tensor<4x3x16xf32>, %b: tensor<4x16x8xf32>,
 }
 
 // -----
+
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 1 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 2 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 2 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that a reshape of a computed tensor is a view (and that a returned
 // reshape makes its producer write into a view of the output binding), while
@@ -165,6 +222,14 @@ func.func @reshape_view_vs_copy(%x: tensor<2x8xf32>) -> (tensor<16xf32>, tensor<
 }
 
 // -----
+
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 4 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 4 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that the producers of an in-place concat write into views of its
 // buffer: contiguous along the outermost axis, strided along the channels.
@@ -194,6 +259,14 @@ func.func @in_place_concat(%x: tensor<1x4x2x4xf32>, %w: tensor<4x1x1x4xf32>,
 
 // -----
 
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
+
 // Tests that a concat not marked in place is one dispatch copying its inputs.
 // CHECK-LABEL: func.func @concat_copy
 // CHECK: engine.dispatch ins(%{{.*}}, %{{.*}} : memref<2x4xf32>, memref<2x4xf32>)
@@ -206,6 +279,14 @@ func.func @concat_copy(%x: tensor<2x4xf32>, %y: tensor<2x4xf32>) -> tensor<4x4xf
 
 // -----
 
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
+
 // Tests that a quantized convolution cuDNN cannot run (channels-first) is an
 // error naming the layer (kiln-convert-nn-to-engine-int8.mlir has the rest).
 !q = !quant.uniform<i8:f32, 0.5>
@@ -217,6 +298,14 @@ func.func @quantized_conv(%x: tensor<1x4x4x4x!q>, %w: tensor<4x4x1x1x!q>) -> ten
 }
 
 // -----
+
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 1 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 1 weights - Weights the engine stores
 
 // Tests that a constant returned as an output is copied from its weight.
 // CHECK-LABEL: func.func @constant_result

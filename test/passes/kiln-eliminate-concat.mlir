@@ -1,4 +1,8 @@
 // RUN: kiln-opt %s -split-input-file -kiln-eliminate-concat | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kiln-eliminate-concat -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: EliminateConcatPass
+// STATS-NEXT: (S) 1 eliminated-concats - Concats made in place
 
 // Tests that an inception-style concat of four branches becomes in place.
 // CHECK-LABEL: func.func @inception_output
@@ -17,6 +21,9 @@ func.func @inception_output(%x: tensor<1x8x4x4xf32>, %w: tensor<4x8x1x1xf32>) ->
 }
 
 // -----
+
+// STATS: EliminateConcatPass
+// STATS-NEXT: (S) 0 eliminated-concats - Concats made in place
 
 // Tests that a concat keeps its copy when an input has another user, is a
 // function argument, is a constant, or appears twice.

@@ -1,4 +1,8 @@
 // RUN: kiln-opt %s -split-input-file -kiln-eliminate-dead-layers | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kiln-eliminate-dead-layers -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: EliminateDeadLayersPass
+// STATS-NEXT: (S) 4 erased-layers - Number of dead layers erased
 
 // Tests that a whole dead branch (and the constant only it read) goes, while
 // layers that reach a result stay.
@@ -15,6 +19,9 @@ func.func @dead_branch(%x: tensor<4xf32>) -> tensor<4xf32> {
 }
 
 // -----
+
+// STATS: EliminateDeadLayersPass
+// STATS-NEXT: (S) 0 erased-layers - Number of dead layers erased
 
 // Tests that a layer with one used result of several stays whole.
 // CHECK-LABEL: func.func @partly_used

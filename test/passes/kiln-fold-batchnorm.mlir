@@ -1,5 +1,10 @@
 // RUN: kiln-opt %s -split-input-file -kiln-fold-batchnorm | FileCheck %s
 // RUN: kiln-opt %s -split-input-file -kiln-fold-batchnorm="lower-unfused=false" | FileCheck %s --check-prefix=KEEP
+// RUN: kiln-opt %s -split-input-file -kiln-fold-batchnorm -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: FoldBatchNormPass
+// STATS-NEXT: (S) 1 folded - Batch norms folded into a producer
+// STATS-NEXT: (S) 0 lowered-to-scale - Batch norms lowered to a per-channel scale
 
 // Tests that a batch norm folds into the conv before it: the filter is scaled
 // per output channel and the bias becomes (b - mean) * s + beta.
@@ -30,6 +35,10 @@ func.func @conv_with_bias(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: 
 
 // -----
 
+// STATS: FoldBatchNormPass
+// STATS-NEXT: (S) 1 folded - Batch norms folded into a producer
+// STATS-NEXT: (S) 0 lowered-to-scale - Batch norms lowered to a per-channel scale
+
 // Tests that a gemm with transposed weight scales the weight's rows.
 // CHECK-LABEL: func.func @gemm_trans_b
 // CHECK: %[[S:.*]] = nn.mul
@@ -44,6 +53,10 @@ func.func @gemm_trans_b(%x: tensor<2x8xf32>, %w: tensor<10x8xf32>, %p: tensor<10
 }
 
 // -----
+
+// STATS: FoldBatchNormPass
+// STATS-NEXT: (S) 0 folded - Batch norms folded into a producer
+// STATS-NEXT: (S) 1 lowered-to-scale - Batch norms lowered to a per-channel scale
 
 // Tests that a batch norm does not fold into a conv whose result has another
 // user; it becomes a per-channel scale instead (or stays, without lowering).
@@ -67,6 +80,10 @@ func.func @conv_with_other_user(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>
 
 // -----
 
+// STATS: FoldBatchNormPass
+// STATS-NEXT: (S) 0 folded - Batch norms folded into a producer
+// STATS-NEXT: (S) 1 lowered-to-scale - Batch norms lowered to a per-channel scale
+
 // Tests that a batch norm does not fold through an activation the conv
 // already applies (relu(x) normalized is not a conv of x).
 // CHECK-LABEL: func.func @conv_with_activation
@@ -85,6 +102,10 @@ func.func @conv_with_activation(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>
 
 // -----
 
+// STATS: FoldBatchNormPass
+// STATS-NEXT: (S) 0 folded - Batch norms folded into a producer
+// STATS-NEXT: (S) 1 lowered-to-scale - Batch norms lowered to a per-channel scale
+
 // Tests that grouped transposed convolutions are not folded (their output
 // channels interleave with the groups).
 // CHECK-LABEL: func.func @grouped_conv_transpose
@@ -101,6 +122,10 @@ func.func @grouped_conv_transpose(%x: tensor<1x4x4x4xf32>, %w: tensor<4x2x3x3xf3
 }
 
 // -----
+
+// STATS: FoldBatchNormPass
+// STATS-NEXT: (S) 1 folded - Batch norms folded into a producer
+// STATS-NEXT: (S) 0 lowered-to-scale - Batch norms lowered to a per-channel scale
 
 // Tests that a channels-last batch norm folds into a channels-last conv.
 // CHECK-LABEL: func.func @channels_last

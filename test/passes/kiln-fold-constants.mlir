@@ -1,5 +1,9 @@
 // RUN: kiln-opt %s -split-input-file -kiln-fold-constants | FileCheck %s
 // RUN: kiln-opt %s -split-input-file -kiln-fold-constants="max-elements=4" | FileCheck %s --check-prefix=SMALL
+// RUN: kiln-opt %s -split-input-file -kiln-fold-constants -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: FoldConstantsPass
+// STATS-NEXT: (S) 3 folded-layers - Layers replaced by constants
 
 // Tests that batch-norm folding's weight arithmetic becomes one constant,
 // computed in the element type by the reference interpreter:
@@ -19,6 +23,9 @@ func.func @weight_arithmetic() -> tensor<4xf32> {
 
 // -----
 
+// STATS: FoldConstantsPass
+// STATS-NEXT: (S) 2 folded-layers - Layers replaced by constants
+
 // Tests that a cast of weights to f16 folds (rounding to half precision),
 // and that large results become dense_resource blobs rather than text.
 // CHECK-LABEL: func.func @cast_and_blob
@@ -34,6 +41,9 @@ func.func @cast_and_blob() -> (tensor<2xf16>, tensor<100xf32>) {
 }
 
 // -----
+
+// STATS: FoldConstantsPass
+// STATS-NEXT: (S) 0 folded-layers - Layers replaced by constants
 
 // Tests that layers reading a non-constant stay, and that a layer failing on
 // its constants (an index out of range) is left for a later stage to report.

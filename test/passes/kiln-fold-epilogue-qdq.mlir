@@ -1,5 +1,9 @@
 // RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(kiln-fold-epilogue-qdq))' | FileCheck %s
 // RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(kiln-fold-epilogue-qdq,kiln-fuse-layers))' | FileCheck %s --check-prefix=FUSED
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(kiln-fold-epilogue-qdq))' -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: FoldEpilogueQDQPass
+// STATS-NEXT: (S) 2 pairs-folded - Quantize/dequantize pairs removed
 
 // Tests that the pairs quantize_static puts between a conv and its add
 // (on the add's first operand; the second keeps its pair, the INT8
@@ -34,6 +38,9 @@ func.func @conv_add_relu(%x: tensor<1x2x2x2xf32>, %r: tensor<1x2x2x2xf32>) -> te
 
 // -----
 
+// STATS: FoldEpilogueQDQPass
+// STATS-NEXT: (S) 1 pairs-folded - Quantize/dequantize pairs removed
+
 // Tests that uint8 pairs with zero point 128 (quantize_static's symmetric
 // activations) are removed between a conv and its ReLU.
 !u = !quant.uniform<u8:f32, 0.05:128>
@@ -54,6 +61,9 @@ func.func @uint8_relu(%x: tensor<1x2x2x2xf32>) -> tensor<1x2x2x2x!u> {
 }
 
 // -----
+
+// STATS: FoldEpilogueQDQPass
+// STATS-NEXT: (S) 0 pairs-folded - Quantize/dequantize pairs removed
 
 // Tests that the pass must not fire where the pair is not inside an
 // epilogue: before a softmax (not an activation an epilogue applies), with

@@ -1,5 +1,21 @@
 // RUN: kiln-opt %s -split-input-file -kiln-fuse-layers | FileCheck %s
 // RUN: kiln-opt %s -split-input-file -kiln-fuse-layers -kiln-fold-constants | FileCheck %s --check-prefix=FOLD
+// RUN: kiln-opt %s -split-input-file -kiln-fuse-layers -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: FuseLayersPass
+// STATS-NEXT: (S) 1 conv-pool - Average pools folded into the conv before them
+// STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
+// STATS-NEXT: (S) 0 fused-activation - Activations fused
+// STATS-NEXT: (S) 0 fused-bias - Bias adds fused
+// STATS-NEXT: (S) 0 fused-pad - Zero pads absorbed into convolutions
+// STATS-NEXT: (S) 0 fused-residual - Residual adds fused
+// STATS-NEXT: (S) 0 gated-activations - x · sigmoid(x) products made silu or hard_swish
+// STATS-NEXT: (S) 0 global-pools - Spatial reductions made global pools
+// STATS-NEXT: (S) 0 identity-arithmetic - x · 1, x / 1, x + 0, x − 0 removed
+// STATS-NEXT: (S) 0 log-softmax - log(softmax) pairs made log_softmax
+// STATS-NEXT: (S) 0 shuffle-reduce - Reductions moved before a shuffle
+// STATS-NEXT: (S) 0 transpose-chains - Transpose pairs composed or cancelled
 
 // Tests conv + pool (kiln-fuse-layers): DenseNet's transition, a 1×1 conv
 // (bias from a folded BN) and a 2×2 average pool of stride 2, becomes one
@@ -29,6 +45,21 @@ func.func @densenet_transition(%x: tensor<1x8x8x8xf32>, %w: tensor<4x8x1x1xf32>,
 
 // -----
 
+// STATS: FuseLayersPass
+// STATS-NEXT: (S) 1 conv-pool - Average pools folded into the conv before them
+// STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
+// STATS-NEXT: (S) 0 fused-activation - Activations fused
+// STATS-NEXT: (S) 0 fused-bias - Bias adds fused
+// STATS-NEXT: (S) 0 fused-pad - Zero pads absorbed into convolutions
+// STATS-NEXT: (S) 0 fused-residual - Residual adds fused
+// STATS-NEXT: (S) 0 gated-activations - x · sigmoid(x) products made silu or hard_swish
+// STATS-NEXT: (S) 0 global-pools - Spatial reductions made global pools
+// STATS-NEXT: (S) 0 identity-arithmetic - x · 1, x / 1, x + 0, x − 0 removed
+// STATS-NEXT: (S) 0 log-softmax - log(softmax) pairs made log_softmax
+// STATS-NEXT: (S) 0 shuffle-reduce - Reductions moved before a shuffle
+// STATS-NEXT: (S) 0 transpose-chains - Transpose pairs composed or cancelled
+
 // Tests a padded 3×3 conv before a 2×2 average pool of stride 2 on an odd
 // size (the pool drops the last row and column): one 4×4 conv of stride 2
 // with the conv's begin padding and the end padding that gives the pool's
@@ -52,6 +83,21 @@ func.func @padded_conv(%x: tensor<1x7x7x3xf32>) -> tensor<1x3x3x2xf32> {
 }
 
 // -----
+
+// STATS: FuseLayersPass
+// STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
+// STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
+// STATS-NEXT: (S) 0 fused-activation - Activations fused
+// STATS-NEXT: (S) 0 fused-bias - Bias adds fused
+// STATS-NEXT: (S) 0 fused-pad - Zero pads absorbed into convolutions
+// STATS-NEXT: (S) 0 fused-residual - Residual adds fused
+// STATS-NEXT: (S) 0 gated-activations - x · sigmoid(x) products made silu or hard_swish
+// STATS-NEXT: (S) 0 global-pools - Spatial reductions made global pools
+// STATS-NEXT: (S) 0 identity-arithmetic - x · 1, x / 1, x + 0, x − 0 removed
+// STATS-NEXT: (S) 0 log-softmax - log(softmax) pairs made log_softmax
+// STATS-NEXT: (S) 0 shuffle-reduce - Reductions moved before a shuffle
+// STATS-NEXT: (S) 0 transpose-chains - Transpose pairs composed or cancelled
 
 // Tests what must not fuse: a max pool (not linear), an activation between
 // conv and pool (the conv's epilogue), a pool that pads, a conv result with

@@ -1,4 +1,20 @@
 // RUN: kiln-opt %s -split-input-file -kiln-fuse-layers | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kiln-fuse-layers -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: FuseLayersPass
+// STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
+// STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
+// STATS-NEXT: (S) 0 fused-activation - Activations fused
+// STATS-NEXT: (S) 0 fused-bias - Bias adds fused
+// STATS-NEXT: (S) 0 fused-pad - Zero pads absorbed into convolutions
+// STATS-NEXT: (S) 0 fused-residual - Residual adds fused
+// STATS-NEXT: (S) 0 gated-activations - x · sigmoid(x) products made silu or hard_swish
+// STATS-NEXT: (S) 1 global-pools - Spatial reductions made global pools
+// STATS-NEXT: (S) 0 identity-arithmetic - x · 1, x / 1, x + 0, x − 0 removed
+// STATS-NEXT: (S) 0 log-softmax - log(softmax) pairs made log_softmax
+// STATS-NEXT: (S) 2 shuffle-reduce - Reductions moved before a shuffle
+// STATS-NEXT: (S) 0 transpose-chains - Transpose pairs composed or cancelled
 
 // Tests shuffle + reduce (kiln-fuse-layers): a reduction over a transposed
 // tensor reduces the original tensor over the permuted axes, and only the
@@ -19,6 +35,21 @@ func.func @transpose_reduce(%x: tensor<1x64x7x7xf32>) -> (tensor<1x64xf32>, tens
 
 // -----
 
+// STATS: FuseLayersPass
+// STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
+// STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
+// STATS-NEXT: (S) 0 fused-activation - Activations fused
+// STATS-NEXT: (S) 0 fused-bias - Bias adds fused
+// STATS-NEXT: (S) 0 fused-pad - Zero pads absorbed into convolutions
+// STATS-NEXT: (S) 0 fused-residual - Residual adds fused
+// STATS-NEXT: (S) 0 gated-activations - x · sigmoid(x) products made silu or hard_swish
+// STATS-NEXT: (S) 0 global-pools - Spatial reductions made global pools
+// STATS-NEXT: (S) 0 identity-arithmetic - x · 1, x / 1, x + 0, x − 0 removed
+// STATS-NEXT: (S) 0 log-softmax - log(softmax) pairs made log_softmax
+// STATS-NEXT: (S) 2 shuffle-reduce - Reductions moved before a shuffle
+// STATS-NEXT: (S) 0 transpose-chains - Transpose pairs composed or cancelled
+
 // Tests that the transpose left after the reduction is the smaller one:
 // with keep_dims the same permutation on the reduced tensor, without it the
 // permutation of the kept dimensions.
@@ -36,6 +67,21 @@ func.func @smaller_transpose(%x: tensor<2x3x4x5xf32>) -> (tensor<2x4x3x1xf32>, t
 }
 
 // -----
+
+// STATS: FuseLayersPass
+// STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
+// STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
+// STATS-NEXT: (S) 0 fused-activation - Activations fused
+// STATS-NEXT: (S) 0 fused-bias - Bias adds fused
+// STATS-NEXT: (S) 0 fused-pad - Zero pads absorbed into convolutions
+// STATS-NEXT: (S) 0 fused-residual - Residual adds fused
+// STATS-NEXT: (S) 0 gated-activations - x · sigmoid(x) products made silu or hard_swish
+// STATS-NEXT: (S) 1 global-pools - Spatial reductions made global pools
+// STATS-NEXT: (S) 0 identity-arithmetic - x · 1, x / 1, x + 0, x − 0 removed
+// STATS-NEXT: (S) 0 log-softmax - log(softmax) pairs made log_softmax
+// STATS-NEXT: (S) 2 shuffle-reduce - Reductions moved before a shuffle
+// STATS-NEXT: (S) 0 transpose-chains - Transpose pairs composed or cancelled
 
 // Tests a reduction over a reshape that splits or merges runs of dimensions
 // each wholly reduced or wholly kept: it reduces the reshape's input, and a
@@ -57,6 +103,21 @@ func.func @reshape_reduce(%x: tensor<1x64x7x7xf32>, %y: tensor<1x16x64xf32>)
 }
 
 // -----
+
+// STATS: FuseLayersPass
+// STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
+// STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
+// STATS-NEXT: (S) 0 fused-activation - Activations fused
+// STATS-NEXT: (S) 0 fused-bias - Bias adds fused
+// STATS-NEXT: (S) 0 fused-pad - Zero pads absorbed into convolutions
+// STATS-NEXT: (S) 0 fused-residual - Residual adds fused
+// STATS-NEXT: (S) 0 gated-activations - x · sigmoid(x) products made silu or hard_swish
+// STATS-NEXT: (S) 0 global-pools - Spatial reductions made global pools
+// STATS-NEXT: (S) 0 identity-arithmetic - x · 1, x / 1, x + 0, x − 0 removed
+// STATS-NEXT: (S) 0 log-softmax - log(softmax) pairs made log_softmax
+// STATS-NEXT: (S) 0 shuffle-reduce - Reductions moved before a shuffle
+// STATS-NEXT: (S) 0 transpose-chains - Transpose pairs composed or cancelled
 
 // Tests what must not fire: a reshape that mixes reduced and kept
 // dimensions in one run (6 → 2×3 reducing only the 3; 4×6 → 2×12), and a

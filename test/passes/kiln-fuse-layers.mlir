@@ -1,5 +1,21 @@
 // RUN: kiln-opt %s -split-input-file -kiln-fuse-layers -mlir-print-debuginfo | FileCheck %s
 // RUN: kiln-opt %s -split-input-file -kiln-fuse-layers="fuse-residual=false fuse-activation=false" | FileCheck %s --check-prefix=OFF
+// RUN: kiln-opt %s -split-input-file -kiln-fuse-layers -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: FuseLayersPass
+// STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
+// STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
+// STATS-NEXT: (S) 1 fused-activation - Activations fused
+// STATS-NEXT: (S) 1 fused-bias - Bias adds fused
+// STATS-NEXT: (S) 0 fused-pad - Zero pads absorbed into convolutions
+// STATS-NEXT: (S) 1 fused-residual - Residual adds fused
+// STATS-NEXT: (S) 0 gated-activations - x · sigmoid(x) products made silu or hard_swish
+// STATS-NEXT: (S) 0 global-pools - Spatial reductions made global pools
+// STATS-NEXT: (S) 0 identity-arithmetic - x · 1, x / 1, x + 0, x − 0 removed
+// STATS-NEXT: (S) 0 log-softmax - log(softmax) pairs made log_softmax
+// STATS-NEXT: (S) 0 shuffle-reduce - Reductions moved before a shuffle
+// STATS-NEXT: (S) 0 transpose-chains - Transpose pairs composed or cancelled
 
 // Tests the ResNet basic-block tail: conv + bias + residual add + relu become
 // one conv, whose location names every layer it covers.
@@ -29,6 +45,21 @@ func.func @residual_block(%x: tensor<1x8x16x16xf32>, %w: tensor<8x8x3x3xf32>) ->
 
 // -----
 
+// STATS: FuseLayersPass
+// STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
+// STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
+// STATS-NEXT: (S) 2 fused-activation - Activations fused
+// STATS-NEXT: (S) 0 fused-bias - Bias adds fused
+// STATS-NEXT: (S) 0 fused-pad - Zero pads absorbed into convolutions
+// STATS-NEXT: (S) 0 fused-residual - Residual adds fused
+// STATS-NEXT: (S) 0 gated-activations - x · sigmoid(x) products made silu or hard_swish
+// STATS-NEXT: (S) 0 global-pools - Spatial reductions made global pools
+// STATS-NEXT: (S) 0 identity-arithmetic - x · 1, x / 1, x + 0, x − 0 removed
+// STATS-NEXT: (S) 0 log-softmax - log(softmax) pairs made log_softmax
+// STATS-NEXT: (S) 0 shuffle-reduce - Reductions moved before a shuffle
+// STATS-NEXT: (S) 0 transpose-chains - Transpose pairs composed or cancelled
+
 // Tests that clip (relu6) and gelu fuse into gemm and matmul epilogues.
 // CHECK-LABEL: func.func @activations
 // CHECK: nn.gemm {{.*}} activation <clip, min = 0.000000e+00, max = 6.000000e+00>
@@ -42,6 +73,21 @@ func.func @activations(%a: tensor<2x8xf32>, %b: tensor<8x4xf32>) -> (tensor<2x4x
 }
 
 // -----
+
+// STATS: FuseLayersPass
+// STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
+// STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
+// STATS-NEXT: (S) 0 fused-activation - Activations fused
+// STATS-NEXT: (S) 0 fused-bias - Bias adds fused
+// STATS-NEXT: (S) 0 fused-pad - Zero pads absorbed into convolutions
+// STATS-NEXT: (S) 0 fused-residual - Residual adds fused
+// STATS-NEXT: (S) 0 gated-activations - x · sigmoid(x) products made silu or hard_swish
+// STATS-NEXT: (S) 0 global-pools - Spatial reductions made global pools
+// STATS-NEXT: (S) 0 identity-arithmetic - x · 1, x / 1, x + 0, x − 0 removed
+// STATS-NEXT: (S) 0 log-softmax - log(softmax) pairs made log_softmax
+// STATS-NEXT: (S) 0 shuffle-reduce - Reductions moved before a shuffle
+// STATS-NEXT: (S) 0 transpose-chains - Transpose pairs composed or cancelled
 
 // Tests that nothing fuses into a layer whose result has another user, that
 // a second activation does not replace the first, that non-activation
@@ -76,6 +122,21 @@ func.func @must_not_fuse(%x: tensor<1x8x4x4xf32>, %w: tensor<8x8x1x1xf32>, %big:
 
 // -----
 
+// STATS: FuseLayersPass
+// STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
+// STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
+// STATS-NEXT: (S) 0 fused-activation - Activations fused
+// STATS-NEXT: (S) 0 fused-bias - Bias adds fused
+// STATS-NEXT: (S) 1 fused-pad - Zero pads absorbed into convolutions
+// STATS-NEXT: (S) 0 fused-residual - Residual adds fused
+// STATS-NEXT: (S) 0 gated-activations - x · sigmoid(x) products made silu or hard_swish
+// STATS-NEXT: (S) 0 global-pools - Spatial reductions made global pools
+// STATS-NEXT: (S) 0 identity-arithmetic - x · 1, x / 1, x + 0, x − 0 removed
+// STATS-NEXT: (S) 0 log-softmax - log(softmax) pairs made log_softmax
+// STATS-NEXT: (S) 0 shuffle-reduce - Reductions moved before a shuffle
+// STATS-NEXT: (S) 0 transpose-chains - Transpose pairs composed or cancelled
+
 // Tests that zero padding of the spatial dimensions merges into the conv's
 // own padding, and that padding of the channels or a non-zero value does not.
 // CHECK-LABEL: func.func @pad_conv
@@ -100,6 +161,21 @@ func.func @pad_conv(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x3x3xf32>, %w5: tenso
 
 // -----
 
+// STATS: FuseLayersPass
+// STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
+// STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
+// STATS-NEXT: (S) 0 fused-activation - Activations fused
+// STATS-NEXT: (S) 0 fused-bias - Bias adds fused
+// STATS-NEXT: (S) 0 fused-pad - Zero pads absorbed into convolutions
+// STATS-NEXT: (S) 0 fused-residual - Residual adds fused
+// STATS-NEXT: (S) 0 gated-activations - x · sigmoid(x) products made silu or hard_swish
+// STATS-NEXT: (S) 0 global-pools - Spatial reductions made global pools
+// STATS-NEXT: (S) 0 identity-arithmetic - x · 1, x / 1, x + 0, x − 0 removed
+// STATS-NEXT: (S) 1 log-softmax - log(softmax) pairs made log_softmax
+// STATS-NEXT: (S) 0 shuffle-reduce - Reductions moved before a shuffle
+// STATS-NEXT: (S) 0 transpose-chains - Transpose pairs composed or cancelled
+
 // Tests that log of a softmax becomes log_softmax, but not when the softmax
 // has another user.
 // CHECK-LABEL: func.func @softmax_log
@@ -117,6 +193,21 @@ func.func @softmax_log(%x: tensor<2x10xf32>, %y: tensor<2x10xf32>)
 }
 
 // -----
+
+// STATS: FuseLayersPass
+// STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
+// STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
+// STATS-NEXT: (S) 0 fused-activation - Activations fused
+// STATS-NEXT: (S) 0 fused-bias - Bias adds fused
+// STATS-NEXT: (S) 0 fused-pad - Zero pads absorbed into convolutions
+// STATS-NEXT: (S) 0 fused-residual - Residual adds fused
+// STATS-NEXT: (S) 0 gated-activations - x · sigmoid(x) products made silu or hard_swish
+// STATS-NEXT: (S) 3 global-pools - Spatial reductions made global pools
+// STATS-NEXT: (S) 0 identity-arithmetic - x · 1, x / 1, x + 0, x − 0 removed
+// STATS-NEXT: (S) 0 log-softmax - log(softmax) pairs made log_softmax
+// STATS-NEXT: (S) 0 shuffle-reduce - Reductions moved before a shuffle
+// STATS-NEXT: (S) 0 transpose-chains - Transpose pairs composed or cancelled
 
 // Tests that mean and max over the spatial dimensions become global pools
 // (channels-first and channels-last), and that other reductions stay.
@@ -139,6 +230,21 @@ func.func @reduce_to_pool(%x: tensor<1x64x7x7xf32>, %y: tensor<1x7x7x64xf32>)
 
 // -----
 
+// STATS: FuseLayersPass
+// STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
+// STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
+// STATS-NEXT: (S) 0 fused-activation - Activations fused
+// STATS-NEXT: (S) 0 fused-bias - Bias adds fused
+// STATS-NEXT: (S) 0 fused-pad - Zero pads absorbed into convolutions
+// STATS-NEXT: (S) 0 fused-residual - Residual adds fused
+// STATS-NEXT: (S) 0 gated-activations - x · sigmoid(x) products made silu or hard_swish
+// STATS-NEXT: (S) 0 global-pools - Spatial reductions made global pools
+// STATS-NEXT: (S) 0 identity-arithmetic - x · 1, x / 1, x + 0, x − 0 removed
+// STATS-NEXT: (S) 0 log-softmax - log(softmax) pairs made log_softmax
+// STATS-NEXT: (S) 0 shuffle-reduce - Reductions moved before a shuffle
+// STATS-NEXT: (S) 2 transpose-chains - Transpose pairs composed or cancelled
+
 // Tests that chains of transposes compose, and cancel when they invert.
 // CHECK-LABEL: func.func @transposes
 // CHECK-NEXT: %[[T:.*]] = nn.transpose %arg0 permutation [0, 3, 1, 2]
@@ -152,6 +258,21 @@ func.func @transposes(%x: tensor<1x2x3x4xf32>) -> (tensor<1x2x3x4xf32>, tensor<1
 }
 
 // -----
+
+// STATS: FuseLayersPass
+// STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
+// STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
+// STATS-NEXT: (S) 0 fused-activation - Activations fused
+// STATS-NEXT: (S) 0 fused-bias - Bias adds fused
+// STATS-NEXT: (S) 0 fused-pad - Zero pads absorbed into convolutions
+// STATS-NEXT: (S) 0 fused-residual - Residual adds fused
+// STATS-NEXT: (S) 0 gated-activations - x · sigmoid(x) products made silu or hard_swish
+// STATS-NEXT: (S) 0 global-pools - Spatial reductions made global pools
+// STATS-NEXT: (S) 3 identity-arithmetic - x · 1, x / 1, x + 0, x − 0 removed
+// STATS-NEXT: (S) 0 log-softmax - log(softmax) pairs made log_softmax
+// STATS-NEXT: (S) 0 shuffle-reduce - Reductions moved before a shuffle
+// STATS-NEXT: (S) 0 transpose-chains - Transpose pairs composed or cancelled
 
 // Tests that multiplying by one and adding zero vanish, but not when the
 // constant broadcasts x to a larger shape, nor 1 / x, nor 0 - x.
@@ -176,6 +297,21 @@ func.func @identities(%x: tensor<4xf32>)
 
 // -----
 
+// STATS: FuseLayersPass
+// STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
+// STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 1 flatten-reshapes - Flattens made reshapes
+// STATS-NEXT: (S) 0 fused-activation - Activations fused
+// STATS-NEXT: (S) 0 fused-bias - Bias adds fused
+// STATS-NEXT: (S) 0 fused-pad - Zero pads absorbed into convolutions
+// STATS-NEXT: (S) 0 fused-residual - Residual adds fused
+// STATS-NEXT: (S) 0 gated-activations - x · sigmoid(x) products made silu or hard_swish
+// STATS-NEXT: (S) 0 global-pools - Spatial reductions made global pools
+// STATS-NEXT: (S) 0 identity-arithmetic - x · 1, x / 1, x + 0, x − 0 removed
+// STATS-NEXT: (S) 0 log-softmax - log(softmax) pairs made log_softmax
+// STATS-NEXT: (S) 0 shuffle-reduce - Reductions moved before a shuffle
+// STATS-NEXT: (S) 0 transpose-chains - Transpose pairs composed or cancelled
+
 // Tests that flatten is rewritten as the reshape it is, so a reshape chain
 // around it collapses into one reshape.
 // CHECK-LABEL: func.func @flatten_chain
@@ -188,6 +324,21 @@ func.func @flatten_chain(%x: tensor<1x1x1x8xf32>) -> tensor<1x8xf32> {
 }
 
 // -----
+
+// STATS: FuseLayersPass
+// STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
+// STATS-NEXT: (S) 1 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
+// STATS-NEXT: (S) 3 fused-activation - Activations fused
+// STATS-NEXT: (S) 0 fused-bias - Bias adds fused
+// STATS-NEXT: (S) 0 fused-pad - Zero pads absorbed into convolutions
+// STATS-NEXT: (S) 0 fused-residual - Residual adds fused
+// STATS-NEXT: (S) 2 gated-activations - x · sigmoid(x) products made silu or hard_swish
+// STATS-NEXT: (S) 0 global-pools - Spatial reductions made global pools
+// STATS-NEXT: (S) 0 identity-arithmetic - x · 1, x / 1, x + 0, x − 0 removed
+// STATS-NEXT: (S) 0 log-softmax - log(softmax) pairs made log_softmax
+// STATS-NEXT: (S) 0 shuffle-reduce - Reductions moved before a shuffle
+// STATS-NEXT: (S) 0 transpose-chains - Transpose pairs composed or cancelled
 
 // Tests that SiLU and Hardswish exported as x times a gate, and GELU exported
 // in its erf form, become activations that fuse into the conv and matmul;

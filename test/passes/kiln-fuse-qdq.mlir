@@ -1,4 +1,9 @@
 // RUN: kiln-opt %s --split-input-file --verify-diagnostics --pass-pipeline='builtin.module(func.func(kiln-fuse-qdq))' | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --verify-diagnostics --pass-pipeline='builtin.module(func.func(kiln-fuse-qdq))' -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: FuseQDQPass
+// STATS-NEXT: (S) 1 fused-layers - Layers that now run on quantized inputs
+// STATS-NEXT: (S) 1 fused-outputs - Quantizes absorbed as a layer's result
 
 // Tests rule 1: an average pool with a dequantized input and a quantized
 // output becomes a quantized average pool; a max pool is not quantizable.
@@ -15,6 +20,10 @@ func.func @avg_pool(%q: tensor<1x2x4x4x!q>) -> tensor<1x2x2x2x!q> {
 }
 
 // -----
+
+// STATS: FuseQDQPass
+// STATS-NEXT: (S) 1 fused-layers - Layers that now run on quantized inputs
+// STATS-NEXT: (S) 0 fused-outputs - Quantizes absorbed as a layer's result
 
 // Tests rule 3: a conv with quantized inputs only keeps a float output;
 // the weight is INT8 per channel and the bias INT32 of scale input × weight.
@@ -34,6 +43,10 @@ func.func @conv_inputs_only(%q: tensor<1x1x2x2x!q>) -> tensor<1x2x2x2xf32> {
 }
 
 // -----
+
+// STATS: FuseQDQPass
+// STATS-NEXT: (S) 2 fused-layers - Layers that now run on quantized inputs
+// STATS-NEXT: (S) 1 fused-outputs - Quantizes absorbed as a layer's result
 
 // Tests rules 4, 6 and 7: a conv whose epilogue (activation fused by
 // kiln-fuse-layers) adds an INT8 residual absorbs its output quantize; with
@@ -62,6 +75,10 @@ func.func @residual(%x: tensor<1x2x2x2x!q>, %r: tensor<1x2x2x2x!q>, %f: tensor<1
 
 // -----
 
+// STATS: FuseQDQPass
+// STATS-NEXT: (S) 2 fused-layers - Layers that now run on quantized inputs
+// STATS-NEXT: (S) 2 fused-outputs - Quantizes absorbed as a layer's result
+
 // Tests rules 8 and 9: an add fuses its dequantized inputs and quantized
 // output; a quantize/dequantize pair between a conv and the add is
 // reported, since removing it would drop a rounding.
@@ -88,6 +105,10 @@ func.func @add(%x: tensor<1x2x2x2x!q>, %y: tensor<1x2x2x2x!q>) -> (tensor<1x2x2x
 }
 
 // -----
+
+// STATS: FuseQDQPass
+// STATS-NEXT: (S) 0 fused-layers - Layers that now run on quantized inputs
+// STATS-NEXT: (S) 0 fused-outputs - Quantizes absorbed as a layer's result
 
 // Tests that an int8 zero point other than 0 is an error naming the layer.
 !q = !quant.uniform<i8:f32, 0.05:3>

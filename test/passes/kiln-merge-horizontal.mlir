@@ -1,5 +1,10 @@
 // RUN: kiln-opt %s -split-input-file -kiln-merge-horizontal | FileCheck %s
 // RUN: kiln-opt %s -split-input-file -kiln-merge-horizontal="min-group-size=3" | FileCheck %s --check-prefix=THREE
+// RUN: kiln-opt %s -split-input-file -kiln-merge-horizontal -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: MergeHorizontalPass
+// STATS-NEXT: (S) 3 merged-convs - Convolutions merged into a wider one
+// STATS-NEXT: (S) 1 wide-convs - Wider convolutions the merged ones became
 
 // Tests GoogLeNet's inception 1x1 branches: three 1x1 convs of one input
 // (one without bias) become one conv of 64+96+16 filters, sliced back.
@@ -29,6 +34,10 @@ func.func @inception_1x1(%x: tensor<1x192x28x28xf32>, %w1: tensor<64x192x1x1xf32
 }
 
 // -----
+
+// STATS: MergeHorizontalPass
+// STATS-NEXT: (S) 2 merged-convs - Convolutions merged into a wider one
+// STATS-NEXT: (S) 1 wide-convs - Wider convolutions the merged ones became
 
 // Tests that convs differing in kernel size, stride, activation, input or
 // with a residual are not merged, and that a pair still is (but not with

@@ -1,4 +1,9 @@
 // RUN: kiln-opt %s -split-input-file -kiln-outline-kernels -verify-diagnostics | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kiln-outline-kernels -verify-diagnostics -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: OutlineKernelsPass
+// STATS-NEXT: (S) 3 kernels - Distinct kernels generated
+// STATS-NEXT: (S) 4 launches - Dispatch groups outlined
 
 // Each dispatch becomes a launch of a generated kernel, its inputs then its
 // outputs as arguments; two groups with the same code share one kernel, a
@@ -48,6 +53,10 @@ func.func @outline(%x: memref<1x64xf32> {engine.input = "x"}, %y: memref<1x64xf3
 
 // -----
 
+// STATS: OutlineKernelsPass
+// STATS-NEXT: (S) 0 kernels - Distinct kernels generated
+// STATS-NEXT: (S) 0 launches - Dispatch groups outlined
+
 // A group the generator cannot handle: an error naming the layer.
 func.func @unsupported(%x: memref<1x4x8x8xf32>, %w: memref<4x4x3x3xf32>, %y: memref<1x4x8x8xf32>) {
   // expected-error @+1 {{cannot generate a kernel for layer(s) conv1}}
@@ -61,6 +70,10 @@ func.func @unsupported(%x: memref<1x4x8x8xf32>, %w: memref<4x4x3x3xf32>, %y: mem
 }
 
 // -----
+
+// STATS: OutlineKernelsPass
+// STATS-NEXT: (S) 1 kernels - Distinct kernels generated
+// STATS-NEXT: (S) 1 launches - Dispatch groups outlined
 
 // Tests that a kernel whose launch takes 1024 threads a block (a row too long
 // for registers) records 1024 as its launch bound, as its source declares,

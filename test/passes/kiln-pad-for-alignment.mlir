@@ -1,6 +1,12 @@
 // RUN: kiln-opt %s -split-input-file -kiln-pad-for-alignment | FileCheck %s
 // RUN: kiln-opt %s -split-input-file -kiln-pad-for-alignment="half-alignment=1" | FileCheck %s --check-prefix=OFF
 // RUN: kiln-opt %s -split-input-file -kiln-pad-for-alignment="int8-alignment=1" | FileCheck %s --check-prefix=INT8-OFF
+// RUN: kiln-opt %s -split-input-file -kiln-pad-for-alignment -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: PadForAlignmentPass
+// STATS-NEXT: (S) 2 padded-convs - Convolution paddings (outputs, then inputs)
+// STATS-NEXT: (S) 5 padded-input-channels - Zero input channels added to convolutions
+// STATS-NEXT: (S) 4 padded-output-channels - Zero output channels added to convolutions
 
 // Tests an RGB stem followed by a 12-channel conv: the 3 input channels are
 // padded to 8 with zero weights, the 12 outputs to 16; the slice back to 12
@@ -31,6 +37,11 @@ func.func @stem(%x: tensor<1x3x8x8xf16>, %w1: tensor<12x3x3x3xf16>, %b1: tensor<
 
 // -----
 
+// STATS: PadForAlignmentPass
+// STATS-NEXT: (S) 1 padded-convs - Convolution paddings (outputs, then inputs)
+// STATS-NEXT: (S) 0 padded-input-channels - Zero input channels added to convolutions
+// STATS-NEXT: (S) 2 padded-output-channels - Zero output channels added to convolutions
+
 // Tests that padded outputs are stripped where something other than a conv
 // reads them (here the function result), that channels-last convs pad their
 // last dimension, and that f32 and depthwise convs are left alone.
@@ -54,6 +65,11 @@ func.func @strip_and_must_not_pad(%x: tensor<1x4x4x8xf16>, %w: tensor<6x1x1x8xf1
 }
 
 // -----
+
+// STATS: PadForAlignmentPass
+// STATS-NEXT: (S) 3 padded-convs - Convolution paddings (outputs, then inputs)
+// STATS-NEXT: (S) 29 padded-input-channels - Zero input channels added to convolutions
+// STATS-NEXT: (S) 54 padded-output-channels - Zero output channels added to convolutions
 
 // Tests INT8 alignment (convs with quantized input and filter, as
 // kiln-fuse-qdq leaves them) to 32 channels: the filter gets zero weights of
@@ -93,6 +109,11 @@ func.func @int8(%x: tensor<1x3x4x4x!q>) -> tensor<1x4x4x4xf32> {
 }
 
 // -----
+
+// STATS: PadForAlignmentPass
+// STATS-NEXT: (S) 0 padded-convs - Convolution paddings (outputs, then inputs)
+// STATS-NEXT: (S) 0 padded-input-channels - Zero input channels added to convolutions
+// STATS-NEXT: (S) 0 padded-output-channels - Zero output channels added to convolutions
 
 // Tests that INT8 alignment leaves alone convs already aligned to 32 and
 // depthwise INT8 convs.

@@ -1,5 +1,12 @@
 // RUN: kiln-opt %s -split-input-file -kiln-plan-memory | FileCheck %s
 // RUN: kiln-opt %s -split-input-file -kiln-plan-memory=report -o /dev/null 2>&1 | FileCheck %s --check-prefix=REPORT
+// RUN: kiln-opt %s -split-input-file -kiln-plan-memory -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: PlanMemoryPass
+// STATS-NEXT: (S) 8192 arena-bytes - Bytes of the planned arenas (summed over functions)
+// STATS-NEXT: (S) 0 in-place-outputs - Pointwise outputs written over a dying input
+// STATS-NEXT: (S) 8192 peak-live-bytes - Bytes live at once at the busiest step
+// STATS-NEXT: (S) 12800 tensor-bytes - Bytes of the activation buffers the arenas hold
 
 // Tests that a buffer dead after a step gives its range to a later one,
 // while buffers live at once never overlap; and that offsets are 256-byte
@@ -34,6 +41,12 @@ func.func @reuse(%in: memref<1024xf32> {engine.input = "x"}, %small: memref<10xf
 
 // -----
 
+// STATS: PlanMemoryPass
+// STATS-NEXT: (S) 3072 arena-bytes - Bytes of the planned arenas (summed over functions)
+// STATS-NEXT: (S) 0 in-place-outputs - Pointwise outputs written over a dying input
+// STATS-NEXT: (S) 3072 peak-live-bytes - Bytes live at once at the busiest step
+// STATS-NEXT: (S) 3072 tensor-bytes - Bytes of the activation buffers the arenas hold
+
 // Tests that a view keeps its source alive: the slice written last keeps
 // the concat buffer from being reused before the reader.
 // REPORT: remark: arena 3072 bytes
@@ -54,6 +67,12 @@ func.func @views_extend_life(%in: memref<256xf32> {engine.input = "x"},
 }
 
 // -----
+
+// STATS: PlanMemoryPass
+// STATS-NEXT: (S) 768 arena-bytes - Bytes of the planned arenas (summed over functions)
+// STATS-NEXT: (S) 1 in-place-outputs - Pointwise outputs written over a dying input
+// STATS-NEXT: (S) 768 peak-live-bytes - Bytes live at once at the busiest step
+// STATS-NEXT: (S) 1024 tensor-bytes - Bytes of the activation buffers the arenas hold
 
 // Tests that a pointwise dispatch writes in place over an input of its size
 // that dies there, but not over one read later, nor when the dispatch is not

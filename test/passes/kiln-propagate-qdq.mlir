@@ -1,4 +1,11 @@
 // RUN: kiln-opt %s --split-input-file --verify-diagnostics --pass-pipeline='builtin.module(kiln-propagate-qdq)' | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --verify-diagnostics --pass-pipeline='builtin.module(kiln-propagate-qdq)' -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: PropagateQDQPass
+// STATS-NEXT: (S) 2 dequantize-forward - Dequantizes moved forward
+// STATS-NEXT: (S) 0 pairs-removed - quantize(dequantize) pairs removed
+// STATS-NEXT: (S) 1 quantize-backward - Quantizes moved backward
+// STATS-NEXT: (S) 0 uint8-shifted - uint8 quantizes re-expressed as int8
 
 // Tests that a dequantize moves forward through a max pool and a reshape,
 // and a quantize backward through a transpose (rule 2).
@@ -26,6 +33,12 @@ func.func @forward_and_backward(%x: tensor<1x2x4x4xf32>) -> tensor<8x1x!q> {
 
 // -----
 
+// STATS: PropagateQDQPass
+// STATS-NEXT: (S) 0 dequantize-forward - Dequantizes moved forward
+// STATS-NEXT: (S) 0 pairs-removed - quantize(dequantize) pairs removed
+// STATS-NEXT: (S) 0 quantize-backward - Quantizes moved backward
+// STATS-NEXT: (S) 0 uint8-shifted - uint8 quantizes re-expressed as int8
+
 // Tests that sigmoid, softmax and div are never crossed (must not fire).
 !q = !quant.uniform<i8:f32, 0.05>
 // CHECK-LABEL: func.func @not_commuting
@@ -44,6 +57,12 @@ func.func @not_commuting(%q: tensor<1x8x!q>, %y: tensor<1x8xf32>) -> tensor<1x8x
 }
 
 // -----
+
+// STATS: PropagateQDQPass
+// STATS-NEXT: (S) 1 dequantize-forward - Dequantizes moved forward
+// STATS-NEXT: (S) 0 pairs-removed - quantize(dequantize) pairs removed
+// STATS-NEXT: (S) 0 quantize-backward - Quantizes moved backward
+// STATS-NEXT: (S) 0 uint8-shifted - uint8 quantizes re-expressed as int8
 
 // Tests that a concat of equal scales is crossed and one of different
 // scales is not, with a remark naming the inputs.
@@ -67,6 +86,12 @@ func.func @concat_scales(%a: tensor<1x2x!q>, %b: tensor<1x2x!q>, %c: tensor<1x2x
 }
 
 // -----
+
+// STATS: PropagateQDQPass
+// STATS-NEXT: (S) 0 dequantize-forward - Dequantizes moved forward
+// STATS-NEXT: (S) 0 pairs-removed - quantize(dequantize) pairs removed
+// STATS-NEXT: (S) 2 quantize-backward - Quantizes moved backward
+// STATS-NEXT: (S) 0 uint8-shifted - uint8 quantizes re-expressed as int8
 
 // Tests rule 10: two quantizes of one scale after a fork move backward as
 // one, and the equality is recorded in engine.assumptions; a quantize
@@ -96,6 +121,12 @@ func.func @concat_backward(%x: tensor<1x2xf32>, %y: tensor<1x2xf32>) -> tensor<1
 
 // -----
 
+// STATS: PropagateQDQPass
+// STATS-NEXT: (S) 0 dequantize-forward - Dequantizes moved forward
+// STATS-NEXT: (S) 0 pairs-removed - quantize(dequantize) pairs removed
+// STATS-NEXT: (S) 0 quantize-backward - Quantizes moved backward
+// STATS-NEXT: (S) 0 uint8-shifted - uint8 quantizes re-expressed as int8
+
 // Tests that quantizes of different scales after a fork do not move, with
 // a warning naming both (rule 10's check).
 // CHECK-LABEL: func.func @fork_mismatch
@@ -110,6 +141,12 @@ func.func @fork_mismatch(%x: tensor<2x4xf32>)
 }
 
 // -----
+
+// STATS: PropagateQDQPass
+// STATS-NEXT: (S) 0 dequantize-forward - Dequantizes moved forward
+// STATS-NEXT: (S) 1 pairs-removed - quantize(dequantize) pairs removed
+// STATS-NEXT: (S) 0 quantize-backward - Quantizes moved backward
+// STATS-NEXT: (S) 2 uint8-shifted - uint8 quantizes re-expressed as int8
 
 // Tests that uint8 with zero point 128 becomes int8 with zero point 0 (the
 // same scale), through a shuffle, and that a redundant quantize of a

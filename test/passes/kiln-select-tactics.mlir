@@ -9,6 +9,12 @@
 // RUN: not kiln-opt %s -split-input-file -kiln-select-tactics="mode=fastest" 2>&1 | FileCheck %s --check-prefix=MODE
 // RUN: not kiln-opt %s -split-input-file -kiln-select-tactics="mode=cache" 2>&1 | FileCheck %s --check-prefix=NOCACHE
 // RUN: not kiln-opt %s -split-input-file -kiln-select-tactics="mode=time" 2>&1 | FileCheck %s --check-prefix=NOGPU
+// RUN: kiln-opt %s -split-input-file -kiln-select-tactics="timing-cache=%S/Inputs/timing-cache.json mode=cache gpu={NVIDIA H100 80GB HBM3} cudnn-version=91900 cublaslt-version=130100" -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+
+// STATS: SelectTacticsPass
+// STATS-NEXT: (S) 2 cached - Tactics taken from the timing cache
+// STATS-NEXT: (S) 0 heuristic - Steps left to the library's heuristic
+// STATS-NEXT: (S) 0 timed - Tactics chosen by timing
 
 // MALFORMED: error: timing cache '{{.*}}timing-cache-malformed.json': entry 0: 'engine_id' must be an integer, found nothing
 // FORMAT: error: timing cache '{{.*}}timing-cache-other-format.json': expected "format": "kiln-timing-cache", found "tensorrt-timing-cache"
@@ -51,6 +57,11 @@ func.func @cached(%x: memref<1x8x8x8xf16> {engine.input = "x"},
 
 // -----
 
+// STATS: SelectTacticsPass
+// STATS-NEXT: (S) 0 cached - Tactics taken from the timing cache
+// STATS-NEXT: (S) 1 heuristic - Steps left to the library's heuristic
+// STATS-NEXT: (S) 0 timed - Tactics chosen by timing
+
 // Tests that entries made on another GPU (an A100, an H100 PCIe) or with
 // another cuDNN version do not apply to an H100 SXM with cuDNN 9.19: the
 // conv is left to the heuristic. Without a GPU name, the PCIe H100's entry
@@ -75,6 +86,11 @@ func.func @other_gpu_or_version(%x: memref<1x8x8x8xf16> {engine.input = "x"},
 }
 
 // -----
+
+// STATS: SelectTacticsPass
+// STATS-NEXT: (S) 0 cached - Tactics taken from the timing cache
+// STATS-NEXT: (S) 1 heuristic - Steps left to the library's heuristic
+// STATS-NEXT: (S) 0 timed - Tactics chosen by timing
 
 // Tests that an op whose signature differs from every entry (here: TF32
 // allowed, which the cached GEMM's signature does not have) is not matched.

@@ -16,6 +16,7 @@
 #include "kiln/engine/EngineWriter.h"
 #include "kiln/import/OnnxImporter.h"
 #include "kiln/target/cuda/KernelEmitter.h"
+#include "passes/PassStatistics.h"
 #include "passes/Passes.h"
 #include "passes/Report.h"
 
@@ -25,6 +26,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -185,6 +187,21 @@ cl::opt<std::string> tacticMode(
 cl::opt<bool> quiet("quiet", cl::init(false),
                     cl::desc("No progress lines while timing tactics"), cl::cat(category));
 
+cl::opt<bool> passStatistics(
+    "pass-statistics", cl::init(false),
+    cl::desc("Print what each pass did (folds, fusions, merges, casts, tactics...) "
+             "over the whole compile, as kiln-opt -mlir-pass-statistics (to stderr)"),
+    cl::cat(category));
+
+cl::opt<mlir::PassDisplayMode> passStatisticsDisplay(
+    "pass-statistics-display", cl::init(mlir::PassDisplayMode::Pipeline),
+    cl::desc("How --pass-statistics prints the passes"),
+    cl::values(clEnumValN(mlir::PassDisplayMode::List, "list",
+                          "by pass name, a pass run at several places summed"),
+               clEnumValN(mlir::PassDisplayMode::Pipeline, "pipeline",
+                          "each pass in pipeline order")),
+    cl::cat(category));
+
 cl::opt<bool> elideWeights(
     "elide-weights", cl::init(false),
     cl::desc("Print weight blobs as placeholders (readable, but not parseable back)"),
@@ -344,6 +361,17 @@ int main(int argc, char **argv) {
     return 1;
 
   int64_t importedLayers = kiln::countLayers(*module);
+  // One report for every pass manager of the compile, printed however the
+  // compile ends.
+  kiln::PassStatisticsReport statistics;
+  llvm::scope_exit printStatistics([&] {
+    if (passStatistics)
+      statistics.print(errs(), passStatisticsDisplay);
+  });
+  auto collectStatistics = [&](mlir::PassManager &pm) {
+    if (passStatistics)
+      kiln::addPassStatistics(pm, statistics);
+  };
   bool optimize = emitKind != EmitKind::NN;
   if (optimize || report) {
     kiln::GraphPipelineOptions pipeline;
@@ -366,6 +394,8 @@ int main(int argc, char **argv) {
     mlir::PassManager fusion(&context), layout(&context);
     kiln::buildGraphFusionPipeline(fusion, pipeline);
     kiln::buildGraphLayoutPipeline(layout, pipeline);
+    collectStatistics(fusion);
+    collectStatistics(layout);
     mlir::OwningOpRef<mlir::ModuleOp> optimized = module->clone();
     if (mlir::failed(fusion.run(*optimized)))
       return 1;
@@ -394,6 +424,7 @@ int main(int argc, char **argv) {
       engineOptions.arch = archs.front();
     engineOptions.progress = !quiet;
     kiln::buildEnginePipeline(engine, engineOptions);
+    collectStatistics(engine);
     if (mlir::failed(engine.run(*module)))
       return 1;
   }
