@@ -8,11 +8,11 @@
 
 // STATS: AssignPrecisionPass
 // STATS-NEXT: (S) 0 bf16-layers - Layers that run in BF16
-// STATS-NEXT: (S) 4 fp16-layers - Layers that run in FP16
-// STATS-NEXT: (S) 1 fp32-layers - Layers that run in FP32
+// STATS-NEXT: (S) 5 fp16-layers - Layers that run in FP16
+// STATS-NEXT: (S) 0 fp32-layers - Layers that run in FP32
 // STATS-NEXT: (S) 4 inserted-casts - Casts inserted at precision boundaries
 // STATS-NEXT: (S) 0 int8-layers - Layers that run in INT8
-// STATS-NEXT: (S) 4 reduced-precision-layers - Layers moved to a narrower float type
+// STATS-NEXT: (S) 5 reduced-precision-layers - Layers moved to a narrower float type
 // STATS-NEXT: (S) 0 tf32-layers - Layers that run in TF32
 
 // Tests a classifier head: the conv and gemm run in FP16 with one cast of the
@@ -92,6 +92,14 @@ func.func @round_trip_and_quantized(%x: tensor<4xf32>) -> (tensor<4x!quant.unifo
 // FP16 layer, no cast around it) while a sum reduction runs in FP32 between
 // casts, and that a softmax reading the network's FP32 input stays FP32
 // without casts.
+// STATS: AssignPrecisionPass
+// STATS-NEXT: (S) 0 bf16-layers - Layers that run in BF16
+// STATS-NEXT: (S) 2 fp16-layers - Layers that run in FP16
+// STATS-NEXT: (S) 2 fp32-layers - Layers that run in FP32
+// STATS-NEXT: (S) 4 inserted-casts - Casts inserted at precision boundaries
+// STATS-NEXT: (S) 0 int8-layers - Layers that run in INT8
+// STATS-NEXT: (S) 2 reduced-precision-layers - Layers moved to a narrower float type
+// STATS-NEXT: (S) 0 tf32-layers - Layers that run in TF32
 // FP16-LABEL: func.func @norm_and_sum
 // FP16: %[[XH:.*]] = nn.cast %arg0 : tensor<2x8xf32> to tensor<2x8xf16>
 // FP16: %[[R:.*]] = nn.relu %[[XH]] : tensor<2x8xf16>

@@ -81,6 +81,7 @@
 
 // STATS: CalibratePass
 // STATS-NEXT: (S) 2 calibrated-tensors - Activations given a scale
+// STATS-NEXT: (S) 0 concat-shared-scales - Measured concat inputs given their concat's scale
 // STATS-NEXT: (S) 2 quantized-weights - Weights quantized per channel
 
 // NOSET: error: kiln-calibrate: no calibration set (calib-dir) and no calibration cache
@@ -113,6 +114,7 @@ func.func @main(%x: tensor<1x1x4x250xf32> {kiln.name = "x"}) -> tensor<1x2x4x250
 
 // STATS: CalibratePass
 // STATS-NEXT: (S) 2 calibrated-tensors - Activations given a scale
+// STATS-NEXT: (S) 0 concat-shared-scales - Measured concat inputs given their concat's scale
 // STATS-NEXT: (S) 2 quantized-weights - Weights quantized per channel
 
 // Tests that a float layer reading a tensor that an INT8 layer reads too
@@ -141,6 +143,7 @@ func.func @main(%x: tensor<1x1x4x250xf32> {kiln.name = "x"})
 
 // STATS: CalibratePass
 // STATS-NEXT: (S) 0 calibrated-tensors - Activations given a scale
+// STATS-NEXT: (S) 0 concat-shared-scales - Measured concat inputs given their concat's scale
 // STATS-NEXT: (S) 0 quantized-weights - Weights quantized per channel
 
 // Tests that the pass must not fire on a network without a quantizable
@@ -159,6 +162,7 @@ func.func @main(%x: tensor<1x1x4x250xf32> {kiln.name = "x"}) -> tensor<1x1x4x250
 
 // STATS: CalibratePass
 // STATS-NEXT: (S) 1 calibrated-tensors - Activations given a scale
+// STATS-NEXT: (S) 0 concat-shared-scales - Measured concat inputs given their concat's scale
 // STATS-NEXT: (S) 1 quantized-weights - Weights quantized per channel
 
 // Tests that a conv's input is measured through the max pool before it

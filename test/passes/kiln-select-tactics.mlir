@@ -14,6 +14,9 @@
 // STATS: SelectTacticsPass
 // STATS-NEXT: (S) 2 cached - Tactics taken from the timing cache
 // STATS-NEXT: (S) 0 heuristic - Steps left to the library's heuristic
+// STATS-NEXT: (S) 0 kernels-cached - Kernel launch shapes taken from the timing cache
+// STATS-NEXT: (S) 0 kernels-heuristic - Kernel launches left with the emitter's launch shape
+// STATS-NEXT: (S) 0 kernels-timed - Kernel launch shapes chosen by timing
 // STATS-NEXT: (S) 0 timed - Tactics chosen by timing
 
 // MALFORMED: error: timing cache '{{.*}}timing-cache-malformed.json': entry 0: 'engine_id' must be an integer, found nothing
@@ -60,6 +63,9 @@ func.func @cached(%x: memref<1x8x8x8xf16> {engine.input = "x"},
 // STATS: SelectTacticsPass
 // STATS-NEXT: (S) 0 cached - Tactics taken from the timing cache
 // STATS-NEXT: (S) 1 heuristic - Steps left to the library's heuristic
+// STATS-NEXT: (S) 0 kernels-cached - Kernel launch shapes taken from the timing cache
+// STATS-NEXT: (S) 0 kernels-heuristic - Kernel launches left with the emitter's launch shape
+// STATS-NEXT: (S) 0 kernels-timed - Kernel launch shapes chosen by timing
 // STATS-NEXT: (S) 0 timed - Tactics chosen by timing
 
 // Tests that entries made on another GPU (an A100, an H100 PCIe) or with
@@ -90,6 +96,9 @@ func.func @other_gpu_or_version(%x: memref<1x8x8x8xf16> {engine.input = "x"},
 // STATS: SelectTacticsPass
 // STATS-NEXT: (S) 0 cached - Tactics taken from the timing cache
 // STATS-NEXT: (S) 1 heuristic - Steps left to the library's heuristic
+// STATS-NEXT: (S) 0 kernels-cached - Kernel launch shapes taken from the timing cache
+// STATS-NEXT: (S) 0 kernels-heuristic - Kernel launches left with the emitter's launch shape
+// STATS-NEXT: (S) 0 kernels-timed - Kernel launch shapes chosen by timing
 // STATS-NEXT: (S) 0 timed - Tactics chosen by timing
 
 // Tests that an op whose signature differs from every entry (here: TF32
