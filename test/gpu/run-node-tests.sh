@@ -20,6 +20,6 @@ run_case() {
   timeout 60 $here/kiln-run $c/model.kiln "${args[@]}" --warmup 0 --iterations 1 --export-output $c/out > $c/run.log 2>&1; echo $? > $c/rc
 }
 export -f run_case; export here
-ls -d $here/$node/*/ | sed 's:/$::' | xargs -P 12 -I{} bash -c 'run_case {}'
+ls -d $here/$node/*/ | sed 's:/$::' | xargs -P 16 -I{} bash -c 'run_case {}'
 python3 test/gpu/compare_node_outputs.py $here/$node $OUT/node-tests-$label.md > $OUT/compare-$label.txt 2>&1
 tail -3 $OUT/compare-$label.txt
