@@ -7,6 +7,7 @@
 
 #include "Cuda.h"
 #include "Steps.h"
+#include "kiln/runtime/HostRunner.h"
 #include "kiln/runtime/Runtime.h"
 
 #include <algorithm>
@@ -121,17 +122,13 @@ struct TacticTimer::Impl {
 };
 
 Expected<TacticTimer> TacticTimer::create(const TacticOptions &options) {
-  Expected<int> devices = cudaDeviceCount();
-  if (!devices)
-    return devices.takeStatus();
+  Expected<DeviceDescription> device = describeCurrentDevice();
+  if (!device)
+    return device.takeStatus();
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  int device = 0;
-  KILN_CUDA_TRY(cudaGetDevice(&device), "cudaGetDevice");
-  cudaDeviceProp properties;
-  KILN_CUDA_TRY(cudaGetDeviceProperties(&properties, device), "cudaGetDeviceProperties");
-  impl->device.name = properties.name;
-  impl->device.computeCapability = properties.major * 10 + properties.minor;
+  impl->device.name = device->name;
+  impl->device.computeCapability = device->computeCapability;
   RuntimeVersions versions = runtimeVersions();
   impl->device.cudnnVersion = versions.cudnn;
   impl->device.cublasLtVersion = versions.cublasLt;
