@@ -80,6 +80,11 @@ struct EnginePipelineOptions
       llvm::cl::desc("Where depthwise convolutions run: auto, cudnn or kernel "
                      "(kiln-convert-nn-to-engine's option)"),
       llvm::cl::init("auto")};
+  Option<std::string> geluEpilogue{
+      *this, "gelu-epilogue",
+      llvm::cl::desc("How an erf GELU after a GEMM runs: auto or exact "
+                     "(kiln-convert-nn-to-engine's option)"),
+      llvm::cl::init("auto")};
   Option<std::string> int8Epilogue{
       *this, "int8-epilogue",
       llvm::cl::desc("Where INT8 convolutions apply their epilogue: cudnn or kernel "

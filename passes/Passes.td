@@ -396,7 +396,10 @@ def ConvertNNToEnginePass
       is the bias vector, a full C is `c` scaled by beta, a residual is `c`;
       `[B…, M, K] × [K, N]` folds the batch into M through views; batch
       broadcasting one batch stride cannot express goes to a dispatch;
-      activations other than relu and gelu_tanh follow as a dispatch;
+      activations other than relu and gelu_tanh follow as a dispatch, except
+      that erf GELU in an f16/bf16 GEMM fuses as the tanh form
+      (`gelu-epilogue=auto`, the default: at most 4.8e-4 apart, under half
+      an f16 ulp there; `exact` keeps it a dispatch);
     - reshapes, flattens and transposes that only move unit dimensions
       become `engine.view`s of their input's buffer (an `engine.copy` where
       that would alias an input binding or a weight with an output);
@@ -428,6 +431,10 @@ def ConvertNNToEnginePass
     Option<"depthwiseConv", "depthwise-conv", "std::string", "\"auto\"",
            "Where depthwise convolutions run: auto (Kiln's rule; now the "
            "generated kernel), cudnn or kernel">,
+    Option<"geluEpilogue", "gelu-epilogue", "std::string", "\"auto\"",
+           "How an erf GELU after a GEMM runs: auto (in f16/bf16 GEMMs, cuBLASLt's "
+           "GELU epilogue, its tanh form, within half an f16 ulp) or exact (a "
+           "generated kernel after the GEMM)">,
     Option<"int8Epilogue", "int8-epilogue", "std::string", "\"cudnn\"",
            "Where INT8 convolutions apply their epilogue: cudnn (inside cuDNN's "
            "graph where it can run it) or kernel (always a generated kernel)">,

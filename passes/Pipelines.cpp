@@ -80,6 +80,7 @@ void kiln::buildEnginePipeline(OpPassManager &pm, const EnginePipelineOptions &o
   ConvertNNToEnginePassOptions lowering;
   lowering.depthwiseConv = options.depthwiseConv;
   lowering.int8Epilogue = options.int8Epilogue;
+  lowering.geluEpilogue = options.geluEpilogue;
   pm.addPass(createConvertNNToEnginePass(lowering));
   pm.addPass(createOutlineKernelsPass());
   // Tactics fix each library call's workspace before memory is planned.

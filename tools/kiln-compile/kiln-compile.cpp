@@ -110,6 +110,11 @@ cl::opt<std::string> int8Epilogue(
     cl::desc("Where INT8 convolutions apply their epilogue: inside cuDNN's graph where "
              "it can (cudnn), or always in a generated kernel"),
     cl::cat(category));
+cl::opt<std::string> geluEpilogue(
+    "gelu-epilogue", cl::init("auto"), cl::value_desc("auto|exact"),
+    cl::desc("An erf GELU after an f16/bf16 GEMM: cuBLASLt's GELU epilogue, its tanh "
+             "form within half an f16 ulp (auto), or a generated kernel (exact)"),
+    cl::cat(category));
 cl::opt<unsigned> halfAlignment(
     "half-alignment", cl::init(8),
     cl::desc("Pad f16/bf16 conv channels to this multiple (1 turns it off)"),
@@ -418,6 +423,7 @@ int main(int argc, char **argv) {
     kiln::EnginePipelineOptions engineOptions;
     engineOptions.depthwiseConv = depthwiseConv;
     engineOptions.int8Epilogue = int8Epilogue;
+    engineOptions.geluEpilogue = geluEpilogue;
     engineOptions.timingCache = timingCache;
     engineOptions.tactics = tacticMode;
     if (!archs.empty())
