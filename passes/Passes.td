@@ -265,7 +265,7 @@ def CalibratePass : Pass<"kiln-calibrate", "::mlir::ModuleOp"> {
 }
 
 def MergeHorizontalPass : Pass<"kiln-merge-horizontal", "::mlir::func::FuncOp"> {
-  let summary = "Merge convolutions of one input into one wider convolution";
+  let summary = "Merge convolutions, and attention's projections, of one input into one wider layer";
   let description = [{
     Convolutions that read the same tensor with the same kernel size,
     strides, pads, dilations, layout and epilogue activation, one group and
@@ -274,6 +274,14 @@ def MergeHorizontalPass : Pass<"kiln-merge-horizontal", "::mlir::func::FuncOp"> 
     each original result is a slice of the merged one. A missing bias is
     zeros. One wide convolution keeps the GPU busier than several narrow
     ones, and reads its input once.
+
+    Matrix products of one input by constant `K × N` weights (the same `K`,
+    weight type and activation, no residual) merge likewise along `N` when
+    each result only feeds fused attention (`nn.attention` in layout
+    `bshd`, as its q, k or v, through one reshape): BERT's Q, K and V
+    projections become one GEMM three times as wide, and the lowering reads
+    each slice of it as a strided view, so the merge adds no copy. Other
+    products are left alone: their slices would be copies.
   }];
   let options = [
     Option<"minGroupSize", "min-group-size", "unsigned", /*default=*/"2",

@@ -4,7 +4,9 @@
 
 // STATS: MergeHorizontalPass
 // STATS-NEXT: (S) 3 merged-convs - Convolutions merged into a wider one
+// STATS-NEXT: (S) 0 merged-matmuls - Attention projections merged into a wider one
 // STATS-NEXT: (S) 1 wide-convs - Wider convolutions the merged ones became
+// STATS-NEXT: (S) 0 wide-matmuls - Wider matrix products the merged ones became
 
 // Tests GoogLeNet's inception 1x1 branches: three 1x1 convs of one input
 // (one without bias) become one conv of 64+96+16 filters, sliced back.
@@ -37,7 +39,9 @@ func.func @inception_1x1(%x: tensor<1x192x28x28xf32>, %w1: tensor<64x192x1x1xf32
 
 // STATS: MergeHorizontalPass
 // STATS-NEXT: (S) 2 merged-convs - Convolutions merged into a wider one
+// STATS-NEXT: (S) 0 merged-matmuls - Attention projections merged into a wider one
 // STATS-NEXT: (S) 1 wide-convs - Wider convolutions the merged ones became
+// STATS-NEXT: (S) 0 wide-matmuls - Wider matrix products the merged ones became
 
 // Tests that convs differing in kernel size, stride, activation, input or
 // with a residual are not merged, and that a pair still is (but not with
