@@ -44,7 +44,9 @@
 // STATS-NEXT:     (S) 0 erased-layers - Number of dead layers erased
 // STATS-NEXT:   MergeHorizontalPass
 // STATS-NEXT:     (S) 0 merged-convs - Convolutions merged into a wider one
+// STATS-NEXT:     (S) 0 merged-matmuls - Attention projections merged into a wider one
 // STATS-NEXT:     (S) 0 wide-convs   - Wider convolutions the merged ones became
+// STATS-NEXT:     (S) 0 wide-matmuls - Wider matrix products the merged ones became
 // STATS-NEXT:   FoldConstantsPass
 // STATS-NEXT:     (S) 0 folded-layers - Layers replaced by constants
 // STATS-NEXT:   ConvertLayoutPass
