@@ -133,6 +133,33 @@ bool isPointwise(Operation *op) {
   return llvm::isa<PointwiseOpInterface>(op) && op->getNumResults() == 1;
 }
 
+/// Whether every use of `value` is an operand of fused attention (q, k or
+/// v), which reads its operands through strides.
+bool onlyAttentionReads(Value value) {
+  return !value.use_empty() && llvm::all_of(value.getUses(), [](OpOperand &use) {
+    return llvm::isa<AttentionOp>(use.getOwner()) && use.getOperandNumber() < 3;
+  });
+}
+
+/// Whether `slice` takes a window of whole rows' innermost elements (the
+/// last dimension only, unit steps) and is only read by fused attention,
+/// directly or through reshapes that split that dimension: a strided view
+/// then replaces the copy (the Q, K and V slices of a merged projection).
+bool isAttentionWindow(SliceOp slice) {
+  auto type = llvm::cast<RankedTensorType>(slice.getInput().getType());
+  int64_t last = type.getRank() - 1;
+  for (int64_t i = 0; i <= last; ++i)
+    if (slice.getSteps()[i] != 1 ||
+        (i < last && (slice.getStarts()[i] != 0 || slice.getEnds()[i] != type.getDimSize(i))))
+      return false;
+  Value result = slice.getResult();
+  if (onlyAttentionReads(result))
+    return true;
+  return !result.use_empty() && llvm::all_of(result.getUsers(), [](Operation *user) {
+    return llvm::isa<ReshapeOp>(user) && onlyAttentionReads(user->getResult(0));
+  });
+}
+
 /// The one op that uses `value`, or null when none or several do.
 Operation *soleUser(Value value) {
   Operation *user = nullptr;
@@ -245,6 +272,10 @@ private:
   void lowerInt8Product(Operation *op);
   void emitInt8Epilogue(Operation *layer, Value acc, Type accType);
   void lowerViewLike(Operation *op);
+  /// `result` (a reshape of the strided view `source` that splits its
+  /// innermost dimension) as a strided view, or null when it is not one.
+  Value splitInnermost(Value source, Value result);
+  void lowerAttentionWindow(SliceOp slice);
   void emitDispatch(ArrayRef<Operation *> members, ArrayAttr layers = {});
   void emitActivation(Operation *layer, ActivationAttr activation, Value from, Value to,
                       ArrayAttr layers);
@@ -853,10 +884,45 @@ void FunctionLowering::lowerViewLike(Operation *op) {
     return;
   }
   if (!isContiguous(source)) {
-    emitDispatch(op);
+    if (Value split = splitInnermost(source, result))
+      buffers[result] = split;
+    else
+      emitDispatch(op);
     return;
   }
   buffers[result] = view(source, bufferTypeOf(result.getType()), 0);
+}
+
+Value FunctionLowering::splitInnermost(Value source, Value result) {
+  auto view = source.getDefiningOp<engine::ViewOp>();
+  auto sourceType = llvm::cast<MemRefType>(source.getType());
+  auto resultType = llvm::cast<RankedTensorType>(result.getType());
+  ArrayRef<int64_t> from = sourceType.getShape(), to = resultType.getShape();
+  SmallVector<int64_t> strides = engine::getElementStrides(sourceType);
+  // [..., N] with unit innermost stride to [..., N / d, d]: the leading
+  // dimensions and their strides stay.
+  if (!view || to.size() != from.size() + 1 || strides.back() != 1 ||
+      from.drop_back() != to.drop_back(2) || to[to.size() - 2] * to.back() != from.back())
+    return {};
+  strides.back() = to.back();
+  strides.push_back(1);
+  auto type = MemRefType::get(to, sourceType.getElementType(),
+                              StridedLayoutAttr::get(builder.getContext(), 0, strides));
+  // A view of the contiguous buffer under `source`, not a view of a view.
+  return engine::ViewOp::create(builder, result.getLoc(), type, view.getSource(),
+                                view.getByteOffset());
+}
+
+void FunctionLowering::lowerAttentionWindow(SliceOp slice) {
+  Value source = getBuffer(slice.getInput());
+  auto sourceType = llvm::cast<MemRefType>(source.getType());
+  auto resultType = llvm::cast<RankedTensorType>(slice.getType());
+  int64_t start = slice.getStarts().back();
+  auto type = MemRefType::get(
+      resultType.getShape(), sourceType.getElementType(),
+      StridedLayoutAttr::get(builder.getContext(), 0, engine::getElementStrides(sourceType)));
+  int64_t bytes = sourceType.getElementTypeBitWidth() / 8;
+  buffers[slice.getResult()] = view(source, type, start * bytes);
 }
 
 LogicalResult FunctionLowering::lower(Operation *op) {
@@ -882,6 +948,11 @@ LogicalResult FunctionLowering::lower(Operation *op) {
     return lowerGemm(gemm);
   if (auto matmul = llvm::dyn_cast<MatmulOp>(op))
     return lowerMatmul(matmul);
+  if (auto slice = llvm::dyn_cast<SliceOp>(op); slice && isAttentionWindow(slice) &&
+                                                  isContiguous(getBuffer(slice.getInput()))) {
+    lowerAttentionWindow(slice);
+    return success();
+  }
   if (isViewLike(op)) {
     lowerViewLike(op);
     return success();
