@@ -129,12 +129,13 @@ def FuseAttentionPass : Pass<"kiln-fuse-attention", "::mlir::func::FuncOp"> {
     `B × H × Skv × Dv`), and neither matmul has an epilogue.
 
     Layout: when q and v are `transpose [0, 2, 1, 3]` of `B × S × H × D`
-    tensors, kᵀ is `transpose [0, 2, 3, 1]` of one, and o's only user is
-    `transpose [0, 2, 1, 3]`, the attention takes the projections directly
-    in layout `bshd` and replaces that output transpose; the head transposes
-    left without users are removed. Otherwise the layout is `bhsd`, with k
-    read through kᵀ's `transpose [0, 1, 3, 2]` when there is one, else a
-    new transpose of kᵀ.
+    tensors, kᵀ is `transpose [0, 2, 3, 1]` of one (one transpose, or a
+    chain composing to it, such as `[0, 1, 3, 2]` of k's head transpose),
+    and o's only user is `transpose [0, 2, 1, 3]`, the attention takes the
+    projections directly in layout `bshd` and replaces that output
+    transpose; the head transposes left without users are removed.
+    Otherwise the layout is `bhsd`, with k read through kᵀ's transposes
+    where they compose to `[0, 1, 3, 2]`, else one new transpose.
 
     A fully masked row, NaN in the unfused graph without the guard, is 0
     in `nn.attention`. The scale is applied once to q · kᵀ rather than to

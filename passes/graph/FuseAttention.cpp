@@ -217,12 +217,29 @@ FailureOr<AttentionMatch> matchAttention(SoftmaxOp softmax, std::string &why) {
   return match;
 }
 
-/// `transpose(x, permutation)`'s input when `value` is that transpose.
-Value getTransposeInput(Value value, ArrayRef<int64_t> permutation) {
-  auto transpose = value.getDefiningOp<TransposeOp>();
-  if (!transpose || transpose.getPermutation() != permutation)
-    return {};
-  return transpose.getInput();
+/// The tensor `value` is a `permutation` of through a chain of transposes
+/// (the nearest one, if several are), or null. The transposes of the chain
+/// that feed nothing else are added to `exclusive`.
+Value findPermutedSource(Value value, ArrayRef<int64_t> permutation,
+                         SmallVectorImpl<Operation *> &exclusive) {
+  SmallVector<int64_t, 4> composed{0, 1, 2, 3};
+  SmallVector<Operation *> chain;
+  bool onlyUse = true;
+  while (auto transpose = value.getDefiningOp<TransposeOp>()) {
+    onlyUse = onlyUse && value.hasOneUse();
+    if (onlyUse)
+      chain.push_back(transpose);
+    // value = transpose(input, p) read through `composed`: input's
+    // dimension p[composed[i]] lands at i.
+    for (int64_t &dim : composed)
+      dim = transpose.getPermutation()[dim];
+    value = transpose.getInput();
+    if (ArrayRef<int64_t>(composed) == permutation) {
+      exclusive.append(chain.begin(), chain.end());
+      return value;
+    }
+  }
+  return {};
 }
 
 /// The constraints of kiln-assign-precision that keep a layer in FP32 or
@@ -260,9 +277,10 @@ struct FuseAttention : OpRewritePattern<SoftmaxOp> {
 
     // bshd when the heads come from B × S × H × D projections and the output
     // goes back to that order: the transposes are not needed.
-    Value qProjection = getTransposeInput(match.q, kSwapSequenceAndHeads);
-    Value kProjection = getTransposeInput(match.kT, kProjectionToKeyT);
-    Value vProjection = getTransposeInput(match.v, kSwapSequenceAndHeads);
+    SmallVector<Operation *> headTransposes;
+    Value qProjection = findPermutedSource(match.q, kSwapSequenceAndHeads, headTransposes);
+    Value kProjection = findPermutedSource(match.kT, kProjectionToKeyT, headTransposes);
+    Value vProjection = findPermutedSource(match.v, kSwapSequenceAndHeads, headTransposes);
     TransposeOp outputTranspose;
     if (match.output->hasOneUse())
       outputTranspose = llvm::dyn_cast<TransposeOp>(*match.output->getUsers().begin());
@@ -278,19 +296,26 @@ struct FuseAttention : OpRewritePattern<SoftmaxOp> {
       q = qProjection;
       k = kProjection;
       v = vProjection;
-      for (Value head : {match.q, match.kT, match.v})
-        if (head.hasOneUse())
-          match.absorbed.insert(head.getDefiningOp());
+      match.absorbed.insert(headTransposes.begin(), headTransposes.end());
       match.absorbed.insert(outputTranspose);
       replaced = outputTranspose;
       rewriter.setInsertionPoint(outputTranspose);
-    } else if (Value keys = getTransposeInput(match.kT, kSwapLastTwo)) {
-      k = keys;
-      if (match.kT.hasOneUse())
-        match.absorbed.insert(match.kT.getDefiningOp());
     } else {
-      k = TransposeOp::create(rewriter, match.kT.getLoc(), match.kT,
-                              rewriter.getDenseI64ArrayAttr(kSwapLastTwo));
+      // k is kᵀ transposed back: an existing tensor where kᵀ is a transpose
+      // of it, else one new transpose (of the projection when there is one).
+      SmallVector<Operation *> keyTransposes;
+      if (Value keys = findPermutedSource(match.kT, kSwapLastTwo, keyTransposes)) {
+        k = keys;
+        match.absorbed.insert(keyTransposes.begin(), keyTransposes.end());
+      } else if (kProjection) {
+        findPermutedSource(match.kT, kProjectionToKeyT, keyTransposes);
+        match.absorbed.insert(keyTransposes.begin(), keyTransposes.end());
+        k = TransposeOp::create(rewriter, match.kT.getLoc(), kProjection,
+                                rewriter.getDenseI64ArrayAttr(kSwapSequenceAndHeads));
+      } else {
+        k = TransposeOp::create(rewriter, match.kT.getLoc(), match.kT,
+                                rewriter.getDenseI64ArrayAttr(kSwapLastTwo));
+      }
     }
 
     // The fused layer carries the names of every layer it replaces, in

@@ -130,13 +130,13 @@ func.func @key_given_transposed(%q: tensor<1x2x4x8xf16>, %kt: tensor<1x2x8x6xf16
 // STATS-NEXT: (S) 0 masked
 
 // Tests projections transposed into heads whose attention output is also
-// returned in B × H × S × D: bhsd, the q and v transposes kept, k read through
-// the transposes of kᵀ.
+// returned in B × H × S × D: bhsd, the q and v transposes kept, k a head
+// transpose of its projection in place of kᵀ's.
 // CHECK-LABEL: func.func @output_used_twice
 // CHECK: %[[Q:.*]] = nn.transpose %arg0 permutation [0, 2, 1, 3]
 // CHECK: %[[V:.*]] = nn.transpose %arg2 permutation [0, 2, 1, 3]
-// CHECK: %[[KT:.*]] = nn.transpose %arg1 permutation [0, 2, 3, 1]
-// CHECK: %[[K:.*]] = nn.transpose %[[KT]] permutation [0, 1, 3, 2]
+// CHECK-NOT: permutation [0, 2, 3, 1]
+// CHECK: %[[K:.*]] = nn.transpose %arg1 permutation [0, 2, 1, 3]
 // CHECK-NEXT: %[[O:.*]] = nn.attention bhsd %[[Q]], %[[K]], %[[V]] scale 1.000000e+00
 // CHECK-NEXT: %[[O1:.*]] = nn.transpose %[[O]] permutation [0, 2, 1, 3]
 // CHECK-NEXT: return %[[O1]], %[[O]]
@@ -149,6 +149,37 @@ func.func @output_used_twice(%q0: tensor<2x16x2x8xf32>, %k0: tensor<2x16x2x8xf32
   %o = nn.matmul %p, %v : (tensor<2x2x16x16xf32>, tensor<2x2x16x8xf32>) -> tensor<2x2x16x8xf32>
   %o1 = nn.transpose %o permutation [0, 2, 1, 3] : tensor<2x2x16x8xf32>
   return %o1, %o : tensor<2x16x2x8xf32>, tensor<2x2x16x8xf32>
+}
+
+// -----
+
+// STATS: FuseAttentionPass
+// STATS-NEXT: (S) 1 bshd
+// STATS-NEXT: (S) 1 fused
+// STATS-NEXT: (S) 0 kept-by-constraint
+// STATS-NEXT: (S) 0 masked
+
+// Tests the older exporters' form: k split into heads like q and v, then
+// kᵀ by transpose [0, 1, 3, 2], the scores divided by sqrt(D). The two
+// transposes of k compose to the projection's [0, 2, 3, 1]: bshd, and every
+// transpose goes.
+// CHECK-LABEL: func.func @head_transpose_then_key_transpose
+// CHECK-NOT: nn.transpose
+// CHECK: nn.attention bshd %arg0, %arg1, %arg2 scale 0.35355{{[0-9]*}}
+// CHECK-NOT: nn.transpose
+// CHECK: return
+func.func @head_transpose_then_key_transpose(%q0: tensor<2x16x2x8xf32>, %k0: tensor<2x16x2x8xf32>, %v0: tensor<2x16x2x8xf32>) -> tensor<2x16x2x8xf32> {
+  %q = nn.transpose %q0 permutation [0, 2, 1, 3] : tensor<2x16x2x8xf32>
+  %k = nn.transpose %k0 permutation [0, 2, 1, 3] : tensor<2x16x2x8xf32>
+  %v = nn.transpose %v0 permutation [0, 2, 1, 3] : tensor<2x16x2x8xf32>
+  %kt = nn.transpose %k permutation [0, 1, 3, 2] : tensor<2x2x16x8xf32>
+  %s = nn.matmul %q, %kt : (tensor<2x2x16x8xf32>, tensor<2x2x8x16xf32>) -> tensor<2x2x16x16xf32>
+  %c = nn.constant dense<2.82842712> : tensor<f32>
+  %s1 = nn.div %s, %c : (tensor<2x2x16x16xf32>, tensor<f32>) -> tensor<2x2x16x16xf32>
+  %p = nn.softmax %s1 axis 3 : tensor<2x2x16x16xf32>
+  %o = nn.matmul %p, %v : (tensor<2x2x16x16xf32>, tensor<2x2x16x8xf32>) -> tensor<2x2x16x8xf32>
+  %o1 = nn.transpose %o permutation [0, 2, 1, 3] : tensor<2x2x16x8xf32>
+  return %o1 : tensor<2x16x2x8xf32>
 }
 
 // -----
