@@ -15,15 +15,13 @@ attention_div: the older exporters' form: k as [B, H, S, D] transposed by
 [0, 1, 3, 2], the scores divided by sqrt(D), no mask, no guard.
 """
 
-import os
 import sys
 
 import numpy as np
 import onnx
-import onnxruntime as ort
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
-from make_models import Graph
+from make_models import Graph, save_case
 
 rng = np.random.default_rng(2027)
 OPSET = 17
@@ -76,23 +74,9 @@ def write(directory, name, sdpa):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = 8
     onnx.checker.check_model(model)
-    path = os.path.join(directory, name)
-    data = os.path.join(path, "test_data_set_0")
-    os.makedirs(data, exist_ok=True)
-    onnx.save(model, os.path.join(path, "model.onnx"))
-    for i, (k, value) in enumerate(feeds.items()):
-        with open(os.path.join(data, f"input_{i}.pb"), "wb") as f:
-            f.write(numpy_helper.from_array(value, k).SerializeToString())
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    session = ort.InferenceSession(model.SerializeToString(), options,
-                                   providers=["CPUExecutionProvider"])
-    (result,) = session.run(None, feeds)
+    (result,) = save_case(directory, name, model, feeds, output)
     if not np.isfinite(result).all():
         sys.exit(f"{name}: ONNX Runtime's output is not finite")
-    with open(os.path.join(data, "output_0.pb"), "wb") as f:
-        f.write(numpy_helper.from_array(result, output).SerializeToString())
-
 
 if __name__ == "__main__":
     write(sys.argv[1], "attention_sdpa", sdpa=True)
