@@ -381,3 +381,8 @@ struct FuseAttentionPass : kiln::impl::FuseAttentionPassBase<FuseAttentionPass> 
 };
 
 } // namespace
+
+bool kiln::matchesAttention(SoftmaxOp softmax) {
+  std::string why;
+  return succeeded(matchAttention(softmax, why));
+}
