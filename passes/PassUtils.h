@@ -60,6 +60,11 @@ const char *whyNotFuseActivation(nn::PointwiseOpInterface activation);
 const char *whyNotFoldBatchNorm(nn::BatchNormOp bn);
 const char *whyNotFoldPool(nn::ConvOp conv, nn::PoolOp pool);
 
+/// Whether kiln-fuse-attention's pattern (FuseAttention.cpp) ends at
+/// `softmax`: still there after the fusion stage, the attention was left
+/// unfused by the pipeline's precision gate or a precision constraint.
+bool matchesAttention(nn::SoftmaxOp softmax);
+
 /// The operands that carry a layer's data when it commutes with
 /// quantization (all of a concat's, else the first), or nullopt when it does
 /// not commute (QuantCommutingOpInterface, and a pad filling with 0).

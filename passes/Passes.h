@@ -40,6 +40,11 @@ struct GraphPipelineOptions
   Option<std::string> constraintMode{
       *this, "constraint-mode",
       llvm::cl::desc("obey or prefer the per-layer constraints"), llvm::cl::init("obey")};
+  Option<bool> fuseAttention{
+      *this, "fuse-attention",
+      llvm::cl::desc("Fuse attention into nn.attention (kiln-fuse-attention) when the "
+                     "precision is fp16, bf16, int8 or best"),
+      llvm::cl::init(false)};
   Option<bool> foldQDQEpilogues{
       *this, "fold-qdq-epilogues",
       llvm::cl::desc("Remove Q/DQ pairs between a layer and its residual add or "

@@ -110,6 +110,51 @@ def FuseLayersPass : Pass<"kiln-fuse-layers", "::mlir::func::FuncOp"> {
   ];
 }
 
+def FuseAttentionPass : Pass<"kiln-fuse-attention", "::mlir::func::FuncOp"> {
+  let summary = "Replace exported scaled dot-product attention by one nn.attention";
+  let description = [{
+    Finds, from each softmax over the last dimension of a rank-4 float
+    tensor, the attention an exporter writes (torch.onnx.export of a
+    transformer with SDPA attention, and its variants) and replaces it by
+    one `nn.attention`, which cuDNN runs as one fused flash-attention step:
+    - `s = matmul(q', kᵀ')` where `q'` and `kᵀ'` are q and kᵀ each
+      multiplied or divided by scalar constants (any number, or none);
+    - optionally more scalar factors on `s`, then optionally `add(s, mask)`
+      with a rank-4 mask broadcasting to the scores (the op's `bias`);
+    - `p = softmax(s, axis 3)`, optionally `where(isnan(p), 0, p)` (imported
+      as `where(not(equal(p, p)), 0, p)`), then `o = matmul(p, v)`.
+    The scale is the product of all the factors. Every intermediate value
+    must feed only the next step; q, kᵀ, v and o are static rank-4 tensors
+    of one float type (`B × H × Sq × D`, `B × H × D × Skv`,
+    `B × H × Skv × Dv`), and neither matmul has an epilogue.
+
+    Layout: when q and v are `transpose [0, 2, 1, 3]` of `B × S × H × D`
+    tensors, kᵀ is `transpose [0, 2, 3, 1]` of one (one transpose, or a
+    chain composing to it, such as `[0, 1, 3, 2]` of k's head transpose),
+    and o's only user is `transpose [0, 2, 1, 3]`, the attention takes the
+    projections directly in layout `bshd` and replaces that output
+    transpose; the head transposes left without users are removed.
+    Otherwise the layout is `bhsd`, with k read through kᵀ's transposes
+    where they compose to `[0, 1, 3, 2]`, else one new transpose.
+
+    A fully masked row, NaN in the unfused graph without the guard, is 0
+    in `nn.attention`. The scale is applied once to q · kᵀ rather than to
+    each factor, so the rounding differs slightly. An attention one of whose
+    layers a `layer-precision` entry keeps in FP32 or TF32 (by layer or op
+    name, as kiln-assign-precision reads them) is left unfused, since
+    `nn.attention` runs only in FP16 or BF16. The fused layer's location
+    names every layer it replaces.
+
+    kiln-compile runs this pass under `--fuse-attention` when the precision
+    is fp16, bf16, int8 or best.
+  }];
+  let options = [
+    ListOption<"layerPrecision", "layer-precision", "std::string",
+               "kiln-assign-precision's NAME:PRECISION constraints; attention "
+               "with a layer kept in fp32 or tf32 is not fused">
+  ];
+}
+
 def PropagateQDQPass : Pass<"kiln-propagate-qdq", "::mlir::ModuleOp"> {
   let summary = "Move dequantize forward and quantize backward through layers "
                 "that commute with quantization";

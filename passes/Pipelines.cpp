@@ -15,6 +15,17 @@ void kiln::buildGraphFusionPipeline(OpPassManager &pm,
   fold.addPass(createFoldConstantsPass());
   fold.addPass(createCanonicalizerPass());
   fold.addPass(createCSEPass());
+  // While the exported attention is intact: its scales are canonical scalar
+  // constants and no epilogue or precision change has touched its layers.
+  // nn.attention runs only in 16-bit types (cuDNN's fused attention), so
+  // FP32 and TF32 compiles keep the unfused graph.
+  if (options.fuseAttention &&
+      llvm::is_contained({"fp16", "bf16", "int8", "best"}, options.precision.getValue())) {
+    FuseAttentionPassOptions attention;
+    attention.layerPrecision.assign(options.layerPrecision.begin(),
+                                    options.layerPrecision.end());
+    fold.addPass(createFuseAttentionPass(attention));
+  }
   // Q/DQ move once batch norms are folded (TensorRT folds BN into the
   // quantized conv; the model need not simulate it) and before fusion, so
   // that a max pool or reshape between a conv and its quantize does not

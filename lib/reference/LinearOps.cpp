@@ -5,7 +5,8 @@
 // the layer computes in double, and the result is rounded to its float type
 // or quantized to its quantized type (as ONNX's DequantizeLinear → layer →
 // QuantizeLinear would compute it). Convolutions compute channels-first and
-// transpose channels-last operands around that.
+// transpose channels-last operands around that. Attention computes in the
+// bhsd order and rounds once, at its result.
 //
 //===----------------------------------------------------------------------===//
 
@@ -335,9 +336,68 @@ static FailureOr<Tensor> evalGemm(GemmOp op, ArrayRef<Tensor> operands) {
                       op.getBeta().convertToDouble());
 }
 
+/// softmax(scale · q · kᵀ + bias) · v per batch and head, computed in bhsd
+/// order; a row whose scores are all −inf gives a zero output row.
+static FailureOr<Tensor> evalAttention(AttentionOp op, ArrayRef<Tensor> operands) {
+  bool bshd = op.getLayout() == AttentionLayout::bshd;
+  const int64_t swapSH[] = {0, 2, 1, 3};
+  auto toBhsd = [&](const Tensor &t) { return bshd ? transposeTensor(t, swapSH) : t; };
+  Tensor qt = toBhsd(operands[0]), kt = toBhsd(operands[1]), vt = toBhsd(operands[2]);
+  ArrayRef<int64_t> qs = qt.getShape(), ks = kt.getShape(), vs = vt.getShape();
+  int64_t batch = qs[0], heads = qs[1], sq = qs[2], d = qs[3], skv = ks[2], dv = vs[3];
+  if (ks[3] != d || vs[2] != skv)
+    return op.emitOpError("q, k and v sizes do not agree");
+  std::vector<double> q = qt.toReals(), k = kt.toReals(), v = vt.toReals(), bias;
+  // Strides of the bias over the scores' dimensions: 0 where it broadcasts.
+  int64_t biasStride[4] = {0, 0, 0, 0};
+  if (op.getBias()) {
+    const Tensor &b = operands[3];
+    bias = b.toReals();
+    int64_t stride = 1;
+    for (int64_t dim = 3; dim >= 0; --dim) {
+      int64_t size = b.getShape()[dim];
+      biasStride[dim] = size == 1 ? 0 : stride;
+      stride *= size;
+    }
+  }
+  double scale = op.getScale().convertToDouble();
+  std::vector<double> out(batch * heads * sq * dv, 0.0), scores(skv);
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t h = 0; h < heads; ++h) {
+      int64_t head = n * heads + h;
+      const double *qh = q.data() + head * sq * d, *kh = k.data() + head * skv * d,
+                   *vh = v.data() + head * skv * dv;
+      for (int64_t i = 0; i < sq; ++i) {
+        double max = -std::numeric_limits<double>::infinity();
+        for (int64_t j = 0; j < skv; ++j) {
+          double dot = 0.0;
+          for (int64_t p = 0; p < d; ++p)
+            dot += qh[i * d + p] * kh[j * d + p];
+          scores[j] = scale * dot;
+          if (!bias.empty())
+            scores[j] += bias[n * biasStride[0] + h * biasStride[1] + i * biasStride[2] +
+                              j * biasStride[3]];
+          max = std::max(max, scores[j]);
+        }
+        double *o = out.data() + (head * sq + i) * dv;
+        if (max == -std::numeric_limits<double>::infinity())
+          continue; // Every key is masked: the row stays 0.
+        double sum = 0.0;
+        for (int64_t j = 0; j < skv; ++j)
+          sum += scores[j] = std::exp(scores[j] - max);
+        for (int64_t j = 0; j < skv; ++j)
+          for (int64_t c = 0; c < dv; ++c)
+            o[c] += scores[j] / sum * vh[j * dv + c];
+      }
+    }
+  Tensor result = Tensor::fromReals(resultElementType(op), {batch, heads, sq, dv}, out);
+  return bshd ? transposeTensor(result, swapSH) : result;
+}
+
 void kiln::reference::detail::registerLinearKernels(KernelTable &table) {
   table.add<ConvOp>(evalConv);
   table.add<ConvTransposeOp>(evalConvTranspose);
   table.add<MatmulOp>(evalMatmul);
   table.add<GemmOp>(evalGemm);
+  table.add<AttentionOp>(evalAttention);
 }

@@ -205,6 +205,22 @@ struct AssignPrecisionPass : kiln::impl::AssignPrecisionPassBase<AssignPrecision
     }
     if (!constrained && isFragile(op))
       chosen = Precision::fp32;
+    // Fused attention (cuDNN's) exists only in 16-bit types; its bias too.
+    if (llvm::isa<AttentionOp>(op) && chosen != Precision::fp16 &&
+        chosen != Precision::bf16) {
+      if (constrained && chosen != Precision::int8 && chosen != Precision::best) {
+        InFlightDiagnostic diag =
+            constraintMode == "obey" ? op->emitError() : op->emitWarning();
+        diag << (chosen == Precision::tf32 ? "TF32" : "FP32") << " requested for layer '"
+             << kiln::getLayerName(op) << "' ("
+             << op->getName() << "), but fused attention runs only in FP16 or BF16 "
+             << "(kiln-fuse-attention leaves attention whose layers are constrained "
+             << "to FP32 unfused)";
+        if (constraintMode == "obey")
+          return failure();
+      }
+      chosen = global == Precision::bf16 ? Precision::bf16 : Precision::fp16;
+    }
 
     MLIRContext *context = op->getContext();
     Type target = floatTypeOf(chosen, context);

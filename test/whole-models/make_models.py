@@ -163,26 +163,34 @@ def write(directory, name, build):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = 8
     onnx.checker.check_model(model)
-    path = os.path.join(directory, name)
-    data = os.path.join(path, "test_data_set_0")
-    os.makedirs(data, exist_ok=True)
-    onnx.save(model, os.path.join(path, "model.onnx"))
     feeds = {}
-    for i, (k, shape) in enumerate(inputs.items()):
+    for k, shape in inputs.items():
         value = rng.standard_normal(shape).astype(np.float32)
         if k == "mask":
             value = (rng.random(shape) > 0.25).astype(np.float32)
         feeds[k] = value
+    save_case(directory, name, model, feeds, output)
+
+
+def save_case(directory, name, model, feeds, output):
+    """Writes DIR/NAME/model.onnx, the inputs `feeds` and ONNX Runtime's
+    outputs (unoptimized, on the CPU) as test_data_set_0; returns those."""
+    path = os.path.join(directory, name)
+    data = os.path.join(path, "test_data_set_0")
+    os.makedirs(data, exist_ok=True)
+    onnx.save(model, os.path.join(path, "model.onnx"))
+    for i, (k, value) in enumerate(feeds.items()):
         with open(os.path.join(data, f"input_{i}.pb"), "wb") as f:
             f.write(numpy_helper.from_array(value, k).SerializeToString())
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     session = ort.InferenceSession(model.SerializeToString(), options,
                                    providers=["CPUExecutionProvider"])
-    for i, value in enumerate(session.run(None, feeds)):
+    results = session.run(None, feeds)
+    for i, value in enumerate(results):
         with open(os.path.join(data, f"output_{i}.pb"), "wb") as f:
             f.write(numpy_helper.from_array(value, output).SerializeToString())
-
+    return results
 
 if __name__ == "__main__":
     for name, build in [("resnet_bottleneck", resnet_bottleneck), ("inception", inception),

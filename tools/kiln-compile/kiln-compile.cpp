@@ -170,6 +170,12 @@ cl::opt<bool> foldQDQEpilogues(
              "(drops one rounding per pair)"),
     cl::cat(category));
 
+cl::opt<bool> fuseAttention(
+    "fuse-attention", cl::init(false),
+    cl::desc("Fuse scaled dot-product attention into one nn.attention (cuDNN's fused "
+             "attention) when the precision is fp16, bf16, int8 or best"),
+    cl::cat(category));
+
 cl::opt<bool> report(
     "report", cl::init(false),
     cl::desc("Print the layers after fusion, named as TensorRT names them, and the "
@@ -386,6 +392,7 @@ int main(int argc, char **argv) {
     pipeline.channelsLast = channelsLast;
     pipeline.halfAlignment = halfAlignment;
     pipeline.foldQDQEpilogues = foldQDQEpilogues;
+    pipeline.fuseAttention = fuseAttention;
     if (int8) {
       pipeline.calibDir = calibDir;
       pipeline.calibrator = calibrator;
