@@ -17,6 +17,12 @@ def NN_LayoutAttr : NN_Enum<"Layout", "position of the channel dimension", [
   I32EnumAttrCase<"channels_first", 0>,
   I32EnumAttrCase<"channels_last", 1>]>;
 
+// Where the sequence and head dimensions sit in nn.attention's tensors.
+def NN_AttentionLayoutAttr : NN_Enum<"AttentionLayout",
+    "order of the batch, head, sequence and feature dimensions of attention", [
+  I32EnumAttrCase<"bhsd", 0>,
+  I32EnumAttrCase<"bshd", 1>]>;
+
 def NN_PoolKindAttr : NN_Enum<"PoolKind", "pooling function", [
   I32EnumAttrCase<"max", 0>,
   I32EnumAttrCase<"avg", 1>]>;

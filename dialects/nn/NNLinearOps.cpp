@@ -334,3 +334,104 @@ LogicalResult GemmOp::verify() {
 SmallVector<OpOperand *> GemmOp::getQuantizedOperands() {
   return {&getAMutable(), &getBMutable()};
 }
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The dimensions of an attention operand in the bhsd order, whatever the
+/// op's layout.
+struct AttentionDims {
+  int64_t batch, heads, sequence, features;
+};
+} // namespace
+
+static AttentionDims getAttentionDims(RankedTensorType type, AttentionLayout layout) {
+  ArrayRef<int64_t> s = type.getShape();
+  if (layout == AttentionLayout::bshd)
+    return {s[0], s[2], s[1], s[3]};
+  return {s[0], s[1], s[2], s[3]};
+}
+
+/// `2x?x4`, as MLIR writes a shape.
+static std::string formatShape(ArrayRef<int64_t> shape) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  llvm::interleave(
+      shape, os,
+      [&](int64_t size) {
+        if (ShapedType::isDynamic(size))
+          os << "?";
+        else
+          os << size;
+      },
+      "x");
+  return text;
+}
+
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> location,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  AttentionLayoutAttr layoutAttr = adaptor.getLayoutAttr();
+  AttentionLayout layout = layoutAttr ? layoutAttr.getValue() : AttentionLayout::bhsd;
+  StringRef order = layout == AttentionLayout::bhsd ? "B × H × S × D" : "B × S × H × D";
+  auto q = llvm::cast<RankedTensorType>(adaptor.getQ().getType());
+  auto k = llvm::cast<RankedTensorType>(adaptor.getK().getType());
+  auto v = llvm::cast<RankedTensorType>(adaptor.getV().getType());
+  for (auto [name, type] : {std::pair<StringRef, RankedTensorType>{"q", q}, {"k", k},
+                            {"v", v}})
+    if (type.getRank() != 4)
+      return shapeError(location, Twine(name) + " must have rank 4 (" + order +
+                                      "), got rank " + Twine(type.getRank()));
+  Type element = q.getElementType();
+  for (auto [name, value] : {std::pair<StringRef, Value>{"k", adaptor.getK()},
+                             {"v", adaptor.getV()},
+                             {"bias", adaptor.getBias()}}) {
+    if (value && mlir::getElementTypeOrSelf(value.getType()) != element)
+      return shapeError(location, Twine(name) + " element type differs from q's");
+  }
+  AttentionDims dq = getAttentionDims(q, layout), dk = getAttentionDims(k, layout),
+                dv = getAttentionDims(v, layout);
+  auto agree = [&](StringRef what, int64_t a, int64_t b, int64_t c) -> LogicalResult {
+    if (sizesCompatible(a, b) && sizesCompatible(a, c) && sizesCompatible(b, c))
+      return success();
+    return shapeError(location, "q, k and v must have the same " + Twine(what) +
+                                    ", got " + Twine(a) + ", " + Twine(b) +
+                                    " and " + Twine(c));
+  };
+  if (failed(agree("batch size", dq.batch, dk.batch, dv.batch)) ||
+      failed(agree("number of heads", dq.heads, dk.heads, dv.heads)))
+    return failure();
+  if (!sizesCompatible(dq.features, dk.features))
+    return shapeError(location, "q and k must have the same head size, got " +
+                                    Twine(dq.features) + " and " + Twine(dk.features));
+  if (!sizesCompatible(dk.sequence, dv.sequence))
+    return shapeError(location, "k and v must have the same sequence length, got " +
+                                    Twine(dk.sequence) + " and " + Twine(dv.sequence));
+  if (Value biasValue = adaptor.getBias()) {
+    auto bias = llvm::cast<RankedTensorType>(biasValue.getType());
+    int64_t scores[] = {dq.batch, dq.heads, dq.sequence, dk.sequence};
+    bool broadcasts = bias.getRank() == 4;
+    for (int64_t i = 0; broadcasts && i < 4; ++i)
+      broadcasts = bias.getDimSize(i) == 1 || sizesCompatible(bias.getDimSize(i), scores[i]);
+    if (!broadcasts)
+      return shapeError(location, "bias must have rank 4 and broadcast to the scores "
+                                  "(B × H × Sq × Skv = " +
+                                      formatShape(scores) + "), got " +
+                                      formatShape(bias.getShape()));
+  }
+  Shape result = layout == AttentionLayout::bhsd
+                     ? Shape{dq.batch, dq.heads, dq.sequence, dv.features}
+                     : Shape{dq.batch, dq.sequence, dq.heads, dv.features};
+  inferred.push_back(RankedTensorType::get(result, element));
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  if (!getScale().isFinite() || getScale().isZero())
+    return emitOpError("scale must be finite and non-zero, got ")
+           << getScale().convertToFloat();
+  return success();
+}

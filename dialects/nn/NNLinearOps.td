@@ -157,4 +157,49 @@ def NN_GemmOp : NN_Op<"gemm", [Pure, AttrSizedOperandSegments,
   let extraClassDefinition = NN_QuantizableResultDefs.isCompatibleReturnTypes;
 }
 
+def NN_AttentionOp : NN_Op<"attention", [Pure, InferTypeOpAdaptor]> {
+  let summary = "scaled dot-product attention: softmax(scale · q · kᵀ + bias) · v";
+  let description = [{
+    Fused multi-head attention, per batch and head:
+    `result = softmax(scale · q · kᵀ + bias) · v`, the softmax taken along
+    the key sequence. With `layout bhsd`, `q` is `B × H × Sq × D`, `k` is
+    `B × H × Skv × D`, `v` is `B × H × Skv × Dv` and the result
+    `B × H × Sq × Dv`; with `layout bshd` the same tensors have their
+    sequence and head dimensions swapped (`q` is `B × Sq × H × D`, the result
+    `B × Sq × H × Dv`), the layout a projection writes, so the heads need no
+    transpose.
+
+    `bias` is added to the scores before the softmax (a mask of 0 and −inf,
+    or a relative-position bias). It has rank 4 and broadcasts to the scores
+    `B × H × Sq × Skv`, always in that order whatever `layout` is.
+
+    A row whose scores are all −inf (a query whose keys are all masked) has
+    a zero output row, not the NaN a plain softmax gives: this is what the
+    exporters' `Where(IsNaN(p), 0, p)` guard computes.
+
+    All operands and the result have one float element type.
+
+    ```mlir
+    %o = nn.attention bshd %q, %k, %v bias %mask scale 1.250000e-01
+         : tensor<32x128x12x64xf16>, tensor<32x128x12x64xf16>,
+           tensor<32x128x12x64xf16>, tensor<32x1x128x128xf16>
+    ```
+  }];
+  let arguments = (ins NN_FloatTensor:$q, NN_FloatTensor:$k, NN_FloatTensor:$v,
+                       Optional<NN_FloatTensor>:$bias, F32Attr:$scale,
+                       NN_AttentionLayoutAttr:$layout);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $layout $q `,` $k `,` $v (`bias` $bias^)? `scale` $scale attr-dict `:`
+    type($q) `,` type($k) `,` type($v) (`,` type($bias)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The dimension of `q`, `k`, `v` and the result holding the heads, and
+    /// the one holding the sequence (1 and 2 in bhsd, 2 and 1 in bshd).
+    int64_t getHeadAxis() { return getLayout() == AttentionLayout::bhsd ? 1 : 2; }
+    int64_t getSequenceAxis() { return getLayout() == AttentionLayout::bhsd ? 2 : 1; }
+  }];
+}
+
 #endif // KILN_NN_LINEAR_OPS

@@ -1840,3 +1840,125 @@ func.func @concat_in_place_argument(%x: tensor<2xf32>) -> tensor<4xf32> {
   %c = nn.concat %a, %x axis 0 in_place : tensor<2xf32>, tensor<2xf32>
   return %c : tensor<4xf32>
 }
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+// -----
+
+// Tests that attention's operands have rank 4.
+func.func @attention_rank(%q: tensor<4x16x8xf32>, %k: tensor<2x4x16x8xf32>) {
+  // expected-error @+1 {{q must have rank 4 (B × H × S × D), got rank 3}}
+  %0 = nn.attention bhsd %q, %k, %k scale 1.0 : tensor<4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>
+  return
+}
+
+// -----
+
+// Tests that attention's operands have one element type.
+func.func @attention_element_type(%q: tensor<2x4x16x8xf16>, %k: tensor<2x4x16x8xf32>) {
+  // expected-error @+1 {{k element type differs from q's}}
+  %0 = nn.attention bhsd %q, %k, %k scale 1.0 : tensor<2x4x16x8xf16>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>
+  return
+}
+
+// -----
+
+// Tests that attention is a float op.
+func.func @attention_integer(%q: tensor<2x4x16x8xi8>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of floating-point values}}
+  %0 = "nn.attention"(%q, %q, %q) {scale = 1.0 : f32, layout = 0 : i32} : (tensor<2x4x16x8xi8>, tensor<2x4x16x8xi8>, tensor<2x4x16x8xi8>) -> tensor<2x4x16x8xi8>
+  return
+}
+
+// -----
+
+// Tests that q, k and v have one batch size.
+func.func @attention_batch(%q: tensor<2x4x16x8xf32>, %k: tensor<3x4x16x8xf32>) {
+  // expected-error @+1 {{q, k and v must have the same batch size, got 2, 3 and 3}}
+  %0 = nn.attention bhsd %q, %k, %k scale 1.0 : tensor<2x4x16x8xf32>, tensor<3x4x16x8xf32>, tensor<3x4x16x8xf32>
+  return
+}
+
+// -----
+
+// Tests that q, k and v have one number of heads, read at dimension 2 in bshd.
+func.func @attention_heads_bshd(%q: tensor<2x16x4x8xf32>, %k: tensor<2x16x2x8xf32>) {
+  // expected-error @+1 {{q, k and v must have the same number of heads, got 4, 2 and 4}}
+  %0 = nn.attention bshd %q, %k, %q scale 1.0 : tensor<2x16x4x8xf32>, tensor<2x16x2x8xf32>, tensor<2x16x4x8xf32>
+  return
+}
+
+// -----
+
+// Tests that q and k have one head size.
+func.func @attention_head_size(%q: tensor<2x4x16x8xf32>, %k: tensor<2x4x16x6xf32>) {
+  // expected-error @+1 {{q and k must have the same head size, got 8 and 6}}
+  %0 = nn.attention bhsd %q, %k, %q scale 1.0 : tensor<2x4x16x8xf32>, tensor<2x4x16x6xf32>, tensor<2x4x16x8xf32>
+  return
+}
+
+// -----
+
+// Tests that k and v have one sequence length.
+func.func @attention_kv_sequence(%q: tensor<2x4x16x8xf32>, %k: tensor<2x4x32x8xf32>, %v: tensor<2x4x16x8xf32>) {
+  // expected-error @+1 {{k and v must have the same sequence length, got 32 and 16}}
+  %0 = nn.attention bhsd %q, %k, %v scale 1.0 : tensor<2x4x16x8xf32>, tensor<2x4x32x8xf32>, tensor<2x4x16x8xf32>
+  return
+}
+
+// -----
+
+// Tests that the bias broadcasts to the scores in the bhsd order, also in layout bshd.
+func.func @attention_bias_shape(%q: tensor<2x16x4x8xf32>, %k: tensor<2x32x4x8xf32>, %m: tensor<2x1x32x16xf32>) {
+  // expected-error @+1 {{bias must have rank 4 and broadcast to the scores (B × H × Sq × Skv = 2x4x16x32), got 2x1x32x16}}
+  %0 = nn.attention bshd %q, %k, %k bias %m scale 1.0 : tensor<2x16x4x8xf32>, tensor<2x32x4x8xf32>, tensor<2x32x4x8xf32>, tensor<2x1x32x16xf32>
+  return
+}
+
+// -----
+
+// Tests that the bias has rank 4.
+func.func @attention_bias_rank(%q: tensor<2x4x16x8xf32>, %m: tensor<16x16xf32>) {
+  // expected-error @+1 {{bias must have rank 4 and broadcast to the scores (B × H × Sq × Skv = 2x4x16x16), got 16x16}}
+  %0 = nn.attention bhsd %q, %q, %q bias %m scale 1.0 : tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<16x16xf32>
+  return
+}
+
+// -----
+
+// Tests that the bias has the operands' element type.
+func.func @attention_bias_type(%q: tensor<2x4x16x8xf16>, %m: tensor<2x1x16x16xf32>) {
+  // expected-error @+1 {{bias element type differs from q's}}
+  %0 = nn.attention bhsd %q, %q, %q bias %m scale 1.0 : tensor<2x4x16x8xf16>, tensor<2x4x16x8xf16>, tensor<2x4x16x8xf16>, tensor<2x1x16x16xf32>
+  return
+}
+
+// -----
+
+// Tests that the scale is finite and non-zero.
+func.func @attention_scale(%q: tensor<2x4x16x8xf32>) {
+  // expected-error @+1 {{'nn.attention' op scale must be finite and non-zero, got 0}}
+  %0 = nn.attention bhsd %q, %q, %q scale 0.0 : tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>
+  return
+}
+
+// -----
+
+// Tests that the layout is bhsd or bshd.
+func.func @attention_layout(%q: tensor<2x4x16x8xf32>) {
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'layout' [bhsd, bshd]}}
+  %0 = nn.attention bsdh %q, %q, %q scale 1.0 : tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>
+  return
+}
+
+// -----
+
+// Tests that a declared result type must be the inferred one.
+func.func @attention_result(%q: tensor<2x4x16x8xf32>) {
+  // expected-error @+2 {{'nn.attention' op inferred type(s) 'tensor<2x4x16x8xf32>' are incompatible with return type(s) of operation 'tensor<2x16x4x8xf32>'}}
+  // expected-error @+1 {{'nn.attention' op failed to infer returned types}}
+  %0 = "nn.attention"(%q, %q, %q) {scale = 1.0 : f32, layout = 0 : i32} : (tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>) -> tensor<2x16x4x8xf32>
+  return
+}

@@ -892,6 +892,30 @@ func.func @tile(%x: tensor<3x4xf32>) {
   return
 }
 
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @attention
+// Tests nn.attention in both layouts, with and without its bias.
+func.func @attention(%q: tensor<2x4x16x8xf16>, %k: tensor<2x4x32x8xf16>,
+                     %v: tensor<2x4x32x6xf16>, %mask: tensor<2x1x16x32xf16>,
+                     %qs: tensor<2x16x4x8xbf16>, %ks: tensor<2x32x4x8xbf16>,
+                     %pos: tensor<1x4x16x32xbf16>) {
+  // CHECK: nn.attention bhsd %arg0, %arg1, %arg2 bias %arg3 scale 3.535530e-01 : tensor<2x4x16x8xf16>, tensor<2x4x32x8xf16>, tensor<2x4x32x6xf16>, tensor<2x1x16x32xf16>
+  %0 = nn.attention bhsd %q, %k, %v bias %mask scale 0.353553
+       : tensor<2x4x16x8xf16>, tensor<2x4x32x8xf16>, tensor<2x4x32x6xf16>,
+         tensor<2x1x16x32xf16>
+  // CHECK: nn.attention bhsd %arg0, %arg1, %arg2 scale 1.000000e+00 : tensor<2x4x16x8xf16>, tensor<2x4x32x8xf16>, tensor<2x4x32x6xf16>
+  %1 = nn.attention bhsd %q, %k, %v scale 1.0
+       : tensor<2x4x16x8xf16>, tensor<2x4x32x8xf16>, tensor<2x4x32x6xf16>
+  // CHECK: nn.attention bshd %arg4, %arg5, %arg5 bias %arg6 scale 1.250000e-01 : tensor<2x16x4x8xbf16>, tensor<2x32x4x8xbf16>, tensor<2x32x4x8xbf16>, tensor<1x4x16x32xbf16>
+  %2 = nn.attention bshd %qs, %ks, %ks bias %pos scale 0.125
+       : tensor<2x16x4x8xbf16>, tensor<2x32x4x8xbf16>, tensor<2x32x4x8xbf16>,
+         tensor<1x4x16x32xbf16>
+  return
+}
+
 // The blobs of the dense_resource constants survive both round trips.
 // CHECK: dialect_resources
 // CHECK: conv_weight: "0x040000000000803F000000400000404000008040"

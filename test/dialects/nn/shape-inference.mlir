@@ -527,3 +527,24 @@ func.func @concat_static_from_any_input(%a: tensor<2x?xf32>, %b: tensor<2x5xf32>
   %0 = nn.concat %a, %b axis 0 : tensor<2x?xf32>, tensor<2x5xf32>
   return
 }
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: sym_name = "attention"
+// Tests that nn.attention's result takes q's batch, heads and sequence and
+// v's head size, in the order of its layout, with dynamic sizes kept.
+func.func @attention(%q: tensor<2x4x16x8xf32>, %k: tensor<2x4x32x8xf32>,
+                     %v: tensor<2x4x32x6xf32>, %qs: tensor<?x16x4x8xf16>,
+                     %ks: tensor<2x?x4x8xf16>, %vs: tensor<2x?x4x5xf16>,
+                     %m: tensor<1x1x1x?xf16>) {
+  // CHECK: "nn.attention"{{.*}} -> tensor<2x4x16x6xf32>
+  %0 = nn.attention bhsd %q, %k, %v scale 1.0
+       : tensor<2x4x16x8xf32>, tensor<2x4x32x8xf32>, tensor<2x4x32x6xf32>
+  // CHECK: "nn.attention"{{.*}} -> tensor<?x16x4x5xf16>
+  %1 = nn.attention bshd %qs, %ks, %vs bias %m scale 1.0
+       : tensor<?x16x4x8xf16>, tensor<2x?x4x8xf16>, tensor<2x?x4x5xf16>,
+         tensor<1x1x1x?xf16>
+  return
+}
