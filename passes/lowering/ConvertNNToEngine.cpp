@@ -10,6 +10,7 @@
 #include "passes/PassStatistics.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
+#include "passes/lowering/AttentionLowering.h"
 #include "passes/lowering/Int8Lowering.h"
 
 #include "dialects/engine/EngineDialect.h"
@@ -326,6 +327,9 @@ LogicalResult FunctionLowering::check() {
         return;
     if (isInt8Layer(op))
       if (std::string why = whyNotInt8Lowerable(op); !why.empty())
+        return fail(op, why);
+    if (auto attention = llvm::dyn_cast<AttentionOp>(op))
+      if (std::string why = whyNotFusedAttention(attention); !why.empty())
         return fail(op, why);
   });
   return success(ok);
@@ -853,6 +857,13 @@ LogicalResult FunctionLowering::lower(Operation *op) {
     return lowerGemm(gemm);
   if (auto matmul = llvm::dyn_cast<MatmulOp>(op))
     return lowerMatmul(matmul);
+  if (auto attention = llvm::dyn_cast<AttentionOp>(op)) {
+    Value bias = attention.getBias();
+    buildAttention(builder, attention, getBuffer(attention.getQ()), getBuffer(attention.getK()),
+                   getBuffer(attention.getV()), bias ? getBuffer(bias) : Value(),
+                   getDestination(attention.getResult()), layersOf(op), precisionOf(op));
+    return success();
+  }
   if (isViewLike(op)) {
     lowerViewLike(op);
     return success();
