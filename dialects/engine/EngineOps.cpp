@@ -244,6 +244,78 @@ LogicalResult GemmOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+/// cuDNN's SDPA kernels move q, k, v and o with 16-byte loads: unit stride
+/// in the head dimension and every other stride a multiple of 16 bytes.
+static LogicalResult verifyAttentionStrides(AttentionOp op, StringRef name,
+                                            MemRefType type) {
+  SmallVector<int64_t> strides = getElementStrides(type);
+  if (strides.size() != 4)
+    return op.emitOpError(name) << " must have static strides, got " << type;
+  if (strides[3] != 1 && type.getDimSize(3) > 1)
+    return op.emitOpError(name) << " needs unit stride in its last dimension, got " << type;
+  int64_t elementSize = getElementSize(type.getElementType());
+  for (int d = 0; d < 3; ++d)
+    if (type.getDimSize(d) > 1 && (strides[d] * elementSize) % 16 != 0)
+      return op.emitOpError(name) << " stride " << strides[d] << " of dimension " << d
+                                  << " is not a multiple of 16 bytes, got " << type;
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  MemRefType q = getQ().getType(), k = getK().getType(), v = getV().getType(),
+             o = getO().getType();
+  if (q.getRank() != 4 || k.getRank() != 4 || v.getRank() != 4 || o.getRank() != 4)
+    return emitOpError("q, k, v and o must be rank 4 ([B, H, S, D]), got ranks ")
+           << q.getRank() << ", " << k.getRank() << ", " << v.getRank() << " and "
+           << o.getRank();
+  Type element = q.getElementType();
+  if (!element.isF16() && !element.isBF16())
+    return emitOpError("element type must be f16 or bf16, got ") << element;
+  for (MemRefType type : {k, v, o})
+    if (type.getElementType() != element)
+      return emitOpError("q, k, v and o must have one element type, got ")
+             << element << " and " << type.getElementType();
+  int64_t batch = q.getDimSize(0), heads = q.getDimSize(1), sq = q.getDimSize(2),
+          d = q.getDimSize(3), skv = k.getDimSize(2), dv = v.getDimSize(3);
+  if (k.getShape() != ArrayRef<int64_t>{batch, heads, skv, d})
+    return emitOpError("k must be [")
+           << batch << ", " << heads << ", Skv, " << d << "], got " << k;
+  if (v.getShape() != ArrayRef<int64_t>{batch, heads, skv, dv})
+    return emitOpError("v must be [")
+           << batch << ", " << heads << ", " << skv << ", Dv], got " << v;
+  if (o.getShape() != ArrayRef<int64_t>{batch, heads, sq, dv})
+    return emitOpError("o must be [")
+           << batch << ", " << heads << ", " << sq << ", " << dv << "], got " << o;
+  if (d % 8 != 0 || dv % 8 != 0)
+    return emitOpError("head sizes must be multiples of 8 for cuDNN, got ") << d << " and "
+                                                                           << dv;
+  for (auto [name, type] : {std::pair<StringRef, MemRefType>{"q", q}, {"k", k}, {"v", v},
+                            {"o", o}})
+    if (failed(verifyAttentionStrides(*this, name, type)))
+      return failure();
+  if (Value bias = getBias()) {
+    MemRefType b = llvm::cast<MemRefType>(bias.getType());
+    if (b.getRank() != 4 || (b.getDimSize(0) != 1 && b.getDimSize(0) != batch) ||
+        (b.getDimSize(1) != 1 && b.getDimSize(1) != heads) || b.getDimSize(2) != sq ||
+        b.getDimSize(3) != skv)
+      return emitOpError("bias must be [")
+             << batch << " or 1, " << heads << " or 1, " << sq << ", " << skv << "], got "
+             << b;
+    if (b.getElementType() != element)
+      return emitOpError("bias must have the element type ") << element << ", got " << b;
+  }
+  if (!std::isfinite(getScale().convertToFloat()))
+    return emitOpError("scale must be finite");
+  if (auto knobs = getKnobs(); knobs && knobs->size() % 2)
+    return emitOpError("knobs must be (type, value) pairs, got ") << knobs->size()
+                                                                  << " numbers";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // CopyOp
 //===----------------------------------------------------------------------===//
 

@@ -210,6 +210,51 @@ def Engine_GemmOp : Engine_StepOp<"gemm", [AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
+def Engine_AttentionOp : Engine_StepOp<"attention"> {
+  let summary = "fused scaled dot-product attention through cuDNN (flash attention)";
+  let description = [{
+    `o = softmax(scale * q kᵀ + bias) v` for each batch and head, as one
+    cuDNN SDPA kernel. Buffers are seen in logical `[B, H, S, D]` order:
+    `q` is `[B, H, Sq, D]`, `k` `[B, H, Skv, D]`, `v` `[B, H, Skv, Dv]` and
+    `o` `[B, H, Sq, Dv]`; their memory order is in their strides, so the
+    `[B, S, H, D]` layout a projection GEMM writes is a strided view
+    (strides `[S*H*D, D, H*D, 1]`), read and written without transposes.
+    `bias` (an additive mask) is `[B or 1, H or 1, Sq, Skv]`. Element types
+    are f16 or bf16 (all alike); head sizes are multiples of 8, and every
+    stride but the last (1) a multiple of 8 elements (cuDNN's 16-byte
+    loads). Rows whose scores are all -inf give 0.
+
+    `engine_id` and `knobs` name the cuDNN engine chosen by tactic timing;
+    -1 lets the runtime take cuDNN's heuristic at load. `workspace` is the
+    bytes that engine needs.
+
+    ```mlir
+    engine.attention %q : memref<2x12x128x64xf16, strided<[98304, 64, 768, 1]>>,
+        %k : memref<2x12x128x64xf16, strided<[98304, 64, 768, 1]>>,
+        %v : memref<2x12x128x64xf16, strided<[98304, 64, 768, 1]>>
+        bias %mask : memref<2x1x128x128xf16>
+        -> %o : memref<2x12x128x64xf16, strided<[98304, 64, 768, 1]>>
+        scale 0.125 {layers = ["attention0"], precision = "fp16"}
+    ```
+  }];
+  let arguments = !con((ins Arg<Engine_Buffer, "queries", [MemRead]>:$q,
+                            Arg<Engine_Buffer, "keys", [MemRead]>:$k,
+                            Arg<Engine_Buffer, "values", [MemRead]>:$v,
+                            Arg<Optional<Engine_Buffer>, "additive mask", [MemRead]>:$bias,
+                            Arg<Engine_Buffer, "output", [MemWrite]>:$o,
+                            F32Attr:$scale,
+                            DefaultValuedAttr<I64Attr, "-1">:$engine_id,
+                            OptionalAttr<DenseI64ArrayAttr>:$knobs,
+                            DefaultValuedAttr<I64Attr, "0">:$workspace),
+                       StepInfo);
+  let assemblyFormat = [{
+    $q `:` type($q) `,` $k `:` type($k) `,` $v `:` type($v)
+    (`bias` $bias^ `:` type($bias))?
+    `->` $o `:` type($o) `scale` $scale attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
 def Engine_CopyOp : Engine_StepOp<"copy"> {
   let summary = "a device-to-device copy";
   let description = [{

@@ -443,6 +443,24 @@ FailureOr<flatbuffers::Offset<fb::Step>> Writer::visitStep(Operation *op, uint32
     return finishStep(op, fb::StepKind::GemmStep, step->Union(),
                       defaultPrecision(element, gemm.getAllowTf32()), tactic);
   }
+  if (auto attention = llvm::dyn_cast<AttentionOp>(op)) {
+    // Logical [B, H, S, D] dims with the buffers' strides: a [B, S, H, D]
+    // view is already described so.
+    std::vector<int64_t> knobs;
+    if (auto attr = attention.getKnobs())
+      knobs.assign(attr->begin(), attr->end());
+    auto step = fb::CreateAttentionStepDirect(
+        builder, tensorDesc(attention.getQ()), tensorDesc(attention.getK()),
+        tensorDesc(attention.getV()), tensorDesc(attention.getBias()),
+        tensorDesc(attention.getO()), attention.getScale().convertToFloat(),
+        attention.getEngineId(), &knobs, attention.getWorkspace());
+    Type element = memrefOf(attention.getQ()).getElementType();
+    int64_t engineId = attention.getEngineId();
+    return finishStep(op, fb::StepKind::AttentionStep, step.Union(),
+                      defaultPrecision(element, false),
+                      engineId < 0 ? "cudnn heuristic"
+                                   : "cudnn engine " + std::to_string(engineId));
+  }
   if (auto launch = llvm::dyn_cast<LaunchOp>(op)) {
     std::vector<uint32_t> grid(launch.getGrid().begin(), launch.getGrid().end()),
         block(launch.getBlock().begin(), launch.getBlock().end());
@@ -600,9 +618,9 @@ FailureOr<StepAlone> Writer::runOneStep(Operation *op) {
   FailureOr<flatbuffers::Offset<fb::Step>> step = visitStep(op, 0);
   if (failed(step))
     return failure();
-  if (!llvm::isa<ConvOp, GemmOp, LaunchOp>(op))
+  if (!llvm::isa<ConvOp, GemmOp, AttentionOp, LaunchOp>(op))
     return op->emitError(
-        "only conv, gemm and launch steps are serialized alone for tactic timing");
+        "only conv, gemm, attention and launch steps are serialized alone for tactic timing");
   builder.Finish(*step);
   StepAlone alone;
   alone.step.assign(builder.GetBufferPointer(), builder.GetBufferPointer() + builder.GetSize());

@@ -10,6 +10,7 @@
 #include "passes/PassStatistics.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
+#include "passes/lowering/AttentionLowering.h"
 #include "passes/lowering/Int8Lowering.h"
 
 #include "dialects/engine/EngineDialect.h"
@@ -361,6 +362,9 @@ LogicalResult FunctionLowering::check() {
         return;
     if (isInt8Layer(op))
       if (std::string why = whyNotInt8Lowerable(op); !why.empty())
+        return fail(op, why);
+    if (auto attention = llvm::dyn_cast<AttentionOp>(op))
+      if (std::string why = whyNotFusedAttention(attention); !why.empty())
         return fail(op, why);
   });
   return success(ok);
@@ -951,6 +955,13 @@ LogicalResult FunctionLowering::lower(Operation *op) {
   if (auto slice = llvm::dyn_cast<SliceOp>(op); slice && isAttentionWindow(slice) &&
                                                   isContiguous(getBuffer(slice.getInput()))) {
     lowerAttentionWindow(slice);
+    return success();
+  }
+  if (auto attention = llvm::dyn_cast<AttentionOp>(op)) {
+    Value bias = attention.getBias();
+    buildAttention(builder, attention, getBuffer(attention.getQ()), getBuffer(attention.getK()),
+                   getBuffer(attention.getV()), bias ? getBuffer(bias) : Value(),
+                   getDestination(attention.getResult()), layersOf(op), precisionOf(op));
     return success();
   }
   if (isViewLike(op)) {

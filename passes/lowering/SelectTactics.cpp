@@ -94,6 +94,9 @@ void SelectTacticsPass::apply(Operation *op, const CachedTactic &tactic, StringR
   if (auto conv = dyn_cast<engine::ConvOp>(op)) {
     conv.setEngineId(tactic.engineId);
     conv.setKnobsAttr(b.getDenseI64ArrayAttr(tactic.knobs));
+  } else if (auto attention = dyn_cast<engine::AttentionOp>(op)) {
+    attention.setEngineId(tactic.engineId);
+    attention.setKnobsAttr(b.getDenseI64ArrayAttr(tactic.knobs));
   } else {
     SmallVector<int64_t> words(tactic.algo.begin(), tactic.algo.end());
     cast<engine::GemmOp>(op).setAlgoAttr(b.getDenseI64ArrayAttr(words));
@@ -116,7 +119,7 @@ void SelectTacticsPass::runOnOperation() {
   }
   SmallVector<Operation *> steps;
   module.walk([&](Operation *op) {
-    if (isa<engine::ConvOp, engine::GemmOp>(op))
+    if (isa<engine::ConvOp, engine::GemmOp, engine::AttentionOp>(op))
       steps.push_back(op);
   });
   if (mode == "heuristic") {
@@ -187,14 +190,14 @@ void SelectTacticsPass::runOnOperation() {
   std::map<tactics::TacticKey, std::pair<CachedTactic, std::string>> timedHere;
   bool updated = false;
   for (auto [index, op] : llvm::enumerate(steps)) {
-    bool isConv = isa<engine::ConvOp>(op);
-    StringRef kind = isConv ? "conv" : "gemm";
+    bool isGemm = isa<engine::GemmOp>(op);
+    StringRef kind = isa<engine::ConvOp>(op) ? "conv" : isGemm ? "gemm" : "attention";
     tactics::TacticKey key;
     key.signature = tactics::getTacticSignature(op);
     key.gpu = target.gpu;
     key.computeCapability = target.computeCapability;
-    key.library = isConv ? "cudnn" : "cublaslt";
-    key.libraryVersion = isConv ? target.cudnnVersion : target.cublasLtVersion;
+    key.library = isGemm ? "cublaslt" : "cudnn";
+    key.libraryVersion = isGemm ? target.cublasLtVersion : target.cudnnVersion;
     std::string name = engine::getStepName(op);
     std::string prefix =
         llvm::formatv("[tactics {0}/{1}] {2} '{3}': ", index + 1, steps.size(), kind, name);

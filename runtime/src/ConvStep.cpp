@@ -6,9 +6,7 @@
 // relu, an int8 (or float) y. The plan is built
 // when the context is created, with the engine (and knobs) the compiler chose,
 // or cuDNN's heuristic choice.
-#include "Steps.h"
-
-#include <cudnn_frontend.h>
+#include "CudnnGraph.h"
 
 #include <algorithm>
 #include <cctype>
@@ -17,100 +15,36 @@
 namespace kiln::runtime::detail {
 
 namespace fb = kiln::fb;
-namespace fe = cudnn_frontend;
 
 namespace {
 
-fe::DataType_t feType(fb::DType type) {
-  switch (type) {
-  case fb::DType::F16: return fe::DataType_t::HALF;
-  case fb::DType::BF16: return fe::DataType_t::BFLOAT16;
-  case fb::DType::I8: return fe::DataType_t::INT8;
-  case fb::DType::U8: return fe::DataType_t::UINT8;
-  case fb::DType::I32: return fe::DataType_t::INT32;
-  case fb::DType::I64: return fe::DataType_t::INT64;
-  case fb::DType::Bool: return fe::DataType_t::BOOLEAN;
-  default: return fe::DataType_t::FLOAT;
-  }
-}
-
-std::vector<int64_t> toVector(const flatbuffers::Vector<int64_t> *values, size_t size,
-                              int64_t fallback) {
-  std::vector<int64_t> out(size, fallback);
-  if (values && values->size())
-    for (size_t i = 0; i < size; ++i)
-      out[i] = values->Get(i);
-  return out;
-}
-
-// Row-major strides when the schema gives none.
-std::vector<int64_t> stridesOf(const fb::TensorDesc &tensor) {
-  std::vector<int64_t> shape = toVector(tensor.shape(), tensor.shape()->size(), 1);
-  if (tensor.strides() && tensor.strides()->size())
-    return toVector(tensor.strides(), shape.size(), 1);
-  std::vector<int64_t> strides(shape.size(), 1);
-  for (size_t i = shape.size(); i-- > 1;)
-    strides[i - 1] = strides[i] * std::max<int64_t>(1, shape[i]);
-  return strides;
-}
-
-std::string feMessage(fe::error_t error) { return error.get_message(); }
-
-class ConvRunner : public StepRunner {
+class ConvRunner : public CudnnGraphRunner {
 public:
   ConvRunner(const fb::ConvStep &conv, cudnnHandle_t handle, std::string name)
-      : conv_(conv), handle_(handle), name_(std::move(name)) {}
+      : CudnnGraphRunner(handle, std::move(name)), conv_(conv) {}
 
   Status build(const std::string &precision, std::vector<std::string> &warnings) {
-    try {
-      return choosePlan(precision, warnings);
-    } catch (const std::exception &error) {
-      return Status(ErrorCode::CudaError,
-                    "'" + name_ + "': cudnn-frontend failed: " + error.what());
-    }
+    return guarded([&] { return choosePlan(precision, warnings); });
   }
 
   Status enumerate(const std::string &precision, size_t maxWorkspace) {
-    try {
-      return enumeratePlans(precision, maxWorkspace);
-    } catch (const std::exception &error) {
-      return Status(ErrorCode::CudaError,
-                    "'" + name_ + "': cudnn-frontend failed: " + error.what());
-    }
+    return guarded([&] { return enumeratePlans(precision, maxWorkspace); });
   }
 
   Status enqueue(const Addresses &addresses, void *workspace, cudaStream_t) override {
-    // The stream is the handle's (set by the context before its steps).
-    pack_[x_->get_uid()] = addresses.resolve(conv_.x()->buffer());
-    pack_[w_->get_uid()] = addresses.resolve(conv_.w()->buffer());
-    pack_[y_->get_uid()] = addresses.resolve(conv_.y()->buffer());
+    bind(x_, addresses.resolve(conv_.x()->buffer()));
+    bind(w_, addresses.resolve(conv_.w()->buffer()));
+    bind(y_, addresses.resolve(conv_.y()->buffer()));
     if (bias_)
-      pack_[bias_->get_uid()] = addresses.resolve(conv_.bias()->buffer());
+      bind(bias_, addresses.resolve(conv_.bias()->buffer()));
     if (z_)
-      pack_[z_->get_uid()] = addresses.resolve(conv_.z()->buffer());
+      bind(z_, addresses.resolve(conv_.z()->buffer()));
     if (scale_)
-      pack_[scale_->get_uid()] = addresses.resolve(conv_.scale()->buffer());
-    auto status = planIndex_ < 0
-                      ? graph_->execute(handle_, pack_, workspace)
-                      : graph_->execute_plan_at_index(handle_, pack_, workspace, planIndex_);
-    if (!status.is_good())
-      return Status(ErrorCode::CudaError,
-                    "cuDNN execution of '" + name_ + "' failed: " + feMessage(status));
-    return Status::success();
+      bind(scale_, addresses.resolve(conv_.scale()->buffer()));
+    return execute(workspace);
   }
-
-  size_t workspaceSize() const override { return workspace_; }
-  std::string tactic() const override { return tactic_; }
-  ExecutionContext::StepChoice choice() const override { return choice_; }
 
 private:
-  Status useCandidate(size_t index) override {
-    planIndex_ = plans_[index];
-    workspace_ = candidates_[index].workspace;
-    choice_ = candidates_[index].choice;
-    return Status::success();
-  }
-
   std::shared_ptr<fe::graph::Tensor_attributes> tensor(const fb::TensorDesc &desc,
                                                        const char *name,
                                                        std::vector<int64_t> dims = {}) {
@@ -320,30 +254,8 @@ private:
     if (c.engine_id() >= 0) {
       if (Status s = makeGraph(); !s.ok())
         return s;
-      // Knob types are cuDNN's backend numbers (cudnnBackendKnobType_t, the
-      // "k24=26" of plan names); the frontend numbers them differently.
-      std::unordered_map<fe::KnobType_t, int64_t> knobs;
-      bool knobsKnown = true;
-      for (size_t i = 0; c.knobs() && i + 1 < c.knobs()->size(); i += 2) {
-        fe::KnobType_t type = fe::convert_from_backend_knob_type(
-            static_cast<cudnnBackendKnobType_t>(c.knobs()->Get(i)));
-        knobsKnown &= type != fe::KnobType_t::NOT_SET;
-        knobs[type] = c.knobs()->Get(i + 1);
-      }
-      auto status = knobsKnown ? graph_->create_execution_plan(c.engine_id(), knobs)
-                               : fe::error_t{fe::error_code_t::INVALID_VALUE,
-                                             "a knob type this cuDNN does not know"};
-      if (status.is_good())
-        status = graph_->check_support(handle_);
-      if (status.is_good())
-        status = graph_->build_plans(handle_, fe::BuildPlanPolicy_t::HEURISTICS_CHOICE);
-      if (status.is_good()) {
-        tactic_ = "cudnn engine " + std::to_string(c.engine_id()) + " (from the engine)";
+      if (buildStoredPlan(c.engine_id(), c.knobs(), warnings))
         return finish();
-      }
-      warnings.push_back("'" + name_ + "': cuDNN engine " + std::to_string(c.engine_id()) +
-                         " with the engine's knobs does not run here (" + feMessage(status) +
-                         "); using cuDNN's heuristic");
     }
     // Heuristics: the quick modes, then the thorough one; the epilogue in
     // either order; strict fp32 first when asked, then TF32 allowed.
@@ -417,30 +329,7 @@ private:
       // Plans that fail to build are left empty (the status says so when
       // none built); the others are candidates.
       status = graph_->build_plans(handle_, fe::BuildPlanPolicy_t::ALL);
-      std::set<std::pair<int64_t, std::vector<int64_t>>> seen;
-      for (int64_t i = 0; i < graph_->get_execution_plan_count(); ++i) {
-        int64_t engine = -1, workspace = 0;
-        std::unordered_map<fe::KnobType_t, int64_t> knobs;
-        if (!graph_->get_engine_and_knobs_at_index(i, engine, knobs).is_good() ||
-            !graph_->get_workspace_size_plan_at_index(i, workspace).is_good())
-          continue;
-        Candidate candidate;
-        candidate.choice = choiceOf(engine, knobs);
-        candidate.workspace = static_cast<size_t>(std::max<int64_t>(0, workspace));
-        if (!seen.insert({engine, candidate.choice.knobs}).second)
-          continue;
-        candidate.description = "cudnn engine " + std::to_string(engine);
-        const std::vector<int64_t> &pairs = candidate.choice.knobs;
-        for (size_t k = 0; k + 1 < pairs.size(); k += 2)
-          candidate.description += (k ? " " : " (knobs ") + std::to_string(pairs[k]) + "=" +
-                                   std::to_string(pairs[k + 1]);
-        if (!pairs.empty())
-          candidate.description += ")";
-        if (strictFloat && !strict)
-          candidate.description += ", tf32";
-        candidates_.push_back(std::move(candidate));
-        plans_.push_back(i);
-      }
+      collectCandidates(*graph_, strictFloat && !strict ? ", tf32" : "", candidates_, plans_);
       if (!candidates_.empty())
         break;
     }
@@ -454,70 +343,12 @@ private:
     return selectCandidate(0);
   }
 
-  // The schema's form of an engine and its knobs: backend knob numbers,
-  // sorted, as pairs.
-  static ExecutionContext::StepChoice
-  choiceOf(int64_t engine, const std::unordered_map<fe::KnobType_t, int64_t> &knobs) {
-    ExecutionContext::StepChoice choice;
-    choice.engineId = engine;
-    std::vector<std::pair<int64_t, int64_t>> sorted;
-    for (auto [type, value] : knobs) {
-      cudnnBackendKnobType_t backend;
-      if (fe::convert_to_backend_knob_type(type, backend) == CUDNN_STATUS_SUCCESS)
-        sorted.emplace_back(static_cast<int64_t>(backend), value);
-    }
-    std::sort(sorted.begin(), sorted.end());
-    for (auto [type, value] : sorted) {
-      choice.knobs.push_back(type);
-      choice.knobs.push_back(value);
-    }
-    return choice;
-  }
-
-  // The engine and knobs of the plan that runs (the candidate among those
-  // built is the one whose name get_plan_name gives).
-  void recordChoice() {
-    std::string chosen, name;
-    if (!graph_->get_plan_name(chosen).is_good())
-      return;
-    for (int64_t i = 0; i < graph_->get_execution_plan_count(); ++i) {
-      if (!graph_->get_plan_name_at_index(i, name).is_good() || name != chosen)
-        continue;
-      int64_t engine = -1;
-      std::unordered_map<fe::KnobType_t, int64_t> knobs;
-      if (graph_->get_engine_and_knobs_at_index(i, engine, knobs).is_good())
-        choice_ = choiceOf(engine, knobs);
-      return;
-    }
-  }
-
-  Status finish() {
-    recordChoice();
-    int64_t workspace = 0;
-    if (Status s = check(graph_->get_workspace_size(workspace), "workspace size"); !s.ok())
-      return s;
-    workspace_ = static_cast<size_t>(std::max<int64_t>(0, workspace));
-    pack_.clear();
-    pack_.reserve(8);
-    for (auto &t : {x_, w_, y_, bias_, z_, scale_})
-      if (t)
-        pack_[t->get_uid()] = nullptr;
-    return Status::success();
-  }
+  Status finish() { return finishPlan({x_, w_, y_, bias_, z_, scale_}); }
 
   const fb::ConvStep &conv_;
-  cudnnHandle_t handle_;
-  std::string name_;
-  std::shared_ptr<fe::graph::Graph> graph_;
   std::shared_ptr<fe::graph::Tensor_attributes> x_, w_, y_, bias_, z_, scale_;
-  std::unordered_map<int64_t, void *> pack_;
-  size_t workspace_ = 0;
-  std::string tactic_;
   std::string description_;
   std::string layout_;
-  ExecutionContext::StepChoice choice_;
-  std::vector<int64_t> plans_; ///< the graph's plan index of each candidate
-  int64_t planIndex_ = -1; ///< the plan enqueue runs; -1: the graph's chosen one
 };
 
 } // namespace

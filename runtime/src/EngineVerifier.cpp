@@ -253,6 +253,7 @@ private:
     case fb::StepKind::ConvStep: return checkConv(*step->kind_as_ConvStep());
     case fb::StepKind::GemmStep: return checkGemm(*step->kind_as_GemmStep());
     case fb::StepKind::CopyStep: return checkCopy(*step->kind_as_CopyStep());
+    case fb::StepKind::AttentionStep: return checkAttention(*step->kind_as_AttentionStep());
     default:
       return invalid("unknown step kind " + std::to_string(int(step->kind_type())));
     }
@@ -616,6 +617,86 @@ private:
     return Status::success();
   }
 
+  // Fused attention (format 1.3): logical [B, H, S, D] tensors whose
+  // strides cuDNN's SDPA kernels can load (16-byte vectors).
+  Status checkAttention(const fb::AttentionStep &attention) {
+    const std::pair<const char *, const fb::TensorDesc *> operands[] = {
+        {"q", attention.q()}, {"k", attention.k()}, {"v", attention.v()},
+        {"o", attention.o()}};
+    for (auto [what, tensor] : operands) {
+      if (Status s = checkTensor(tensor, what); !s.ok()) return s;
+      if (count(tensor->shape()) != 4)
+        return invalid(std::string(what) + " must be [B, H, S, D] (rank 4), found " +
+                       shapeString(tensor->shape()));
+    }
+    fb::DType type = attention.q()->dtype();
+    auto name = [](fb::DType t) { return std::string(dataTypeName(toDataType(t))); };
+    if (type != fb::DType::F16 && type != fb::DType::BF16)
+      return unsupported("attention runs on f16 or bf16, found q " + name(type));
+    for (auto [what, tensor] : operands)
+      if (tensor->dtype() != type)
+        return invalid(std::string("q, k, v and o must have one dtype, found q ") +
+                       name(type) + " and " + what + " " + name(tensor->dtype()));
+    auto dim = [](const fb::TensorDesc *t, int d) { return t->shape()->Get(d); };
+    int64_t batch = dim(attention.q(), 0), heads = dim(attention.q(), 1),
+            sq = dim(attention.q(), 2), d = dim(attention.q(), 3),
+            skv = dim(attention.k(), 2), dv = dim(attention.v(), 3);
+    auto expect = [&](const char *what, const fb::TensorDesc *t,
+                      std::vector<int64_t> shape) -> Status {
+      for (int i = 0; i < 4; ++i)
+        if (dim(t, i) != shape[i]) {
+          std::string expected = "[";
+          for (int j = 0; j < 4; ++j)
+            expected += (j ? "," : "") + std::to_string(shape[j]);
+          return invalid(std::string(what) + " must be " + expected + "], found " +
+                         shapeString(t->shape()));
+        }
+      return Status::success();
+    };
+    if (Status s = expect("k", attention.k(), {batch, heads, skv, d}); !s.ok()) return s;
+    if (Status s = expect("v", attention.v(), {batch, heads, skv, dv}); !s.ok()) return s;
+    if (Status s = expect("o", attention.o(), {batch, heads, sq, dv}); !s.ok()) return s;
+    if (batch < 1 || heads < 1 || sq < 1 || skv < 1 || d < 1 || dv < 1)
+      return invalid("empty attention " + shapeString(attention.q()->shape()));
+    if (d % 8 || dv % 8)
+      return unsupported("cuDNN's attention needs head sizes that are multiples of 8, found " +
+                         std::to_string(d) + " and " + std::to_string(dv));
+    for (auto [what, tensor] : operands) {
+      uint64_t elementSize = dataTypeSize(toDataType(type));
+      if (tensor->buffer()->offset() % 16)
+        return unsupported(std::string(what) + " starts at byte " +
+                           std::to_string(tensor->buffer()->offset()) +
+                           ", not a multiple of the 16 bytes cuDNN's attention loads");
+      for (size_t i = 0; i < count(tensor->strides()); ++i) {
+        int64_t stride = tensor->strides()->Get(i), size = dim(tensor, int(i));
+        bool last = i == 3;
+        if (size > 1 && (last ? stride != 1 : (stride * elementSize) % 16 != 0))
+          return unsupported(std::string(what) + " strides " +
+                             shapeString(tensor->strides()) +
+                             ": cuDNN's attention needs unit stride in the head "
+                             "dimension and the others multiples of 16 bytes");
+      }
+    }
+    if (const fb::TensorDesc *bias = attention.bias()) {
+      if (Status s = checkTensor(bias, "bias"); !s.ok()) return s;
+      if (count(bias->shape()) != 4 || (dim(bias, 0) != 1 && dim(bias, 0) != batch) ||
+          (dim(bias, 1) != 1 && dim(bias, 1) != heads) || dim(bias, 2) != sq ||
+          dim(bias, 3) != skv)
+        return invalid("bias must be [" + std::to_string(batch) + " or 1," +
+                       std::to_string(heads) + " or 1," + std::to_string(sq) + "," +
+                       std::to_string(skv) + "], found " + shapeString(bias->shape()));
+      if (bias->dtype() != type)
+        return invalid("bias must be " + name(type) + " like q, found " +
+                       name(bias->dtype()));
+    }
+    if (!std::isfinite(attention.scale()))
+      return invalid("scale is " + std::to_string(attention.scale()) + ", not finite");
+    if (count(attention.knobs()) % 2)
+      return invalid("knobs must be (type, value) pairs, found " +
+                     std::to_string(count(attention.knobs())) + " numbers");
+    return Status::success();
+  }
+
   Status checkCopy(const fb::CopyStep &copy) {
     if (copy.size() == 0)
       return invalid("a copy of 0 bytes");
@@ -738,7 +819,7 @@ Expected<CodeChoice> selectCode(const fb::Engine &engine, unsigned deviceArch,
 
 Status checkLibraryVersions(const fb::Engine &engine, const LibraryVersions &found,
                             bool usesPtx, std::vector<std::string> &warnings) {
-  if (usesStep(engine, fb::StepKind::ConvStep))
+  if (usesStep(engine, fb::StepKind::ConvStep) || usesStep(engine, fb::StepKind::AttentionStep))
     if (Status s = checkLibrary("cuDNN", engine.cudnn_version(), found.cudnn, warnings);
         !s.ok())
       return s;
@@ -800,6 +881,7 @@ const char *stepKindName(int kind) {
   case fb::StepKind::ConvStep: return "conv";
   case fb::StepKind::GemmStep: return "gemm";
   case fb::StepKind::CopyStep: return "copy";
+  case fb::StepKind::AttentionStep: return "attention";
   default: return "unknown";
   }
 }

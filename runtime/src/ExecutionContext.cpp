@@ -80,7 +80,7 @@ Status ContextImpl::create(bool allocate) {
   bool needsCudnn = false, needsCublas = false;
   for (size_t i = 0; i < steps; ++i) {
     fb::StepKind kind = metadata.steps()->Get(i)->kind_type();
-    needsCudnn |= kind == fb::StepKind::ConvStep;
+    needsCudnn |= kind == fb::StepKind::ConvStep || kind == fb::StepKind::AttentionStep;
     needsCublas |= kind == fb::StepKind::GemmStep;
   }
   if (needsCudnn) {
@@ -112,6 +112,7 @@ Status ContextImpl::create(bool allocate) {
     case fb::StepKind::ConvStep: runner = makeConvRunner(context); break;
     case fb::StepKind::GemmStep: runner = makeGemmRunner(context); break;
     case fb::StepKind::CopyStep: runner = makeCopyRunner(context); break;
+    case fb::StepKind::AttentionStep: runner = makeAttentionRunner(context); break;
     default: break;
     }
     if (!runner)

@@ -61,15 +61,17 @@ uint64_t stepWorkspace(const fb::Step &step) {
   switch (step.kind_type()) {
   case fb::StepKind::ConvStep: return step.kind_as_ConvStep()->workspace_size();
   case fb::StepKind::GemmStep: return step.kind_as_GemmStep()->workspace_size();
+  case fb::StepKind::AttentionStep: return step.kind_as_AttentionStep()->workspace_size();
   default: return 0;
   }
 }
 
-/// Conv and GEMM steps have library tactics; the others do not.
+/// Conv, GEMM and attention steps have library tactics; the others do not.
 bool hasTactics(const fb::Step &step) {
   // A launch has one when tactic selection chose its shape.
   return step.kind_type() == fb::StepKind::ConvStep ||
          step.kind_type() == fb::StepKind::GemmStep ||
+         step.kind_type() == fb::StepKind::AttentionStep ||
          (step.kind_type() == fb::StepKind::LaunchStep &&
           step.tactic_source() != fb::TacticSource::Heuristic);
 }
@@ -194,6 +196,21 @@ void writeStepDetails(JsonWriter &json, const fb::Engine &engine, const fb::Step
     json.field("size", copy->size());
     break;
   }
+  case fb::StepKind::AttentionStep: { // format 1.3
+    const fb::AttentionStep *attention = step.kind_as_AttentionStep();
+    writeTensor(json, engine, "q", attention->q());
+    writeTensor(json, engine, "k", attention->k());
+    writeTensor(json, engine, "v", attention->v());
+    writeTensor(json, engine, "bias", attention->bias());
+    writeTensor(json, engine, "o", attention->o());
+    json.field("scale", static_cast<double>(attention->scale()));
+    json.field("engine_id", static_cast<int64_t>(attention->engine_id()));
+    json.key("knobs").beginArray(true);
+    for (size_t i = 0; i < count(attention->knobs()); ++i)
+      json.value(static_cast<int64_t>(attention->knobs()->Get(i)));
+    json.endArray();
+    break;
+  }
   default:
     break;
   }
@@ -249,6 +266,16 @@ std::string stepShapes(const fb::Engine &engine, const fb::Step &step) {
     const fb::CopyStep *copy = step.kind_as_CopyStep();
     out << regionText(engine, copy->src()) << " -> " << regionText(engine, copy->dst())
         << " " << copy->size() << " bytes";
+    break;
+  }
+  case fb::StepKind::AttentionStep: {
+    const fb::AttentionStep *attention = step.kind_as_AttentionStep();
+    out << "softmax(" << attention->scale() << " * " << shapeText(attention->q()->shape())
+        << " * " << shapeText(attention->k()->shape()) << "^T";
+    if (attention->bias())
+      out << " + bias " << shapeText(attention->bias()->shape());
+    out << ") * " << shapeText(attention->v()->shape()) << " -> "
+        << shapeText(attention->o()->shape()) << " " << dtype(attention->o()->dtype());
     break;
   }
   default:

@@ -103,6 +103,7 @@ Expected<std::unique_ptr<StepRunner>> makeLaunchRunner(const StepContext &contex
 Expected<std::unique_ptr<StepRunner>> makeCopyRunner(const StepContext &context);
 Expected<std::unique_ptr<StepRunner>> makeConvRunner(const StepContext &context);
 Expected<std::unique_ptr<StepRunner>> makeGemmRunner(const StepContext &context);
+Expected<std::unique_ptr<StepRunner>> makeAttentionRunner(const StepContext &context);
 
 } // namespace kiln::runtime::detail
 

@@ -163,9 +163,10 @@ Expected<TacticTiming> TacticTimer::time(const uint8_t *data, size_t size,
     return Status(ErrorCode::InvalidArgument, "'" + name + "': not a valid Step FlatBuffer");
   const fb::Step *step = flatbuffers::GetRoot<fb::Step>(data);
   if (step->kind_type() != fb::StepKind::ConvStep &&
-      step->kind_type() != fb::StepKind::GemmStep)
+      step->kind_type() != fb::StepKind::GemmStep &&
+      step->kind_type() != fb::StepKind::AttentionStep)
     return Status(ErrorCode::InvalidArgument,
-                  "'" + name + "': only conv and GEMM steps have tactics to time");
+                  "'" + name + "': only conv, GEMM and attention steps have tactics to time");
   Impl &impl = *impl_;
   if (Status s = Impl::reserve(impl.scratch, impl.scratchBytes,
                                std::max<uint64_t>(scratchBytes, 256), "scratch memory", 0x3c);
@@ -186,8 +187,9 @@ Expected<TacticTiming> TacticTimer::time(const uint8_t *data, size_t size,
   context.maxWorkspace = impl.options.maxWorkspace;
   context.maxCandidates = impl.options.maxGemmCandidates;
   Expected<std::unique_ptr<StepRunner>> runner =
-      step->kind_type() == fb::StepKind::ConvStep ? detail::makeConvRunner(context)
-                                                  : detail::makeGemmRunner(context);
+      step->kind_type() == fb::StepKind::ConvStep        ? detail::makeConvRunner(context)
+      : step->kind_type() == fb::StepKind::AttentionStep ? detail::makeAttentionRunner(context)
+                                                         : detail::makeGemmRunner(context);
   if (!runner)
     return runner.takeStatus();
 

@@ -282,3 +282,59 @@ TEST_F(GpuAllocations, EnqueueAndGraphReplayAllocateNothing) {
   EXPECT_EQ(otherOutput.download(), expected);
   cudaStreamDestroy(stream);
 }
+
+// A cuDNN fused attention step (format 1.3) allocates nothing at enqueue
+// either, directly or captured into a CUDA graph: its workspace is the
+// context's, its variant pack made at creation.
+TEST_F(GpuAllocations, AttentionEnqueueAllocatesNothing) {
+  const int64_t B = 2, H = 3, S = 128, D = 64;
+  EngineBuilder builder;
+  useRuntimeVersions(builder);
+  uint32_t q = builder.addBinding("qkv", fb::DType::F16, {B, S, 3, H, D}, true);
+  uint32_t o = builder.addBinding("o", fb::DType::F16, {B, S, H, D}, false);
+  // q, k and v: [B, H, S, D] windows of one [B, S, 3, H, D] projection.
+  std::vector<int64_t> strides = {S * 3 * H * D, D, 3 * H * D, 1};
+  AttentionSpec a;
+  a.q = {fb::DType::F16, {B, H, S, D}, strides, EngineBuilder::binding(q)};
+  a.k = {fb::DType::F16, {B, H, S, D}, strides, EngineBuilder::binding(q, H * D * 2)};
+  a.v = {fb::DType::F16, {B, H, S, D}, strides, EngineBuilder::binding(q, 2 * H * D * 2)};
+  a.o = {fb::DType::F16, {B, H, S, D}, {S * H * D, D, H * D, 1}, EngineBuilder::binding(o)};
+  a.scale = 0.125f;
+  builder.addAttention("attention0", a, "fp16");
+  file_ = builder.file();
+  std::unique_ptr<Engine> engine = load();
+  ASSERT_TRUE(engine);
+  auto created = engine->createContext();
+  ASSERT_TRUE(created.ok()) << created.status().message();
+  ExecutionContext &context = *created;
+  DeviceBuffer input(B * S * 3 * H * D * 2), output(B * S * H * D * 2);
+  input.upload(encode(randomValues(B * S * 3 * H * D, 12, DataType::F16), DataType::F16).data(),
+               input.bytes());
+  ASSERT_TRUE(context.setBinding("qkv", input.get()).ok());
+  ASSERT_TRUE(context.setBinding("o", output.get()).ok());
+  cudaStream_t stream;
+  ASSERT_EQ(cudaStreamCreate(&stream), cudaSuccess);
+
+  takeRecording();
+  ASSERT_TRUE(context.enqueue(stream).ok());
+  ASSERT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
+  Recording first = take("first attention enqueue");
+  for (int i = 1; i < 100; ++i)
+    ASSERT_TRUE(context.enqueue(stream).ok()) << "direct run " << i;
+  ASSERT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
+  Recording direct = take("99 more attention enqueues");
+  std::vector<uint8_t> expected = output.download();
+  context.enableCudaGraph(true);
+  for (int i = 0; i < 100; ++i)
+    ASSERT_TRUE(context.enqueue(stream).ok()) << "graph run " << i;
+  ASSERT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
+  Recording graph = take("100 attention graph enqueues");
+
+  for (const Recording *r : {&first, &direct, &graph}) {
+    EXPECT_TRUE(r->events.empty()) << r->describe();
+    EXPECT_EQ(r->cudnnCreates + r->cudnnDestroys, 0) << r->describe();
+  }
+  EXPECT_EQ(graph.callsTo("cudaGraphLaunch"), 100u);
+  EXPECT_EQ(output.download(), expected);
+  cudaStreamDestroy(stream);
+}

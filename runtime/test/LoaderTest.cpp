@@ -75,7 +75,7 @@ TEST(EngineFile, HeaderLayout) {
   ASSERT_TRUE(header.ok()) << header.status().message();
   EXPECT_EQ(std::memcmp(bytes.data(), "KILNENG\0", 8), 0);
   EXPECT_EQ(header->format_major(), 1u);
-  EXPECT_EQ(header->format_minor(), 2u);
+  EXPECT_EQ(header->format_minor(), 3u);
   EXPECT_EQ(header->metadata_offset(), 64u);
   EXPECT_EQ(header->weights_offset() % 256, 0u);
   EXPECT_GE(header->weights_offset(), 64 + header->metadata_size());
@@ -164,18 +164,18 @@ TEST(EngineFile, WrongMajorVersionIsRefused) {
   std::vector<uint8_t> bytes = makeSampleEngine();
   patchU32(bytes, 8, 2);
   EXPECT_REFUSED(verify(bytes), ErrorCode::VersionMismatch,
-                 "engine format version 2.2 is not readable: this runtime reads format 1.x "
-                 "(up to 1.2)");
+                 "engine format version 2.3 is not readable: this runtime reads format 1.x "
+                 "(up to 1.3)");
 }
 
 TEST(EngineFile, NewerMinorVersionIsAcceptedWithAWarning) {
   std::vector<uint8_t> bytes = makeSampleEngine();
-  patchU32(bytes, 12, 3);
+  patchU32(bytes, 12, 4);
   std::vector<std::string> warnings;
   Status status = verify(bytes, &warnings);
   EXPECT_TRUE(status.ok()) << status.message();
   ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_NE(warnings[0].find("format version 1.3 is newer"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("format version 1.4 is newer"), std::string::npos) << warnings[0];
 }
 
 TEST(EngineFile, ReservedWordsMustBeZero) {
@@ -550,16 +550,13 @@ TEST(EngineVerifier, FusedInt8Conv) {
                  "a fused int8 convolution has no alpha");
 }
 
-// Tests the format versions around the fused INT8 epilogue: this runtime
-// writes 1.2, reads a file that says 1.1 or 1.0 (which have no fused steps)
-// without a warning, and shows the new fields in the engine's JSON.
+// Tests the format versions around the fused INT8 epilogue: a file that says
+// 1.2, 1.1 or 1.0 (the older ones have no fused steps) is read without a
+// warning, and the new fields show in the engine's JSON.
 TEST(EngineFile, FormatOnePointTwo) {
   std::vector<uint8_t> bytes = fusedInt8Conv({});
   std::vector<std::string> warnings;
-  auto header = checkEngineHeader(bytes, warnings);
-  ASSERT_TRUE(header.ok()) << header.status().message();
-  EXPECT_EQ(header->format_minor(), 2u);
-  for (uint32_t older : {0u, 1u}) {
+  for (uint32_t older : {0u, 1u, 2u}) {
     std::vector<uint8_t> old = makeSampleEngine();
     patchU32(old, 12, older);
     Status status = verify(old, &warnings);
@@ -573,6 +570,148 @@ TEST(EngineFile, FormatOnePointTwo) {
   EXPECT_NE(json.find("\"scale\": {"), std::string::npos) << json;
   std::string text = inspectEngineText(*file);
   EXPECT_NE(text.find("*scale +bias +z*0.5 Relu"), std::string::npos) << text;
+}
+
+namespace {
+
+/// What an attention step of the tests below changes from the valid one:
+/// f16 q, k, v and o [B, S, H, D] = [2, 8, 2, 64] seen as strided
+/// [B, H, S, D] windows of the arena, a [2, 1, 8, 8] mask.
+struct AttentionChange {
+  fb::DType q = fb::DType::F16, v = fb::DType::F16, bias = fb::DType::F16;
+  std::vector<int64_t> kShape = {2, 2, 8, 64}, biasShape = {2, 1, 8, 8};
+  std::vector<int64_t> qStrides = {1024, 64, 128, 1};
+  int64_t head = 64;
+  uint64_t oOffset = 0;
+  uint64_t arena = 0; ///< the arena's size; 0: what the tensors need
+  float scale = 0.125f;
+  std::vector<int64_t> knobs;
+};
+
+std::vector<uint8_t> attentionEngine(const AttentionChange &change) {
+  return sampleWith([&](EngineBuilder &b, uint32_t, uint32_t) {
+    int64_t d = change.head;
+    std::vector<int64_t> shape = {2, 2, 8, d}, bshd = {8 * 2 * d, d, 2 * d, 1};
+    uint64_t bytes = 2 * 8 * 2 * d * 2;
+    AttentionSpec a;
+    a.q = {change.q, shape, change.qStrides, EngineBuilder::arena(b.allocateArena(bytes))};
+    a.k = {fb::DType::F16, change.kShape, {}, EngineBuilder::arena(b.allocateArena(bytes))};
+    a.v = {change.v, shape, bshd, EngineBuilder::arena(b.allocateArena(bytes))};
+    a.hasBias = !change.biasShape.empty();
+    a.bias = {change.bias, change.biasShape, {}, EngineBuilder::arena(b.allocateArena(256))};
+    uint64_t o = b.allocateArena(bytes);
+    a.o = {fb::DType::F16, shape, bshd, EngineBuilder::arena(o + change.oOffset)};
+    a.scale = change.scale;
+    a.knobs = change.knobs;
+    if (change.arena)
+      b.arenaSize = change.arena;
+    b.addAttention("attention0", a, "fp16");
+  });
+}
+
+} // namespace
+
+// Tests that a fused attention step (format 1.3) verifies, and each bad value
+// of it is refused with what was expected and found.
+TEST(EngineVerifier, Attention) {
+  auto ok = [](const AttentionChange &change) {
+    Status status = verify(attentionEngine(change));
+    EXPECT_TRUE(status.ok()) << status.message();
+  };
+  ok({});
+  AttentionChange noBias;
+  noBias.biasShape = {};
+  ok(noBias);
+  AttentionChange bf16;
+  bf16.q = bf16.v = fb::DType::BF16;
+  EXPECT_REFUSED(verify(attentionEngine(bf16)), ErrorCode::InvalidEngine,
+                 "q, k, v and o must have one dtype, found q bf16 and k f16");
+
+  AttentionChange c;
+  c.q = fb::DType::F32;
+  EXPECT_REFUSED(verify(attentionEngine(c)), ErrorCode::Unsupported,
+                 "step 0 'attention0': attention runs on f16 or bf16, found q f32");
+  c = {};
+  c.kShape = {2, 2, 8, 32};
+  EXPECT_REFUSED(verify(attentionEngine(c)), ErrorCode::InvalidEngine,
+                 "k must be [2,2,8,64], found [2,2,8,32]");
+  c = {};
+  c.kShape = {2, 8, 64};
+  EXPECT_REFUSED(verify(attentionEngine(c)), ErrorCode::InvalidEngine,
+                 "k must be [B, H, S, D] (rank 4), found [2,8,64]");
+  c = {};
+  c.head = 12;
+  c.kShape = {2, 2, 8, 12};
+  c.qStrides = {};
+  EXPECT_REFUSED(verify(attentionEngine(c)), ErrorCode::Unsupported,
+                 "head sizes that are multiples of 8, found 12 and 12");
+  c = {};
+  c.qStrides = {1024, 64, 132, 1};
+  EXPECT_REFUSED(verify(attentionEngine(c)), ErrorCode::Unsupported,
+                 "q strides [1024,64,132,1]: cuDNN's attention needs unit stride in the "
+                 "head dimension and the others multiples of 16 bytes");
+  c = {};
+  c.qStrides = {1024, 64, 128, 2};
+  EXPECT_REFUSED(verify(attentionEngine(c)), ErrorCode::Unsupported, "q strides [1024,64,128,2]");
+  c = {};
+  c.oOffset = 8;
+  c.arena = 17000;
+  EXPECT_REFUSED(verify(attentionEngine(c)), ErrorCode::Unsupported,
+                 "o starts at byte 12552, not a multiple of the 16 bytes");
+  c = {};
+  c.biasShape = {2, 2, 1, 8};
+  EXPECT_REFUSED(verify(attentionEngine(c)), ErrorCode::InvalidEngine,
+                 "bias must be [2 or 1,2 or 1,8,8], found [2,2,1,8]");
+  c = {};
+  c.bias = fb::DType::F32;
+  EXPECT_REFUSED(verify(attentionEngine(c)), ErrorCode::InvalidEngine,
+                 "bias must be f16 like q, found f32");
+  c = {};
+  c.scale = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_REFUSED(verify(attentionEngine(c)), ErrorCode::InvalidEngine, "not finite");
+  c = {};
+  c.knobs = {24};
+  EXPECT_REFUSED(verify(attentionEngine(c)), ErrorCode::InvalidEngine,
+                 "knobs must be (type, value) pairs, found 1 numbers");
+  // The output's last element past the arena.
+  c = {};
+  c.arena = 16000;
+  EXPECT_REFUSED(verify(attentionEngine(c)), ErrorCode::InvalidEngine,
+                 "o: bytes [12544, 16640) lie outside the arena (16000 bytes)");
+}
+
+// Tests format 1.3: this runtime writes it, an attention step shows in the
+// engine's JSON and text, and a runtime that does not know the step kind (a
+// 1.2 one sees StepKind 5 as unknown) refuses it by name rather than
+// misreading it.
+TEST(EngineFile, FormatOnePointThree) {
+  std::vector<uint8_t> bytes = attentionEngine({});
+  std::vector<std::string> warnings;
+  auto header = checkEngineHeader(bytes, warnings);
+  ASSERT_TRUE(header.ok()) << header.status().message();
+  EXPECT_EQ(header->format_minor(), 3u);
+  auto file = EngineFile::fromBytes(bytes);
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  std::string json = inspectEngineJson(*file);
+  EXPECT_NE(json.find("\"kind\": \"attention\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"scale\": 0.125"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"strides\": [1024, 64, 128, 1]"), std::string::npos) << json;
+  std::string text = inspectEngineText(*file);
+  EXPECT_NE(text.find("softmax(0.125 * [2x2x8x64] * [2x2x8x64]^T + bias [2x1x8x8]) * "
+                      "[2x2x8x64] -> [2x2x8x64] f16"),
+            std::string::npos)
+      << text;
+
+  // A step kind one past the newest this runtime knows, as a 1.2 runtime
+  // sees an attention step: FlatBuffers lets unknown union members through,
+  // the consistency check names it.
+  auto future = sampleWith([](EngineBuilder &b, uint32_t, uint32_t) {
+    b.addStepOfUnknownKind(
+        "next", static_cast<fb::StepKind>(static_cast<int>(fb::StepKind::MAX) + 1));
+  });
+  EXPECT_REFUSED(verify(future), ErrorCode::InvalidEngine,
+                 "step 0 'next': unknown step kind " +
+                     std::to_string(static_cast<int>(fb::StepKind::MAX) + 1));
 }
 
 TEST(EngineVerifier, SelectCode) {

@@ -89,6 +89,20 @@ void EngineBuilder::addCopy(const std::string &name, fb::BufferRef src, fb::Buff
   addStep(name, fb::StepKind::CopyStep, copy.Union(), "");
 }
 
+void EngineBuilder::addAttention(const std::string &name, const AttentionSpec &a,
+                                 const std::string &precision) {
+  auto q = tensor(a.q), k = tensor(a.k), v = tensor(a.v), o = tensor(a.o);
+  flatbuffers::Offset<fb::TensorDesc> bias = a.hasBias ? tensor(a.bias) : 0;
+  auto step = fb::CreateAttentionStepDirect(fbb_, q, k, v, bias, o, a.scale, a.engineId,
+                                            a.knobs.empty() ? nullptr : &a.knobs, 0);
+  addStep(name, fb::StepKind::AttentionStep, step.Union(), precision);
+}
+
+void EngineBuilder::addStepOfUnknownKind(const std::string &name, fb::StepKind kind) {
+  flatbuffers::uoffset_t start = fbb_.StartTable();
+  addStep(name, kind, flatbuffers::Offset<void>(fbb_.EndTable(start)), "");
+}
+
 void EngineBuilder::addCode(uint32_t arch, const std::vector<uint8_t> &cubin) {
   code_.push_back(fb::CreateCodeObjectDirect(fbb_, arch, &cubin));
 }

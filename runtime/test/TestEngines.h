@@ -52,6 +52,16 @@ struct GemmSpec {
   std::vector<uint64_t> algo;
 };
 
+/// Fused attention (format 1.3): logical [B, H, S, D] tensors with strides.
+struct AttentionSpec {
+  TensorSpec q, k, v, o;
+  bool hasBias = false;
+  TensorSpec bias;
+  float scale = 1;
+  int64_t engineId = -1;
+  std::vector<int64_t> knobs;
+};
+
 class EngineBuilder {
 public:
   uint32_t addBinding(const std::string &name, fb::DType dtype,
@@ -78,6 +88,11 @@ public:
   void addGemm(const std::string &name, const GemmSpec &gemm,
                const std::string &precision = "");
   void addCopy(const std::string &name, fb::BufferRef src, fb::BufferRef dst, uint64_t size);
+  void addAttention(const std::string &name, const AttentionSpec &attention,
+                    const std::string &precision = "");
+  /// A step tagged with `kind` (one this runtime may not know) holding an
+  /// empty table: what an older runtime sees of a newer step.
+  void addStepOfUnknownKind(const std::string &name, fb::StepKind kind);
   void addCode(uint32_t arch, const std::vector<uint8_t> &cubin);
   /// An Engine.kernels entry: the kernel's launch bound.
   void addKernel(const std::string &name, uint32_t maxThreadsPerBlock);

@@ -384,6 +384,12 @@ std::string kiln::tactics::getTacticSignature(mlir::Operation *op) {
             s.scalar("residual_scaled", 1);
         },
         conv.getAllowTf32());
+  if (auto attention = dyn_cast<AttentionOp>(op))
+    // The scale is a value in cuDNN's graph: it does not change the plans.
+    return build("attention",
+                 {{"q", attention.getQ()}, {"k", attention.getK()}, {"v", attention.getV()},
+                  {"bias", attention.getBias()}, {"o", attention.getO()}},
+                 [](SignatureBuilder &) {}, false);
   if (auto launch = dyn_cast<LaunchOp>(op)) {
     // The kernel by a hash of its source, named "kernel" and with its launch
     // bound left out (tactic selection raises it); the source holds every

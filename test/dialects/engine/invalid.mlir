@@ -408,3 +408,76 @@ func.func @residual_scale_alone(%x: memref<1x4x4x8xf16>, %y: memref<1x4x4x8xf16>
       pads [0, 0, 0, 0] dilations [1, 1] layout channels_last {residual_scale = 2.0 : f32}
   return
 }
+
+// -----
+
+// Tests that attention refuses f32.
+func.func @attention_f32(%q: memref<1x1x8x8xf32>, %o: memref<1x1x8x8xf32>) {
+  // expected-error @+1 {{element type must be f16 or bf16, got 'f32'}}
+  engine.attention %q : memref<1x1x8x8xf32>, %q : memref<1x1x8x8xf32>, %q : memref<1x1x8x8xf32> -> %o : memref<1x1x8x8xf32> scale 1.0
+  return
+}
+
+// -----
+
+// Tests that attention refuses k of another head size than q.
+func.func @attention_k(%q: memref<1x2x8x16xf16>, %k: memref<1x2x8x8xf16>, %o: memref<1x2x8x16xf16>) {
+  // expected-error @+1 {{k must be [1, 2, Skv, 16], got 'memref<1x2x8x8xf16>'}}
+  engine.attention %q : memref<1x2x8x16xf16>, %k : memref<1x2x8x8xf16>, %q : memref<1x2x8x16xf16> -> %o : memref<1x2x8x16xf16> scale 1.0
+  return
+}
+
+// -----
+
+// Tests that attention refuses an output of the wrong sequence length.
+func.func @attention_o(%q: memref<1x2x8x16xf16>, %k: memref<1x2x4x16xf16>, %o: memref<1x2x4x16xf16>) {
+  // expected-error @+1 {{o must be [1, 2, 8, 16], got 'memref<1x2x4x16xf16>'}}
+  engine.attention %q : memref<1x2x8x16xf16>, %k : memref<1x2x4x16xf16>, %k : memref<1x2x4x16xf16> -> %o : memref<1x2x4x16xf16> scale 1.0
+  return
+}
+
+// -----
+
+// Tests that attention refuses head sizes cuDNN cannot run.
+func.func @attention_head(%q: memref<1x2x8x12xf16>, %o: memref<1x2x8x12xf16>) {
+  // expected-error @+1 {{head sizes must be multiples of 8 for cuDNN, got 12 and 12}}
+  engine.attention %q : memref<1x2x8x12xf16>, %q : memref<1x2x8x12xf16>, %q : memref<1x2x8x12xf16> -> %o : memref<1x2x8x12xf16> scale 1.0
+  return
+}
+
+// -----
+
+// Tests that attention refuses strides that break cuDNN's 16-byte loads.
+func.func @attention_stride(%qkv: memref<1x8x2x8xf16>, %o: memref<1x2x8x8xf16>) {
+  %q = engine.view %qkv[0] : memref<1x8x2x8xf16> to memref<1x2x8x8xf16, strided<[128, 4, 16, 1]>>
+  // expected-error @+1 {{q stride 4 of dimension 1 is not a multiple of 16 bytes}}
+  engine.attention %q : memref<1x2x8x8xf16, strided<[128, 4, 16, 1]>>, %o : memref<1x2x8x8xf16>, %o : memref<1x2x8x8xf16> -> %o : memref<1x2x8x8xf16> scale 1.0
+  return
+}
+
+// -----
+
+// Tests that attention refuses a bias that does not broadcast to [B, H, Sq, Skv].
+func.func @attention_bias(%q: memref<2x2x8x8xf16>, %b: memref<2x2x1x8xf16>, %o: memref<2x2x8x8xf16>) {
+  // expected-error @+1 {{bias must be [2 or 1, 2 or 1, 8, 8], got 'memref<2x2x1x8xf16>'}}
+  engine.attention %q : memref<2x2x8x8xf16>, %q : memref<2x2x8x8xf16>, %q : memref<2x2x8x8xf16> bias %b : memref<2x2x1x8xf16> -> %o : memref<2x2x8x8xf16> scale 1.0
+  return
+}
+
+// -----
+
+// Tests that attention refuses a bias of another element type.
+func.func @attention_bias_type(%q: memref<1x1x8x8xf16>, %b: memref<1x1x8x8xf32>, %o: memref<1x1x8x8xf16>) {
+  // expected-error @+1 {{bias must have the element type 'f16', got 'memref<1x1x8x8xf32>'}}
+  engine.attention %q : memref<1x1x8x8xf16>, %q : memref<1x1x8x8xf16>, %q : memref<1x1x8x8xf16> bias %b : memref<1x1x8x8xf32> -> %o : memref<1x1x8x8xf16> scale 1.0
+  return
+}
+
+// -----
+
+// Tests that attention refuses knobs that are not pairs.
+func.func @attention_knobs(%q: memref<1x1x8x8xf16>, %o: memref<1x1x8x8xf16>) {
+  // expected-error @+1 {{knobs must be (type, value) pairs, got 3 numbers}}
+  engine.attention %q : memref<1x1x8x8xf16>, %q : memref<1x1x8x8xf16>, %q : memref<1x1x8x8xf16> -> %o : memref<1x1x8x8xf16> scale 1.0 {knobs = array<i64: 1, 2, 3>}
+  return
+}

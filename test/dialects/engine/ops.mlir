@@ -89,3 +89,25 @@ func.func @main(%image: memref<1x16x16x8xf16> {engine.input = "image", engine.la
   engine.copy %probs, %copy : memref<1x10xf32>, memref<10xf32>
   return
 }
+
+// Tests that engine.attention round-trips with strided [B, S, H, D] views,
+// a bias and a chosen cuDNN engine, and without a bias on contiguous buffers.
+// CHECK-LABEL: func.func @attention
+func.func @attention(%qkv: memref<2x8x3x64xf16>, %mask: memref<2x1x8x8xf16>,
+                     %o: memref<2x8x64xf16>, %bq: memref<2x4x16x32xbf16>,
+                     %bo: memref<2x4x16x32xbf16>) {
+  %q = engine.view %qkv[0] : memref<2x8x3x64xf16> to memref<2x1x8x64xf16, strided<[1536, 64, 192, 1]>>
+  %k = engine.view %qkv[128] : memref<2x8x3x64xf16> to memref<2x1x8x64xf16, strided<[1536, 64, 192, 1]>>
+  %v = engine.view %qkv[256] : memref<2x8x3x64xf16> to memref<2x1x8x64xf16, strided<[1536, 64, 192, 1]>>
+  %ov = engine.view %o[0] : memref<2x8x64xf16> to memref<2x1x8x64xf16>
+  // CHECK: engine.attention %{{.*}} : memref<2x1x8x64xf16, strided<[1536, 64, 192, 1]>>, %{{.*}} : memref<2x1x8x64xf16, strided<[1536, 64, 192, 1]>>, %{{.*}} : memref<2x1x8x64xf16, strided<[1536, 64, 192, 1]>> bias %{{.*}} : memref<2x1x8x8xf16> -> %{{.*}} : memref<2x1x8x64xf16> scale 1.250000e-01 {engine_id = 8 : i64, knobs = array<i64: 24, 26>, layers = ["attention0"], precision = "fp16", workspace = 1024 : i64}
+  engine.attention %q : memref<2x1x8x64xf16, strided<[1536, 64, 192, 1]>>,
+      %k : memref<2x1x8x64xf16, strided<[1536, 64, 192, 1]>>,
+      %v : memref<2x1x8x64xf16, strided<[1536, 64, 192, 1]>>
+      bias %mask : memref<2x1x8x8xf16> -> %ov : memref<2x1x8x64xf16> scale 0.125
+      {layers = ["attention0"], precision = "fp16", engine_id = 8, knobs = array<i64: 24, 26>, workspace = 1024}
+  // CHECK: engine.attention %{{.*}} : memref<2x4x16x32xbf16>, %{{.*}} : memref<2x4x16x32xbf16>, %{{.*}} : memref<2x4x16x32xbf16> -> %{{.*}} : memref<2x4x16x32xbf16> scale 1.000000e+00{{$}}
+  engine.attention %bq : memref<2x4x16x32xbf16>, %bq : memref<2x4x16x32xbf16>,
+      %bq : memref<2x4x16x32xbf16> -> %bo : memref<2x4x16x32xbf16> scale 1.0
+  return
+}

@@ -3,10 +3,12 @@
 case and a summary.
 
 - Hand-written engine modules (kernel.mlir, conv.mlir, gemm.mlir,
-  int8conv.mlir): serialized by kiln-translate, run by kiln-run on the inputs
-  of README.md, directly and replayed from a CUDA graph; the outputs must
-  equal the values README.md derives by hand (all exact in their types; the
-  fused INT8 convolution's within one step, ties and differences counted).
+  int8conv.mlir, attention.mlir): serialized by kiln-translate, run by
+  kiln-run on the inputs of README.md, directly and replayed from a CUDA
+  graph; the outputs must equal the values README.md derives by hand (all
+  exact in their types; the fused INT8 convolution's within one step, ties
+  and differences counted; attention's within 2e-3 of numpy's in double
+  precision, its fully masked row exactly 0).
 - nn modules (Inputs/nn/*.mlir), each in FP32 and FP16: compiled by the real
   pipeline (kiln-opt --kiln-graph-pipeline=precision=P --kiln-engine-pipeline,
   then kiln-translate --serialize-engine), run by kiln-run on fixed random
@@ -69,6 +71,32 @@ def int8conv_expected():
     return y
 
 
+def attention_inputs():
+    """attention.mlir: q, k, v [B=2, S=16, H=2, D=64] uniform in [-1, 1) as
+    f16, and a [2, 1, 16, 16] mask of 0 and -inf: a quarter of the keys at
+    random (never key i of query i) and all of batch 1's query 5."""
+    rng = np.random.default_rng(11)
+    q, k, v = (rng.uniform(-1, 1, (2, 16, 2, 64)).astype(np.float16) for _ in range(3))
+    mask = np.where(rng.uniform(0, 1, (2, 1, 16, 16)) < 0.25, -np.inf, 0).astype(np.float16)
+    for i in range(16):
+        mask[:, :, i, i] = 0
+    mask[1, 0, 5, :] = -np.inf
+    return {"q": q, "k": k, "v": v, "mask": mask}
+
+
+def attention_expected(inputs):
+    """softmax(0.125 q kᵀ + mask) v per batch and head, in double precision;
+    a fully masked row gives 0."""
+    q, k, v = (inputs[n].astype(np.float64).transpose(0, 2, 1, 3) for n in "qkv")
+    scores = 0.125 * q @ k.transpose(0, 1, 3, 2) + inputs["mask"].astype(np.float64)
+    most = scores.max(axis=-1, keepdims=True)
+    alive = np.isfinite(most)
+    weights = np.where(alive, np.exp(scores - np.where(alive, most, 0)), 0)
+    sums = weights.sum(axis=-1, keepdims=True)
+    o = (weights / np.where(sums > 0, sums, 1)) @ v
+    return o.transpose(0, 2, 1, 3)
+
+
 # Hand-written engine IR: inputs, outputs derived by hand (README.md).
 ENGINE_CASES = {
     "kernel": ({"x": np.arange(256, dtype=np.float32)},
@@ -78,10 +106,13 @@ ENGINE_CASES = {
              {"d": np.full((2, 4, 16), 13, np.float32)}),
     "int8conv": ({"x": np.ones((1, 8, 8, 8), np.int8), "z": np.ones((1, 8, 8, 8), np.int8)},
                  {"y": int8conv_expected()}),
+    "attention": (attention_inputs(), {"o": attention_expected(attention_inputs())}),
 }
 # Cases whose int8 outputs may differ from the expected ones by one step
 # (cuDNN's rounding of ties, docs/codegen.md "INT8 layers").
 ONE_STEP = {"int8conv"}
+# Cases compared within an absolute tolerance (f16 outputs of magnitude <= 1).
+CLOSE = {"attention": 2e-3}
 
 
 class Failure(Exception):
@@ -198,8 +229,13 @@ class Runner:
             return bool(diff.max() <= 1), (f"{np.count_nonzero(diff == 0)} exact, "
                                            f"{np.count_nonzero(diff == 1)} one step off, "
                                            f"{np.count_nonzero(diff > 1)} further")
-        return self.execute(case, engine, args, expected,
-                            one_step if name in ONE_STEP else exact)
+        def close(got, want):
+            error = np.abs(got.astype(np.float64) - want)
+            ok = bool(np.all(np.isfinite(got))) and float(error.max()) <= CLOSE[name]
+            return ok, (f"max abs error {float(error.max()):.3g} (tolerance {CLOSE[name]:g}), "
+                        f"{np.count_nonzero(~np.isfinite(got))} not finite")
+        compare = close if name in CLOSE else one_step if name in ONE_STEP else exact
+        return self.execute(case, engine, args, expected, compare)
 
     def nn_case(self, module, precision):
         name = os.path.splitext(os.path.basename(module))[0]
