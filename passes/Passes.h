@@ -44,7 +44,7 @@ struct GraphPipelineOptions
       *this, "fuse-attention",
       llvm::cl::desc("Fuse attention into nn.attention (kiln-fuse-attention) when the "
                      "precision is fp16, bf16, int8 or best"),
-      llvm::cl::init(false)};
+      llvm::cl::init(true)};
   Option<bool> foldQDQEpilogues{
       *this, "fold-qdq-epilogues",
       llvm::cl::desc("Remove Q/DQ pairs between a layer and its residual add or "

@@ -145,8 +145,8 @@ def FuseAttentionPass : Pass<"kiln-fuse-attention", "::mlir::func::FuncOp"> {
     `nn.attention` runs only in FP16 or BF16. The fused layer's location
     names every layer it replaces.
 
-    kiln-compile runs this pass under `--fuse-attention` when the precision
-    is fp16, bf16, int8 or best.
+    kiln-compile runs this pass when the precision is fp16, bf16, int8 or
+    best, unless `--fuse-attention=false`.
   }];
   let options = [
     ListOption<"layerPrecision", "layer-precision", "std::string",

@@ -51,8 +51,8 @@ static void explainMissedFusions(func::FuncOp function, raw_ostream &os, bool &a
     if (auto softmax = llvm::dyn_cast<SoftmaxOp>(op); softmax && matchesAttention(softmax)) {
       report(op, "attention not fused",
              "nn.attention runs only in FP16 or BF16, so kiln-compile fuses it only "
-             "with --fuse-attention at fp16, bf16, int8 or best, and not where a "
-             "--layer-precision keeps one of its layers in FP32 or TF32");
+             "at fp16, bf16, int8 or best (and not with --fuse-attention=false), and "
+             "not where a --layer-precision keeps one of its layers in FP32 or TF32");
       return;
     }
     if (auto pointwise = llvm::dyn_cast<PointwiseOpInterface>(op)) {

@@ -171,9 +171,10 @@ cl::opt<bool> foldQDQEpilogues(
     cl::cat(category));
 
 cl::opt<bool> fuseAttention(
-    "fuse-attention", cl::init(false),
+    "fuse-attention", cl::init(true),
     cl::desc("Fuse scaled dot-product attention into one nn.attention (cuDNN's fused "
-             "attention) when the precision is fp16, bf16, int8 or best"),
+             "attention) when the precision is fp16, bf16, int8 or best (default true; "
+             "--fuse-attention=false keeps it unfused)"),
     cl::cat(category));
 
 cl::opt<bool> report(
