@@ -8,7 +8,7 @@ scripts/build.sh static >/dev/null
 
 rm -rf dist
 mkdir -p dist/bin dist/lib
-tools=(kiln-opt kiln-compile kiln-translate kiln-run kiln-interpret kiln-check-numerics)
+tools=(kiln-opt kiln-compile kiln-translate kiln-run kiln-interpret kiln-check-numerics kiln-refit)
 for tool in "${tools[@]}"; do
   cp build-static/bin/"$tool" dist/bin/
   strip dist/bin/"$tool"

@@ -27,6 +27,7 @@ llvm_config.add_tool_substitutions(
         "kiln-run",
         "kiln-runtime-make-test-engine",
         "kiln-emulate-cuda",
+        "kiln-refit",
     ],
     [config.kiln_tools_dir],
 )

@@ -511,6 +511,25 @@ LogicalResult Writer::compileKernels() {
   return success();
 }
 
+static flatbuffers::Offset<fb::BuildConfig>
+writeBuildConfig(flatbuffers::FlatBufferBuilder &builder, const BuildConfig &config) {
+  auto strings = [&](const std::vector<std::string> &list) {
+    return builder.CreateVectorOfStrings(list);
+  };
+  auto layerPrecision = strings(config.layerPrecision);
+  std::vector<flatbuffers::Offset<fb::InputShape>> shapes;
+  for (const auto &[name, sizes] : config.inputShapes)
+    shapes.push_back(fb::CreateInputShapeDirect(builder, name.c_str(), &sizes));
+  auto inputShapes = builder.CreateVector(shapes);
+  auto inputValues = strings(config.inputValues);
+  return fb::CreateBuildConfig(
+      builder, builder.CreateString(config.precision), layerPrecision,
+      builder.CreateString(config.constraintMode), config.channelsLast, config.halfAlignment,
+      config.int8Alignment, config.foldQDQEpilogues, builder.CreateString(config.depthwiseConv),
+      builder.CreateString(config.int8Epilogue), config.int8,
+      builder.CreateString(config.calibrator), config.percentile, inputShapes, inputValues);
+}
+
 FailureOr<EngineBytes> Writer::run() {
   // Every field is written, defaults too: what the file says does not hang
   // on the reader's idea of the defaults.
@@ -582,13 +601,17 @@ FailureOr<EngineBytes> Writer::run() {
   for (const std::string &text : assumptions)
     assumptionOffsets.push_back(builder.CreateString(text));
 
+  flatbuffers::Offset<fb::BuildConfig> buildConfig;
+  if (options.buildConfig)
+    buildConfig = writeBuildConfig(builder, *options.buildConfig);
+
   std::vector<uint32_t> archs32(archs.begin(), archs.end());
   LibraryVersions versions = getLibraryVersions();
   auto engine = fb::CreateEngineDirect(
       builder, KILN_VERSION, options.buildOptions.c_str(), &archs32, versions.cuda, versions.cudnn,
       versions.cublas, &bindings, arenaSize, &arenaTensors, weights.size(), &code, ptx.c_str(),
       &steps, assumptionOffsets.empty() ? nullptr : &assumptionOffsets,
-      kernelBounds.empty() ? nullptr : &kernelBounds);
+      kernelBounds.empty() ? nullptr : &kernelBounds, buildConfig);
   fb::FinishEngineBuffer(builder, engine);
   EngineBytes bytes;
   bytes.metadata.assign(builder.GetBufferPointer(),

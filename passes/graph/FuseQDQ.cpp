@@ -35,11 +35,38 @@ RankedTensorType withElement(Type type, Type element) {
   return RankedTensorType::get(llvm::cast<RankedTensorType>(type).getShape(), element);
 }
 
-/// The per-tensor quantized value a dequantize reads, or null.
+/// Why an INT8 layer cannot read or write a tensor of `type` (nullopt when
+/// it is symmetric int8). TensorRT's INT8 layers, and so Kiln's, are
+/// symmetric: int8 with zero point 0. uint8 with zero point 128 is the same
+/// grid shifted by 128 (kiln-propagate-qdq rewrites it before this pass);
+/// any other zero point, or uint8 at all, has no exact int8 form.
+std::optional<std::string> whyNotSymmetricInt8(Type type) {
+  auto element = llvm::dyn_cast<quant::QuantizedType>(getElementTypeOrSelf(type));
+  if (!element)
+    return std::nullopt;
+  SmallVector<int64_t> zeroPoints;
+  if (auto uniform = llvm::dyn_cast<quant::UniformQuantizedType>(element))
+    zeroPoints.push_back(uniform.getZeroPoint());
+  else if (auto perAxis = llvm::dyn_cast<quant::UniformQuantizedPerAxisType>(element))
+    llvm::append_range(zeroPoints, perAxis.getZeroPoints());
+  std::string storage = (element.isSigned() ? "int" : "uint") +
+                        std::to_string(element.getStorageTypeIntegralWidth());
+  auto other = llvm::find_if(zeroPoints, [](int64_t zero) { return zero != 0; });
+  if (element.isSigned() && element.getStorageTypeIntegralWidth() == 8 &&
+      other == zeroPoints.end())
+    return std::nullopt;
+  std::string zero = other == zeroPoints.end() ? "0" : std::to_string(*other);
+  return storage + " with zero point " + zero +
+         " has no exact symmetric int8 form (INT8 layers take int8 with zero point 0, "
+         "or uint8 with 128, shifted)";
+}
+
+/// The per-tensor symmetric int8 value a dequantize reads, or null.
 Value getPerTensorSource(Value value) {
   auto dq = value.getDefiningOp<DequantizeOp>();
   if (!dq || !llvm::isa<quant::UniformQuantizedType>(
-                 getElementTypeOrSelf(dq.getInput().getType())))
+                 getElementTypeOrSelf(dq.getInput().getType())) ||
+      whyNotSymmetricInt8(dq.getInput().getType()))
     return {};
   return dq.getInput();
 }
@@ -66,14 +93,26 @@ std::optional<int64_t> weightOutputAxis(Operation *layer) {
 /// Float32 rounding of a scale, as the runtimes hold it.
 double asFloat(double scale) { return static_cast<double>(static_cast<float>(scale)); }
 
+/// Whether every value is exactly k · scale (float32) for an integer
+/// |k| <= 127, scale = max / 127: symmetric per-tensor int8 reproduces them.
+bool isOnPerTensorGrid(ArrayRef<double> values, double max) {
+  double scale = asFloat(max / 127.0);
+  if (!(scale > 0))
+    return false;
+  return llvm::all_of(values, [&](double value) {
+    double step = std::nearbyint(value / scale);
+    return std::abs(step) <= 127 && static_cast<float>(step * scale) == static_cast<float>(value);
+  });
+}
+
 /// The weight as an int8 constant: a dequantized int8 constant as is, a
-/// float constant quantized symmetric per output channel (`max |w| / 127`).
+/// float constant quantized symmetric per output channel (`max |w| / 127`),
+/// or per tensor when its values already lie on one per-tensor grid.
 Value quantizeWeight(OpBuilder &rewriter, Operation *layer, Value weight) {
   if (auto dq = weight.getDefiningOp<DequantizeOp>()) {
     auto element = llvm::cast<quant::QuantizedType>(
         getElementTypeOrSelf(dq.getInput().getType()));
-    if (dq.getInput().getDefiningOp<ConstantOp>() && element.isSigned() &&
-        element.getStorageTypeIntegralWidth() == 8)
+    if (dq.getInput().getDefiningOp<ConstantOp>() && !whyNotSymmetricInt8(element))
       return dq.getInput();
     return {};
   }
@@ -97,6 +136,13 @@ Value quantizeWeight(OpBuilder &rewriter, Operation *layer, Value weight) {
   for (size_t k = 0; k < values.size(); ++k) {
     int64_t channel = axis ? (static_cast<int64_t>(k) / inner) % channels : 0;
     maxima[channel] = std::max(maxima[channel], std::abs(values[k]));
+  }
+  // Weights already on one per-tensor grid (a Q/DQ model's per-tensor int8
+  // weights, which constant folding dequantized) keep it: per-channel scales
+  // would round them a second time.
+  if (axis && isOnPerTensorGrid(values, *llvm::max_element(maxima))) {
+    axis = std::nullopt;
+    maxima.assign(1, *llvm::max_element(maxima));
   }
   SmallVector<double> scales;
   for (double max : maxima)
@@ -181,7 +227,8 @@ QuantizeOp getFusableQuantize(Value result) {
     return {};
   auto quantize = llvm::dyn_cast<QuantizeOp>(*result.getUsers().begin());
   if (!quantize ||
-      !llvm::isa<quant::UniformQuantizedType>(getElementTypeOrSelf(quantize.getType())))
+      !llvm::isa<quant::UniformQuantizedType>(getElementTypeOrSelf(quantize.getType())) ||
+      whyNotSymmetricInt8(quantize.getType()))
     return {};
   return quantize;
 }
@@ -282,20 +329,6 @@ struct FuseQuantizedLayer : OpInterfaceRewritePattern<QuantizableOpInterface> {
   kiln::PassStatistic &layers, &outputs;
 };
 
-/// Whether `type` is quantized asymmetrically where INT8 layers need
-/// symmetric int8 (zero point 0).
-std::optional<int64_t> nonZeroZeroPoint(Type type) {
-  Type element = getElementTypeOrSelf(type);
-  if (auto uniform = llvm::dyn_cast<quant::UniformQuantizedType>(element))
-    if (uniform.getZeroPoint() != 0)
-      return uniform.getZeroPoint();
-  if (auto perAxis = llvm::dyn_cast<quant::UniformQuantizedPerAxisType>(element))
-    for (int64_t zeroPoint : perAxis.getZeroPoints())
-      if (zeroPoint != 0)
-        return zeroPoint;
-  return std::nullopt;
-}
-
 struct FuseQDQPass : kiln::impl::FuseQDQPassBase<FuseQDQPass> {
   using FuseQDQPassBase::FuseQDQPassBase;
   FuseQDQPass() = default;
@@ -307,8 +340,6 @@ struct FuseQDQPass : kiln::impl::FuseQDQPassBase<FuseQDQPass> {
                                  "Quantizes absorbed as a layer's result"};
 
   void runOnOperation() override {
-    if (failed(checkZeroPoints()))
-      return signalPassFailure();
     warnSplitPairs();
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseLinearLayer>(&getContext(), numFused, numOutputs);
@@ -317,34 +348,6 @@ struct FuseQDQPass : kiln::impl::FuseQDQPassBase<FuseQDQPass> {
     config.enableFolding(false);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config)))
       return signalPassFailure();
-  }
-
-  /// INT8 layers are symmetric: a layer that would read or write int8 with
-  /// another zero point is an error naming it.
-  LogicalResult checkZeroPoints() {
-    WalkResult result = getOperation().walk([&](QuantizableOpInterface layer) {
-      if (!layer.isQuantizable())
-        return WalkResult::advance();
-      SmallVector<Value> quantized;
-      for (OpOperand *operand : layer.getQuantizedOperands())
-        if (auto dq = operand->get().getDefiningOp<DequantizeOp>())
-          quantized.push_back(dq.getInput());
-      for (Operation *user : layer->getUsers())
-        if (auto quantize = llvm::dyn_cast<QuantizeOp>(user))
-          quantized.push_back(quantize.getResult());
-      for (Value value : quantized)
-        if (std::optional<int64_t> zeroPoint = nonZeroZeroPoint(value.getType())) {
-          layer->emitError() << "layer '" << nameOf(layer)
-                             << "' cannot run in INT8: its quantized tensor of type "
-                             << getElementTypeOrSelf(value.getType()) << " has zero point "
-                             << *zeroPoint
-                             << " (INT8 layers are symmetric: int8 with zero point 0, "
-                                "or uint8 with 128, which kiln-propagate-qdq shifts)";
-          return WalkResult::interrupt();
-        }
-      return WalkResult::advance();
-    });
-    return failure(result.wasInterrupted());
   }
 
   /// A Q/DQ pair between an INT8 linear layer and an add keeps the add out
@@ -378,6 +381,9 @@ std::string kiln::whyQuantizationKept(Operation *op) {
   auto opName = [](Operation *other) {
     return other->getName().stripDialect().str();
   };
+  Value quantized = llvm::isa<QuantizeOp>(op) ? op->getResult(0) : op->getOperand(0);
+  if (std::optional<std::string> why = whyNotSymmetricInt8(quantized.getType()))
+    return *why;
   if (auto quantize = llvm::dyn_cast<QuantizeOp>(op)) {
     Operation *producer = quantize.getInput().getDefiningOp();
     if (!producer)

@@ -334,6 +334,39 @@ std::string inspectEngineJson(const EngineFile &file) {
   }
   json.endArray();
   json.field("ptx_size", static_cast<uint64_t>(engine.ptx() ? engine.ptx()->size() : 0));
+  if (const fb::BuildConfig *config = engine.build_config()) {
+    auto strings = [&](const char *name,
+                       const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>> *list) {
+      json.key(name).beginArray(true);
+      for (size_t i = 0; i < count(list); ++i)
+        json.value(list->Get(i)->str());
+      json.endArray();
+    };
+    json.key("config").beginObject();
+    json.field("precision", str(config->precision()));
+    strings("layer_precision", config->layer_precision());
+    json.field("constraint_mode", str(config->constraint_mode()));
+    json.field("channels_last", config->channels_last());
+    json.field("half_alignment", config->half_alignment());
+    json.field("int8_alignment", config->int8_alignment());
+    json.field("fold_qdq_epilogues", config->fold_qdq_epilogues());
+    json.field("depthwise_conv", str(config->depthwise_conv()));
+    json.field("int8_epilogue", str(config->int8_epilogue()));
+    json.field("int8", config->int8());
+    json.field("calibrator", str(config->calibrator()));
+    json.field("percentile", config->percentile());
+    json.key("input_shapes").beginArray(true);
+    for (size_t i = 0; i < count(config->input_shapes()); ++i) {
+      const fb::InputShape *shape = config->input_shapes()->Get(i);
+      std::string text = str(shape->name()) + "=";
+      for (size_t d = 0; d < count(shape->shape()); ++d)
+        text += (d ? "x" : "") + std::to_string(shape->shape()->Get(d));
+      json.value(text); // as --input-shape takes it
+    }
+    json.endArray();
+    strings("input_values", config->input_values());
+    json.endObject();
+  }
   json.endObject();
 
   json.key("bindings").beginArray();

@@ -9,7 +9,10 @@ DIR/qdq_symmetric.onnx     quantize_static, QDQ format, its default uint8
                            activations and int8 weights, with symmetric
                            activations (zero point 128), per-channel weights
 DIR/qdq_asymmetric.onnx    the same with asymmetric activations (quantize_static's
-                           default zero points), which INT8 layers cannot take
+                           default zero points), which INT8 layers cannot take:
+                           its layers stay in float
+DIR/qdq_*_per_tensor.onnx  both with per-tensor weights (quantize_static's default
+                           per_channel=False)
 
 ONNX Runtime's pre-processing (quant_pre_process) folds the batch norms
 first, as its documentation asks.
@@ -52,10 +55,13 @@ def main():
     prepared = os.path.join(out, "resnet-prepared.onnx")
     quant_pre_process(float_path, prepared, skip_symbolic_shape=True)
     batches = [rng.standard_normal((1, *models.SHAPE)).astype(np.float32) for _ in range(16)]
-    for name, symmetric in (("qdq_symmetric", True), ("qdq_asymmetric", False)):
+    for name, symmetric, per_channel in (("qdq_symmetric", True, True),
+                                         ("qdq_asymmetric", False, True),
+                                         ("qdq_symmetric_per_tensor", True, False),
+                                         ("qdq_asymmetric_per_tensor", False, False)):
         quantize_static(prepared, os.path.join(out, name + ".onnx"), Reader(batches),
                         quant_format=QuantFormat.QDQ, activation_type=QuantType.QUInt8,
-                        weight_type=QuantType.QInt8, per_channel=True,
+                        weight_type=QuantType.QInt8, per_channel=per_channel,
                         extra_options={"ActivationSymmetric": symmetric})
 
 

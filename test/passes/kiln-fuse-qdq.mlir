@@ -110,13 +110,59 @@ func.func @add(%x: tensor<1x2x2x2x!q>, %y: tensor<1x2x2x2x!q>) -> (tensor<1x2x2x
 // STATS-NEXT: (S) 0 fused-layers - Layers that now run on quantized inputs
 // STATS-NEXT: (S) 0 fused-outputs - Quantizes absorbed as a layer's result
 
-// Tests that an int8 zero point other than 0 is an error naming the layer.
+// Tests that INT8 layers take only symmetric int8: an average pool between
+// int8 tensors of zero point 3 stays float, its quantize and dequantize kept.
 !q = !quant.uniform<i8:f32, 0.05:3>
+// CHECK-LABEL: func.func @zero_point
+// CHECK: %[[D:.*]] = nn.dequantize %arg0
+// CHECK: %[[P:.*]] = nn.pool avg %[[D]] {{.*}} -> tensor<1x2x2x2xf32>
+// CHECK: nn.quantize %[[P]]
 func.func @zero_point(%q: tensor<1x2x4x4x!q>) -> tensor<1x2x2x2x!q> {
   %d = nn.dequantize %q : tensor<1x2x4x4x!q>
-  // expected-error @below {{layer 'nn.pool' cannot run in INT8: its quantized tensor of type '!quant.uniform<i8:f32, 5.000000e-02:3>' has zero point 3}}
   %p = nn.pool avg %d kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1]
        : (tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32>
   %r = nn.quantize %p : tensor<1x2x2x2xf32> to tensor<1x2x2x2x!q>
   return %r : tensor<1x2x2x2x!q>
+}
+
+// -----
+
+// STATS: FuseQDQPass
+// STATS-NEXT: (S) 0 fused-layers - Layers that now run on quantized inputs
+// STATS-NEXT: (S) 0 fused-outputs - Quantizes absorbed as a layer's result
+
+// Tests that uint8 with zero point 0 (quantize_static's asymmetric ReLU
+// outputs) has no exact int8 form: the conv reading it stays float.
+!u = !quant.uniform<u8:f32, 0.5>
+// CHECK-LABEL: func.func @uint8_zero_point_0
+// CHECK: nn.dequantize %arg0
+// CHECK: nn.conv {{.*}} -> tensor<1x2x2x2xf32>
+func.func @uint8_zero_point_0(%q: tensor<1x1x2x2x!u>) -> tensor<1x2x2x2xf32> {
+  %d = nn.dequantize %q : tensor<1x1x2x2x!u>
+  %w = nn.constant dense<[[[[63.5]]], [[[-127.0]]]]> : tensor<2x1x1x1xf32>
+  %c = nn.conv %d, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x1x2x2xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x2x2xf32>
+  return %c : tensor<1x2x2x2xf32>
+}
+
+// -----
+
+// STATS: FuseQDQPass
+// STATS-NEXT: (S) 1 fused-layers - Layers that now run on quantized inputs
+// STATS-NEXT: (S) 0 fused-outputs - Quantizes absorbed as a layer's result
+
+// Tests that weights already on one per-tensor grid (a Q/DQ model's
+// per-tensor int8 weights, dequantized by constant folding) stay per tensor
+// rather than being rounded again per channel (@conv_inputs_only above is
+// the case where they are not).
+!q = !quant.uniform<i8:f32, 0.5>
+// CHECK-LABEL: func.func @per_tensor_grid
+// CHECK: nn.constant dense<{{.*}}[63]{{.*}}[-127]{{.*}}> : tensor<2x1x1x1xi8> as tensor<2x1x1x1x!quant.uniform<i8<-127:127>:f32, 1.000000e+00>>
+// CHECK: nn.conv %arg0, {{.*}} -> tensor<1x2x2x2xf32>
+func.func @per_tensor_grid(%q: tensor<1x1x2x2x!q>) -> tensor<1x2x2x2xf32> {
+  %d = nn.dequantize %q : tensor<1x1x2x2x!q>
+  %w = nn.constant dense<[[[[63.0]]], [[[-127.0]]]]> : tensor<2x1x1x1xf32>
+  %c = nn.conv %d, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x1x2x2xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x2x2xf32>
+  return %c : tensor<1x2x2x2xf32>
 }

@@ -450,6 +450,25 @@ int main(int argc, char **argv) {
     // Recorded in the engine: how it was built.
     for (int i = 1; i < argc; ++i)
       writerOptions.buildOptions += (i > 1 ? " " : "") + std::string(argv[i]);
+    // And as decisions a refit (kiln-refit) can take again.
+    kiln::engine::BuildConfig &config = writerOptions.buildConfig.emplace();
+    config.precision = precision;
+    config.layerPrecision.assign(layerPrecision.begin(), layerPrecision.end());
+    config.constraintMode = constraintMode;
+    config.channelsLast = channelsLast;
+    config.halfAlignment = halfAlignment;
+    config.int8Alignment = int8Alignment;
+    config.foldQDQEpilogues = foldQDQEpilogues;
+    config.depthwiseConv = depthwiseConv;
+    config.int8Epilogue = int8Epilogue;
+    config.int8 = int8;
+    config.calibrator = calibrator;
+    config.percentile = percentile;
+    for (const auto &shape : options.inputShapes)
+      config.inputShapes.push_back(
+          {shape.getKey().str(), {shape.getValue().begin(), shape.getValue().end()}});
+    for (const std::string &value : inputValues)
+      config.inputValues.push_back(StringRef(value).split('=').first.str());
     if (mlir::failed(kiln::engine::writeEngine(*module, writerOptions, outputPath)))
       return 1;
     double seconds =

@@ -13,10 +13,32 @@
 #include "mlir/Support/LLVM.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kiln::engine {
+
+/// The build decisions recorded in the engine (schema table BuildConfig) so
+/// that a refit can rebuild the network with new weights the same way.
+struct BuildConfig {
+  std::string precision = "fp32";
+  std::vector<std::string> layerPrecision;
+  std::string constraintMode = "obey";
+  bool channelsLast = true;
+  unsigned halfAlignment = 8;
+  unsigned int8Alignment = 32;
+  bool foldQDQEpilogues = false;
+  std::string depthwiseConv = "auto";
+  std::string int8Epilogue = "cudnn";
+  bool int8 = false;
+  std::string calibrator = "entropy";
+  double percentile = 99.99;
+  /// --input-shape: each input's name and sizes.
+  std::vector<std::pair<std::string, std::vector<int64_t>>> inputShapes;
+  std::vector<std::string> inputValues;
+};
 
 struct EngineWriterOptions {
   /// GPU architectures the kernels are compiled for ("sm_90"); the PTX is
@@ -24,6 +46,8 @@ struct EngineWriterOptions {
   std::vector<std::string> archs = {"sm_90"};
   /// How the engine was built, recorded as is (the command line's options).
   std::string buildOptions;
+  /// The same, for a refit (not written when absent).
+  std::optional<BuildConfig> buildConfig;
 };
 
 /// The two parts of an engine file, before the header joins them.
