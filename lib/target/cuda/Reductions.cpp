@@ -1,9 +1,9 @@
 //===- Reductions.cpp - reduce, global pool, arg max/min ------------------===//
 //
 // Row kernels (RowKernel.h) that fold each row into one output element.
-// Sums accumulate in double (the reference's precision; on the GPU a
-// conversion and a double add per element stay under memory bandwidth), max
-// and min in the value type, integers in 64 bits with wrap-around; max over
+// Sums accumulate in double (the reference's precision), or in float for
+// f16 and bf16 inputs (accumulationOf, RowKernel.h), max and min in the
+// value type, integers in 64 bits with wrap-around; max over
 // quantized storage compares the stored integers.
 //
 //===----------------------------------------------------------------------===//
@@ -35,24 +35,27 @@ struct Accumulation {
 };
 } // namespace
 
-static Accumulation floatAccumulation(ReduceKind kind, Compute value) {
-  std::string F = computeType(value).str();
-  auto sum = [](std::string step) {
-    return Accumulation{"double", "0.0", "[](double a, double b) { return a + b; }",
-                        std::move(step)};
+/// Sums accumulate in `acc` (accumulationOf), max and min in the value type.
+static Accumulation floatAccumulation(ReduceKind kind, Compute value, Compute acc) {
+  std::string F = computeType(value).str(), A = computeType(acc).str();
+  std::string x = A == F ? "x" : "(" + A + ")x";
+  auto sum = [&](std::string step) {
+    return Accumulation{A, floatLiteral(0.0, acc),
+                        "[](" + A + " a, " + A + " b) { return a + b; }", std::move(step)};
   };
   switch (kind) {
   case ReduceKind::sum:
   case ReduceKind::mean:
   case ReduceKind::log_sum:
-    return sum("acc + (double)x");
+    return sum("acc + " + x);
   case ReduceKind::l1:
-    return sum("acc + fabs((double)x)");
+    return sum("acc + " + mathCall("fabs", x, acc));
   case ReduceKind::l2:
   case ReduceKind::sum_square:
-    return sum("acc + (double)x * (double)x");
+    return sum("acc + " + x + " * " + x);
   case ReduceKind::prod:
-    return {"double", "1.0", "[](double a, double b) { return a * b; }", "acc * (double)x"};
+    return {A, floatLiteral(1.0, acc), "[](" + A + " a, " + A + " b) { return a * b; }",
+            "acc * " + x};
   case ReduceKind::max:
     return {F, floatLiteral(-INFINITY, value),
             "[](" + F + " a, " + F + " b) { return kiln_nan_max(a, b); }",
@@ -61,9 +64,11 @@ static Accumulation floatAccumulation(ReduceKind kind, Compute value) {
     return {F, floatLiteral(INFINITY, value),
             "[](" + F + " a, " + F + " b) { return kiln_nan_min(a, b); }",
             "kiln_nan_min(acc, x)"};
-  case ReduceKind::log_sum_exp:
-    // Summed after the maximum (below).
-    return sum("acc + (double)exp(x - m)");
+  case ReduceKind::log_sum_exp: {
+    // Summed after the maximum (below); the exponential in the value type.
+    std::string e = mathCall("exp", "x - m", value);
+    return sum("acc + " + (A == F ? e : "(" + A + ")" + e));
+  }
   }
   llvm_unreachable("unknown reduction");
 }
@@ -156,7 +161,7 @@ static Launch emitReduction(KernelWriter &w, ReduceKind kind, const TensorView &
   } else if (integer) {
     acc = integerAccumulation(kind, llvm::cast<IntegerType>(inType));
   } else {
-    acc = floatAccumulation(kind, value);
+    acc = floatAccumulation(kind, value, accumulationOf(inType));
     if (lowest) // max pooling starts from the lowest finite value
       acc = {acc.type, floatLiteral(*lowest, value),
              "[](" + acc.type + " a, " + acc.type + " b) { return kiln_max(a, b); }",
@@ -203,24 +208,25 @@ static Launch emitReduction(KernelWriter &w, ReduceKind kind, const TensorView &
       result = "(long long)sqrt((double)acc)";
     result = "(" + storageType(outType) + ")(" + result + ")";
   } else if (!storageMax) {
+    Compute sums = acc.type == "double" ? Compute::Double : Compute::Float;
     switch (kind) {
     case ReduceKind::mean:
-      result = "acc / " + floatLiteral(static_cast<double>(count), Compute::Double);
+      result = "acc / " + floatLiteral(static_cast<double>(count), sums);
       break;
     case ReduceKind::l2:
-      result = "sqrt(acc)";
+      result = mathCall("sqrt", "acc", sums);
       break;
     case ReduceKind::log_sum:
-      result = "log(acc)";
+      result = mathCall("log", "acc", sums);
       break;
     case ReduceKind::log_sum_exp:
-      result = "(isfinite(m) ? (double)m + log(acc) : (double)m)";
+      result = "(isfinite(m) ? (" + acc.type + ")m + " + mathCall("log", "acc", sums) + " : (" +
+               acc.type + ")m)";
       break;
     default:
       break;
     }
-    Compute held = acc.type == "double" ? Compute::Double : value;
-    result = fromReal(w, outType, result, held, channel);
+    result = fromReal(w, outType, result, sums, channel);
   }
   w.open("if (active && lane == 0)");
   w.line(output.store(rows.rowOffset(1), result));

@@ -174,6 +174,14 @@ Compute kiln::cuda::detail::computeOf(Type type) {
   return getExpressedType(type).isF64() ? Compute::Double : Compute::Float;
 }
 
+Compute kiln::cuda::detail::accumulationOf(Type element) {
+  return element.isF16() || element.isBF16() ? Compute::Float : Compute::Double;
+}
+
+std::string kiln::cuda::detail::mathCall(StringRef name, StringRef x, Compute compute) {
+  return (name + (compute == Compute::Float ? "f(" : "(") + x + ")").str();
+}
+
 SmallVector<bool> kiln::cuda::detail::spatialMask(int64_t rank, Layout layout) {
   SmallVector<bool> reduced(rank, true);
   reduced[0] = false;

@@ -93,6 +93,26 @@ llvm::SmallVector<int64_t> keptStrides(const TensorView &output, llvm::ArrayRef<
 /// Float or double: the compute type of a float (or quantized) element type.
 Compute computeOf(mlir::Type type);
 
+/// What the sums of a row kernel (reductions, softmax's sum of exponentials,
+/// the normalizations' mean and variance) accumulate in: float for f16 and
+/// bf16 inputs, double for every other float or quantized input (the
+/// reference's precision, which f32 results need to round to its bits).
+///
+/// Why float is enough for 16-bit data: a row of N terms summed in float
+/// (each thread in order, then a tree) is off by at most about N * 2^-24 of
+/// the sum of magnitudes; the results are rounded to 11 (f16) or 8 (bf16)
+/// significant bits, so for rows up to thousands of elements they are the
+/// reference's bits unless the exact result lies within that error of a
+/// rounding boundary (then one ulp of the 16-bit type). Double arithmetic
+/// (and double exp, division and sqrt) would make these memory-bound
+/// kernels compute-bound on GPUs with slow FP64.
+Compute accumulationOf(mlir::Type element);
+
+/// `name(x)` of a math function in `compute`: `expf`, `logf`, `sqrtf` for
+/// float (the correctly rounded or 1-ulp functions, not the __ intrinsics),
+/// `exp`, `log`, `sqrt` for double.
+std::string mathCall(llvm::StringRef name, llvm::StringRef x, Compute compute);
+
 /// The dimensions an N × C × spatial tensor reduces over per (sample,
 /// channel): its spatial ones, in either layout.
 llvm::SmallVector<bool> spatialMask(int64_t rank, nn::Layout layout);

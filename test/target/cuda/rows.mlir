@@ -8,8 +8,8 @@
 // Tests softmax over contiguous rows: a block of 256 threads per row, each
 // thread's 4 elements kept in registers (one read of memory), the maximum
 // subtracted before exp, block reductions of the max and of the sum (in
-// double), and the output rounded once to f16. The kernel's launch bound is
-// its block.
+// float: the input is f16), one reciprocal of the sum, and the output
+// rounded to f16. The kernel's launch bound is its block.
 // CHECK-LABEL: // ----- kernel softmax_rows grid [8, 1, 1] block [256, 1, 1] shared 0
 // CHECK-NEXT: extern "C" __global__ void __launch_bounds__(256) softmax_rows(
 // CHECK: const bool active = row < 8;
@@ -18,10 +18,14 @@
 // CHECK: x[u] = __half2float(in0[b0 + {{e[0-9]+}}]);
 // CHECK: m = kiln_max(m, x[u]);
 // CHECK: m = kiln_block_reduce<256, 1>(m, [](float a, float b) { return kiln_max(a, b); });
-// CHECK: x[u] = exp(x[u] - m);
-// CHECK: sum = kiln_block_reduce<256, 1>(sum, [](double a, double b) { return a + b; });
-// CHECK: out0[b1 + {{e[0-9]+}}] = __float2half_rn(kiln_round_f16((double)x[u] / sum));
+// CHECK: float sum = 0.0f;
+// CHECK: x[u] = expf(x[u] - m);
+// CHECK-NEXT: sum += x[u];
+// CHECK: sum = kiln_block_reduce<256, 1>(sum, [](float a, float b) { return a + b; });
+// CHECK: const float inverse = 1.0f / sum;
+// CHECK: out0[b1 + {{e[0-9]+}}] = __float2half_rn(kiln_round_f16((x[u] * inverse)));
 // CHECK-NOT: in0[
+// CHECK-NOT: double
 // EMU: softmax_rows: {{exact|[0-9]+ ulp}}
 func.func @softmax_rows(%x: tensor<8x1000xf16>) -> tensor<8x1000xf16> {
   %y = nn.softmax %x axis 1 : tensor<8x1000xf16>
@@ -30,12 +34,15 @@ func.func @softmax_rows(%x: tensor<8x1000xf16>) -> tensor<8x1000xf16> {
 
 // Tests softmax over channels of NCHW: consecutive threads take consecutive
 // positions (coalesced) and 8 threads along y split each row, combining in
-// shared memory.
+// shared memory. The input is f32, so the sum of exponentials is a double.
 // CHECK-LABEL: // ----- kernel log_softmax_channels grid [4, 1, 1] block [32, 8, 1] shared 0
 // CHECK: const I row = (I)blockIdx.x * 32 + threadIdx.x;
 // CHECK: const unsigned lane = threadIdx.y;
 // CHECK: x[u] = in0[b0 + {{e[0-9]+}} * 49];
 // CHECK: m = kiln_column_reduce<8>(m,
+// CHECK: double sum = 0.0;
+// CHECK: sum += (double)expf(x[u] - m);
+// CHECK: sum = kiln_column_reduce<8>(sum, [](double a, double b) { return a + b; });
 // CHECK: const float shift = m + (float)log(sum);
 // CHECK: out0[b1 + {{e[0-9]+}} * 49] = (x[u] - shift);
 // EMU: log_softmax_channels: {{exact|[0-9]+ ulp}}
@@ -45,15 +52,17 @@ func.func @log_softmax_channels(%x: tensor<2x64x7x7xf32>) -> tensor<2x64x7x7xf32
 }
 
 // Tests layer norm in one read of memory: the row in registers, mean and
-// variance in double in two passes over them, scale and bias broadcast
-// along the normalized dimension.
+// variance in two passes over them, in float since the input is bf16; scale
+// and bias broadcast along the normalized dimension.
 // CHECK-LABEL: // ----- kernel layer_norm grid [128, 1, 1] block [256, 1, 1] shared 0
 // CHECK: float x[3];
-// CHECK: const double mean = kiln_block_reduce<256, 1>(sum, {{.*}}) / 768.0;
-// CHECK: const double d = (double)x[u] - mean;
-// CHECK: const double variance = kiln_block_reduce<256, 1>(squares, {{.*}}) / 768.0;
-// CHECK: const double inverse = 1.0 / sqrt(variance + 9.999999747378752e-06);
-// CHECK: out0[b1 + {{e[0-9]+}}] = __float2bfloat16_rn(kiln_round_bf16(((double)x[u] - mean) * inverse * (double)__bfloat162float(in1[{{e[0-9]+}}]) + (double)__bfloat162float(in2[{{e[0-9]+}}])));
+// CHECK: float sum = 0.0f;
+// CHECK: const float mean = kiln_block_reduce<256, 1>(sum, [](float a, float b) { return a + b; }) / 768.0f;
+// CHECK: const float d = x[u] - mean;
+// CHECK: const float variance = kiln_block_reduce<256, 1>(squares, {{.*}}) / 768.0f;
+// CHECK: const float inverse = 1.0f / sqrtf(variance + 1e-05f);
+// CHECK: out0[b1 + {{e[0-9]+}}] = __float2bfloat16_rn(kiln_round_bf16((x[u] - mean) * inverse * __bfloat162float(in1[{{e[0-9]+}}]) + __bfloat162float(in2[{{e[0-9]+}}])));
+// CHECK-NOT: double
 // EMU: layer_norm: exact
 func.func @layer_norm(%x: tensor<1x128x768xbf16>, %g: tensor<768xbf16>, %b: tensor<768xbf16>) -> tensor<1x128x768xbf16> {
   %y = nn.layer_norm %x, %g, %b axis 2 : tensor<1x128x768xbf16>, tensor<768xbf16>, tensor<768xbf16>
@@ -61,12 +70,15 @@ func.func @layer_norm(%x: tensor<1x128x768xbf16>, %g: tensor<768xbf16>, %b: tens
 }
 
 // Tests that a row too long for registers is read again for each pass
-// (1024 threads, a loop over the row), with a launch bound of 1024.
+// (1024 threads, a loop over the row), with a launch bound of 1024; f32
+// data: mean and variance in double.
 // CHECK-LABEL: // ----- kernel layer_norm_long grid [2, 1, 1] block [1024, 1, 1] shared 0
 // CHECK-NEXT: extern "C" __global__ void __launch_bounds__(1024) layer_norm_long(
 // CHECK-NOT: float x[
 // CHECK: for (I k = lane; k < 40000; k += 1024) {
 // CHECK: sum += (double)in0[b0 + {{e[0-9]+}}];
+// CHECK: const double mean =
+// CHECK: const double inverse = 1.0 / sqrt(variance + 9.999999747378752e-06);
 // EMU: layer_norm_long: exact
 func.func @layer_norm_long(%x: tensor<2x40000xf32>, %g: tensor<40000xf32>) -> tensor<2x40000xf32> {
   %y = nn.layer_norm %x, %g axis 1 : tensor<2x40000xf32>, tensor<40000xf32>
