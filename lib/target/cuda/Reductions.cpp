@@ -139,99 +139,103 @@ static Launch emitReduction(KernelWriter &w, ReduceKind kind, const TensorView &
   RowKernel rows(w, input.shape(), reduced,
                  {{input, input.strides}, {output, keptStrides(output, reduced, keepDims)}},
                  alone);
-  rows.emitPreamble();
-  Type inType = input.element(), outType = output.element();
-  std::string channel = axis >= 0 ? rows.rowCoordinate(axis) : "";
-  auto inputChannel = [&]() {
-    int64_t inAxis = quantizedAxis(inType);
-    return inAxis >= 0 ? rows.rowCoordinate(inAxis) : std::string();
-  };
+  return rows.emit([&] {
+    rows.emitPreamble();
+    Type inType = input.element(), outType = output.element();
+    std::string channel = axis >= 0 ? rows.rowCoordinate(axis) : "";
+    auto inputChannel = [&]() {
+      int64_t inAxis = quantizedAxis(inType);
+      return inAxis >= 0 ? rows.rowCoordinate(inAxis) : std::string();
+    };
 
-  // Max over quantized storage compares the stored integers, which order the
-  // values (scales are positive); everything else reduces real values.
-  bool storageMax = kind == ReduceKind::max && isQuantizedElement(inType) && inType == outType;
-  bool integer = llvm::isa<IntegerType>(inType);
-  Compute value = computeOf(inType);
-  Accumulation acc;
-  if (storageMax) {
-    std::string ctype = storageType(inType);
-    acc = {ctype, std::to_string(llvm::cast<quant::QuantizedType>(inType).getStorageTypeMin()),
-           "[](" + ctype + " a, " + ctype + " b) { return kiln_max(a, b); }",
-           "kiln_max(acc, x)"};
-  } else if (integer) {
-    acc = integerAccumulation(kind, llvm::cast<IntegerType>(inType));
-  } else {
-    acc = floatAccumulation(kind, value, accumulationOf(inType));
-    if (lowest) // max pooling starts from the lowest finite value
-      acc = {acc.type, floatLiteral(*lowest, value),
-             "[](" + acc.type + " a, " + acc.type + " b) { return kiln_max(a, b); }",
+    // Max over quantized storage compares the stored integers, which order the
+    // values (scales are positive); everything else reduces real values.
+    bool storageMax =
+        kind == ReduceKind::max && isQuantizedElement(inType) && inType == outType;
+    bool integer = llvm::isa<IntegerType>(inType);
+    Compute value = computeOf(inType);
+    Accumulation acc;
+    if (storageMax) {
+      std::string ctype = storageType(inType);
+      acc = {ctype,
+             std::to_string(llvm::cast<quant::QuantizedType>(inType).getStorageTypeMin()),
+             "[](" + ctype + " a, " + ctype + " b) { return kiln_max(a, b); }",
              "kiln_max(acc, x)"};
-  }
-  // The value of the current element, as accumulated.
-  auto element = [&]() {
-    std::string raw = input.load(rows.offset(0));
-    if (storageMax || integer)
-      return raw;
-    return realOf(w, inType, raw, isQuantizedElement(inType) ? Compute::Double : value,
-                  inputChannel());
-  };
-  std::string xType = storageMax ? storageType(inType)
-                      : integer  ? valueType(inType)
-                                 : (isQuantizedElement(inType) ? "double" : computeType(value).str());
-
-  if (kind == ReduceKind::log_sum_exp) {
-    // The maximum first (NaN dropped, as std::max), then the shifted sum.
-    std::string F = xType;
-    w.line(F + " m = " + floatLiteral(-INFINITY, value) + ";");
-    rows.forEachElement([&] {
-      w.line("const " + F + " x = " + element() + ";");
-      w.line("m = kiln_max(m, x);");
-    });
-    rows.combineInPlace("m", "[](" + F + " a, " + F + " b) { return kiln_max(a, b); }");
-  }
-  w.line(acc.type + " acc = " + acc.init + ";");
-  rows.forEachElement([&] {
-    w.line("const " + xType + " x = " + element() + ";");
-    if (kind == ReduceKind::log_sum_exp)
-      w.line("if (isfinite(m)) acc = " + acc.step + ";");
-    else
-      w.line("acc = " + acc.step + ";");
-  });
-  rows.combineInPlace("acc", acc.combine);
-
-  std::string result = "acc";
-  int64_t count = rows.elems();
-  if (integer) {
-    if (kind == ReduceKind::mean && count > 0)
-      result = "acc / " + std::to_string(count) + "ll";
-    else if (kind == ReduceKind::l2)
-      result = "(long long)sqrt((double)acc)";
-    result = "(" + storageType(outType) + ")(" + result + ")";
-  } else if (!storageMax) {
-    Compute sums = acc.type == "double" ? Compute::Double : Compute::Float;
-    switch (kind) {
-    case ReduceKind::mean:
-      result = "acc / " + floatLiteral(static_cast<double>(count), sums);
-      break;
-    case ReduceKind::l2:
-      result = mathCall("sqrt", "acc", sums);
-      break;
-    case ReduceKind::log_sum:
-      result = mathCall("log", "acc", sums);
-      break;
-    case ReduceKind::log_sum_exp:
-      result = "(isfinite(m) ? (" + acc.type + ")m + " + mathCall("log", "acc", sums) + " : (" +
-               acc.type + ")m)";
-      break;
-    default:
-      break;
+    } else if (integer) {
+      acc = integerAccumulation(kind, llvm::cast<IntegerType>(inType));
+    } else {
+      acc = floatAccumulation(kind, value, accumulationOf(inType));
+      if (lowest) // max pooling starts from the lowest finite value
+        acc = {acc.type, floatLiteral(*lowest, value),
+               "[](" + acc.type + " a, " + acc.type + " b) { return kiln_max(a, b); }",
+               "kiln_max(acc, x)"};
     }
-    result = fromReal(w, outType, result, sums, channel);
-  }
-  w.open("if (active && lane == 0)");
-  w.line(output.store(rows.rowOffset(1), result));
-  w.close();
-  return rows.launch();
+    // The value of the current element, as accumulated.
+    auto element = [&]() {
+      std::string raw = input.load(rows.offset(0));
+      if (storageMax || integer)
+        return raw;
+      return realOf(w, inType, raw, isQuantizedElement(inType) ? Compute::Double : value,
+                    inputChannel());
+    };
+    std::string xType =
+        storageMax ? storageType(inType)
+        : integer  ? valueType(inType)
+                   : (isQuantizedElement(inType) ? "double" : computeType(value).str());
+
+    if (kind == ReduceKind::log_sum_exp) {
+      // The maximum first (NaN dropped, as std::max), then the shifted sum.
+      std::string F = xType;
+      w.line(F + " m = " + floatLiteral(-INFINITY, value) + ";");
+      rows.forEachElement([&] {
+        w.line("const " + F + " x = " + element() + ";");
+        w.line("m = kiln_max(m, x);");
+      });
+      rows.combineInPlace("m", "[](" + F + " a, " + F + " b) { return kiln_max(a, b); }");
+    }
+    w.line(acc.type + " acc = " + acc.init + ";");
+    rows.forEachElement([&] {
+      w.line("const " + xType + " x = " + element() + ";");
+      if (kind == ReduceKind::log_sum_exp)
+        w.line("if (isfinite(m)) acc = " + acc.step + ";");
+      else
+        w.line("acc = " + acc.step + ";");
+    });
+    rows.combineInPlace("acc", acc.combine);
+
+    std::string result = "acc";
+    int64_t count = rows.elems();
+    if (integer) {
+      if (kind == ReduceKind::mean && count > 0)
+        result = "acc / " + std::to_string(count) + "ll";
+      else if (kind == ReduceKind::l2)
+        result = "(long long)sqrt((double)acc)";
+      result = "(" + storageType(outType) + ")(" + result + ")";
+    } else if (!storageMax) {
+      Compute sums = acc.type == "double" ? Compute::Double : Compute::Float;
+      switch (kind) {
+      case ReduceKind::mean:
+        result = "acc / " + floatLiteral(static_cast<double>(count), sums);
+        break;
+      case ReduceKind::l2:
+        result = mathCall("sqrt", "acc", sums);
+        break;
+      case ReduceKind::log_sum:
+        result = mathCall("log", "acc", sums);
+        break;
+      case ReduceKind::log_sum_exp:
+        result = "(isfinite(m) ? (" + acc.type + ")m + " + mathCall("log", "acc", sums) +
+                 " : (" + acc.type + ")m)";
+        break;
+      default:
+        break;
+      }
+      result = fromReal(w, outType, result, sums, channel);
+    }
+    w.open("if (active && lane == 0)");
+    w.line(output.store(rows.rowOffset(1), result));
+    w.close();
+  });
 }
 
 //===----------------------------------------------------------------------===//
@@ -247,33 +251,34 @@ static Launch emitArg(KernelWriter &w, const TensorView &input, const TensorView
   reduced[axis] = true;
   RowKernel rows(w, input.shape(), reduced,
                  {{input, input.strides}, {output, keptStrides(output, reduced, keepDims)}});
-  rows.emitPreamble();
-  Type type = input.element();
-  bool isFloatInput = isFloat(type);
-  std::string V = isFloatInput ? computeType(computeOf(type)).str() : "long long";
-  std::string A = "kiln_arg<" + V + ">";
-  std::string better = isMax ? ">" : "<";
-  // Prefer b over a: a missing, or b better, or equal with the index rule.
-  w.line("auto pick = [](" + A + " a, " + A + " b) { return a.i < 0 || (b.i >= 0 && (b.v " +
-         better + " a.v || (b.v == a.v && b.i " + (last ? ">" : "<") +
-         " a.i))) ? b : a; };");
-  w.line(A + " best = {" + (isFloatInput ? floatLiteral(0.0, computeOf(type)) : "0ll") +
-         ", -1};");
-  rows.forEachElement([&] {
-    w.line("const " + V + " x = " + input.load(rows.offset(0)) + ";");
+  return rows.emit([&] {
+    rows.emitPreamble();
+    Type type = input.element();
+    bool isFloatInput = isFloat(type);
+    std::string V = isFloatInput ? computeType(computeOf(type)).str() : "long long";
+    std::string A = "kiln_arg<" + V + ">";
+    std::string better = isMax ? ">" : "<";
+    // Prefer b over a: a missing, or b better, or equal with the index rule.
+    w.line("auto pick = [](" + A + " a, " + A +
+           " b) { return a.i < 0 || (b.i >= 0 && (b.v " + better +
+           " a.v || (b.v == a.v && b.i " + (last ? ">" : "<") + " a.i))) ? b : a; };");
+    w.line(A + " best = {" + (isFloatInput ? floatLiteral(0.0, computeOf(type)) : "0ll") +
+           ", -1};");
+    rows.forEachElement([&] {
+      w.line("const " + V + " x = " + input.load(rows.offset(0)) + ";");
+      if (isFloatInput)
+        w.line("if (!isnan(x)) best = pick(best, " + A + "{x, (long long)k});");
+      else
+        w.line("best = pick(best, " + A + "{x, (long long)k});");
+    });
+    rows.combineInPlace("best", "pick");
+    w.open("if (active && lane == 0)");
+    std::string index = "best.i < 0 ? 0ll : best.i";
     if (isFloatInput)
-      w.line("if (!isnan(x)) best = pick(best, " + A + "{x, (long long)k});");
-    else
-      w.line("best = pick(best, " + A + "{x, (long long)k});");
+      index = "isnan(" + input.load(rows.rowOffset(0)) + ") || best.i < 0 ? 0ll : best.i";
+    w.line(output.store(rows.rowOffset(1), "(" + index + ")"));
+    w.close();
   });
-  rows.combineInPlace("best", "pick");
-  w.open("if (active && lane == 0)");
-  std::string index = "best.i < 0 ? 0ll : best.i";
-  if (isFloatInput)
-    index = "isnan(" + input.load(rows.rowOffset(0)) + ") || best.i < 0 ? 0ll : best.i";
-  w.line(output.store(rows.rowOffset(1), "(" + index + ")"));
-  w.close();
-  return rows.launch();
 }
 
 //===----------------------------------------------------------------------===//

@@ -16,6 +16,12 @@
 // When a thread's share of a row is at most kMaxCached elements they stay in
 // registers, so softmax and the normalizations read memory once.
 //
+// The threads per row (and so the rows per block) are baked into the code:
+// register arrays and reductions are sized by them. Launch variants are
+// therefore separate bodies of one kernel, one per shape, each guarded by the
+// block it runs with (KernelWriter::openVariant); tactic timing compiles each
+// alone (withLaunchVariant) and the chosen one is all the engine keeps.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef KILN_LIB_TARGET_CUDA_ROWKERNEL_H
@@ -43,6 +49,11 @@ class RowKernel {
 public:
   RowKernel(KernelWriter &w, llvm::ArrayRef<int64_t> viewShape, llvm::ArrayRef<bool> reduced,
             llvm::SmallVector<RowTensor> tensors, llvm::ArrayRef<bool> alone = {});
+
+  /// Emits `body` (which starts with emitPreamble()) once per launch shape
+  /// (a variant each when there are several) and returns the launch: the
+  /// emitter's shape, with the others as variants.
+  Launch emit(llvm::function_ref<void()> body);
 
   int64_t rows() const { return numRows; }
   int64_t elems() const { return numElems; }
@@ -74,7 +85,15 @@ public:
   void combineInPlace(llvm::StringRef var, llvm::StringRef op);
 
 private:
+  /// Threads per row (along x, or along y in columns) and rows per block.
+  struct Shape {
+    int64_t group, rowsPerBlock;
+  };
+  void select(size_t index);
+
   KernelWriter &w;
+  llvm::SmallVector<Shape> shapes;
+  size_t defaultShape = 0;
   llvm::SmallVector<RowTensor> tensors;
   CollapsedSpace rowSpace, elemSpace;
   llvm::SmallVector<int64_t> rowDimOf; // view dimension -> collapsed row dimension

@@ -74,6 +74,23 @@ emitKernel(mlir::Block &group, llvm::StringRef entry,
 /// `threads`; nullopt unless the source declares exactly one launch bound.
 std::optional<std::string> withLaunchBound(llvm::StringRef source, uint32_t threads);
 
+/// Some kernels bake their launch shape into their code (row kernels: the
+/// threads per row size register arrays and reductions). Their variants are
+/// separate bodies of the one entry, each guarded by the block it runs with
+/// and marked by a comment `// kiln launch variant XxYxZ` on the line that
+/// opens it and the line that closes it.
+std::string launchVariantMarker(const std::array<uint32_t, 3> &block);
+
+/// Whether `source` holds a body per launch variant.
+bool hasLaunchVariantBodies(llvm::StringRef source);
+
+/// `source` with only the body of the variant for blocks of `block` (others
+/// cost compile time and registers: a kernel's register count is its
+/// largest body's); `source` itself when it has no variant bodies; nullopt
+/// when it has some but none for `block`.
+std::optional<std::string> withLaunchVariant(llvm::StringRef source,
+                                             const std::array<uint32_t, 3> &block);
+
 /// Whether emitKernel supports `op` (with its element types, static shapes
 /// and attributes), so lowering can refuse early, naming the layer.
 bool canEmit(mlir::Operation *op);
