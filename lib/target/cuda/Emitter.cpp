@@ -227,7 +227,7 @@ void KernelWriter::line(const Twine &text) {
 }
 
 void KernelWriter::open(const Twine &text) {
-  line(text + " {");
+  line(text.isTriviallyEmpty() ? Twine("{") : text + " {");
   ++depth;
 }
 
