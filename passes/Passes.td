@@ -475,10 +475,9 @@ def SelectTacticsPass : Pass<"kiln-select-tactics", "::mlir::ModuleOp"> {
 
     `mode`: `auto` (time when a GPU is present, else the cache), `time`
     (a GPU is required), `cache` (never time), `heuristic` (leave the ops
-    alone). Kernels with a body per launch variant (row kernels) keep only
-    the body of the shape they are launched with, and their launches lose
-    `variants`; `launch-variant=N` (tests) launches every kernel with its
-    N-th variant. Without a GPU, cache entries apply when they were made with the
+    alone). Kernels with a body per launch variant (row kernels, depthwise
+    convolutions) keep only the body of the shape they are launched with;
+    `launch-variant=N` (tests) launches every kernel with its N-th variant. Without a GPU, cache entries apply when they were made with the
     cuDNN / cuBLASLt this compiler loads (or `cudnn-version` /
     `cublaslt-version`), for the compute capability of `arch`, on the GPU
     named `gpu` (any name when empty). A malformed cache is an error.

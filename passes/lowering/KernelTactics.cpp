@@ -312,7 +312,6 @@ LogicalResult kiln::keepLaunchedVariants(ModuleOp module) {
     if (!first && it->second != block)
       it->second.reset();
   });
-  llvm::StringSet<> pruned;
   for (KernelOp kernel : module.getOps<KernelOp>()) {
     auto it = blocks.find(kernel.getSymName());
     if (it == blocks.end() || !it->second ||
@@ -325,13 +324,7 @@ LogicalResult kiln::keepLaunchedVariants(ModuleOp module) {
       return kernel.emitOpError("has no body for the block it is launched with (")
              << block[0] << "x" << block[1] << "x" << block[2] << ")";
     kernel.setSource(*source);
-    pruned.insert(kernel.getSymName());
   }
-  // Those launches are settled: nothing is left to choose from.
-  module.walk([&](LaunchOp launch) {
-    if (pruned.contains(launch.getKernel()))
-      launch.removeVariantsAttr();
-  });
   return success();
 }
 

@@ -46,10 +46,11 @@ selectKernelTactics(mlir::ModuleOp module, tactics::TimingCache &cache,
 /// one would make the launch fail).
 mlir::LogicalResult fitLaunchBounds(mlir::ModuleOp module);
 
-/// Keeps, of each kernel with a body per launch variant (row kernels), the
-/// body of the block its launches use, and drops those launches' `variants`
-/// (settled). Kernels whose launches use different blocks keep every body.
-/// Fails when a kernel lacks the body its launch needs.
+/// Keeps, of each kernel with a body per launch variant (row kernels,
+/// depthwise convolutions), the body of the block its launches use; their
+/// `variants` stay (what was chosen among), though the kernel can no longer
+/// be launched with another. Kernels whose launches use different blocks
+/// keep every body. Fails when a kernel lacks the body its launch needs.
 mlir::LogicalResult keepLaunchedVariants(mlir::ModuleOp module);
 
 /// For tests: every launch with variants takes variant `index` (the last

@@ -4,8 +4,9 @@
 // RUN: kiln-opt %s -split-input-file -verify-diagnostics -kiln-select-tactics="launch-variant=7" | FileCheck %s --check-prefix=FORCED
 
 // Tests that a row kernel, whose source holds a body per launch variant, keeps
-// only the body of the block it is launched with, and its launch loses its
-// variants (settled): here the emitter's 256 threads, under mode=heuristic.
+// only the body of the block it is launched with (its launch keeps the
+// variants it chose among): here the emitter's 256 threads, under
+// mode=heuristic.
 // With launch-variant=N every launch takes its N-th variant (the last when
 // it has fewer: 7 gives the third), its launch bound follows, and only that
 // body stays.
@@ -14,14 +15,13 @@
 // CHECK-NOT: variant 128x1x1
 // CHECK-SAME: { // kiln launch variant 256x1x1
 // CHECK-NOT: variant 512x1x1
-// CHECK: engine.launch @k0_sum(%{{.*}}, %{{.*}}) grid [2, 1, 1] block [256, 1, 1] outputs 1 {layers = ["sum1"], precision = "fp32"}
+// CHECK: engine.launch @k0_sum(%{{.*}}, %{{.*}}) grid [2, 1, 1] block [256, 1, 1] outputs 1 {layers = ["sum1"], precision = "fp32", variants = array<i32: 2, 1, 1, 128, 1, 1, 2, 1, 1, 256, 1, 1, 2, 1, 1, 512, 1, 1>}
 // FORCED-LABEL: module @rows
 // FORCED: engine.kernel @k0_sum max_threads_per_block 512 source "{{.*}}__launch_bounds__(512) k0_sum(
 // FORCED-NOT: variant 128x1x1
 // FORCED-NOT: variant 256x1x1
 // FORCED-SAME: { // kiln launch variant 512x1x1
 // FORCED: engine.launch @k0_sum(%{{.*}}, %{{.*}}) grid [2, 1, 1] block [512, 1, 1] outputs 1
-// FORCED-NOT: variants
 // FORCED-SAME: tactic = "block 512, grid 2, variant 2, forced"
 // FIRST-LABEL: module @rows
 // FIRST: engine.kernel @k0_sum max_threads_per_block 128 source "{{.*}}__launch_bounds__(128) k0_sum(

@@ -54,8 +54,10 @@ static Accumulation floatAccumulation(ReduceKind kind, Compute value, Compute ac
   case ReduceKind::sum_square:
     return sum("acc + " + x + " * " + x);
   case ReduceKind::prod:
-    return {A, floatLiteral(1.0, acc), "[](" + A + " a, " + A + " b) { return a * b; }",
-            "acc * " + x};
+    // Always double: a float product of 16-bit values can overflow or
+    // underflow on the way to a representable result.
+    return {"double", "1.0", "[](double a, double b) { return a * b; }",
+            "acc * (double)x"};
   case ReduceKind::max:
     return {F, floatLiteral(-INFINITY, value),
             "[](" + F + " a, " + F + " b) { return kiln_nan_max(a, b); }",

@@ -53,10 +53,11 @@ struct KernelSource {
   std::array<uint32_t, 3> grid{1, 1, 1}, block{1, 1, 1};
   /// Dynamic shared memory; kernels use static shared memory, so this is 0.
   uint32_t sharedMemBytes = 0;
-  /// The launch shapes tactic timing may choose from, grid/block among them:
-  /// the kernel walks its work in grid-stride loops, so each is correct once
-  /// the source's launch bound is its block (withLaunchBound). Empty when the
-  /// strategy fixes the shape (row kernels, tiles, scans, depthwise conv).
+  /// The launch shapes tactic timing may choose from, grid/block among them,
+  /// each correct once the source's launch bound is its block
+  /// (withLaunchBound): grid-stride kernels run any block size; row kernels
+  /// and depthwise convolutions hold a body per variant (withLaunchVariant).
+  /// Empty when the strategy fixes the shape (tiled transpose, scans).
   llvm::SmallVector<LaunchShape> variants;
 };
 
