@@ -535,7 +535,9 @@ def SelectTacticsPass : Pass<"kiln-select-tactics", "::mlir::ModuleOp"> {
 
     `mode`: `auto` (time when a GPU is present, else the cache), `time`
     (a GPU is required), `cache` (never time), `heuristic` (leave the ops
-    alone). Without a GPU, cache entries apply when they were made with the
+    alone). Kernels with a body per launch variant (row kernels, depthwise
+    convolutions) keep only the body of the shape they are launched with;
+    `launch-variant=N` (tests) launches every kernel with its N-th variant. Without a GPU, cache entries apply when they were made with the
     cuDNN / cuBLASLt this compiler loads (or `cudnn-version` /
     `cublaslt-version`), for the compute capability of `arch`, on the GPU
     named `gpu` (any name when empty). A malformed cache is an error.
@@ -558,7 +560,10 @@ def SelectTacticsPass : Pass<"kiln-select-tactics", "::mlir::ModuleOp"> {
     Option<"progress", "progress", "bool", /*default=*/"false",
            "Print a line per op on stderr while timing">,
     Option<"nvrtcVersion", "nvrtc-version", "int", /*default=*/"0",
-           "Without a GPU: the NVRTC version of kernel cache entries (0: the linked one's)">
+           "Without a GPU: the NVRTC version of kernel cache entries (0: the linked one's)">,
+    Option<"launchVariant", "launch-variant", "int", /*default=*/"-1",
+           "For tests: every kernel launch with variants takes variant N (from 0; the "
+           "last when it has fewer) and nothing is timed">
   ];
 }
 

@@ -99,9 +99,15 @@ struct Pending {
 
 /// The source of variant `index` of kernel `kernel` launched with
 /// `threads` per block, in a namespace of its own with entry `entry`.
-std::optional<std::string> variantSource(KernelOp kernel, uint32_t threads,
+std::optional<std::string> variantSource(KernelOp kernel, const cuda::LaunchShape &shape,
                                          StringRef nameSpace, StringRef entry) {
-  std::optional<std::string> bound = cuda::withLaunchBound(kernel.getSource(), threads);
+  // A kernel with a body per variant is timed with that body alone.
+  std::optional<std::string> body =
+      cuda::withLaunchVariant(kernel.getSource(), shape.block);
+  if (!body)
+    return std::nullopt;
+  uint32_t threads = shape.block[0] * shape.block[1] * shape.block[2];
+  std::optional<std::string> bound = cuda::withLaunchBound(*body, threads);
   if (!bound)
     return std::nullopt;
   // The entry is declared once, right after the launch bound.
@@ -188,12 +194,12 @@ kiln::selectKernelTactics(ModuleOp module, tactics::TimingCache &cache,
     for (auto [v, shape] : llvm::enumerate(item.variants)) {
       std::string nameSpace = llvm::formatv("kiln_tactic_{0}_{1}", k, v).str();
       std::string entry = nameSpace + "_entry";
-      uint32_t threads = shape.block[0] * shape.block[1] * shape.block[2];
-      std::optional<std::string> source = variantSource(kernel, threads, nameSpace, entry);
+      std::optional<std::string> source = variantSource(kernel, shape, nameSpace, entry);
       if (!source) {
         item.launch.emitWarning("kernel '")
             << kernel.getSymName()
-            << "' declares no single launch bound on its entry; its variants are not timed";
+            << "' declares no single launch bound on its entry, or lacks the body of a "
+               "variant; its variants are not timed";
         item.entries.clear();
         break;
       }
@@ -263,15 +269,14 @@ kiln::selectKernelTactics(ModuleOp module, tactics::TimingCache &cache,
   return counts;
 }
 
-LogicalResult kiln::fitLaunchBounds(ModuleOp module) {
+/// Sets the launch bound of each kernel named in `tuned` to the largest block
+/// it is launched with.
+static LogicalResult fitBounds(ModuleOp module, const llvm::StringSet<> &tuned) {
   llvm::StringMap<uint32_t> largest;
-  llvm::StringSet<> tuned;
   module.walk([&](LaunchOp launch) {
     ArrayRef<int32_t> block = launch.getBlock();
     uint32_t &threads = largest[launch.getKernel()];
     threads = std::max(threads, uint32_t(block[0]) * block[1] * block[2]);
-    if (launch.getVariants() && launch->hasAttr(engine::kTacticSourceAttr))
-      tuned.insert(launch.getKernel());
   });
   for (KernelOp kernel : module.getOps<KernelOp>()) {
     auto it = largest.find(kernel.getSymName());
@@ -286,4 +291,60 @@ LogicalResult kiln::fitLaunchBounds(ModuleOp module) {
     kernel.setMaxThreadsPerBlock(it->second);
   }
   return success();
+}
+
+LogicalResult kiln::fitLaunchBounds(ModuleOp module) {
+  llvm::StringSet<> tuned;
+  module.walk([&](LaunchOp launch) {
+    if (launch.getVariants() && launch->hasAttr(engine::kTacticSourceAttr))
+      tuned.insert(launch.getKernel());
+  });
+  return fitBounds(module, tuned);
+}
+
+LogicalResult kiln::keepLaunchedVariants(ModuleOp module) {
+  // The block each kernel is launched with; none when launches disagree.
+  llvm::StringMap<std::optional<std::array<uint32_t, 3>>> blocks;
+  module.walk([&](LaunchOp launch) {
+    ArrayRef<int32_t> b = launch.getBlock();
+    std::array<uint32_t, 3> block{uint32_t(b[0]), uint32_t(b[1]), uint32_t(b[2])};
+    auto [it, first] = blocks.try_emplace(launch.getKernel(), block);
+    if (!first && it->second != block)
+      it->second.reset();
+  });
+  for (KernelOp kernel : module.getOps<KernelOp>()) {
+    auto it = blocks.find(kernel.getSymName());
+    if (it == blocks.end() || !it->second ||
+        !cuda::hasLaunchVariantBodies(kernel.getSource()))
+      continue;
+    const std::array<uint32_t, 3> &block = *it->second;
+    std::optional<std::string> source =
+        cuda::withLaunchVariant(kernel.getSource(), block);
+    if (!source)
+      return kernel.emitOpError("has no body for the block it is launched with (")
+             << block[0] << "x" << block[1] << "x" << block[2] << ")";
+    kernel.setSource(*source);
+  }
+  return success();
+}
+
+LogicalResult kiln::forceLaunchVariant(ModuleOp module, int64_t index) {
+  Builder b(module.getContext());
+  llvm::StringSet<> forced;
+  module.walk([&](LaunchOp launch) {
+    if (!launch.getVariants())
+      return;
+    SmallVector<cuda::LaunchShape> variants = getVariants(launch);
+    size_t chosen =
+        std::min<size_t>(size_t(std::max<int64_t>(0, index)), variants.size() - 1);
+    const cuda::LaunchShape &shape = variants[chosen];
+    launch.setGrid(
+        {int32_t(shape.grid[0]), int32_t(shape.grid[1]), int32_t(shape.grid[2])});
+    launch.setBlock(
+        {int32_t(shape.block[0]), int32_t(shape.block[1]), int32_t(shape.block[2])});
+    launch.setTacticAttr(b.getStringAttr(
+        describe(shape) + llvm::formatv(", variant {0}, forced", chosen).str()));
+    forced.insert(launch.getKernel());
+  });
+  return fitBounds(module, forced);
 }

@@ -46,6 +46,17 @@ selectKernelTactics(mlir::ModuleOp module, tactics::TimingCache &cache,
 /// one would make the launch fail).
 mlir::LogicalResult fitLaunchBounds(mlir::ModuleOp module);
 
+/// Keeps, of each kernel with a body per launch variant (row kernels,
+/// depthwise convolutions), the body of the block its launches use; their
+/// `variants` stay (what was chosen among), though the kernel can no longer
+/// be launched with another. Kernels whose launches use different blocks
+/// keep every body. Fails when a kernel lacks the body its launch needs.
+mlir::LogicalResult keepLaunchedVariants(mlir::ModuleOp module);
+
+/// For tests: every launch with variants takes variant `index` (the last
+/// when it has fewer), as if from the timing cache; launch bounds follow.
+mlir::LogicalResult forceLaunchVariant(mlir::ModuleOp module, int64_t index);
+
 /// Whether `module` has a launch with variants to choose from.
 bool hasKernelVariants(mlir::ModuleOp module);
 

@@ -122,12 +122,21 @@ void SelectTacticsPass::runOnOperation() {
     if (isa<engine::ConvOp, engine::GemmOp, engine::AttentionOp>(op))
       steps.push_back(op);
   });
+  if (launchVariant >= 0) {
+    numHeuristic += steps.size();
+    if (failed(forceLaunchVariant(module, launchVariant)) ||
+        failed(keepLaunchedVariants(module)))
+      return signalPassFailure();
+    return;
+  }
   if (mode == "heuristic") {
     numHeuristic += steps.size();
     module.walk([&](engine::LaunchOp launch) {
       if (launch.getVariants())
         ++numKernelsHeuristic;
     });
+    if (failed(keepLaunchedVariants(module)))
+      return signalPassFailure();
     return;
   }
   if (mode == "cache" && timingCache.empty()) {
@@ -271,7 +280,8 @@ void SelectTacticsPass::runOnOperation() {
       timer || !nvrtcVersion ? cuda::nvrtcVersion() : int(nvrtcVersion);
   FailureOr<KernelTacticsCounts> kernels = selectKernelTactics(
       module, cache, timer ? &*timer : nullptr, kernelTarget, progress);
-  if (failed(kernels) || failed(fitLaunchBounds(module)))
+  if (failed(kernels) || failed(fitLaunchBounds(module)) ||
+      failed(keepLaunchedVariants(module)))
     return signalPassFailure();
   numKernelsTimed += kernels->timed;
   numKernelsCached += kernels->cached;

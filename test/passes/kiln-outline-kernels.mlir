@@ -76,12 +76,15 @@ func.func @unsupported(%x: memref<1x4x8x8xf32>, %w: memref<4x4x3x3xf32>, %y: mem
 // STATS-NEXT: (S) 1 launches - Dispatch groups outlined
 
 // Tests that a kernel whose launch takes 1024 threads a block (a row too long
-// for registers) records 1024 as its launch bound, as its source declares,
-// and offers no variants: a row kernel's shape is its strategy's.
+// for registers) records 1024 as its launch bound, as its source declares;
+// as a row kernel it offers rows of 256, 512 and 1024 threads as variants,
+// each a body of its own in the source.
 // CHECK-LABEL: func.func @long_rows
 // CHECK: engine.launch @[[NORM:k0_norm1]]({{.*}}) grid [2, 1, 1] block [1024, 1, 1] outputs 1
-// CHECK-NOT: variants
+// CHECK-SAME: variants = array<i32: 2, 1, 1, 256, 1, 1, 2, 1, 1, 512, 1, 1, 2, 1, 1, 1024, 1, 1>
 // CHECK: engine.kernel @[[NORM]] max_threads_per_block 1024 source "{{.*}}__launch_bounds__(1024) [[NORM]]
+// CHECK-SAME: if (blockDim.x == 256 && blockDim.y == 1 && blockDim.z == 1) { // kiln launch variant 256x1x1
+// CHECK-SAME: } // kiln launch variant 1024x1x1
 func.func @long_rows(%x: memref<2x40000xf32>, %g: memref<40000xf32>, %y: memref<2x40000xf32>) {
   engine.dispatch ins(%x, %g : memref<2x40000xf32>, memref<40000xf32>) outs(%y : memref<2x40000xf32>) {
   ^bb0(%t: tensor<2x40000xf32>, %s: tensor<40000xf32>):

@@ -10,9 +10,11 @@
 // Two strategies:
 // - depthwise channels-last (groups = C = M, dense N × D… × C tensors): each
 //   thread owns V adjacent channels (one 16-byte vector of f32, f16 or bf16
-//   when C allows) and walks output pixels, loading V input channels per
-//   tap as one vector; the block's weights are staged once in shared
-//   memory (as floats, tap-major), the bias in registers;
+//   when C allows) and walks output tiles of T pixels along the row (T = 1,
+//   2 or 4: launch variants), loading V input channels per input column as
+//   one vector, once for all the tile's outputs; the block's weights are
+//   staged once in shared memory (as floats, tap-major), the bias in
+//   registers;
 // - anything else (any layout, groups, rank, strides, pads, dilations): one
 //   thread per output element.
 //
@@ -248,7 +250,7 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
 
   // Threads along x take channel vectors (all of them when they fit in a
   // block and its weights in shared memory, so no thread idles), along y
-  // output pixels: whole warps, about kBlockSize threads.
+  // output tiles: whole warps, about kBlockSize threads.
   int64_t maxVectors = std::max<int64_t>(1, kWeightBytes / (4 * taps * width));
   int64_t blockX, blockY;
   int64_t step = 32 / std::gcd<int64_t>(vectors, 32); // rows that make whole warps
@@ -259,24 +261,56 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
     blockX = std::min({nextPowerOf2(vectors), kBlockSize, int64_t{1} << llvm::Log2_64(maxVectors)});
     blockY = kBlockSize / blockX;
   }
-  int64_t threads = blockX * blockY;
   int64_t gridX = (vectors + blockX - 1) / blockX;
-  int64_t maxBlocks = kNumSMs * kThreadsPerSM / threads;
-  int64_t gridY = std::max<int64_t>(
-      1, std::min<int64_t>((pixels + blockY - 1) / blockY, std::max<int64_t>(1, maxBlocks / gridX)));
 
-  int64_t bound = std::max({in.extent(), filter.extent(), out.extent()});
-  emitIndexTypes(w, std::max(bound, pixels) + gridY * blockY);
+  // The launch variants: T outputs along the innermost spatial dimension per
+  // thread (an output tile: a kernel row's input columns are loaded once
+  // for all T, (T - 1) * stride + (K - 1) * dilation + 1 loads instead of
+  // T * K), and the block's rows. Variants are told apart by their block
+  // (KernelWriter::openVariant), so each block shape has one tile.
+  int64_t last = static_cast<int64_t>(s.spatial.size()) - 1;
+  int64_t outWidth = pixelShape.back();
+  struct Shape {
+    int64_t tile, rows;
+  };
+  SmallVector<Shape> shapes;
+  for (Shape shape : {Shape{1, blockY}, Shape{2, blockY / 2}, Shape{4, blockY / 4},
+                      Shape{1, blockY * 2}}) {
+    bool fits = shape.rows >= 1 && blockX * shape.rows <= 1024 &&
+                (blockX * shape.rows) % 32 == 0 &&
+                (shape.tile == 1 || shape.tile <= outWidth);
+    bool taken =
+        llvm::any_of(shapes, [&](const Shape &o) { return o.rows == shape.rows; });
+    if (fits && !taken)
+      shapes.push_back(shape);
+  }
+  auto tilesOf = [&](int64_t tile) {
+    return pixels / outWidth * ((outWidth + tile - 1) / tile);
+  };
+  auto launchOf = [&](const Shape &shape) {
+    int64_t maxBlocks = kNumSMs * kThreadsPerSM / (blockX * shape.rows);
+    int64_t gridY = std::max<int64_t>(
+        1, std::min<int64_t>((tilesOf(shape.tile) + shape.rows - 1) / shape.rows,
+                             std::max<int64_t>(1, maxBlocks / gridX)));
+    LaunchShape launch;
+    launch.grid = {static_cast<uint32_t>(gridX), static_cast<uint32_t>(gridY), 1};
+    launch.block = {static_cast<uint32_t>(blockX), static_cast<uint32_t>(shape.rows), 1};
+    return launch;
+  };
+  int64_t indexBound = std::max({in.extent(), filter.extent(), out.extent(), pixels});
+  for (const Shape &shape : shapes) {
+    LaunchShape launch = launchOf(shape);
+    indexBound = std::max<int64_t>(indexBound, tilesOf(shape.tile) +
+                                                   int64_t{launch.grid[1]} * shape.rows);
+  }
+  emitIndexTypes(w, indexBound);
 
   // The block's weights, as floats, tap-major: each thread reads its V
   // channels of a tap as one vector. The filter is M × K… × 1: channel c's
-  // tap t is at c * s0 + Σ k_d s_d.
+  // tap t is at c * s0 + Σ k_d s_d. Declared once for all variants (they
+  // share blockX).
   std::string perTap = std::to_string(blockX * width);
   w.line("__shared__ " + floats + " wsh[" + std::to_string(taps * blockX) + "];");
-  w.open("for (int e = threadIdx.y * " + std::to_string(blockX) + " + threadIdx.x; e < " +
-         std::to_string(taps * blockX * width) + "; e += " + std::to_string(threads) + ")");
-  w.line("const int t = e / " + perTap + ";");
-  w.line("const I c = blockIdx.x * " + perTap + " + e % " + perTap + ";");
   std::string tapOffset;
   int64_t inner = 1;
   for (int64_t d = static_cast<int64_t>(kernelSizes.size()) - 1; d >= 0; --d) {
@@ -284,100 +318,168 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
                  ") * " + std::to_string(filter.strides[s.filterSpatial[d]]);
     inner *= kernelSizes[d];
   }
-  std::string weight = realOf(w, filter.element(),
-                              filter.load("c * " + std::to_string(filter.strides[0]) + tapOffset),
-                              Compute::Float);
-  w.line("reinterpret_cast<float *>(wsh)[e] = c < " + std::to_string(channels) + " ? " +
-         weight + " : 0.0f;");
-  w.close();
-  w.line("__syncthreads();");
 
-  w.line("const I cv = blockIdx.x * " + std::to_string(blockX) + " + threadIdx.x;");
-  if (vectors % blockX != 0)
-    w.line("if (cv >= " + std::to_string(vectors) + ") return;");
-  w.line("const I c0 = cv * " + V + ";");
-  // Whole vectors when every pointer is aligned to one (offsets are
-  // multiples of V); element by element otherwise.
-  std::string aligned = "((unsigned long long)" + in.pointer + " | (unsigned long long)" +
-                        out.pointer;
-  if (s.residual)
-    aligned += " | (unsigned long long)" + s.residual->pointer;
-  aligned += ") % sizeof(" + vec + ") == 0";
-  w.line("const bool whole = " + aligned + ";");
-  if (s.bias) {
-    w.line("float bk[" + V + "];");
+  auto body = [&](const Shape &shape) {
+    int64_t threads = blockX * shape.rows, T = shape.tile;
+    std::string rows = std::to_string(shape.rows);
+    w.open("for (int e = threadIdx.y * " + std::to_string(blockX) +
+           " + threadIdx.x; e < " + std::to_string(taps * blockX * width) +
+           "; e += " + std::to_string(threads) + ")");
+    w.line("const int t = e / " + perTap + ";");
+    w.line("const I c = blockIdx.x * " + perTap + " + e % " + perTap + ";");
+    std::string weight =
+        realOf(w, filter.element(),
+               filter.load("c * " + std::to_string(filter.strides[0]) + tapOffset),
+               Compute::Float);
+    w.line("reinterpret_cast<float *>(wsh)[e] = c < " + std::to_string(channels) + " ? " +
+           weight + " : 0.0f;");
+    w.close();
+    w.line("__syncthreads();");
+
+    w.line("const I cv = blockIdx.x * " + std::to_string(blockX) + " + threadIdx.x;");
+    if (vectors % blockX != 0)
+      w.line("if (cv >= " + std::to_string(vectors) + ") return;");
+    w.line("const I c0 = cv * " + V + ";");
+    // Whole vectors when every pointer is aligned to one (offsets are
+    // multiples of V); element by element otherwise.
+    std::string aligned =
+        "((unsigned long long)" + in.pointer + " | (unsigned long long)" + out.pointer;
+    if (s.residual)
+      aligned += " | (unsigned long long)" + s.residual->pointer;
+    aligned += ") % sizeof(" + vec + ") == 0";
+    w.line("const bool whole = " + aligned + ";");
+    if (s.bias) {
+      w.line("float bk[" + V + "];");
+      w.line("#pragma unroll");
+      w.open("for (int j = 0; j < " + V + "; ++j)");
+      w.line("bk[j] = " +
+             realOf(w, s.bias->element(),
+                    s.bias->load("(c0 + j) * " + std::to_string(s.bias->strides.back())),
+                    Compute::Float) +
+             ";");
+      w.close();
+    }
+
+    // Output tiles: the pixel shape with its innermost dimension in tiles.
+    SmallVector<int64_t> tileShape(pixelShape);
+    tileShape.back() = (outWidth + T - 1) / T;
+    int64_t tiles = tilesOf(T);
+    w.open("for (I p = blockIdx.y * " + rows + " + threadIdx.y; p < " +
+           std::to_string(tiles) + "; p += gridDim.y * " + rows + ")");
+    SmallVector<std::string> q = emitCoordinates(w, "p", tileShape, "q");
+    std::string ow0 = T == 1 ? q.back() : "(" + q.back() + ") * " + std::to_string(T);
+    w.line("const I ow0 = " + ow0 + ";");
+    w.line("float acc[" + std::to_string(T) + "][" + V + "];");
+    w.line("#pragma unroll");
+    w.line("for (int o = 0; o < " + std::to_string(T) + "; ++o)");
+    w.line("  for (int j = 0; j < " + V + "; ++j) acc[o][j] = 0.0f;");
+    std::string inOffset = offsetExpr({q[0]}, {in.strides[0]});
+    std::string tap = "0";
+    for (int64_t d = 0; d < last; ++d) {
+      std::string k = "k" + std::to_string(d), x = "x" + std::to_string(d);
+      w.line("#pragma unroll");
+      w.open("for (int " + k + " = 0; " + k + " < " + std::to_string(kernelSizes[d]) +
+             "; ++" + k + ")");
+      w.line("const S " + x + " = (S)" + q[d + 1] + " * " + std::to_string(strides[d]) +
+             " - " + std::to_string(pads[d]) + " + " + k + " * " +
+             std::to_string(dilations[d]) + ";");
+      w.line("if (" + x + " < 0 || " + x +
+             " >= " + std::to_string(in.shape()[s.spatial[d]]) + ") continue;");
+      inOffset += " + (I)" + x + " * " + std::to_string(in.strides[s.spatial[d]]);
+      tap = "(" + tap + ") * " + std::to_string(kernelSizes[d]) + " + " + k;
+    }
+    // The innermost dimension, unrolled here: input column i of the tile's
+    // span feeds output o through tap (i - o * stride) / dilation; each
+    // output still sums its taps in order.
+    int64_t K = kernelSizes.back(), stride = strides[last], dilation = dilations[last];
+    int64_t span = (T - 1) * stride + (K - 1) * dilation + 1;
+    std::string rowTap = "(" + tap + ") * " + std::to_string(K);
+    for (int64_t i = 0; i < span; ++i) {
+      SmallVector<std::pair<int64_t, int64_t>> uses; // (output, tap)
+      for (int64_t o = 0; o < T; ++o) {
+        int64_t r = i - o * stride;
+        if (r >= 0 && r % dilation == 0 && r / dilation < K)
+          uses.push_back({o, r / dilation});
+      }
+      if (uses.empty())
+        continue;
+      w.open("");
+      w.line("const S xi = (S)ow0 * " + std::to_string(stride) + " - " +
+             std::to_string(pads[last]) + " + " + std::to_string(i) + ";");
+      w.open("if (xi >= 0 && xi < " + std::to_string(in.shape()[s.spatial[last]]) + ")");
+      w.line("const I at = " + inOffset + " + (I)xi * " +
+             std::to_string(in.strides[s.spatial[last]]) + " + c0;");
+      w.line(vec + " xv;");
+      w.line("if (whole) xv = *reinterpret_cast<const " + vec + " *>(" + in.pointer +
+             " + at);");
+      w.line("else");
+      w.line("  for (int j = 0; j < " + V + "; ++j) xv.v[j] = " + in.pointer +
+             "[at + j];");
+      for (auto [o, k] : uses) {
+        std::string wv = "wsh[(" + rowTap + " + " + std::to_string(k) + ") * " +
+                         std::to_string(blockX) + " + threadIdx.x]";
+        w.line("#pragma unroll");
+        w.line("for (int j = 0; j < " + V + "; ++j) acc[" + std::to_string(o) +
+               "][j] = fmaf(" + fromStorage(type, "xv.v[j]") + ", " + wv + ".v[j], acc[" +
+               std::to_string(o) + "][j]);");
+      }
+      w.close();
+      w.close();
+    }
+    for (int64_t d = 0; d < last; ++d)
+      w.close();
+
+    // The tile's outputs (those inside the row).
+    w.line("#pragma unroll");
+    w.open("for (int o = 0; o < " + std::to_string(T) + "; ++o)");
+    if (outWidth % T != 0)
+      w.line("if (ow0 + o >= " + std::to_string(outWidth) + ") break;");
+    w.line("const I to = ((p - " + q.back() + ") / " + std::to_string(tileShape.back()) +
+           " * " + std::to_string(outWidth) + " + ow0 + o) * " +
+           std::to_string(channels) + " + c0;");
+    if (s.residual) {
+      w.line(vec + " rv;");
+      w.line("if (whole) rv = *reinterpret_cast<const " + vec + " *>(" +
+             s.residual->pointer + " + to);");
+      w.line("else");
+      w.line("  for (int j = 0; j < " + V + "; ++j) rv.v[j] = " + s.residual->pointer +
+             "[to + j];");
+    }
+    w.line(vec + " yv;");
     w.line("#pragma unroll");
     w.open("for (int j = 0; j < " + V + "; ++j)");
-    w.line("bk[j] = " +
-           realOf(w, s.bias->element(),
-                  s.bias->load("(c0 + j) * " + std::to_string(s.bias->strides.back())),
-                  Compute::Float) +
-           ";");
+    w.line("float v = acc[o][j];");
+    if (s.bias)
+      w.line("v += bk[j];");
+    if (s.residual)
+      w.line("v += " + fromStorage(type, "rv.v[j]") + ";");
+    w.line("yv.v[j] = " +
+           toStorage(type, activate(op.getActivationAttr(), "v", Compute::Float)) + ";");
     w.close();
-  }
-
-  w.open("for (I p = blockIdx.y * " + std::to_string(blockY) + " + threadIdx.y; p < " +
-         std::to_string(pixels) + "; p += gridDim.y * " + std::to_string(blockY) + ")");
-  SmallVector<std::string> q = emitCoordinates(w, "p", pixelShape, "q");
-  w.line("float acc[" + V + "];");
-  w.line("#pragma unroll");
-  w.line("for (int j = 0; j < " + V + "; ++j) acc[j] = 0.0f;");
-  std::string inOffset = offsetExpr({q[0]}, {in.strides[0]});
-  std::string tap = "0";
-  for (size_t d = 0; d < s.spatial.size(); ++d) {
-    std::string k = "k" + std::to_string(d), x = "x" + std::to_string(d);
-    w.line("#pragma unroll");
-    w.open("for (int " + k + " = 0; " + k + " < " + std::to_string(kernelSizes[d]) + "; ++" +
-           k + ")");
-    w.line("const S " + x + " = (S)" + q[d + 1] + " * " + std::to_string(strides[d]) +
-           " - " + std::to_string(pads[d]) + " + " + k + " * " +
-           std::to_string(dilations[d]) + ";");
-    w.line("if (" + x + " < 0 || " + x + " >= " + std::to_string(in.shape()[s.spatial[d]]) +
-           ") continue;");
-    inOffset += " + (I)" + x + " * " + std::to_string(in.strides[s.spatial[d]]);
-    tap = "(" + tap + ") * " + std::to_string(kernelSizes[d]) + " + " + k;
-  }
-  w.line("const I at = " + inOffset + " + c0;");
-  w.line(vec + " xv;");
-  w.line("if (whole) xv = *reinterpret_cast<const " + vec + " *>(" + in.pointer + " + at);");
-  w.line("else");
-  w.line("  for (int j = 0; j < " + V + "; ++j) xv.v[j] = " + in.pointer + "[at + j];");
-  w.line("const " + floats + " wv = wsh[(" + tap + ") * " + std::to_string(blockX) +
-         " + threadIdx.x];");
-  w.line("#pragma unroll");
-  w.line("for (int j = 0; j < " + V + "; ++j) acc[j] = fmaf(" +
-         fromStorage(type, "xv.v[j]") + ", wv.v[j], acc[j]);");
-  for (size_t d = 0; d < s.spatial.size(); ++d)
-    w.close();
-
-  w.line("const I to = p * " + std::to_string(channels) + " + c0;");
-  if (s.residual) {
-    w.line(vec + " rv;");
-    w.line("if (whole) rv = *reinterpret_cast<const " + vec + " *>(" + s.residual->pointer +
-           " + to);");
+    w.line("if (whole) *reinterpret_cast<" + vec + " *>(" + out.pointer + " + to) = yv;");
     w.line("else");
-    w.line("  for (int j = 0; j < " + V + "; ++j) rv.v[j] = " + s.residual->pointer +
-           "[to + j];");
-  }
-  w.line(vec + " yv;");
-  w.line("#pragma unroll");
-  w.open("for (int j = 0; j < " + V + "; ++j)");
-  w.line("float v = acc[j];");
-  if (s.bias)
-    w.line("v += bk[j];");
-  if (s.residual)
-    w.line("v += " + fromStorage(type, "rv.v[j]") + ";");
-  w.line("yv.v[j] = " +
-         toStorage(type, activate(op.getActivationAttr(), "v", Compute::Float)) + ";");
-  w.close();
-  w.line("if (whole) *reinterpret_cast<" + vec + " *>(" + out.pointer + " + to) = yv;");
-  w.line("else");
-  w.line("  for (int j = 0; j < " + V + "; ++j) " + out.pointer + "[to + j] = yv.v[j];");
-  w.close();
+    w.line("  for (int j = 0; j < " + V + "; ++j) " + out.pointer +
+           "[to + j] = yv.v[j];");
+    w.close();
+    w.close();
+  };
 
   Launch launch;
-  launch.grid = {static_cast<uint32_t>(gridX), static_cast<uint32_t>(gridY), 1};
-  launch.block = {static_cast<uint32_t>(blockX), static_cast<uint32_t>(blockY), 1};
+  LaunchShape chosen = launchOf(shapes.front());
+  launch.grid = chosen.grid;
+  launch.block = chosen.block;
+  if (shapes.size() == 1) {
+    body(shapes.front());
+    return launch;
+  }
+  for (const Shape &shape : shapes) {
+    LaunchShape variant = launchOf(shape);
+    w.openVariant(variant.block);
+    body(shape);
+    w.line("return;");
+    w.closeVariant(variant.block);
+    launch.variants.push_back(variant);
+  }
   return launch;
 }
 

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
@@ -226,13 +227,25 @@ void KernelWriter::line(const Twine &text) {
 }
 
 void KernelWriter::open(const Twine &text) {
-  line(text + " {");
+  line(text.isTriviallyEmpty() ? Twine("{") : text + " {");
   ++depth;
 }
 
 void KernelWriter::close(StringRef suffix) {
   --depth;
   line("}" + suffix);
+}
+
+void KernelWriter::openVariant(const std::array<uint32_t, 3> &block) {
+  line(llvm::formatv(
+      "if (blockDim.x == {0} && blockDim.y == {1} && blockDim.z == {2}) {{ {3}", block[0],
+      block[1], block[2], launchVariantMarker(block)));
+  ++depth;
+}
+
+void KernelWriter::closeVariant(const std::array<uint32_t, 3> &block) {
+  --depth;
+  line("} " + launchVariantMarker(block));
 }
 
 std::string KernelWriter::finish(ArrayRef<std::string> params, int64_t maxThreads) const {

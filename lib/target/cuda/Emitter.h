@@ -102,6 +102,11 @@ public:
   void open(const llvm::Twine &text);
   /// `}` (plus `suffix`) one level up.
   void close(llvm::StringRef suffix = "");
+  /// Opens (closes) the body of a launch variant: code that runs when the
+  /// kernel is launched with blocks of `block` (the guard and the marker
+  /// comment withLaunchVariant looks for). Each body ends in `return;`.
+  void openVariant(const std::array<uint32_t, 3> &block);
+  void closeVariant(const std::array<uint32_t, 3> &block);
 
   /// The kernel: tables, then `extern "C" __global__` with `params` and a
   /// launch bound of `maxThreads` threads per block.

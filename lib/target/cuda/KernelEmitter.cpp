@@ -103,6 +103,47 @@ std::optional<std::string> kiln::cuda::withLaunchBound(StringRef source, uint32_
   return (source.take_front(digits) + Twine(threads) + source.drop_front(end)).str();
 }
 
+static constexpr StringLiteral kVariantMarker = "// kiln launch variant ";
+
+std::string kiln::cuda::launchVariantMarker(const std::array<uint32_t, 3> &block) {
+  return (kVariantMarker + Twine(block[0]) + "x" + Twine(block[1]) + "x" +
+          Twine(block[2]))
+      .str();
+}
+
+bool kiln::cuda::hasLaunchVariantBodies(StringRef source) {
+  return source.contains(kVariantMarker);
+}
+
+std::optional<std::string>
+kiln::cuda::withLaunchVariant(StringRef source, const std::array<uint32_t, 3> &block) {
+  if (!hasLaunchVariantBodies(source))
+    return source.str();
+  // Bodies do not nest: a marked line opens one, the next marked line closes it.
+  std::string wanted = launchVariantMarker(block), text;
+  bool found = false, inside = false, keep = true;
+  while (!source.empty()) {
+    auto [line, rest] = source.split('\n');
+    source = rest;
+    size_t at = line.find(kVariantMarker);
+    bool marked = at != StringRef::npos;
+    if (marked && !inside) {
+      keep = line.drop_front(at).rtrim() == wanted;
+      found |= keep;
+    }
+    if (keep)
+      (text += line) += '\n';
+    if (marked) {
+      inside = !inside;
+      if (!inside)
+        keep = true;
+    }
+  }
+  if (!found || inside)
+    return std::nullopt;
+  return text;
+}
+
 //===----------------------------------------------------------------------===//
 // Constants
 //===----------------------------------------------------------------------===//

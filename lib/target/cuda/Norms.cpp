@@ -1,9 +1,10 @@
 //===- Norms.cpp - softmax and the normalizations -------------------------===//
 //
 // Row kernels (RowKernel.h) that read each row two or three times, from
-// registers when it fits: softmax (the maximum, the sum of exponentials in
-// double, the results), layer, instance and group norm (mean and variance of
-// the deviations in double, the normalized values).
+// registers when it fits: softmax (the maximum, the sum of exponentials, the
+// results), layer, instance and group norm (mean and variance of the
+// deviations, the normalized values). Sums accumulate in float for 16-bit
+// inputs and in double otherwise (accumulationOf, RowKernel.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,50 +30,63 @@ static Launch emitSoftmax(KernelWriter &w, const TensorView &input, const Tensor
   SmallVector<bool> reduced(input.rank(), false);
   reduced[axis] = true;
   RowKernel rows(w, input.shape(), reduced, {{input, input.strides}, {output, output.strides}});
-  rows.emitPreamble();
-  Compute value = computeOf(input.element());
-  std::string F = computeType(value).str();
-  auto loadAt = [&](const std::string &offset) {
-    return realOf(w, input.element(), input.load(offset), value);
-  };
-  bool cached = rows.cached();
-  if (cached)
-    w.line(F + " x[" + std::to_string(rows.share()) + "];");
-  // Pass 1: the maximum (NaN dropped, as std::max).
-  w.line(F + " m = " + floatLiteral(-INFINITY, value) + ";");
-  rows.forEachElement([&] {
-    if (cached) {
-      w.line("x[u] = " + loadAt(rows.offset(0)) + ";");
-      w.line("m = kiln_max(m, x[u]);");
-    } else {
-      w.line("m = kiln_max(m, " + loadAt(rows.offset(0)) + ");");
-    }
+  return rows.emit([&] {
+    rows.emitPreamble();
+    Compute value = computeOf(input.element());
+    std::string F = computeType(value).str();
+    auto loadAt = [&](const std::string &offset) {
+      return realOf(w, input.element(), input.load(offset), value);
+    };
+    bool cached = rows.cached();
+    if (cached)
+      w.line(F + " x[" + std::to_string(rows.share()) + "];");
+    // Pass 1: the maximum (NaN dropped, as std::max).
+    w.line(F + " m = " + floatLiteral(-INFINITY, value) + ";");
+    rows.forEachElement([&] {
+      if (cached) {
+        w.line("x[u] = " + loadAt(rows.offset(0)) + ";");
+        w.line("m = kiln_max(m, x[u]);");
+      } else {
+        w.line("m = kiln_max(m, " + loadAt(rows.offset(0)) + ");");
+      }
+    });
+    rows.combineInPlace("m", "[](" + F + " a, " + F + " b) { return kiln_max(a, b); }");
+    // Pass 2: the sum of exponentials (accumulationOf: float for 16-bit data,
+    // else double). The exponential is taken in the value type (expf for
+    // float: within 2 ulp of float, far below a 16-bit result's rounding).
+    Compute acc = accumulationOf(input.element());
+    std::string A = computeType(acc).str();
+    auto expOf = [&](const std::string &x) { return mathCall("exp", x + " - m", value); };
+    auto widen = [&](const std::string &x) { return A == F ? x : "(" + A + ")" + x; };
+    w.line(A + " sum = " + floatLiteral(0.0, acc) + ";");
+    rows.forEachElement([&] {
+      std::string x = cached ? "x[u]" : loadAt(rows.offset(0));
+      if (cached && !log) {
+        w.line("x[u] = " + expOf("x[u]") + ";");
+        w.line("sum += " + widen("x[u]") + ";");
+      } else {
+        w.line("sum += " + widen(expOf(x)) + ";");
+      }
+    });
+    rows.combineInPlace("sum", "[](" + A + " a, " + A + " b) { return a + b; }");
+    // Pass 3: the results. In float, one reciprocal and a multiply per element
+    // (two roundings of float, invisible after rounding to 16 bits); in double,
+    // a division, rounded once to the result's type as the reference's.
+    if (log)
+      w.line("const " + F + " shift = m + (" + F + ")" + mathCall("log", "sum", acc) +
+             ";");
+    else if (acc == Compute::Float)
+      w.line("const float inverse = 1.0f / sum;");
+    rows.forEachElement([&] {
+      std::string x = cached ? "x[u]" : loadAt(rows.offset(0));
+      std::string e = cached ? "x[u]" : expOf(x);
+      std::string result = log                     ? "(" + x + " - shift)"
+                           : acc == Compute::Float ? "(" + e + " * inverse)"
+                                                   : "(double)" + e + " / sum";
+      Compute held = log ? value : acc;
+      w.line(output.store(rows.offset(1), fromReal(w, output.element(), result, held)));
+    });
   });
-  rows.combineInPlace("m", "[](" + F + " a, " + F + " b) { return kiln_max(a, b); }");
-  // Pass 2: the sum of exponentials, in double.
-  w.line("double sum = 0.0;");
-  rows.forEachElement([&] {
-    std::string x = cached ? "x[u]" : loadAt(rows.offset(0));
-    if (cached && !log) {
-      w.line("x[u] = exp(x[u] - m);");
-      w.line("sum += (double)x[u];");
-    } else {
-      w.line("sum += (double)exp(" + x + " - m);");
-    }
-  });
-  rows.combineInPlace("sum", "[](double a, double b) { return a + b; }");
-  // Pass 3: the results.
-  if (log)
-    w.line("const " + F + " shift = m + (" + F + ")log(sum);");
-  rows.forEachElement([&] {
-    std::string x = cached ? "x[u]" : loadAt(rows.offset(0));
-    std::string result = log ? "(" + x + " - shift)"
-                         : cached ? "(double)x[u] / sum"
-                                  : "(double)exp(" + x + " - m) / sum";
-    Compute held = log ? value : Compute::Double;
-    w.line(output.store(rows.offset(1), fromReal(w, output.element(), result, held)));
-  });
-  return rows.launch();
 }
 
 //===----------------------------------------------------------------------===//
@@ -80,48 +94,56 @@ static Launch emitSoftmax(KernelWriter &w, const TensorView &input, const Tensor
 //===----------------------------------------------------------------------===//
 
 /// Normalizes each row of tensor 0 into tensor 1 with `scale` (tensor 2) and
-/// optional `bias` (tensor 3): mean and variance in double, two passes over
-/// the row (from registers when it fits).
+/// optional `bias` (tensor 3): the mean, then the variance from the
+/// deviations (two passes over the row, from registers when it fits, so no
+/// cancellation of a sum of squares), in accumulationOf's type.
 static Launch emitNormalize(KernelWriter &w, RowKernel &rows, double epsilon, bool hasBias) {
-  rows.emitPreamble();
-  const TensorView &input = rows.tensor(0).view, &output = rows.tensor(1).view;
-  Compute value = computeOf(input.element());
-  std::string F = computeType(value).str();
-  auto load = [&](unsigned t) {
-    return realOf(w, rows.tensor(t).view.element(), rows.tensor(t).view.load(rows.offset(t)),
-                  value);
-  };
-  bool cached = rows.cached();
-  std::string count = floatLiteral(static_cast<double>(rows.elems()), Compute::Double);
-  std::string add = "[](double a, double b) { return a + b; }";
-  if (cached)
-    w.line(F + " x[" + std::to_string(rows.share()) + "];");
-  w.line("double sum = 0.0;");
-  rows.forEachElement([&] {
-    if (cached) {
-      w.line("x[u] = " + load(0) + ";");
-      w.line("sum += (double)x[u];");
-    } else {
-      w.line("sum += (double)" + load(0) + ";");
-    }
+  return rows.emit([&] {
+    rows.emitPreamble();
+    const TensorView &input = rows.tensor(0).view, &output = rows.tensor(1).view;
+    Compute value = computeOf(input.element());
+    Compute acc = accumulationOf(input.element());
+    std::string F = computeType(value).str(), A = computeType(acc).str();
+    auto load = [&](unsigned t) {
+      return realOf(w, rows.tensor(t).view.element(),
+                    rows.tensor(t).view.load(rows.offset(t)), value);
+    };
+    auto widen = [&](const std::string &x) { return A == F ? x : "(" + A + ")" + x; };
+    bool cached = rows.cached();
+    std::string count = floatLiteral(static_cast<double>(rows.elems()), acc);
+    std::string zero = floatLiteral(0.0, acc), one = floatLiteral(1.0, acc);
+    std::string add = "[](" + A + " a, " + A + " b) { return a + b; }";
+    if (cached)
+      w.line(F + " x[" + std::to_string(rows.share()) + "];");
+    w.line(A + " sum = " + zero + ";");
+    rows.forEachElement([&] {
+      if (cached) {
+        w.line("x[u] = " + load(0) + ";");
+        w.line("sum += " + widen("x[u]") + ";");
+      } else {
+        w.line("sum += " + widen(load(0)) + ";");
+      }
+    });
+    w.line("const " + A + " mean = " + rows.combine("sum", add) + " / " + count + ";");
+    w.line(A + " squares = " + zero + ";");
+    rows.forEachElement([&] {
+      w.line("const " + A + " d = " + widen(cached ? std::string("x[u]") : load(0)) +
+             " - mean;");
+      w.line("squares += d * d;");
+    });
+    // epsilon is an f32 attribute, so float holds it exactly.
+    w.line("const " + A + " variance = " + rows.combine("squares", add) + " / " + count +
+           ";");
+    w.line("const " + A + " inverse = " + one + " / " +
+           mathCall("sqrt", "variance + " + floatLiteral(epsilon, acc), acc) + ";");
+    rows.forEachElement([&] {
+      std::string x = cached ? "x[u]" : load(0);
+      std::string y = "(" + widen(x) + " - mean) * inverse * " + widen(load(2));
+      // Without a bias the reference still adds 0.0 (so -0 becomes +0).
+      y += hasBias ? " + " + widen(load(3)) : " + " + zero;
+      w.line(output.store(rows.offset(1), fromReal(w, output.element(), y, acc)));
+    });
   });
-  w.line("const double mean = " + rows.combine("sum", add) + " / " + count + ";");
-  w.line("double squares = 0.0;");
-  rows.forEachElement([&] {
-    w.line("const double d = (double)" + (cached ? std::string("x[u]") : load(0)) + " - mean;");
-    w.line("squares += d * d;");
-  });
-  w.line("const double variance = " + rows.combine("squares", add) + " / " + count + ";");
-  w.line("const double inverse = 1.0 / sqrt(variance + " +
-         floatLiteral(epsilon, Compute::Double) + ");");
-  rows.forEachElement([&] {
-    std::string x = cached ? "x[u]" : load(0);
-    std::string y = "((double)" + x + " - mean) * inverse * (double)" + load(2);
-    // Without a bias the reference still adds 0.0 (so -0 becomes +0).
-    y += hasBias ? " + (double)" + load(3) : " + 0.0";
-    w.line(output.store(rows.offset(1), fromReal(w, output.element(), y, Compute::Double)));
-  });
-  return rows.launch();
 }
 
 /// Strides over a view of per-channel parameter `param` where view dimension

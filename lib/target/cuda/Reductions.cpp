@@ -1,9 +1,9 @@
 //===- Reductions.cpp - reduce, global pool, arg max/min ------------------===//
 //
 // Row kernels (RowKernel.h) that fold each row into one output element.
-// Sums accumulate in double (the reference's precision; on the GPU a
-// conversion and a double add per element stay under memory bandwidth), max
-// and min in the value type, integers in 64 bits with wrap-around; max over
+// Sums accumulate in double (the reference's precision), or in float for
+// f16 and bf16 inputs (accumulationOf, RowKernel.h), max and min in the
+// value type, integers in 64 bits with wrap-around; max over
 // quantized storage compares the stored integers.
 //
 //===----------------------------------------------------------------------===//
@@ -35,24 +35,29 @@ struct Accumulation {
 };
 } // namespace
 
-static Accumulation floatAccumulation(ReduceKind kind, Compute value) {
-  std::string F = computeType(value).str();
-  auto sum = [](std::string step) {
-    return Accumulation{"double", "0.0", "[](double a, double b) { return a + b; }",
-                        std::move(step)};
+/// Sums accumulate in `acc` (accumulationOf), max and min in the value type.
+static Accumulation floatAccumulation(ReduceKind kind, Compute value, Compute acc) {
+  std::string F = computeType(value).str(), A = computeType(acc).str();
+  std::string x = A == F ? "x" : "(" + A + ")x";
+  auto sum = [&](std::string step) {
+    return Accumulation{A, floatLiteral(0.0, acc),
+                        "[](" + A + " a, " + A + " b) { return a + b; }", std::move(step)};
   };
   switch (kind) {
   case ReduceKind::sum:
   case ReduceKind::mean:
   case ReduceKind::log_sum:
-    return sum("acc + (double)x");
+    return sum("acc + " + x);
   case ReduceKind::l1:
-    return sum("acc + fabs((double)x)");
+    return sum("acc + " + mathCall("fabs", x, acc));
   case ReduceKind::l2:
   case ReduceKind::sum_square:
-    return sum("acc + (double)x * (double)x");
+    return sum("acc + " + x + " * " + x);
   case ReduceKind::prod:
-    return {"double", "1.0", "[](double a, double b) { return a * b; }", "acc * (double)x"};
+    // Always double: a float product of 16-bit values can overflow or
+    // underflow on the way to a representable result.
+    return {"double", "1.0", "[](double a, double b) { return a * b; }",
+            "acc * (double)x"};
   case ReduceKind::max:
     return {F, floatLiteral(-INFINITY, value),
             "[](" + F + " a, " + F + " b) { return kiln_nan_max(a, b); }",
@@ -61,9 +66,11 @@ static Accumulation floatAccumulation(ReduceKind kind, Compute value) {
     return {F, floatLiteral(INFINITY, value),
             "[](" + F + " a, " + F + " b) { return kiln_nan_min(a, b); }",
             "kiln_nan_min(acc, x)"};
-  case ReduceKind::log_sum_exp:
-    // Summed after the maximum (below).
-    return sum("acc + (double)exp(x - m)");
+  case ReduceKind::log_sum_exp: {
+    // Summed after the maximum (below); the exponential in the value type.
+    std::string e = mathCall("exp", "x - m", value);
+    return sum("acc + " + (A == F ? e : "(" + A + ")" + e));
+  }
   }
   llvm_unreachable("unknown reduction");
 }
@@ -134,98 +141,103 @@ static Launch emitReduction(KernelWriter &w, ReduceKind kind, const TensorView &
   RowKernel rows(w, input.shape(), reduced,
                  {{input, input.strides}, {output, keptStrides(output, reduced, keepDims)}},
                  alone);
-  rows.emitPreamble();
-  Type inType = input.element(), outType = output.element();
-  std::string channel = axis >= 0 ? rows.rowCoordinate(axis) : "";
-  auto inputChannel = [&]() {
-    int64_t inAxis = quantizedAxis(inType);
-    return inAxis >= 0 ? rows.rowCoordinate(inAxis) : std::string();
-  };
+  return rows.emit([&] {
+    rows.emitPreamble();
+    Type inType = input.element(), outType = output.element();
+    std::string channel = axis >= 0 ? rows.rowCoordinate(axis) : "";
+    auto inputChannel = [&]() {
+      int64_t inAxis = quantizedAxis(inType);
+      return inAxis >= 0 ? rows.rowCoordinate(inAxis) : std::string();
+    };
 
-  // Max over quantized storage compares the stored integers, which order the
-  // values (scales are positive); everything else reduces real values.
-  bool storageMax = kind == ReduceKind::max && isQuantizedElement(inType) && inType == outType;
-  bool integer = llvm::isa<IntegerType>(inType);
-  Compute value = computeOf(inType);
-  Accumulation acc;
-  if (storageMax) {
-    std::string ctype = storageType(inType);
-    acc = {ctype, std::to_string(llvm::cast<quant::QuantizedType>(inType).getStorageTypeMin()),
-           "[](" + ctype + " a, " + ctype + " b) { return kiln_max(a, b); }",
-           "kiln_max(acc, x)"};
-  } else if (integer) {
-    acc = integerAccumulation(kind, llvm::cast<IntegerType>(inType));
-  } else {
-    acc = floatAccumulation(kind, value);
-    if (lowest) // max pooling starts from the lowest finite value
-      acc = {acc.type, floatLiteral(*lowest, value),
-             "[](" + acc.type + " a, " + acc.type + " b) { return kiln_max(a, b); }",
+    // Max over quantized storage compares the stored integers, which order the
+    // values (scales are positive); everything else reduces real values.
+    bool storageMax =
+        kind == ReduceKind::max && isQuantizedElement(inType) && inType == outType;
+    bool integer = llvm::isa<IntegerType>(inType);
+    Compute value = computeOf(inType);
+    Accumulation acc;
+    if (storageMax) {
+      std::string ctype = storageType(inType);
+      acc = {ctype,
+             std::to_string(llvm::cast<quant::QuantizedType>(inType).getStorageTypeMin()),
+             "[](" + ctype + " a, " + ctype + " b) { return kiln_max(a, b); }",
              "kiln_max(acc, x)"};
-  }
-  // The value of the current element, as accumulated.
-  auto element = [&]() {
-    std::string raw = input.load(rows.offset(0));
-    if (storageMax || integer)
-      return raw;
-    return realOf(w, inType, raw, isQuantizedElement(inType) ? Compute::Double : value,
-                  inputChannel());
-  };
-  std::string xType = storageMax ? storageType(inType)
-                      : integer  ? valueType(inType)
-                                 : (isQuantizedElement(inType) ? "double" : computeType(value).str());
-
-  if (kind == ReduceKind::log_sum_exp) {
-    // The maximum first (NaN dropped, as std::max), then the shifted sum.
-    std::string F = xType;
-    w.line(F + " m = " + floatLiteral(-INFINITY, value) + ";");
-    rows.forEachElement([&] {
-      w.line("const " + F + " x = " + element() + ";");
-      w.line("m = kiln_max(m, x);");
-    });
-    rows.combineInPlace("m", "[](" + F + " a, " + F + " b) { return kiln_max(a, b); }");
-  }
-  w.line(acc.type + " acc = " + acc.init + ";");
-  rows.forEachElement([&] {
-    w.line("const " + xType + " x = " + element() + ";");
-    if (kind == ReduceKind::log_sum_exp)
-      w.line("if (isfinite(m)) acc = " + acc.step + ";");
-    else
-      w.line("acc = " + acc.step + ";");
-  });
-  rows.combineInPlace("acc", acc.combine);
-
-  std::string result = "acc";
-  int64_t count = rows.elems();
-  if (integer) {
-    if (kind == ReduceKind::mean && count > 0)
-      result = "acc / " + std::to_string(count) + "ll";
-    else if (kind == ReduceKind::l2)
-      result = "(long long)sqrt((double)acc)";
-    result = "(" + storageType(outType) + ")(" + result + ")";
-  } else if (!storageMax) {
-    switch (kind) {
-    case ReduceKind::mean:
-      result = "acc / " + floatLiteral(static_cast<double>(count), Compute::Double);
-      break;
-    case ReduceKind::l2:
-      result = "sqrt(acc)";
-      break;
-    case ReduceKind::log_sum:
-      result = "log(acc)";
-      break;
-    case ReduceKind::log_sum_exp:
-      result = "(isfinite(m) ? (double)m + log(acc) : (double)m)";
-      break;
-    default:
-      break;
+    } else if (integer) {
+      acc = integerAccumulation(kind, llvm::cast<IntegerType>(inType));
+    } else {
+      acc = floatAccumulation(kind, value, accumulationOf(inType));
+      if (lowest) // max pooling starts from the lowest finite value
+        acc = {acc.type, floatLiteral(*lowest, value),
+               "[](" + acc.type + " a, " + acc.type + " b) { return kiln_max(a, b); }",
+               "kiln_max(acc, x)"};
     }
-    Compute held = acc.type == "double" ? Compute::Double : value;
-    result = fromReal(w, outType, result, held, channel);
-  }
-  w.open("if (active && lane == 0)");
-  w.line(output.store(rows.rowOffset(1), result));
-  w.close();
-  return rows.launch();
+    // The value of the current element, as accumulated.
+    auto element = [&]() {
+      std::string raw = input.load(rows.offset(0));
+      if (storageMax || integer)
+        return raw;
+      return realOf(w, inType, raw, isQuantizedElement(inType) ? Compute::Double : value,
+                    inputChannel());
+    };
+    std::string xType =
+        storageMax ? storageType(inType)
+        : integer  ? valueType(inType)
+                   : (isQuantizedElement(inType) ? "double" : computeType(value).str());
+
+    if (kind == ReduceKind::log_sum_exp) {
+      // The maximum first (NaN dropped, as std::max), then the shifted sum.
+      std::string F = xType;
+      w.line(F + " m = " + floatLiteral(-INFINITY, value) + ";");
+      rows.forEachElement([&] {
+        w.line("const " + F + " x = " + element() + ";");
+        w.line("m = kiln_max(m, x);");
+      });
+      rows.combineInPlace("m", "[](" + F + " a, " + F + " b) { return kiln_max(a, b); }");
+    }
+    w.line(acc.type + " acc = " + acc.init + ";");
+    rows.forEachElement([&] {
+      w.line("const " + xType + " x = " + element() + ";");
+      if (kind == ReduceKind::log_sum_exp)
+        w.line("if (isfinite(m)) acc = " + acc.step + ";");
+      else
+        w.line("acc = " + acc.step + ";");
+    });
+    rows.combineInPlace("acc", acc.combine);
+
+    std::string result = "acc";
+    int64_t count = rows.elems();
+    if (integer) {
+      if (kind == ReduceKind::mean && count > 0)
+        result = "acc / " + std::to_string(count) + "ll";
+      else if (kind == ReduceKind::l2)
+        result = "(long long)sqrt((double)acc)";
+      result = "(" + storageType(outType) + ")(" + result + ")";
+    } else if (!storageMax) {
+      Compute sums = acc.type == "double" ? Compute::Double : Compute::Float;
+      switch (kind) {
+      case ReduceKind::mean:
+        result = "acc / " + floatLiteral(static_cast<double>(count), sums);
+        break;
+      case ReduceKind::l2:
+        result = mathCall("sqrt", "acc", sums);
+        break;
+      case ReduceKind::log_sum:
+        result = mathCall("log", "acc", sums);
+        break;
+      case ReduceKind::log_sum_exp:
+        result = "(isfinite(m) ? (" + acc.type + ")m + " + mathCall("log", "acc", sums) +
+                 " : (" + acc.type + ")m)";
+        break;
+      default:
+        break;
+      }
+      result = fromReal(w, outType, result, sums, channel);
+    }
+    w.open("if (active && lane == 0)");
+    w.line(output.store(rows.rowOffset(1), result));
+    w.close();
+  });
 }
 
 //===----------------------------------------------------------------------===//
@@ -241,33 +253,34 @@ static Launch emitArg(KernelWriter &w, const TensorView &input, const TensorView
   reduced[axis] = true;
   RowKernel rows(w, input.shape(), reduced,
                  {{input, input.strides}, {output, keptStrides(output, reduced, keepDims)}});
-  rows.emitPreamble();
-  Type type = input.element();
-  bool isFloatInput = isFloat(type);
-  std::string V = isFloatInput ? computeType(computeOf(type)).str() : "long long";
-  std::string A = "kiln_arg<" + V + ">";
-  std::string better = isMax ? ">" : "<";
-  // Prefer b over a: a missing, or b better, or equal with the index rule.
-  w.line("auto pick = [](" + A + " a, " + A + " b) { return a.i < 0 || (b.i >= 0 && (b.v " +
-         better + " a.v || (b.v == a.v && b.i " + (last ? ">" : "<") +
-         " a.i))) ? b : a; };");
-  w.line(A + " best = {" + (isFloatInput ? floatLiteral(0.0, computeOf(type)) : "0ll") +
-         ", -1};");
-  rows.forEachElement([&] {
-    w.line("const " + V + " x = " + input.load(rows.offset(0)) + ";");
+  return rows.emit([&] {
+    rows.emitPreamble();
+    Type type = input.element();
+    bool isFloatInput = isFloat(type);
+    std::string V = isFloatInput ? computeType(computeOf(type)).str() : "long long";
+    std::string A = "kiln_arg<" + V + ">";
+    std::string better = isMax ? ">" : "<";
+    // Prefer b over a: a missing, or b better, or equal with the index rule.
+    w.line("auto pick = [](" + A + " a, " + A +
+           " b) { return a.i < 0 || (b.i >= 0 && (b.v " + better +
+           " a.v || (b.v == a.v && b.i " + (last ? ">" : "<") + " a.i))) ? b : a; };");
+    w.line(A + " best = {" + (isFloatInput ? floatLiteral(0.0, computeOf(type)) : "0ll") +
+           ", -1};");
+    rows.forEachElement([&] {
+      w.line("const " + V + " x = " + input.load(rows.offset(0)) + ";");
+      if (isFloatInput)
+        w.line("if (!isnan(x)) best = pick(best, " + A + "{x, (long long)k});");
+      else
+        w.line("best = pick(best, " + A + "{x, (long long)k});");
+    });
+    rows.combineInPlace("best", "pick");
+    w.open("if (active && lane == 0)");
+    std::string index = "best.i < 0 ? 0ll : best.i";
     if (isFloatInput)
-      w.line("if (!isnan(x)) best = pick(best, " + A + "{x, (long long)k});");
-    else
-      w.line("best = pick(best, " + A + "{x, (long long)k});");
+      index = "isnan(" + input.load(rows.rowOffset(0)) + ") || best.i < 0 ? 0ll : best.i";
+    w.line(output.store(rows.rowOffset(1), "(" + index + ")"));
+    w.close();
   });
-  rows.combineInPlace("best", "pick");
-  w.open("if (active && lane == 0)");
-  std::string index = "best.i < 0 ? 0ll : best.i";
-  if (isFloatInput)
-    index = "isnan(" + input.load(rows.rowOffset(0)) + ") || best.i < 0 ? 0ll : best.i";
-  w.line(output.store(rows.rowOffset(1), "(" + index + ")"));
-  w.close();
-  return rows.launch();
 }
 
 //===----------------------------------------------------------------------===//

@@ -45,13 +45,31 @@ RowKernel::RowKernel(KernelWriter &w, ArrayRef<int64_t> viewShape, ArrayRef<bool
   bool elemsContiguous = !elemSpace.shape.empty() && elemSpace.strides[0].back() == 1;
   bool rowsContiguous = !rowSpace.shape.empty() && rowSpace.strides[0].back() == 1;
   columns = rowsContiguous && !elemsContiguous && numRows >= 32;
-  if (columns) {
-    group = std::min<int64_t>(8, nextPowerOf2((numElems + 7) / 8));
-    rowsPerBlock = 32;
-  } else {
-    group = std::min<int64_t>(1024, nextPowerOf2((numElems + 3) / 4));
-    rowsPerBlock = group >= kBlockSize ? 1 : kBlockSize / group;
+  // The emitter's shape: about 4 elements per thread (8 in columns).
+  int64_t chosen = columns ? std::min<int64_t>(8, nextPowerOf2((numElems + 7) / 8))
+                           : std::min<int64_t>(1024, nextPowerOf2((numElems + 3) / 4));
+  // The launch variants: powers of two around it, from the fewest threads
+  // that still keep a row's share in registers (all of them when it does
+  // not fit anyway) to the most a row can use, within the block.
+  int64_t most = std::min<int64_t>(columns ? 32 : 1024, nextPowerOf2(numElems));
+  int64_t fewest = nextPowerOf2((numElems + kMaxCached - 1) / kMaxCached);
+  if (fewest > most) // not cached even with the most threads
+    fewest = std::min<int64_t>(chosen, columns ? 8 : kBlockSize);
+  for (int64_t size = std::min(fewest, chosen); size <= std::max(most, chosen);
+       size *= 2) {
+    if (columns)
+      shapes.push_back({size, 32});
+    else
+      shapes.push_back({size, size >= kBlockSize ? 1 : kBlockSize / size});
+    if (size == chosen)
+      defaultShape = shapes.size() - 1;
   }
+  select(defaultShape);
+}
+
+void RowKernel::select(size_t index) {
+  group = shapes[index].group;
+  rowsPerBlock = shapes[index].rowsPerBlock;
   perThread = std::max<int64_t>(1, (numElems + group - 1) / group);
 }
 
@@ -66,7 +84,32 @@ Launch RowKernel::launch() const {
   return launch;
 }
 
+Launch RowKernel::emit(function_ref<void()> body) {
+  if (shapes.size() == 1) {
+    body();
+    return launch();
+  }
+  // One body per shape, each chosen by the block it is launched with.
+  SmallVector<LaunchShape> variants;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    select(i);
+    Launch shape = launch();
+    w.openVariant(shape.block);
+    body();
+    w.line("return;");
+    w.closeVariant(shape.block);
+    variants.push_back({shape.grid, shape.block});
+  }
+  select(defaultShape);
+  Launch result = launch();
+  result.variants = std::move(variants);
+  return result;
+}
+
 void RowKernel::emitPreamble() {
+  rowCoords.clear();
+  rowBases.clear();
+  elementOffsets.clear();
   int64_t bound = numRows + rowsPerBlock;
   for (const RowTensor &tensor : tensors)
     bound = std::max(bound, tensor.view.extent());
@@ -172,6 +215,14 @@ SmallVector<int64_t> kiln::cuda::detail::keptStrides(const TensorView &output, A
 /// The element type of a float value in compute form ("float" or "double").
 Compute kiln::cuda::detail::computeOf(Type type) {
   return getExpressedType(type).isF64() ? Compute::Double : Compute::Float;
+}
+
+Compute kiln::cuda::detail::accumulationOf(Type element) {
+  return element.isF16() || element.isBF16() ? Compute::Float : Compute::Double;
+}
+
+std::string kiln::cuda::detail::mathCall(StringRef name, StringRef x, Compute compute) {
+  return (name + (compute == Compute::Float ? "f(" : "(") + x + ")").str();
 }
 
 SmallVector<bool> kiln::cuda::detail::spatialMask(int64_t rank, Layout layout) {

@@ -16,6 +16,12 @@
 // When a thread's share of a row is at most kMaxCached elements they stay in
 // registers, so softmax and the normalizations read memory once.
 //
+// The threads per row (and so the rows per block) are baked into the code:
+// register arrays and reductions are sized by them. Launch variants are
+// therefore separate bodies of one kernel, one per shape, each guarded by the
+// block it runs with (KernelWriter::openVariant); tactic timing compiles each
+// alone (withLaunchVariant) and the chosen one is all the engine keeps.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef KILN_LIB_TARGET_CUDA_ROWKERNEL_H
@@ -43,6 +49,11 @@ class RowKernel {
 public:
   RowKernel(KernelWriter &w, llvm::ArrayRef<int64_t> viewShape, llvm::ArrayRef<bool> reduced,
             llvm::SmallVector<RowTensor> tensors, llvm::ArrayRef<bool> alone = {});
+
+  /// Emits `body` (which starts with emitPreamble()) once per launch shape
+  /// (a variant each when there are several) and returns the launch: the
+  /// emitter's shape, with the others as variants.
+  Launch emit(llvm::function_ref<void()> body);
 
   int64_t rows() const { return numRows; }
   int64_t elems() const { return numElems; }
@@ -74,7 +85,15 @@ public:
   void combineInPlace(llvm::StringRef var, llvm::StringRef op);
 
 private:
+  /// Threads per row (along x, or along y in columns) and rows per block.
+  struct Shape {
+    int64_t group, rowsPerBlock;
+  };
+  void select(size_t index);
+
   KernelWriter &w;
+  llvm::SmallVector<Shape> shapes;
+  size_t defaultShape = 0;
   llvm::SmallVector<RowTensor> tensors;
   CollapsedSpace rowSpace, elemSpace;
   llvm::SmallVector<int64_t> rowDimOf; // view dimension -> collapsed row dimension
@@ -92,6 +111,26 @@ llvm::SmallVector<int64_t> keptStrides(const TensorView &output, llvm::ArrayRef<
 
 /// Float or double: the compute type of a float (or quantized) element type.
 Compute computeOf(mlir::Type type);
+
+/// What the sums of a row kernel (reductions, softmax's sum of exponentials,
+/// the normalizations' mean and variance) accumulate in: float for f16 and
+/// bf16 inputs, double for every other float or quantized input (the
+/// reference's precision, which f32 results need to round to its bits).
+///
+/// Why float is enough for 16-bit data: a row of N terms summed in float
+/// (each thread in order, then a tree) is off by at most about N * 2^-24 of
+/// the sum of magnitudes; the results are rounded to 11 (f16) or 8 (bf16)
+/// significant bits, so for rows up to thousands of elements they are the
+/// reference's bits unless the exact result lies within that error of a
+/// rounding boundary (then one ulp of the 16-bit type). Double arithmetic
+/// (and double exp, division and sqrt) would make these memory-bound
+/// kernels compute-bound on GPUs with slow FP64.
+Compute accumulationOf(mlir::Type element);
+
+/// `name(x)` of a math function in `compute`: `expf`, `logf`, `sqrtf` for
+/// float (the correctly rounded or 1-ulp functions, not the __ intrinsics),
+/// `exp`, `log`, `sqrt` for double.
+std::string mathCall(llvm::StringRef name, llvm::StringRef x, Compute compute);
 
 /// The dimensions an N × C × spatial tensor reduces over per (sample,
 /// channel): its spatial ones, in either layout.

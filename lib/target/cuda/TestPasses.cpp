@@ -74,8 +74,15 @@ struct TestEmitCudaPass : public PassWrapper<TestEmitCudaPass, OperationPass<Mod
       llvm::outs() << "// ----- kernel " << kernel->entry << " grid [" << kernel->grid[0]
                    << ", " << kernel->grid[1] << ", " << kernel->grid[2] << "] block ["
                    << kernel->block[0] << ", " << kernel->block[1] << ", "
-                   << kernel->block[2] << "] shared " << kernel->sharedMemBytes << "\n"
-                   << kernel->source;
+                   << kernel->block[2] << "] shared " << kernel->sharedMemBytes;
+      auto dims = [](const std::array<uint32_t, 3> &d) {
+        return std::to_string(d[0]) + "x" + std::to_string(d[1]) + "x" +
+               std::to_string(d[2]);
+      };
+      for (auto [i, shape] : llvm::enumerate(kernel->variants))
+        llvm::outs() << (i ? "; " : " variants ") << "block " << dims(shape.block)
+                     << " grid " << dims(shape.grid);
+      llvm::outs() << "\n" << kernel->source;
       unit += kernel->source;
       ++count;
     }

@@ -16,13 +16,17 @@ case and a summary.
   reference interpreter) on the same nn IR and inputs: |got - want| <= atol +
   rtol * |want| everywhere, with the tolerances of TOLERANCES.
 
-    run_on_gpu.py [--bin DIR] [--prepare-only] [--only TEXT] WORK_DIR
+    run_on_gpu.py [--bin DIR] [--prepare-only] [--only TEXT] [--launch-variants N] WORK_DIR
 
 --bin: where kiln-opt, kiln-translate, kiln-interpret and kiln-run are (default:
 beside this build's tools, else on PATH). --prepare-only: compile every case
 and compute the reference outputs, check that kiln-run's loader accepts each
 engine (--inspect, no GPU needed), and run nothing. --only: cases whose name
-contains TEXT.
+contains TEXT. --launch-variants N: each nn module also compiled N more times,
+with every generated kernel launched with its launch variant 0 ... N-1 (the
+last one when it has fewer; kiln-select-tactics launch-variant), each run and
+compared as above: row kernels' threads per row, depthwise convolutions'
+output tiles, grid-stride block sizes.
 
 Exit status: 0 all pass (or all prepared), 1 a mismatch or failure, 77 no GPU
 (ctest: skipped).
@@ -237,13 +241,22 @@ class Runner:
         compare = close if name in CLOSE else one_step if name in ONE_STEP else exact
         return self.execute(case, engine, args, expected, compare)
 
-    def nn_case(self, module, precision):
+    def nn_case(self, module, precision, variant=None):
         name = os.path.splitext(os.path.basename(module))[0]
         case = f"nn/{name} {precision}"
         stem = os.path.join(self.work, f"{name}.{precision}")
+        # The engine pipeline, or its passes with every kernel launched with
+        # its `variant`-th launch variant (kiln-select-tactics launch-variant).
+        engine_passes = ["--kiln-engine-pipeline"]
+        if variant is not None:
+            case += f" variant {variant}"
+            stem += f".v{variant}"
+            engine_passes = ["--kiln-convert-nn-to-engine", "--kiln-outline-kernels",
+                             f"--kiln-select-tactics=launch-variant={variant}",
+                             "--kiln-plan-memory"]
         engine_ir, engine = stem + ".engine.mlir", stem + ".kiln"
         run([self.opt, module, f"--kiln-graph-pipeline=precision={precision}",
-             "--kiln-engine-pipeline", "-o", engine_ir], "kiln-opt")
+             *engine_passes, "-o", engine_ir], "kiln-opt")
         run([self.translate, "--serialize-engine", engine_ir, "-o", engine], "kiln-translate")
         inputs = nn_inputs(name, module)
         args = save_inputs(inputs, os.path.join(self.work, name))
@@ -275,6 +288,9 @@ def main():
     parser.add_argument("--bin", help="folder of the Kiln tools")
     parser.add_argument("--prepare-only", action="store_true")
     parser.add_argument("--only", default="")
+    parser.add_argument("--launch-variants", type=int, default=0,
+                        help="also run each nn module with every kernel launched "
+                             "with its launch variant 0, 1, ... N-1")
     parser.add_argument("work")
     options = parser.parse_args()
     os.makedirs(options.work, exist_ok=True)
@@ -288,6 +304,10 @@ def main():
             cases.append((f"nn/{name} {precision}",
                           lambda module=module, precision=precision:
                           runner.nn_case(module, precision)))
+            for variant in range(options.launch_variants):
+                cases.append((f"nn/{name} {precision} variant {variant}",
+                              lambda module=module, precision=precision, variant=variant:
+                              runner.nn_case(module, precision, variant)))
     for case, body in cases:
         if options.only not in case:
             continue

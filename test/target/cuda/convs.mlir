@@ -1,5 +1,5 @@
 // RUN: kiln-opt %s -kiln-test-emit-cuda -o /dev/null | FileCheck %s
-// RUN: kiln-emulate-cuda %s --inexact=. | FileCheck %s --check-prefix=EMU --implicit-check-not=MISMATCH
+// RUN: kiln-emulate-cuda %s --variants --inexact=. | FileCheck %s --check-prefix=EMU --implicit-check-not=MISMATCH
 // RUN: %if nvrtc %{ kiln-opt %s -kiln-test-emit-cuda=compile=true -o /dev/null | FileCheck %s --check-prefix=NVRTC %}
 
 // NVRTC: ----- nvrtc {{.*}}: 4 kernels compiled
@@ -7,11 +7,16 @@
 
 // Tests a depthwise NHWC f16 convolution with bias and relu6: threads along
 // x own 8 channels (one 16-byte vector), the block stages its weights once in
-// shared memory (floats, tap-major), the bias sits in registers, threads
-// along y walk output pixels; one vector load per tap, fused multiply-adds in
-// float, one vector store, element by element when a pointer is misaligned.
+// shared memory (floats, tap-major; declared once for every variant), the
+// bias sits in registers, threads along y walk output tiles; one vector load
+// per input column, fused multiply-adds in float, one vector store, element
+// by element when a pointer is misaligned. The variants: one output a thread
+// (64 rows), tiles of 2 (32 rows) and 4 (16 rows) outputs along the row,
+// and 128 rows of one output.
 // CHECK-LABEL: // ----- kernel dw_nhwc_f16 grid [1, 1, 1] block [4, 64, 1] shared 0
+// CHECK-SAME: variants block 4x64x1 grid 1x1x1; block 4x32x1 grid 1x1x1; block 4x16x1 grid 1x1x1; block 4x128x1 grid 1x1x1{{$}}
 // CHECK: __shared__ kiln_vec<float, 8> wsh[36];
+// CHECK-NEXT: { // kiln launch variant 4x64x1
 // CHECK: for (int e = threadIdx.y * 4 + threadIdx.x; e < 288; e += 256) {
 // CHECK: reinterpret_cast<float *>(wsh)[e] = c < 32 ? __half2float(in1[c * 9 + (t / 1 % 3) * 1 + (t / 3 % 3) * 3]) : 0.0f;
 // CHECK: __syncthreads();
@@ -20,12 +25,29 @@
 // CHECK: bk[j] = __half2float(in2[(c0 + j) * 1]);
 // CHECK: for (I p = blockIdx.y * 64 + threadIdx.y; p < 16; p += gridDim.y * 64) {
 // CHECK: const S x0 = (S)q1 * 2 - 0 + k0 * 1;
-// CHECK: const I at = 0 + (I)x0 * 256 + (I)x1 * 32 + c0;
+// CHECK: const S xi = (S)ow0 * 2 - 0 + 0;
+// CHECK: const I at = 0 + (I)x0 * 256 + (I)xi * 32 + c0;
 // CHECK: if (whole) xv = *reinterpret_cast<const kiln_vec<__half, 8> *>(in0 + at);
-// CHECK: const kiln_vec<float, 8> wv = wsh[(((0) * 3 + k0) * 3 + k1) * 4 + threadIdx.x];
-// CHECK: acc[j] = fmaf(__half2float(xv.v[j]), wv.v[j], acc[j]);
+// CHECK: acc[0][j] = fmaf(__half2float(xv.v[j]), wsh[(((0) * 3 + k0) * 3 + 0) * 4 + threadIdx.x].v[j], acc[0][j]);
 // CHECK: yv.v[j] = __float2half_rn(kiln_min(kiln_max(v, 0.0f), 6.0f));
 // CHECK: if (whole) *reinterpret_cast<kiln_vec<__half, 8> *>(out0 + to) = yv;
+// CHECK: } // kiln launch variant 4x64x1
+// Tiles of 2 at stride 2: 5 input columns a kernel row for 6 taps; the
+// middle column feeds the first output's last tap, then the second's first.
+// CHECK: { // kiln launch variant 4x32x1
+// CHECK: for (I p = blockIdx.y * 32 + threadIdx.y; p < 8; p += gridDim.y * 32) {
+// CHECK: const I ow0 = (q2) * 2;
+// CHECK: float acc[2][8];
+// CHECK: const S xi = (S)ow0 * 2 - 0 + 2;
+// CHECK-NOT: const S xi
+// CHECK: acc[0][j] = fmaf(__half2float(xv.v[j]), wsh[(((0) * 3 + k0) * 3 + 2) * 4 + threadIdx.x].v[j], acc[0][j]);
+// CHECK-NEXT: #pragma unroll
+// CHECK-NEXT: acc[1][j] = fmaf(__half2float(xv.v[j]), wsh[(((0) * 3 + k0) * 3 + 0) * 4 + threadIdx.x].v[j], acc[1][j]);
+// CHECK: const S xi = (S)ow0 * 2 - 0 + 4;
+// CHECK-NOT: const S xi
+// CHECK: const I to = ((p - q2) / 2 * 4 + ow0 + o) * 32 + c0;
+// CHECK: } // kiln launch variant 4x32x1
+// EMU: dw_nhwc_f16 [block 4x16x1]: {{exact|[0-9]+ ulp}}
 // EMU: dw_nhwc_f16: {{exact|[0-9]+ ulp}}
 func.func @dw_nhwc_f16(%x: tensor<1x8x8x32xf16>, %w: tensor<32x3x3x1xf16>, %b: tensor<32xf16>) -> tensor<1x4x4x32xf16> {
   %y = nn.conv %x, %w bias %b strides [2, 2] pads [0, 0, 1, 1] dilations [1, 1] groups 32 layout channels_last activation <clip, min = 0.0, max = 6.0>
@@ -38,7 +60,7 @@ func.func @dw_nhwc_f16(%x: tensor<1x8x8x32xf16>, %w: tensor<32x3x3x1xf16>, %b: t
 // spatial loop, silu as x · sigmoid(x).
 // CHECK-LABEL: // ----- kernel causal_1d_silu grid [1, 1, 1] block [1, 256, 1] shared 0
 // CHECK: __shared__ kiln_vec<float, 4> wsh[4];
-// CHECK: const I at = q0 * 44 + (I)x0 * 4 + c0;
+// CHECK: const I at = q0 * 44 + (I)xi * 4 + c0;
 // CHECK: yv.v[j] = (v * kiln_sigmoid(v));
 // EMU: causal_1d_silu: {{exact|[0-9]+ ulp}}
 func.func @causal_1d_silu(%x: tensor<2x11x4xf32>, %w: tensor<4x4x1xf32>) -> tensor<2x8x4xf32> {

@@ -53,10 +53,11 @@ struct KernelSource {
   std::array<uint32_t, 3> grid{1, 1, 1}, block{1, 1, 1};
   /// Dynamic shared memory; kernels use static shared memory, so this is 0.
   uint32_t sharedMemBytes = 0;
-  /// The launch shapes tactic timing may choose from, grid/block among them:
-  /// the kernel walks its work in grid-stride loops, so each is correct once
-  /// the source's launch bound is its block (withLaunchBound). Empty when the
-  /// strategy fixes the shape (row kernels, tiles, scans, depthwise conv).
+  /// The launch shapes tactic timing may choose from, grid/block among them,
+  /// each correct once the source's launch bound is its block
+  /// (withLaunchBound): grid-stride kernels run any block size; row kernels
+  /// and depthwise convolutions hold a body per variant (withLaunchVariant).
+  /// Empty when the strategy fixes the shape (tiled transpose, scans).
   llvm::SmallVector<LaunchShape> variants;
 };
 
@@ -73,6 +74,23 @@ emitKernel(mlir::Block &group, llvm::StringRef entry,
 /// `source` (one kernel of emitKernel) with its `__launch_bounds__` set to
 /// `threads`; nullopt unless the source declares exactly one launch bound.
 std::optional<std::string> withLaunchBound(llvm::StringRef source, uint32_t threads);
+
+/// Some kernels bake their launch shape into their code (row kernels: the
+/// threads per row size register arrays and reductions). Their variants are
+/// separate bodies of the one entry, each guarded by the block it runs with
+/// and marked by a comment `// kiln launch variant XxYxZ` on the line that
+/// opens it and the line that closes it.
+std::string launchVariantMarker(const std::array<uint32_t, 3> &block);
+
+/// Whether `source` holds a body per launch variant.
+bool hasLaunchVariantBodies(llvm::StringRef source);
+
+/// `source` with only the body of the variant for blocks of `block` (others
+/// cost compile time and registers: a kernel's register count is its
+/// largest body's); `source` itself when it has no variant bodies; nullopt
+/// when it has some but none for `block`.
+std::optional<std::string> withLaunchVariant(llvm::StringRef source,
+                                             const std::array<uint32_t, 3> &block);
 
 /// Whether emitKernel supports `op` (with its element types, static shapes
 /// and attributes), so lowering can refuse early, naming the layer.

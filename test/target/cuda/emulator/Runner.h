@@ -20,6 +20,8 @@
 struct Kernel {
   mlir::func::FuncOp function;
   kiln::cuda::KernelSource source;
+  /// What its result line is called (the function's name when empty).
+  std::string label;
 };
 
 class Runner {

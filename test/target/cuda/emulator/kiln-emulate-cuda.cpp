@@ -1,7 +1,7 @@
 //===- kiln-emulate-cuda.cpp - generated kernels against the reference ----===//
 //
 //   kiln-emulate-cuda MODULE.mlir [--filter REGEX] [--seed N] [--keep DIR]
-//                                 [--device=cpu|gpu] [--arch 90]
+//                                 [--device=cpu|gpu] [--arch 90] [--variants]
 //
 // A test tool. Each function of the module is a group: its kernel is
 // emitted, all kernels are compiled and run on random inputs (with NaN,
@@ -16,6 +16,10 @@
 //   NAME: N ulp                   within N units in the last place
 //   NAME: MISMATCH ...            not bit-exact, or beyond --max-ulps for the
 //                                 functions --inexact names (exit status 1)
+//
+// With --variants, every launch variant of a kernel (KernelSource::variants)
+// runs too, on the same inputs, under its own name and launch bound, one
+// line each: `NAME [block 64x4x1]: exact`.
 //
 // Quantized outputs of --inexact functions may differ by 1 where float
 // rounding moved a tie. On the emulation transcendental functions are the
@@ -75,6 +79,9 @@ static cl::opt<std::string> device("device",
                                    cl::desc("Where kernels run: cpu (the emulation) or gpu "
                                             "(NVRTC and the CUDA driver)"),
                                    cl::init("cpu"));
+static cl::opt<bool> variants("variants",
+                              cl::desc("Also run every launch variant of each kernel"),
+                              cl::init(false));
 static cl::opt<unsigned> arch("arch", cl::desc("GPU architecture for --device=gpu"),
                               cl::init(90));
 
@@ -317,6 +324,35 @@ static void compareOutput(const Tensor &expected, const char *buffer,
 // Driver
 //===----------------------------------------------------------------------===//
 
+/// `source` launched with `shape`: its body for that block alone, its launch
+/// bound that block, and its entry (and the tables named after it) renamed
+/// so that it joins the others in one translation unit.
+static Kernel variantKernel(func::FuncOp function, const kiln::cuda::KernelSource &source,
+                            const kiln::cuda::LaunchShape &shape) {
+  const std::array<uint32_t, 3> &b = shape.block;
+  std::string dims =
+      std::to_string(b[0]) + "x" + std::to_string(b[1]) + "x" + std::to_string(b[2]);
+  Kernel kernel{function, source,
+                (function.getSymName() + " [block " + dims + "]").str()};
+  kernel.source.grid = shape.grid;
+  kernel.source.block = shape.block;
+  kernel.source.variants.clear();
+  kernel.source.entry = source.entry + "_v" + dims;
+  std::string text = *kiln::cuda::withLaunchBound(
+      *kiln::cuda::withLaunchVariant(source.source, shape.block), b[0] * b[1] * b[2]);
+  std::string renamed;
+  for (size_t at = 0;;) {
+    size_t next = text.find(source.entry, at);
+    renamed += text.substr(at, next - at);
+    if (next == std::string::npos)
+      break;
+    renamed += kernel.source.entry;
+    at = next + source.entry.size();
+  }
+  kernel.source.source = std::move(renamed);
+  return kernel;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "Run generated kernels on the CPU\n");
@@ -348,7 +384,10 @@ int main(int argc, char **argv) {
         function.getBody().front(), function.getSymName(), inputs, outputs);
     if (failed(source))
       return 1;
-    kernels.push_back({function, std::move(*source)});
+    if (variants)
+      for (const kiln::cuda::LaunchShape &shape : source->variants)
+        kernels.push_back(variantKernel(function, *source, shape));
+    kernels.push_back({function, std::move(*source), ""});
   }
 
   std::unique_ptr<Runner> runner = device == "gpu" ? makeGpuRunner(arch) : makeCpuRunner(compiler, keep);
@@ -358,10 +397,12 @@ int main(int argc, char **argv) {
   bool allOk = true;
   for (Kernel &kernel : kernels) {
     func::FuncOp function = kernel.function;
-    StringRef name = function.getSymName();
+    StringRef name =
+        kernel.label.empty() ? function.getSymName() : StringRef(kernel.label);
     // Inputs the reference accepts (integer division by zero, indices out
     // of range are errors there): a second try avoids zeros.
-    std::mt19937_64 rng(seed * 7919 + std::hash<std::string>()(name.str()));
+    std::mt19937_64 rng(seed * 7919 +
+                        std::hash<std::string>()(function.getSymName().str()));
     SmallVector<Tensor> inputs;
     FailureOr<SmallVector<Tensor>> expected = failure();
     for (int attempt = 0; attempt < 2 && failed(expected); ++attempt) {
