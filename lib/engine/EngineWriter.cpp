@@ -527,7 +527,8 @@ writeBuildConfig(flatbuffers::FlatBufferBuilder &builder, const BuildConfig &con
       builder.CreateString(config.constraintMode), config.channelsLast, config.halfAlignment,
       config.int8Alignment, config.foldQDQEpilogues, builder.CreateString(config.depthwiseConv),
       builder.CreateString(config.int8Epilogue), config.int8,
-      builder.CreateString(config.calibrator), config.percentile, inputShapes, inputValues);
+      builder.CreateString(config.calibrator), config.percentile, inputShapes, inputValues,
+      builder.CreateString(config.geluEpilogue), config.fuseAttention);
 }
 
 FailureOr<EngineBytes> Writer::run() {

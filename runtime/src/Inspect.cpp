@@ -352,6 +352,8 @@ std::string inspectEngineJson(const EngineFile &file) {
     json.field("fold_qdq_epilogues", config->fold_qdq_epilogues());
     json.field("depthwise_conv", str(config->depthwise_conv()));
     json.field("int8_epilogue", str(config->int8_epilogue()));
+    json.field("gelu_epilogue", str(config->gelu_epilogue()));
+    json.field("fuse_attention", config->fuse_attention());
     json.field("int8", config->int8());
     json.field("calibrator", str(config->calibrator()));
     json.field("percentile", config->percentile());

@@ -461,6 +461,8 @@ int main(int argc, char **argv) {
     config.foldQDQEpilogues = foldQDQEpilogues;
     config.depthwiseConv = depthwiseConv;
     config.int8Epilogue = int8Epilogue;
+    config.geluEpilogue = geluEpilogue;
+    config.fuseAttention = fuseAttention;
     config.int8 = int8;
     config.calibrator = calibrator;
     config.percentile = percentile;

@@ -81,6 +81,9 @@ kiln::engine::BuildConfig readConfig(const fb::BuildConfig &recorded) {
   config.foldQDQEpilogues = recorded.fold_qdq_epilogues();
   config.depthwiseConv = str(recorded.depthwise_conv());
   config.int8Epilogue = str(recorded.int8_epilogue());
+  if (const flatbuffers::String *gelu = recorded.gelu_epilogue())
+    config.geluEpilogue = gelu->str();
+  config.fuseAttention = recorded.fuse_attention();
   config.int8 = recorded.int8();
   config.calibrator = str(recorded.calibrator());
   config.percentile = recorded.percentile();
@@ -166,6 +169,7 @@ int main(int argc, char **argv) {
   graph.halfAlignment = config.halfAlignment;
   graph.int8Alignment = config.int8Alignment;
   graph.foldQDQEpilogues = config.foldQDQEpilogues;
+  graph.fuseAttention = config.fuseAttention;
   if (config.int8) {
     graph.calibCache = calibCache;
     graph.calibrator = config.calibrator;
@@ -206,6 +210,7 @@ int main(int argc, char **argv) {
   kiln::ConvertNNToEnginePassOptions lowering;
   lowering.depthwiseConv = config.depthwiseConv;
   lowering.int8Epilogue = config.int8Epilogue;
+  lowering.geluEpilogue = config.geluEpilogue;
   enginePasses.addPass(kiln::createConvertNNToEnginePass(lowering));
   enginePasses.addPass(kiln::createOutlineKernelsPass());
   kiln::SelectTacticsPassOptions tactics;

@@ -32,6 +32,8 @@ struct BuildConfig {
   bool foldQDQEpilogues = false;
   std::string depthwiseConv = "auto";
   std::string int8Epilogue = "cudnn";
+  std::string geluEpilogue = "auto";
+  bool fuseAttention = true;
   bool int8 = false;
   std::string calibrator = "entropy";
   double percentile = 99.99;
