@@ -1,8 +1,9 @@
 //===- Windows.cpp - pooling windows and LRN ------------------------------===//
 //
 // One thread per output element (channels-last: consecutive threads take
-// consecutive channels, so loads coalesce), looping over its window with
-// compile-time bounds, as lib/reference/PoolReduceOps.cpp and NormOps.cpp
+// consecutive channels, so loads coalesce; channels-last max pools take a
+// vector of up to 16 bytes of channels per thread), looping over its window
+// with compile-time bounds, as lib/reference/PoolReduceOps.cpp and NormOps.cpp
 // define them: max pools start from the lowest finite value and drop NaN
 // (std::max), average pools sum in double in the reference's order and
 // divide by the padded or the valid count; quantized max pools compare the
@@ -54,6 +55,134 @@ static SmallVector<std::string> openOutputLoop(KernelWriter &w, const TensorView
 // pool
 //===----------------------------------------------------------------------===//
 
+/// Lanes per thread of a channels-last max pool that loads whole 16-byte
+/// vectors of channels (a pool's work is memory traffic: one element per
+/// thread leaves int8 pools at a tenth of the bandwidth), or 0 when the
+/// element-per-thread form must run: another layout, an average, input and
+/// output of different types, a splat, channels that are not contiguous, or
+/// fewer than two lanes.
+static int64_t maxPoolLanes(PoolOp op, const TensorView &input, const TensorView &output) {
+  if (op.getKind() != PoolKind::max || op.getLayout() != Layout::channels_last)
+    return 0;
+  Type type = input.element();
+  if (type != output.element() || !input.splat.empty())
+    return 0;
+  bool storageMax = isQuantizedElement(type) || llvm::isa<IntegerType>(type);
+  if (!storageMax && !(type.isF32() || type.isF16() || type.isBF16()))
+    return 0;
+  int64_t channels = input.shape().back();
+  int64_t lanes = 16 / storageBytes(type);
+  // Every vector must start on its own alignment: the channel count and
+  // every stride are multiples of it (pointers are checked at run time).
+  auto fits = [&](int64_t width) {
+    if (channels % width != 0 || input.strides.back() != 1 || output.strides.back() != 1)
+      return false;
+    for (int64_t stride : llvm::concat<const int64_t>(input.strides, output.strides))
+      if (stride % width != 0 && stride != 1)
+        return false;
+    return true;
+  };
+  while (lanes > 1 && !fits(lanes))
+    lanes /= 2;
+  return lanes >= 2 ? lanes : 0;
+}
+
+/// The max pool of maxPoolLanes: each thread takes `lanes` adjacent channels
+/// of one output position, one vector load per tap. Values compare as the
+/// element-per-thread form does (stored integers; floats widened, NaN never
+/// winning), so both forms give the same bits. Misaligned pointers (a slice
+/// of a concatenation) fall back to lane-by-lane loads of the same values.
+static Launch emitVectorMaxPool(KernelWriter &w, PoolOp op, const TensorView &input,
+                                const TensorView &output, int64_t lanes) {
+  int64_t rank = input.rank();
+  ArrayRef<int64_t> kernel = op.getKernel(), strides = op.getStrides(), pads = op.getPads(),
+                    dilations = op.getDilations();
+  Type type = input.element();
+  bool storageMax = isQuantizedElement(type) || llvm::isa<IntegerType>(type);
+  std::string storage = storageType(type), L = std::to_string(lanes);
+  std::string vec = "kiln_vec<" + storage + ", " + L + ">";
+
+  SmallVector<int64_t> shape(output.shape());
+  shape.back() /= lanes;
+  int64_t count = output.numElements() / lanes;
+  emitIndexTypes(w, std::max(input.extent(), output.extent()) + gridStrideThreads(count));
+  w.line("const bool whole = ((unsigned long long)" + input.pointer +
+         " | (unsigned long long)" + output.pointer + ") % sizeof(" + vec + ") == 0;");
+  w.open("for (I i = blockIdx.x * blockDim.x + threadIdx.x; i < " + std::to_string(count) +
+         "; i += gridDim.x * blockDim.x)");
+  SmallVector<std::string> o = emitCoordinates(w, "i", shape, "o");
+  w.line("const I c0 = " + o.back() + " * " + L + ";");
+
+  std::string accType, init;
+  if (storageMax) {
+    accType = storage;
+    if (auto quantized = llvm::dyn_cast<quant::QuantizedType>(type)) {
+      init = std::to_string(quantized.getStorageTypeMin());
+    } else {
+      auto integer = llvm::cast<IntegerType>(type);
+      int64_t lowest = integer.isUnsigned() ? 0 : -(int64_t{1} << (integer.getWidth() - 1));
+      init = intLiteral(type, lowest);
+    }
+  } else {
+    accType = "float";
+    init = floatLiteral(llvm::APFloat::getLargest(llvm::cast<FloatType>(type).getFloatSemantics(),
+                                                  /*Negative=*/true)
+                            .convertToDouble(),
+                        Compute::Float);
+  }
+  w.line(accType + " acc[" + L + "];");
+  w.line("#pragma unroll");
+  w.line("for (int j = 0; j < " + L + "; ++j) acc[j] = " + init + ";");
+
+  std::string offset = offsetExpr({o[0], "c0"}, {input.strides[0], 1});
+  for (int64_t d = 1; d + 1 < rank; ++d) {
+    size_t k = d - 1;
+    std::string t = "t" + std::to_string(k), x = "x" + std::to_string(k);
+    if (kernel[k] <= 8)
+      w.line("#pragma unroll");
+    w.open("for (int " + t + " = 0; " + t + " < " + std::to_string(kernel[k]) + "; ++" + t +
+           ")");
+    w.line("const S " + x + " = (S)" + o[d] + " * " + std::to_string(strides[k]) + " - " +
+           std::to_string(pads[k]) + " + " + t + " * " + std::to_string(dilations[k]) + ";");
+    w.line("if (" + x + " < 0 || " + x + " >= " + std::to_string(input.shape()[d]) +
+           ") continue;");
+    offset += " + (I)" + x + " * " + std::to_string(input.strides[d]);
+  }
+  w.line("const I at = " + offset + ";");
+  w.line(vec + " v;");
+  w.line("if (whole) v = *reinterpret_cast<const " + vec + " *>(" + input.pointer + " + at);");
+  w.line("else for (int j = 0; j < " + L + "; ++j) v.v[j] = " + input.loadStorage("at + j") +
+         ";");
+  w.line("#pragma unroll");
+  w.open("for (int j = 0; j < " + L + "; ++j)");
+  w.line("acc[j] = kiln_max(acc[j], " +
+         (storageMax ? std::string("v.v[j]")
+                    : realOf(w, type, fromStorage(type, "v.v[j]"), Compute::Float)) +
+         ");");
+  w.close();
+  for (int64_t d = 1; d + 1 < rank; ++d)
+    w.close();
+
+  w.line(vec + " r;");
+  w.line("#pragma unroll");
+  w.open("for (int j = 0; j < " + L + "; ++j)");
+  w.line("r.v[j] = " +
+         (storageMax ? std::string("acc[j]")
+                    : toStorage(type, fromReal(w, type, "acc[j]", Compute::Float))) +
+         ";");
+  w.close();
+  // o.back() counts vectors: the channel offset is c0.
+  SmallVector<std::string> outCoords(o);
+  outCoords.back() = "c0";
+  std::string at = offsetExpr(outCoords, output.strides);
+  w.line("if (whole) *reinterpret_cast<" + vec + " *>(" + output.pointer + " + " + at +
+         ") = r;");
+  w.line("else for (int j = 0; j < " + L + "; ++j) " + output.pointer + "[" + at +
+         " + j] = r.v[j];");
+  w.close();
+  return gridStrideLaunch(count);
+}
+
 static Launch emitPool(KernelWriter &w, PoolOp op, const TensorView &input,
                        const TensorView &output) {
   int64_t rank = input.rank();
@@ -61,6 +190,8 @@ static Launch emitPool(KernelWriter &w, PoolOp op, const TensorView &input,
   ArrayRef<int64_t> kernel = op.getKernel(), strides = op.getStrides(), pads = op.getPads(),
                     dilations = op.getDilations();
   size_t spatialRank = dims.spatial.size();
+  if (int64_t lanes = maxPoolLanes(op, input, output))
+    return emitVectorMaxPool(w, op, input, output, lanes);
   bool isMax = op.getKind() == PoolKind::max;
   Type inType = input.element(), outType = output.element();
   // Max pools of quantized values and of integers compare the stored

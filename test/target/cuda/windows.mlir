@@ -2,7 +2,7 @@
 // RUN: kiln-emulate-cuda %s | FileCheck %s --check-prefix=EMU --implicit-check-not=MISMATCH
 // RUN: %if nvrtc %{ kiln-opt %s -kiln-test-emit-cuda=compile=true -o /dev/null | FileCheck %s --check-prefix=NVRTC %}
 
-// NVRTC: ----- nvrtc {{.*}}: 4 kernels compiled
+// NVRTC: ----- nvrtc {{.*}}: 6 kernels compiled
 // NVRTC-NOT: nvrtc log
 
 // Tests a max pool: one thread per output element, the window's taps in
@@ -64,4 +64,35 @@ func.func @max_pool_q(%x: tensor<1x4x9x9x!quant.uniform<i8:f32, 0.05:-3>>) -> te
 func.func @lrn(%x: tensor<2x8x5x5xf32>) -> tensor<2x8x5x5xf32> {
   %y = nn.lrn %x size 5 alpha 1.0e-4 beta 0.75 bias 1.0 : tensor<2x8x5x5xf32>
   return %y : tensor<2x8x5x5xf32>
+}
+
+// Tests a channels-last int8 max pool: each thread takes one 16-byte vector
+// of channels (16 lanes of 64) of one output position, one vector load per
+// tap, stored integers compared; lane by lane when a pointer is misaligned.
+// CHECK-LABEL: // ----- kernel max_pool_nhwc_i8 grid
+// CHECK: const bool whole = ((unsigned long long)in0 | (unsigned long long)out0) % sizeof(kiln_vec<signed char, 16>) == 0;
+// CHECK: for (I i = blockIdx.x * blockDim.x + threadIdx.x; i < 3136;
+// CHECK: const I c0 = o3 * 16;
+// CHECK: signed char acc[16];
+// CHECK: acc[j] = -128;
+// CHECK: if (whole) v = *reinterpret_cast<const kiln_vec<signed char, 16> *>(in0 + at);
+// CHECK: acc[j] = kiln_max(acc[j], v.v[j]);
+// CHECK: if (whole) *reinterpret_cast<kiln_vec<signed char, 16> *>(out0 + o1 * 1792 + o2 * 64 + c0) = r;
+// EMU: max_pool_nhwc_i8: exact
+func.func @max_pool_nhwc_i8(%x: tensor<1x56x56x64xi8>) -> tensor<1x28x28x64xi8> {
+  %y = nn.pool max %x kernel [3, 3] strides [2, 2] pads [1, 1, 1, 1] dilations [1, 1]
+       layout channels_last : (tensor<1x56x56x64xi8>) -> tensor<1x28x28x64xi8>
+  return %y : tensor<1x28x28x64xi8>
+}
+
+// Tests that a channels-last max pool of 3 channels keeps one element per
+// thread (no vector of 2 or more lanes divides the channels).
+// CHECK-LABEL: // ----- kernel max_pool_nhwc_c3 grid
+// CHECK-NOT: kiln_vec
+// CHECK: float acc = -65504.0f;
+// EMU: max_pool_nhwc_c3: exact
+func.func @max_pool_nhwc_c3(%x: tensor<1x8x8x3xf16>) -> tensor<1x4x4x3xf16> {
+  %y = nn.pool max %x kernel [3, 3] strides [2, 2] pads [1, 1, 1, 1] dilations [1, 1]
+       layout channels_last : (tensor<1x8x8x3xf16>) -> tensor<1x4x4x3xf16>
+  return %y : tensor<1x4x4x3xf16>
 }

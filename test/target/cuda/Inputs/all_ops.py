@@ -189,6 +189,20 @@ for dtype in ["ui8", "i8"]:
         x, y = t(ins, dtype), t(outs, dtype)
         func(name_of("pool", kind, i, dtype), [x], [("%r", y)],
              [f"%r = nn.pool {kind} %a0 {attrs} : ({x}) -> {y}"])
+# Channels-last max pools run vectors of channels per thread (16 bytes when
+# the channels allow it, 8 or 4 otherwise).
+for dtype in ["ui8", "i8", QI8, QU8]:
+    for c in [32, 8]:
+        for i, (kind, attrs, ins, outs) in enumerate(POOLS):
+            if kind != "max" or len(ins) != 4:
+                continue
+            x, y = t([ins[0]] + ins[2:] + [c], dtype), t([outs[0]] + outs[2:] + [c], dtype)
+            func(name_of("pool", kind, i, dtype, "cl", c), [x], [("%r", y)],
+                 [f"%r = nn.pool {kind} %a0 {attrs} layout channels_last : ({x}) -> {y}"])
+for dtype in FLOATS:
+    x, y = t([2, 9, 9, 24], dtype), t([2, 5, 5, 24], dtype)
+    func(name_of("pool_max_cl_24", dtype), [x], [("%r", y)],
+         [f"%r = nn.pool max %a0 {POOLS[0][1]} layout channels_last : ({x}) -> {y}"])
 for q in [QI8, QU8, QAXIS]:
     x, y = t([1, 4, 9, 9], q), t([1, 4, 5, 5], q)
     func(name_of("pool_max", q), [x], [("%r", y)],
