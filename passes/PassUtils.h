@@ -33,6 +33,11 @@ llvm::SmallVector<llvm::StringRef> getLayerNames(mlir::Operation *op);
 /// int8); empty for a layer without results or of another type.
 llvm::StringRef getLayerPrecision(mlir::Operation *op);
 
+/// Set by kiln-calibrate on a layer it leaves in float although it has an
+/// INT8 implementation (a conv with too few input channels); the value is
+/// the reason, which `--report` prints.
+inline constexpr llvm::StringLiteral kInt8KeptFloatAttr = "kiln.int8_kept_float";
+
 /// Conv, conv_transpose, matmul and gemm: the layers with a fused epilogue.
 bool hasEpilogue(mlir::Operation *op);
 

@@ -44,6 +44,7 @@ void kiln::buildGraphFusionPipeline(OpPassManager &pm,
     calibrate.percentile = options.percentile;
     calibrate.cache = options.calibCache;
     calibrate.device = options.calibDevice;
+    calibrate.int8MinChannels = options.int8MinChannels;
     pm.addPass(createCalibratePass(calibrate));
     pm.addPass(createPropagateQDQPass());
   }

@@ -87,6 +87,34 @@ OpOperand *getQuantizationRoot(OpOperand *use) {
   return use;
 }
 
+/// The reason a conv stays in float under implicit INT8 because its input
+/// has too few channels for INT8 tensor cores, or empty. INT8 MMA reduces
+/// 32 int8 per instruction (16 with CUTLASS's smallest tiles) against 8
+/// halves for FP16 at half the rate, so a conv with C input channels per
+/// filter tap pads C to 16-32 in INT8 but to 8 in FP16: below 16 channels
+/// INT8 does at least twice FP16's math per useful product and its
+/// throughput advantage is gone. Depthwise convs (one channel per group)
+/// do not use tensor cores; INT8 halves their memory traffic, so they stay.
+std::string whyTooFewInt8Channels(ConvOp conv, unsigned minChannels) {
+  if (minChannels == 0)
+    return "";
+  auto filter = llvm::dyn_cast<RankedTensorType>(conv.getFilter().getType());
+  if (!filter || filter.getRank() < 3)
+    return "";
+  int64_t channelAxis = conv.getLayout() == Layout::channels_last ? filter.getRank() - 1 : 1;
+  int64_t channels = filter.getDimSize(channelAxis);
+  if (ShapedType::isDynamic(channels) || channels >= static_cast<int64_t>(minChannels))
+    return "";
+  if (conv.getGroups() > 1 && channels == 1)
+    return ""; // Depthwise: no tensor cores either way.
+  return llvm::formatv("{0} input channel{1}{2}, fewer than {3} (--int8-min-channels): INT8 "
+                       "tensor cores reduce 16-32 int8 per filter tap, so the channels "
+                       "would be padded and most of the INT8 math wasted",
+                       channels, channels == 1 ? "" : "s",
+                       conv.getGroups() > 1 ? " per group" : "", minChannels)
+      .str();
+}
+
 struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
   using CalibratePassBase::CalibratePassBase;
   CalibratePass() = default;
@@ -95,6 +123,8 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
   kiln::PassStatistic numTensors{this, "calibrated-tensors", "Activations given a scale"};
   kiln::PassStatistic numWeights{this, "quantized-weights",
                                  "Weights quantized per channel"};
+  kiln::PassStatistic numKeptFloat{this, "kept-float-convs",
+                                   "Convs kept in float: too few input channels for INT8"};
   kiln::PassStatistic numShared{this, "concat-shared-scales",
                                 "Measured concat inputs given their concat's scale"};
 
@@ -184,6 +214,16 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
     main.walk([&](QuantizableOpInterface layer) {
       if (!layer.isQuantizable())
         return;
+      if (auto conv = llvm::dyn_cast<ConvOp>(layer.getOperation())) {
+        std::string why = whyTooFewInt8Channels(conv, int8MinChannels);
+        if (!why.empty()) {
+          // Stays float: its operands get no pair; an INT8 layer reading its
+          // result still quantizes it, as any float producer's.
+          conv->setAttr(kInt8KeptFloatAttr, StringAttr::get(&getContext(), why));
+          ++numKeptFloat;
+          return;
+        }
+      }
       for (OpOperand *operand : getInt8Operands(layer)) {
         Value value = operand->get();
         if (!isFloat32(value) || value.getDefiningOp<DequantizeOp>())
