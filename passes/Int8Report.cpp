@@ -28,6 +28,9 @@ static std::string displayName(Operation *op) {
 /// reads or writes quantized tensors (an INT8 layer).
 static std::string whyFloat(Operation *op, StringRef precision) {
   if (auto kept = op->getAttrOfType<StringAttr>(kInt8KeptFloatAttr)) {
+    // A per-layer constraint names its own precision.
+    if (kept.getValue().starts_with("kept "))
+      return kept.getValue().str();
     // The float type AssignPrecision gives a layer outside INT8.
     StringRef floatType = llvm::StringSwitch<StringRef>(precision)
                               .Case("fp16", "FP16")

@@ -271,7 +271,9 @@ def CalibratePass : Pass<"kiln-calibrate", "::mlir::ModuleOp"> {
     input has too few channels for INT8 tensor cores (`int8-min-channels`,
     docs/calibration.md): it is marked `kiln.int8_kept_float` with the
     reason, which `--report` prints, and the INT8 layers that read its
-    output still get their quantize.
+    output still get their quantize. So is a layer that `layer-precision`
+    constrains to a float precision (TensorRT's per-layer precision under
+    implicit INT8), e.g. `fc:fp16` for the classifier.
 
     Calibrators: `entropy` (TensorRT's KL divergence over a 2048-bin
     histogram of |x|), `minmax` (max |x|), `percentile` (the `percentile`
@@ -314,7 +316,11 @@ def CalibratePass : Pass<"kiln-calibrate", "::mlir::ModuleOp"> {
            "A convolution (not depthwise) with fewer input channels per group "
            "than this stays in float, the compile precision (INT8 tensor cores "
            "reduce 16-32 int8 per filter tap, so 3 channels waste 5-10x of the "
-           "math); 0 turns the rule off">
+           "math); 0 turns the rule off">,
+    ListOption<"layerPrecision", "layer-precision", "std::string",
+               "Per-layer constraints NAME:PRECISION (layer or op name), as "
+               "kiln-assign-precision takes them: a quantizable layer constrained "
+               "to fp32, tf32, fp16 or bf16 is not made INT8">
   ];
 }
 

@@ -26,6 +26,7 @@
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -125,6 +126,8 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
                                  "Weights quantized per channel"};
   kiln::PassStatistic numKeptFloat{this, "kept-float-convs",
                                    "Convs kept in float: too few input channels for INT8"};
+  kiln::PassStatistic numConstrained{this, "kept-float-by-constraint",
+                                     "Quantizable layers a layer-precision entry keeps in float"};
   kiln::PassStatistic numShared{this, "concat-shared-scales",
                                 "Measured concat inputs given their concat's scale"};
 
@@ -187,6 +190,27 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
     quantizeConstants(constants);
   }
 
+  /// "kept FP16 by --layer-precision fc:fp16" when a layer-precision entry
+  /// names one of the layer's names (or its op) with a float precision, as
+  /// kiln-assign-precision matches them; else empty. Entries are checked
+  /// there; malformed ones are left to it.
+  std::string keptByConstraint(QuantizableOpInterface layer) {
+    SmallVector<StringRef> names = getLayerNames(layer);
+    names.push_back(layer->getName().getStringRef());
+    for (StringRef entry : layerPrecision) {
+      auto [name, value] = StringRef(entry).rsplit(':');
+      std::optional<StringRef> shown = llvm::StringSwitch<std::optional<StringRef>>(value)
+                                           .Case("fp32", StringRef("FP32"))
+                                           .Case("tf32", StringRef("TF32"))
+                                           .Case("fp16", StringRef("FP16"))
+                                           .Case("bf16", StringRef("BF16"))
+                                           .Default(std::nullopt);
+      if (shown && llvm::is_contained(names, name))
+        return ("kept " + *shown + " by --layer-precision " + entry).str();
+    }
+    return "";
+  }
+
   /// `main`, else the only function with a body.
   func::FuncOp findMain() {
     ModuleOp module = getOperation();
@@ -214,6 +238,11 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
     main.walk([&](QuantizableOpInterface layer) {
       if (!layer.isQuantizable())
         return;
+      if (std::string kept = keptByConstraint(layer); !kept.empty()) {
+        layer->setAttr(kInt8KeptFloatAttr, StringAttr::get(&getContext(), kept));
+        ++numConstrained;
+        return;
+      }
       if (auto conv = llvm::dyn_cast<ConvOp>(layer.getOperation())) {
         std::string why = whyTooFewInt8Channels(conv, int8MinChannels);
         if (!why.empty()) {
