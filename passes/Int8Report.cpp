@@ -8,6 +8,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
@@ -25,7 +26,21 @@ static std::string displayName(Operation *op) {
 
 /// Why `op` computes in float although INT8 was asked for, or empty when it
 /// reads or writes quantized tensors (an INT8 layer).
-static std::string whyFloat(Operation *op) {
+static std::string whyFloat(Operation *op, StringRef precision) {
+  if (auto kept = op->getAttrOfType<StringAttr>(kInt8KeptFloatAttr)) {
+    // A per-layer constraint names its own precision.
+    if (kept.getValue().starts_with("kept "))
+      return kept.getValue().str();
+    // The float type AssignPrecision gives a layer outside INT8.
+    StringRef floatType = llvm::StringSwitch<StringRef>(precision)
+                              .Case("fp16", "FP16")
+                              .Case("int8", "FP16")
+                              .Case("best", "FP16")
+                              .Case("bf16", "BF16")
+                              .Case("tf32", "TF32")
+                              .Default("FP32");
+    return ("kept " + floatType + ": " + kept.getValue()).str();
+  }
   if (llvm::any_of(op->getOperands(), isQuantizedValue) ||
       llvm::any_of(op->getResults(), isQuantizedValue))
     return "";
@@ -71,14 +86,14 @@ void kiln::printInt8Epilogues(ModuleOp module, bool inCudnn, raw_ostream &os) {
   }
 }
 
-void kiln::printFloatLayers(ModuleOp module, raw_ostream &os) {
+void kiln::printFloatLayers(ModuleOp module, raw_ostream &os, StringRef precision) {
   for (auto function : module.getOps<func::FuncOp>()) {
     bool any = false;
     function.walk([&](Operation *op) {
       if (!llvm::isa<NNDialect>(op->getDialect()) ||
           llvm::isa<ConstantOp, QuantizeOp, DequantizeOp>(op))
         return;
-      std::string why = whyFloat(op);
+      std::string why = whyFloat(op, precision);
       if (why.empty())
         return;
       if (!any)

@@ -33,6 +33,13 @@ llvm::SmallVector<llvm::StringRef> getLayerNames(mlir::Operation *op);
 /// int8); empty for a layer without results or of another type.
 llvm::StringRef getLayerPrecision(mlir::Operation *op);
 
+/// Set by kiln-calibrate on a layer it leaves in float although it has an
+/// INT8 implementation; the value is the reason, which `--report` prints
+/// after `kept <the compile's float precision>: ` (a conv with too few input
+/// channels), or whole when it starts with `kept ` (a layer-precision
+/// constraint, which names its precision).
+inline constexpr llvm::StringLiteral kInt8KeptFloatAttr = "kiln.int8_kept_float";
+
 /// Conv, conv_transpose, matmul and gemm: the layers with a fused epilogue.
 bool hasEpilogue(mlir::Operation *op);
 

@@ -66,6 +66,11 @@ struct GraphPipelineOptions
       *this, "calib-device",
       llvm::cl::desc("Where calibration runs: auto (the GPU when present), gpu or cpu"),
       llvm::cl::init("auto")};
+  Option<unsigned> int8MinChannels{
+      *this, "int8-min-channels",
+      llvm::cl::desc("Convs with fewer input channels per group stay in float under "
+                     "implicit INT8 (0: off)"),
+      llvm::cl::init(16)};
 };
 
 /// The graph passes in their order: fold and fuse (the fusion stage), then

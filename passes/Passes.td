@@ -267,7 +267,13 @@ def CalibratePass : Pass<"kiln-calibrate", "::mlir::ModuleOp"> {
     layers become int8 per output channel (`max |w| / 127`) behind an
     `nn.dequantize`; other constant operands per tensor. `kiln-propagate-qdq`
     and `kiln-fuse-qdq` then make INT8 layers of them. Layers without an
-    INT8 implementation are left in float.
+    INT8 implementation are left in float, and so is a convolution whose
+    input has too few channels for INT8 tensor cores (`int8-min-channels`,
+    docs/calibration.md): it is marked `kiln.int8_kept_float` with the
+    reason, which `--report` prints, and the INT8 layers that read its
+    output still get their quantize. So is a layer that `layer-precision`
+    constrains to a float precision (TensorRT's per-layer precision under
+    implicit INT8), e.g. `fc:fp16` for the classifier.
 
     Calibrators: `entropy` (TensorRT's KL divergence over a 2048-bin
     histogram of |x|), `minmax` (max |x|), `percentile` (the `percentile`
@@ -305,7 +311,16 @@ def CalibratePass : Pass<"kiln-calibrate", "::mlir::ModuleOp"> {
            "Calibration cache: read when it exists (calibration is skipped), "
            "else written">,
     Option<"progress", "progress", "bool", /*default=*/"true",
-           "Print progress per batch to stderr">
+           "Print progress per batch to stderr">,
+    Option<"int8MinChannels", "int8-min-channels", "unsigned", /*default=*/"16",
+           "A convolution (not depthwise) with fewer input channels per group "
+           "than this stays in float, the compile precision (INT8 tensor cores "
+           "reduce 16-32 int8 per filter tap, so 3 channels waste 5-10x of the "
+           "math); 0 turns the rule off">,
+    ListOption<"layerPrecision", "layer-precision", "std::string",
+               "Per-layer constraints NAME:PRECISION (layer or op name), as "
+               "kiln-assign-precision takes them: a quantizable layer constrained "
+               "to fp32, tf32, fp16 or bf16 is not made INT8">
   ];
 }
 

@@ -44,6 +44,9 @@ void kiln::buildGraphFusionPipeline(OpPassManager &pm,
     calibrate.percentile = options.percentile;
     calibrate.cache = options.calibCache;
     calibrate.device = options.calibDevice;
+    calibrate.int8MinChannels = options.int8MinChannels;
+    calibrate.layerPrecision.assign(options.layerPrecision.begin(),
+                                    options.layerPrecision.end());
     pm.addPass(createCalibratePass(calibrate));
     pm.addPass(createPropagateQDQPass());
   }

@@ -15,8 +15,11 @@ void printMissedFusions(mlir::ModuleOp module, llvm::raw_ostream &os);
 
 /// Under implicit INT8: prints each layer that stays in float, and why
 /// (no INT8 implementation, a float input, an output the network returns).
-/// Meant for the module right after the fusion stage.
-void printFloatLayers(mlir::ModuleOp module, llvm::raw_ostream &os);
+/// Meant for the module right after the fusion stage. `precision` is the
+/// compile's (--precision), which float layers run in: a layer kiln-calibrate
+/// kept out of INT8 on purpose reads `kept FP16: <reason>`.
+void printFloatLayers(mlir::ModuleOp module, llvm::raw_ostream &os,
+                      llvm::StringRef precision = "fp32");
 
 /// Prints how many INT8 convolutions run their epilogue inside cuDNN's graph
 /// and, for each that needs a separate epilogue kernel, why (a float

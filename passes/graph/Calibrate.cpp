@@ -26,6 +26,7 @@
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -87,6 +88,34 @@ OpOperand *getQuantizationRoot(OpOperand *use) {
   return use;
 }
 
+/// The reason a conv stays in float under implicit INT8 because its input
+/// has too few channels for INT8 tensor cores, or empty. INT8 MMA reduces
+/// 32 int8 per instruction (16 with CUTLASS's smallest tiles) against 8
+/// halves for FP16 at half the rate, so a conv with C input channels per
+/// filter tap pads C to 16-32 in INT8 but to 8 in FP16: below 16 channels
+/// INT8 does at least twice FP16's math per useful product and its
+/// throughput advantage is gone. Depthwise convs (one channel per group)
+/// do not use tensor cores; INT8 halves their memory traffic, so they stay.
+std::string whyTooFewInt8Channels(ConvOp conv, unsigned minChannels) {
+  if (minChannels == 0)
+    return "";
+  auto filter = llvm::dyn_cast<RankedTensorType>(conv.getFilter().getType());
+  if (!filter || filter.getRank() < 3)
+    return "";
+  int64_t channelAxis = conv.getLayout() == Layout::channels_last ? filter.getRank() - 1 : 1;
+  int64_t channels = filter.getDimSize(channelAxis);
+  if (ShapedType::isDynamic(channels) || channels >= static_cast<int64_t>(minChannels))
+    return "";
+  if (conv.getGroups() > 1 && channels == 1)
+    return ""; // Depthwise: no tensor cores either way.
+  return llvm::formatv("{0} input channel{1}{2}, fewer than {3} (--int8-min-channels): INT8 "
+                       "tensor cores reduce 16-32 int8 per filter tap, so the channels "
+                       "would be padded and most of the INT8 math wasted",
+                       channels, channels == 1 ? "" : "s",
+                       conv.getGroups() > 1 ? " per group" : "", minChannels)
+      .str();
+}
+
 struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
   using CalibratePassBase::CalibratePassBase;
   CalibratePass() = default;
@@ -95,6 +124,10 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
   kiln::PassStatistic numTensors{this, "calibrated-tensors", "Activations given a scale"};
   kiln::PassStatistic numWeights{this, "quantized-weights",
                                  "Weights quantized per channel"};
+  kiln::PassStatistic numKeptFloat{this, "kept-float-convs",
+                                   "Convs kept in float: too few input channels for INT8"};
+  kiln::PassStatistic numConstrained{this, "kept-float-by-constraint",
+                                     "Quantizable layers a layer-precision entry keeps in float"};
   kiln::PassStatistic numShared{this, "concat-shared-scales",
                                 "Measured concat inputs given their concat's scale"};
 
@@ -157,6 +190,27 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
     quantizeConstants(constants);
   }
 
+  /// "kept FP16 by --layer-precision fc:fp16" when a layer-precision entry
+  /// names one of the layer's names (or its op) with a float precision, as
+  /// kiln-assign-precision matches them; else empty. Entries are checked
+  /// there; malformed ones are left to it.
+  std::string keptByConstraint(QuantizableOpInterface layer) {
+    SmallVector<StringRef> names = getLayerNames(layer);
+    names.push_back(layer->getName().getStringRef());
+    for (StringRef entry : layerPrecision) {
+      auto [name, value] = StringRef(entry).rsplit(':');
+      std::optional<StringRef> shown = llvm::StringSwitch<std::optional<StringRef>>(value)
+                                           .Case("fp32", StringRef("FP32"))
+                                           .Case("tf32", StringRef("TF32"))
+                                           .Case("fp16", StringRef("FP16"))
+                                           .Case("bf16", StringRef("BF16"))
+                                           .Default(std::nullopt);
+      if (shown && llvm::is_contained(names, name))
+        return ("kept " + *shown + " by --layer-precision " + entry).str();
+    }
+    return "";
+  }
+
   /// `main`, else the only function with a body.
   func::FuncOp findMain() {
     ModuleOp module = getOperation();
@@ -184,6 +238,21 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
     main.walk([&](QuantizableOpInterface layer) {
       if (!layer.isQuantizable())
         return;
+      if (std::string kept = keptByConstraint(layer); !kept.empty()) {
+        layer->setAttr(kInt8KeptFloatAttr, StringAttr::get(&getContext(), kept));
+        ++numConstrained;
+        return;
+      }
+      if (auto conv = llvm::dyn_cast<ConvOp>(layer.getOperation())) {
+        std::string why = whyTooFewInt8Channels(conv, int8MinChannels);
+        if (!why.empty()) {
+          // Stays float: its operands get no pair; an INT8 layer reading its
+          // result still quantizes it, as any float producer's.
+          conv->setAttr(kInt8KeptFloatAttr, StringAttr::get(&getContext(), why));
+          ++numKeptFloat;
+          return;
+        }
+      }
       for (OpOperand *operand : getInt8Operands(layer)) {
         Value value = operand->get();
         if (!isFloat32(value) || value.getDefiningOp<DequantizeOp>())

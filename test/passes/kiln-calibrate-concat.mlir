@@ -3,8 +3,8 @@
 // one quantize per input and no requantize. Scales come from a cache.
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: printf 'kiln-calibration-cache algorithm=minmax kiln=0.1.0\nx: 0.5\nconv1: 0.25\nconcat: 1.0\ninner: 0.125\nadd: 2.0\nconv2: 0.75\n' > %t/scales.cache
-// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{cache=%t/scales.cache})' | FileCheck %s
-// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{cache=%t/scales.cache},kiln-propagate-qdq)' | FileCheck %s --check-prefix=PROPAGATED
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 cache=%t/scales.cache})' | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 cache=%t/scales.cache},kiln-propagate-qdq)' | FileCheck %s --check-prefix=PROPAGATED
 
 // Tests that conv1, which conv4 reads in INT8 too, takes the concat's scale
 // (1.0, not its own 0.25), so the concat's inputs and output share it.

@@ -6,7 +6,7 @@
 
 // Min-max: max |x| over both batches is 4 (x = -4), so the input's scale
 // is 4/127; conv1's ReLU output reaches 8 (channel 1 is relu(-2x)): 8/127.
-// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{calib-dir=%t/minmax calibrator=minmax cache=%t/minmax.cache})' 2>%t/minmax.log | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/minmax calibrator=minmax cache=%t/minmax.cache})' 2>%t/minmax.log | FileCheck %s
 // RUN: FileCheck %s --check-prefix=MINMAX-CACHE < %t/minmax.cache
 // RUN: FileCheck %s --check-prefix=PROGRESS < %t/minmax.log
 // MINMAX-CACHE: kiln-calibration-cache algorithm=minmax kiln=
@@ -19,7 +19,7 @@
 // (2047); a candidate of fewer bins leaves its last bin empty in Q while P
 // holds the clipped mass there (infinite divergence), so all 2048 bins win:
 // threshold (2048 + 0.5) · 3/2048, scale 3 · 2048.5/2048/127.
-// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{calib-dir=%t/entropy cache=%t/entropy.cache})' 2>/dev/null | FileCheck %s --check-prefix=ENTROPY
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/entropy cache=%t/entropy.cache})' 2>/dev/null | FileCheck %s --check-prefix=ENTROPY
 // RUN: FileCheck %s --check-prefix=ENTROPY-CACHE < %t/entropy.cache
 // ENTROPY: nn.quantize %arg0 : tensor<1x1x4x250xf32> to tensor<1x1x4x250x!quant.uniform<i8:f32, 0.023627813905477524>>
 // ENTROPY-CACHE: kiln-calibration-cache algorithm=entropy kiln=
@@ -28,7 +28,7 @@
 // Percentile: 990 values of |x| = 1 and 10 of 100; bins are 100/2048 wide,
 // 1 falls in bin 20, where the cumulative share reaches 99%: the threshold
 // is the bin's upper edge, 21 · 100/2048, scale 2100/2048/127.
-// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{calib-dir=%t/percentile calibrator=percentile percentile=99 cache=%t/percentile.cache})' 2>/dev/null | FileCheck %s --check-prefix=PERCENTILE
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/percentile calibrator=percentile percentile=99 cache=%t/percentile.cache})' 2>/dev/null | FileCheck %s --check-prefix=PERCENTILE
 // RUN: FileCheck %s --check-prefix=PERCENTILE-CACHE < %t/percentile.cache
 // PERCENTILE: nn.quantize %arg0 : tensor<1x1x4x250xf32> to tensor<1x1x4x250x!quant.uniform<i8:f32, 0.0080739418044686317>>
 // PERCENTILE-CACHE: kiln-calibration-cache algorithm=percentile percentile=99 kiln=
@@ -36,52 +36,54 @@
 
 // Each calibrator on gaussian data with 2% outliers (three batches) gives
 // the scale of an independent numpy implementation (entropy_reference.py).
-// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{calib-dir=%t/gauss calibrator=entropy cache=%t/gauss-entropy.cache})' 2>/dev/null >/dev/null
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/gauss calibrator=entropy cache=%t/gauss-entropy.cache})' 2>/dev/null >/dev/null
 // RUN: python3 %S/../calibration/entropy_reference.py entropy %t/gauss/x.0.npy %t/gauss/x.1.npy %t/gauss/x.2.npy | sed 's/^/x: /' > %t/gauss-entropy.expected
 // RUN: sed -n 2p %t/gauss-entropy.cache | diff - %t/gauss-entropy.expected
-// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{calib-dir=%t/gauss calibrator=percentile percentile=99.9 cache=%t/gauss-percentile.cache})' 2>/dev/null >/dev/null
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/gauss calibrator=percentile percentile=99.9 cache=%t/gauss-percentile.cache})' 2>/dev/null >/dev/null
 // RUN: python3 %S/../calibration/entropy_reference.py percentile 99.9 %t/gauss/x.0.npy %t/gauss/x.1.npy %t/gauss/x.2.npy | sed 's/^/x: /' > %t/gauss-percentile.expected
 // RUN: sed -n 2p %t/gauss-percentile.cache | diff - %t/gauss-percentile.expected
 
 // A folder per batch (<batch>/<input>.npy) is the same set.
 // RUN: mkdir -p %t/folders/batch-a %t/folders/batch-b && cp %t/minmax/x.0.npy %t/folders/batch-a/x.npy && cp %t/minmax/x.1.npy %t/folders/batch-b/x.npy
-// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{calib-dir=%t/folders calibrator=minmax cache=%t/folders.cache})' 2>/dev/null >/dev/null
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/folders calibrator=minmax cache=%t/folders.cache})' 2>/dev/null >/dev/null
 // RUN: diff %t/minmax.cache %t/folders.cache
 
 // A cache is used as is: no calibration set is read.
 // RUN: printf 'kiln-calibration-cache algorithm=minmax kiln=0.1.0\nx: 0.5\nconv1: 0.25\n' > %t/hand.cache
-// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{calib-dir=%t/none cache=%t/hand.cache})' 2>&1 | FileCheck %s --check-prefix=CACHE
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/none cache=%t/hand.cache})' 2>&1 | FileCheck %s --check-prefix=CACHE
 // CACHE: warning: kiln-calibrate: using the calibration cache '{{.*}}hand.cache', made with minmax, not entropy; delete it to calibrate again
 // CACHE: nn.quantize %arg0 : tensor<1x1x4x250xf32> to tensor<1x1x4x250x!quant.uniform<i8:f32, 5.000000e-01>>
 // CACHE: nn.quantize %{{.*}} : tensor<1x2x4x250xf32> to tensor<1x2x4x250x!quant.uniform<i8:f32, 2.500000e-01>>
 
 // Errors name the file, the input and what was expected.
 // RUN: printf 'kiln-calibration-cache algorithm=minmax kiln=0.1.0\nx: 0.5\n' > %t/partial.cache
-// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{cache=%t/partial.cache})' 2>&1 | FileCheck %s --check-prefix=MISSING
+// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 cache=%t/partial.cache})' 2>&1 | FileCheck %s --check-prefix=MISSING
 // MISSING: error: kiln-calibrate: the calibration cache '{{.*}}partial.cache' does not match the model: 1 of 2 tensors are missing: 'conv1'
 // RUN: printf 'x: 0.5\n' > %t/headless.cache
-// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{cache=%t/headless.cache})' 2>&1 | FileCheck %s --check-prefix=HEADLESS
+// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 cache=%t/headless.cache})' 2>&1 | FileCheck %s --check-prefix=HEADLESS
 // HEADLESS: error: kiln-calibrate: {{.*}}headless.cache: not a calibration cache: expected a first line starting with 'kiln-calibration-cache'
 // RUN: printf 'kiln-calibration-cache algorithm=minmax\nx 0.5\n' > %t/badline.cache
-// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{cache=%t/badline.cache})' 2>&1 | FileCheck %s --check-prefix=BADLINE
+// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 cache=%t/badline.cache})' 2>&1 | FileCheck %s --check-prefix=BADLINE
 // BADLINE: error: kiln-calibrate: {{.*}}badline.cache:2: expected 'name: scale' with a positive scale, got 'x 0.5'
 // RUN: python3 -c "import numpy as np; np.save('%t/badname/y.0.npy', np.zeros((1, 1, 4, 250), np.float32))"
-// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{calib-dir=%t/badname})' 2>&1 | FileCheck %s --check-prefix=BADNAME
+// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/badname})' 2>&1 | FileCheck %s --check-prefix=BADNAME
 // BADNAME: error: kiln-calibrate: {{.*}}badname/y.0.npy: names no input of the model (inputs: x)
 // RUN: python3 -c "import numpy as np; np.save('%t/badshape/x.0.npy', np.zeros((1, 1, 2, 2), np.float32))"
-// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{calib-dir=%t/badshape})' 2>&1 | FileCheck %s --check-prefix=BADSHAPE
+// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/badshape})' 2>&1 | FileCheck %s --check-prefix=BADSHAPE
 // BADSHAPE: error: kiln-calibrate: {{.*}}badshape/x.0.npy: a 'tensor<1x1x2x2xf32>' for input 'x', which is 'tensor<1x1x4x250xf32>'
 // RUN: python3 -c "import numpy as np; np.save('%t/badtype/x.0.npy', np.zeros((1, 1, 4, 250), np.int32))"
-// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{calib-dir=%t/badtype})' 2>&1 | FileCheck %s --check-prefix=BADTYPE
+// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/badtype})' 2>&1 | FileCheck %s --check-prefix=BADTYPE
 // BADTYPE: error: kiln-calibrate: {{.*}}badtype/x.0.npy: {{.*}}(input 'x' is 'tensor<1x1x4x250xf32>')
-// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{calib-dir=%t/minmax calibrator=kl})' 2>&1 | FileCheck %s --check-prefix=BADNAMECAL
+// RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/minmax calibrator=kl})' 2>&1 | FileCheck %s --check-prefix=BADNAMECAL
 // BADNAMECAL: error: kiln-calibrate: unknown calibrator 'kl' (expected entropy, minmax or percentile)
 // RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate)' 2>&1 | FileCheck %s --check-prefix=NOSET
-// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{calib-dir=%t/minmax calibrator=minmax progress=false})' -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/minmax calibrator=minmax progress=false})' -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
 
 // STATS: CalibratePass
 // STATS-NEXT: (S) 2 calibrated-tensors - Activations given a scale
 // STATS-NEXT: (S) 0 concat-shared-scales - Measured concat inputs given their concat's scale
+// STATS-NEXT: (S) 0 kept-float-by-constraint - Quantizable layers a layer-precision entry keeps in float
+// STATS-NEXT: (S) 0 kept-float-convs - Convs kept in float: too few input channels for INT8
 // STATS-NEXT: (S) 2 quantized-weights - Weights quantized per channel
 
 // NOSET: error: kiln-calibrate: no calibration set (calib-dir) and no calibration cache
@@ -115,6 +117,8 @@ func.func @main(%x: tensor<1x1x4x250xf32> {kiln.name = "x"}) -> tensor<1x2x4x250
 // STATS: CalibratePass
 // STATS-NEXT: (S) 2 calibrated-tensors - Activations given a scale
 // STATS-NEXT: (S) 0 concat-shared-scales - Measured concat inputs given their concat's scale
+// STATS-NEXT: (S) 0 kept-float-by-constraint - Quantizable layers a layer-precision entry keeps in float
+// STATS-NEXT: (S) 0 kept-float-convs - Convs kept in float: too few input channels for INT8
 // STATS-NEXT: (S) 2 quantized-weights - Weights quantized per channel
 
 // Tests that a float layer reading a tensor that an INT8 layer reads too
@@ -144,6 +148,8 @@ func.func @main(%x: tensor<1x1x4x250xf32> {kiln.name = "x"})
 // STATS: CalibratePass
 // STATS-NEXT: (S) 0 calibrated-tensors - Activations given a scale
 // STATS-NEXT: (S) 0 concat-shared-scales - Measured concat inputs given their concat's scale
+// STATS-NEXT: (S) 0 kept-float-by-constraint - Quantizable layers a layer-precision entry keeps in float
+// STATS-NEXT: (S) 0 kept-float-convs - Convs kept in float: too few input channels for INT8
 // STATS-NEXT: (S) 0 quantized-weights - Weights quantized per channel
 
 // Tests that the pass must not fire on a network without a quantizable
@@ -163,6 +169,8 @@ func.func @main(%x: tensor<1x1x4x250xf32> {kiln.name = "x"}) -> tensor<1x1x4x250
 // STATS: CalibratePass
 // STATS-NEXT: (S) 1 calibrated-tensors - Activations given a scale
 // STATS-NEXT: (S) 0 concat-shared-scales - Measured concat inputs given their concat's scale
+// STATS-NEXT: (S) 0 kept-float-by-constraint - Quantizable layers a layer-precision entry keeps in float
+// STATS-NEXT: (S) 0 kept-float-convs - Convs kept in float: too few input channels for INT8
 // STATS-NEXT: (S) 1 quantized-weights - Weights quantized per channel
 
 // Tests that a conv's input is measured through the max pool before it

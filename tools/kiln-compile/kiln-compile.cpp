@@ -163,6 +163,13 @@ cl::opt<std::string> calibDevice(
              "present, else the reference interpreter), gpu or cpu"),
     cl::cat(category));
 
+cl::opt<unsigned> int8MinChannels(
+    "int8-min-channels", cl::init(16), cl::value_desc("n"),
+    cl::desc("Under --int8, a conv (not depthwise) with fewer input channels per group "
+             "stays in float, the --precision type (FP16 for int8): INT8 tensor cores "
+             "pad such a conv's channels to 16-32 and waste most of its math; 0: off"),
+    cl::cat(category));
+
 cl::opt<bool> foldQDQEpilogues(
     "fold-qdq-epilogues", cl::init(false),
     cl::desc("Remove the Q/DQ pairs a Q/DQ model (quantize_static) puts between a conv "
@@ -336,6 +343,10 @@ int main(int argc, char **argv) {
               "--calib-device need --int8\n";
     return 1;
   }
+  if (int8MinChannels.getNumOccurrences() && !int8) {
+    errs() << "kiln-compile: error: --int8-min-channels needs --int8\n";
+    return 1;
+  }
   if (int8 && calibDir.empty() && calibCache.empty()) {
     errs() << "kiln-compile: error: --int8 needs a calibration set (--calib DIR) or a "
               "calibration cache (--calib-cache FILE)\n";
@@ -400,6 +411,7 @@ int main(int argc, char **argv) {
       pipeline.percentile = percentile;
       pipeline.calibCache = calibCache;
       pipeline.calibDevice = calibDevice;
+      pipeline.int8MinChannels = int8MinChannels;
     }
     pipeline.int8Alignment = int8Alignment;
     // Two stages so the report can explain the fusion decisions on the IR
@@ -415,7 +427,7 @@ int main(int argc, char **argv) {
     if (report)
       kiln::printMissedFusions(*optimized, errs());
     if (report && int8)
-      kiln::printFloatLayers(*optimized, errs());
+      kiln::printFloatLayers(*optimized, errs(), precision);
     if (mlir::failed(layout.run(*optimized)))
       return 1;
     if (report) {
