@@ -100,6 +100,11 @@ struct EnginePipelineOptions
       llvm::cl::desc("Where INT8 convolutions apply their epilogue: cudnn or kernel "
                      "(kiln-convert-nn-to-engine's option)"),
       llvm::cl::init("cudnn")};
+  Option<std::string> int8ConvKernel{
+      *this, "int8-conv-kernel",
+      llvm::cl::desc("Fused INT8 convolutions: auto (CUTLASS kernels timed against cuDNN), "
+                     "cudnn, or cutlass:<config> (kiln-select-tactics' option)"),
+      llvm::cl::init("auto")};
   Option<std::string> timingCache{
       *this, "timing-cache",
       llvm::cl::desc("Timing cache file read and updated by kiln-select-tactics")};

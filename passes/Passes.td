@@ -556,6 +556,15 @@ def SelectTacticsPass : Pass<"kiln-select-tactics", "::mlir::ModuleOp"> {
     cuDNN / cuBLASLt this compiler loads (or `cudnn-version` /
     `cublaslt-version`), for the compute capability of `arch`, on the GPU
     named `gpu` (any name when empty). A malformed cache is an error.
+
+    Fused INT8 convolutions that CUTLASS's implicit-GEMM kernels can run
+    (channels-last, one group, int8 output, C and K multiples of 16) are
+    then compared with those kernels: every configuration is compiled with
+    NVRTC and timed (or taken from the cache, library `nvrtc`), and when
+    the fastest beats the cuDNN engine's time the conv becomes an
+    `engine.launch` of an `engine.kernel` holding it, on the same buffers.
+    Without a cuDNN time cuDNN stays. `int8-conv-kernel=cutlass:<config>`
+    forces a configuration on every eligible conv; `cudnn` never uses one.
   }];
   let options = [
     Option<"timingCache", "timing-cache", "std::string", /*default=*/"\"\"",
@@ -578,7 +587,10 @@ def SelectTacticsPass : Pass<"kiln-select-tactics", "::mlir::ModuleOp"> {
            "Without a GPU: the NVRTC version of kernel cache entries (0: the linked one's)">,
     Option<"launchVariant", "launch-variant", "int", /*default=*/"-1",
            "For tests: every kernel launch with variants takes variant N (from 0; the "
-           "last when it has fewer) and nothing is timed">
+           "last when it has fewer) and nothing is timed">,
+    Option<"int8ConvKernel", "int8-conv-kernel", "std::string", /*default=*/"\"auto\"",
+           "Fused INT8 convolutions: auto (CUTLASS kernels timed against cuDNN), cudnn, "
+           "or cutlass:<config> (every eligible one takes that CUTLASS kernel)">
   ];
 }
 

@@ -103,6 +103,7 @@ void kiln::buildEnginePipeline(OpPassManager &pm, const EnginePipelineOptions &o
   tactics.mode = options.tactics;
   tactics.arch = options.arch;
   tactics.progress = options.progress;
+  tactics.int8ConvKernel = options.int8ConvKernel;
   pm.addPass(createSelectTacticsPass(tactics));
   pm.addPass(createPlanMemoryPass());
 }

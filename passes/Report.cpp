@@ -153,6 +153,8 @@ void kiln::printEngineSummary(int64_t importedLayers, ModuleOp module, raw_ostre
   int64_t steps = 0, tensorBytes = 0, weightBytes = 0, kernels = 0;
   int64_t timed = 0, cached = 0, heuristic = 0;
   int64_t kernelsTimed = 0, kernelsCached = 0, kernelsHeuristic = 0;
+  // INT8 convolutions that kiln-select-tactics gave to CUTLASS kernels.
+  int64_t cutlassTimed = 0, cutlassCached = 0, cutlassForced = 0;
   module.walk([&](Operation *op) {
     if (auto alloc = llvm::dyn_cast<engine::AllocOp>(op)) {
       tensorBytes += alloc.getSizeInBytes();
@@ -172,6 +174,9 @@ void kiln::printEngineSummary(int64_t importedLayers, ModuleOp module, raw_ostre
         ++(how == "timed" ? timed : how == "cache" ? cached : heuristic);
       if (auto launch = llvm::dyn_cast<engine::LaunchOp>(op); launch && launch.getVariants())
         ++(how == "timed" ? kernelsTimed : how == "cache" ? kernelsCached : kernelsHeuristic);
+      auto tactic = op->getAttrOfType<StringAttr>("tactic");
+      if (llvm::isa<engine::LaunchOp>(op) && tactic && tactic.getValue().starts_with("cutlass "))
+        ++(how == "timed" ? cutlassTimed : how == "cache" ? cutlassCached : cutlassForced);
     }
   });
   auto arena = module->getAttrOfType<IntegerAttr>(engine::kArenaSizeAttr);
@@ -189,6 +194,9 @@ void kiln::printEngineSummary(int64_t importedLayers, ModuleOp module, raw_ostre
                       heuristic);
   os << llvm::formatv("kernel launch shapes: {0} timed, {1} cached, {2} heuristic\n",
                       kernelsTimed, kernelsCached, kernelsHeuristic);
+  if (cutlassTimed + cutlassCached + cutlassForced)
+    os << llvm::formatv("INT8 convolutions on CUTLASS: {0} timed, {1} cached, {2} forced\n",
+                        cutlassTimed, cutlassCached, cutlassForced);
   os << llvm::formatv("memory: arena {0} bytes for {1} bytes of activations; weights {2} "
                       "bytes\n",
                       arena ? arena.getInt() : 0, tensorBytes, weightBytes);

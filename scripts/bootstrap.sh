@@ -21,6 +21,10 @@ PIP_PACKAGES=(onnx==1.23.2 onnxruntime==1.31.1 numpy)
 # The runtime's build: NVIDIA's header-only cudnn-frontend (C++ headers in the
 # package's include/ folder; CMake asks python3 where it is).
 CUDNN_FRONTEND=nvidia-cudnn-frontend==1.32.0
+# The compiler's INT8 convolution kernels: CUTLASS's C++ headers (in the
+# package's cutlass_library/source/include; CMake asks python3 where). Only
+# the headers are used, so its Python dependencies are not installed.
+CUTLASS=nvidia-cutlass==4.2.0.0
 
 missing=()
 for package in "${DEB_PACKAGES[@]}"; do
@@ -49,4 +53,9 @@ fi
 if ! python3 -c "import importlib.metadata as m, sys; sys.exit(m.version('${CUDNN_FRONTEND%%==*}') != '${CUDNN_FRONTEND##*==}')" 2>/dev/null; then
   echo "bootstrap: installing $CUDNN_FRONTEND"
   python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "$CUDNN_FRONTEND"
+fi
+
+if ! python3 -c "import importlib.metadata as m, sys; sys.exit(m.version('${CUTLASS%%==*}') != '${CUTLASS##*==}')" 2>/dev/null; then
+  echo "bootstrap: installing $CUTLASS (headers only)"
+  python3 -m pip install -q --no-deps --disable-pip-version-check --root-user-action=ignore "$CUTLASS"
 fi

@@ -26,5 +26,16 @@ for tool in "${tools[@]}"; do
     [[ -e dist/lib/$name ]] || cp -L "$path" "dist/lib/$name"
   done < <(ldd dist/bin/"$tool" | grep '=>')
 done
+# The CUTLASS headers NVRTC reads when the compiler builds INT8 convolution
+# kernels (kiln-compile finds dist/cutlass/include beside its bin/): cutlass/
+# and cute/ of the pip package CMake found, about 27 MB (3 MB compressed).
+cutlass=$(sed -n 's/^KILN_CUTLASS_INCLUDE_DIR:PATH=//p' build-static/CMakeCache.txt)
+if [[ -n $cutlass && -f $cutlass/cutlass/cutlass.h ]]; then
+  mkdir -p dist/cutlass/include
+  cp -r "$cutlass/cutlass" "$cutlass/cute" dist/cutlass/include/
+else
+  echo "package-gpu: no CUTLASS headers (python3 -m pip install nvidia-cutlass==4.2.0.0):" \
+       "the compiler will keep INT8 convolutions on cuDNN" >&2
+fi
 du -sh dist | awk '{print "package-gpu: dist/ is " $1}'
 ls dist/bin dist/lib

@@ -36,6 +36,9 @@ llvm_config.add_tool_substitutions(
 # time); without it they are unsupported, which counts as skipped.
 if config.kiln_have_nvrtc:
     config.available_features.add("nvrtc")
+# CUTLASS kernels also need its headers (pip package nvidia-cutlass).
+if getattr(config, "kiln_have_cutlass", False):
+    config.available_features.add("cutlass")
 
 # Where a CUDA GPU is usable (the GPU machine), expectations of "no GPU"
 # cannot hold: tests with `UNSUPPORTED: cuda-gpu` are skipped there.

@@ -124,6 +124,16 @@ std::optional<std::string> variantSource(KernelOp kernel, const cuda::LaunchShap
 
 } // namespace
 
+std::string kiln::loadForTiming(runtime::TacticTimer &timer, StringRef unit) {
+  llvm::Expected<cuda::CompiledCuda> compiled =
+      cuda::compileCuda(unit, {unsigned(timer.device().computeCapability)});
+  if (!compiled)
+    return llvm::toString(compiled.takeError());
+  runtime::Status loaded = timer.loadKernels(compiled->cubins.front().image.data(),
+                                             compiled->cubins.front().image.size());
+  return loaded.ok() ? "" : loaded.message();
+}
+
 bool kiln::hasKernelVariants(ModuleOp module) {
   bool found = false;
   module.walk([&](LaunchOp launch) {
@@ -207,15 +217,7 @@ kiln::selectKernelTactics(ModuleOp module, tactics::TimingCache &cache,
       item.entries.push_back({entry, shape.grid, shape.block});
     }
   }
-  const runtime::TacticDevice &device = timer->device();
-  llvm::Expected<cuda::CompiledCuda> compiled =
-      cuda::compileCuda(unit, {unsigned(device.computeCapability)});
-  runtime::Status loaded = runtime::Status::success();
-  if (compiled)
-    loaded = timer->loadKernels(compiled->cubins.front().image.data(),
-                                compiled->cubins.front().image.size());
-  if (!compiled || !loaded.ok()) {
-    std::string why = compiled ? loaded.message() : llvm::toString(compiled.takeError());
+  if (std::string why = loadForTiming(*timer, unit); !why.empty()) {
     module.emitWarning("generated kernels keep their launch shapes, their variants could "
                        "not be compiled for timing: ")
         << why;

@@ -57,6 +57,10 @@ mlir::LogicalResult keepLaunchedVariants(mlir::ModuleOp module);
 /// when it has fewer), as if from the timing cache; launch bounds follow.
 mlir::LogicalResult forceLaunchVariant(mlir::ModuleOp module, int64_t index);
 
+/// Compiles `unit` with NVRTC for the timer's GPU and loads it into `timer`
+/// for timeKernel; "" on success, else why not.
+std::string loadForTiming(runtime::TacticTimer &timer, llvm::StringRef unit);
+
 /// Whether `module` has a launch with variants to choose from.
 bool hasKernelVariants(mlir::ModuleOp module);
 

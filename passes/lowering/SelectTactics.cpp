@@ -10,6 +10,7 @@
 #include "passes/PassStatistics.h"
 #include "passes/Passes.h"
 
+#include "CutlassConv.h"
 #include "KernelTactics.h"
 
 #include "dialects/engine/EngineDialect.h"
@@ -79,11 +80,16 @@ struct SelectTacticsPass : public kiln::impl::SelectTacticsPassBase<SelectTactic
                                        "Kernel launch shapes taken from the timing cache"};
   kiln::PassStatistic numKernelsHeuristic{this, "kernels-heuristic",
                                           "Kernel launches left with the emitter's launch shape"};
+  kiln::PassStatistic numCutlass{this, "cutlass-convs",
+                                 "INT8 convolutions given to CUTLASS kernels"};
 
   void runOnOperation() override;
 
 private:
   void apply(Operation *op, const CachedTactic &tactic, StringRef source);
+  /// The time of each conv's chosen cuDNN engine (timed or cached), which
+  /// CUTLASS kernels must beat.
+  llvm::DenseMap<Operation *, double> cudnnTimes;
   void setSource(Operation *op, StringRef source) {
     op->setAttr(engine::kTacticSourceAttr, StringAttr::get(op->getContext(), source));
   }
@@ -108,6 +114,8 @@ void SelectTacticsPass::apply(Operation *op, const CachedTactic &tactic, StringR
   text += source == "timed" ? ", timed" : ", from the timing cache";
   op->setAttr("tactic", b.getStringAttr(text));
   setSource(op, source);
+  if (isa<engine::ConvOp>(op) && tactic.milliseconds > 0)
+    cudnnTimes[op] = tactic.milliseconds;
 }
 
 void SelectTacticsPass::runOnOperation() {
@@ -116,6 +124,17 @@ void SelectTacticsPass::runOnOperation() {
     module.emitError("kiln-select-tactics: mode must be auto, time, cache or heuristic, got '")
         << mode << "'";
     return signalPassFailure();
+  }
+  cudnnTimes.clear();
+  // A forced CUTLASS configuration (tests) replaces the eligible INT8
+  // convolutions before anything is timed; a bad option fails here.
+  if (int8ConvKernel != "auto") {
+    tactics::TimingCache none;
+    FailureOr<CutlassConvCounts> forced = selectCutlassConvs(
+        module, int8ConvKernel, cudnnTimes, none, nullptr, KernelTacticsTarget(), false);
+    if (failed(forced))
+      return signalPassFailure();
+    numCutlass += forced->replaced;
   }
   SmallVector<Operation *> steps;
   module.walk([&](Operation *op) {
@@ -278,6 +297,17 @@ void SelectTacticsPass::runOnOperation() {
   kernelTarget.computeCapability = target.computeCapability;
   kernelTarget.nvrtcVersion =
       timer || !nvrtcVersion ? cuda::nvrtcVersion() : int(nvrtcVersion);
+
+  // INT8 convolutions: CUTLASS kernels against the cuDNN engines just chosen.
+  if (int8ConvKernel == "auto") {
+    FailureOr<CutlassConvCounts> cutlass = selectCutlassConvs(
+        module, int8ConvKernel, cudnnTimes, cache, timer ? &*timer : nullptr, kernelTarget,
+        progress);
+    if (failed(cutlass))
+      return signalPassFailure();
+    numCutlass += cutlass->replaced;
+    updated |= cutlass->updated;
+  }
   FailureOr<KernelTacticsCounts> kernels = selectKernelTactics(
       module, cache, timer ? &*timer : nullptr, kernelTarget, progress);
   if (failed(kernels) || failed(fitLaunchBounds(module)) ||

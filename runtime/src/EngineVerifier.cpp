@@ -309,6 +309,10 @@ private:
                      std::to_string(threads) + " threads; the kernel's launch bound "
                      "(max_threads_per_block) is " + std::to_string(bound->second));
     }
+    // The H100 allows 227 KiB per block; no GPU has more than 256 KiB.
+    if (launch.shared_mem() > 256 * 1024)
+      return invalid("asks for " + std::to_string(launch.shared_mem()) +
+                     " bytes of dynamic shared memory, more than any GPU has (256 KiB)");
     for (size_t i = 1; i < count(launch.grid()); ++i)
       if (launch.grid()->Get(i) > 65535)
         return invalid("grid dimension " + std::to_string(i) + " is " +

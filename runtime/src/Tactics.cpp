@@ -311,10 +311,25 @@ Expected<TacticTiming> TacticTimer::timeKernel(const uint8_t *data, size_t size,
                                    .message());
       continue;
     }
+    const unsigned kDefaultSharedLimit = 48 * 1024;
+    if (variant.sharedMemBytes > kDefaultSharedLimit) {
+      if (CUresult r = (*api)->funcSetAttribute(function,
+                                                CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                                                static_cast<int>(variant.sharedMemBytes));
+          r != CUDA_SUCCESS) {
+        result.skipped.push_back(
+            description + ": " +
+            detail::driverFailure(r, "allowing " + std::to_string(variant.sharedMemBytes) +
+                                         " bytes of shared memory to '" + variant.entry + "'")
+                .message());
+        continue;
+      }
+    }
     auto launchOnce = [&]() -> Status {
       CUresult r = (*api)->launchKernel(
           function, variant.grid[0], variant.grid[1], variant.grid[2], variant.block[0],
-          variant.block[1], variant.block[2], 0, reinterpret_cast<CUstream>(impl.stream),
+          variant.block[1], variant.block[2], variant.sharedMemBytes,
+          reinterpret_cast<CUstream>(impl.stream),
           params.empty() ? nullptr : params.data(), nullptr);
       return r == CUDA_SUCCESS ? Status::success()
                                : detail::driverFailure(r, "cuLaunchKernel of '" +

@@ -1,7 +1,8 @@
 // Launch shapes of generated kernels timed on the GPU (TacticTimer::
 // loadKernels / timeKernel): a grid-stride kernel compiled with NVRTC under
 // two launch bounds, each variant timed on scratch memory, fastest first;
-// an entry the image lacks is skipped with its reason.
+// an entry the image lacks is skipped with its reason; variants with dynamic
+// shared memory above 48 KiB (CUTLASS convolutions) run once allowed it.
 #include "GpuTestUtils.h"
 #include "Nvrtc.h"
 #include "kiln/runtime/Tactics.h"
@@ -80,6 +81,45 @@ TEST(GpuKernelTactics, TimesEachVariantFastestFirst) {
   // Arguments outside the scratch arena are refused.
   Expected<TacticTiming> small = timer->timeKernel(step.data(), step.size(), 1024, variants, "relu");
   EXPECT_FALSE(small.ok());
+}
+
+// A kernel that needs 64 KiB of dynamic shared memory (as the CUTLASS
+// convolutions do): it stages its input through all of it.
+const char *kSharedKernel = R"(
+extern "C" __global__ void __launch_bounds__(256)
+    staged(const float *__restrict__ in0, float *__restrict__ out0) {
+  extern __shared__ float stage[];
+  const unsigned n = 64 * 1024 / 4;
+  for (unsigned base = blockIdx.x * n; base < (1u << 20); base += gridDim.x * n) {
+    for (unsigned i = threadIdx.x; i < n; i += blockDim.x)
+      stage[i] = in0[base + i];
+    __syncthreads();
+    for (unsigned i = threadIdx.x; i < n; i += blockDim.x)
+      out0[base + i] = stage[n - 1 - i];
+    __syncthreads();
+  }
+}
+)";
+
+TEST(GpuKernelTactics, DynamicSharedMemoryAbove48KiB) {
+  KILN_REQUIRE_GPU();
+  CompiledCode code = compileCuda(kSharedKernel, deviceArch());
+  ASSERT_TRUE(code.ok()) << code.error;
+  Expected<TacticTimer> timer = TacticTimer::create();
+  ASSERT_TRUE(timer.ok()) << timer.status().message();
+  ASSERT_TRUE(timer->loadKernels(code.cubin.data(), code.cubin.size()).ok());
+  std::vector<uint8_t> step = launchStep();
+  // More than any GPU allows is skipped with the driver's reason.
+  std::vector<KernelVariant> variants{{"staged", {64, 1, 1}, {256, 1, 1}, 64 * 1024},
+                                      {"staged", {64, 1, 1}, {256, 1, 1}, 1024 * 1024}};
+  Expected<TacticTiming> timing =
+      timer->timeKernel(step.data(), step.size(), uint64_t(kCount) * 8, variants, "staged");
+  ASSERT_TRUE(timing.ok()) << timing.status().message();
+  ASSERT_EQ(timing->timed.size(), 1u);
+  EXPECT_EQ(timing->timed[0].index, 0u);
+  ASSERT_EQ(timing->skipped.size(), 1u);
+  EXPECT_NE(timing->skipped[0].find("bytes of shared memory"), std::string::npos)
+      << timing->skipped[0];
 }
 
 } // namespace

@@ -306,6 +306,20 @@ TEST(EngineFile, LaunchBoundsAreKept) {
   EXPECT_TRUE(verify(other).ok());
 }
 
+TEST(EngineFile, DynamicSharedMemoryIsBounded) {
+  auto launch = [](uint32_t sharedMem) {
+    return sampleWith([=](EngineBuilder &b, uint32_t input, uint32_t output) {
+      b.addLaunch("conv1", "k", {4}, {128},
+                  {EngineBuilder::binding(input), EngineBuilder::binding(output)}, sharedMem);
+    });
+  };
+  // A CUTLASS convolution's 96 KiB is fine; the loader raises the limit.
+  EXPECT_TRUE(verify(launch(96 * 1024)).ok());
+  EXPECT_REFUSED(verify(launch(300 * 1024)), ErrorCode::InvalidEngine,
+                 "step 0 'conv1': asks for 307200 bytes of dynamic shared memory, more than "
+                 "any GPU has (256 KiB)");
+}
+
 TEST(EngineFile, KernelTableIsChecked) {
   auto twice = sampleWith([](EngineBuilder &b, uint32_t, uint32_t) {
     b.addKernel("k", 256);

@@ -11,7 +11,11 @@
 # onnxruntime, else taken from OUT/qdq-static-model/ if already there).
 # Each model is compiled twice: with the INT8 convolutions' epilogues fused
 # into cuDNN (--int8-epilogue=cudnn, the default) and in generated kernels
-# (kernel); both must pass. Prints one line per model and mode and "int8: N
+# (kernel); both must pass. Then a Q/DQ residual block whose convolutions
+# the CUTLASS kernels run (made by make_qdq_cutlass_model.py: odd sizes,
+# stride 2, int8 residual, relu) is compiled once per CUTLASS configuration
+# forced (int8-conv-kernel=cutlass:CONFIG; every convolution must have
+# become a CUTLASS launch) and must pass the same comparison. Prints one line per model and mode and "int8: N
 # passed, M failed"; exit status 0 when all pass. Artifacts (engines, IR,
 # inputs, outputs, logs) go to OUT/MODE/.
 set -uo pipefail
@@ -83,22 +87,28 @@ if [[ ! -f $static/model.onnx ]] && "$python" -c "import onnx, onnxruntime" 2>/d
   "$python" test/whole-models/make_qdq_model.py "$static" > "$static/make.log" 2>&1
 fi
 
-for mode in cudnn kernel; do
-# 1. MLIR models with one function, and their output's quantization step.
-for entry in "test/passes/numerics/qdq-resnet-block.mlir 0.05"; do
-  read -r model step <<<"$entry"
-  name="$(basename "$model" .mlir) ($mode)"
-  dir=$out/$mode/$(basename "$model" .mlir)
+# Compiles MLIR model MODEL (one function) with the engine pipeline's
+# OPTIONS into DIR, runs it and compares with the interpreter within STEP;
+# with MIN_CUTLASS > 0, fails unless that many convolutions are CUTLASS launches.
+check_mlir_model() {
+  local model=$1 step=$2 name=$3 dir=$4 options=$5 min_cutlass=${6:-0}
   mkdir -p "$dir/ref" "$dir/gpu"
+  local function
   function=$(grep -o 'func.func @[A-Za-z0-9_]*' "$model" | head -1 | cut -d@ -f2)
   if ! "$dist/bin/kiln-opt" "$model" -o "$dir/engine.mlir" \
-       --pass-pipeline="builtin.module(kiln-graph-pipeline,kiln-engine-pipeline{int8-epilogue=$mode})" \
+       --pass-pipeline="builtin.module(kiln-graph-pipeline,kiln-engine-pipeline{$options})" \
        > "$dir/compile.log" 2>&1 ||
      ! "$dist/bin/kiln-translate" --serialize-engine "$dir/engine.mlir" -o "$dir/model.kiln" \
        >> "$dir/compile.log" 2>&1; then
-    echo "FAIL $name: does not compile (see $dir/compile.log)"; failed=$((failed + 1)); continue
+    echo "FAIL $name: does not compile (see $dir/compile.log)"; failed=$((failed + 1)); return
   fi
-  run_args=() ref_args=()
+  local cutlass
+  cutlass=$(grep -c 'engine.launch @kiln_cutlass_conv' "$dir/engine.mlir")
+  if (( cutlass < min_cutlass )); then
+    echo "FAIL $name: $cutlass CUTLASS convolutions, expected $min_cutlass"
+    failed=$((failed + 1)); return
+  fi
+  local run_args=() ref_args=()
   for w in $(make_inputs "$dir"); do
     IFS=: read -r bind index file <<<"$w"
     run_args+=(--input "$bind=$file"); ref_args+=(--input "arg$index=$file")
@@ -106,6 +116,14 @@ for entry in "test/passes/numerics/qdq-resnet-block.mlir 0.05"; do
   "$dist/bin/kiln-interpret" "$model" --function "$function" "${ref_args[@]}" \
     --output-dir "$dir/ref" > "$dir/ref.log" 2>&1
   run_and_compare "$name" "$dir" "$step" index "${run_args[@]}"
+}
+
+for mode in cudnn kernel; do
+# 1. MLIR models with one function, and their output's quantization step.
+for entry in "test/passes/numerics/qdq-resnet-block.mlir 0.05"; do
+  read -r model step <<<"$entry"
+  check_mlir_model "$model" "$step" "$(basename "$model" .mlir) ($mode)" \
+    "$out/$mode/$(basename "$model" .mlir)" "int8-epilogue=$mode"
 done
 
 # 2. The quantize_static model (ONNX).
@@ -133,6 +151,14 @@ else
   run_and_compare "qdq-static-model ($mode)" "$dir" "$(cat "$dir/step.txt")" binding \
     "${run_args[@]}"
 fi
+done
+
+# 3. CUTLASS kernels, one configuration at a time.
+cutlass_model=$out/qdq-cutlass-block.mlir
+"$python" test/gpu/make_qdq_cutlass_model.py "$cutlass_model"
+for config in 128x128x64_s4 128x128x128_s3 128x256x64_s3 256x128x64_s3 128x64x64_s4 64x64x64_s6; do
+  check_mlir_model "$cutlass_model" 0.05 "qdq-cutlass-block (cutlass:$config)" \
+    "$out/cutlass-$config/qdq-cutlass-block" "int8-conv-kernel=cutlass:$config" 3
 done
 
 echo "int8: $passed passed, $failed failed"

@@ -13,6 +13,7 @@
 
 // STATS: SelectTacticsPass
 // STATS-NEXT: (S) 2 cached - Tactics taken from the timing cache
+// STATS-NEXT: (S) 0 cutlass-convs - INT8 convolutions given to CUTLASS kernels
 // STATS-NEXT: (S) 0 heuristic - Steps left to the library's heuristic
 // STATS-NEXT: (S) 0 kernels-cached - Kernel launch shapes taken from the timing cache
 // STATS-NEXT: (S) 0 kernels-heuristic - Kernel launches left with the emitter's launch shape
@@ -62,6 +63,7 @@ func.func @cached(%x: memref<1x8x8x8xf16> {engine.input = "x"},
 
 // STATS: SelectTacticsPass
 // STATS-NEXT: (S) 0 cached - Tactics taken from the timing cache
+// STATS-NEXT: (S) 0 cutlass-convs - INT8 convolutions given to CUTLASS kernels
 // STATS-NEXT: (S) 1 heuristic - Steps left to the library's heuristic
 // STATS-NEXT: (S) 0 kernels-cached - Kernel launch shapes taken from the timing cache
 // STATS-NEXT: (S) 0 kernels-heuristic - Kernel launches left with the emitter's launch shape
@@ -95,6 +97,7 @@ func.func @other_gpu_or_version(%x: memref<1x8x8x8xf16> {engine.input = "x"},
 
 // STATS: SelectTacticsPass
 // STATS-NEXT: (S) 0 cached - Tactics taken from the timing cache
+// STATS-NEXT: (S) 0 cutlass-convs - INT8 convolutions given to CUTLASS kernels
 // STATS-NEXT: (S) 1 heuristic - Steps left to the library's heuristic
 // STATS-NEXT: (S) 0 kernels-cached - Kernel launch shapes taken from the timing cache
 // STATS-NEXT: (S) 0 kernels-heuristic - Kernel launches left with the emitter's launch shape

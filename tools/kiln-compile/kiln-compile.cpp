@@ -110,6 +110,11 @@ cl::opt<std::string> int8Epilogue(
     cl::desc("Where INT8 convolutions apply their epilogue: inside cuDNN's graph where "
              "it can (cudnn), or always in a generated kernel"),
     cl::cat(category));
+cl::opt<std::string> int8ConvKernel(
+    "int8-conv-kernel", cl::init("auto"), cl::value_desc("auto|cudnn|cutlass:<config>"),
+    cl::desc("Fused INT8 convolutions: CUTLASS tensor-core kernels timed against cuDNN's "
+             "engines (auto), cuDNN only, or one CUTLASS configuration forced"),
+    cl::cat(category));
 cl::opt<std::string> geluEpilogue(
     "gelu-epilogue", cl::init("auto"), cl::value_desc("auto|exact"),
     cl::desc("An erf GELU after an f16/bf16 GEMM: cuBLASLt's GELU epilogue, its tanh "
@@ -444,6 +449,7 @@ int main(int argc, char **argv) {
     engineOptions.depthwiseConv = depthwiseConv;
     engineOptions.int8Epilogue = int8Epilogue;
     engineOptions.geluEpilogue = geluEpilogue;
+    engineOptions.int8ConvKernel = int8ConvKernel;
     engineOptions.timingCache = timingCache;
     engineOptions.tactics = tacticMode;
     if (!archs.empty())

@@ -1,6 +1,7 @@
 //===- Nvrtc.cpp - compiling generated CUDA C++ with NVRTC ----------------===//
 
 #include "kiln/target/cuda/Nvrtc.h"
+#include "kiln/target/cuda/ImplicitGemm.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
@@ -72,6 +73,20 @@ llvm::Expected<CompiledCuda> kiln::cuda::compileCuda(llvm::StringRef source,
   std::vector<std::string> common = {"-default-device", "-std=c++17"};
   for (const std::string &dir : cudaIncludeDirs())
     common.push_back("--include-path=" + dir);
+  // CUTLASS kernels (ImplicitGemm.cpp) need its headers and the toolkit's
+  // libcu++ (cuda/std), which CUDA 13 keeps under include/cccl.
+  if (needsCutlass(source)) {
+    llvm::Expected<std::string> cutlass = cutlassIncludeDir();
+    if (!cutlass)
+      return cutlass.takeError();
+    common.push_back("--include-path=" + *cutlass);
+    for (const std::string &dir : cudaIncludeDirs()) {
+      llvm::SmallString<256> cccl(dir);
+      llvm::sys::path::append(cccl, "cccl");
+      if (llvm::sys::fs::is_directory(cccl))
+        common.push_back("--include-path=" + std::string(cccl));
+    }
+  }
   llvm::append_range(common, options);
 
   CompiledCuda compiled;

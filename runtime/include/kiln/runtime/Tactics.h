@@ -46,6 +46,9 @@ struct TimedTactic {
 struct KernelVariant {
   std::string entry;
   std::array<uint32_t, 3> grid{1, 1, 1}, block{1, 1, 1};
+  /// Dynamic shared memory of each launch (above 48 KiB, the entry is
+  /// allowed that much first, as the loader does).
+  uint32_t sharedMemBytes = 0;
 };
 
 struct TacticOptions {

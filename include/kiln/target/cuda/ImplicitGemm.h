@@ -1,0 +1,88 @@
+//===- ImplicitGemm.h - INT8 convolutions as CUTLASS implicit GEMMs -*- C++ -*-===//
+//
+// A fused INT8 convolution (engine.conv with a scale: i8 NHWC input and
+// KRSC filter, int32 sums, f32 per-channel scale and bias, optional i8
+// residual, relu or none, i8 output) as a CUTLASS 2.x implicit-GEMM fprop
+// kernel on the tensor cores (Sm80 int8 MMA, 16x8x32), with Kiln's own
+// epilogue on CUTLASS's visitor. The problem is compiled into the kernel, so
+// the runtime launches it like any generated kernel: pointer arguments and a
+// dynamic shared memory size. docs/codegen.md#int8-convolutions-on-cutlass.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_TARGET_CUDA_IMPLICITGEMM_H
+#define KILN_TARGET_CUDA_IMPLICITGEMM_H
+
+#include "kiln/target/cuda/KernelEmitter.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <string>
+
+namespace kiln::cuda {
+
+/// One CUTLASS kernel configuration: threadblock and warp tiles (M = output
+/// pixels, N = output channels, K = reduction) and pipeline stages.
+struct CutlassConvConfig {
+  const char *name; ///< "128x128x64_s4", what tactics and options call it
+  int tileM, tileN, tileK;
+  int warpM, warpN, warpK;
+  int stages;
+  /// Output channels each epilogue access covers (16 bytes of int8 where
+  /// the warp tile is 64 channels wide, 8 where it is 32).
+  int elementsPerAccess;
+
+  int threads() const { return (tileM / warpM) * (tileN / warpN) * 32; }
+  /// The main loop's shared memory: every stage holds a tile of x and of w
+  /// (the kernel asserts that it covers CUTLASS's SharedStorage).
+  uint32_t sharedMemBytes() const { return uint32_t(stages * (tileM + tileN) * tileK); }
+  /// "cutlass 128x128x64 s4", for reports.
+  std::string describe() const;
+};
+
+/// The configurations tactic timing tries, the fastest first on the H100 at
+/// ResNet-50 shapes.
+llvm::ArrayRef<CutlassConvConfig> cutlassInt8ConvConfigs();
+
+/// The configuration called `name`, or null.
+const CutlassConvConfig *findCutlassInt8ConvConfig(llvm::StringRef name);
+
+/// "128x256x64_s3, 256x128x64_s3, ...", for messages.
+std::string cutlassInt8ConvConfigNames();
+
+/// A 2-D INT8 convolution, NHWC: y[n, p, q, k] from x[n, h, w, c] and
+/// w[k, r, s, c].
+struct Int8ConvProblem {
+  int64_t n = 0, h = 0, w = 0, c = 0, k = 0, r = 0, s = 0, p = 0, q = 0;
+  int64_t padTop = 0, padLeft = 0, strideH = 1, strideW = 1, dilationH = 1, dilationW = 1;
+  bool residual = false;
+  bool relu = false;
+  float residualScale = 1.0f;
+};
+
+/// Why the kernels cannot run `problem` (C and K multiples of 16, filters
+/// of at most 32x32, sizes within 32-bit indexing), or "" when they can.
+std::string whyNotCutlassInt8Conv(const Int8ConvProblem &problem);
+
+/// The kernel of `problem` with `config`, entry `entry`. Parameters, in
+/// order: x, w, scale, bias, residual (only when `problem.residual`), y.
+/// The source includes CUTLASS's headers (compileCuda adds their folder).
+KernelSource emitCutlassInt8Conv(const Int8ConvProblem &problem,
+                                 const CutlassConvConfig &config, llvm::StringRef entry);
+
+/// Whether `source` needs the CUTLASS headers.
+bool needsCutlass(llvm::StringRef source);
+
+/// The folder holding `cutlass/cutlass.h` and `cute/`: $KILN_CUTLASS_INCLUDE_DIR
+/// when set (it must hold them), else `cutlass/include` beside the running
+/// tool's `bin/` (what scripts/package-gpu.sh ships), else the pip package
+/// found at configure time. Fails with a message saying where it looked and
+/// how to install them.
+llvm::Expected<std::string> cutlassIncludeDir();
+
+} // namespace kiln::cuda
+
+#endif // KILN_TARGET_CUDA_IMPLICITGEMM_H
