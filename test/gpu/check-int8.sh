@@ -3,7 +3,8 @@
 # model to an engine with the packaged tools, runs it with kiln-run on random
 # inputs, and compares every output with kiln-interpret's (the reference
 # interpreter running the Q/DQ graph) on the same inputs: each element must
-# agree within one quantization step of the output.
+# agree within one quantization step of the output (two for the three-layer
+# CUTLASS block, below).
 #   test/gpu/check-int8.sh DIST OUT     (DIST: scripts/package-gpu.sh's dist/)
 # Models: the Q/DQ ResNet block of test/passes/numerics (MLIR), and a small
 # ResNet quantized by ONNX Runtime's quantize_static
@@ -54,7 +55,7 @@ run_and_compare() {
     echo "FAIL $name: kiln-run exit $rc: $(tail -1 "$dir/run.log")"; failed=$((failed + 1)); return
   fi
   if "$python" - "$dir" "$step" "$naming" <<'PY'
-import json, sys, numpy as np
+import json, os, sys, numpy as np
 d, step, naming = sys.argv[1], float(sys.argv[2]), sys.argv[3]
 spec = json.load(open(f"{d}/inspect.json"))
 outs = [b["name"] for b in spec["bindings"] if b["io"] == "output"]
@@ -67,7 +68,7 @@ for i, name in enumerate(outs):
     print(f"  {name}: {gpu.size} elements, max |gpu - ref| {worst:.6g} "
           f"({worst / step:.3f} steps of {step:g}), exact {np.mean(err < 1e-6) * 100:.2f}%, "
           f"one step off {np.mean(np.round(err / step) == 1) * 100:.2f}%")
-    ok &= worst <= step * 1.0001
+    ok &= worst <= step * float(os.environ.get("ALLOWED_STEPS", "1")) * 1.0001
 sys.exit(0 if ok else 1)
 PY
   then
@@ -75,7 +76,7 @@ PY
          "$(grep -c 'engine.conv.* scale %' "$dir/engine.mlir") fused int8 convs)"
     passed=$((passed + 1))
   else
-    echo "FAIL $name: an output differs by more than one quantization step ($step)"
+    echo "FAIL $name: an output differs by more than ${ALLOWED_STEPS:-1} quantization step(s) ($step)"
     failed=$((failed + 1))
   fi
 }
@@ -156,9 +157,35 @@ done
 # 3. CUTLASS kernels, one configuration at a time.
 cutlass_model=$out/qdq-cutlass-block.mlir
 "$python" test/gpu/make_qdq_cutlass_model.py "$cutlass_model"
+# The block has three INT8 layers in a chain: the engine computes each fused
+# epilogue in f32 and the interpreter the Q/DQ graph in double, so a near-tie
+# rounded one step apart in the first layer moves the next ones; measured on
+# the H100, cuDNN's engine is up to 2 steps from the interpreter (8.4% of the
+# outputs one step). The CUTLASS engines must equal cuDNN's engine bit for bit
+# (both run engine.conv's f32 epilogue) and be within 2 steps of the
+# interpreter.
+ALLOWED_STEPS=2 check_mlir_model "$cutlass_model" 0.05 "qdq-cutlass-block (cudnn)" \
+  "$out/cutlass-cudnn/qdq-cutlass-block" "int8-conv-kernel=cudnn"
 for config in 128x128x64_s4 128x128x128_s3 128x256x64_s3 256x128x64_s3 128x64x64_s4 64x64x64_s6; do
-  check_mlir_model "$cutlass_model" 0.05 "qdq-cutlass-block (cutlass:$config)" \
+  ALLOWED_STEPS=2 check_mlir_model "$cutlass_model" 0.05 "qdq-cutlass-block (cutlass:$config)" \
     "$out/cutlass-$config/qdq-cutlass-block" "int8-conv-kernel=cutlass:$config" 3
+  if ! "$python" - "$out/cutlass-cudnn/qdq-cutlass-block" "$out/cutlass-$config/qdq-cutlass-block" <<'PY'
+import json, sys, numpy as np
+a, b = sys.argv[1], sys.argv[2]
+spec = json.load(open(f"{a}/inspect.json"))
+same = True
+for name in [x["name"] for x in spec["bindings"] if x["io"] == "output"]:
+    x, y = np.load(f"{a}/gpu/{name}.npy"), np.load(f"{b}/gpu/{name}.npy")
+    d = np.abs(x.astype(np.float64) - y)
+    print(f"  {name} against cuDNN's engine: max |cutlass - cudnn| {d.max():.6g}, "
+          f"exact {np.mean(d == 0) * 100:.2f}%")
+    same &= bool((d == 0).all())
+sys.exit(0 if same else 1)
+PY
+  then
+    echo "FAIL qdq-cutlass-block (cutlass:$config): differs from cuDNN's engine"
+    failed=$((failed + 1))
+  fi
 done
 
 echo "int8: $passed passed, $failed failed"
