@@ -102,9 +102,9 @@ struct EnginePipelineOptions
       llvm::cl::init("cudnn")};
   Option<std::string> int8ConvKernel{
       *this, "int8-conv-kernel",
-      llvm::cl::desc("Fused INT8 convolutions: auto (CUTLASS kernels timed against cuDNN), "
-                     "cudnn, or cutlass:<config> (kiln-select-tactics' option)"),
-      llvm::cl::init("auto")};
+      llvm::cl::desc("Fused INT8 convolutions: cudnn, auto (CUTLASS kernels timed against "
+                     "cuDNN), or cutlass:<config> (kiln-select-tactics' option)"),
+      llvm::cl::init("cudnn")};
   Option<std::string> timingCache{
       *this, "timing-cache",
       llvm::cl::desc("Timing cache file read and updated by kiln-select-tactics")};

@@ -557,14 +557,15 @@ def SelectTacticsPass : Pass<"kiln-select-tactics", "::mlir::ModuleOp"> {
     `cublaslt-version`), for the compute capability of `arch`, on the GPU
     named `gpu` (any name when empty). A malformed cache is an error.
 
-    Fused INT8 convolutions that CUTLASS's implicit-GEMM kernels can run
-    (channels-last, one group, int8 output, C and K multiples of 16) are
-    then compared with those kernels: every configuration is compiled with
+    With `int8-conv-kernel=auto`, fused INT8 convolutions that CUTLASS's
+    implicit-GEMM kernels can run (channels-last, one group, int8 output, C
+    and K multiples of 16) are then compared with those kernels: every configuration is compiled with
     NVRTC and timed (or taken from the cache, library `nvrtc`), and when
     the fastest beats the cuDNN engine's time the conv becomes an
     `engine.launch` of an `engine.kernel` holding it, on the same buffers.
     Without a cuDNN time cuDNN stays. `int8-conv-kernel=cutlass:<config>`
-    forces a configuration on every eligible conv; `cudnn` never uses one.
+    forces a configuration on every eligible conv; `cudnn` (the default, until
+    the kernels beat cuDNN on the H100: docs/codegen.md) never uses one.
   }];
   let options = [
     Option<"timingCache", "timing-cache", "std::string", /*default=*/"\"\"",
@@ -588,9 +589,9 @@ def SelectTacticsPass : Pass<"kiln-select-tactics", "::mlir::ModuleOp"> {
     Option<"launchVariant", "launch-variant", "int", /*default=*/"-1",
            "For tests: every kernel launch with variants takes variant N (from 0; the "
            "last when it has fewer) and nothing is timed">,
-    Option<"int8ConvKernel", "int8-conv-kernel", "std::string", /*default=*/"\"auto\"",
-           "Fused INT8 convolutions: auto (CUTLASS kernels timed against cuDNN), cudnn, "
-           "or cutlass:<config> (every eligible one takes that CUTLASS kernel)">
+    Option<"int8ConvKernel", "int8-conv-kernel", "std::string", /*default=*/"\"cudnn\"",
+           "Fused INT8 convolutions: cudnn (the default), auto (CUTLASS kernels timed "
+           "against cuDNN), or cutlass:<config> (every eligible one takes that kernel)">
   ];
 }
 

@@ -1,10 +1,10 @@
 // RUN: kiln-opt %s -split-input-file -kiln-select-tactics="mode=heuristic int8-conv-kernel=cutlass:128x64x64_s4" | FileCheck %s --check-prefix=FORCED
-// RUN: kiln-opt %s -split-input-file -kiln-select-tactics="mode=cache timing-cache=%S/Inputs/timing-cache-cutlass.json gpu={NVIDIA H100 80GB HBM3} cudnn-version=91900 nvrtc-version=13000" | FileCheck %s --check-prefix=CACHE
+// RUN: kiln-opt %s -split-input-file -kiln-select-tactics="mode=cache timing-cache=%S/Inputs/timing-cache-cutlass.json gpu={NVIDIA H100 80GB HBM3} cudnn-version=91900 nvrtc-version=13000 int8-conv-kernel=auto" | FileCheck %s --check-prefix=CACHE
 // RUN: kiln-opt %s -split-input-file -kiln-select-tactics="mode=cache timing-cache=%S/Inputs/timing-cache-cutlass.json gpu={NVIDIA H100 80GB HBM3} cudnn-version=91900 nvrtc-version=13000 int8-conv-kernel=cudnn" | FileCheck %s --check-prefix=CUDNN
 // Without a GPU (this machine) and without a cache, cuDNN stays everywhere.
 // RUN: kiln-opt %s -split-input-file -kiln-select-tactics | FileCheck %s --check-prefix=CUDNN
 // Without the CUTLASS headers, the cache's CUTLASS entries are not used.
-// RUN: env KILN_CUTLASS_INCLUDE_DIR=%t.none kiln-opt %s -split-input-file -kiln-select-tactics="mode=cache timing-cache=%S/Inputs/timing-cache-cutlass.json gpu={NVIDIA H100 80GB HBM3} cudnn-version=91900 nvrtc-version=13000" 2>%t.err | FileCheck %s --check-prefix=CUDNN
+// RUN: env KILN_CUTLASS_INCLUDE_DIR=%t.none kiln-opt %s -split-input-file -kiln-select-tactics="mode=cache timing-cache=%S/Inputs/timing-cache-cutlass.json gpu={NVIDIA H100 80GB HBM3} cudnn-version=91900 nvrtc-version=13000 int8-conv-kernel=auto" 2>%t.err | FileCheck %s --check-prefix=CUDNN
 // RUN: FileCheck %s --check-prefix=NOHEADERS < %t.err
 // NOHEADERS: warning: INT8 convolutions stay on cuDNN: KILN_CUTLASS_INCLUDE_DIR is '{{.*}}.none', which holds no cutlass/cutlass.h
 // RUN: not kiln-opt %s -split-input-file -kiln-select-tactics="int8-conv-kernel=cutlass:96x96x64_s2" 2>&1 | FileCheck %s --check-prefix=BADCONFIG

@@ -111,9 +111,10 @@ cl::opt<std::string> int8Epilogue(
              "it can (cudnn), or always in a generated kernel"),
     cl::cat(category));
 cl::opt<std::string> int8ConvKernel(
-    "int8-conv-kernel", cl::init("auto"), cl::value_desc("auto|cudnn|cutlass:<config>"),
-    cl::desc("Fused INT8 convolutions: CUTLASS tensor-core kernels timed against cuDNN's "
-             "engines (auto), cuDNN only, or one CUTLASS configuration forced"),
+    "int8-conv-kernel", cl::init("cudnn"), cl::value_desc("cudnn|auto|cutlass:<config>"),
+    cl::desc("Fused INT8 convolutions: cuDNN only (the default), CUTLASS tensor-core "
+             "kernels timed against cuDNN's engines (auto), or one CUTLASS configuration "
+             "forced"),
     cl::cat(category));
 cl::opt<std::string> geluEpilogue(
     "gelu-epilogue", cl::init("auto"), cl::value_desc("auto|exact"),
