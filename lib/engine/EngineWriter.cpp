@@ -528,7 +528,8 @@ writeBuildConfig(flatbuffers::FlatBufferBuilder &builder, const BuildConfig &con
       config.int8Alignment, config.foldQDQEpilogues, builder.CreateString(config.depthwiseConv),
       builder.CreateString(config.int8Epilogue), config.int8,
       builder.CreateString(config.calibrator), config.percentile, inputShapes, inputValues,
-      builder.CreateString(config.geluEpilogue), config.fuseAttention);
+      builder.CreateString(config.geluEpilogue), config.fuseAttention,
+      builder.CreateString(config.int8ConvKernel), config.int8MinChannels);
 }
 
 FailureOr<EngineBytes> Writer::run() {

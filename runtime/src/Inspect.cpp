@@ -354,6 +354,8 @@ std::string inspectEngineJson(const EngineFile &file) {
     json.field("int8_epilogue", str(config->int8_epilogue()));
     json.field("gelu_epilogue", str(config->gelu_epilogue()));
     json.field("fuse_attention", config->fuse_attention());
+    json.field("int8_conv_kernel", str(config->int8_conv_kernel()));
+    json.field("int8_min_channels", config->int8_min_channels());
     json.field("int8", config->int8());
     json.field("calibrator", str(config->calibrator()));
     json.field("percentile", config->percentile());

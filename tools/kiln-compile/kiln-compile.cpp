@@ -482,6 +482,8 @@ int main(int argc, char **argv) {
     config.int8Epilogue = int8Epilogue;
     config.geluEpilogue = geluEpilogue;
     config.fuseAttention = fuseAttention;
+    config.int8ConvKernel = int8ConvKernel;
+    config.int8MinChannels = int8MinChannels;
     config.int8 = int8;
     config.calibrator = calibrator;
     config.percentile = percentile;

@@ -84,6 +84,9 @@ kiln::engine::BuildConfig readConfig(const fb::BuildConfig &recorded) {
   if (const flatbuffers::String *gelu = recorded.gelu_epilogue())
     config.geluEpilogue = gelu->str();
   config.fuseAttention = recorded.fuse_attention();
+  if (const flatbuffers::String *kernel = recorded.int8_conv_kernel())
+    config.int8ConvKernel = kernel->str();
+  config.int8MinChannels = recorded.int8_min_channels();
   config.int8 = recorded.int8();
   config.calibrator = str(recorded.calibrator());
   config.percentile = recorded.percentile();
@@ -175,6 +178,7 @@ int main(int argc, char **argv) {
     graph.calibrator = config.calibrator;
     graph.percentile = config.percentile;
     graph.calibDevice = "cpu"; // never used: the cache is read
+    graph.int8MinChannels = config.int8MinChannels;
   }
   mlir::PassManager graphPasses(&context);
   kiln::buildGraphPipeline(graphPasses, graph);
@@ -220,6 +224,7 @@ int main(int argc, char **argv) {
   tactics.cudnnVersion = target.cudnnVersion;
   tactics.cublasLtVersion = target.cublasLtVersion;
   tactics.nvrtcVersion = target.nvrtcVersion;
+  tactics.int8ConvKernel = config.int8ConvKernel;
   enginePasses.addPass(kiln::createSelectTacticsPass(tactics));
   enginePasses.addPass(kiln::createPlanMemoryPass());
   auto feeder = std::make_unique<kiln::refit::TacticFeeder>(old, target);

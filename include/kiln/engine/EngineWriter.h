@@ -34,6 +34,8 @@ struct BuildConfig {
   std::string int8Epilogue = "cudnn";
   std::string geluEpilogue = "auto";
   bool fuseAttention = true;
+  std::string int8ConvKernel = "cudnn";
+  int64_t int8MinChannels = 16;
   bool int8 = false;
   std::string calibrator = "entropy";
   double percentile = 99.99;
