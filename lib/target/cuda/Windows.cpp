@@ -55,6 +55,28 @@ static SmallVector<std::string> openOutputLoop(KernelWriter &w, const TensorView
 // pool
 //===----------------------------------------------------------------------===//
 
+/// Whether a max pool of `type` compares stored integers (quantized values
+/// and ONNX MaxPool's integer types) rather than real values.
+static bool comparesStorage(Type type) {
+  return isQuantizedElement(type) || llvm::isa<IntegerType>(type);
+}
+
+/// The running max of a max pool of `type`: its C type and first value, the
+/// lowest stored integer, or the lowest finite value held in `value`.
+static std::pair<std::string, std::string> maxPoolStart(Type type, Compute value) {
+  if (auto quantized = llvm::dyn_cast<quant::QuantizedType>(type))
+    return {storageType(type), std::to_string(quantized.getStorageTypeMin())};
+  if (auto integer = llvm::dyn_cast<IntegerType>(type)) {
+    int64_t lowest = integer.isUnsigned() ? 0 : -(int64_t{1} << (integer.getWidth() - 1));
+    return {storageType(type), intLiteral(type, lowest)};
+  }
+  double lowest = llvm::APFloat::getLargest(
+                      llvm::cast<FloatType>(getExpressedType(type)).getFloatSemantics(),
+                      /*Negative=*/true)
+                      .convertToDouble();
+  return {computeType(value).str(), floatLiteral(lowest, value)};
+}
+
 /// Lanes per thread of a channels-last max pool that loads whole 16-byte
 /// vectors of channels (a pool's work is memory traffic: one element per
 /// thread leaves int8 pools at a tenth of the bandwidth), or 0 when the
@@ -67,7 +89,7 @@ static int64_t maxPoolLanes(PoolOp op, const TensorView &input, const TensorView
   Type type = input.element();
   if (type != output.element() || !input.splat.empty())
     return 0;
-  bool storageMax = isQuantizedElement(type) || llvm::isa<IntegerType>(type);
+  bool storageMax = comparesStorage(type);
   if (!storageMax && !(type.isF32() || type.isF16() || type.isBF16()))
     return 0;
   int64_t channels = input.shape().back();
@@ -98,7 +120,7 @@ static Launch emitVectorMaxPool(KernelWriter &w, PoolOp op, const TensorView &in
   ArrayRef<int64_t> kernel = op.getKernel(), strides = op.getStrides(), pads = op.getPads(),
                     dilations = op.getDilations();
   Type type = input.element();
-  bool storageMax = isQuantizedElement(type) || llvm::isa<IntegerType>(type);
+  bool storageMax = comparesStorage(type);
   std::string storage = storageType(type), L = std::to_string(lanes);
   std::string vec = "kiln_vec<" + storage + ", " + L + ">";
 
@@ -113,23 +135,7 @@ static Launch emitVectorMaxPool(KernelWriter &w, PoolOp op, const TensorView &in
   SmallVector<std::string> o = emitCoordinates(w, "i", shape, "o");
   w.line("const I c0 = " + o.back() + " * " + L + ";");
 
-  std::string accType, init;
-  if (storageMax) {
-    accType = storage;
-    if (auto quantized = llvm::dyn_cast<quant::QuantizedType>(type)) {
-      init = std::to_string(quantized.getStorageTypeMin());
-    } else {
-      auto integer = llvm::cast<IntegerType>(type);
-      int64_t lowest = integer.isUnsigned() ? 0 : -(int64_t{1} << (integer.getWidth() - 1));
-      init = intLiteral(type, lowest);
-    }
-  } else {
-    accType = "float";
-    init = floatLiteral(llvm::APFloat::getLargest(llvm::cast<FloatType>(type).getFloatSemantics(),
-                                                  /*Negative=*/true)
-                            .convertToDouble(),
-                        Compute::Float);
-  }
+  auto [accType, init] = maxPoolStart(type, Compute::Float);
   w.line(accType + " acc[" + L + "];");
   w.line("#pragma unroll");
   w.line("for (int j = 0; j < " + L + "; ++j) acc[j] = " + init + ";");
@@ -196,8 +202,7 @@ static Launch emitPool(KernelWriter &w, PoolOp op, const TensorView &input,
   Type inType = input.element(), outType = output.element();
   // Max pools of quantized values and of integers compare the stored
   // integers as they are.
-  bool integerMax = isMax && llvm::isa<IntegerType>(inType);
-  bool storageMax = isMax && (isQuantizedElement(inType) || integerMax);
+  bool storageMax = isMax && comparesStorage(inType);
   Compute value = getExpressedType(inType).isF64() ? Compute::Double : Compute::Float;
 
   SmallVector<std::string> o = openOutputLoop(w, output, input.extent());
@@ -219,27 +224,9 @@ static Launch emitPool(KernelWriter &w, PoolOp op, const TensorView &input,
   }
   std::string base = offsetExpr({o[0], o[dims.channel]},
                                 {input.strides[0], input.strides[dims.channel]});
-  std::string accType, init;
-  if (integerMax) {
-    auto integer = llvm::cast<IntegerType>(inType);
-    accType = storageType(inType);
-    init = intLiteral(inType, integer.isUnsigned()
-                                  ? 0
-                                  : -(int64_t{1} << (integer.getWidth() - 1)));
-  } else if (storageMax) {
-    accType = storageType(inType);
-    init = std::to_string(llvm::cast<quant::QuantizedType>(inType).getStorageTypeMin());
-  } else if (isMax) {
-    accType = computeType(value).str();
-    init = floatLiteral(llvm::APFloat::getLargest(
-                            llvm::cast<FloatType>(getExpressedType(inType)).getFloatSemantics(),
-                            /*Negative=*/true)
-                            .convertToDouble(),
-                        value);
-  } else {
-    accType = "double";
-    init = "0.0";
-  }
+  std::string accType = "double", init = "0.0";
+  if (isMax)
+    std::tie(accType, init) = maxPoolStart(inType, value);
   w.line(accType + " acc = " + init + ";");
   if (!isMax)
     w.line("int taps = 0;");
