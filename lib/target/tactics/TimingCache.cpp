@@ -159,6 +159,10 @@ Expected<CachedTactic> parseTactic(const Reader &reader, const json::Object &obj
 
 Expected<TimingCache> TimingCache::parse(StringRef text, StringRef name) {
   Reader reader(name);
+  // An empty file is an empty cache (`touch tactics.json` starts one), as
+  // TensorRT takes an empty timing-cache blob.
+  if (text.trim().empty())
+    return TimingCache();
   Expected<json::Value> root = json::parse(text);
   if (!root)
     return reader.fail("not JSON: " + toString(root.takeError()));
