@@ -196,7 +196,9 @@ static int64_t innermostDim(ArrayRef<int64_t> shape, ArrayRef<int64_t> strides) 
 /// A transpose whose input and output are contiguous along different
 /// dimensions A (the output's) and B (the input's): each block moves a
 /// 32 × 32 tile of the (A, B) plane of one position of the other dimensions
-/// through shared memory.
+/// through shared memory. Blocks are 32 threads wide and 8, 16 or 32 rows
+/// high (launch variants, timed as tactics; 8 by default): each thread
+/// moves 32 / rows elements of the tile each way.
 static Launch emitTiledTranspose(KernelWriter &w, const TensorView &input,
                                  const TensorView &output, ArrayRef<int64_t> inStrides,
                                  int64_t a, int64_t b) {
@@ -225,28 +227,39 @@ static Launch emitTiledTranspose(KernelWriter &w, const TensorView &input,
   SmallVector<std::string> coords = emitCoordinates(w, "batch", batchShape, "n");
   std::string inBase = offsetExpr(coords, batchIn), outBase = offsetExpr(coords, batchOut);
   std::string sizeA = std::to_string(shape[a]), sizeB = std::to_string(shape[b]);
-  // Read: threads along B, which the input walks contiguously.
-  w.line("#pragma unroll");
-  w.open("for (int j = threadIdx.y; j < 32; j += 8)");
-  w.line("const I ia = ta + j, ib = tb + threadIdx.x;");
-  w.open("if (ia < " + sizeA + " && ib < " + sizeB + ")");
-  w.line("tile[j][threadIdx.x] = " + input.pointer + "[" + inBase + " + ia * " +
-         std::to_string(inStrides[a]) + " + ib * " + std::to_string(inStrides[b]) + "];");
-  w.close();
-  w.close();
-  w.line("__syncthreads();");
-  // Write: threads along A, which the output walks contiguously.
-  w.line("#pragma unroll");
-  w.open("for (int j = threadIdx.y; j < 32; j += 8)");
-  w.line("const I ib = tb + j, ia = ta + threadIdx.x;");
-  w.open("if (ia < " + sizeA + " && ib < " + sizeB + ")");
-  w.line(output.pointer + "[" + outBase + " + ia * " + std::to_string(output.strides[a]) +
-         " + ib * " + std::to_string(output.strides[b]) + "] = tile[threadIdx.x][j];");
-  w.close();
-  w.close();
+  auto body = [&](uint32_t rows) {
+    std::string step = std::to_string(rows);
+    // Read: threads along B, which the input walks contiguously.
+    w.line("#pragma unroll");
+    w.open("for (int j = threadIdx.y; j < 32; j += " + step + ")");
+    w.line("const I ia = ta + j, ib = tb + threadIdx.x;");
+    w.open("if (ia < " + sizeA + " && ib < " + sizeB + ")");
+    w.line("tile[j][threadIdx.x] = " + input.pointer + "[" + inBase + " + ia * " +
+           std::to_string(inStrides[a]) + " + ib * " + std::to_string(inStrides[b]) + "];");
+    w.close();
+    w.close();
+    w.line("__syncthreads();");
+    // Write: threads along A, which the output walks contiguously.
+    w.line("#pragma unroll");
+    w.open("for (int j = threadIdx.y; j < 32; j += " + step + ")");
+    w.line("const I ib = tb + j, ia = ta + threadIdx.x;");
+    w.open("if (ia < " + sizeA + " && ib < " + sizeB + ")");
+    w.line(output.pointer + "[" + outBase + " + ia * " + std::to_string(output.strides[a]) +
+           " + ib * " + std::to_string(output.strides[b]) + "] = tile[threadIdx.x][j];");
+    w.close();
+    w.close();
+  };
   Launch launch;
   launch.grid = {static_cast<uint32_t>(std::max<int64_t>(1, blocks)), 1, 1};
   launch.block = {32, 8, 1};
+  for (uint32_t rows : {8u, 16u, 32u}) {
+    LaunchShape variant{launch.grid, {32, rows, 1}};
+    w.openVariant(variant.block);
+    body(rows);
+    w.line("return;");
+    w.closeVariant(variant.block);
+    launch.variants.push_back(variant);
+  }
   return launch;
 }
 

@@ -1,5 +1,6 @@
 // RUN: kiln-opt %s -kiln-test-emit-cuda -o /dev/null | FileCheck %s
 // RUN: kiln-emulate-cuda %s | FileCheck %s --check-prefix=EMU --implicit-check-not=MISMATCH
+// RUN: kiln-emulate-cuda %s --variants --filter='^nchw_to_nhwc$' | FileCheck %s --check-prefix=VAR --implicit-check-not=MISMATCH
 // RUN: %if nvrtc %{ kiln-opt %s -kiln-test-emit-cuda=compile=true -o /dev/null | FileCheck %s --check-prefix=NVRTC %}
 
 // NVRTC: ----- nvrtc {{.*}}: 10 kernels compiled
@@ -30,13 +31,25 @@ func.func @split(%x: tensor<1x128x2304xbf16>) -> (tensor<1x128x768xbf16>, tensor
 }
 
 // Tests that NCHW to NHWC goes through a 32 x 32 tile of shared memory:
-// reads along W, writes along C, both coalesced.
+// reads along W, writes along C, both coalesced; blocks of 8, 16 or 32 rows
+// are launch variants, each exact.
 // CHECK-LABEL: // ----- kernel nchw_to_nhwc grid [112, 1, 1] block [32, 8, 1] shared 0
+// CHECK-SAME: variants block 32x8x1 grid 112x1x1; block 32x16x1 grid 112x1x1; block 32x32x1 grid 112x1x1{{$}}
 // CHECK: __shared__ float tile[32][33];
+// CHECK: { // kiln launch variant 32x8x1
+// CHECK: for (int j = threadIdx.y; j < 32; j += 8) {
 // CHECK: tile[j][threadIdx.x] = in0[n0 * 50176 + n1 * 28 + ia * 784 + ib * 1];
 // CHECK: __syncthreads();
 // CHECK: out0[n0 * 50176 + n1 * 1792 + ia * 1 + ib * 64] = tile[threadIdx.x][j];
+// CHECK: } // kiln launch variant 32x8x1
+// CHECK: { // kiln launch variant 32x16x1
+// CHECK: for (int j = threadIdx.y; j < 32; j += 16) {
+// CHECK: { // kiln launch variant 32x32x1
+// CHECK: for (int j = threadIdx.y; j < 32; j += 32) {
 // EMU: nchw_to_nhwc: exact
+// VAR-DAG: nchw_to_nhwc [block 32x8x1]: exact
+// VAR-DAG: nchw_to_nhwc [block 32x16x1]: exact
+// VAR-DAG: nchw_to_nhwc [block 32x32x1]: exact
 func.func @nchw_to_nhwc(%x: tensor<2x64x28x28xf32>) -> tensor<2x28x28x64xf32> {
   %y = nn.transpose %x permutation [0, 2, 3, 1] : tensor<2x64x28x28xf32>
   return %y : tensor<2x28x28x64xf32>
