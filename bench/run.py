@@ -232,7 +232,11 @@ class Bench:
             actual = np.load(os.path.join(folder, model.graph.output[0].name + ".npy"))
             agree += int(np.sum(actual.argmax(-1) == expected[i][0].argmax(-1)))
             total += batch
-        result = {"top1_agreement": agree / total, "agreement_inputs": total}
+        # How many classes the FP32 network predicts over these inputs: a few
+        # mean the logits barely depend on the input (near ties decide top-1).
+        classes = len({int(c) for e in expected for c in e[0].argmax(-1)})
+        result = {"top1_agreement": agree / total, "agreement_inputs": total,
+                  "reference_classes": classes}
         if precision == "fp16":
             result.update(torch_agreement(os.path.basename(engine).split(".")[0],
                                           batch, [f[name] for f in feeds], [e[0] for e in expected]))
@@ -383,7 +387,9 @@ def table(records):
                 return ""
             parts = [f"{r['rel_error']:.1e}"] if "rel_error" in r and r["precision"] != "int8" else []
             if "top1_agreement" in r:
-                parts.append(f"{100 * r['top1_agreement']:.1f}% of {r['agreement_inputs']}")
+                parts.append(f"{100 * r['top1_agreement']:.1f}% of {r['agreement_inputs']}"
+                             + (f" ({r['reference_classes']} classes)"
+                                if "reference_classes" in r else ""))
                 if "torch_fp16_top1_agreement" in r:
                     parts.append(f"PyTorch FP16 {100 * r['torch_fp16_top1_agreement']:.1f}%")
             elif "top1_batch" in r and batch > 1:
