@@ -227,11 +227,28 @@ std::string kiln::whyNotFusedInt8Conv(ConvOp conv) {
     if (std::string why = whyNotSymmetricInt8(residual, "the residual"); !why.empty())
       return why;
   }
+  // relu and clip commute with the division by the output's scale (clip's
+  // bounds divided too), so the graph can stay in output units and end in
+  // the conversion to int8; both are cuDNN's RELU_FWD (GpuInt8FusionProbe).
   if (ActivationAttr activation = conv.getActivationAttr();
-      activation && activation.getKind() != ActivationKind::relu)
+      activation && activation.getKind() != ActivationKind::relu &&
+      activation.getKind() != ActivationKind::clip)
     return "activation " + stringifyActivationKind(activation.getKind()).str() +
-           " is not fused into cuDNN's int8 graph (relu is)";
+           " is not fused into cuDNN's int8 graph (relu and clip are)";
   return "";
+}
+
+/// `activation` applied to values divided by `outScale`: clip's bounds in
+/// output units (relu is unchanged; whyNotFusedInt8Conv admits no other).
+static ActivationAttr inOutputUnits(ActivationAttr activation, double outScale) {
+  if (!activation || activation.getKind() != ActivationKind::clip || outScale == 1.0)
+    return activation;
+  // Rounded to f32, as the engine stores them.
+  auto scaled = [&](const APFloat &bound) {
+    return static_cast<double>(static_cast<float>(bound.convertToDouble() / outScale));
+  };
+  return ActivationAttr::get(activation.getContext(), ActivationKind::clip,
+                             scaled(activation.getAlpha()), scaled(activation.getBeta()));
 }
 
 void kiln::buildFusedInt8Conv(OpBuilder &builder, ConvOp conv, Value x, Value w, Value residual,
@@ -239,8 +256,8 @@ void kiln::buildFusedInt8Conv(OpBuilder &builder, ConvOp conv, Value x, Value w,
   Location loc = conv.getLoc();
   int64_t channels = conv.getType().getShape().back();
   // Everything in units of the output's step when it is requantized: relu
-  // commutes with the positive division, and the graph's last operation is
-  // the conversion to int8.
+  // and clip (its bounds divided) commute with the positive division, and
+  // the graph's last operation is the conversion to int8.
   double outScale = 1.0;
   if (auto out = llvm::dyn_cast<quant::UniformQuantizedType>(conv.getType().getElementType()))
     outScale = out.getScale();
@@ -273,9 +290,9 @@ void kiln::buildFusedInt8Conv(OpBuilder &builder, ConvOp conv, Value x, Value w,
   engine::ConvOp::create(builder, loc, x, w, biasBuffer, residual, scaleBuffer, y,
                          conv.getStrides(), conv.getPads(), conv.getDilations(),
                          conv.getGroups(), /*transposed=*/false, conv.getLayout(),
-                         conv.getActivationAttr(), APFloat(1.0f), /*allow_tf32=*/false,
-                         /*engine_id=*/uint64_t(-1), DenseI64ArrayAttr(), /*workspace=*/0,
-                         APFloat(static_cast<float>(residualScale)), layers,
+                         inOutputUnits(conv.getActivationAttr(), outScale), APFloat(1.0f),
+                         /*allow_tf32=*/false, /*engine_id=*/uint64_t(-1), DenseI64ArrayAttr(),
+                         /*workspace=*/0, APFloat(static_cast<float>(residualScale)), layers,
                          builder.getStringAttr("int8"), StringAttr());
 }
 

@@ -47,8 +47,8 @@ mlir::DenseElementsAttr paddedInt8Filter(mlir::Value filter, int64_t channels);
 /// Why the epilogue of INT8 convolution `conv` (one whyNotInt8Lowerable
 /// accepts) cannot run inside cuDNN's fused int8 graph, or "" when it can:
 /// an int8 output per tensor with zero point 0 or an f32/f16 output, a
-/// constant bias, an int8 residual per tensor with zero point 0, relu or no
-/// activation.
+/// constant bias, an int8 residual per tensor with zero point 0, relu, clip
+/// or no activation.
 std::string whyNotFusedInt8Conv(nn::ConvOp conv);
 
 /// The fused form of INT8 convolution `conv` (whyNotFusedInt8Conv is ""):
@@ -56,7 +56,8 @@ std::string whyNotFusedInt8Conv(nn::ConvOp conv);
 /// `residual` (the residual's buffer or null) into `y`, with the scale and
 /// bias as f32 weights in units of the output's step (input scale × weight
 /// scale / output scale; without requantization, input × weight scale) and
-/// the residual's scale over the output's.
+/// the residual's scale over the output's; clip's bounds over the output's
+/// scale too.
 void buildFusedInt8Conv(mlir::OpBuilder &builder, nn::ConvOp conv, mlir::Value x,
                         mlir::Value w, mlir::Value residual, mlir::Value y,
                         mlir::ArrayAttr layers);
