@@ -90,7 +90,18 @@ bool kiln::isInt8Layer(Operation *op) {
   });
 }
 
-std::string kiln::whyNotInt8Lowerable(Operation *op) {
+bool kiln::isInt8DepthwiseConv(ConvOp conv) {
+  RankedTensorType input = conv.getInput().getType(), output = conv.getType();
+  auto filter = llvm::cast<RankedTensorType>(conv.getFilter().getType());
+  int64_t groups = conv.getGroups();
+  if (conv.getLayout() != Layout::channels_last || groups < 2 || !filter.hasStaticShape() ||
+      input.getShape().back() != groups || output.getShape().back() != groups)
+    return false;
+  int64_t taps = filter.getNumElements() / groups;
+  return taps < 1024;
+}
+
+std::string kiln::whyNotInt8Lowerable(Operation *op, bool depthwiseInKernel) {
   auto result = llvm::cast<RankedTensorType>(op->getResult(0).getType());
   Type resultElement = result.getElementType();
   if (auto quantized = llvm::dyn_cast<quant::QuantizedType>(resultElement)) {
@@ -119,6 +130,8 @@ std::string kiln::whyNotInt8Lowerable(Operation *op) {
     if (conv.getLayout() != Layout::channels_last)
       return "cuDNN runs int8 convolutions channels-last (NHWC) only; this one is "
              "channels-first (compile with kiln-convert-layout)";
+    if (depthwiseInKernel && isInt8DepthwiseConv(conv))
+      return ""; // Kiln's kernel: int8 x and w, sums exact in f32, any channels.
     int64_t channels = conv.getInput().getType().getShape().back();
     int64_t perGroup = channels / conv.getGroups();
     // One group of a constant filter is padded to 4 channels here.
@@ -127,7 +140,11 @@ std::string kiln::whyNotInt8Lowerable(Operation *op) {
       return "cuDNN's int8 convolutions need a multiple of 4 input channels per group, "
              "found " +
              std::to_string(perGroup) + " (in " + std::to_string(conv.getGroups()) +
-             " groups, or with a computed filter, which the lowering cannot pad)";
+             " groups, or with a computed filter, which the lowering cannot pad" +
+             (isInt8DepthwiseConv(conv) ? "; depthwise-conv=auto or kernel runs it in Kiln's "
+                                          "INT8 depthwise kernel"
+                                        : "") +
+             ")";
     return "";
   }
 

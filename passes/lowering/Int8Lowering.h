@@ -27,7 +27,17 @@ bool isInt8Layer(mlir::Operation *op);
 
 /// Why the INT8 path cannot lower `op` (zero points, signedness, layout,
 /// channel or inner-dimension alignment, operand kinds), or "" when it can.
-std::string whyNotInt8Lowerable(mlir::Operation *op);
+/// With `depthwiseInKernel` (kiln-convert-nn-to-engine's depthwise-conv is
+/// auto or kernel), a depthwise conv (isInt8DepthwiseConv) is lowerable: it
+/// runs in Kiln's generated depthwise kernel, not cuDNN, so cuDNN's multiple
+/// of 4 channels per group does not apply.
+std::string whyNotInt8Lowerable(mlir::Operation *op, bool depthwiseInKernel = false);
+
+/// Whether `conv` is a channels-last depthwise conv (groups = input channels
+/// = output channels) whose integer sums stay exact in f32 (fewer than 1024
+/// filter taps: |sum| < 1024 * 128 * 128 = 2^24), the INT8 form Kiln's
+/// depthwise kernel runs.
+bool isInt8DepthwiseConv(nn::ConvOp conv);
 
 /// The real value of one unit of the layer's integer accumulator for each
 /// output channel: input scale × weight scale (× alpha for a gemm), `count`
