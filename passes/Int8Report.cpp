@@ -62,24 +62,34 @@ static std::string whyFloat(Operation *op, StringRef precision) {
   return op->getName().getStringRef().str() + " has no INT8 implementation";
 }
 
-void kiln::printInt8Epilogues(ModuleOp module, bool inCudnn, raw_ostream &os) {
+void kiln::printInt8Epilogues(ModuleOp module, bool inCudnn, raw_ostream &os,
+                              bool depthwiseInKernel) {
   for (auto function : module.getOps<func::FuncOp>()) {
-    int64_t fused = 0;
+    int64_t fused = 0, depthwise = 0;
     std::vector<std::string> kernels;
     function.walk([&](ConvOp conv) {
-      if (!isInt8Layer(conv) || !whyNotInt8Lowerable(conv).empty())
+      if (!isInt8Layer(conv) || !whyNotInt8Lowerable(conv, depthwiseInKernel).empty())
         return;
+      if (depthwiseInKernel && isInt8DepthwiseConv(conv)) {
+        ++depthwise;
+        return;
+      }
       std::string why = inCudnn ? whyNotFusedInt8Conv(conv) : "--int8-epilogue=kernel";
       if (why.empty())
         ++fused;
       else
         kernels.push_back(llvm::formatv("  {0}: {1}", displayName(conv), why).str());
     });
-    if (!fused && kernels.empty())
+    if (!fused && kernels.empty() && !depthwise)
       continue;
+    std::string inKernel =
+        depthwise ? llvm::formatv(", {0} depthwise in Kiln's INT8 kernel (epilogue fused)",
+                                  depthwise)
+                        .str()
+                  : "";
     os << llvm::formatv("INT8 convolutions (@{0}): {1} with the epilogue in cuDNN, {2} with "
-                        "an epilogue kernel{3}\n",
-                        function.getSymName(), fused, kernels.size(),
+                        "an epilogue kernel{3}{4}\n",
+                        function.getSymName(), fused, kernels.size(), inKernel,
                         kernels.empty() ? "" : ":");
     for (const std::string &line : kernels)
       os << line << "\n";

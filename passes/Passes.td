@@ -486,10 +486,13 @@ def ConvertNNToEnginePass
     convolution whose fused activation is not relu, clip or leaky relu, as
     the causal-conv node tests showed), or when it is depthwise (groups =
     input channels = output channels) and `depthwise-conv` is `auto` or
-    `kernel`.
+    `kernel`. An INT8 depthwise convolution (channels-last, int8 data and
+    weights) then goes to a dispatch too, its whole epilogue in the kernel;
+    under `cudnn` it is refused (cuDNN's int8 convolutions need 4 channels
+    per group).
 
     An INT8 convolution runs its whole epilogue in cuDNN's graph (one step:
-    per-channel scale, bias, int8 residual, relu, int8 or float output;
+    per-channel scale, bias, int8 residual, relu or clip, int8 or float output;
     `Int8Lowering.cpp`) unless `int8-epilogue` is `kernel` or the layer
     needs what that graph lacks (a float residual, another activation, an
     output zero point): then cuDNN writes f32 sums and a generated kernel

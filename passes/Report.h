@@ -24,8 +24,11 @@ void printFloatLayers(mlir::ModuleOp module, llvm::raw_ostream &os,
 /// Prints how many INT8 convolutions run their epilogue inside cuDNN's graph
 /// and, for each that needs a separate epilogue kernel, why (a float
 /// residual, an activation the graph lacks, ...). Meant for the module the
-/// engine is lowered from; `inCudnn` is false under --int8-epilogue=kernel.
-void printInt8Epilogues(mlir::ModuleOp module, bool inCudnn, llvm::raw_ostream &os);
+/// engine is lowered from; `inCudnn` is false under --int8-epilogue=kernel,
+/// `depthwiseInKernel` false under --depthwise-conv=cudnn (else depthwise
+/// convs are counted as running in Kiln's INT8 depthwise kernel).
+void printInt8Epilogues(mlir::ModuleOp module, bool inCudnn, llvm::raw_ostream &os,
+                        bool depthwiseInKernel = true);
 
 /// Prints each layer (its TensorRT-style name, op, precision and layout).
 void printLayers(mlir::ModuleOp module, llvm::raw_ostream &os);

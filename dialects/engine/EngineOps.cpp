@@ -105,8 +105,9 @@ LogicalResult ConvOp::verifyInt8Epilogue(int64_t outChannels) {
   if (!out.isInteger(8) && !out.isF32() && !out.isF16())
     return emitOpError("a fused int8 convolution writes i8, f32 or f16, not ") << out;
   if (auto activation = getActivationAttr();
-      activation && activation.getKind() != ActivationKind::relu)
-    return emitOpError("a fused int8 convolution takes relu or no activation, not ")
+      activation && activation.getKind() != ActivationKind::relu &&
+      activation.getKind() != ActivationKind::clip)
+    return emitOpError("a fused int8 convolution takes relu, clip or no activation, not ")
            << activation;
   if (getTransposed() || getAlpha().convertToFloat() != 1.0f)
     return emitOpError("a fused int8 convolution has no transposition and no alpha (the "

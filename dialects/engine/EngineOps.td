@@ -112,7 +112,7 @@ def Engine_ConvOp : Engine_StepOp<"conv", [AttrSizedOperandSegments]> {
     conv(x, w) * scale + bias + residual * residual_scale)` with the int32
     sums, `scale` f32 with one value per output channel, `bias` f32 (always
     present: zeros when the layer has none, so that a format 1.1 runtime
-    refuses the step), `residual` i8, `act` relu or none, and `y` i8
+    refuses the step), `residual` i8, `act` relu, clip or none, and `y` i8
     (rounded half to even, saturated), f32 or f16. Without a scale an int8
     convolution writes its f32 sums and nothing is fused.
 

@@ -277,7 +277,8 @@ private:
   /// innermost dimension) as a strided view, or null when it is not one.
   Value splitInnermost(Value source, Value result);
   void lowerAttentionWindow(SliceOp slice);
-  void emitDispatch(ArrayRef<Operation *> members, ArrayAttr layers = {});
+  void emitDispatch(ArrayRef<Operation *> members, ArrayAttr layers = {},
+                    StringAttr precision = {});
   void emitActivation(Operation *layer, ActivationAttr activation, Value from, Value to,
                       ArrayAttr layers);
   void emitCopy(Value source, Value target, Operation *layer);
@@ -361,7 +362,8 @@ LogicalResult FunctionLowering::check() {
       if (!checkType(op, type))
         return;
     if (isInt8Layer(op))
-      if (std::string why = whyNotInt8Lowerable(op); !why.empty())
+      if (std::string why = whyNotInt8Lowerable(op, depthwise != DepthwisePath::Cudnn);
+          !why.empty())
         return fail(op, why);
     if (auto attention = llvm::dyn_cast<AttentionOp>(op))
       if (std::string why = whyNotFusedAttention(attention); !why.empty())
@@ -498,7 +500,8 @@ Value FunctionLowering::getBuffer(Value value) {
   return weight;
 }
 
-void FunctionLowering::emitDispatch(ArrayRef<Operation *> members, ArrayAttr layers) {
+void FunctionLowering::emitDispatch(ArrayRef<Operation *> members, ArrayAttr layers,
+                                    StringAttr precision) {
   DenseSet<Operation *> inGroup(members.begin(), members.end());
   llvm::SetVector<Value> inputs;
   SmallVector<Value> results;
@@ -549,7 +552,9 @@ void FunctionLowering::emitDispatch(ArrayRef<Operation *> members, ArrayAttr lay
     yielded.push_back(mapping.lookup(result));
   engine::YieldOp::create(inner, loc, yielded);
   dispatch.setLayersAttr(layers ? layers : layersOf(members));
-  if (StringAttr precision = precisionOf(members.back()))
+  if (!precision)
+    precision = precisionOf(members.back());
+  if (precision)
     dispatch.setPrecisionAttr(precision);
 }
 
@@ -933,6 +938,13 @@ LogicalResult FunctionLowering::lower(Operation *op) {
   if (llvm::isa<ConstantOp>(op))
     return success(); // Weights are made where first read.
   if (isInt8Layer(op)) {
+    // An INT8 depthwise conv and its whole epilogue: one generated kernel
+    // (lib/target/cuda/Conv.cpp) on the int8 data.
+    if (auto conv = llvm::dyn_cast<ConvOp>(op);
+        conv && depthwise != DepthwisePath::Cudnn && isInt8DepthwiseConv(conv)) {
+      emitDispatch(op, {}, builder.getStringAttr("int8"));
+      return success();
+    }
     if (auto conv = llvm::dyn_cast<ConvOp>(op))
       lowerInt8Conv(conv);
     else

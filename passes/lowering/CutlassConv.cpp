@@ -62,6 +62,10 @@ FailureOr<cuda::Int8ConvProblem> kiln::getCutlassInt8Problem(ConvOp conv, std::s
     return fail("its output is not int8");
   if (!conv.getBias())
     return fail("no bias");
+  if (nn::ActivationAttr activation = conv.getActivationAttr();
+      activation && activation.getKind() != nn::ActivationKind::relu)
+    return fail("activation " + nn::stringifyActivationKind(activation.getKind()) +
+                ": the CUTLASS epilogue applies relu or none");
   ArrayRef<int64_t> x = cast<MemRefType>(conv.getX().getType()).getShape();
   ArrayRef<int64_t> w = cast<MemRefType>(conv.getW().getType()).getShape();
   ArrayRef<int64_t> y = cast<MemRefType>(conv.getY().getType()).getShape();

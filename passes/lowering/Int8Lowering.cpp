@@ -90,7 +90,18 @@ bool kiln::isInt8Layer(Operation *op) {
   });
 }
 
-std::string kiln::whyNotInt8Lowerable(Operation *op) {
+bool kiln::isInt8DepthwiseConv(ConvOp conv) {
+  RankedTensorType input = conv.getInput().getType(), output = conv.getType();
+  auto filter = llvm::cast<RankedTensorType>(conv.getFilter().getType());
+  int64_t groups = conv.getGroups();
+  if (conv.getLayout() != Layout::channels_last || groups < 2 || !filter.hasStaticShape() ||
+      input.getShape().back() != groups || output.getShape().back() != groups)
+    return false;
+  int64_t taps = filter.getNumElements() / groups;
+  return taps < 1024;
+}
+
+std::string kiln::whyNotInt8Lowerable(Operation *op, bool depthwiseInKernel) {
   auto result = llvm::cast<RankedTensorType>(op->getResult(0).getType());
   Type resultElement = result.getElementType();
   if (auto quantized = llvm::dyn_cast<quant::QuantizedType>(resultElement)) {
@@ -119,6 +130,8 @@ std::string kiln::whyNotInt8Lowerable(Operation *op) {
     if (conv.getLayout() != Layout::channels_last)
       return "cuDNN runs int8 convolutions channels-last (NHWC) only; this one is "
              "channels-first (compile with kiln-convert-layout)";
+    if (depthwiseInKernel && isInt8DepthwiseConv(conv))
+      return ""; // Kiln's kernel: int8 x and w, sums exact in f32, any channels.
     int64_t channels = conv.getInput().getType().getShape().back();
     int64_t perGroup = channels / conv.getGroups();
     // One group of a constant filter is padded to 4 channels here.
@@ -127,7 +140,11 @@ std::string kiln::whyNotInt8Lowerable(Operation *op) {
       return "cuDNN's int8 convolutions need a multiple of 4 input channels per group, "
              "found " +
              std::to_string(perGroup) + " (in " + std::to_string(conv.getGroups()) +
-             " groups, or with a computed filter, which the lowering cannot pad)";
+             " groups, or with a computed filter, which the lowering cannot pad" +
+             (isInt8DepthwiseConv(conv) ? "; depthwise-conv=auto or kernel runs it in Kiln's "
+                                          "INT8 depthwise kernel"
+                                        : "") +
+             ")";
     return "";
   }
 
@@ -227,11 +244,28 @@ std::string kiln::whyNotFusedInt8Conv(ConvOp conv) {
     if (std::string why = whyNotSymmetricInt8(residual, "the residual"); !why.empty())
       return why;
   }
+  // relu and clip commute with the division by the output's scale (clip's
+  // bounds divided too), so the graph can stay in output units and end in
+  // the conversion to int8; both are cuDNN's RELU_FWD (GpuInt8FusionProbe).
   if (ActivationAttr activation = conv.getActivationAttr();
-      activation && activation.getKind() != ActivationKind::relu)
+      activation && activation.getKind() != ActivationKind::relu &&
+      activation.getKind() != ActivationKind::clip)
     return "activation " + stringifyActivationKind(activation.getKind()).str() +
-           " is not fused into cuDNN's int8 graph (relu is)";
+           " is not fused into cuDNN's int8 graph (relu and clip are)";
   return "";
+}
+
+/// `activation` applied to values divided by `outScale`: clip's bounds in
+/// output units (relu is unchanged; whyNotFusedInt8Conv admits no other).
+static ActivationAttr inOutputUnits(ActivationAttr activation, double outScale) {
+  if (!activation || activation.getKind() != ActivationKind::clip || outScale == 1.0)
+    return activation;
+  // Rounded to f32, as the engine stores them.
+  auto scaled = [&](const APFloat &bound) {
+    return static_cast<double>(static_cast<float>(bound.convertToDouble() / outScale));
+  };
+  return ActivationAttr::get(activation.getContext(), ActivationKind::clip,
+                             scaled(activation.getAlpha()), scaled(activation.getBeta()));
 }
 
 void kiln::buildFusedInt8Conv(OpBuilder &builder, ConvOp conv, Value x, Value w, Value residual,
@@ -239,8 +273,8 @@ void kiln::buildFusedInt8Conv(OpBuilder &builder, ConvOp conv, Value x, Value w,
   Location loc = conv.getLoc();
   int64_t channels = conv.getType().getShape().back();
   // Everything in units of the output's step when it is requantized: relu
-  // commutes with the positive division, and the graph's last operation is
-  // the conversion to int8.
+  // and clip (its bounds divided) commute with the positive division, and
+  // the graph's last operation is the conversion to int8.
   double outScale = 1.0;
   if (auto out = llvm::dyn_cast<quant::UniformQuantizedType>(conv.getType().getElementType()))
     outScale = out.getScale();
@@ -273,9 +307,9 @@ void kiln::buildFusedInt8Conv(OpBuilder &builder, ConvOp conv, Value x, Value w,
   engine::ConvOp::create(builder, loc, x, w, biasBuffer, residual, scaleBuffer, y,
                          conv.getStrides(), conv.getPads(), conv.getDilations(),
                          conv.getGroups(), /*transposed=*/false, conv.getLayout(),
-                         conv.getActivationAttr(), APFloat(1.0f), /*allow_tf32=*/false,
-                         /*engine_id=*/uint64_t(-1), DenseI64ArrayAttr(), /*workspace=*/0,
-                         APFloat(static_cast<float>(residualScale)), layers,
+                         inOutputUnits(conv.getActivationAttr(), outScale), APFloat(1.0f),
+                         /*allow_tf32=*/false, /*engine_id=*/uint64_t(-1), DenseI64ArrayAttr(),
+                         /*workspace=*/0, APFloat(static_cast<float>(residualScale)), layers,
                          builder.getStringAttr("int8"), StringAttr());
 }
 

@@ -27,7 +27,17 @@ bool isInt8Layer(mlir::Operation *op);
 
 /// Why the INT8 path cannot lower `op` (zero points, signedness, layout,
 /// channel or inner-dimension alignment, operand kinds), or "" when it can.
-std::string whyNotInt8Lowerable(mlir::Operation *op);
+/// With `depthwiseInKernel` (kiln-convert-nn-to-engine's depthwise-conv is
+/// auto or kernel), a depthwise conv (isInt8DepthwiseConv) is lowerable: it
+/// runs in Kiln's generated depthwise kernel, not cuDNN, so cuDNN's multiple
+/// of 4 channels per group does not apply.
+std::string whyNotInt8Lowerable(mlir::Operation *op, bool depthwiseInKernel = false);
+
+/// Whether `conv` is a channels-last depthwise conv (groups = input channels
+/// = output channels) whose integer sums stay exact in f32 (fewer than 1024
+/// filter taps: |sum| < 1024 * 128 * 128 = 2^24), the INT8 form Kiln's
+/// depthwise kernel runs.
+bool isInt8DepthwiseConv(nn::ConvOp conv);
 
 /// The real value of one unit of the layer's integer accumulator for each
 /// output channel: input scale × weight scale (× alpha for a gemm), `count`
@@ -47,8 +57,8 @@ mlir::DenseElementsAttr paddedInt8Filter(mlir::Value filter, int64_t channels);
 /// Why the epilogue of INT8 convolution `conv` (one whyNotInt8Lowerable
 /// accepts) cannot run inside cuDNN's fused int8 graph, or "" when it can:
 /// an int8 output per tensor with zero point 0 or an f32/f16 output, a
-/// constant bias, an int8 residual per tensor with zero point 0, relu or no
-/// activation.
+/// constant bias, an int8 residual per tensor with zero point 0, relu, clip
+/// or no activation.
 std::string whyNotFusedInt8Conv(nn::ConvOp conv);
 
 /// The fused form of INT8 convolution `conv` (whyNotFusedInt8Conv is ""):
@@ -56,7 +66,8 @@ std::string whyNotFusedInt8Conv(nn::ConvOp conv);
 /// `residual` (the residual's buffer or null) into `y`, with the scale and
 /// bias as f32 weights in units of the output's step (input scale × weight
 /// scale / output scale; without requantization, input × weight scale) and
-/// the residual's scale over the output's.
+/// the residual's scale over the output's; clip's bounds over the output's
+/// scale too.
 void buildFusedInt8Conv(mlir::OpBuilder &builder, nn::ConvOp conv, mlir::Value x,
                         mlir::Value w, mlir::Value residual, mlir::Value y,
                         mlir::ArrayAttr layers);

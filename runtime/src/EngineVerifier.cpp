@@ -401,10 +401,11 @@ private:
                          name(conv.z()->dtype()));
     if (!std::isfinite(conv.z_scale()))
       return invalid("z_scale is " + std::to_string(conv.z_scale()));
-    if (conv.activation() != fb::Activation::None && conv.activation() != fb::Activation::Relu)
+    if (conv.activation() != fb::Activation::None && conv.activation() != fb::Activation::Relu &&
+        conv.activation() != fb::Activation::Clip)
       return unsupported(std::string("activation ") + activationName(conv.activation()) +
                          " in a fused int8 convolution (cuDNN's int8 graph is used with "
-                         "Relu or none)");
+                         "Relu, Clip or none)");
     if (Status s = checkInt8Layout(conv); !s.ok())
       return s;
     if (conv.z() && (count(conv.z()->strides()) != count(conv.z()->shape()) ||

@@ -1,6 +1,7 @@
 // The fused INT8 convolution on the GPU (format 1.2, what the lowering emits
 // where the INT8 epilogue fits cuDNN): int8 x and w, int32 sums times a
-// per-channel scale, plus bias, plus an int8 residual times its scale, relu,
+// per-channel scale, plus bias, plus an int8 residual times its scale, relu
+// or clip (ReLU6 with its bounds in output units),
 // written as int8 (or f32/f16), against the same epilogue computed on the CPU
 // from exact integer sums. Int8 outputs must agree exactly or within one
 // step; the counts, and how cuDNN rounds ties, are printed.
@@ -35,6 +36,8 @@ struct FusedCase {
   /// (ties: every odd sum times 0.5 lies halfway between two integers).
   int range;
   bool ties;
+  /// clip(0, clipHigh) instead of relu when positive (bounds in output units).
+  float clipHigh = 0;
 };
 
 std::string caseName(const testing::TestParamInfo<FusedCase> &info) { return info.param.name; }
@@ -93,7 +96,13 @@ TEST_P(GpuInt8Fused, MatchesTheReferenceEpilogue) {
   conv.strides = {c.stride, c.stride};
   conv.dilations = {1, 1};
   conv.compute = fb::DType::I32;
-  conv.activation = c.relu ? fb::Activation::Relu : fb::Activation::None;
+  conv.activation = c.clipHigh > 0 ? fb::Activation::Clip
+                    : c.relu       ? fb::Activation::Relu
+                                   : fb::Activation::None;
+  if (c.clipHigh > 0) {
+    conv.actAlpha = 0;
+    conv.actBeta = c.clipHigh;
+  }
   builder.addConv("qconv", conv, "int8");
   std::vector<uint8_t> file = builder.file();
 
@@ -137,7 +146,9 @@ TEST_P(GpuInt8Fused, MatchesTheReferenceEpilogue) {
           float want = float(sum) * scale[k] + bias[k];
           if (c.residual)
             want += float(z[at]) * zScale;
-          if (c.relu)
+          if (c.clipHigh > 0)
+            want = std::fmin(std::fmax(want, 0.0f), c.clipHigh);
+          else if (c.relu)
             want = std::fmax(want, 0.0f);
           double got = y[at];
           ++total;
@@ -194,7 +205,8 @@ TEST_P(GpuInt8Fused, MatchesTheReferenceEpilogue) {
   std::vector<int64_t> pads = {c.pad, c.pad}, strides = {c.stride, c.stride}, ones = {1, 1},
                        knobs;
   auto step = fb::CreateConvStepDirect(fbb, tx, tw, tbias, tz, ty, &pads, &pads, &strides, &ones,
-                                       1, false, fb::DType::I32, conv.activation, 0, 0, -1,
+                                       1, false, fb::DType::I32, conv.activation, conv.actAlpha,
+                                       conv.actBeta, -1,
                                        &knobs, 0, 1.0f, tscale, conv.zScale);
   fbb.Finish(fb::CreateStepDirect(fbb, fb::StepKind::ConvStep, step.Union(), "qconv", nullptr,
                                   "int8", ""));
@@ -218,7 +230,12 @@ INSTANTIATE_TEST_SUITE_P(
         FusedCase{"Res1x1C4", 4, 8, 1, 1, 0, true, true, fb::DType::I8, 127, false},
         FusedCase{"Ties", 4, 8, 1, 1, 0, false, false, fb::DType::I8, 2, true},
         FusedCase{"FloatOut", 32, 16, 3, 1, 1, false, true, fb::DType::F32, 127, false},
-        FusedCase{"HalfOut", 32, 16, 1, 1, 0, false, false, fb::DType::F16, 127, false}),
+        FusedCase{"HalfOut", 32, 16, 1, 1, 0, false, false, fb::DType::F16, 127, false},
+        // ReLU6 as the lowering emits it: clip(0, 6 / out_scale); 24 so
+        // that part of the outputs saturate at the upper bound.
+        FusedCase{"Clip1x1Int8", 64, 32, 1, 1, 0, false, true, fb::DType::I8, 127, false, 24},
+        FusedCase{"ResClip3x3Int8", 32, 32, 3, 1, 1, true, true, fb::DType::I8, 127, false, 24},
+        FusedCase{"ClipHalfOut", 32, 16, 1, 1, 0, false, true, fb::DType::F16, 127, false, 6}),
     caseName);
 
 } // namespace

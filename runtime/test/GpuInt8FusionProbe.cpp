@@ -1,7 +1,8 @@
 // Which INT8 convolution graphs cuDNN runs on this GPU, asked through
 // cudnn-frontend directly: the int8 convolution into f32 sums that Kiln's
 // INT8 steps use, and the fused graphs that would take the epilogue kernel
-// into cuDNN (per-channel scale, bias, int8 residual, relu, int8 output).
+// into cuDNN (per-channel scale, bias, int8 residual, relu or clip (ReLU6 in
+// output units), int8 output).
 // Only the first must be supported; the others are reported, to decide
 // whether fusing the INT8 epilogue into cuDNN is possible here
 // (docs/codegen.md, "INT8 layers").
@@ -17,7 +18,7 @@ namespace {
 
 using TensorPtr = std::shared_ptr<fe::graph::Tensor_attributes>;
 
-enum class Epilogue { None, ScaleBiasRelu, ScaleBiasReluInt8, ResidualInt8 };
+enum class Epilogue { None, ScaleBiasRelu, ScaleBiasReluInt8, ResidualInt8, ScaleBiasClipInt8 };
 
 const char *epilogueName(Epilogue e) {
   switch (e) {
@@ -25,6 +26,7 @@ const char *epilogueName(Epilogue e) {
   case Epilogue::ScaleBiasRelu: return "conv int8, *scale[K] +bias[K] relu -> f32";
   case Epilogue::ScaleBiasReluInt8: return "conv int8, *scale[K] +bias[K] relu *1/s -> int8";
   case Epilogue::ResidualInt8: return "conv int8, *scale[K] +bias[K] +z(int8)*s relu *1/s -> int8";
+  case Epilogue::ScaleBiasClipInt8: return "conv int8, *scale[K] +bias[K] clip(0, 24) -> int8";
   }
   return "";
 }
@@ -74,8 +76,19 @@ bool supported(cudnnHandle_t handle, Epilogue epilogue, int64_t channels, std::s
       TensorPtr zScale = graph.tensor(fe::graph::Tensor_attributes(0.05f));
       y = pointwise(y, pointwise(z, zScale, fe::PointwiseMode_t::MUL), fe::PointwiseMode_t::ADD);
     }
-    y = pointwise(y, nullptr, fe::PointwiseMode_t::RELU_FWD);
-    if (epilogue != Epilogue::ScaleBiasRelu) {
+    if (epilogue == Epilogue::ScaleBiasClipInt8) {
+      // What the lowering emits for ReLU6: the scale and bias already in
+      // output units, clip's bounds too (6 / 0.25), int8 conversion last.
+      y = graph.pointwise(y, fe::graph::Pointwise_attributes()
+                                 .set_mode(fe::PointwiseMode_t::RELU_FWD)
+                                 .set_relu_lower_clip(0.f)
+                                 .set_relu_upper_clip(24.f)
+                                 .set_compute_data_type(fe::DataType_t::FLOAT));
+      outType = fe::DataType_t::INT8;
+    } else {
+      y = pointwise(y, nullptr, fe::PointwiseMode_t::RELU_FWD);
+    }
+    if (epilogue != Epilogue::ScaleBiasRelu && epilogue != Epilogue::ScaleBiasClipInt8) {
       TensorPtr inverse = graph.tensor(fe::graph::Tensor_attributes(25.0f));
       y = pointwise(y, inverse, fe::PointwiseMode_t::MUL);
       outType = fe::DataType_t::INT8;
@@ -107,7 +120,7 @@ TEST(GpuInt8FusionProbe, ConvolutionSupportedAndFusionsReported) {
   ASSERT_EQ(cudnnCreate(&handle), CUDNN_STATUS_SUCCESS);
   for (int64_t channels : {4, 32}) {
     for (Epilogue e : {Epilogue::None, Epilogue::ScaleBiasRelu, Epilogue::ScaleBiasReluInt8,
-                       Epilogue::ResidualInt8}) {
+                       Epilogue::ResidualInt8, Epilogue::ScaleBiasClipInt8}) {
       std::string why;
       int64_t plans = 0;
       bool ok = false;

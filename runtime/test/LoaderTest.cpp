@@ -503,7 +503,7 @@ std::vector<uint8_t> fusedInt8Conv(const FusedInt8Change &change) {
 } // namespace
 
 // Tests that a fused INT8 convolution (format 1.2: scale, bias, int8
-// residual with its scale, relu, i8 or float y) verifies, and each bad
+// residual with its scale, relu or clip, i8 or float y) verifies, and each bad
 // value of it is refused with what was expected and found.
 TEST(EngineVerifier, FusedInt8Conv) {
   auto ok = [](const FusedInt8Change &change) {
@@ -523,6 +523,9 @@ TEST(EngineVerifier, FusedInt8Conv) {
   FusedInt8Change nchwScale;
   nchwScale.scaleShape = {1, 8, 1, 1};
   ok(nchwScale);
+  FusedInt8Change clip; // ReLU6, its bounds in output units
+  clip.activation = fb::Activation::Clip;
+  ok(clip);
 
   FusedInt8Change c;
   c.scaleShape = {4};

@@ -75,7 +75,7 @@ def backbone(g):
     return g.op("Flatten", [g.op("GlobalAveragePool", [x])])
 
 
-def make_model(g, output, fc_w, fc_b):
+def make_model(g, output, fc_w, fc_b, name="resnet_int8"):
     nodes = list(g.nodes)
     inits = list(g.inits)
     if fc_w is not None:
@@ -87,7 +87,7 @@ def make_model(g, output, fc_w, fc_b):
     else:
         width = WIDTH
     graph = helper.make_graph(
-        nodes, "resnet_int8",
+        nodes, name,
         [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", *SHAPE])],
         [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["N", width])], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
@@ -120,18 +120,11 @@ def images(rng, prototypes, count):
     return (prototypes[labels] + NOISE * rng.standard_normal((count, *SHAPE))).astype(np.float32)
 
 
-def main():
+def class_mean_head(body, rng, prototypes):
+    """The classifier's FC weights and bias: nearest class mean of the
+    features `body` (an ONNX model from image to features) computes."""
     import onnxruntime as ort
 
-    out = sys.argv[1]
-    os.makedirs(os.path.join(out, "calib"), exist_ok=True)
-    rng = np.random.default_rng(7)
-    g = Graph(rng)
-    features = backbone(g)
-    prototypes = rng.standard_normal((CLASSES, *SHAPE)).astype(np.float32)
-
-    # The classifier: nearest class mean of the backbone's features.
-    body = make_model(g, features, None, None)
     session = ort.InferenceSession(body.SerializeToString(), providers=["CPUExecutionProvider"])
     means = np.stack([session.run(None, {"image": images(rng, prototypes[[c] * CLASSES], 64)})[0]
                       .mean(axis=0) for c in range(CLASSES)])
@@ -139,11 +132,27 @@ def main():
     fc_w = means - centre
     fc_b = -0.5 * (means ** 2).sum(axis=1)  # f·centre is the same for every class
     fc_b -= fc_b.mean()
-    onnx.save(make_model(g, features, fc_w, fc_b), os.path.join(out, "resnet.onnx"))
+    return fc_w, fc_b
 
+
+def save_images(out, rng, prototypes):
+    """8 calibration batches of 16 images and 500 evaluation images."""
+    os.makedirs(os.path.join(out, "calib"), exist_ok=True)
     for k in range(8):
         np.save(os.path.join(out, "calib", f"image.{k}.npy"), images(rng, prototypes, 16))
     np.save(os.path.join(out, "eval.npy"), images(rng, prototypes, 500))
+
+
+def main():
+    out = sys.argv[1]
+    rng = np.random.default_rng(7)
+    g = Graph(rng)
+    features = backbone(g)
+    prototypes = rng.standard_normal((CLASSES, *SHAPE)).astype(np.float32)
+
+    fc_w, fc_b = class_mean_head(make_model(g, features, None, None), rng, prototypes)
+    onnx.save(make_model(g, features, fc_w, fc_b), os.path.join(out, "resnet.onnx"))
+    save_images(out, rng, prototypes)
 
     onnx.save(float_layer(rng), os.path.join(out, "float_layer.onnx"))
     os.makedirs(os.path.join(out, "calib-small"), exist_ok=True)

@@ -91,6 +91,43 @@ func.func @fused_rgb_stem(%x: tensor<1x2x2x3x!x>) -> tensor<1x2x2x2x!y> {
 
 // -----
 
+// Tests that ReLU6 (clip 0..6) with an int8 output is fused with its bounds
+// in units of the output's step (6 / 0.25 = 24), so the graph ends in the
+// conversion to int8.
+// CHECK-LABEL: func.func @fused_clip_int8_out
+// CHECK: engine.conv {{.*}} scale {{.*}} -> %{{.*}} : memref<1x4x4x4xi8>
+// CHECK-SAME: activation <clip, min = 0.000000e+00, max = 2.400000e+01> {layers = ["qconv6"], precision = "int8"}
+// CHECK-NOT: engine.dispatch
+!x = !quant.uniform<i8:f32, 0.5>
+!w = !quant.uniform<i8:f32, 0.5>
+!y = !quant.uniform<i8:f32, 0.25>
+func.func @fused_clip_int8_out(%x: tensor<1x4x4x8x!x>) -> tensor<1x4x4x4x!y> {
+  %w = nn.constant dense<1> : tensor<4x1x1x8xi8> as tensor<4x1x1x8x!w>
+  %y = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       layout channels_last activation <clip, min = 0.0, max = 6.0>
+       : (tensor<1x4x4x8x!x>, tensor<4x1x1x8x!w>) -> tensor<1x4x4x4x!y> loc("qconv6")
+  return %y : tensor<1x4x4x4x!y>
+}
+
+// -----
+
+// Tests that clip with a float output keeps its bounds (nothing to requantize).
+// CHECK-LABEL: func.func @fused_clip_float_out
+// CHECK: engine.conv {{.*}} scale {{.*}} -> %{{.*}} : memref<1x4x4x4xf32>
+// CHECK-SAME: activation <clip, min = -1.000000e+00, max = 6.000000e+00>
+// CHECK-NOT: engine.dispatch
+!x = !quant.uniform<i8:f32, 0.5>
+!w = !quant.uniform<i8:f32, 0.5>
+func.func @fused_clip_float_out(%x: tensor<1x4x4x8x!x>) -> tensor<1x4x4x4xf32> {
+  %w = nn.constant dense<1> : tensor<4x1x1x8xi8> as tensor<4x1x1x8x!w>
+  %y = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+       layout channels_last activation <clip, min = -1.0, max = 6.0>
+       : (tensor<1x4x4x8x!x>, tensor<4x1x1x8x!w>) -> tensor<1x4x4x4xf32>
+  return %y : tensor<1x4x4x4xf32>
+}
+
+// -----
+
 // Tests that a float residual keeps the epilogue kernel (cuDNN's fused int8
 // graph takes an int8 residual).
 // CHECK-LABEL: func.func @float_residual_not_fused

@@ -87,10 +87,10 @@ func.func @pointwise(%x: memref<1x8x8x32xi8>, %y: memref<1x8x8x64xi8>) {
 
 // Tests that convolutions the kernels do not run stay on cuDNN even when a
 // configuration is forced: f16, 8 input channels, grouped, an f32 output,
-// 40 output channels.
+// 40 output channels, clip (ReLU6: the CUTLASS epilogue applies relu only).
 // FORCED-LABEL: func.func @not_eligible
 // FORCED-NOT: engine.launch
-// FORCED-COUNT-5: engine.conv
+// FORCED-COUNT-6: engine.conv
 // FORCED-NOT: engine.kernel
 func.func @not_eligible(%xh: memref<1x8x8x32xf16>, %yh: memref<1x8x8x32xf16>,
                         %x8: memref<1x8x8x8xi8>, %y8: memref<1x8x8x32xi8>,
@@ -125,5 +125,10 @@ func.func @not_eligible(%xh: memref<1x8x8x32xf16>, %yh: memref<1x8x8x32xf16>,
       bias %bk : memref<40xf32> scale %sk : memref<40xf32>
       -> %yk : memref<1x8x8x40xi8> strides [1, 1] pads [1, 1, 1, 1]
       dilations [1, 1] layout channels_last {precision = "int8"}
+  engine.conv %x : memref<1x8x8x32xi8>, %w : memref<32x1x1x32xi8>
+      bias %b : memref<32xf32> scale %s : memref<32xf32>
+      -> %y : memref<1x8x8x32xi8> strides [1, 1] pads [0, 0, 0, 0]
+      dilations [1, 1] layout channels_last activation <clip, min = 0.0, max = 24.0>
+      {precision = "int8"}
   return
 }

@@ -438,7 +438,8 @@ int main(int argc, char **argv) {
       return 1;
     if (report) {
       kiln::printLayers(*optimized, errs());
-      kiln::printInt8Epilogues(*optimized, int8Epilogue == "cudnn", errs());
+      kiln::printInt8Epilogues(*optimized, int8Epilogue == "cudnn", errs(),
+                               depthwiseConv != "cudnn");
       kiln::printLayerCounts(*module, *optimized, errs());
     }
     if (optimize)

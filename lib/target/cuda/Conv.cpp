@@ -9,12 +9,17 @@
 //
 // Two strategies:
 // - depthwise channels-last (groups = C = M, dense N × D… × C tensors): each
-//   thread owns V adjacent channels (one 16-byte vector of f32, f16 or bf16
-//   when C allows) and walks output tiles of T pixels along the row (T = 1,
-//   2 or 4: launch variants), loading V input channels per input column as
-//   one vector, once for all the tile's outputs; the block's weights are
-//   staged once in shared memory (as floats, tap-major), the bias in
-//   registers;
+//   thread owns V adjacent channels (one 16-byte vector of f32, f16 or bf16,
+//   or of int8, when C allows) and walks output tiles of T pixels along the
+//   row (T = 1, 2 or 4: launch variants), loading V input channels per input
+//   column as one vector, once for all the tile's outputs; the block's
+//   weights are staged once in shared memory (as floats, tap-major), the
+//   bias in registers. INT8 (int8 x, int8 w symmetric per tensor or per
+//   channel): the sums of int8 products are integers, exact in f32 below
+//   2^24 (fewer than 1024 taps), then the INT8 epilogue the lowering's
+//   epilogue kernel applies: times input scale × weight scale (an f32 per
+//   channel), plus the dequantized bias and residual, the activation, and
+//   the requantization (round half to even, saturated) or the float result;
 // - anything else (any layout, groups, rank, strides, pads, dilations): one
 //   thread per output element.
 //
@@ -23,6 +28,8 @@
 #include "Families.h"
 
 #include "dialects/nn/NNDialect.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 
 #include "llvm/Support/MathExtras.h"
 
@@ -71,8 +78,12 @@ static ConvShape convShape(ConvOp op, OpKernel &kernel) {
   s.groups = op.getGroups();
   s.cPerGroup = s.inChannels / s.groups;
   s.mPerGroup = s.outChannels / s.groups;
-  s.compute = s.input->element().isF64() || s.output->element().isF64() ? Compute::Double
-                                                                         : Compute::Float;
+  // Quantized operands are dequantized in double, as the reference does.
+  SmallVector<Type> types{s.input->element(), s.filter->element(), s.output->element()};
+  for (const TensorView *view : {s.bias, s.residual})
+    if (view)
+      types.push_back(view->element());
+  s.compute = computeFor(types);
   return s;
 }
 
@@ -176,7 +187,7 @@ static Launch emitDirectConv(KernelWriter &w, const ConvShape &s) {
   std::string wv = realOf(w, filter.element(),
                           filter.load(filterOffset + " + c * " +
                                       std::to_string(filter.strides[s.filterChannelDim])),
-                          s.compute);
+                          s.compute, m);
   w.line("acc = " + fmaName(s.compute) + "(" + x + ", " + wv + ", acc);");
   w.close();
   for (size_t d = 0; d < s.spatial.size(); ++d)
@@ -184,15 +195,15 @@ static Launch emitDirectConv(KernelWriter &w, const ConvShape &s) {
   if (s.bias)
     w.line("acc += " +
            realOf(w, s.bias->element(), s.bias->load(offsetExpr({m}, {s.bias->strides.back()})),
-                  s.compute) +
+                  s.compute, m) +
            ";");
   if (s.residual)
     w.line("acc += " +
            realOf(w, s.residual->element(),
-                  s.residual->load(offsetExpr(o, s.residual->strides)), s.compute) +
+                  s.residual->load(offsetExpr(o, s.residual->strides)), s.compute, m) +
            ";");
   std::string result = activate(op.getActivationAttr(), "acc", s.compute);
-  w.line(out.store(offsetExpr(o, out.strides), fromReal(w, out.element(), result, s.compute)));
+  w.line(out.store(offsetExpr(o, out.strides), fromReal(w, out.element(), result, s.compute, m)));
   w.close();
   return gridStrideLaunch(count);
 }
@@ -204,6 +215,42 @@ static Launch emitDirectConv(KernelWriter &w, const ConvShape &s) {
 /// Bytes of shared memory a depthwise block may hold its weights in.
 constexpr int64_t kWeightBytes = 32 * 1024;
 
+/// Whether `type` is signed 8-bit storage quantized per tensor with zero
+/// point 0 (or, with `perChannel`, per channel along dimension 0 with zero
+/// points 0): what the INT8 depthwise path multiplies.
+static bool isSymmetricInt8(Type type, bool perChannel = false) {
+  auto quantized = llvm::dyn_cast<quant::QuantizedType>(type);
+  if (!quantized || !quantized.isSigned() || quantized.getStorageTypeIntegralWidth() != 8)
+    return false;
+  if (auto uniform = llvm::dyn_cast<quant::UniformQuantizedType>(type))
+    return uniform.getZeroPoint() == 0;
+  auto perAxis = llvm::dyn_cast<quant::UniformQuantizedPerAxisType>(type);
+  return perChannel && perAxis && perAxis.getQuantizedDimension() == 0 &&
+         llvm::all_of(perAxis.getZeroPoints(), [](int64_t z) { return z == 0; });
+}
+
+/// Whether a value of `type` can be read or written per tensor by the INT8
+/// depthwise path's epilogue: a float vector type, or 8-bit storage
+/// quantized per tensor (any zero point).
+static bool isInt8EpilogueElement(Type type) {
+  if (type.isF32() || type.isF16() || type.isBF16())
+    return true;
+  auto uniform = llvm::dyn_cast<quant::UniformQuantizedType>(type);
+  return uniform && uniform.getStorageTypeIntegralWidth() == 8;
+}
+
+/// Whether `s` (depthwise) is INT8: int8 data and weights, symmetric, whose
+/// sums stay exact in f32 (fewer than 1024 taps: |sum| < 2^24).
+static bool isInt8Depthwise(const ConvShape &s) {
+  if (!isSymmetricInt8(s.input->element()) ||
+      !isSymmetricInt8(s.filter->element(), /*perChannel=*/true))
+    return false;
+  if (s.filter->numElements() / s.outChannels >= 1024)
+    return false;
+  return isInt8EpilogueElement(s.output->element()) &&
+         (!s.residual || isInt8EpilogueElement(s.residual->element()));
+}
+
 /// The vector width of the depthwise path for `s`, or 0 when it does not
 /// apply.
 static int64_t depthwiseWidth(const ConvShape &s) {
@@ -213,15 +260,17 @@ static int64_t depthwiseWidth(const ConvShape &s) {
   if (!s.input->splat.empty() || (s.residual && !s.residual->splat.empty()))
     return 0;
   Type type = s.input->element();
-  if (!(type.isF32() || type.isF16() || type.isBF16()) || s.output->element() != type ||
-      (s.residual && s.residual->element() != type))
+  bool int8 = isInt8Depthwise(s);
+  if (!int8 &&
+      (!(type.isF32() || type.isF16() || type.isBF16()) || s.output->element() != type ||
+       (s.residual && s.residual->element() != type)))
     return 0;
   auto dense = [](const TensorView &view) {
     return view.strides == rowMajorStrides(view.shape());
   };
   if (!dense(*s.input) || !dense(*s.output) || (s.residual && !dense(*s.residual)))
     return 0;
-  int64_t width = 16 / storageBytes(type);
+  int64_t width = 16 / storageBytes(type); // 16 int8 channels a load
   while (width > 1 && s.inChannels % width != 0)
     width /= 2;
   return width;
@@ -233,8 +282,13 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
   ArrayRef<int64_t> strides = op.getStrides(), pads = op.getPads(),
                     dilations = op.getDilations();
   Type type = in.element();
+  bool int8 = isInt8Depthwise(s);
   std::string V = std::to_string(width);
-  std::string vec = "kiln_vec<" + storageType(type) + ", " + V + ">";
+  auto vectorOf = [&](Type element) {
+    return "kiln_vec<" + storageType(element) + ", " + V + ">";
+  };
+  std::string vec = vectorOf(type), outVec = vectorOf(out.element());
+  std::string residualVec = s.residual ? vectorOf(s.residual->element()) : vec;
   std::string floats = "kiln_vec<float, " + V + ">";
   int64_t channels = s.inChannels, vectors = channels / width;
   SmallVector<int64_t> kernelSizes, pixelShape{out.shape()[0]};
@@ -327,10 +381,10 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
            "; e += " + std::to_string(threads) + ")");
     w.line("const int t = e / " + perTap + ";");
     w.line("const I c = blockIdx.x * " + perTap + " + e % " + perTap + ";");
-    std::string weight =
-        realOf(w, filter.element(),
-               filter.load("c * " + std::to_string(filter.strides[0]) + tapOffset),
-               Compute::Float);
+    // INT8: the stored integers (the scales come in the epilogue).
+    std::string tapLoad = filter.load("c * " + std::to_string(filter.strides[0]) + tapOffset);
+    std::string weight = int8 ? "(float)(" + tapLoad + ")"
+                              : realOf(w, filter.element(), tapLoad, Compute::Float);
     w.line("reinterpret_cast<float *>(wsh)[e] = c < " + std::to_string(channels) + " ? " +
            weight + " : 0.0f;");
     w.close();
@@ -342,11 +396,20 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
     w.line("const I c0 = cv * " + V + ";");
     // Whole vectors when every pointer is aligned to one (offsets are
     // multiples of V); element by element otherwise.
-    std::string aligned =
-        "((unsigned long long)" + in.pointer + " | (unsigned long long)" + out.pointer;
-    if (s.residual)
-      aligned += " | (unsigned long long)" + s.residual->pointer;
-    aligned += ") % sizeof(" + vec + ") == 0";
+    std::string aligned;
+    if (outVec == vec && residualVec == vec) {
+      aligned = "((unsigned long long)" + in.pointer + " | (unsigned long long)" + out.pointer;
+      if (s.residual)
+        aligned += " | (unsigned long long)" + s.residual->pointer;
+      aligned += ") % sizeof(" + vec + ") == 0";
+    } else { // vectors of V elements of different sizes
+      aligned = "((unsigned long long)" + in.pointer + " % sizeof(" + vec +
+                ") | (unsigned long long)" + out.pointer + " % sizeof(" + outVec + ")";
+      if (s.residual)
+        aligned += " | (unsigned long long)" + s.residual->pointer + " % sizeof(" +
+                   residualVec + ")";
+      aligned += ") == 0";
+    }
     w.line("const bool whole = " + aligned + ";");
     if (s.bias) {
       w.line("float bk[" + V + "];");
@@ -355,9 +418,27 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
       w.line("bk[j] = " +
              realOf(w, s.bias->element(),
                     s.bias->load("(c0 + j) * " + std::to_string(s.bias->strides.back())),
-                    Compute::Float) +
+                    Compute::Float, "(c0 + j)") +
              ";");
       w.close();
+    }
+    // INT8: one unit of channel k's sums is worth input scale × weight
+    // scale[k], rounded to f32 as the lowering's epilogue kernel has it.
+    std::string scales;
+    if (int8) {
+      double inputScale = llvm::cast<quant::UniformQuantizedType>(type).getScale();
+      SmallVector<std::string> values;
+      for (int64_t k = 0; k < channels; ++k) {
+        double weightScale = 0;
+        if (auto perAxis =
+                llvm::dyn_cast<quant::UniformQuantizedPerAxisType>(filter.element()))
+          weightScale = perAxis.getScales()[k];
+        else
+          weightScale = llvm::cast<quant::UniformQuantizedType>(filter.element()).getScale();
+        values.push_back(floatLiteral(
+            static_cast<double>(static_cast<float>(inputScale * weightScale)), Compute::Float));
+      }
+      scales = w.table("acc_scale", "float", values);
     }
 
     // Output tiles: the pixel shape with its innermost dimension in tiles.
@@ -420,7 +501,9 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
                          std::to_string(blockX) + " + threadIdx.x]";
         w.line("#pragma unroll");
         w.line("for (int j = 0; j < " + V + "; ++j) acc[" + std::to_string(o) +
-               "][j] = fmaf(" + fromStorage(type, "xv.v[j]") + ", " + wv + ".v[j], acc[" +
+               "][j] = fmaf(" +
+               (int8 ? std::string("(float)xv.v[j]") : fromStorage(type, "xv.v[j]")) + ", " +
+               wv + ".v[j], acc[" +
                std::to_string(o) + "][j]);");
       }
       w.close();
@@ -438,25 +521,33 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
            " * " + std::to_string(outWidth) + " + ow0 + o) * " +
            std::to_string(channels) + " + c0;");
     if (s.residual) {
-      w.line(vec + " rv;");
-      w.line("if (whole) rv = *reinterpret_cast<const " + vec + " *>(" +
+      w.line(residualVec + " rv;");
+      w.line("if (whole) rv = *reinterpret_cast<const " + residualVec + " *>(" +
              s.residual->pointer + " + to);");
       w.line("else");
       w.line("  for (int j = 0; j < " + V + "; ++j) rv.v[j] = " + s.residual->pointer +
              "[to + j];");
     }
-    w.line(vec + " yv;");
+    w.line(outVec + " yv;");
     w.line("#pragma unroll");
     w.open("for (int j = 0; j < " + V + "; ++j)");
-    w.line("float v = acc[o][j];");
+    // INT8: exact integer sums times their f32 scale, then the epilogue in
+    // f32 as the lowering's epilogue kernel computes it.
+    w.line("float v = acc[o][j]" + (int8 ? " * " + scales + "[c0 + j]" : std::string()) + ";");
     if (s.bias)
       w.line("v += bk[j];");
     if (s.residual)
-      w.line("v += " + fromStorage(type, "rv.v[j]") + ";");
-    w.line("yv.v[j] = " +
-           toStorage(type, activate(op.getActivationAttr(), "v", Compute::Float)) + ";");
+      w.line("v += " +
+             (int8 ? realOf(w, s.residual->element(),
+                            fromStorage(s.residual->element(), "rv.v[j]"), Compute::Float)
+                   : fromStorage(type, "rv.v[j]")) +
+             ";");
+    std::string result = activate(op.getActivationAttr(), "v", Compute::Float);
+    if (int8)
+      result = fromReal(w, out.element(), result, Compute::Float);
+    w.line("yv.v[j] = " + toStorage(out.element(), result) + ";");
     w.close();
-    w.line("if (whole) *reinterpret_cast<" + vec + " *>(" + out.pointer + " + to) = yv;");
+    w.line("if (whole) *reinterpret_cast<" + outVec + " *>(" + out.pointer + " + to) = yv;");
     w.line("else");
     w.line("  for (int j = 0; j < " + V + "; ++j) " + out.pointer +
            "[to + j] = yv.v[j];");

@@ -45,16 +45,28 @@ static std::string whyNotTensor(Type type) {
   return "";
 }
 
+/// Whether `conv` is depthwise (groups = input channels = output channels)
+/// and channels-last: the quantized convolutions Conv.cpp runs (INT8).
+static bool isDepthwiseChannelsLast(ConvOp conv) {
+  int64_t groups = conv.getGroups();
+  auto output = llvm::dyn_cast<RankedTensorType>(conv.getType());
+  return conv.getLayout() == Layout::channels_last && groups > 1 && output &&
+         conv.getInput().getType().getShape().back() == groups &&
+         output.getShape().back() == groups;
+}
+
 /// Why emitKernel cannot emit `op`, or an empty string.
 static std::string whyNot(Operation *op) {
   if (!llvm::isa<NNDialect>(op->getDialect()))
     return "is not an nn op";
   if (llvm::isa<ConvTransposeOp, MatmulOp, GemmOp>(op))
     return "runs in cuDNN or cuBLASLt, not in a generated kernel";
-  if (llvm::isa<ConvOp>(op) &&
+  if (auto conv = llvm::dyn_cast<ConvOp>(op);
+      conv && !isDepthwiseChannelsLast(conv) &&
       llvm::any_of(op->getOperandTypes(),
                    [](Type type) { return isQuantizedElement(getElementTypeOrSelf(type)); }))
-    return "is quantized: quantized convolutions run in cuDNN, not in a generated kernel";
+    return "is quantized and not depthwise channels-last: quantized convolutions run in "
+           "cuDNN, not in a generated kernel (but for Kiln's INT8 depthwise kernel)";
   for (Type type : llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes())) {
     std::string why = whyNotTensor(type);
     if (!why.empty())

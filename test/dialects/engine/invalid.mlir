@@ -379,7 +379,7 @@ func.func @int8_sigmoid(%x: memref<1x4x4x8xi8>, %y: memref<1x4x4x8xi8>) {
   %w = engine.weight dense<1> : tensor<8x1x1x8xi8> : memref<8x1x1x8xi8>
   %s = engine.weight dense<0.25> : tensor<8xf32> : memref<8xf32>
   %b = engine.weight dense<0.0> : tensor<8xf32> : memref<8xf32>
-  // expected-error @+1 {{a fused int8 convolution takes relu or no activation, not #nn.activation<sigmoid>}}
+  // expected-error @+1 {{a fused int8 convolution takes relu, clip or no activation, not #nn.activation<sigmoid>}}
   engine.conv %x : memref<1x4x4x8xi8>, %w : memref<8x1x1x8xi8> bias %b : memref<8xf32>
       scale %s : memref<8xf32> -> %y : memref<1x4x4x8xi8> strides [1, 1] pads [0, 0, 0, 0]
       dilations [1, 1] layout channels_last activation <sigmoid>

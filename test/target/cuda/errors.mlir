@@ -13,7 +13,7 @@ func.func @conv_transpose(%x: tensor<1x8x6x6xf32>, %w: tensor<8x8x3x3xf32>) -> t
 // Tests that a quantized convolution is refused: it stays with cuDNN.
 func.func @quantized_conv(%x: tensor<1x8x8x8x!quant.uniform<i8:f32, 0.05:-3>>,
                           %w: tensor<8x8x3x3x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x8x6x6xf32> {
-  // expected-error @below {{'nn.conv' is quantized: quantized convolutions run in cuDNN, not in a generated kernel}}
+  // expected-error @below {{'nn.conv' is quantized and not depthwise channels-last: quantized convolutions run in cuDNN, not in a generated kernel (but for Kiln's INT8 depthwise kernel)}}
   %y = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
        : (tensor<1x8x8x8x!quant.uniform<i8:f32, 0.05:-3>>, tensor<8x8x3x3x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x8x6x6xf32>
   return %y : tensor<1x8x6x6xf32>

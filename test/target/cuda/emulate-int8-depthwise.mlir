@@ -1,0 +1,101 @@
+// Tests the INT8 depthwise kernel (the INT8 form of the depthwise path of
+// lib/target/cuda/Conv.cpp: int8 data and weights, sums exact in f32, the
+// INT8 epilogue) on the CPU emulation of CUDA against the reference
+// interpreter, every launch variant: 3x3 and 5x5 (EfficientNet), stride 1
+// and 2, weights per channel and per tensor, an i32 bias, ReLU6 (clip), an
+// int8 residual in its own scale, int8 outputs (one with a zero point) and
+// f32 outputs, 16 and 8 channels a vector. The epilogue computes in f32
+// (as the lowering's epilogue kernel), the reference in double: an int8
+// output may be one step off where that moved a tie (1 ulp), a float output
+// a few ulps (more where the bias cancels the sum, near zero).
+// RUN: kiln-emulate-cuda %s --variants --inexact='^dw' | FileCheck %s --implicit-check-not=MISMATCH
+// RUN: kiln-opt %s -kiln-test-emit-cuda -o /dev/null | FileCheck %s --check-prefix=SRC
+// RUN: %if nvrtc %{ kiln-opt %s -kiln-test-emit-cuda=compile=true -o /dev/null | FileCheck %s --check-prefix=NVRTC %}
+// NVRTC: ----- nvrtc {{.*}}: 6 kernels compiled
+// NVRTC-NOT: nvrtc log
+// CHECK-DAG: dw3_relu6_int8: {{exact|1 ulp}}
+// CHECK-DAG: dw3_relu6_int8 [block 2x256x1]: {{exact|1 ulp}}
+// CHECK-DAG: dw5_s2_f32: {{exact|[0-9]+ ulp}}
+// CHECK-DAG: dw3_residual_int8: {{exact|1 ulp}}
+// CHECK-DAG: dw3_s2_zero_point: {{exact|1 ulp}}
+// CHECK-DAG: dw5_per_tensor_f32: {{exact|[0-9]+ ulp}}
+// CHECK-DAG: dw3_c24_clip: {{exact|1 ulp}}
+
+!x = !quant.uniform<i8:f32, 0.05>
+!w32 = !quant.uniform<i8:f32:0, {0.011, 0.012, 0.013, 0.014, 0.015, 0.016, 0.017, 0.018, 0.019, 0.02, 0.021, 0.022, 0.023, 0.024, 0.025, 0.026, 0.027, 0.028, 0.029, 0.03, 0.031, 0.032, 0.033, 0.034, 0.035, 0.036, 0.037, 0.038, 0.039, 0.04, 0.041, 0.042}>
+!b32 = !quant.uniform<i32:f32:0, {5.5e-4, 6.0e-4, 6.5e-4, 7.0e-4, 7.5e-4, 8.0e-4, 8.5e-4, 9.0e-4, 9.5e-4, 1.0e-3, 1.05e-3, 1.1e-3, 1.15e-3, 1.2e-3, 1.25e-3, 1.3e-3, 1.35e-3, 1.4e-3, 1.45e-3, 1.5e-3, 1.55e-3, 1.6e-3, 1.65e-3, 1.7e-3, 1.75e-3, 1.8e-3, 1.85e-3, 1.9e-3, 1.95e-3, 2.0e-3, 2.05e-3, 2.1e-3}>
+!y = !quant.uniform<i8:f32, 0.047>
+!r = !quant.uniform<i8:f32, 0.09>
+!z = !quant.uniform<i8:f32, 0.06:-12>
+!wt = !quant.uniform<i8:f32, 0.02>
+!w24 = !quant.uniform<i8:f32:0, {0.011, 0.012, 0.013, 0.014, 0.015, 0.016, 0.017, 0.018, 0.019, 0.02, 0.021, 0.022, 0.023, 0.024, 0.025, 0.026, 0.027, 0.028, 0.029, 0.03, 0.031, 0.032, 0.033, 0.034}>
+
+// Sixteen int8 channels a vector; the scales a table beside the kernel, the
+// integer weights staged as floats, the sums scaled once, ReLU6 in real
+// units, the requantization last.
+// (Input scale × weight scale is the i32 bias's scale here, so the two
+// tables are one.)
+// SRC-LABEL: // ----- kernel dw3_relu6_int8
+// SRC: const float dw3_relu6_int8_scale0[32] = {
+// SRC-NEXT: 0.00055f, 0.0006f,
+// SRC: __shared__ kiln_vec<float, 16> wsh[
+// SRC: reinterpret_cast<float *>(wsh)[e] = c < 32 ? (float)(in1[
+// SRC: const bool whole = ((unsigned long long)in0 | (unsigned long long)out0) % sizeof(kiln_vec<signed char, 16>) == 0;
+// SRC: if (whole) xv = *reinterpret_cast<const kiln_vec<signed char, 16> *>(in0 + at);
+// SRC: fmaf((float)xv.v[j], wsh[
+// SRC: float v = acc[o][j] * dw3_relu6_int8_scale0[c0 + j];
+// SRC: yv.v[j] = (signed char)kiln_quantize((float)(kiln_min(kiln_max(v, 0.0f), 6.0f)), 0.047f, 0, -128, 127);
+func.func @dw3_relu6_int8(%x: tensor<2x9x9x32x!x>, %w: tensor<32x3x3x1x!w32>, %b: tensor<32x!b32>) -> tensor<2x9x9x32x!y> {
+  %y = nn.conv %x, %w bias %b strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] groups 32
+       layout channels_last activation <clip, min = 0.0, max = 6.0>
+       : (tensor<2x9x9x32x!x>, tensor<32x3x3x1x!w32>, tensor<32x!b32>) -> tensor<2x9x9x32x!y>
+  return %y : tensor<2x9x9x32x!y>
+}
+
+// A float output (an INT8 layer's float result is f32, the type its scales
+// express): 16 channels a vector in, four 16-byte vectors out; silu.
+// SRC-LABEL: // ----- kernel dw5_s2_f32
+// SRC: const bool whole = ((unsigned long long)in0 % sizeof(kiln_vec<signed char, 16>) | (unsigned long long)out0 % sizeof(kiln_vec<float, 16>)) == 0;
+// SRC: yv.v[j] = (v * kiln_sigmoid(v));
+func.func @dw5_s2_f32(%x: tensor<1x11x11x32x!x>, %w: tensor<32x5x5x1x!w32>, %b: tensor<32x!b32>) -> tensor<1x6x6x32xf32> {
+  %y = nn.conv %x, %w bias %b strides [2, 2] pads [2, 2, 2, 2] dilations [1, 1] groups 32
+       layout channels_last activation <silu>
+       : (tensor<1x11x11x32x!x>, tensor<32x5x5x1x!w32>, tensor<32x!b32>) -> tensor<1x6x6x32xf32>
+  return %y : tensor<1x6x6x32xf32>
+}
+
+// An int8 residual in its own scale, dequantized as the epilogue kernel does.
+// SRC-LABEL: // ----- kernel dw3_residual_int8
+// SRC: v += (float)__dmul_rn((double)(rv.v[j]), (double)0.09f);
+func.func @dw3_residual_int8(%x: tensor<1x7x7x32x!x>, %w: tensor<32x3x3x1x!w32>, %b: tensor<32x!b32>, %r: tensor<1x7x7x32x!r>) -> tensor<1x7x7x32x!y> {
+  %y = nn.conv %x, %w bias %b residual %r strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] groups 32
+       layout channels_last activation <relu>
+       : (tensor<1x7x7x32x!x>, tensor<32x3x3x1x!w32>, tensor<32x!b32>, tensor<1x7x7x32x!r>) -> tensor<1x7x7x32x!y>
+  return %y : tensor<1x7x7x32x!y>
+}
+
+// Stride 2, no bias, an output with a zero point.
+func.func @dw3_s2_zero_point(%x: tensor<2x10x10x32x!x>, %w: tensor<32x3x3x1x!w32>) -> tensor<2x5x5x32x!z> {
+  %y = nn.conv %x, %w strides [2, 2] pads [0, 0, 1, 1] dilations [1, 1] groups 32
+       layout channels_last
+       : (tensor<2x10x10x32x!x>, tensor<32x3x3x1x!w32>) -> tensor<2x5x5x32x!z>
+  return %y : tensor<2x5x5x32x!z>
+}
+
+// Weights per tensor, an f32 output.
+func.func @dw5_per_tensor_f32(%x: tensor<1x8x8x16x!x>, %w: tensor<16x5x5x1x!wt>) -> tensor<1x8x8x16xf32> {
+  %y = nn.conv %x, %w strides [1, 1] pads [2, 2, 2, 2] dilations [1, 1] groups 16
+       layout channels_last
+       : (tensor<1x8x8x16x!x>, tensor<16x5x5x1x!wt>) -> tensor<1x8x8x16xf32>
+  return %y : tensor<1x8x8x16xf32>
+}
+
+// 24 channels: 8 a vector.
+// SRC-LABEL: // ----- kernel dw3_c24_clip
+// SRC: __shared__ kiln_vec<float, 8> wsh[
+func.func @dw3_c24_clip(%x: tensor<1x6x6x24x!x>, %w: tensor<24x3x3x1x!w24>) -> tensor<1x6x6x24x!y> {
+  %y = nn.conv %x, %w strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] groups 24
+       layout channels_last activation <clip, min = 0.0, max = 6.0>
+       : (tensor<1x6x6x24x!x>, tensor<24x3x3x1x!w24>) -> tensor<1x6x6x24x!y>
+  return %y : tensor<1x6x6x24x!y>
+}
