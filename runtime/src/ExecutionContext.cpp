@@ -275,9 +275,8 @@ Status ContextImpl::runConcurrently(cudaStream_t on) {
       KILN_CUDA_TRY(cudaEventRecord(stepEvents[i], stream), "cudaEventRecord");
   }
   for (int64_t join : schedule.joins)
-    if (join >= 0)
-      KILN_CUDA_TRY(cudaStreamWaitEvent(on, stepEvents[static_cast<size_t>(join)], 0),
-                    "cudaStreamWaitEvent");
+    KILN_CUDA_TRY(cudaStreamWaitEvent(on, stepEvents[static_cast<size_t>(join)], 0),
+                  "cudaStreamWaitEvent");
   return Status::success();
 }
 

@@ -150,25 +150,12 @@ StreamSchedule scheduleStreams(const StepDeps &deps, unsigned maxAuxStreams) {
   }
 
   schedule.numStreams = std::max<unsigned>(1, static_cast<unsigned>(last.size()));
-  schedule.joins.assign(schedule.numStreams - 1, -1);
-  if (last.size() < 2)
-    return schedule;
-  // The caller's stream waits for each auxiliary stream's last step unless
-  // it knows it done: latest first, as a later step may have waited for an
-  // earlier stream's end.
-  std::vector<unsigned> aux;
-  for (unsigned s = 1; s < last.size(); ++s)
-    aux.push_back(s);
-  std::sort(aux.begin(), aux.end(), [&](unsigned a, unsigned b) { return last[a] > last[b]; });
-  std::vector<int64_t> known = clock[0];
-  for (unsigned s : aux) {
-    if (known[s] >= last[s])
-      continue;
-    size_t step = static_cast<size_t>(last[s]);
-    schedule.joins[s - 1] = last[s];
-    schedule.recordEvent[step] = true;
-    for (unsigned k = 0; k < limit; ++k)
-      known[k] = std::max(known[k], after[step][k]);
+  // The caller's stream waits for every auxiliary stream's last step, even
+  // one it knows done through other waits: CUDA-graph capture requires every
+  // stream drawn into it to be joined back into the origin stream.
+  for (unsigned s = 1; s < last.size(); ++s) {
+    schedule.joins.push_back(last[s]);
+    schedule.recordEvent[static_cast<size_t>(last[s])] = true;
   }
   return schedule;
 }

@@ -43,9 +43,9 @@ struct StreamSchedule {
   /// Per step: whether an event is recorded after it (another stream waits
   /// for it, or the caller's stream does at the end).
   std::vector<bool> recordEvent;
-  /// Per auxiliary stream (index s - 1 for stream s): the step whose event
-  /// the caller's stream waits for at the end, or -1 when nothing needs it
-  /// (the caller's stream already waited for that step or a later one).
+  /// Per auxiliary stream (index s - 1 for stream s): its last step, whose
+  /// event the caller's stream waits for at the end (always, even when
+  /// implied: a CUDA-graph capture must join every stream it drew in).
   std::vector<int64_t> joins;
 };
 
