@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -137,6 +138,11 @@ class Bench:
 
     def engine(self, name, batch, precision, onnx_path, model, feeds, input_args, reference, where):
         common = dict(model=name, batch=batch, what="kiln", precision=precision)
+        # Options for every kiln-run that checks or times the engine
+        # (--kiln-run-args "--aux-streams 3"), recorded with the result.
+        run_args = shlex.split(self.args.kiln_run_args)
+        if run_args:
+            common["kiln_run_args"] = self.args.kiln_run_args
         engine = os.path.join(where, f"{name}.{precision}.kiln")
         command = [self.tool("kiln-compile"), onnx_path, "-o", engine]
         if precision == "int8":
@@ -167,8 +173,9 @@ class Bench:
 
         outputs = os.path.join(where, f"out-{precision}")
         os.makedirs(outputs, exist_ok=True)
-        ok, _, output = run([self.tool("kiln-run"), engine, *input_args, "--iterations", "1",
-                             "--warmup", "0", "--export-output", outputs], self.env)
+        ok, _, output = run([self.tool("kiln-run"), engine, *input_args, *run_args,
+                             "--iterations", "1", "--warmup", "0", "--export-output", outputs],
+                            self.env)
         self.note(output)
         if not ok:
             return self.record(**common, error="run: " + output[-400:])
@@ -176,8 +183,11 @@ class Bench:
         if name in CNNS and self.args.agreement_inputs > 0 and batch > 1:
             accuracy.update(self.agreement(engine, onnx_path, model, batch, where, precision))
 
-        ok, _, output = run([self.tool("kiln-run"), engine, *input_args, "--cuda-graph",
+        ok, _, output = run([self.tool("kiln-run"), engine, *input_args, *run_args, "--cuda-graph",
                              "--warmup", "50", "--iterations", str(self.args.iterations)], self.env)
+        streams = re.search(r"^Streams: (\d+)", output, re.M)
+        if streams:
+            common["streams"] = int(streams.group(1))
         self.note(output)
         timing = re.search(r"GPU time per run.*median = ([0-9.]+) ms, percentile\(90%\) = ([0-9.]+) ms",
                            output)
@@ -432,6 +442,9 @@ def main():
                              "(CNNs, at batch sizes above 1)")
     parser.add_argument("--calibration-batches", type=int, default=8)
     parser.add_argument("--skip-peers", action="store_true")
+    parser.add_argument("--kiln-run-args", default="",
+                        help="extra kiln-run options for the accuracy and timing runs, "
+                             "e.g. '--aux-streams 3'")
     parser.add_argument("--profile", default="resnet50:64",
                         help="MODEL:BATCH,... whose engines also get a per-layer profile table")
     parser.add_argument("--merge", nargs="+", metavar="FILE",

@@ -15,10 +15,12 @@
 #include "kiln/target/cuda/KernelEmitter.h"
 #include "kiln/target/cuda/Nvrtc.h"
 #include "lib/engine/LibraryVersions.h"
+#include "lib/engine/StepDependencies.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
@@ -68,6 +70,8 @@ private:
   FailureOr<flatbuffers::Offset<fb::GemmStep>> gemmStep(GemmOp op);
   LogicalResult compileKernels();
   void noteUse(Value buffer, uint32_t step);
+  /// The earlier steps `op` waits for (Step.deps).
+  std::vector<uint32_t> stepDependencies(Operation *op);
 
   ModuleOp module;
   const EngineWriterOptions &options;
@@ -78,6 +82,10 @@ private:
   std::vector<flatbuffers::Offset<fb::Binding>> bindings;
   llvm::StringSet<> bindingNames;
   llvm::MapVector<Operation *, ArenaUse> arenaUses;
+  /// Whole engines record Step.deps; a step serialized alone does not.
+  bool recordDeps = false;
+  StepDependencies dependencies;
+  std::vector<uint32_t> currentDeps;
   std::vector<unsigned> archs;
   std::vector<flatbuffers::Offset<fb::CodeObject>> code;
   std::vector<flatbuffers::Offset<fb::Kernel>> kernelBounds;
@@ -411,14 +419,53 @@ flatbuffers::Offset<fb::Step> Writer::finishStep(Operation *op, fb::StepKind kin
              : attr.getValue() == "cache" ? fb::TacticSource::Cache
                                           : fb::TacticSource::Heuristic;
   auto layerOffsets = builder.CreateVectorOfStrings(layers);
+  flatbuffers::Offset<flatbuffers::Vector<uint32_t>> deps;
+  if (recordDeps)
+    deps = builder.CreateVector(currentDeps);
   return fb::CreateStep(builder, kind, step, builder.CreateString(getStepName(op)),
                         layerOffsets, builder.CreateString(precision.str()),
-                        builder.CreateString(tactic.str()), source);
+                        builder.CreateString(tactic.str()), source, deps);
+}
+
+/// Each buffer operand with the bytes its memref type reaches from its
+/// reference, read or written as the op's memory effects say. An op that
+/// does not say what it touches waits for every earlier step.
+std::vector<uint32_t> Writer::stepDependencies(Operation *op) {
+  auto effecting = llvm::dyn_cast<MemoryEffectOpInterface>(op);
+  if (!effecting)
+    return dependencies.addBarrier();
+  SmallVector<MemoryEffects::EffectInstance> effects;
+  effecting.getEffects(effects);
+  SmallVector<BufferAccess> accesses;
+  for (const MemoryEffects::EffectInstance &effect : effects) {
+    Value value = effect.getValue();
+    if (!value || !llvm::isa<MemRefType>(value.getType()) || !refs.count(value))
+      return dependencies.addBarrier();
+    Ref ref = refs.lookup(value);
+    if (ref.region == fb::Region::Weights)
+      continue;
+    bool write = llvm::isa<MemoryEffects::Write>(effect.getEffect());
+    if (!write && !llvm::isa<MemoryEffects::Read>(effect.getEffect()))
+      continue; // allocation effects touch no bytes
+    MemRefType type = memrefOf(value);
+    BufferAccess access;
+    access.region = ref.region;
+    access.binding = ref.binding;
+    access.offset = ref.offset;
+    access.elementBytes = getElementSize(type.getElementType());
+    access.shape.assign(type.getShape().begin(), type.getShape().end());
+    access.strides = getElementStrides(type);
+    access.write = write;
+    accesses.push_back(std::move(access));
+  }
+  return dependencies.addStep(accesses);
 }
 
 FailureOr<flatbuffers::Offset<fb::Step>> Writer::visitStep(Operation *op, uint32_t index) {
   for (Value operand : op->getOperands())
     noteUse(operand, index);
+  if (recordDeps)
+    currentDeps = stepDependencies(op);
   if (auto conv = llvm::dyn_cast<ConvOp>(op)) {
     FailureOr<flatbuffers::Offset<fb::ConvStep>> step = convStep(conv);
     if (failed(step))
@@ -552,6 +599,7 @@ FailureOr<EngineBytes> Writer::run() {
     return failure();
 
   std::vector<flatbuffers::Offset<fb::Step>> steps;
+  recordDeps = true;
   // Arena tensors without a name take the first step that touches them.
   std::vector<std::string> stepNames;
   for (Operation &op : func.getBody().front()) {

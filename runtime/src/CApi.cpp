@@ -180,6 +180,48 @@ kiln_status kiln_context_device_memory_size(const kiln_context *context, uint64_
   return succeed();
 }
 
+static ContextOptions withAuxStreams(int maxAuxStreams) {
+  ContextOptions options;
+  options.maxAuxStreams = maxAuxStreams;
+  return options;
+}
+
+kiln_status kiln_context_create_with_aux_streams(kiln_engine *engine, int max_aux_streams,
+                                                 kiln_context **context) {
+  if (!engine || !context)
+    return invalid("kiln_context_create_with_aux_streams: null argument");
+  *context = nullptr;
+  return adoptContext(engine->engine.createContext(withAuxStreams(max_aux_streams)), context);
+}
+
+kiln_status kiln_context_create_without_device_memory_with_aux_streams(
+    kiln_engine *engine, int max_aux_streams, kiln_context **context) {
+  if (!engine || !context)
+    return invalid("kiln_context_create_without_device_memory_with_aux_streams: null argument");
+  *context = nullptr;
+  return adoptContext(
+      engine->engine.createContextWithoutDeviceMemory(withAuxStreams(max_aux_streams)), context);
+}
+
+kiln_status kiln_engine_device_memory_size_with_aux_streams(const kiln_engine *engine,
+                                                            int max_aux_streams,
+                                                            uint64_t *size) {
+  if (!engine || !size)
+    return invalid("kiln_engine_device_memory_size_with_aux_streams: null argument");
+  Expected<uint64_t> bytes = engine->engine.deviceMemorySize(withAuxStreams(max_aux_streams));
+  if (!bytes)
+    return fail(bytes.status());
+  *size = *bytes;
+  return succeed();
+}
+
+kiln_status kiln_context_num_streams(const kiln_context *context, unsigned *streams) {
+  if (!context || !streams)
+    return invalid("kiln_context_num_streams: null argument");
+  *streams = context->context.numStreams();
+  return succeed();
+}
+
 void kiln_context_destroy(kiln_context *context) { delete context; }
 
 kiln_status kiln_context_set_binding(kiln_context *context, const char *name,

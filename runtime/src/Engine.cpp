@@ -209,31 +209,34 @@ std::string Engine::codeDescription() const {
 std::string Engine::inspectJson() const { return inspectEngineJson(impl_->file); }
 std::string Engine::inspectText() const { return inspectEngineText(impl_->file); }
 
-Expected<ExecutionContext> Engine::createContext() const {
+Expected<ExecutionContext> Engine::createContext(const ContextOptions &options) const {
   auto impl = std::make_unique<detail::ContextImpl>(*this);
-  if (Status status = impl->create(/*allocate=*/true); !status.ok())
+  if (Status status = impl->create(/*allocate=*/true, options); !status.ok())
     return status;
   return ExecutionContext(std::move(impl));
 }
 
-Expected<ExecutionContext> Engine::createContextWithoutDeviceMemory() const {
+Expected<ExecutionContext>
+Engine::createContextWithoutDeviceMemory(const ContextOptions &options) const {
   auto impl = std::make_unique<detail::ContextImpl>(*this);
-  if (Status status = impl->create(/*allocate=*/false); !status.ok())
+  if (Status status = impl->create(/*allocate=*/false, options); !status.ok())
     return status;
   return ExecutionContext(std::move(impl));
 }
 
-Expected<uint64_t> Engine::deviceMemorySize() const {
+Expected<uint64_t> Engine::deviceMemorySize(const ContextOptions &options) const {
   // The workspace is what the steps built on this GPU need, so it is measured
-  // on a context (without memory) once.
+  // on a context (without memory) once per number of auxiliary streams.
   std::lock_guard<std::mutex> lock(impl_->deviceMemoryMutex);
-  if (!impl_->deviceMemoryBytes) {
-    Expected<ExecutionContext> probe = createContextWithoutDeviceMemory();
-    if (!probe)
-      return probe.takeStatus();
-    impl_->deviceMemoryBytes = probe->deviceMemorySize();
-  }
-  return *impl_->deviceMemoryBytes;
+  auto known = impl_->deviceMemoryBytes.find(options.maxAuxStreams);
+  if (known != impl_->deviceMemoryBytes.end())
+    return known->second;
+  Expected<ExecutionContext> probe = createContextWithoutDeviceMemory(options);
+  if (!probe)
+    return probe.takeStatus();
+  uint64_t bytes = probe->deviceMemorySize();
+  impl_->deviceMemoryBytes[options.maxAuxStreams] = bytes;
+  return bytes;
 }
 
 } // namespace kiln::runtime

@@ -8,9 +8,10 @@
 #include "kiln/runtime/EngineFile.h"
 #include "kiln/runtime/EngineVerifier.h"
 #include "kiln/runtime/Runtime.h"
+#include "kiln/runtime/StreamSchedule.h"
 
+#include <map>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -40,9 +41,10 @@ struct EngineImpl {
   std::vector<std::string> stepNames;
   std::vector<std::string> warnings;
 
-  /// Engine::deviceMemorySize(), measured once on a context without memory.
+  /// Engine::deviceMemorySize() per number of auxiliary streams, measured
+  /// once on a context without memory.
   std::mutex deviceMemoryMutex;
-  std::optional<uint64_t> deviceMemoryBytes;
+  std::map<int, uint64_t> deviceMemoryBytes;
 };
 
 /// One execution context: its device memory (arena and workspace carved from
@@ -52,14 +54,19 @@ struct ContextImpl {
   explicit ContextImpl(Engine engine);
   ~ContextImpl();
 
-  /// Builds the steps; with `allocate`, also the context's one allocation.
-  Status create(bool allocate);
+  /// Builds the steps and their stream schedule; with `allocate`, also the
+  /// context's one allocation.
+  Status create(bool allocate, const ContextOptions &options);
+  /// The auxiliary streams and events the schedule needs, and each stream's
+  /// workspace slice (after the runners are built).
+  Status createStreams(const ContextOptions &options);
   /// Points the arena and workspace into `base` (layout.totalSize bytes) and
   /// clears the arena.
   Status useMemory(void *base);
   Status setDeviceMemory(void *pointer, uint64_t size);
   Status enqueue(cudaStream_t stream);
   Status runSteps(cudaStream_t stream, bool timed);
+  Status runConcurrently(cudaStream_t stream);
   /// Captures the steps into graphExec (see ExecutionContext.cpp).
   Status capture();
   Status reportProfile();
@@ -80,6 +87,16 @@ struct ContextImpl {
   cudnnHandle_t cudnn = nullptr;
   cublasLtHandle_t cublasLt = nullptr;
   std::vector<std::unique_ptr<StepRunner>> runners;
+  /// Concurrency: which stream runs each step (stream 0 is the caller's),
+  /// the context's auxiliary streams (non-blocking), the event recorded on
+  /// the caller's stream that they wait for first, the events recorded after
+  /// steps that another stream waits for (null elsewhere), and each
+  /// stream's offset into the workspace.
+  StreamSchedule schedule;
+  std::vector<cudaStream_t> auxStreams;
+  cudaEvent_t forkEvent = nullptr;
+  std::vector<cudaEvent_t> stepEvents;
+  std::vector<size_t> workspaceOffsets;
   std::vector<void *> bindings;
   /// Remarks made while building the steps (kept per context: contexts may
   /// be created on several threads at once).

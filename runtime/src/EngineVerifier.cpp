@@ -248,6 +248,8 @@ private:
   Status checkStep(unsigned index) {
     const fb::Step *step = engine_.steps()->Get(index);
     context_ = "step " + std::to_string(index) + " '" + stepDisplayName(engine_, index) + "': ";
+    if (Status s = checkDeps(*step, index); !s.ok())
+      return s;
     switch (step->kind_type()) {
     case fb::StepKind::LaunchStep: return checkLaunch(*step->kind_as_LaunchStep());
     case fb::StepKind::ConvStep: return checkConv(*step->kind_as_ConvStep());
@@ -257,6 +259,24 @@ private:
     default:
       return invalid("unknown step kind " + std::to_string(int(step->kind_type())));
     }
+  }
+
+  // Format 1.4: earlier steps only, ascending, so that running the steps in
+  // order satisfies them and a schedule is a topological order.
+  Status checkDeps(const fb::Step &step, unsigned index) {
+    if (!step.deps())
+      return Status::success();
+    int64_t previous = -1;
+    for (uint32_t dep : *step.deps()) {
+      if (dep >= index)
+        return invalid("deps: step " + std::to_string(dep) +
+                       " is not an earlier step (a step waits only for steps before it)");
+      if (static_cast<int64_t>(dep) <= previous)
+        return invalid("deps: expected ascending step indices without repeats, found " +
+                       std::to_string(dep) + " after " + std::to_string(previous));
+      previous = dep;
+    }
+    return Status::success();
   }
 
   Status checkLaunch(const fb::LaunchStep &launch) {

@@ -1,7 +1,8 @@
 // Execution contexts: one device allocation per context (arena and workspace,
 // or memory the user hands over), library handles; the steps built once;
 // enqueue without device allocation; CUDA graph capture and
-// replay; per-step profiling with events.
+// replay; per-step profiling with events; independent steps on auxiliary
+// streams ordered by events.
 #include "EngineImpl.h"
 
 #include <algorithm>
@@ -49,9 +50,18 @@ ContextImpl::~ContextImpl() {
   DeviceGuard guard(impl.device);
   if (stream)
     cudaStreamSynchronize(stream);
+  for (cudaStream_t aux : auxStreams)
+    cudaStreamSynchronize(aux);
   releaseGraph();
   for (cudaEvent_t event : events)
     cudaEventDestroy(event);
+  for (cudaEvent_t event : stepEvents)
+    if (event)
+      cudaEventDestroy(event);
+  if (forkEvent)
+    cudaEventDestroy(forkEvent);
+  for (cudaStream_t aux : auxStreams)
+    cudaStreamDestroy(aux);
   runners.clear(); // before the handles they use
   if (cudnn)
     cudnnDestroy(cudnn);
@@ -71,7 +81,11 @@ void ContextImpl::releaseGraph() {
   graphStale = true;
 }
 
-Status ContextImpl::create(bool allocate) {
+Status ContextImpl::create(bool allocate, const ContextOptions &options) {
+  if (options.maxAuxStreams < 0 || options.maxAuxStreams > kMaxAuxStreamsLimit)
+    return Status(ErrorCode::InvalidArgument,
+                  "maxAuxStreams: expected 0 to " + std::to_string(kMaxAuxStreamsLimit) +
+                      ", found " + std::to_string(options.maxAuxStreams));
   DeviceGuard guard(impl.device);
   const fb::Engine &metadata = impl.metadata();
   size_t steps = metadata.steps() ? metadata.steps()->size() : 0;
@@ -117,9 +131,10 @@ Status ContextImpl::create(bool allocate) {
     }
     if (!runner)
       return runner.takeStatus().prepend("step " + std::to_string(i) + ": ");
-    workspaceBytes = std::max(workspaceBytes, (*runner)->workspaceSize());
     runners.push_back(std::move(*runner));
   }
+  if (Status s = createStreams(options); !s.ok())
+    return s;
 
   Expected<DeviceMemoryLayout> planned = planDeviceMemory(metadata.arena_size(), workspaceBytes);
   if (!planned)
@@ -136,6 +151,42 @@ Status ContextImpl::create(bool allocate) {
   memory = base;
   ownsMemory = true;
   return useMemory(base);
+}
+
+Status ContextImpl::createStreams(const ContextOptions &options) {
+  schedule = scheduleStreams(engineStepDeps(impl.metadata()),
+                             static_cast<unsigned>(options.maxAuxStreams));
+  // A workspace slice per stream that runs a step needing one: steps on one
+  // stream run one after another and share it.
+  std::vector<size_t> perStream(schedule.numStreams, 0);
+  for (size_t i = 0; i < runners.size(); ++i)
+    perStream[schedule.stream[i]] =
+        std::max(perStream[schedule.stream[i]], runners[i]->workspaceSize());
+  // Slices start 256-byte aligned; with one stream this is the largest
+  // workspace of any step, as without auxiliary streams.
+  workspaceOffsets.assign(schedule.numStreams, 0);
+  workspaceBytes = 0;
+  for (unsigned s = 0; s < schedule.numStreams; ++s) {
+    if (!perStream[s])
+      continue;
+    workspaceOffsets[s] = (workspaceBytes + kDeviceMemoryAlignment - 1) /
+                          kDeviceMemoryAlignment * kDeviceMemoryAlignment;
+    workspaceBytes = workspaceOffsets[s] + perStream[s];
+  }
+  if (schedule.numStreams == 1)
+    return Status::success();
+  auxStreams.assign(schedule.numStreams - 1, nullptr);
+  for (cudaStream_t &aux : auxStreams)
+    KILN_CUDA_TRY(cudaStreamCreateWithFlags(&aux, cudaStreamNonBlocking),
+                  "creating an auxiliary stream");
+  KILN_CUDA_TRY(cudaEventCreateWithFlags(&forkEvent, cudaEventDisableTiming),
+                "cudaEventCreate");
+  stepEvents.assign(runners.size(), nullptr);
+  for (size_t i = 0; i < runners.size(); ++i)
+    if (schedule.recordEvent[i])
+      KILN_CUDA_TRY(cudaEventCreateWithFlags(&stepEvents[i], cudaEventDisableTiming),
+                    "cudaEventCreate");
+  return Status::success();
 }
 
 Status ContextImpl::useMemory(void *base) {
@@ -183,7 +234,56 @@ Status ContextImpl::setBinding(int index, void *pointer) {
   return Status::success();
 }
 
+static bool usesCudnn(const fb::Step *step) {
+  return step->kind_type() == fb::StepKind::ConvStep ||
+         step->kind_type() == fb::StepKind::AttentionStep;
+}
+
+// Concurrent: the auxiliary streams wait for `on` (an event recorded there,
+// which also draws them into a capture of `on`), each step waits for the
+// events of the steps on other streams it depends on, and `on` waits at the
+// end for the last step of each auxiliary stream. One cuDNN handle, pointed
+// at each cuDNN step's stream as it is enqueued (all from this thread).
+Status ContextImpl::runConcurrently(cudaStream_t on) {
+  const fb::Engine &metadata = impl.metadata();
+  std::vector<cudaStream_t> streams{on};
+  streams.insert(streams.end(), auxStreams.begin(), auxStreams.end());
+  KILN_CUDA_TRY(cudaEventRecord(forkEvent, on), "cudaEventRecord");
+  for (cudaStream_t aux : auxStreams)
+    KILN_CUDA_TRY(cudaStreamWaitEvent(aux, forkEvent, 0), "cudaStreamWaitEvent");
+  Addresses addresses{static_cast<char *>(arena), static_cast<char *>(impl.weights), &bindings};
+  cudaStream_t cudnnStream = nullptr;
+  bool cudnnStreamSet = false;
+  for (size_t i = 0; i < runners.size(); ++i) {
+    unsigned s = schedule.stream[i];
+    cudaStream_t stream = streams[s];
+    for (uint32_t wait : schedule.waits[i])
+      KILN_CUDA_TRY(cudaStreamWaitEvent(stream, stepEvents[wait], 0), "cudaStreamWaitEvent");
+    if (cudnn && usesCudnn(metadata.steps()->Get(i)) &&
+        (!cudnnStreamSet || cudnnStream != stream)) {
+      cudnnStatus_t status = cudnnSetStream(cudnn, stream);
+      if (status != CUDNN_STATUS_SUCCESS)
+        return Status(ErrorCode::CudaError,
+                      std::string("cudnnSetStream: ") + cudnnGetErrorString(status));
+      cudnnStream = stream;
+      cudnnStreamSet = true;
+    }
+    char *slice = workspace ? static_cast<char *>(workspace) + workspaceOffsets[s] : nullptr;
+    if (Status st = runners[i]->enqueue(addresses, slice, stream); !st.ok())
+      return st.prepend("step " + std::to_string(i) + " '" + impl.stepNames[i] + "': ");
+    if (schedule.recordEvent[i])
+      KILN_CUDA_TRY(cudaEventRecord(stepEvents[i], stream), "cudaEventRecord");
+  }
+  for (int64_t join : schedule.joins)
+    KILN_CUDA_TRY(cudaStreamWaitEvent(on, stepEvents[static_cast<size_t>(join)], 0),
+                  "cudaStreamWaitEvent");
+  return Status::success();
+}
+
 Status ContextImpl::runSteps(cudaStream_t on, bool timed) {
+  // Profiled runs stay serial, so that each step's time is its own.
+  if (!timed && schedule.numStreams > 1)
+    return runConcurrently(on);
   if (cudnn) {
     cudnnStatus_t status = cudnnSetStream(cudnn, on);
     if (status != CUDNN_STATUS_SUCCESS)
@@ -353,6 +453,8 @@ Status ExecutionContext::setProfiler(Profiler *profiler) {
 Status ExecutionContext::reportProfile() { return impl_->reportProfile(); }
 
 uint64_t ExecutionContext::workspaceSize() const { return impl_->workspaceBytes; }
+
+unsigned ExecutionContext::numStreams() const { return impl_->schedule.numStreams; }
 
 uint64_t ExecutionContext::deviceMemorySize() const { return impl_->layout.totalSize; }
 

@@ -5,6 +5,7 @@
 #include "kiln/runtime/EngineFile.h"
 #include "kiln/runtime/EngineVerifier.h"
 #include "kiln/runtime/JsonWriter.h"
+#include "kiln/runtime/StreamSchedule.h"
 #include "kiln/runtime/engine_generated.h"
 
 #include <algorithm>
@@ -405,10 +406,23 @@ std::string inspectEngineJson(const EngineFile &file) {
       json.field("tactic_source", tacticSourceName(step->tactic_source()));
     json.field("workspace", stepWorkspace(*step));
     maxWorkspace = std::max(maxWorkspace, stepWorkspace(*step));
+    if (step->deps()) { // format 1.4
+      json.key("deps").beginArray(true);
+      for (uint32_t dep : *step->deps())
+        json.value(dep);
+      json.endArray();
+    }
     writeStepDetails(json, engine, *step);
     json.endObject();
   }
   json.endArray();
+
+  // The most steps that may run at once (1 when no dependencies are
+  // recorded: such an engine runs serially).
+  json.key("concurrency").beginObject();
+  json.field("deps_recorded", engineRecordsDeps(engine));
+  json.field("width", dependencyWidth(engineStepDeps(engine)));
+  json.endObject();
 
   json.key("memory").beginObject();
   json.field("arena_size", engine.arena_size());
@@ -489,7 +503,18 @@ std::string inspectEngineText(const EngineFile &file) {
         out << " [" << tacticSourceName(step->tactic_source()) << "]";
       out << "\n";
     }
+    if (step->deps()) {
+      out << "        deps: ";
+      for (size_t d = 0; d < step->deps()->size(); ++d)
+        out << (d ? ", " : "") << step->deps()->Get(d);
+      out << (step->deps()->size() ? "\n" : "none\n");
+    }
   }
+  if (count(engine.steps()))
+    out << "  width: " << dependencyWidth(engineStepDeps(engine))
+        << (engineRecordsDeps(engine)
+                ? " (the most steps that may run at once)\n"
+                : " (no dependencies recorded, format before 1.4: the steps run in order)\n");
 
   out << "\nMemory:\n"
       << "  arena:     " << formatBytes(engine.arena_size()) << " ("

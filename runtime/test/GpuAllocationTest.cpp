@@ -338,3 +338,58 @@ TEST_F(GpuAllocations, AttentionEnqueueAllocatesNothing) {
   EXPECT_EQ(output.download(), expected);
   cudaStreamDestroy(stream);
 }
+
+// A context with auxiliary streams (format 1.4 deps): creating it still makes
+// one device allocation (its streams and events are no allocation), and its
+// enqueues, direct and through a CUDA graph whose capture forks onto the
+// auxiliary streams and joins them back, make none.
+TEST_F(GpuAllocations, AuxStreamsAllocateNothingAtEnqueue) {
+  constexpr uint64_t kBytes = 4096;
+  EngineBuilder builder;
+  useRuntimeVersions(builder);
+  uint32_t x = builder.addBinding("x", fb::DType::F32, {1024}, true);
+  uint32_t y1 = builder.addBinding("y1", fb::DType::F32, {1024}, false);
+  uint32_t y2 = builder.addBinding("y2", fb::DType::F32, {1024}, false);
+  uint64_t t = builder.allocateArena(kBytes);
+  builder.arenaSize = kBytes;
+  builder.nextDeps = std::vector<uint32_t>{};
+  builder.addCopy("to arena", EngineBuilder::binding(x), EngineBuilder::arena(t), kBytes);
+  builder.nextDeps = std::vector<uint32_t>{0};
+  builder.addCopy("to y1", EngineBuilder::arena(t), EngineBuilder::binding(y1), kBytes);
+  builder.nextDeps = std::vector<uint32_t>{};
+  builder.addCopy("to y2", EngineBuilder::binding(x), EngineBuilder::binding(y2), kBytes);
+  file_ = builder.file();
+  std::unique_ptr<Engine> engine = load();
+  ASSERT_TRUE(engine);
+  takeRecording();
+  ContextOptions options;
+  options.maxAuxStreams = 2;
+  auto created = engine->createContext(options);
+  ASSERT_TRUE(created.ok()) << created.status().message();
+  Recording creation = take("context with auxiliary streams");
+  ExecutionContext &context = *created;
+  EXPECT_EQ(context.numStreams(), 2u);
+  EXPECT_EQ(creation.events.size(), 1u) << creation.describe();
+  DeviceBuffer input(kBytes), out1(kBytes), out2(kBytes);
+  input.upload(encode(randomValues(1024, 13, DataType::F32), DataType::F32).data(), kBytes);
+  for (auto [name, buffer] : {std::pair<const char *, void *>{"x", input.get()},
+                              {"y1", out1.get()}, {"y2", out2.get()}})
+    ASSERT_TRUE(context.setBinding(name, buffer).ok());
+  cudaStream_t stream;
+  ASSERT_EQ(cudaStreamCreate(&stream), cudaSuccess);
+  takeRecording();
+  for (int i = 0; i < 100; ++i)
+    ASSERT_TRUE(context.enqueue(stream).ok()) << "direct run " << i;
+  context.enableCudaGraph(true);
+  for (int i = 0; i < 100; ++i) {
+    Status status = context.enqueue(stream);
+    ASSERT_TRUE(status.ok()) << "graph run " << i << ": " << status.message();
+  }
+  ASSERT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
+  Recording runs = take("100 direct and 100 graph enqueues on 2 streams");
+  EXPECT_TRUE(runs.events.empty()) << runs.describe();
+  EXPECT_EQ(runs.callsTo("cudaGraphLaunch"), 100u);
+  EXPECT_EQ(out1.download(), input.download());
+  EXPECT_EQ(out2.download(), input.download());
+  cudaStreamDestroy(stream);
+}

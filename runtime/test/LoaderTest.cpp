@@ -7,6 +7,7 @@
 #include "kiln/runtime/EngineVerifier.h"
 #include "kiln/runtime/Inspect.h"
 #include "kiln/runtime/Runtime.h"
+#include "kiln/runtime/StreamSchedule.h"
 #include "kiln/runtime/kiln_runtime.h"
 
 #include <gtest/gtest.h>
@@ -75,7 +76,7 @@ TEST(EngineFile, HeaderLayout) {
   ASSERT_TRUE(header.ok()) << header.status().message();
   EXPECT_EQ(std::memcmp(bytes.data(), "KILNENG\0", 8), 0);
   EXPECT_EQ(header->format_major(), 1u);
-  EXPECT_EQ(header->format_minor(), 3u);
+  EXPECT_EQ(header->format_minor(), 4u);
   EXPECT_EQ(header->metadata_offset(), 64u);
   EXPECT_EQ(header->weights_offset() % 256, 0u);
   EXPECT_GE(header->weights_offset(), 64 + header->metadata_size());
@@ -164,18 +165,18 @@ TEST(EngineFile, WrongMajorVersionIsRefused) {
   std::vector<uint8_t> bytes = makeSampleEngine();
   patchU32(bytes, 8, 2);
   EXPECT_REFUSED(verify(bytes), ErrorCode::VersionMismatch,
-                 "engine format version 2.3 is not readable: this runtime reads format 1.x "
-                 "(up to 1.3)");
+                 "engine format version 2.4 is not readable: this runtime reads format 1.x "
+                 "(up to 1.4)");
 }
 
 TEST(EngineFile, NewerMinorVersionIsAcceptedWithAWarning) {
   std::vector<uint8_t> bytes = makeSampleEngine();
-  patchU32(bytes, 12, 4);
+  patchU32(bytes, 12, 5);
   std::vector<std::string> warnings;
   Status status = verify(bytes, &warnings);
   EXPECT_TRUE(status.ok()) << status.message();
   ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_NE(warnings[0].find("format version 1.4 is newer"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("format version 1.5 is newer"), std::string::npos) << warnings[0];
 }
 
 TEST(EngineFile, ReservedWordsMustBeZero) {
@@ -697,17 +698,84 @@ TEST(EngineVerifier, Attention) {
                  "o: bytes [12544, 16640) lie outside the arena (16000 bytes)");
 }
 
-// Tests format 1.3: this runtime writes it, an attention step shows in the
+// An engine this runtime's builder wrote, opened after checking that its
+// header says the current format, 1.4.
+Expected<EngineFile> openWrittenEngine(const std::vector<uint8_t> &bytes) {
+  std::vector<std::string> warnings;
+  auto header = checkEngineHeader(bytes, warnings);
+  if (!header)
+    return header.takeStatus();
+  EXPECT_EQ(header->format_minor(), 4u);
+  return EngineFile::fromBytes(bytes);
+}
+
+// A diamond of copies (format 1.4): "a" from the input, "left" and "right"
+// from "a", "join" of "left" into the output after both; `deps` per step.
+std::vector<uint8_t> diamondEngine(const std::vector<std::vector<uint32_t>> &deps) {
+  return sampleWith([&](EngineBuilder &b, uint32_t input, uint32_t output) {
+    b.arenaSize = 768;
+    const char *names[] = {"a", "left", "right", "join"};
+    fb::BufferRef src[] = {EngineBuilder::binding(input), EngineBuilder::arena(0),
+                           EngineBuilder::arena(0), EngineBuilder::arena(256)};
+    fb::BufferRef dst[] = {EngineBuilder::arena(0), EngineBuilder::arena(256),
+                           EngineBuilder::arena(512), EngineBuilder::binding(output)};
+    for (size_t i = 0; i < 4; ++i) {
+      if (i < deps.size())
+        b.nextDeps = deps[i];
+      b.addCopy(names[i], src[i], dst[i], 16);
+    }
+  });
+}
+
+// Tests format 1.4: Step.deps is read, shown by inspection with the width
+// (the most steps that may run at once), and checked: a dependency on the
+// step itself or a later one, or out of order, is refused naming the step;
+// an engine without deps (before 1.4) reads as a chain, width 1; a 1.3
+// header is read without a warning.
+TEST(EngineFile, FormatOnePointFour) {
+  auto file = openWrittenEngine(diamondEngine({{}, {0}, {0}, {1, 2}}));
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  StepDeps deps = engineStepDeps(file->metadata());
+  EXPECT_EQ(deps, (StepDeps{{}, {0}, {0}, {1, 2}}));
+  EXPECT_TRUE(engineRecordsDeps(file->metadata()));
+  std::string json = inspectEngineJson(*file);
+  EXPECT_NE(json.find("\"deps\": [1, 2]"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"deps_recorded\": true,\n    \"width\": 2"), std::string::npos) << json;
+  std::string text = inspectEngineText(*file);
+  EXPECT_NE(text.find("deps: 1, 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("deps: none\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("width: 2 (the most steps that may run at once)"), std::string::npos)
+      << text;
+
+  EXPECT_REFUSED(verify(diamondEngine({{}, {1}})), ErrorCode::InvalidEngine,
+                 "step 1 'left': deps: step 1 is not an earlier step");
+  EXPECT_REFUSED(verify(diamondEngine({{}, {0}, {0}, {2, 5}})), ErrorCode::InvalidEngine,
+                 "step 3 'join': deps: step 5 is not an earlier step");
+  EXPECT_REFUSED(verify(diamondEngine({{}, {0}, {0}, {2, 1}})), ErrorCode::InvalidEngine,
+                 "step 3 'join': deps: expected ascending step indices without repeats, "
+                 "found 1 after 2");
+
+  std::vector<uint8_t> old = diamondEngine({});
+  auto oldFile = EngineFile::fromBytes(old);
+  ASSERT_TRUE(oldFile.ok()) << oldFile.status().message();
+  EXPECT_FALSE(engineRecordsDeps(oldFile->metadata()));
+  EXPECT_EQ(engineStepDeps(oldFile->metadata()), (StepDeps{{}, {0}, {1}, {2}}));
+  text = inspectEngineText(*oldFile);
+  EXPECT_NE(text.find("width: 1 (no dependencies recorded"), std::string::npos) << text;
+  EXPECT_EQ(text.find("deps:"), std::string::npos) << text;
+  patchU32(old, 12, 3);
+  std::vector<std::string> warnings;
+  Status status = verify(old, &warnings);
+  EXPECT_TRUE(status.ok()) << status.message();
+  EXPECT_TRUE(warnings.empty()) << warnings.front();
+}
+
+// Tests format 1.3 (which 1.4 extends), an attention step shows in the
 // engine's JSON and text, and a runtime that does not know the step kind (a
 // 1.2 one sees StepKind 5 as unknown) refuses it by name rather than
 // misreading it.
 TEST(EngineFile, FormatOnePointThree) {
-  std::vector<uint8_t> bytes = attentionEngine({});
-  std::vector<std::string> warnings;
-  auto header = checkEngineHeader(bytes, warnings);
-  ASSERT_TRUE(header.ok()) << header.status().message();
-  EXPECT_EQ(header->format_minor(), 3u);
-  auto file = EngineFile::fromBytes(bytes);
+  auto file = openWrittenEngine(attentionEngine({}));
   ASSERT_TRUE(file.ok()) << file.status().message();
   std::string json = inspectEngineJson(*file);
   EXPECT_NE(json.find("\"kind\": \"attention\""), std::string::npos) << json;

@@ -42,7 +42,9 @@ void EngineBuilder::addStep(const std::string &name, fb::StepKind kind,
   nextLayers.clear();
   steps_.push_back(fb::CreateStepDirect(fbb_, kind, step, name.empty() ? nullptr : name.c_str(),
                                         layers.empty() ? nullptr : &layers,
-                                        precision.c_str(), ""));
+                                        precision.c_str(), "", fb::TacticSource::Heuristic,
+                                        nextDeps ? &*nextDeps : nullptr));
+  nextDeps.reset();
 }
 
 void EngineBuilder::addLaunch(const std::string &name, const std::string &kernel,

@@ -6,6 +6,7 @@
 #include "kiln/runtime/engine_generated.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,8 @@ public:
   int64_t declaredWeightsSize = -1;
   /// Layers of the next step (joined into its name when the name is empty).
   std::vector<std::string> nextLayers;
+  /// Step.deps of the next step (format 1.4); unset writes none.
+  std::optional<std::vector<uint32_t>> nextDeps;
 
   /// The FlatBuffer (finishes the builder: call once).
   std::vector<uint8_t> metadata();

@@ -1,6 +1,8 @@
 // kiln-run's command-line parsing.
 #include "Options.h"
 
+#include "kiln/runtime/Runtime.h"
+
 #include <cstdlib>
 #include <stdexcept>
 
@@ -18,6 +20,8 @@ latency, or describes it (no GPU needed).
   --iterations N           timed runs (default 100)
   --duration S             time runs for at least S seconds (after --iterations)
   --cuda-graph             capture the engine into a CUDA graph and replay it
+  --aux-streams N          run independent steps on up to N streams besides
+                           the caller's (0: in order on one stream; default 0)
   --dump-profile           print per-layer GPU times (extra profiled runs)
   --export-profile FILE    the per-layer times as JSON
   --export-output DIR      each output as DIR/NAME.npy
@@ -121,6 +125,15 @@ bool parseOptions(int argc, char **argv, Options &options, std::string &error) {
     } else if (arg == "--device") {
       if (!integer(0, number)) return false;
       options.device = static_cast<int>(number);
+    } else if (arg == "--aux-streams") {
+      if (!integer(0, number)) return false;
+      if (number > kiln::runtime::kMaxAuxStreamsLimit) {
+        error = "--aux-streams expects at most " +
+                std::to_string(kiln::runtime::kMaxAuxStreamsLimit) + ", got " +
+                std::to_string(number);
+        return false;
+      }
+      options.auxStreams = static_cast<int>(number);
     } else if (arg == "--cuda-graph") {
       options.cudaGraph = true;
     } else if (arg == "--dump-profile") {

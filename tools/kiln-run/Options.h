@@ -2,6 +2,8 @@
 #ifndef KILN_TOOLS_KILN_RUN_OPTIONS_H
 #define KILN_TOOLS_KILN_RUN_OPTIONS_H
 
+#include "kiln/runtime/Runtime.h"
+
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -16,6 +18,7 @@ struct Options {
   int iterations = 100;
   double duration = 0; ///< seconds; when set, runs at least this long
   bool cudaGraph = false;
+  int auxStreams = kiln::runtime::kDefaultMaxAuxStreams; ///< ContextOptions::maxAuxStreams
   bool dumpProfile = false;
   std::string exportProfile;
   std::string exportOutput;

@@ -134,7 +134,9 @@ int runEngine(const kiln::run::Options &options, EngineFile file) {
   auto engine = Engine::fromFile(std::move(file), load);
   if (!engine)
     return report(engine.status().prepend("'" + engineName + "': "));
-  auto context = engine->createContext();
+  ContextOptions contextOptions;
+  contextOptions.maxAuxStreams = options.auxStreams;
+  auto context = engine->createContext(contextOptions);
   if (!context)
     return report(context.status().prepend("'" + engineName + "': "));
   for (const auto *list : {&engine->warnings(), &context->warnings()})
@@ -252,6 +254,8 @@ int runEngine(const kiln::run::Options &options, EngineFile file) {
   std::printf("=== Performance summary ===\n");
   std::printf("Runs: %zu timed after %d warm-up, CUDA graph: %s\n", gpuTimes.size(),
               options.warmup, options.cudaGraph ? "on" : "off");
+  std::printf("Streams: %u (the caller's and %u auxiliary, at most %d asked)\n",
+              context->numStreams(), context->numStreams() - 1, options.auxStreams);
   std::printf("Throughput: %.2f inferences/s\n", gpuTimes.size() / total);
   printStats("Latency (GPU time per run)", statistics(gpuTimes));
   printStats("Host wall time per run", statistics(hostTimes));

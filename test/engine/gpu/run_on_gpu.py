@@ -15,6 +15,11 @@ case and a summary.
   inputs, directly and from a CUDA graph, and compared with kiln-interpret (the
   reference interpreter) on the same nn IR and inputs: |got - want| <= atol +
   rtol * |want| everywhere, with the tolerances of TOLERANCES.
+- Every case also runs with 3 auxiliary streams (kiln-run --aux-streams 3:
+  independent steps concurrently), directly and from a CUDA graph, 50 runs
+  each: the last output must pass the same comparison and equal the direct
+  run's bit for bit (a race between branches, or a missed dependency where
+  the planner reused bytes, shows as a difference).
 
     run_on_gpu.py [--bin DIR] [--prepare-only] [--only TEXT] [--launch-variants N] WORK_DIR
 
@@ -44,6 +49,13 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 NN_DIR = os.path.join(HERE, "Inputs", "nn")
 NO_GPU = 3  # kiln-run's exit status without a GPU
+# Each case runs in these modes (kiln-run options); with auxiliary streams
+# (independent steps concurrently, format 1.4) for AUX_ITERATIONS runs, the
+# output of the last compared with the direct run's bit for bit.
+MODES = [("direct", []), ("cuda-graph", ["--cuda-graph"]),
+         ("aux-streams", ["--aux-streams", "3"]),
+         ("aux-streams-cuda-graph", ["--aux-streams", "3", "--cuda-graph"])]
+AUX_ITERATIONS = 50
 
 # (atol, rtol) per precision: FP32 runs the same math as the interpreter up to
 # summation order; FP16 rounds inputs, weights and every stored activation.
@@ -187,13 +199,16 @@ class Runner:
         return f"{len(steps)} steps ({' '.join(steps)})"
 
     def execute(self, case, engine, input_args, expected, compare):
-        """Runs `engine` directly and from a CUDA graph; compare(binding, got,
-        want) gives (ok, detail). Returns False when there is no GPU."""
-        for mode in ("direct", "cuda-graph"):
+        """Runs `engine` directly and from a CUDA graph, on one stream and with
+        auxiliary streams; compare(binding, got, want) gives (ok, detail), and
+        every run with auxiliary streams must equal the direct run bit for bit.
+        Returns False when there is no GPU."""
+        serial = {}
+        for mode, extra in MODES:
             out = os.path.join(self.work, f"{case.replace('/', '.')}.{mode}")
             os.makedirs(out, exist_ok=True)
-            extra = ["--cuda-graph"] if mode == "cuda-graph" else []
-            done = subprocess.run([self.run, engine, "--warmup", "0", "--iterations", "3",
+            iterations = "3" if "aux" not in mode else str(AUX_ITERATIONS)
+            done = subprocess.run([self.run, engine, "--warmup", "0", "--iterations", iterations,
                                    *input_args, *extra, "--export-output", out],
                                   capture_output=True, text=True)
             if done.returncode == NO_GPU:
@@ -210,6 +225,14 @@ class Runner:
                                 f"{binding} has shape {got.shape}, expected {want.shape}")
                     continue
                 ok, detail = compare(got, want)
+                if mode == "direct":
+                    serial[binding] = got
+                elif binding in serial:
+                    same = np.array_equal(got, serial[binding], equal_nan=True)
+                    ok = ok and same
+                    detail += ("; bit-identical to the direct run" if same else
+                               f"; differs from the direct run at "
+                               f"{np.count_nonzero(got != serial[binding])} elements")
                 self.report(ok, f"{case} ({mode})", f"{binding} {detail}")
         return True
 

@@ -29,8 +29,9 @@ constexpr char kEngineMagic[8] = {'K', 'I', 'L', 'N', 'E', 'N', 'G', '\0'};
 constexpr uint32_t kFormatMajor = 1;
 /// 1.1 added Engine.kernels (the kernels' launch bounds); 1.2 added
 /// ConvStep.scale and z_scale (the fused INT8 epilogue); 1.3 added
-/// AttentionStep (fused attention through cuDNN SDPA).
-constexpr uint32_t kFormatMinor = 3;
+/// AttentionStep (fused attention through cuDNN SDPA); 1.4 added Step.deps
+/// (the steps each waits for, so that independent ones run concurrently).
+constexpr uint32_t kFormatMinor = 4;
 constexpr uint64_t kHeaderSize = 64;
 constexpr uint64_t kWeightsAlignment = 256;
 

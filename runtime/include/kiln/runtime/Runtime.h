@@ -51,6 +51,21 @@ struct LoadOptions {
 
 class ExecutionContext;
 
+/// The auxiliary streams a context gets unless told otherwise: 0 runs every
+/// step on the caller's stream (see docs/runtime.md for measurements).
+constexpr int kDefaultMaxAuxStreams = 0;
+/// Largest number of auxiliary streams a context accepts.
+constexpr int kMaxAuxStreamsLimit = 32;
+
+struct ContextOptions {
+  /// As TensorRT's IBuilderConfig::setMaxAuxStreams: at most this many
+  /// streams of the context's own besides the caller's run independent steps
+  /// (those no recorded dependency orders, format 1.4) concurrently; 0 runs
+  /// them one after another on the caller's stream. Each stream that runs a
+  /// cuDNN or cuBLASLt step has its own workspace in the context's memory.
+  int maxAuxStreams = kDefaultMaxAuxStreams; // KILN_DEFAULT_MAX_AUX_STREAMS in C
+};
+
 /// A loaded engine: verified metadata, weights on the GPU, kernels loaded.
 /// Cheap to copy (shared); contexts keep it alive.
 class Engine {
@@ -86,15 +101,18 @@ public:
   /// A new context: its device memory (activation arena and workspace, one
   /// allocation) is allocated here, its cuDNN plans and cuBLASLt algorithms
   /// chosen here.
-  Expected<ExecutionContext> createContext() const;
+  Expected<ExecutionContext> createContext(const ContextOptions &options = {}) const;
   /// A new context that allocates no device memory: hand it memory with
   /// ExecutionContext::setDeviceMemory() before enqueueing (as TensorRT's
   /// createExecutionContextWithoutDeviceMemory).
-  Expected<ExecutionContext> createContextWithoutDeviceMemory() const;
-  /// Bytes of device memory a context of this engine needs: the arena, then
-  /// the largest workspace of its steps at the next 256-byte boundary. The
-  /// steps are built once on this GPU to measure the workspace.
-  Expected<uint64_t> deviceMemorySize() const;
+  Expected<ExecutionContext>
+  createContextWithoutDeviceMemory(const ContextOptions &options = {}) const;
+  /// Bytes of device memory a context of this engine (made with `options`)
+  /// needs: the arena, then at the next 256-byte boundary the workspace (the
+  /// largest of its steps; with auxiliary streams, one such slice per stream
+  /// that runs a workspace step). The steps are built once on this GPU to
+  /// measure the workspace.
+  Expected<uint64_t> deviceMemorySize(const ContextOptions &options = {}) const;
 
   Engine(const Engine &) = default;
   Engine &operator=(const Engine &) = default;
@@ -119,7 +137,9 @@ public:
   Status setBinding(int index, void *devicePointer);
   void *binding(int index) const;
 
-  /// Enqueues every step on `stream`. Allocates no device memory; refuses a
+  /// Enqueues every step on `stream` (independent steps on the context's
+  /// auxiliary streams, which wait for `stream` first and which `stream`
+  /// waits for at the end). Allocates no device memory; refuses a
   /// context without memory before setDeviceMemory(). With CUDA
   /// graphs on, the first enqueue captures the steps into a graph (again after
   /// a binding changed) and later ones replay it.
@@ -139,7 +159,14 @@ public:
   /// run() do this themselves for the previous one).
   Status reportProfile();
 
+  /// The workspace part of deviceMemorySize(): per stream that runs a cuDNN
+  /// or cuBLASLt step, the largest workspace of its steps (256-byte aligned).
   uint64_t workspaceSize() const;
+  /// Streams enqueue() uses: 1 (the caller's) plus the auxiliary streams the
+  /// steps were assigned to (at most ContextOptions::maxAuxStreams; fewer
+  /// when the engine has fewer independent steps or records no
+  /// dependencies). Profiled runs use the caller's stream only.
+  unsigned numStreams() const;
   /// Bytes of device memory this context needs (arena, then workspace).
   uint64_t deviceMemorySize() const;
   /// For a context made by createContextWithoutDeviceMemory(): runs it in

@@ -73,6 +73,22 @@ kiln_status kiln_context_set_device_memory(kiln_context *context,
                                            void *device_pointer, uint64_t size);
 kiln_status kiln_context_device_memory_size(const kiln_context *context,
                                             uint64_t *size);
+/* Auxiliary streams (ContextOptions::maxAuxStreams, as TensorRT's
+ * setMaxAuxStreams): a context that runs independent steps of an engine
+ * recording dependencies (format 1.4) on up to max_aux_streams streams of
+ * its own besides the caller's; 0 runs them in order on the caller's
+ * stream. kiln_context_create uses KILN_DEFAULT_MAX_AUX_STREAMS. */
+#define KILN_DEFAULT_MAX_AUX_STREAMS 0
+kiln_status kiln_context_create_with_aux_streams(kiln_engine *engine,
+                                                 int max_aux_streams,
+                                                 kiln_context **context);
+kiln_status kiln_context_create_without_device_memory_with_aux_streams(
+    kiln_engine *engine, int max_aux_streams, kiln_context **context);
+kiln_status kiln_engine_device_memory_size_with_aux_streams(
+    const kiln_engine *engine, int max_aux_streams, uint64_t *size);
+/* Streams the context's enqueues use: 1 plus its auxiliary streams. */
+kiln_status kiln_context_num_streams(const kiln_context *context,
+                                     unsigned *streams);
 void kiln_context_destroy(kiln_context *context);
 kiln_status kiln_context_set_binding(kiln_context *context, const char *name,
                                      void *device_pointer);
