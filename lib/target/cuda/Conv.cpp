@@ -15,8 +15,9 @@
 //   column as one vector, once for all the tile's outputs; the block's
 //   weights are staged once in shared memory (as floats, tap-major), the
 //   bias in registers. INT8 (int8 x, int8 w symmetric per tensor or per
-//   channel): the sums of int8 products are integers, exact in f32 below
-//   2^24 (fewer than 1024 taps), then the INT8 epilogue the lowering's
+//   channel): the products are summed in int32 (weights staged as ints),
+//   converted to f32 once, exactly below 2^24 (fewer than 1024 taps), then
+//   the INT8 epilogue the lowering's
 //   epilogue kernel applies: times input scale × weight scale (an f32 per
 //   channel), plus the dequantized bias and residual, the activation, and
 //   the requantization (round half to even, saturated) or the float result;
@@ -289,7 +290,12 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
   };
   std::string vec = vectorOf(type), outVec = vectorOf(out.element());
   std::string residualVec = s.residual ? vectorOf(s.residual->element()) : vec;
-  std::string floats = "kiln_vec<float, " + V + ">";
+  // INT8 accumulates int8 products in int32 (sign extension and an integer
+  // multiply-add a tap: a conversion to float per tap and channel runs at a
+  // quarter of the multiply-add rate and made the INT8 kernel slower than
+  // FP16's), the others in float.
+  std::string acc = int8 ? "int" : "float";
+  std::string floats = "kiln_vec<" + acc + ", " + V + ">";
   int64_t channels = s.inChannels, vectors = channels / width;
   SmallVector<int64_t> kernelSizes, pixelShape{out.shape()[0]};
   int64_t taps = 1;
@@ -359,7 +365,7 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
   }
   emitIndexTypes(w, indexBound);
 
-  // The block's weights, as floats, tap-major: each thread reads its V
+  // The block's weights, as floats (INT8: the stored integers), tap-major: each thread reads its V
   // channels of a tap as one vector. The filter is M × K… × 1: channel c's
   // tap t is at c * s0 + Σ k_d s_d. Declared once for all variants (they
   // share blockX).
@@ -383,10 +389,10 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
     w.line("const I c = blockIdx.x * " + perTap + " + e % " + perTap + ";");
     // INT8: the stored integers (the scales come in the epilogue).
     std::string tapLoad = filter.load("c * " + std::to_string(filter.strides[0]) + tapOffset);
-    std::string weight = int8 ? "(float)(" + tapLoad + ")"
+    std::string weight = int8 ? "(int)(" + tapLoad + ")"
                               : realOf(w, filter.element(), tapLoad, Compute::Float);
-    w.line("reinterpret_cast<float *>(wsh)[e] = c < " + std::to_string(channels) + " ? " +
-           weight + " : 0.0f;");
+    w.line("reinterpret_cast<" + acc + " *>(wsh)[e] = c < " + std::to_string(channels) +
+           " ? " + weight + " : " + (int8 ? "0" : "0.0f") + ";");
     w.close();
     w.line("__syncthreads();");
 
@@ -438,7 +444,11 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
         values.push_back(floatLiteral(
             static_cast<double>(static_cast<float>(inputScale * weightScale)), Compute::Float));
       }
-      scales = w.table("acc_scale", "float", values);
+      std::string table = w.table("acc_scale", "float", values);
+      w.line("float sk[" + V + "];");
+      w.line("#pragma unroll");
+      w.line("for (int j = 0; j < " + V + "; ++j) sk[j] = " + table + "[c0 + j];");
+      scales = "sk[j]";
     }
 
     // Output tiles: the pixel shape with its innermost dimension in tiles.
@@ -450,10 +460,10 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
     SmallVector<std::string> q = emitCoordinates(w, "p", tileShape, "q");
     std::string ow0 = T == 1 ? q.back() : "(" + q.back() + ") * " + std::to_string(T);
     w.line("const I ow0 = " + ow0 + ";");
-    w.line("float acc[" + std::to_string(T) + "][" + V + "];");
+    w.line(acc + " acc[" + std::to_string(T) + "][" + V + "];");
     w.line("#pragma unroll");
     w.line("for (int o = 0; o < " + std::to_string(T) + "; ++o)");
-    w.line("  for (int j = 0; j < " + V + "; ++j) acc[o][j] = 0.0f;");
+    w.line("  for (int j = 0; j < " + V + "; ++j) acc[o][j] = " + (int8 ? "0" : "0.0f") + ";");
     std::string inOffset = offsetExpr({q[0]}, {in.strides[0]});
     std::string tap = "0";
     for (int64_t d = 0; d < last; ++d) {
@@ -500,11 +510,11 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
         std::string wv = "wsh[(" + rowTap + " + " + std::to_string(k) + ") * " +
                          std::to_string(blockX) + " + threadIdx.x]";
         w.line("#pragma unroll");
-        w.line("for (int j = 0; j < " + V + "; ++j) acc[" + std::to_string(o) +
-               "][j] = fmaf(" +
-               (int8 ? std::string("(float)xv.v[j]") : fromStorage(type, "xv.v[j]")) + ", " +
-               wv + ".v[j], acc[" +
-               std::to_string(o) + "][j]);");
+        std::string a = "acc[" + std::to_string(o) + "][j]";
+        w.line("for (int j = 0; j < " + V + "; ++j) " + a +
+               (int8 ? " += (int)xv.v[j] * " + wv + ".v[j];"
+                     : " = fmaf(" + fromStorage(type, "xv.v[j]") + ", " + wv + ".v[j], " + a +
+                           ");"));
       }
       w.close();
       w.close();
@@ -533,7 +543,7 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
     w.open("for (int j = 0; j < " + V + "; ++j)");
     // INT8: exact integer sums times their f32 scale, then the epilogue in
     // f32 as the lowering's epilogue kernel computes it.
-    w.line("float v = acc[o][j]" + (int8 ? " * " + scales + "[c0 + j]" : std::string()) + ";");
+    w.line(int8 ? "float v = (float)acc[o][j] * " + scales + ";" : "float v = acc[o][j];");
     if (s.bias)
       w.line("v += bk[j];");
     if (s.residual)

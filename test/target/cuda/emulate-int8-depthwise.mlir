@@ -31,19 +31,22 @@
 !w24 = !quant.uniform<i8:f32:0, {0.011, 0.012, 0.013, 0.014, 0.015, 0.016, 0.017, 0.018, 0.019, 0.02, 0.021, 0.022, 0.023, 0.024, 0.025, 0.026, 0.027, 0.028, 0.029, 0.03, 0.031, 0.032, 0.033, 0.034}>
 
 // Sixteen int8 channels a vector; the scales a table beside the kernel, the
-// integer weights staged as floats, the sums scaled once, ReLU6 in real
+// integer weights staged as ints, the products summed in int32 and scaled once
+// (each channel's scale in a register), ReLU6 in real
 // units, the requantization last.
 // (Input scale × weight scale is the i32 bias's scale here, so the two
 // tables are one.)
 // SRC-LABEL: // ----- kernel dw3_relu6_int8
 // SRC: const float dw3_relu6_int8_scale0[32] = {
 // SRC-NEXT: 0.00055f, 0.0006f,
-// SRC: __shared__ kiln_vec<float, 16> wsh[
-// SRC: reinterpret_cast<float *>(wsh)[e] = c < 32 ? (float)(in1[
+// SRC: __shared__ kiln_vec<int, 16> wsh[
+// SRC: reinterpret_cast<int *>(wsh)[e] = c < 32 ? (int)(in1[
 // SRC: const bool whole = ((unsigned long long)in0 | (unsigned long long)out0) % sizeof(kiln_vec<signed char, 16>) == 0;
 // SRC: if (whole) xv = *reinterpret_cast<const kiln_vec<signed char, 16> *>(in0 + at);
-// SRC: fmaf((float)xv.v[j], wsh[
-// SRC: float v = acc[o][j] * dw3_relu6_int8_scale0[c0 + j];
+// SRC: for (int j = 0; j < 16; ++j) sk[j] = dw3_relu6_int8_scale0[c0 + j];
+// SRC: int acc[1][16];
+// SRC: acc[0][j] += (int)xv.v[j] * wsh[
+// SRC: float v = (float)acc[o][j] * sk[j];
 // SRC: yv.v[j] = (signed char)kiln_quantize((float)(kiln_min(kiln_max(v, 0.0f), 6.0f)), 0.047f, 0, -128, 127);
 func.func @dw3_relu6_int8(%x: tensor<2x9x9x32x!x>, %w: tensor<32x3x3x1x!w32>, %b: tensor<32x!b32>) -> tensor<2x9x9x32x!y> {
   %y = nn.conv %x, %w bias %b strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] groups 32
@@ -92,7 +95,7 @@ func.func @dw5_per_tensor_f32(%x: tensor<1x8x8x16x!x>, %w: tensor<16x5x5x1x!wt>)
 
 // 24 channels: 8 a vector.
 // SRC-LABEL: // ----- kernel dw3_c24_clip
-// SRC: __shared__ kiln_vec<float, 8> wsh[
+// SRC: __shared__ kiln_vec<int, 8> wsh[
 func.func @dw3_c24_clip(%x: tensor<1x6x6x24x!x>, %w: tensor<24x3x3x1x!w24>) -> tensor<1x6x6x24x!y> {
   %y = nn.conv %x, %w strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] groups 24
        layout channels_last activation <clip, min = 0.0, max = 6.0>
