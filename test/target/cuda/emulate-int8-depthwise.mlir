@@ -32,22 +32,26 @@
 
 // Sixteen int8 channels a vector; the scales a table beside the kernel, the
 // integer weights staged as ints, the products summed in int32 and scaled once
-// (each channel's scale in a register), ReLU6 in real
-// units, the requantization last.
-// (Input scale × weight scale is the i32 bias's scale here, so the two
-// tables are one.)
+// (each channel's scale in a register). The int8 output's step is the unit of
+// the whole epilogue: accumulator scales, bias and ReLU6's bound divided by
+// the output scale (0.047) at build time, then one rounding conversion and
+// the saturation.
 // SRC-LABEL: // ----- kernel dw3_relu6_int8
 // SRC: const float dw3_relu6_int8_scale0[32] = {
 // SRC-NEXT: 0.00055f, 0.0006f,
+// SRC: const float dw3_relu6_int8_acc_scale0[32] = {
+// SRC-NEXT: 0.011702128f, 0.012765957f,
 // SRC: __shared__ kiln_vec<int, 16> wsh[
 // SRC: reinterpret_cast<int *>(wsh)[e] = c < 32 ? (int)(in1[
 // SRC: const bool whole = ((unsigned long long)in0 | (unsigned long long)out0) % sizeof(kiln_vec<signed char, 16>) == 0;
 // SRC: if (whole) xv = *reinterpret_cast<const kiln_vec<signed char, 16> *>(in0 + at);
-// SRC: for (int j = 0; j < 16; ++j) sk[j] = dw3_relu6_int8_scale0[c0 + j];
+// SRC: for (int j = 0; j < 16; ++j) sk[j] = dw3_relu6_int8_acc_scale0[c0 + j];
+// SRC: for (int j = 0; j < 16; ++j) bk[j] = __fdiv_rn(bk[j], 0.047f);
 // SRC: int acc[1][16];
 // SRC: acc[0][j] += (int)xv.v[j] * wsh[
 // SRC: float v = (float)acc[o][j] * sk[j];
-// SRC: yv.v[j] = (signed char)kiln_quantize((float)(kiln_min(kiln_max(v, 0.0f), 6.0f)), 0.047f, 0, -128, 127);
+// SRC: const int q = __float2int_rn(kiln_min(kiln_max(v, 0.0f), 127.659574f)) + 0;
+// SRC: yv.v[j] = (signed char)(q < -128 ? -128 : (q > 127 ? 127 : q));
 func.func @dw3_relu6_int8(%x: tensor<2x9x9x32x!x>, %w: tensor<32x3x3x1x!w32>, %b: tensor<32x!b32>) -> tensor<2x9x9x32x!y> {
   %y = nn.conv %x, %w bias %b strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] groups 32
        layout channels_last activation <clip, min = 0.0, max = 6.0>
@@ -67,9 +71,9 @@ func.func @dw5_s2_f32(%x: tensor<1x11x11x32x!x>, %w: tensor<32x5x5x1x!w32>, %b: 
   return %y : tensor<1x6x6x32xf32>
 }
 
-// An int8 residual in its own scale, dequantized as the epilogue kernel does.
+// An int8 residual in its own scale, in units of the output's step.
 // SRC-LABEL: // ----- kernel dw3_residual_int8
-// SRC: v += (float)__dmul_rn((double)(rv.v[j]), (double)0.09f);
+// SRC: v = fmaf((float)rv.v[j], 1.9148936f, v);
 func.func @dw3_residual_int8(%x: tensor<1x7x7x32x!x>, %w: tensor<32x3x3x1x!w32>, %b: tensor<32x!b32>, %r: tensor<1x7x7x32x!r>) -> tensor<1x7x7x32x!y> {
   %y = nn.conv %x, %w bias %b residual %r strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] groups 32
        layout channels_last activation <relu>

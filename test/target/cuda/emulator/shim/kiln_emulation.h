@@ -231,6 +231,14 @@ inline double __dadd_rn(double a, double b) { return a + b; }
 inline double __dsub_rn(double a, double b) { return a - b; }
 inline double __dmul_rn(double a, double b) { return a * b; }
 inline double __ddiv_rn(double a, double b) { return a / b; }
+// Round half to even, saturating as the GPU does (NaN gives 0).
+inline int __float2int_rn(float x) {
+  if (std::isnan(x)) return 0;
+  double r = std::nearbyint(static_cast<double>(x));
+  if (r < -2147483648.0) return INT32_MIN;
+  if (r > 2147483647.0) return INT32_MAX;
+  return static_cast<int>(r);
+}
 inline float __frsqrt_rn(float x) { return static_cast<float>(1.0 / std::sqrt(static_cast<double>(x))); }
 inline float __int_as_float(int bits) {
   float f;
