@@ -71,6 +71,11 @@ struct GraphPipelineOptions
       llvm::cl::desc("Convs with fewer input channels per group stay in float under "
                      "implicit INT8 (0: off)"),
       llvm::cl::init(16)};
+  Option<bool> int8Depthwise{
+      *this, "int8-depthwise",
+      llvm::cl::desc("Depthwise convs may be INT8 under implicit INT8 (false with "
+                     "--depthwise-conv=cudnn)"),
+      llvm::cl::init(true)};
 };
 
 /// The graph passes in their order: fold and fuse (the fusion stage), then

@@ -317,6 +317,11 @@ def CalibratePass : Pass<"kiln-calibrate", "::mlir::ModuleOp"> {
            "than this stays in float, the compile precision (INT8 tensor cores "
            "reduce 16-32 int8 per filter tap, so 3 channels waste 5-10x of the "
            "math); 0 turns the rule off">,
+    Option<"int8Depthwise", "int8-depthwise", "bool", /*default=*/"true",
+           "Depthwise convolutions may be INT8 (Kiln's INT8 depthwise kernel); "
+           "false keeps them in float, as kiln-compile does with "
+           "--depthwise-conv=cudnn, whose int8 convolutions need 4 channels per "
+           "group">,
     ListOption<"layerPrecision", "layer-precision", "std::string",
                "Per-layer constraints NAME:PRECISION (layer or op name), as "
                "kiln-assign-precision takes them: a quantizable layer constrained "

@@ -45,6 +45,7 @@ void kiln::buildGraphFusionPipeline(OpPassManager &pm,
     calibrate.cache = options.calibCache;
     calibrate.device = options.calibDevice;
     calibrate.int8MinChannels = options.int8MinChannels;
+    calibrate.int8Depthwise = options.int8Depthwise;
     calibrate.layerPrecision.assign(options.layerPrecision.begin(),
                                     options.layerPrecision.end());
     pm.addPass(createCalibratePass(calibrate));

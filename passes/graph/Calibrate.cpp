@@ -96,6 +96,15 @@ OpOperand *getQuantizationRoot(OpOperand *use) {
 /// INT8 does at least twice FP16's math per useful product and its
 /// throughput advantage is gone. Depthwise convs (one channel per group)
 /// do not use tensor cores; INT8 halves their memory traffic, so they stay.
+/// Whether `conv` is depthwise: one input channel per group.
+bool isDepthwise(ConvOp conv) {
+  auto filter = llvm::dyn_cast<RankedTensorType>(conv.getFilter().getType());
+  if (!filter || filter.getRank() < 3 || conv.getGroups() <= 1)
+    return false;
+  int64_t channelAxis = conv.getLayout() == Layout::channels_last ? filter.getRank() - 1 : 1;
+  return filter.getDimSize(channelAxis) == 1;
+}
+
 std::string whyTooFewInt8Channels(ConvOp conv, unsigned minChannels) {
   if (minChannels == 0)
     return "";
@@ -106,8 +115,8 @@ std::string whyTooFewInt8Channels(ConvOp conv, unsigned minChannels) {
   int64_t channels = filter.getDimSize(channelAxis);
   if (ShapedType::isDynamic(channels) || channels >= static_cast<int64_t>(minChannels))
     return "";
-  if (conv.getGroups() > 1 && channels == 1)
-    return ""; // Depthwise: no tensor cores either way.
+  if (isDepthwise(conv))
+    return ""; // No tensor cores either way.
   return llvm::formatv("{0} input channel{1}{2}, fewer than {3} (--int8-min-channels): INT8 "
                        "tensor cores reduce 16-32 int8 per filter tap, so the channels "
                        "would be padded and most of the INT8 math wasted",
@@ -245,6 +254,10 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
       }
       if (auto conv = llvm::dyn_cast<ConvOp>(layer.getOperation())) {
         std::string why = whyTooFewInt8Channels(conv, int8MinChannels);
+        if (why.empty() && !int8Depthwise && isDepthwise(conv))
+          why = "depthwise, with --depthwise-conv=cudnn: cuDNN's int8 convolutions "
+                "need 4 input channels per group (Kiln's INT8 depthwise kernel runs "
+                "under auto or kernel)";
         if (!why.empty()) {
           // Stays float: its operands get no pair; an INT8 layer reading its
           // result still quantizes it, as any float producer's.

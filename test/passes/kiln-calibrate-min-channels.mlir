@@ -3,6 +3,7 @@
 // RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{cache=%t/hand.cache})' | FileCheck %s
 // RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{cache=%t/hand.cache int8-min-channels=0})' | FileCheck %s --check-prefix=OFF
 // RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{cache=%t/hand.cache int8-min-channels=2})' | FileCheck %s --check-prefix=TWO
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{cache=%t/hand.cache int8-depthwise=false})' | FileCheck %s --check-prefix=DWOFF
 // RUN: kiln-opt %s --split-input-file --mlir-pass-statistics --pass-pipeline='builtin.module(kiln-calibrate{cache=%t/hand.cache})' -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
 
 // A conv on a 3-channel input (an image stem) stays float: its input gets
@@ -47,6 +48,12 @@ func.func @main(%x: tensor<1x3x4x4xf32> {kiln.name = "x"}) -> tensor<1x16x4x4xf3
 // CHECK: nn.quantize %{{.*}} : tensor<1x16x4x4xf32> to tensor<1x16x4x4x!quant.uniform<i8:f32, 1.250000e-01>>
 // CHECK: nn.conv %{{.*}} groups 16 : (tensor<1x16x4x4xf32>, tensor<16x1x3x3xf32>)
 // CHECK-NOT: kiln.int8_kept_float
+// With int8-depthwise=false (kiln-compile --depthwise-conv=cudnn) the
+// depthwise conv stays float, with the reason; the 16-channel conv does not.
+// DWOFF: // -----
+// DWOFF: nn.conv %{{.*}} : (tensor<1x16x4x4xf32>, tensor<16x16x1x1xf32>) -> tensor<1x16x4x4xf32>
+// DWOFF-NOT: nn.quantize
+// DWOFF: nn.conv %{{.*}} groups 16 {kiln.int8_kept_float = "depthwise, with --depthwise-conv=cudnn: cuDNN's int8 convolutions need 4 input channels per group (Kiln's INT8 depthwise kernel runs under auto or kernel)"}
 // STATS: (S) 0 kept-float-convs - Convs kept in float: too few input channels for INT8
 func.func @main(%x: tensor<1x16x4x4xf32> {kiln.name = "x"}) -> tensor<1x16x4x4xf32> {
   %w = nn.constant dense<0.5> : tensor<16x16x1x1xf32>

@@ -418,6 +418,7 @@ int main(int argc, char **argv) {
       pipeline.calibCache = calibCache;
       pipeline.calibDevice = calibDevice;
       pipeline.int8MinChannels = int8MinChannels;
+      pipeline.int8Depthwise = depthwiseConv != "cudnn";
     }
     pipeline.int8Alignment = int8Alignment;
     // Two stages so the report can explain the fusion decisions on the IR

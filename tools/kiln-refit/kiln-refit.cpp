@@ -179,6 +179,7 @@ int main(int argc, char **argv) {
     graph.percentile = config.percentile;
     graph.calibDevice = "cpu"; // never used: the cache is read
     graph.int8MinChannels = config.int8MinChannels;
+    graph.int8Depthwise = config.depthwiseConv != "cudnn";
   }
   mlir::PassManager graphPasses(&context);
   kiln::buildGraphPipeline(graphPasses, graph);
