@@ -117,6 +117,11 @@ def NN_ActivationAttr : AttrDef<NN_Dialect, "Activation"> {
     static ::llvm::ArrayRef<::llvm::StringRef> getParameterNames(ActivationKind kind);
     /// Applies the activation to one value, in double precision.
     double apply(double x) const;
+    /// The activation in units of `scale` (act(x) / scale as a function of
+    /// x / scale) when it commutes with a positive scale: relu as is, clip
+    /// with its bounds divided (rounded to f32, as engines store them); null
+    /// for the others. An INT8 epilogue then works in the output's step.
+    ActivationAttr inUnitsOf(double scale) const;
   }];
 }
 

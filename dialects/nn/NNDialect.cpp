@@ -145,6 +145,20 @@ LogicalResult ActivationAttr::verify(function_ref<InFlightDiagnostic()> emitErro
   return success();
 }
 
+ActivationAttr ActivationAttr::inUnitsOf(double scale) const {
+  switch (getKind()) {
+  case ActivationKind::relu: return *this;
+  case ActivationKind::clip: {
+    auto scaled = [&](const APFloat &bound) {
+      return static_cast<double>(static_cast<float>(bound.convertToDouble() / scale));
+    };
+    return ActivationAttr::get(getContext(), ActivationKind::clip, scaled(getAlpha()),
+                               scaled(getBeta()));
+  }
+  default: return {};
+  }
+}
+
 double ActivationAttr::apply(double x) const {
   double alpha = getAlpha().convertToDouble(), beta = getBeta().convertToDouble();
   auto sigmoid = [](double v) { return 1.0 / (1.0 + std::exp(-v)); };

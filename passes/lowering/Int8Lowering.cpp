@@ -248,24 +248,10 @@ std::string kiln::whyNotFusedInt8Conv(ConvOp conv) {
   // bounds divided too), so the graph can stay in output units and end in
   // the conversion to int8; both are cuDNN's RELU_FWD (GpuInt8FusionProbe).
   if (ActivationAttr activation = conv.getActivationAttr();
-      activation && activation.getKind() != ActivationKind::relu &&
-      activation.getKind() != ActivationKind::clip)
+      activation && !activation.inUnitsOf(1.0))
     return "activation " + stringifyActivationKind(activation.getKind()).str() +
            " is not fused into cuDNN's int8 graph (relu and clip are)";
   return "";
-}
-
-/// `activation` applied to values divided by `outScale`: clip's bounds in
-/// output units (relu is unchanged; whyNotFusedInt8Conv admits no other).
-static ActivationAttr inOutputUnits(ActivationAttr activation, double outScale) {
-  if (!activation || activation.getKind() != ActivationKind::clip || outScale == 1.0)
-    return activation;
-  // Rounded to f32, as the engine stores them.
-  auto scaled = [&](const APFloat &bound) {
-    return static_cast<double>(static_cast<float>(bound.convertToDouble() / outScale));
-  };
-  return ActivationAttr::get(activation.getContext(), ActivationKind::clip,
-                             scaled(activation.getAlpha()), scaled(activation.getBeta()));
 }
 
 void kiln::buildFusedInt8Conv(OpBuilder &builder, ConvOp conv, Value x, Value w, Value residual,
@@ -278,6 +264,7 @@ void kiln::buildFusedInt8Conv(OpBuilder &builder, ConvOp conv, Value x, Value w,
   double outScale = 1.0;
   if (auto out = llvm::dyn_cast<quant::UniformQuantizedType>(conv.getType().getElementType()))
     outScale = out.getScale();
+  ActivationAttr activation = conv.getActivationAttr();
   std::vector<double> scales = accumulatorScales(conv, channels);
   std::vector<float> scale(channels), bias(channels, 0.0f);
   for (int64_t k = 0; k < channels; ++k)
@@ -307,7 +294,7 @@ void kiln::buildFusedInt8Conv(OpBuilder &builder, ConvOp conv, Value x, Value w,
   engine::ConvOp::create(builder, loc, x, w, biasBuffer, residual, scaleBuffer, y,
                          conv.getStrides(), conv.getPads(), conv.getDilations(),
                          conv.getGroups(), /*transposed=*/false, conv.getLayout(),
-                         inOutputUnits(conv.getActivationAttr(), outScale), APFloat(1.0f),
+                         activation ? activation.inUnitsOf(outScale) : activation, APFloat(1.0f),
                          /*allow_tf32=*/false, /*engine_id=*/uint64_t(-1), DenseI64ArrayAttr(),
                          /*workspace=*/0, APFloat(static_cast<float>(residualScale)), layers,
                          builder.getStringAttr("int8"), StringAttr());

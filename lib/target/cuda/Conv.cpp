@@ -365,10 +365,10 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
   }
   emitIndexTypes(w, indexBound);
 
-  // The block's weights, as floats (INT8: the stored integers), tap-major: each thread reads its V
-  // channels of a tap as one vector. The filter is M × K… × 1: channel c's
-  // tap t is at c * s0 + Σ k_d s_d. Declared once for all variants (they
-  // share blockX).
+  // The block's weights, as floats (INT8: the stored integers), tap-major:
+  // each thread reads its V channels of a tap as one vector. The filter is
+  // M × K… × 1: channel c's tap t is at c * s0 + Σ k_d s_d. Declared once for
+  // all variants (they share blockX).
   std::string perTap = std::to_string(blockX * width);
   w.line("__shared__ " + floats + " wsh[" + std::to_string(taps * blockX) + "];");
   std::string tapOffset;
@@ -440,9 +440,7 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
     // took as long as the taps). Within one step of the reference.
     auto outQuant = llvm::dyn_cast<quant::UniformQuantizedType>(out.element());
     ActivationAttr activation = op.getActivationAttr();
-    bool commutes = !activation || activation.getKind() == ActivationKind::relu ||
-                    activation.getKind() == ActivationKind::clip;
-    bool fold = int8 && outQuant && commutes &&
+    bool fold = int8 && outQuant && (!activation || activation.inUnitsOf(1.0)) &&
                 (!s.residual || isSymmetricInt8(s.residual->element()));
     double outScale = fold ? outQuant.getScale() : 1.0;
     if (int8) {
@@ -579,11 +577,7 @@ static Launch emitDepthwiseConv(KernelWriter &w, const ConvShape &s, int64_t wid
              ";");
     }
     if (fold) {
-      ActivationAttr scaled = activation;
-      if (activation && activation.getKind() == ActivationKind::clip)
-        scaled = ActivationAttr::get(op.getContext(), ActivationKind::clip,
-                                     activation.getAlpha().convertToDouble() / outScale,
-                                     activation.getBeta().convertToDouble() / outScale);
+      ActivationAttr scaled = activation ? activation.inUnitsOf(outScale) : activation;
       w.line("const int q = __float2int_rn(" + activate(scaled, "v", Compute::Float) + ") + " +
              std::to_string(outQuant.getZeroPoint()) + ";");
       w.line("yv.v[j] = (" + storageType(out.element()) + ")(q < " +

@@ -50,7 +50,7 @@
 // SRC: int acc[1][16];
 // SRC: acc[0][j] += (int)xv.v[j] * wsh[
 // SRC: float v = (float)acc[o][j] * sk[j];
-// SRC: const int q = __float2int_rn(kiln_min(kiln_max(v, 0.0f), 127.659574f)) + 0;
+// SRC: const int q = __float2int_rn(kiln_min(kiln_max(v, 0.0f), 127.65958f)) + 0;
 // SRC: yv.v[j] = (signed char)(q < -128 ? -128 : (q > 127 ? 127 : q));
 func.func @dw3_relu6_int8(%x: tensor<2x9x9x32x!x>, %w: tensor<32x3x3x1x!w32>, %b: tensor<32x!b32>) -> tensor<2x9x9x32x!y> {
   %y = nn.conv %x, %w bias %b strides [1, 1] pads [1, 1, 1, 1] dilations [1, 1] groups 32
