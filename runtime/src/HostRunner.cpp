@@ -4,6 +4,7 @@
 #include "Cuda.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace kiln::runtime {
 
@@ -43,6 +44,8 @@ Expected<HostRunner> HostRunner::create(const Engine &engine) {
     KILN_CUDA_TRY(cudaMalloc(&buffer, std::max<uint64_t>(bindings[i].bytes, 1)),
                   "allocating binding '" + bindings[i].name + "'");
     impl->buffers.push_back(buffer);
+    KILN_CUDA_TRY(cudaMemset(buffer, 0, bindings[i].bytes),
+                  "clearing binding '" + bindings[i].name + "'");
     Status bound = impl->context.setBinding(static_cast<int>(i), buffer);
     if (!bound)
       return bound;
@@ -87,6 +90,105 @@ Status HostRunner::run(const std::vector<const void *> &inputs,
   }
   KILN_CUDA_TRY(cudaStreamSynchronize(stream), "reading the outputs back");
   return Status::success();
+}
+
+namespace {
+
+float median(std::vector<float> values) {
+  std::sort(values.begin(), values.end());
+  size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+/// Each run's step times in the order the context reports them (step
+/// order); names may repeat, so they are not the key.
+class StepRecorder : public Profiler {
+public:
+  void reportStepTime(const std::string &, float milliseconds) override {
+    current_.push_back(milliseconds);
+  }
+  void endRun() override {
+    Profiler::endRun();
+    perRun.push_back(std::move(current_));
+    current_.clear();
+  }
+  std::vector<std::vector<float>> perRun;
+
+private:
+  std::vector<float> current_;
+};
+
+/// The profiler is detached however the caller returns.
+struct ProfilerScope {
+  ExecutionContext &context;
+  ~ProfilerScope() { (void)context.setProfiler(nullptr); }
+};
+
+} // namespace
+
+Expected<std::vector<float>> HostRunner::timeSteps(int runs) {
+  if (runs < 1)
+    return Status(ErrorCode::InvalidArgument, "timeSteps needs at least one run");
+  ExecutionContext &context = impl_->context;
+  StepRecorder recorder;
+  if (Status s = context.setProfiler(&recorder); !s)
+    return s;
+  ProfilerScope scope{context};
+  for (int i = 0; i <= runs; ++i)
+    if (Status s = context.run(); !s)
+      return s;
+  size_t steps = context.engine().numSteps();
+  std::vector<float> medians(steps);
+  for (size_t step = 0; step < steps; ++step) {
+    std::vector<float> times;
+    // The first run warms up (module loads, cuDNN plan caches).
+    for (size_t run = 1; run < recorder.perRun.size(); ++run) {
+      if (recorder.perRun[run].size() != steps)
+        return Status(ErrorCode::InvalidEngine, "a profiled run reported " +
+                                               std::to_string(recorder.perRun[run].size()) +
+                                               " step times for " + std::to_string(steps) +
+                                               " steps");
+      times.push_back(recorder.perRun[run][step]);
+    }
+    medians[step] = median(std::move(times));
+  }
+  return medians;
+}
+
+Expected<float> HostRunner::timeGraph(int runs) {
+  if (runs < 1)
+    return Status(ErrorCode::InvalidArgument, "timeGraph needs at least one run");
+  ExecutionContext &context = impl_->context;
+  bool wasEnabled = context.cudaGraphEnabled();
+  context.enableCudaGraph(true);
+  cudaStream_t stream = context.ownStream();
+  cudaEvent_t start = nullptr, stop = nullptr;
+  KILN_CUDA_TRY(cudaEventCreate(&start), "cudaEventCreate");
+  struct Events {
+    cudaEvent_t &start, &stop;
+    ~Events() {
+      if (start)
+        cudaEventDestroy(start);
+      if (stop)
+        cudaEventDestroy(stop);
+    }
+  } events{start, stop};
+  KILN_CUDA_TRY(cudaEventCreate(&stop), "cudaEventCreate");
+  constexpr int kWarmUp = 5;
+  std::vector<float> times;
+  for (int i = 0; i < kWarmUp + runs; ++i) {
+    KILN_CUDA_TRY(cudaEventRecord(start, stream), "cudaEventRecord");
+    if (Status s = context.enqueue(stream); !s)
+      return s;
+    KILN_CUDA_TRY(cudaEventRecord(stop, stream), "cudaEventRecord");
+    KILN_CUDA_TRY(cudaEventSynchronize(stop), "waiting for a timed run");
+    float milliseconds = 0;
+    KILN_CUDA_TRY(cudaEventElapsedTime(&milliseconds, start, stop), "cudaEventElapsedTime");
+    if (i >= kWarmUp)
+      times.push_back(milliseconds);
+  }
+  context.enableCudaGraph(wasEnabled);
+  return median(std::move(times));
 }
 
 HostRunner::HostRunner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -174,3 +174,41 @@ TEST(GpuKernel, HostRunnerRunsOnHostData) {
     EXPECT_EQ(outputs[0], outputs[1]);
   }
 }
+
+// HostRunner's timing (kiln-compile --int8-layers=timed): one time per step,
+// positive, and a whole CUDA-graph run; the run's results are unchanged by
+// timing (the same buffers, the last inputs uploaded).
+TEST(GpuKernel, HostRunnerTimesStepsAndGraphs) {
+  KILN_REQUIRE_GPU();
+  unsigned arch = deviceArch();
+  CompiledCode code = compileCuda(kKernels, arch);
+  ASSERT_TRUE(code.ok()) << code.error;
+  std::vector<float> weights(kSize, 1.0f);
+  std::vector<uint8_t> file = kernelEngine(code, arch, true, weights);
+  auto engine = Engine::loadFromMemory(file.data(), file.size());
+  ASSERT_TRUE(engine.ok()) << engine.status().message();
+  Expected<HostRunner> runner = HostRunner::create(*engine);
+  ASSERT_TRUE(runner.ok()) << runner.status().message();
+
+  EXPECT_EQ(runner->timeSteps(0).status().code(), ErrorCode::InvalidArgument);
+  EXPECT_EQ(runner->timeGraph(0).status().code(), ErrorCode::InvalidArgument);
+  Expected<std::vector<float>> steps = runner->timeSteps(5);
+  ASSERT_TRUE(steps.ok()) << steps.status().message();
+  ASSERT_EQ(steps->size(), engine->numSteps());
+  for (float ms : *steps) {
+    EXPECT_GT(ms, 0.0f);
+    EXPECT_LT(ms, 100.0f);
+  }
+  Expected<float> graph = runner->timeGraph(20);
+  ASSERT_TRUE(graph.ok()) << graph.status().message();
+  EXPECT_GT(*graph, 0.0f);
+  EXPECT_LT(*graph, 100.0f);
+
+  // Still a working runner: zeros timed, now real inputs.
+  std::vector<float> x(kSize, 1.5f);
+  std::vector<std::vector<uint8_t>> outputs;
+  Status status = runner->run({x.data()}, outputs);
+  ASSERT_TRUE(status.ok()) << status.message();
+  std::vector<double> expected(kSize, (2.0 * 1.5 + 1.0) * (2.0 * 1.5 + 1.0));
+  EXPECT_LE(worstError(decode(outputs[0], DataType::F32), expected, 1e-6, 1e-6), 1.0);
+}

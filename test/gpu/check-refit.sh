@@ -105,7 +105,7 @@ mkdir -p "$out/int8"
   --calib-cache "$out/int8/new.calib" --calib-device=cpu --emit=nn-opt \
   -o "$out/int8-new-opt.mlir" > /dev/null 2>&1
 refit int8 "$models/fp32-old.onnx" "$models/fp32-new.onnx" "$out/int8-new-opt.mlir" \
-  image "$models/image.npy" 1e-2 --int8 --calib "$models/calib" \
+  image "$models/image.npy" 1e-2 --int8 --int8-layers=all --calib "$models/calib" \
   --calib-cache "$out/int8/old.calib" --calib-device=cpu
 
 # uint8 quantize_static models (no refit): the engine against the reference.

@@ -16,8 +16,10 @@
 #include "kiln/engine/EngineWriter.h"
 #include "kiln/import/OnnxImporter.h"
 #include "kiln/target/cuda/KernelEmitter.h"
+#include "kiln/runtime/HostRunner.h"
 #include "passes/PassStatistics.h"
 #include "passes/Passes.h"
+#include "passes/PrecisionChoice.h"
 #include "passes/Report.h"
 
 #include "mlir/IR/AsmState.h"
@@ -31,6 +33,8 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -141,6 +145,14 @@ cl::opt<bool> int8("int8", cl::init(false),
                    cl::desc("Implicit INT8: calibrate the float model (--calib DIR, or "
                             "--calib-cache FILE) and run quantizable layers in INT8"),
                    cl::cat(category));
+
+cl::opt<std::string> int8Layers(
+    "int8-layers", cl::init("timed"), cl::value_desc("timed|all"),
+    cl::desc("Under --int8, which quantizable layers run in INT8: those faster in INT8 "
+             "than in float on this GPU (timed: the INT8 and the float engines are "
+             "built and timed, and the fastest of them and the mixed one is written; "
+             "without a GPU, all), or all of them"),
+    cl::cat(category));
 
 cl::opt<std::string> calibDir(
     "calib", cl::value_desc("dir"),
@@ -358,6 +370,15 @@ int main(int argc, char **argv) {
               "calibration cache (--calib-cache FILE)\n";
     return 1;
   }
+  if (int8Layers.getNumOccurrences() && !int8) {
+    errs() << "kiln-compile: error: --int8-layers needs --int8\n";
+    return 1;
+  }
+  if (int8Layers != "timed" && int8Layers != "all") {
+    errs() << "kiln-compile: error: --int8-layers expects timed or all, got '" << int8Layers
+           << "'\n";
+    return 1;
+  }
   if (int8 && calibrator != "entropy" && calibrator != "minmax" &&
       calibrator != "percentile") {
     errs() << "kiln-compile: error: --calibrator expects entropy, minmax or percentile, "
@@ -401,21 +422,35 @@ int main(int argc, char **argv) {
     if (passStatistics)
       kiln::addPassStatistics(pm, statistics);
   };
-  bool optimize = emitKind != EmitKind::NN;
-  if (optimize || report) {
+  // What a build decides beyond the command line: with --int8-layers=timed,
+  // which layers stay in float (and whether INT8 is kept at all).
+  struct Choice {
+    bool int8 = false;
+    std::string precision;
+    std::vector<std::string> layerPrecision;
+  };
+  Choice choice{int8, precision, {layerPrecision.begin(), layerPrecision.end()}};
+  // The files a build reads and writes; the timed choice's builds share
+  // temporary ones when the user names none.
+  std::string calibCacheFile = calibCache, timingCacheFile = timingCache;
+
+  // Graph passes on `m` (folded, fused, quantized, laid out); with
+  // `printReport` the report is printed on the way.
+  auto runGraphPasses = [&](mlir::ModuleOp m, const Choice &c, bool printReport,
+                            bool withStatistics) -> mlir::LogicalResult {
     kiln::GraphPipelineOptions pipeline;
-    pipeline.precision = precision;
-    pipeline.layerPrecision = layerPrecision;
+    pipeline.precision = c.precision;
+    pipeline.layerPrecision = c.layerPrecision;
     pipeline.constraintMode = constraintMode;
     pipeline.channelsLast = channelsLast;
     pipeline.halfAlignment = halfAlignment;
     pipeline.foldQDQEpilogues = foldQDQEpilogues;
     pipeline.fuseAttention = fuseAttention;
-    if (int8) {
+    if (c.int8) {
       pipeline.calibDir = calibDir;
       pipeline.calibrator = calibrator;
       pipeline.percentile = percentile;
-      pipeline.calibCache = calibCache;
+      pipeline.calibCache = calibCacheFile;
       pipeline.calibDevice = calibDevice;
       pipeline.int8MinChannels = int8MinChannels;
       pipeline.int8Depthwise = depthwiseConv != "cudnn";
@@ -426,44 +461,173 @@ int main(int argc, char **argv) {
     mlir::PassManager fusion(&context), layout(&context);
     kiln::buildGraphFusionPipeline(fusion, pipeline);
     kiln::buildGraphLayoutPipeline(layout, pipeline);
-    collectStatistics(fusion);
-    collectStatistics(layout);
-    mlir::OwningOpRef<mlir::ModuleOp> optimized = module->clone();
-    if (mlir::failed(fusion.run(*optimized)))
-      return 1;
-    if (report)
-      kiln::printMissedFusions(*optimized, errs());
-    if (report && int8)
-      kiln::printFloatLayers(*optimized, errs(), precision);
-    if (mlir::failed(layout.run(*optimized)))
-      return 1;
-    if (report) {
-      kiln::printLayers(*optimized, errs());
-      kiln::printInt8Epilogues(*optimized, int8Epilogue == "cudnn", errs(),
-                               depthwiseConv != "cudnn");
-      kiln::printLayerCounts(*module, *optimized, errs());
+    if (withStatistics) {
+      collectStatistics(fusion);
+      collectStatistics(layout);
     }
-    if (optimize)
-      module = std::move(optimized);
-  }
-  if (emitKind >= EmitKind::EngineIR) {
+    if (mlir::failed(fusion.run(m)))
+      return mlir::failure();
+    if (printReport)
+      kiln::printMissedFusions(m, errs());
+    if (printReport && c.int8)
+      kiln::printFloatLayers(m, errs(), c.precision);
+    if (mlir::failed(layout.run(m)))
+      return mlir::failure();
+    if (printReport) {
+      kiln::printLayers(m, errs());
+      kiln::printInt8Epilogues(m, int8Epilogue == "cudnn", errs(), depthwiseConv != "cudnn");
+      kiln::printLayerCounts(*module, m, errs());
+    }
+    return mlir::success();
+  };
+  // Lowering to the engine dialect, kernels, tactics.
+  auto runEnginePasses = [&](mlir::ModuleOp m, bool withStatistics) {
     mlir::PassManager engine(&context);
     kiln::EnginePipelineOptions engineOptions;
     engineOptions.depthwiseConv = depthwiseConv;
     engineOptions.int8Epilogue = int8Epilogue;
     engineOptions.geluEpilogue = geluEpilogue;
     engineOptions.int8ConvKernel = int8ConvKernel;
-    engineOptions.timingCache = timingCache;
+    engineOptions.timingCache = timingCacheFile;
     engineOptions.tactics = tacticMode;
     if (!archs.empty())
       engineOptions.arch = archs.front();
     engineOptions.progress = !quiet;
     kiln::buildEnginePipeline(engine, engineOptions);
-    collectStatistics(engine);
-    if (mlir::failed(engine.run(*module)))
-      return 1;
+    if (withStatistics)
+      collectStatistics(engine);
+    return engine.run(m);
+  };
+
+  // Implicit INT8 with --int8-layers=timed: the INT8 and the float builds
+  // timed on the GPU decide which layers stay in float (PrecisionChoice.h).
+  mlir::OwningOpRef<mlir::ModuleOp> chosen;
+  std::string choiceSummary;
+  std::vector<std::unique_ptr<llvm::FileRemover>> temporaries;
+  if (int8 && int8Layers == "timed" && emitKind >= EmitKind::EngineIR) {
+    auto temporary = [&](StringRef suffix, std::string &path) {
+      SmallString<128> name;
+      if (std::error_code error =
+              llvm::sys::fs::createTemporaryFile("kiln-compile", suffix, name)) {
+        errs() << "kiln-compile: error: cannot create a temporary file: " << error.message()
+               << "\n";
+        return false;
+      }
+      // An empty timing cache file is an empty cache; a calibration cache
+      // must not exist until calibration writes it.
+      if (suffix == "calibration-cache")
+        llvm::sys::fs::remove(name);
+      path = std::string(name);
+      temporaries.push_back(std::make_unique<llvm::FileRemover>(path));
+      return true;
+    };
+    // The float type of the layers INT8 leaves alone.
+    std::string floatPrecision =
+        precision == "int8" || precision == "best" ? "fp16" : std::string(precision);
+    kiln::runtime::Expected<kiln::runtime::DeviceDescription> device =
+        kiln::runtime::describeCurrentDevice();
+    std::string arch = device ? "sm_" + std::to_string(device->computeCapability) : "";
+    std::string notTimed;
+    if (!device)
+      notTimed = "no GPU to time them on (" + device.status().message() + ")";
+    else if (!archs.empty() && !llvm::is_contained(archs, arch))
+      notTimed = "this GPU (" + arch + ") is not the one the engine is built for";
+    if (!notTimed.empty()) {
+      choiceSummary = "int8 layers: every quantizable layer in INT8: " + notTimed;
+    } else {
+      if ((calibCacheFile.empty() && !temporary("calibration-cache", calibCacheFile)) ||
+          (timingCacheFile.empty() && !temporary("timing-cache", timingCacheFile)))
+        return 1;
+      auto say = [&](const Twine &text) {
+        if (!quiet)
+          errs() << "[int8 layers] " << text << "\n";
+      };
+      // One candidate engine: built from the imported module, then timed.
+      struct Candidate {
+        Choice choice;
+        mlir::OwningOpRef<mlir::ModuleOp> module;
+        kiln::EngineTiming timing;
+        std::string name;
+      };
+      std::vector<Candidate> candidates;
+      std::vector<std::vector<std::string>> int8LayerNames;
+      auto build = [&](Choice c, std::string name) -> mlir::LogicalResult {
+        say("building the " + name + " engine");
+        mlir::OwningOpRef<mlir::ModuleOp> m = module->clone();
+        if (mlir::failed(runGraphPasses(*m, c, false, false)))
+          return mlir::failure();
+        if (c.int8 && candidates.empty())
+          int8LayerNames = kiln::getInt8Layers(*m);
+        if (mlir::failed(runEnginePasses(*m, false)))
+          return mlir::failure();
+        std::string why;
+        bool noDevice = false;
+        mlir::FailureOr<kiln::EngineTiming> timing =
+            kiln::timeEngineOnGpu(*m, arch, why, noDevice);
+        if (mlir::failed(timing)) {
+          errs() << "kiln-compile: error: cannot time the " << name << " engine on "
+                 << device->name << ": " << why << "\n";
+          return mlir::failure();
+        }
+        say(formatv("the {0} engine: {1:f4} ms a run", name, timing->graphMilliseconds));
+        candidates.push_back({std::move(c), std::move(m), std::move(*timing), name});
+        return mlir::success();
+      };
+      if (mlir::failed(build(choice, "INT8")))
+        return 1;
+      if (int8LayerNames.empty()) {
+        choiceSummary = "int8 layers: no layer was quantized, nothing to choose";
+        chosen = std::move(candidates[0].module);
+      } else {
+        Choice floats{false, floatPrecision, choice.layerPrecision};
+        if (mlir::failed(build(floats, floatPrecision)))
+          return 1;
+        std::vector<kiln::Int8Unit> units = kiln::chooseInt8Units(
+            int8LayerNames, candidates[0].timing, candidates[1].timing);
+        if (!quiet)
+          kiln::printInt8Units(units, errs());
+        std::vector<std::string> constraints =
+            kiln::floatConstraints(units, floatPrecision);
+        if (!constraints.empty()) {
+          Choice mixed = choice;
+          llvm::append_range(mixed.layerPrecision, constraints);
+          if (mlir::failed(build(mixed, "mixed")))
+            return 1;
+        }
+        auto best = llvm::min_element(candidates, [](const Candidate &a, const Candidate &b) {
+          return a.timing.graphMilliseconds < b.timing.graphMilliseconds;
+        });
+        size_t kept =
+            llvm::count_if(units, [](const kiln::Int8Unit &u) { return u.keepFloat; });
+        std::string times;
+        for (const Candidate &c : candidates)
+          times += formatv("{0}{1} {2:f4} ms", times.empty() ? "" : ", ", c.name,
+                           c.timing.graphMilliseconds)
+                       .str();
+        choiceSummary = formatv("int8 layers: timed on {0}: {1} engine ({2}; {3} of {4} "
+                                "INT8 layer groups faster in {5})",
+                                device->name, best->name, times, kept, units.size(),
+                                floatPrecision);
+        choice = std::move(best->choice);
+        chosen = std::move(best->module);
+      }
+    }
   }
 
+  bool optimize = emitKind != EmitKind::NN;
+  if (chosen && !report && !passStatistics) {
+    module = std::move(chosen);
+  } else if (optimize || report) {
+    mlir::OwningOpRef<mlir::ModuleOp> optimized = module->clone();
+    if (mlir::failed(runGraphPasses(*optimized, choice, report, true)))
+      return 1;
+    if (optimize)
+      module = std::move(optimized);
+    if (emitKind >= EmitKind::EngineIR && mlir::failed(runEnginePasses(*module, true)))
+      return 1;
+  }
+  if (!choiceSummary.empty() && emitKind != EmitKind::Engine)
+    errs() << "kiln-compile: note: " << choiceSummary << "\n";
   if (emitKind == EmitKind::Engine) {
     kiln::engine::EngineWriterOptions writerOptions;
     if (!archs.empty())
@@ -473,8 +637,8 @@ int main(int argc, char **argv) {
       writerOptions.buildOptions += (i > 1 ? " " : "") + std::string(argv[i]);
     // And as decisions a refit (kiln-refit) can take again.
     kiln::engine::BuildConfig &config = writerOptions.buildConfig.emplace();
-    config.precision = precision;
-    config.layerPrecision.assign(layerPrecision.begin(), layerPrecision.end());
+    config.precision = choice.precision;
+    config.layerPrecision = choice.layerPrecision;
     config.constraintMode = constraintMode;
     config.channelsLast = channelsLast;
     config.halfAlignment = halfAlignment;
@@ -486,7 +650,7 @@ int main(int argc, char **argv) {
     config.fuseAttention = fuseAttention;
     config.int8ConvKernel = int8ConvKernel;
     config.int8MinChannels = int8MinChannels;
-    config.int8 = int8;
+    config.int8 = choice.int8;
     config.calibrator = calibrator;
     config.percentile = percentile;
     for (const auto &shape : options.inputShapes)
@@ -499,6 +663,8 @@ int main(int argc, char **argv) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     kiln::printEngineSummary(importedLayers, *module, outs());
+    if (!choiceSummary.empty())
+      outs() << choiceSummary << "\n";
     outs() << formatv("wrote {0} in {1:f1} s\n", outputPath, seconds);
     return 0;
   }

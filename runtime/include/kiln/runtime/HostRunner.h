@@ -1,7 +1,8 @@
 // Runs an engine on host data, for tools without CUDA of their own (the
 // compiler's GPU calibration): device buffers for every binding allocated
 // once, each run uploads the inputs, runs the engine and reads every output
-// back. Not for timing: every run synchronizes.
+// back. run() is not for timing (every run synchronizes); timeSteps() and
+// timeGraph() are, on whatever the buffers hold (zeros at first).
 //
 //   auto runner = kiln::runtime::HostRunner::create(engine);
 //   std::vector<std::vector<uint8_t>> outputs;
@@ -38,6 +39,15 @@ public:
   /// output binding back into `outputs` (one per output, in bindings() order).
   Status run(const std::vector<const void *> &inputs,
              std::vector<std::vector<uint8_t>> &outputs);
+
+  /// The GPU time of each step, in step order: the median over `runs`
+  /// profiled runs (steps one after another on one stream, as kiln-run
+  /// --profile), after one run of warm-up.
+  Expected<std::vector<float>> timeSteps(int runs);
+
+  /// The GPU time of one whole run as a CUDA graph replay on the context's
+  /// stream: the median over `runs` replays, after a few of warm-up.
+  Expected<float> timeGraph(int runs);
 
   HostRunner(HostRunner &&) noexcept;
   HostRunner &operator=(HostRunner &&) noexcept;

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine from the repository root: kiln-compile --int8
+# with --int8-layers=timed (the default) on the MobileNetV2/EfficientNet-
+# style classifier of test/calibration/make_mobilenet_block.py at batch 256:
+#   - the summary names the GPU and the engine chosen (INT8, fp16 or mixed)
+#     with the times of each candidate;
+#   - the engine records the choice (build.config: int8, layer_precision);
+#   - the engine runs, and its logits agree with kiln-interpret running the
+#     graph compiled with that recorded choice (--int8-layers=all plus the
+#     recorded constraints): every logit within ALLOWED_STEPS (default 2)
+#     classifier steps and top-1 agreement >= 99%.
+# Prints "int8-layers: PASS" or "int8-layers: FAIL ...".
+#   test/gpu/check-int8-layers.sh DIST OUT   (DIST: scripts/package-gpu.sh's dist/)
+set -uo pipefail
+dist=${1:?usage: check-int8-layers.sh DIST OUT}
+out=${2:?usage: check-int8-layers.sh DIST OUT}
+mkdir -p "$out"
+batch=256
+fail() { echo "int8-layers: FAIL $*"; exit 1; }
+
+source "$(dirname "$0")/mobilenet-block.sh"
+compile --emit=nn-opt --precision=int8 --int8 --calib "$out/calib" --calib-device=cpu \
+  --calib-cache "$out/entropy.cache" -o /dev/null > "$out/calibrate.log" 2>&1 ||
+  fail "calibration (see $out/calibrate.log)"
+compile --precision=int8 --int8 --calib-cache "$out/entropy.cache" \
+  --timing-cache "$out/timing-cache.json" -o "$out/timed.kiln" > "$out/compile.log" 2>&1 ||
+  fail "does not compile (see $out/compile.log)"
+grep '^\[int8 layers\]\|^  float:\|INT8 layer groups' "$out/compile.log"
+summary=$(grep '^int8 layers: ' "$out/compile.log") || fail "no 'int8 layers:' summary line"
+echo "$summary"
+[[ $summary =~ ^int8\ layers:\ timed\ on\ .*:\ (INT8|fp16|mixed)\ engine\ \(INT8\ [0-9.]+\ ms ]] ||
+  fail "the summary does not say what was timed and chosen"
+
+"$dist/bin/kiln-run" "$out/timed.kiln" --inspect-json > "$out/inspect.json" 2>&1 ||
+  fail "kiln-run --inspect-json (see $out/inspect.json)"
+mapfile -t recorded < <("$python" - "$out/inspect.json" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1]))["build"]["config"]
+print("--int8 --int8-layers=all --calib-cache" if config["int8"] else "--no-int8")
+for entry in config["layer_precision"]:
+    print("--layer-precision=" + entry)
+PY
+) || fail "no build.config in the engine"
+echo "recorded: ${recorded[*]}"
+args=(--precision=int8)
+if [[ ${recorded[0]} == --no-int8 ]]; then
+  args=(--precision=fp16)
+else
+  args+=(--int8 --int8-layers=all --calib-cache "$out/entropy.cache")
+fi
+args+=("${recorded[@]:1}")
+compile "${args[@]}" --emit=nn-opt -o "$out/chosen.mlir" > "$out/chosen.log" 2>&1 ||
+  fail "the recorded choice does not compile (see $out/chosen.log)"
+
+"$dist/bin/kiln-run" "$out/timed.kiln" --input image="$out/images.npy" --iterations 50 \
+  --cuda-graph --export-output "$out/gpu" > "$out/run.log" 2>&1 ||
+  fail "kiln-run exit $? (see $out/run.log)"
+"$dist/bin/kiln-interpret" "$out/chosen.mlir" --input image="$out/images.npy" \
+  --output-dir "$out/ref" > "$out/ref.log" 2>&1 ||
+  fail "kiln-interpret on the chosen graph (see $out/ref.log)"
+step=$("$python" test/calibration/classifier_step.py "$out/mobilenet.onnx" "$out/entropy.cache" \
+  globalaveragepool_66) || fail "no classifier step"
+
+"$python" - "$out" "$step" "${ALLOWED_STEPS:-2}" <<'PY' || exit 1
+import sys, numpy as np
+d, step, allowed = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+gpu = np.load(f"{d}/gpu/logits.npy").astype(np.float64)
+ref = np.load(f"{d}/ref/logits.npy").astype(np.float64)
+worst = float(np.abs(gpu - ref).max())
+agree = float(np.mean(gpu.argmax(1) == ref.argmax(1)) * 100)
+print(f"logits: max |engine - interpreter of the recorded choice| {worst:.6g} = "
+      f"{worst / step:.3f} classifier steps; top-1 agreement {agree:.1f}%")
+ok = worst <= allowed * step * 1.0001 and agree >= 99.0
+print("int8-layers: PASS" if ok else
+      f"int8-layers: FAIL (allowed {allowed:g} steps and >= 99% agreement)")
+sys.exit(0 if ok else 1)
+PY
