@@ -245,7 +245,9 @@ struct Plan {
   unsigned serialized = 0;
 };
 
-Plan planFunction(func::FuncOp function, Concurrency concurrency) {
+/// Plans `function`'s arena; `widths` also measures the widths (quadratic
+/// in the steps and more: for the report only).
+Plan planFunction(func::FuncOp function, Concurrency concurrency, bool widths) {
   // Liveness: the range of steps that use each alloc (through its views).
   DenseMap<Operation *, unsigned> index;
   SmallVector<Operation *> steps;
@@ -409,8 +411,10 @@ Plan planFunction(func::FuncOp function, Concurrency concurrency) {
     plan.serialized += llvm::any_of(planned.deps[s], [&](uint32_t earlier) {
       return !dataflow.ancestors[s].test(earlier);
     });
-  plan.width = runtime::dependencyWidth(planned.deps);
-  plan.dataflowWidth = runtime::dependencyWidth(dataflow.deps);
+  if (widths) {
+    plan.width = runtime::dependencyWidth(planned.deps);
+    plan.dataflowWidth = runtime::dependencyWidth(dataflow.deps);
+  }
   return plan;
 }
 
@@ -447,7 +451,7 @@ struct PlanMemoryPass : kiln::impl::PlanMemoryPassBase<PlanMemoryPass> {
     for (auto function : module.getOps<func::FuncOp>()) {
       if (function.isExternal())
         continue;
-      Plan plan = planFunction(function, *mode);
+      Plan plan = planFunction(function, *mode, /*widths=*/report);
       arenaSize = std::max(arenaSize, plan.arena);
       arenaBytes += plan.arena;
       tensorBytes += plan.sum;
