@@ -615,10 +615,28 @@ def PlanMemoryPass : Pass<"kiln-plan-memory", "::mlir::ModuleOp"> {
     dispatch (in place). Sets each alloc's `offset` and the module's
     `engine.arena_size`; with `report`, a remark per function gives the
     arena size against the sum of all tensors and the peak live bytes.
+
+    Reused bytes order steps: the engine writer makes a step that writes
+    bytes wait for the earlier steps that touched them (`Step.deps`), so
+    reuse can serialize branches that auxiliary streams would run at once.
+    With `concurrency=branches` (the default) a tensor takes only freed
+    bytes whose earlier users (writers and readers, judged part by part)
+    are ancestors of every step that uses it in the dataflow (the
+    dependencies the steps would have if no two buffers shared a byte),
+    and a pointwise output goes in place only over an input whose other
+    readers the dispatch waits for anyway; otherwise the arena grows. Reuse
+    then adds no dependency. `concurrency=none` takes any freed bytes (the
+    smallest arena). The report adds the width (the most steps that may run
+    at once) as planned and in the dataflow, and the steps that wait only
+    because of reused bytes (statistic `reuse-serialized-steps`).
   }];
   let options = [
     Option<"report", "report", "bool", /*default=*/"false",
-           "Remark the arena size, the sum of all tensors and the peak">
+           "Remark the arena size, the sum of all tensors and the peak">,
+    Option<"concurrency", "concurrency", "std::string", /*default=*/"\"branches\"",
+           "Which freed bytes a tensor may take: none (any: the smallest arena) or "
+           "branches (only those whose earlier users its own users wait for anyway, "
+           "so reuse orders no independent steps)">
   ];
 }
 

@@ -431,34 +431,15 @@ flatbuffers::Offset<fb::Step> Writer::finishStep(Operation *op, fb::StepKind kin
 /// reference, read or written as the op's memory effects say. An op that
 /// does not say what it touches waits for every earlier step.
 std::vector<uint32_t> Writer::stepDependencies(Operation *op) {
-  auto effecting = llvm::dyn_cast<MemoryEffectOpInterface>(op);
-  if (!effecting)
-    return dependencies.addBarrier();
-  SmallVector<MemoryEffects::EffectInstance> effects;
-  effecting.getEffects(effects);
-  SmallVector<BufferAccess> accesses;
-  for (const MemoryEffects::EffectInstance &effect : effects) {
-    Value value = effect.getValue();
-    if (!value || !llvm::isa<MemRefType>(value.getType()) || !refs.count(value))
-      return dependencies.addBarrier();
-    Ref ref = refs.lookup(value);
-    if (ref.region == fb::Region::Weights)
-      continue;
-    bool write = llvm::isa<MemoryEffects::Write>(effect.getEffect());
-    if (!write && !llvm::isa<MemoryEffects::Read>(effect.getEffect()))
-      continue; // allocation effects touch no bytes
-    MemRefType type = memrefOf(value);
-    BufferAccess access;
-    access.region = ref.region;
-    access.binding = ref.binding;
-    access.offset = ref.offset;
-    access.elementBytes = getElementSize(type.getElementType());
-    access.shape.assign(type.getShape().begin(), type.getShape().end());
-    access.strides = getElementStrides(type);
-    access.write = write;
-    accesses.push_back(std::move(access));
-  }
-  return dependencies.addStep(accesses);
+  std::optional<SmallVector<BufferAccess>> accesses =
+      getStepAccesses(op, [&](Value value) -> std::optional<BufferLocation> {
+        auto it = refs.find(value);
+        if (it == refs.end())
+          return std::nullopt;
+        return BufferLocation{it->second.region, it->second.binding,
+                              int64_t(it->second.offset)};
+      });
+  return accesses ? dependencies.addStep(*accesses) : dependencies.addBarrier();
 }
 
 FailureOr<flatbuffers::Offset<fb::Step>> Writer::visitStep(Operation *op, uint32_t index) {

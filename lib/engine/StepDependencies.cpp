@@ -10,6 +10,10 @@
 
 #include "lib/engine/StepDependencies.h"
 
+#include "dialects/engine/EngineDialect.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/STLExtras.h"
 
 #include <algorithm>
@@ -56,6 +60,41 @@ Footprint footprint(const BufferAccess &access) {
 }
 
 } // namespace
+
+std::optional<llvm::SmallVector<BufferAccess>> kiln::engine::getStepAccesses(
+    mlir::Operation *op,
+    llvm::function_ref<std::optional<BufferLocation>(mlir::Value)> locate) {
+  auto effecting = llvm::dyn_cast<mlir::MemoryEffectOpInterface>(op);
+  if (!effecting)
+    return std::nullopt;
+  llvm::SmallVector<mlir::MemoryEffects::EffectInstance> effects;
+  effecting.getEffects(effects);
+  llvm::SmallVector<BufferAccess> accesses;
+  for (const mlir::MemoryEffects::EffectInstance &effect : effects) {
+    mlir::Value value = effect.getValue();
+    if (!value || !llvm::isa<mlir::MemRefType>(value.getType()))
+      return std::nullopt;
+    std::optional<BufferLocation> location = locate(value);
+    if (!location)
+      return std::nullopt;
+    if (location->region == kiln::fb::Region::Weights)
+      continue;
+    bool write = llvm::isa<mlir::MemoryEffects::Write>(effect.getEffect());
+    if (!write && !llvm::isa<mlir::MemoryEffects::Read>(effect.getEffect()))
+      continue; // allocation effects touch no bytes
+    auto type = llvm::cast<mlir::MemRefType>(value.getType());
+    BufferAccess access;
+    access.region = location->region;
+    access.binding = location->binding;
+    access.offset = location->offset;
+    access.elementBytes = getElementSize(type.getElementType());
+    access.shape.assign(type.getShape().begin(), type.getShape().end());
+    access.strides = getElementStrides(type);
+    access.write = write;
+    accesses.push_back(std::move(access));
+  }
+  return accesses;
+}
 
 bool kiln::engine::mayOverlap(const BufferAccess &a, const BufferAccess &b) {
   if (a.region != b.region || (a.region == kiln::fb::Region::Binding && a.binding != b.binding))

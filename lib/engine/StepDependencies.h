@@ -16,11 +16,15 @@
 
 #include "kiln/runtime/engine_generated.h"
 
+#include "mlir/IR/Operation.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/BitVector.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace kiln::engine {
@@ -38,6 +42,22 @@ struct BufferAccess {
   bool write = false;
 };
 
+/// Where a buffer's first byte lives: a region, the binding's number for a
+/// binding, the byte offset in it.
+struct BufferLocation {
+  kiln::fb::Region region = kiln::fb::Region::Arena;
+  uint32_t binding = 0;
+  int64_t offset = 0;
+};
+
+/// The bytes a step op reads and writes, as its memory effects say, each
+/// buffer placed by `locate`; weights are left out (read-only). Nothing
+/// (the step is a barrier: it may touch anything) when the op does not say
+/// what it touches or `locate` does not know one of its buffers.
+std::optional<llvm::SmallVector<BufferAccess>>
+getStepAccesses(mlir::Operation *op,
+                llvm::function_ref<std::optional<BufferLocation>(mlir::Value)> locate);
+
 /// Whether two accesses of one region may touch a common byte. Exact for
 /// disjoint byte ranges and for interleaved strided windows of one buffer
 /// (the channel slices of a channels-last concatenation): every dimension
@@ -54,6 +74,9 @@ public:
   std::vector<uint32_t> addStep(llvm::ArrayRef<BufferAccess> accesses);
   /// The next step waits for every earlier one (its accesses are unknown).
   std::vector<uint32_t> addBarrier();
+  /// Every earlier step that step `step` waits for, directly or not (bits
+  /// 0 to step - 1).
+  const llvm::BitVector &ancestorsOf(uint32_t step) const { return ancestors[step]; }
 
 private:
   /// A barrier conflicts with every earlier and later step.

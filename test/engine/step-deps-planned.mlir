@@ -1,8 +1,23 @@
-// Tests Step.deps on buffers placed by kiln-plan-memory: the planner gives a
-// dead tensor's bytes to a later one, and the later writer then waits for the
-// earlier readers of those bytes even though it reads nothing they wrote.
-// RUN: kiln-opt %s -kiln-plan-memory | kiln-translate --serialize-engine --dump-engine-json | FileCheck %s
-// RUN: kiln-opt %s -kiln-plan-memory | FileCheck %s --check-prefix=PLAN
+// Tests Step.deps on buffers placed by kiln-plan-memory: with
+// concurrency=none the planner gives a dead tensor's bytes to a later one,
+// and the later writer then waits for the earlier readers of those bytes
+// even though it reads nothing they wrote. By default (concurrency=branches)
+// the later tensor, written from the input alone, gets bytes of its own and
+// its writer waits for nothing.
+// RUN: kiln-opt %s -kiln-plan-memory=concurrency=none | kiln-translate --serialize-engine --dump-engine-json | FileCheck %s
+// RUN: kiln-opt %s -kiln-plan-memory=concurrency=none | FileCheck %s --check-prefix=PLAN
+// RUN: kiln-opt %s -kiln-plan-memory | kiln-translate --serialize-engine --dump-engine-json | FileCheck %s --check-prefix=BRANCHES
+// RUN: kiln-opt %s -kiln-plan-memory | FileCheck %s --check-prefix=PLAN-BRANCHES
+
+// PLAN-BRANCHES: engine.alloc {offset = 0 : i64}
+// PLAN-BRANCHES: engine.alloc {offset = 4096 : i64}
+// PLAN-BRANCHES: engine.alloc {offset = 8192 : i64}
+// PLAN-BRANCHES: engine.alloc {offset = 12288 : i64}
+// BRANCHES:      "steps": [
+// BRANCHES:      "name": "d",
+// BRANCHES:      "deps": [  ]
+// BRANCHES:      "name": "out3",
+// BRANCHES:      "deps": [ 5 ]
 
 // PLAN: %[[A:.*]] = engine.alloc {offset = 0 : i64}
 // PLAN: %[[B:.*]] = engine.alloc {offset = 4096 : i64}

@@ -1,24 +1,37 @@
 // RUN: kiln-opt %s -split-input-file -kiln-plan-memory | FileCheck %s
 // RUN: kiln-opt %s -split-input-file -kiln-plan-memory=report -o /dev/null 2>&1 | FileCheck %s --check-prefix=REPORT
 // RUN: kiln-opt %s -split-input-file -kiln-plan-memory -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+// RUN: kiln-opt %s -split-input-file -kiln-plan-memory=concurrency=none | FileCheck %s --check-prefix=NONE
+// (kiln-plan-memory-concurrency.mlir tests the option itself.)
 
 // STATS: PlanMemoryPass
-// STATS-NEXT: (S) 8192 arena-bytes - Bytes of the planned arenas (summed over functions)
+// STATS-NEXT: (S) 8704 arena-bytes - Bytes of the planned arenas (summed over functions)
 // STATS-NEXT: (S) 0 in-place-outputs - Pointwise outputs written over a dying input
 // STATS-NEXT: (S) 8192 peak-live-bytes - Bytes live at once at the busiest step
+// STATS-NEXT: (S) 0 reuse-serialized-steps - Steps that wait for an earlier step only because they reuse its bytes
 // STATS-NEXT: (S) 12800 tensor-bytes - Bytes of the activation buffers the arenas hold
 
 // Tests that a buffer dead after a step gives its range to a later one,
 // while buffers live at once never overlap; and that offsets are 256-byte
-// aligned (40-byte tensors).
-// CHECK: module attributes {engine.arena_size = 8192 : i64}
+// aligned (40-byte tensors). %d and %e, computed from the input %small, are
+// a branch beside %a → %b → %c: by default (concurrency=branches) they do
+// not take %b's freed range (their writers would wait for %b's readers) and
+// go past the end; with concurrency=none %d takes the start of that range.
+// CHECK: module attributes {engine.arena_size = 8704 : i64}
 // CHECK-LABEL: func.func @reuse
 // CHECK: engine.alloc {offset = 0 : i64} : memref<1024xf32>
 // CHECK: engine.alloc {offset = 4096 : i64} : memref<1024xf32>
 // CHECK: engine.alloc {offset = 0 : i64} : memref<1024xf32>
-// CHECK: engine.alloc {offset = 4096 : i64} : memref<10xf32>
-// CHECK: engine.alloc {offset = 4352 : i64} : memref<10xf32>
-// REPORT: remark: arena 8192 bytes for 12800 bytes of tensors (peak live 8192 bytes), 0 written in place
+// CHECK: engine.alloc {offset = 8192 : i64} : memref<10xf32>
+// CHECK: engine.alloc {offset = 8448 : i64} : memref<10xf32>
+// NONE: module attributes {engine.arena_size = 8192 : i64}
+// NONE-LABEL: func.func @reuse
+// NONE: engine.alloc {offset = 0 : i64} : memref<1024xf32>
+// NONE: engine.alloc {offset = 4096 : i64} : memref<1024xf32>
+// NONE: engine.alloc {offset = 0 : i64} : memref<1024xf32>
+// NONE: engine.alloc {offset = 4096 : i64} : memref<10xf32>
+// NONE: engine.alloc {offset = 4352 : i64} : memref<10xf32>
+// REPORT: remark: arena 8704 bytes for 12800 bytes of tensors (peak live 8192 bytes), 0 written in place; width 2 of the dataflow's 2, 0 steps wait only because of reused bytes
 func.func @reuse(%in: memref<1024xf32> {engine.input = "x"}, %small: memref<10xf32> {engine.input = "s"},
                  %out: memref<1024xf32> {engine.output = "y"}, %out2: memref<10xf32> {engine.output = "z"}) {
   %a = engine.alloc : memref<1024xf32>
@@ -45,6 +58,7 @@ func.func @reuse(%in: memref<1024xf32> {engine.input = "x"}, %small: memref<10xf
 // STATS-NEXT: (S) 3072 arena-bytes - Bytes of the planned arenas (summed over functions)
 // STATS-NEXT: (S) 0 in-place-outputs - Pointwise outputs written over a dying input
 // STATS-NEXT: (S) 3072 peak-live-bytes - Bytes live at once at the busiest step
+// STATS-NEXT: (S) 0 reuse-serialized-steps - Steps that wait for an earlier step only because they reuse its bytes
 // STATS-NEXT: (S) 3072 tensor-bytes - Bytes of the activation buffers the arenas hold
 
 // Tests that a view keeps its source alive: the slice written last keeps
@@ -72,6 +86,7 @@ func.func @views_extend_life(%in: memref<256xf32> {engine.input = "x"},
 // STATS-NEXT: (S) 768 arena-bytes - Bytes of the planned arenas (summed over functions)
 // STATS-NEXT: (S) 1 in-place-outputs - Pointwise outputs written over a dying input
 // STATS-NEXT: (S) 768 peak-live-bytes - Bytes live at once at the busiest step
+// STATS-NEXT: (S) 0 reuse-serialized-steps - Steps that wait for an earlier step only because they reuse its bytes
 // STATS-NEXT: (S) 1024 tensor-bytes - Bytes of the activation buffers the arenas hold
 
 // Tests that a pointwise dispatch writes in place over an input of its size

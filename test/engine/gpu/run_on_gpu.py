@@ -20,6 +20,10 @@ case and a summary.
   each: the last output must pass the same comparison and equal the direct
   run's bit for bit (a race between branches, or a missed dependency where
   the planner reused bytes, shows as a difference).
+- The nn modules of PLAN_NONE also run with their arena planned by
+  kiln-plan-memory=concurrency=none (any freed bytes, across branches too,
+  where the default keeps branches apart): the writer's dependencies must
+  then order a branch after the readers of the bytes it reuses.
 
     run_on_gpu.py [--bin DIR] [--prepare-only] [--only TEXT] [--launch-variants N] WORK_DIR
 
@@ -61,6 +65,9 @@ AUX_ITERATIONS = 50
 # summation order; FP16 rounds inputs, weights and every stored activation.
 TOLERANCES = {"fp32": (1e-4, 1e-4), "fp16": (2e-2, 2e-2)}
 PRECISIONS = ("fp32", "fp16")
+# nn modules also run with kiln-plan-memory=concurrency=none (branches whose
+# planner reuse adds write-after-read dependencies).
+PLAN_NONE = ("inception_branches",)
 
 
 def conv_expected():
@@ -264,7 +271,7 @@ class Runner:
         compare = close if name in CLOSE else one_step if name in ONE_STEP else exact
         return self.execute(case, engine, args, expected, compare)
 
-    def nn_case(self, module, precision, variant=None):
+    def nn_case(self, module, precision, variant=None, plan_none=False):
         name = os.path.splitext(os.path.basename(module))[0]
         case = f"nn/{name} {precision}"
         stem = os.path.join(self.work, f"{name}.{precision}")
@@ -277,6 +284,11 @@ class Runner:
             engine_passes = ["--kiln-convert-nn-to-engine", "--kiln-outline-kernels",
                              f"--kiln-select-tactics=launch-variant={variant}",
                              "--kiln-plan-memory"]
+        if plan_none:
+            # The arena planned again, reusing bytes across branches.
+            case += " concurrency=none"
+            stem += ".plan-none"
+            engine_passes.append("--kiln-plan-memory=concurrency=none")
         engine_ir, engine = stem + ".engine.mlir", stem + ".kiln"
         run([self.opt, module, f"--kiln-graph-pipeline=precision={precision}",
              *engine_passes, "-o", engine_ir], "kiln-opt")
@@ -327,6 +339,10 @@ def main():
             cases.append((f"nn/{name} {precision}",
                           lambda module=module, precision=precision:
                           runner.nn_case(module, precision)))
+            if name in PLAN_NONE:
+                cases.append((f"nn/{name} {precision} concurrency=none",
+                              lambda module=module, precision=precision:
+                              runner.nn_case(module, precision, plan_none=True)))
             for variant in range(options.launch_variants):
                 cases.append((f"nn/{name} {precision} variant {variant}",
                               lambda module=module, precision=precision, variant=variant:
