@@ -579,7 +579,12 @@ int main(int argc, char **argv) {
         choiceSummary = "int8 layers: no layer was quantized, nothing to choose";
         chosen = std::move(candidates[0].module);
       } else {
-        Choice floats{false, floatPrecision, choice.layerPrecision};
+        // The user's constraints but those asking INT8, which a build
+        // without calibration cannot meet.
+        Choice floats{false, floatPrecision, {}};
+        for (const std::string &entry : choice.layerPrecision)
+          if (!StringRef(entry).ends_with(":int8"))
+            floats.layerPrecision.push_back(entry);
         if (mlir::failed(build(floats, floatPrecision)))
           return 1;
         std::vector<kiln::Int8Unit> units = kiln::chooseInt8Units(
