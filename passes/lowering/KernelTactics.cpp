@@ -264,9 +264,17 @@ kiln::selectKernelTactics(ModuleOp module, tactics::TimingCache &cache,
     cache.insert(item.key, tactic);
     counts.timed += group.size();
     counts.updated = true;
-    if (progress)
+    if (progress) {
       llvm::errs() << prefix << item.variants.size() << " variants, best "
                    << tactic.description << " (" << formatTime(best.milliseconds) << ")\n";
+      // Every variant's time, best first, on a line of its own (indented, so
+      // counting the lines above still counts kernels).
+      llvm::errs() << "    timed:";
+      for (const runtime::TimedTactic &timed : timing->timed)
+        llvm::errs() << " " << describe(item.variants[timed.index]) << " ("
+                     << formatTime(timed.milliseconds) << ");";
+      llvm::errs() << "\n";
+    }
   }
   return counts;
 }

@@ -16,13 +16,14 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <dlfcn.h>
 
 namespace {
 class CpuRunner : public Runner {
 public:
-  CpuRunner(std::string compiler, std::string keep)
-      : compiler(std::move(compiler)), keep(std::move(keep)) {}
+  CpuRunner(std::string compiler, std::string keep, bool misalign)
+      : compiler(std::move(compiler)), keep(std::move(keep)), misalign(misalign) {}
   ~CpuRunner() override {
     if (library)
       dlclose(library);
@@ -36,6 +37,7 @@ public:
 
 private:
   std::string compiler, keep;
+  bool misalign;
   llvm::SmallString<128> dir;
   void *library = nullptr;
 };
@@ -109,13 +111,26 @@ bool CpuRunner::run(const Kernel &kernel, std::vector<std::vector<char>> &buffer
     error = "no launcher";
     return false;
   }
+  // Misaligned: copies one byte past the start of buffers of one extra byte
+  // (the heap's blocks are aligned to 16), copied back after the launch.
+  std::vector<std::vector<char>> shifted;
   std::vector<void *> pointers;
-  for (std::vector<char> &buffer : buffers)
-    pointers.push_back(buffer.data());
+  for (std::vector<char> &buffer : buffers) {
+    if (!misalign) {
+      pointers.push_back(buffer.data());
+      continue;
+    }
+    shifted.emplace_back(buffer.size() + 1);
+    std::copy(buffer.begin(), buffer.end(), shifted.back().begin() + 1);
+    pointers.push_back(shifted.back().data() + 1);
+  }
   launch(pointers.data());
+  for (size_t i = 0; i < shifted.size(); ++i)
+    std::copy(shifted[i].begin() + 1, shifted[i].end(), buffers[i].begin());
   return true;
 }
 
-std::unique_ptr<Runner> makeCpuRunner(const std::string &compiler, const std::string &keep) {
-  return std::make_unique<CpuRunner>(compiler, keep);
+std::unique_ptr<Runner> makeCpuRunner(const std::string &compiler, const std::string &keep,
+                                      bool misalign) {
+  return std::make_unique<CpuRunner>(compiler, keep, misalign);
 }

@@ -36,8 +36,11 @@ public:
 };
 
 /// Kernels compiled by `compiler` against the emulation; sources kept in
-/// `keep` when it is not empty.
-std::unique_ptr<Runner> makeCpuRunner(const std::string &compiler, const std::string &keep);
+/// `keep` when it is not empty. With `misalign`, every buffer is passed one
+/// byte past an aligned address, so kernels take their element-by-element
+/// paths instead of whole vectors.
+std::unique_ptr<Runner> makeCpuRunner(const std::string &compiler, const std::string &keep,
+                                      bool misalign = false);
 
 /// Kernels compiled by NVRTC for sm_`arch` and run on GPU 0 (null, with a
 /// message, when there is no NVRTC or no driver).

@@ -2,6 +2,7 @@
 //
 //   kiln-emulate-cuda MODULE.mlir [--filter REGEX] [--seed N] [--keep DIR]
 //                                 [--device=cpu|gpu] [--arch 90] [--variants]
+//                                 [--misalign]
 //
 // A test tool. Each function of the module is a group: its kernel is
 // emitted, all kernels are compiled and run on random inputs (with NaN,
@@ -19,7 +20,10 @@
 //
 // With --variants, every launch variant of a kernel (KernelSource::variants)
 // runs too, on the same inputs, under its own name and launch bound, one
-// line each: `NAME [block 64x4x1]: exact`.
+// line each: `NAME [block 64x4x1]: exact`. With --misalign (CPU only) every
+// buffer starts one byte past an aligned address, so kernels that load
+// whole vectors when their pointers allow take their element-by-element
+// paths.
 //
 // Quantized outputs of --inexact functions may differ by 1 where float
 // rounding moved a tie. On the emulation transcendental functions are the
@@ -81,6 +85,10 @@ static cl::opt<std::string> device("device",
                                    cl::init("cpu"));
 static cl::opt<bool> variants("variants",
                               cl::desc("Also run every launch variant of each kernel"),
+                              cl::init(false));
+static cl::opt<bool> misalign("misalign",
+                              cl::desc("Pass every buffer one byte past an aligned address "
+                                       "(CPU only)"),
                               cl::init(false));
 static cl::opt<unsigned> arch("arch", cl::desc("GPU architecture for --device=gpu"),
                               cl::init(90));
@@ -390,7 +398,12 @@ int main(int argc, char **argv) {
     kernels.push_back({function, std::move(*source), ""});
   }
 
-  std::unique_ptr<Runner> runner = device == "gpu" ? makeGpuRunner(arch) : makeCpuRunner(compiler, keep);
+  if (misalign && device == "gpu") {
+    llvm::errs() << "--misalign runs on the CPU only (expected --device=cpu, found gpu)\n";
+    return 1;
+  }
+  std::unique_ptr<Runner> runner =
+      device == "gpu" ? makeGpuRunner(arch) : makeCpuRunner(compiler, keep, misalign);
   if (!runner || !runner->prepare(kernels))
     return 1;
 
