@@ -21,7 +21,7 @@ latency, or describes it (no GPU needed).
   --duration S             time runs for at least S seconds (after --iterations)
   --cuda-graph             capture the engine into a CUDA graph and replay it
   --aux-streams N          run independent steps on up to N streams besides
-                           the caller's (0: in order on one stream; default 0)
+                           the caller's (0: in order on one stream; default 3)
   --dump-profile           print per-layer GPU times (extra profiled runs)
   --export-profile FILE    the per-layer times as JSON
   --export-output DIR      each output as DIR/NAME.npy

@@ -56,7 +56,7 @@ NO_GPU = 3  # kiln-run's exit status without a GPU
 # Each case runs in these modes (kiln-run options); with auxiliary streams
 # (independent steps concurrently, format 1.4) for AUX_ITERATIONS runs, the
 # output of the last compared with the direct run's bit for bit.
-MODES = [("direct", []), ("cuda-graph", ["--cuda-graph"]),
+MODES = [("direct", ["--aux-streams", "0"]), ("cuda-graph", ["--cuda-graph", "--aux-streams", "0"]),
          ("aux-streams", ["--aux-streams", "3"]),
          ("aux-streams-cuda-graph", ["--aux-streams", "3", "--cuda-graph"])]
 AUX_ITERATIONS = 50

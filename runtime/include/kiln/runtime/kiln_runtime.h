@@ -78,7 +78,7 @@ kiln_status kiln_context_device_memory_size(const kiln_context *context,
  * recording dependencies (format 1.4) on up to max_aux_streams streams of
  * its own besides the caller's; 0 runs them in order on the caller's
  * stream. kiln_context_create uses KILN_DEFAULT_MAX_AUX_STREAMS. */
-#define KILN_DEFAULT_MAX_AUX_STREAMS 0
+#define KILN_DEFAULT_MAX_AUX_STREAMS 3
 kiln_status kiln_context_create_with_aux_streams(kiln_engine *engine,
                                                  int max_aux_streams,
                                                  kiln_context **context);
