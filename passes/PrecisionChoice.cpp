@@ -6,7 +6,6 @@
 #include "dialects/engine/EngineDialect.h"
 #include "dialects/nn/NNDialect.h"
 #include "dialects/nn/NNShapes.h"
-#include "kiln/engine/EngineWriter.h"
 #include "kiln/runtime/HostRunner.h"
 #include "kiln/runtime/Runtime.h"
 
@@ -25,10 +24,8 @@ using namespace kiln;
 std::vector<std::vector<std::string>> kiln::getStepLayers(ModuleOp module) {
   std::vector<std::vector<std::string>> steps;
   for (auto func : module.getOps<func::FuncOp>()) {
-    // The steps as the engine writer lists them: every op of the body but
-    // the buffers and the return.
     for (Operation &op : func.getBody().front()) {
-      if (llvm::isa<func::ReturnOp, engine::WeightOp, engine::AllocOp, engine::ViewOp>(op))
+      if (!engine::isStep(&op))
         continue;
       std::vector<std::string> &layers = steps.emplace_back();
       if (auto names = op.getAttrOfType<ArrayAttr>("layers"))
@@ -39,18 +36,18 @@ std::vector<std::vector<std::string>> kiln::getStepLayers(ModuleOp module) {
   return steps;
 }
 
-FailureOr<EngineTiming> kiln::timeEngineOnGpu(ModuleOp module, StringRef arch,
+FailureOr<EngineTiming> kiln::timeEngineOnGpu(ModuleOp module,
+                                              const engine::EngineWriterOptions &options,
+                                              engine::EngineBytes &serialized,
                                               std::string &why, bool &noDevice) {
   noDevice = false;
-  engine::EngineWriterOptions options;
-  options.archs = {arch.str()};
-  options.buildOptions = "kiln-compile: timed to choose INT8 or float per layer";
   FailureOr<engine::EngineBytes> bytes = engine::serializeEngine(module, options);
   if (failed(bytes)) {
     why = "the engine cannot be serialized";
     return failure();
   }
-  std::vector<uint8_t> file = engine::encodeEngine(*bytes);
+  serialized = std::move(*bytes);
+  std::vector<uint8_t> file = engine::encodeEngine(serialized);
   runtime::Expected<runtime::Engine> loaded =
       runtime::Engine::loadFromMemory(file.data(), file.size());
   if (!loaded) {

@@ -14,6 +14,8 @@
 #ifndef KILN_PASSES_PRECISIONCHOICE_H
 #define KILN_PASSES_PRECISIONCHOICE_H
 
+#include "kiln/engine/EngineWriter.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/raw_ostream.h"
@@ -41,10 +43,13 @@ struct EngineTiming {
 /// the engine file lists its steps.
 std::vector<std::vector<std::string>> getStepLayers(mlir::ModuleOp module);
 
-/// Serializes `module` (engine dialect, kernels for `arch`), loads it on the
-/// current GPU and times it. Fails with `why` set; `noDevice` tells that
-/// there is no GPU or driver.
-mlir::FailureOr<EngineTiming> timeEngineOnGpu(mlir::ModuleOp module, llvm::StringRef arch,
+/// Serializes `module` (engine dialect) with `options` into `serialized`
+/// (the engine file's contents, which the caller may write as they are),
+/// loads it on the current GPU and times it. Fails with `why` set;
+/// `noDevice` tells that there is no GPU or driver.
+mlir::FailureOr<EngineTiming> timeEngineOnGpu(mlir::ModuleOp module,
+                                              const engine::EngineWriterOptions &options,
+                                              engine::EngineBytes &serialized,
                                               std::string &why, bool &noDevice);
 
 /// The INT8 layers of an `nn` module after the graph pipeline (the ops with

@@ -25,6 +25,10 @@ std::string kiln::engine::getStepName(Operation *step) {
                     " + ");
 }
 
+bool kiln::engine::isStep(Operation *op) {
+  return !llvm::isa<WeightOp, AllocOp, ViewOp>(op) && !op->hasTrait<OpTrait::IsTerminator>();
+}
+
 int64_t kiln::engine::getElementSize(Type type) {
   unsigned bits = type.getIntOrFloatBitWidth();
   return bits == 1 ? 1 : bits / 8;

@@ -34,6 +34,11 @@ constexpr llvm::StringLiteral kTacticSourceAttr = "engine.tactic_source";
 /// or else the op's name.
 std::string getStepName(mlir::Operation *step);
 
+/// Whether `op`, an op of a network's body, is one of the engine's steps
+/// (in body order, as the engine file lists them): anything but the buffers
+/// (weights, allocs, views) and the terminator.
+bool isStep(mlir::Operation *op);
+
 /// Bytes an element of `type` takes in an engine buffer (i1 takes one).
 int64_t getElementSize(mlir::Type type);
 

@@ -584,10 +584,8 @@ FailureOr<EngineBytes> Writer::run() {
   // Arena tensors without a name take the first step that touches them.
   std::vector<std::string> stepNames;
   for (Operation &op : func.getBody().front()) {
-    if (llvm::isa<func::ReturnOp>(op))
-      continue;
-    if (llvm::isa<WeightOp, AllocOp, ViewOp>(op)) {
-      if (failed(visitBuffer(&op)))
+    if (!isStep(&op)) {
+      if (!llvm::isa<func::ReturnOp>(op) && failed(visitBuffer(&op)))
         return failure();
       continue;
     }

@@ -261,7 +261,7 @@ Plan planFunction(func::FuncOp function, Concurrency concurrency, bool widths) {
                            int64_t(steps.size()), -1});
       continue;
     }
-    if (llvm::isa<engine::ViewOp, engine::WeightOp, func::ReturnOp>(op))
+    if (!engine::isStep(&op))
       continue;
     int64_t step = steps.size();
     for (Value operand : op.getOperands())

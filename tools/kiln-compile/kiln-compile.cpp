@@ -16,6 +16,7 @@
 #include "kiln/engine/EngineWriter.h"
 #include "kiln/import/OnnxImporter.h"
 #include "kiln/target/cuda/KernelEmitter.h"
+#include "kiln/runtime/EngineFile.h"
 #include "kiln/runtime/HostRunner.h"
 #include "passes/PassStatistics.h"
 #include "passes/Passes.h"
@@ -39,6 +40,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <optional>
 
 using namespace llvm;
 
@@ -499,9 +501,44 @@ int main(int argc, char **argv) {
     return engine.run(m);
   };
 
+  // The engine file's options for a build that made the choice `made`.
+  auto writerOptionsFor = [&](const Choice &made) {
+    kiln::engine::EngineWriterOptions writerOptions;
+    if (!archs.empty())
+      writerOptions.archs.assign(archs.begin(), archs.end());
+    // Recorded in the engine: how it was built.
+    for (int i = 1; i < argc; ++i)
+      writerOptions.buildOptions += (i > 1 ? " " : "") + std::string(argv[i]);
+    // And as decisions a refit (kiln-refit) can take again.
+    kiln::engine::BuildConfig &config = writerOptions.buildConfig.emplace();
+    config.precision = made.precision;
+    config.layerPrecision = made.layerPrecision;
+    config.constraintMode = constraintMode;
+    config.channelsLast = channelsLast;
+    config.halfAlignment = halfAlignment;
+    config.int8Alignment = int8Alignment;
+    config.foldQDQEpilogues = foldQDQEpilogues;
+    config.depthwiseConv = depthwiseConv;
+    config.int8Epilogue = int8Epilogue;
+    config.geluEpilogue = geluEpilogue;
+    config.fuseAttention = fuseAttention;
+    config.int8ConvKernel = int8ConvKernel;
+    config.int8MinChannels = int8MinChannels;
+    config.int8 = made.int8;
+    config.calibrator = calibrator;
+    config.percentile = percentile;
+    for (const auto &shape : options.inputShapes)
+      config.inputShapes.push_back(
+          {shape.getKey().str(), {shape.getValue().begin(), shape.getValue().end()}});
+    for (const std::string &value : inputValues)
+      config.inputValues.push_back(StringRef(value).split('=').first.str());
+    return writerOptions;
+  };
+
   // Implicit INT8 with --int8-layers=timed: the INT8 and the float builds
   // timed on the GPU decide which layers stay in float (PrecisionChoice.h).
   mlir::OwningOpRef<mlir::ModuleOp> chosen;
+  std::optional<kiln::engine::EngineBytes> chosenBytes;
   std::string choiceSummary;
   std::vector<std::unique_ptr<llvm::FileRemover>> temporaries;
   if (int8 && int8Layers == "timed" && emitKind >= EmitKind::EngineIR) {
@@ -547,6 +584,7 @@ int main(int argc, char **argv) {
         Choice choice;
         mlir::OwningOpRef<mlir::ModuleOp> module;
         kiln::EngineTiming timing;
+        kiln::engine::EngineBytes bytes;
         std::string name;
       };
       std::vector<Candidate> candidates;
@@ -562,15 +600,17 @@ int main(int argc, char **argv) {
           return mlir::failure();
         std::string why;
         bool noDevice = false;
+        kiln::engine::EngineBytes bytes;
         mlir::FailureOr<kiln::EngineTiming> timing =
-            kiln::timeEngineOnGpu(*m, arch, why, noDevice);
+            kiln::timeEngineOnGpu(*m, writerOptionsFor(c), bytes, why, noDevice);
         if (mlir::failed(timing)) {
           errs() << "kiln-compile: error: cannot time the " << name << " engine on "
                  << device->name << ": " << why << "\n";
           return mlir::failure();
         }
         say(formatv("the {0} engine: {1:f4} ms a run", name, timing->graphMilliseconds));
-        candidates.push_back({std::move(c), std::move(m), std::move(*timing), name});
+        candidates.push_back(
+            {std::move(c), std::move(m), std::move(*timing), std::move(bytes), name});
         return mlir::success();
       };
       if (mlir::failed(build(choice, "INT8")))
@@ -578,6 +618,7 @@ int main(int argc, char **argv) {
       if (int8LayerNames.empty()) {
         choiceSummary = "int8 layers: no layer was quantized, nothing to choose";
         chosen = std::move(candidates[0].module);
+        chosenBytes = std::move(candidates[0].bytes);
       } else {
         // The user's constraints but those asking INT8, which a build
         // without calibration cannot meet.
@@ -615,6 +656,7 @@ int main(int argc, char **argv) {
                                 floatPrecision);
         choice = std::move(best->choice);
         chosen = std::move(best->module);
+        chosenBytes = std::move(best->bytes);
       }
     }
   }
@@ -623,6 +665,8 @@ int main(int argc, char **argv) {
   if (chosen && !report && !passStatistics) {
     module = std::move(chosen);
   } else if (optimize || report) {
+    // Built again, with the report or the statistics: written from this build.
+    chosenBytes.reset();
     mlir::OwningOpRef<mlir::ModuleOp> optimized = module->clone();
     if (mlir::failed(runGraphPasses(*optimized, choice, report, true)))
       return 1;
@@ -634,37 +678,20 @@ int main(int argc, char **argv) {
   if (!choiceSummary.empty() && emitKind != EmitKind::Engine)
     errs() << "kiln-compile: note: " << choiceSummary << "\n";
   if (emitKind == EmitKind::Engine) {
-    kiln::engine::EngineWriterOptions writerOptions;
-    if (!archs.empty())
-      writerOptions.archs.assign(archs.begin(), archs.end());
-    // Recorded in the engine: how it was built.
-    for (int i = 1; i < argc; ++i)
-      writerOptions.buildOptions += (i > 1 ? " " : "") + std::string(argv[i]);
-    // And as decisions a refit (kiln-refit) can take again.
-    kiln::engine::BuildConfig &config = writerOptions.buildConfig.emplace();
-    config.precision = choice.precision;
-    config.layerPrecision = choice.layerPrecision;
-    config.constraintMode = constraintMode;
-    config.channelsLast = channelsLast;
-    config.halfAlignment = halfAlignment;
-    config.int8Alignment = int8Alignment;
-    config.foldQDQEpilogues = foldQDQEpilogues;
-    config.depthwiseConv = depthwiseConv;
-    config.int8Epilogue = int8Epilogue;
-    config.geluEpilogue = geluEpilogue;
-    config.fuseAttention = fuseAttention;
-    config.int8ConvKernel = int8ConvKernel;
-    config.int8MinChannels = int8MinChannels;
-    config.int8 = choice.int8;
-    config.calibrator = calibrator;
-    config.percentile = percentile;
-    for (const auto &shape : options.inputShapes)
-      config.inputShapes.push_back(
-          {shape.getKey().str(), {shape.getValue().begin(), shape.getValue().end()}});
-    for (const std::string &value : inputValues)
-      config.inputValues.push_back(StringRef(value).split('=').first.str());
-    if (mlir::failed(kiln::engine::writeEngine(*module, writerOptions, outputPath)))
+    // The timed choice's engine is written as it was timed, unless the
+    // build was redone (for the report or the statistics).
+    if (chosenBytes) {
+      kiln::runtime::Status status =
+          kiln::runtime::writeEngineFile(outputPath, chosenBytes->metadata, chosenBytes->weights);
+      if (!status.ok()) {
+        errs() << "kiln-compile: error: cannot write " << outputPath << ": " << status.message()
+               << "\n";
+        return 1;
+      }
+    } else if (mlir::failed(
+                   kiln::engine::writeEngine(*module, writerOptionsFor(choice), outputPath))) {
       return 1;
+    }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     kiln::printEngineSummary(importedLayers, *module, outs());
