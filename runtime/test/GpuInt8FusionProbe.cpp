@@ -2,7 +2,9 @@
 // cudnn-frontend directly: the int8 convolution into f32 sums that Kiln's
 // INT8 steps use, and the fused graphs that would take the epilogue kernel
 // into cuDNN (per-channel scale, bias, int8 residual, relu or clip (ReLU6 in
-// output units), int8 output).
+// output units), int8 output), and with activations that do not commute
+// with the output's scale (SiLU, sigmoid: the multiply by 1/scale after the
+// activation, or an f16 output).
 // Only the first must be supported; the others are reported, to decide
 // whether fusing the INT8 epilogue into cuDNN is possible here
 // (docs/codegen.md, "INT8 layers").
@@ -18,7 +20,22 @@ namespace {
 
 using TensorPtr = std::shared_ptr<fe::graph::Tensor_attributes>;
 
-enum class Epilogue { None, ScaleBiasRelu, ScaleBiasReluInt8, ResidualInt8, ScaleBiasClipInt8 };
+enum class Epilogue {
+  None,
+  ScaleBiasRelu,
+  ScaleBiasReluInt8,
+  ResidualInt8,
+  ScaleBiasClipInt8,
+  ScaleBiasSiluInt8,
+  ScaleBiasSiluHalf,
+  ScaleBiasSigmoidInt8,
+  ResidualSiluInt8,
+};
+
+bool isSwish(Epilogue e) {
+  return e == Epilogue::ScaleBiasSiluInt8 || e == Epilogue::ScaleBiasSiluHalf ||
+         e == Epilogue::ResidualSiluInt8;
+}
 
 const char *epilogueName(Epilogue e) {
   switch (e) {
@@ -27,6 +44,10 @@ const char *epilogueName(Epilogue e) {
   case Epilogue::ScaleBiasReluInt8: return "conv int8, *scale[K] +bias[K] relu *1/s -> int8";
   case Epilogue::ResidualInt8: return "conv int8, *scale[K] +bias[K] +z(int8)*s relu *1/s -> int8";
   case Epilogue::ScaleBiasClipInt8: return "conv int8, *scale[K] +bias[K] clip(0, 24) -> int8";
+  case Epilogue::ScaleBiasSiluInt8: return "conv int8, *scale[K] +bias[K] silu *1/s -> int8";
+  case Epilogue::ScaleBiasSiluHalf: return "conv int8, *scale[K] +bias[K] silu -> f16";
+  case Epilogue::ScaleBiasSigmoidInt8: return "conv int8, *scale[K] +bias[K] sigmoid *1/s -> int8";
+  case Epilogue::ResidualSiluInt8: return "conv int8, *scale[K] +bias[K] +z(int8)*s silu *1/s -> int8";
   }
   return "";
 }
@@ -71,7 +92,7 @@ bool supported(cudnnHandle_t handle, Epilogue epilogue, int64_t channels, std::s
     TensorPtr bias = tensor("bias", {1, K, 1, 1}, {K, 1, K, K}, fe::DataType_t::FLOAT);
     y = pointwise(y, scale, fe::PointwiseMode_t::MUL);
     y = pointwise(y, bias, fe::PointwiseMode_t::ADD);
-    if (epilogue == Epilogue::ResidualInt8) {
+    if (epilogue == Epilogue::ResidualInt8 || epilogue == Epilogue::ResidualSiluInt8) {
       TensorPtr z = tensor("z", {N, K, H, W}, nhwc(N, K, H, W), fe::DataType_t::INT8);
       TensorPtr zScale = graph.tensor(fe::graph::Tensor_attributes(0.05f));
       y = pointwise(y, pointwise(z, zScale, fe::PointwiseMode_t::MUL), fe::PointwiseMode_t::ADD);
@@ -85,10 +106,19 @@ bool supported(cudnnHandle_t handle, Epilogue epilogue, int64_t channels, std::s
                                  .set_relu_upper_clip(24.f)
                                  .set_compute_data_type(fe::DataType_t::FLOAT));
       outType = fe::DataType_t::INT8;
+    } else if (isSwish(epilogue)) {
+      y = graph.pointwise(y, fe::graph::Pointwise_attributes()
+                                 .set_mode(fe::PointwiseMode_t::SWISH_FWD)
+                                 .set_swish_beta(1.f)
+                                 .set_compute_data_type(fe::DataType_t::FLOAT));
+    } else if (epilogue == Epilogue::ScaleBiasSigmoidInt8) {
+      y = pointwise(y, nullptr, fe::PointwiseMode_t::SIGMOID_FWD);
     } else {
       y = pointwise(y, nullptr, fe::PointwiseMode_t::RELU_FWD);
     }
-    if (epilogue != Epilogue::ScaleBiasRelu && epilogue != Epilogue::ScaleBiasClipInt8) {
+    if (epilogue == Epilogue::ScaleBiasSiluHalf) {
+      outType = fe::DataType_t::HALF;
+    } else if (epilogue != Epilogue::ScaleBiasRelu && epilogue != Epilogue::ScaleBiasClipInt8) {
       TensorPtr inverse = graph.tensor(fe::graph::Tensor_attributes(25.0f));
       y = pointwise(y, inverse, fe::PointwiseMode_t::MUL);
       outType = fe::DataType_t::INT8;
@@ -120,7 +150,9 @@ TEST(GpuInt8FusionProbe, ConvolutionSupportedAndFusionsReported) {
   ASSERT_EQ(cudnnCreate(&handle), CUDNN_STATUS_SUCCESS);
   for (int64_t channels : {4, 32}) {
     for (Epilogue e : {Epilogue::None, Epilogue::ScaleBiasRelu, Epilogue::ScaleBiasReluInt8,
-                       Epilogue::ResidualInt8, Epilogue::ScaleBiasClipInt8}) {
+                       Epilogue::ResidualInt8, Epilogue::ScaleBiasClipInt8,
+                       Epilogue::ScaleBiasSiluInt8, Epilogue::ScaleBiasSiluHalf,
+                       Epilogue::ScaleBiasSigmoidInt8, Epilogue::ResidualSiluInt8}) {
       std::string why;
       int64_t plans = 0;
       bool ok = false;
