@@ -143,6 +143,8 @@ class Bench:
         run_args = shlex.split(self.args.kiln_run_args)
         if run_args:
             common["kiln_run_args"] = self.args.kiln_run_args
+        if precision == "int8" and self.args.int8_args:
+            common["int8_args"] = self.args.int8_args
         engine = os.path.join(where, f"{name}.{precision}.kiln")
         command = [self.tool("kiln-compile"), onnx_path, "-o", engine]
         if precision == "int8":
@@ -156,7 +158,8 @@ class Bench:
             calib = os.path.join(where, "calib")
             write_calibration_set(model, calib, batches=self.args.calibration_batches)
             command += ["--precision=int8", "--int8", "--calib", calib,
-                        "--calib-cache", os.path.join(self.out, f"{name}.calibration-cache")]
+                        "--calib-cache", os.path.join(self.out, f"{name}.calibration-cache"),
+                        *shlex.split(self.args.int8_args)]
         else:
             command.append(f"--precision={precision}")
         if self.cache and self.offers("--timing-cache"):
@@ -445,6 +448,9 @@ def main():
     parser.add_argument("--kiln-run-args", default="",
                         help="extra kiln-run options for the accuracy and timing runs, "
                              "e.g. '--aux-streams 3'")
+    parser.add_argument("--int8-args", default="",
+                        help="extra kiln-compile options for the INT8 builds, e.g. "
+                             "'--calibrator=mse --int8-layers=all'")
     parser.add_argument("--profile", default="resnet50:64",
                         help="MODEL:BATCH,... whose engines also get a per-layer profile table")
     parser.add_argument("--merge", nargs="+", metavar="FILE",

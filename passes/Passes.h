@@ -54,7 +54,7 @@ struct GraphPipelineOptions
   Option<std::string> calibDir{
       *this, "calib-dir", llvm::cl::desc("INT8 calibration set (folder of .npy/.pb)")};
   Option<std::string> calibrator{
-      *this, "calibrator", llvm::cl::desc("entropy, minmax or percentile"),
+      *this, "calibrator", llvm::cl::desc("entropy, minmax, percentile or mse"),
       llvm::cl::init("entropy")};
   Option<double> percentile{*this, "percentile",
                             llvm::cl::desc("Percentile of the percentile calibrator"),

@@ -277,7 +277,8 @@ def CalibratePass : Pass<"kiln-calibrate", "::mlir::ModuleOp"> {
 
     Calibrators: `entropy` (TensorRT's KL divergence over a 2048-bin
     histogram of |x|), `minmax` (max |x|), `percentile` (the `percentile`
-    of |x| on the same histogram). With `cache` naming an existing file,
+    of |x| on the same histogram), `mse` (the threshold whose quantization
+    of the histogram has the least squared error). With `cache` naming an existing file,
     its scales are used and nothing runs (a tensor missing from it is an
     error listing every missing name); otherwise the scales are written
     there. The calibration set (`calib-dir`) holds `<input>.<index>.npy`
@@ -304,7 +305,7 @@ def CalibratePass : Pass<"kiln-calibrate", "::mlir::ModuleOp"> {
     Option<"calibDir", "calib-dir", "std::string", /*default=*/"",
            "Folder of calibration batches (.npy or ONNX .pb)">,
     Option<"calibrator", "calibrator", "std::string", /*default=*/"\"entropy\"",
-           "entropy, minmax or percentile">,
+           "entropy, minmax, percentile or mse">,
     Option<"percentile", "percentile", "double", /*default=*/"99.99",
            "Percentile of |x| for the percentile calibrator">,
     Option<"cache", "cache", "std::string", /*default=*/"",

@@ -59,8 +59,8 @@ llvm::Expected<CalibrationCache> kiln::calibration::readCalibrationCache(StringR
     if (key == "algorithm") {
       std::optional<Calibrator> algorithm = parseCalibrator(value);
       if (!algorithm)
-        return error(path + ":1: unknown algorithm '" + value +
-                     "' (expected entropy, minmax or percentile)");
+        return error(path + ":1: unknown algorithm '" + value + "' (expected " +
+                     getCalibratorChoices() + ")");
       cache.algorithm = *algorithm;
       haveAlgorithm = true;
     } else if (key == "percentile") {

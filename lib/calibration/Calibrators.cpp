@@ -1,4 +1,4 @@
-//===- Calibrators.cpp - entropy, min-max and percentile thresholds -------===//
+//===- Calibrators.cpp - entropy, min-max, percentile and MSE thresholds --===//
 
 #include "kiln/calibration/Calibration.h"
 
@@ -14,6 +14,7 @@ std::optional<Calibrator> kiln::calibration::parseCalibrator(llvm::StringRef nam
       .Case("entropy", Calibrator::entropy)
       .Case("minmax", Calibrator::minmax)
       .Case("percentile", Calibrator::percentile)
+      .Case("mse", Calibrator::mse)
       .Default(std::nullopt);
 }
 
@@ -25,8 +26,14 @@ llvm::StringRef kiln::calibration::getCalibratorName(Calibrator calibrator) {
     return "minmax";
   case Calibrator::percentile:
     return "percentile";
+  case Calibrator::mse:
+    return "mse";
   }
   llvm_unreachable("unknown calibrator");
+}
+
+llvm::StringRef kiln::calibration::getCalibratorChoices() {
+  return "entropy, minmax, percentile or mse";
 }
 
 void TensorStatistics::addToRange(llvm::ArrayRef<double> values) {
@@ -129,6 +136,34 @@ double kiln::calibration::computeEntropyThreshold(const TensorStatistics &stats)
   return (static_cast<double>(bestBins) + 0.5) * stats.getBinWidth();
 }
 
+double kiln::calibration::computeMseThreshold(const TensorStatistics &stats) {
+  constexpr int64_t kFirstCandidate = 128;
+  constexpr int64_t kBins = TensorStatistics::kNumBins;
+  llvm::ArrayRef<double> bins = stats.getHistogram();
+  double width = stats.getBinWidth();
+  if (width <= 0.0)
+    return 0.0;
+  double best = std::numeric_limits<double>::infinity();
+  int64_t bestBins = kBins;
+  for (int64_t i = kFirstCandidate; i <= kBins; ++i) {
+    double threshold = static_cast<double>(i) * width;
+    double step = threshold / kInt8Max;
+    double error = 0.0;
+    for (int64_t j = 0; j < kBins && error < best; ++j) {
+      if (bins[j] == 0.0)
+        continue;
+      double centre = (static_cast<double>(j) + 0.5) * width;
+      double quantized = std::min(std::nearbyint(centre / step), kInt8Max) * step;
+      error += bins[j] * (centre - quantized) * (centre - quantized);
+    }
+    if (error < best) {
+      best = error;
+      bestBins = i;
+    }
+  }
+  return static_cast<double>(bestBins) * width;
+}
+
 double kiln::calibration::computeScale(const TensorStatistics &stats,
                                        Calibrator calibrator, double percentile) {
   double threshold = 0.0;
@@ -141,6 +176,9 @@ double kiln::calibration::computeScale(const TensorStatistics &stats,
     break;
   case Calibrator::percentile:
     threshold = computePercentileThreshold(stats, percentile);
+    break;
+  case Calibrator::mse:
+    threshold = computeMseThreshold(stats);
     break;
   }
   return threshold > 0.0 ? threshold / kInt8Max : 1.0;

@@ -147,7 +147,7 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
     std::optional<Calibrator> algorithm = parseCalibrator(calibrator);
     if (!algorithm) {
       main.emitError() << "kiln-calibrate: unknown calibrator '" << calibrator
-                       << "' (expected entropy, minmax or percentile)";
+                       << "' (expected " << getCalibratorChoices() << ")";
       return signalPassFailure();
     }
     if (device != "auto" && device != "gpu" && device != "cpu") {

@@ -8,7 +8,10 @@ prints the scale of the values of all the files together. TensorRT's
 entropy method: 2048-bin histogram of the non-zero |x| over [0, max]; for
 each candidate i in 128..2048, P = the first i bins with the outliers added
 to the last, Q = those bins merged into 128 levels (spread over each level's
-non-empty bins), KL(P||Q); threshold = (best i + 0.5) bin widths.
+non-empty bins), KL(P||Q); threshold = (best i + 0.5) bin widths. The
+mse method: for each candidate threshold i bin widths (i in 128..2048), the
+count-weighted squared error of quantizing each bin's centre (step =
+threshold / 127, rounded half to even, clipped at 127); the least wins.
 """
 
 import sys
@@ -45,6 +48,19 @@ def entropy_threshold(hist, top):
     return (best_i + 0.5) * top / 2048
 
 
+def mse_threshold(hist, top):
+    width = top / 2048
+    centres = (np.arange(2048) + 0.5) * width
+    best, best_i = np.inf, 2048
+    for i in range(128, 2049):
+        step = i * width / 127
+        quantized = np.minimum(np.round(centres / step), 127) * step
+        error = float(np.sum(hist * (centres - quantized) ** 2))
+        if error < best:
+            best, best_i = error, i
+    return best_i * width
+
+
 def main():
     calibrator = sys.argv[1]
     args = sys.argv[2:]
@@ -56,6 +72,8 @@ def main():
     elif calibrator == "percentile":
         cdf = np.cumsum(hist) / hist.sum()
         threshold = (np.argmax(cdf >= percentile / 100) + 1) * top / 2048
+    elif calibrator == "mse":
+        threshold = mse_threshold(hist, top)
     else:
         threshold = entropy_threshold(hist, top)
     print(f"{threshold / 127:.9e}")

@@ -42,6 +42,11 @@
 // RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/gauss calibrator=percentile percentile=99.9 cache=%t/gauss-percentile.cache})' 2>/dev/null >/dev/null
 // RUN: python3 %S/../calibration/entropy_reference.py percentile 99.9 %t/gauss/x.0.npy %t/gauss/x.1.npy %t/gauss/x.2.npy | sed 's/^/x: /' > %t/gauss-percentile.expected
 // RUN: sed -n 2p %t/gauss-percentile.cache | diff - %t/gauss-percentile.expected
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/gauss calibrator=mse cache=%t/gauss-mse.cache})' 2>/dev/null >/dev/null
+// RUN: python3 %S/../calibration/entropy_reference.py mse %t/gauss/x.0.npy %t/gauss/x.1.npy %t/gauss/x.2.npy | sed 's/^/x: /' > %t/gauss-mse.expected
+// RUN: sed -n 2p %t/gauss-mse.cache | diff - %t/gauss-mse.expected
+// RUN: head -n 1 %t/gauss-mse.cache | FileCheck %s --check-prefix=MSE-CACHE
+// MSE-CACHE: kiln-calibration-cache algorithm=mse kiln=
 
 // A folder per batch (<batch>/<input>.npy) is the same set.
 // RUN: mkdir -p %t/folders/batch-a %t/folders/batch-b && cp %t/minmax/x.0.npy %t/folders/batch-a/x.npy && cp %t/minmax/x.1.npy %t/folders/batch-b/x.npy
@@ -75,7 +80,7 @@
 // RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/badtype})' 2>&1 | FileCheck %s --check-prefix=BADTYPE
 // BADTYPE: error: kiln-calibrate: {{.*}}badtype/x.0.npy: {{.*}}(input 'x' is 'tensor<1x1x4x250xf32>')
 // RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/minmax calibrator=kl})' 2>&1 | FileCheck %s --check-prefix=BADNAMECAL
-// BADNAMECAL: error: kiln-calibrate: unknown calibrator 'kl' (expected entropy, minmax or percentile)
+// BADNAMECAL: error: kiln-calibrate: unknown calibrator 'kl' (expected entropy, minmax, percentile or mse)
 // RUN: not kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate)' 2>&1 | FileCheck %s --check-prefix=NOSET
 // RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/minmax calibrator=minmax progress=false})' -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
 

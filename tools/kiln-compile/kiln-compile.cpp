@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/engine/EngineDialect.h"
+#include "kiln/calibration/Calibration.h"
 #include "kiln/engine/EngineWriter.h"
 #include "kiln/import/OnnxImporter.h"
 #include "kiln/target/cuda/KernelEmitter.h"
@@ -163,7 +164,7 @@ cl::opt<std::string> calibDir(
     cl::cat(category));
 
 cl::opt<std::string> calibrator("calibrator", cl::init("entropy"),
-                                cl::value_desc("entropy|minmax|percentile"),
+                                cl::value_desc("entropy|minmax|percentile|mse"),
                                 cl::desc("How --int8 turns ranges into scales"),
                                 cl::cat(category));
 
@@ -381,11 +382,9 @@ int main(int argc, char **argv) {
            << "'\n";
     return 1;
   }
-  if (int8 && calibrator != "entropy" && calibrator != "minmax" &&
-      calibrator != "percentile") {
-    errs() << "kiln-compile: error: --calibrator expects entropy, minmax or percentile, "
-              "got '"
-           << calibrator << "'\n";
+  if (int8 && !kiln::calibration::parseCalibrator(calibrator)) {
+    errs() << "kiln-compile: error: --calibrator expects "
+           << kiln::calibration::getCalibratorChoices() << ", got '" << calibrator << "'\n";
     return 1;
   }
   if (int8 && calibDevice != "auto" && calibDevice != "gpu" && calibDevice != "cpu") {

@@ -24,11 +24,13 @@
 
 namespace kiln::calibration {
 
-enum class Calibrator { entropy, minmax, percentile };
+enum class Calibrator { entropy, minmax, percentile, mse };
 
-/// `entropy`, `minmax` or `percentile`, or nullopt.
+/// `entropy`, `minmax`, `percentile` or `mse`, or nullopt.
 std::optional<Calibrator> parseCalibrator(llvm::StringRef name);
 llvm::StringRef getCalibratorName(Calibrator calibrator);
+/// "entropy, minmax, percentile or mse", for error messages.
+llvm::StringRef getCalibratorChoices();
 
 /// The largest value of int8 a symmetric activation scale maps its threshold to.
 constexpr double kInt8Max = 127.0;
@@ -70,6 +72,15 @@ double computePercentileThreshold(const TensorStatistics &stats, double percenti
 /// makes the divergence infinite), and the threshold is (m + 0.5) bin
 /// widths for the winning m.
 double computeEntropyThreshold(const TensorStatistics &stats);
+
+/// Least squared error: for each candidate threshold at the upper edge of
+/// bin i, i from 128 to 2048, the error of quantizing every histogram bin's
+/// centre with scale threshold/127 (rounded to nearest, clipped to ±127),
+/// squared and weighted by the bin's count; the least sum wins (the first
+/// on ties). It weighs the clipped tail against the rounding of the rest
+/// directly, where the entropy method compares distributions; NVIDIA's
+/// pytorch-quantization calls it the `mse` histogram method.
+double computeMseThreshold(const TensorStatistics &stats);
 
 /// The threshold of `calibrator`, then scale = threshold / 127 (1 for an
 /// all-zero tensor, whose threshold is 0).
