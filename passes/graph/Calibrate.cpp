@@ -29,6 +29,7 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Parallel.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -466,12 +467,14 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
         FailureOr<std::vector<std::vector<double>>> values = runBatch(*inputs, batch);
         if (failed(values))
           return failure();
-        for (unsigned k = 0; k < points.size(); ++k) {
+        // Each tensor's statistics are its own: one task per tensor (at
+        // ResNet-50 batch 64 a batch holds half a billion values).
+        llvm::parallelFor(0, points.size(), [&](size_t k) {
           if (pass == 0)
             stats[k].addToRange((*values)[k]);
           else
             stats[k].addToHistogram((*values)[k]);
-        }
+        });
       }
     }
     if (progress)

@@ -19,6 +19,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Parallel.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -159,6 +160,12 @@ GpuCalibrationRun::run(ArrayRef<ref::Tensor> inputs, std::string &why) {
   }
   // Output `measured_k` holds measured tensor k.
   std::vector<std::vector<double>> measured(state->outputBytes.size());
+  struct Converted {
+    const runtime::BindingInfo *binding;
+    const std::vector<uint8_t> *bytes;
+    std::vector<double> *values;
+  };
+  std::vector<Converted> conversions;
   size_t output = 0;
   for (const runtime::BindingInfo &binding : bindings) {
     if (binding.isInput)
@@ -171,11 +178,19 @@ GpuCalibrationRun::run(ArrayRef<ref::Tensor> inputs, std::string &why) {
       why = "the engine has an output '" + binding.name + "' that the calibration did not ask for";
       return failure();
     }
-    size_t count = bytes.size() / std::max<size_t>(runtime::dataTypeSize(binding.dtype), 1);
-    std::vector<double> &values = measured[k];
+    conversions.push_back({&binding, &bytes, &measured[k]});
+  }
+  // One task per tensor: the values of a batch at batch 64 run to hundreds
+  // of millions.
+  llvm::parallelFor(0, conversions.size(), [&](size_t c) {
+    const Converted &conversion = conversions[c];
+    runtime::DataType dtype = conversion.binding->dtype;
+    const uint8_t *bytes = conversion.bytes->data();
+    size_t count = conversion.bytes->size() / std::max<size_t>(runtime::dataTypeSize(dtype), 1);
+    std::vector<double> &values = *conversion.values;
     values.resize(count);
     for (size_t i = 0; i < count; ++i)
-      values[i] = runtime::loadAsDouble(bytes.data(), binding.dtype, i);
-  }
+      values[i] = runtime::loadAsDouble(bytes, dtype, i);
+  });
   return measured;
 }
