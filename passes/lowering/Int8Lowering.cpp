@@ -297,7 +297,8 @@ void kiln::buildFusedInt8Conv(OpBuilder &builder, ConvOp conv, Value x, Value w,
                          activation ? activation.inUnitsOf(outScale) : activation, APFloat(1.0f),
                          /*allow_tf32=*/false, /*engine_id=*/uint64_t(-1), DenseI64ArrayAttr(),
                          /*workspace=*/0, APFloat(static_cast<float>(residualScale)), layers,
-                         builder.getStringAttr("int8"), StringAttr());
+                         builder.getStringAttr("int8"), StringAttr(),
+                         /*post_scale=*/APFloat(1.0f));
 }
 
 /// The stored integers of a quantized constant, or nullopt when `value` is
