@@ -53,6 +53,9 @@ float applyOther(fb::Activation activation, float v) {
   case fb::Activation::Silu: return v / (1.0f + std::exp(-v));
   case fb::Activation::Sigmoid: return 1.0f / (1.0f + std::exp(-v));
   case fb::Activation::Tanh: return std::tanh(v);
+  case fb::Activation::Gelu: return 0.5f * v * (1.0f + std::erf(v * 0.70710678f));
+  case fb::Activation::LeakyRelu: return v < 0 ? 0.1f * v : v; // alpha 0.1 below
+  case fb::Activation::Elu: return v < 0 ? std::expm1(v) : v; // alpha 1
   default: return v;
   }
 }
@@ -119,6 +122,10 @@ TEST_P(GpuInt8Fused, MatchesTheReferenceEpilogue) {
                     : c.relu                         ? fb::Activation::Relu
                                                      : fb::Activation::None;
   conv.postScale = c.postScale;
+  if (c.other == fb::Activation::LeakyRelu)
+    conv.actAlpha = 0.1f;
+  else if (c.other == fb::Activation::Elu)
+    conv.actAlpha = 1.0f;
   if (c.clipHigh > 0) {
     conv.actAlpha = 0;
     conv.actBeta = c.clipHigh;
@@ -272,7 +279,15 @@ INSTANTIATE_TEST_SUITE_P(
         FusedCase{"Sigmoid1x1Int8", 64, 32, 1, 1, 0, false, false, fb::DType::I8, 127, false, 0,
                   fb::Activation::Sigmoid, 1.0f / 16, 127},
         FusedCase{"ResTanh3x3Int8", 32, 32, 3, 1, 1, true, false, fb::DType::I8, 127, false, 0,
-                  fb::Activation::Tanh, 1.0f / 16, 100}),
+                  fb::Activation::Tanh, 1.0f / 16, 100},
+        // The other activations the lowering fuses in real units (not in
+        // GpuInt8FusionProbe): erf GELU, leaky relu (0.1), elu (1).
+        FusedCase{"Gelu1x1Int8", 64, 32, 1, 1, 0, false, false, fb::DType::I8, 127, false, 0,
+                  fb::Activation::Gelu, 1.0f / 16, 16},
+        FusedCase{"LeakyRelu1x1Int8", 64, 32, 1, 1, 0, false, false, fb::DType::I8, 127, false,
+                  0, fb::Activation::LeakyRelu, 1.0f / 16, 16},
+        FusedCase{"Elu1x1Int8", 64, 32, 1, 1, 0, false, false, fb::DType::I8, 127, false, 0,
+                  fb::Activation::Elu, 1.0f / 16, 16}),
     caseName);
 
 } // namespace
