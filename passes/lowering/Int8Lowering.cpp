@@ -250,11 +250,18 @@ std::string kiln::whyNotFusedInt8Conv(ConvOp conv) {
   // the conversion to int8; both are cuDNN's RELU_FWD (GpuInt8FusionProbe).
   // The others that cuDNN's pointwise runs work on real values, a multiply
   // by 1 / the output's scale after them (ConvStep.post_scale, format 1.5).
-  if (ActivationAttr activation = conv.getActivationAttr();
-      activation && !isFusedInt8Activation(activation.getKind()))
+  ActivationAttr activation = conv.getActivationAttr();
+  if (activation && !isFusedInt8Activation(activation.getKind()))
     return "activation " + stringifyActivationKind(activation.getKind()).str() +
            " is not fused into cuDNN's int8 graph (its pointwise operations have none; "
            "relu, clip, leaky_relu, elu, sigmoid, tanh, gelu, gelu_tanh and silu are)";
+  // The float lowering's rule (cudnnRefuses): cuDNN 9.19 has no engine for
+  // a 1-D grouped convolution ending in an activation outside RELU_FWD's.
+  if (activation && conv.getGroups() != 1 && conv.getStrides().size() == 1 &&
+      !activation.inUnitsOf(1.0) && activation.getKind() != ActivationKind::leaky_relu)
+    return "activation " + stringifyActivationKind(activation.getKind()).str() +
+           " on a 1-D grouped convolution: cuDNN has no engine for it (relu, clip and "
+           "leaky_relu only)";
   return "";
 }
 

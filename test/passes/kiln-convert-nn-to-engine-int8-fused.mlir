@@ -280,3 +280,27 @@ func.func @per_channel_residual_not_fused(%x: tensor<1x2x2x4x!x>, %r: tensor<1x2
        : (tensor<1x2x2x4x!x>, tensor<4x1x1x4x!w>, tensor<1x2x2x4x!r>) -> tensor<1x2x2x4x!y>
   return %y : tensor<1x2x2x4x!y>
 }
+
+// -----
+
+// Tests that a 1-D grouped convolution with SiLU keeps the epilogue kernel
+// (cuDNN has no engine for it: the float lowering's rule), while the same
+// convolution with relu is fused.
+// CHECK-LABEL: func.func @grouped_1d_silu_not_fused
+// CHECK: engine.conv %{{.*}} -> %[[ACC:.*]] : memref<1x8x8xf32>
+// CHECK-NOT: scale
+// CHECK: engine.dispatch ins(%[[ACC]] : memref<1x8x8xf32>)
+// CHECK: nn.silu
+// CHECK: engine.conv {{.*}} scale {{.*}} -> %{{.*}} : memref<1x8x8xi8>
+// CHECK-SAME: groups 2 layout channels_last activation <relu>
+!x = !quant.uniform<i8:f32, 0.5>
+!w = !quant.uniform<i8:f32, 0.5>
+!y = !quant.uniform<i8:f32, 0.25>
+func.func @grouped_1d_silu_not_fused(%x: tensor<1x8x8x!x>) -> (tensor<1x8x8x!y>, tensor<1x8x8x!y>) {
+  %w = nn.constant dense<1> : tensor<8x3x4xi8> as tensor<8x3x4x!w>
+  %y = nn.conv %x, %w strides [1] pads [1, 1] dilations [1] groups 2 layout channels_last
+       activation <silu> : (tensor<1x8x8x!x>, tensor<8x3x4x!w>) -> tensor<1x8x8x!y>
+  %z = nn.conv %x, %w strides [1] pads [1, 1] dilations [1] groups 2 layout channels_last
+       activation <relu> : (tensor<1x8x8x!x>, tensor<8x3x4x!w>) -> tensor<1x8x8x!y>
+  return %y, %z : tensor<1x8x8x!y>, tensor<1x8x8x!y>
+}
