@@ -85,6 +85,8 @@ LogicalResult ConvOp::verifyInt8Epilogue(int64_t outChannels) {
   if (!getScale()) {
     if (getResidualScale().convertToFloat() != 1.0f)
       return emitOpError("residual_scale needs a fused int8 epilogue (a scale)");
+    if (getPostScale().convertToFloat() != 1.0f)
+      return emitOpError("post_scale needs a fused int8 epilogue (a scale)");
     return success();
   }
   if (!element.isInteger(8))
@@ -104,11 +106,20 @@ LogicalResult ConvOp::verifyInt8Epilogue(int64_t outChannels) {
   Type out = getY().getType().getElementType();
   if (!out.isInteger(8) && !out.isF32() && !out.isF16())
     return emitOpError("a fused int8 convolution writes i8, f32 or f16, not ") << out;
+  // Relu, clip and none work in the output's units (the scale divided);
+  // the others run on real values, post_scale after them (format 1.5).
+  float post = getPostScale().convertToFloat();
+  if (!std::isfinite(post) || !(post > 0))
+    return emitOpError("post_scale must be finite and positive, found ") << post;
   if (auto activation = getActivationAttr();
-      activation && activation.getKind() != ActivationKind::relu &&
-      activation.getKind() != ActivationKind::clip)
-    return emitOpError("a fused int8 convolution takes relu, clip or no activation, not ")
-           << activation;
+      activation && (activation.getKind() == ActivationKind::hard_sigmoid ||
+                     activation.getKind() == ActivationKind::hard_swish))
+    return emitOpError("cuDNN's fused int8 graph cannot run activation ") << activation;
+  if (auto activation = getActivationAttr();
+      post != 1.0f && (!activation || activation.getKind() == ActivationKind::relu ||
+                       activation.getKind() == ActivationKind::clip))
+    return emitOpError("post_scale is for activations that do not commute with the output's "
+                       "scale; with relu, clip or none the scale holds it");
   if (getTransposed() || getAlpha().convertToFloat() != 1.0f)
     return emitOpError("a fused int8 convolution has no transposition and no alpha (the "
                        "scale holds it)");

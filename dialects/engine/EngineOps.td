@@ -116,6 +116,14 @@ def Engine_ConvOp : Engine_StepOp<"conv", [AttrSizedOperandSegments]> {
     (rounded half to even, saturated), f32 or f16. Without a scale an int8
     convolution writes its f32 sums and nothing is fused.
 
+    `act` may also be an activation that does not commute with the output's
+    scale (silu, sigmoid, tanh, gelu, gelu_tanh, leaky_relu, elu: format
+    1.5): scale, bias and `residual_scale` are then in real units and
+    `post_scale` (1 / the output's scale; 1, the default, for a float
+    output) multiplies after the activation, `y = act(...) * post_scale`.
+    Relu, clip and none take no `post_scale`: they work in the output's
+    units, their `scale` already divided.
+
     ```mlir
     engine.conv %x : memref<1x8x8x32xi8>, %w : memref<32x3x3x32xi8>
         bias %b : memref<32xf32> residual %r : memref<1x8x8x32xi8>
@@ -151,7 +159,8 @@ def Engine_ConvOp : Engine_StepOp<"conv", [AttrSizedOperandSegments]> {
                             OptionalAttr<DenseI64ArrayAttr>:$knobs,
                             DefaultValuedAttr<I64Attr, "0">:$workspace,
                             DefaultValuedAttr<F32Attr, "1.0">:$residual_scale),
-                       StepInfo);
+                       StepInfo,
+                       (ins DefaultValuedAttr<F32Attr, "1.0">:$post_scale));
   let assemblyFormat = [{
     $x `:` type($x) `,` $w `:` type($w)
     (`bias` $bias^ `:` type($bias))? (`residual` $residual^ `:` type($residual))?

@@ -322,7 +322,8 @@ FailureOr<flatbuffers::Offset<fb::ConvStep>> Writer::convStep(ConvOp op) {
       builder, x, w, bias, z, y, &begin, &end, &strides, &dilations, op.getGroups(),
       op.getTransposed(), computeType(memrefOf(op.getX()).getElementType()), activation,
       actAlpha, actBeta, int64_t(op.getEngineId()), &knobs, op.getWorkspace(),
-      op.getAlpha().convertToFloat(), scale, op.getResidualScale().convertToFloat());
+      op.getAlpha().convertToFloat(), scale, op.getResidualScale().convertToFloat(),
+      op.getPostScale().convertToFloat());
 }
 
 namespace {

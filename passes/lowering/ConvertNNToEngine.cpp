@@ -599,7 +599,8 @@ LogicalResult FunctionLowering::lowerConv(ConvLike conv) {
       split ? ActivationAttr() : activation, APFloat(1.0f), bool(tf32(conv)),
       /*engine_id=*/uint64_t(-1), DenseI64ArrayAttr(), /*workspace=*/0,
       /*residual_scale=*/APFloat(1.0f),
-      split ? convLayers : layersOf(conv.getOperation()), precisionOf(conv), StringAttr());
+      split ? convLayers : layersOf(conv.getOperation()), precisionOf(conv), StringAttr(),
+      /*post_scale=*/APFloat(1.0f));
   (void)step;
   if (split)
     emitActivation(conv, activation, out, y, activationLayers);
@@ -655,7 +656,8 @@ void FunctionLowering::lowerInt8Conv(ConvOp conv) {
                          ActivationAttr(), APFloat(1.0f), /*allow_tf32=*/false,
                          /*engine_id=*/uint64_t(-1), DenseI64ArrayAttr(), /*workspace=*/0,
                          /*residual_scale=*/APFloat(1.0f), layersOf(conv.getOperation()),
-                         builder.getStringAttr("int8"), StringAttr());
+                         builder.getStringAttr("int8"), StringAttr(),
+                         /*post_scale=*/APFloat(1.0f));
   emitInt8Epilogue(conv, acc, accType);
 }
 

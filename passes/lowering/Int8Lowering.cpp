@@ -4,9 +4,10 @@
 // they know nothing of scales or zero points. So the data and weights they
 // read must be symmetric int8 (zero point 0), and everything the scales
 // express happens after them: inside cuDNN's graph for the convolutions
-// whose epilogue it can run (per-channel scale, bias, int8 residual, relu,
-// int8 or float output), else in a generated kernel that reproduces the
-// reference interpreter's epilogue (see docs/codegen.md, "INT8 layers").
+// whose epilogue it can run (per-channel scale, bias, int8 residual, an
+// activation of cuDNN's pointwise, int8 or float output), else in a
+// generated kernel that reproduces the reference interpreter's epilogue
+// (see docs/codegen.md, "INT8 layers").
 //
 //===----------------------------------------------------------------------===//
 
@@ -247,40 +248,74 @@ std::string kiln::whyNotFusedInt8Conv(ConvOp conv) {
   // relu and clip commute with the division by the output's scale (clip's
   // bounds divided too), so the graph can stay in output units and end in
   // the conversion to int8; both are cuDNN's RELU_FWD (GpuInt8FusionProbe).
-  if (ActivationAttr activation = conv.getActivationAttr();
-      activation && !activation.inUnitsOf(1.0))
+  // The others that cuDNN's pointwise runs work on real values, a multiply
+  // by 1 / the output's scale after them (ConvStep.post_scale, format 1.5).
+  ActivationAttr activation = conv.getActivationAttr();
+  if (activation && !isFusedInt8Activation(activation.getKind()))
     return "activation " + stringifyActivationKind(activation.getKind()).str() +
-           " is not fused into cuDNN's int8 graph (relu and clip are)";
+           " is not fused into cuDNN's int8 graph (its pointwise operations have none; "
+           "relu, clip, leaky_relu, elu, sigmoid, tanh, gelu, gelu_tanh and silu are)";
+  // The float lowering's rule (cudnnRefuses): cuDNN 9.19 has no engine for
+  // a 1-D grouped convolution ending in an activation outside RELU_FWD's.
+  if (activation && conv.getGroups() != 1 && conv.getStrides().size() == 1 &&
+      !activation.inUnitsOf(1.0) && activation.getKind() != ActivationKind::leaky_relu)
+    return "activation " + stringifyActivationKind(activation.getKind()).str() +
+           " on a 1-D grouped convolution: cuDNN has no engine for it (relu, clip and "
+           "leaky_relu only)";
   return "";
+}
+
+bool kiln::isFusedInt8Activation(ActivationKind kind) {
+  switch (kind) {
+  case ActivationKind::relu:
+  case ActivationKind::clip:
+  case ActivationKind::leaky_relu:
+  case ActivationKind::elu:
+  case ActivationKind::sigmoid:
+  case ActivationKind::tanh:
+  case ActivationKind::gelu:
+  case ActivationKind::gelu_tanh:
+  case ActivationKind::silu:
+    return true;
+  case ActivationKind::hard_sigmoid:
+  case ActivationKind::hard_swish:
+    return false;
+  }
+  return false;
 }
 
 void kiln::buildFusedInt8Conv(OpBuilder &builder, ConvOp conv, Value x, Value w, Value residual,
                               Value y, ArrayAttr layers) {
   Location loc = conv.getLoc();
   int64_t channels = conv.getType().getShape().back();
-  // Everything in units of the output's step when it is requantized: relu
-  // and clip (its bounds divided) commute with the positive division, and
-  // the graph's last operation is the conversion to int8.
+  // Everything in units of the output's step when it is requantized and the
+  // activation commutes with the positive division (relu, clip with its
+  // bounds divided, none): the graph's last operation is the conversion to
+  // int8. Any other activation runs on real values, and the division (a
+  // multiply by post_scale) follows it.
   double outScale = 1.0;
   if (auto out = llvm::dyn_cast<quant::UniformQuantizedType>(conv.getType().getElementType()))
     outScale = out.getScale();
   ActivationAttr activation = conv.getActivationAttr();
+  bool inOutputUnits = !activation || activation.inUnitsOf(outScale);
+  double unit = inOutputUnits ? outScale : 1.0;
+  double postScale = inOutputUnits ? 1.0 : 1.0 / outScale;
   std::vector<double> scales = accumulatorScales(conv, channels);
   std::vector<float> scale(channels), bias(channels, 0.0f);
   for (int64_t k = 0; k < channels; ++k)
-    scale[k] = static_cast<float>(scales[k] / outScale);
+    scale[k] = static_cast<float>(scales[k] / unit);
   if (Value b = conv.getBias()) {
     std::optional<ref::Tensor> tensor = constantTensor(b);
     assert(tensor && "whyNotFusedInt8Conv checked it is a constant");
     std::vector<double> values = tensor->toReals(); // dequantized
     for (int64_t k = 0; k < channels; ++k)
-      bias[k] = static_cast<float>(values[k] / outScale);
+      bias[k] = static_cast<float>(values[k] / unit);
   }
   double residualScale = 1.0;
   if (residual)
     residualScale = llvm::cast<quant::UniformQuantizedType>(elementOf(conv.getResidual()))
                         .getScale() /
-                    outScale;
+                    unit;
 
   auto vectorType = RankedTensorType::get({channels}, builder.getF32Type());
   auto memrefType = MemRefType::get({channels}, builder.getF32Type());
@@ -294,10 +329,13 @@ void kiln::buildFusedInt8Conv(OpBuilder &builder, ConvOp conv, Value x, Value w,
   engine::ConvOp::create(builder, loc, x, w, biasBuffer, residual, scaleBuffer, y,
                          conv.getStrides(), conv.getPads(), conv.getDilations(),
                          conv.getGroups(), /*transposed=*/false, conv.getLayout(),
-                         activation ? activation.inUnitsOf(outScale) : activation, APFloat(1.0f),
-                         /*allow_tf32=*/false, /*engine_id=*/uint64_t(-1), DenseI64ArrayAttr(),
-                         /*workspace=*/0, APFloat(static_cast<float>(residualScale)), layers,
-                         builder.getStringAttr("int8"), StringAttr());
+                         activation && inOutputUnits ? activation.inUnitsOf(outScale)
+                                                     : activation,
+                         APFloat(1.0f), /*allow_tf32=*/false, /*engine_id=*/uint64_t(-1),
+                         DenseI64ArrayAttr(), /*workspace=*/0,
+                         APFloat(static_cast<float>(residualScale)), layers,
+                         builder.getStringAttr("int8"), StringAttr(),
+                         APFloat(static_cast<float>(postScale)));
 }
 
 /// The stored integers of a quantized constant, or nullopt when `value` is

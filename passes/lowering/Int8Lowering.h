@@ -57,17 +57,25 @@ mlir::DenseElementsAttr paddedInt8Filter(mlir::Value filter, int64_t channels);
 /// Why the epilogue of INT8 convolution `conv` (one whyNotInt8Lowerable
 /// accepts) cannot run inside cuDNN's fused int8 graph, or "" when it can:
 /// an int8 output per tensor with zero point 0 or an f32/f16 output, a
-/// constant bias, an int8 residual per tensor with zero point 0, relu, clip
-/// or no activation.
+/// constant bias, an int8 residual per tensor with zero point 0, no
+/// activation or one isFusedInt8Activation accepts.
 std::string whyNotFusedInt8Conv(nn::ConvOp conv);
+
+/// Whether cuDNN's fused int8 graph runs activation `kind`: relu and clip
+/// in the output's units, the others cuDNN's pointwise has (leaky relu, elu,
+/// sigmoid, tanh, gelu, gelu_tanh, silu) on real values before post_scale;
+/// not hard_sigmoid or hard_swish.
+bool isFusedInt8Activation(nn::ActivationKind kind);
 
 /// The fused form of INT8 convolution `conv` (whyNotFusedInt8Conv is ""):
 /// an engine.conv from `x` and `w` (its int8 data and filter buffers) and
-/// `residual` (the residual's buffer or null) into `y`, with the scale and
-/// bias as f32 weights in units of the output's step (input scale × weight
-/// scale / output scale; without requantization, input × weight scale) and
-/// the residual's scale over the output's; clip's bounds over the output's
-/// scale too.
+/// `residual` (the residual's buffer or null) into `y`. With relu, clip or
+/// no activation the scale and bias are f32 weights in units of the
+/// output's step (input scale × weight scale / output scale; without
+/// requantization, input × weight scale), the residual's scale over the
+/// output's and clip's bounds over the output's scale too. With another
+/// activation they stay in real units and the step's post_scale is 1 /
+/// the output's scale (1 for a float output).
 void buildFusedInt8Conv(mlir::OpBuilder &builder, nn::ConvOp conv, mlir::Value x,
                         mlir::Value w, mlir::Value residual, mlir::Value y,
                         mlir::ArrayAttr layers);

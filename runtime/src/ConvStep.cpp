@@ -3,7 +3,7 @@
 // epilogue: scale by alpha, bias, residual z, activation. An int8 one has
 // none (int8 x and w, int32 compute, f32 sums), or the fused INT8 epilogue
 // (format 1.2): sums times a per-channel scale, bias, int8 z times z_scale,
-// relu, an int8 (or float) y. The plan is built
+// the activation, times post_scale (format 1.5), an int8 (or float) y. The plan is built
 // when the context is created, with the engine (and knobs) the compiler chose,
 // or cuDNN's heuristic choice.
 #include "CudnnGraph.h"
@@ -209,6 +209,15 @@ private:
       }
       current = pointwise(current, nullptr, act);
       epilogue += std::string(" ") + fb::EnumNameActivation(c.activation());
+    }
+    // Format 1.5: an INT8 activation that does not commute with the output's
+    // scale ran on real values; this multiply brings them to int8 units.
+    if (c.post_scale() != 1.0f) {
+      auto postScale = graph_->tensor(fe::graph::Tensor_attributes(c.post_scale()));
+      current = pointwise(current, postScale,
+                          fe::graph::Pointwise_attributes().set_name("post_scale").set_mode(
+                              fe::PointwiseMode_t::MUL));
+      epilogue += " *post_scale";
     }
     y_ = current;
     y_->set_output(true)

@@ -357,6 +357,12 @@ private:
                      shapeString(conv.w()->shape()) + " and y " +
                      shapeString(conv.y()->shape()) + " must have the same rank");
     fb::DType type = conv.x()->dtype();
+    if (conv.post_scale() != 1.0f && (type != fb::DType::I8 || !conv.scale()))
+      return invalid("post_scale " + std::to_string(conv.post_scale()) +
+                     " belongs to a fused int8 convolution (i8 x with a scale), found on " +
+                     (type == fb::DType::I8 ? "one without a scale"
+                                            : std::string(dataTypeName(toDataType(type))) +
+                                                  " data"));
     if (type == fb::DType::I8)
       return checkInt8Conv(conv);
     if (!isFloatType(type))
@@ -369,7 +375,8 @@ private:
   // int32 accumulation. Either the sums are written as f32 and the scales,
   // bias, residual and activation are a kernel of their own, or (format 1.2)
   // the step carries the fused epilogue: scale, bias, an int8 residual with
-  // its z_scale, relu, and an i8, f32 or f16 y.
+  // its z_scale, an activation cuDNN's pointwise runs, post_scale (format
+  // 1.5), and an i8, f32 or f16 y.
   Status checkInt8Conv(const fb::ConvStep &conv) {
     auto name = [](fb::DType t) { return std::string(dataTypeName(toDataType(t))); };
     if (conv.scale())
@@ -387,7 +394,8 @@ private:
     return checkInt8Layout(conv);
   }
 
-  // The fused form: y = act(conv(x, w) * scale + bias + z * z_scale).
+  // The fused form: y = act(conv(x, w) * scale + bias + z * z_scale) *
+  // post_scale.
   Status checkFusedInt8Conv(const fb::ConvStep &conv) {
     auto name = [](fb::DType t) { return std::string(dataTypeName(toDataType(t))); };
     fb::DType y = conv.y()->dtype();
@@ -421,11 +429,8 @@ private:
                          name(conv.z()->dtype()));
     if (!std::isfinite(conv.z_scale()))
       return invalid("z_scale is " + std::to_string(conv.z_scale()));
-    if (conv.activation() != fb::Activation::None && conv.activation() != fb::Activation::Relu &&
-        conv.activation() != fb::Activation::Clip)
-      return unsupported(std::string("activation ") + activationName(conv.activation()) +
-                         " in a fused int8 convolution (cuDNN's int8 graph is used with "
-                         "Relu, Clip or none)");
+    if (Status s = checkFusedInt8Activation(conv); !s.ok())
+      return s;
     if (Status s = checkInt8Layout(conv); !s.ok())
       return s;
     if (conv.z() && (count(conv.z()->strides()) != count(conv.z()->shape()) ||
@@ -433,6 +438,42 @@ private:
       return unsupported("cuDNN's int8 convolutions run on channels-last (NHWC) tensors; "
                          "z has strides " + shapeString(conv.z()->strides()));
     return Status::success();
+  }
+
+  // The activation of a fused INT8 step and its post_scale: relu, clip or
+  // none commute with the output's scale, which `scale` then holds, so they
+  // take no post_scale; the others (format 1.5) run on real values and
+  // post_scale, finite and positive, rescales after them. A 1.4 runtime
+  // refuses those activations, so it never runs a step without its
+  // post_scale.
+  Status checkFusedInt8Activation(const fb::ConvStep &conv) {
+    float post = conv.post_scale();
+    if (!std::isfinite(post) || !(post > 0))
+      return invalid("post_scale is " + std::to_string(post) +
+                     "; it must be finite and positive (1 / the output's scale)");
+    switch (conv.activation()) {
+    case fb::Activation::None:
+    case fb::Activation::Relu:
+    case fb::Activation::Clip:
+      if (post != 1.0f)
+        return invalid(std::string("post_scale ") + std::to_string(post) + " with activation " +
+                       activationName(conv.activation()) +
+                       ": it commutes with the output's scale, which the scale holds (a "
+                       "post_scale is for activations that do not)");
+      return Status::success();
+    case fb::Activation::LeakyRelu:
+    case fb::Activation::Sigmoid:
+    case fb::Activation::Tanh:
+    case fb::Activation::Gelu:
+    case fb::Activation::GeluTanh:
+    case fb::Activation::Silu:
+    case fb::Activation::Elu:
+      return Status::success();
+    default:
+      return unsupported(std::string("activation ") + activationName(conv.activation()) +
+                         " in a fused int8 convolution (cuDNN's int8 graph takes Relu, Clip, "
+                         "LeakyRelu, Sigmoid, Tanh, Gelu, GeluTanh, Silu, Elu or none)");
+    }
   }
 
   // What every int8 convolution needs: consistent shapes, a multiple of 4

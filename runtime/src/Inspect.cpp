@@ -145,6 +145,7 @@ void writeStepDetails(JsonWriter &json, const fb::Engine &engine, const fb::Step
     if (conv->scale()) { // the fused INT8 epilogue (format 1.2)
       writeTensor(json, engine, "scale", conv->scale());
       json.field("z_scale", static_cast<double>(conv->z_scale()));
+      json.field("post_scale", static_cast<double>(conv->post_scale())); // format 1.5
     }
     writeShape(json, "pads_begin", conv->pads_begin());
     writeShape(json, "pads_end", conv->pads_end());
@@ -249,6 +250,8 @@ std::string stepShapes(const fb::Engine &engine, const fb::Step &step) {
       out << "*" << conv->z_scale();
     if (conv->activation() != fb::Activation::None)
       out << " " << activationText(conv->activation());
+    if (conv->post_scale() != 1.0f)
+      out << " *" << conv->post_scale();
     break;
   }
   case fb::StepKind::GemmStep: {

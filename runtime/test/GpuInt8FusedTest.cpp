@@ -1,7 +1,8 @@
 // The fused INT8 convolution on the GPU (format 1.2, what the lowering emits
 // where the INT8 epilogue fits cuDNN): int8 x and w, int32 sums times a
 // per-channel scale, plus bias, plus an int8 residual times its scale, relu
-// or clip (ReLU6 with its bounds in output units),
+// or clip (ReLU6 with its bounds in output units), or (format 1.5) silu,
+// sigmoid or tanh on real values followed by post_scale,
 // written as int8 (or f32/f16), against the same epilogue computed on the CPU
 // from exact integer sums. Int8 outputs must agree exactly or within one
 // step; the counts, and how cuDNN rounds ties, are printed.
@@ -38,7 +39,26 @@ struct FusedCase {
   bool ties;
   /// clip(0, clipHigh) instead of relu when positive (bounds in output units).
   float clipHigh = 0;
+  /// An activation that does not commute with the output's scale (format
+  /// 1.5): scale, bias and z's scale are multiplied by `realUnit` (real
+  /// values of a few units around 0, where the activation bends), and
+  /// `postScale` follows the activation.
+  fb::Activation other = fb::Activation::None;
+  float realUnit = 1, postScale = 1;
 };
+
+/// `activation` of one value in f32, as the lowering's reference does.
+float applyOther(fb::Activation activation, float v) {
+  switch (activation) {
+  case fb::Activation::Silu: return v / (1.0f + std::exp(-v));
+  case fb::Activation::Sigmoid: return 1.0f / (1.0f + std::exp(-v));
+  case fb::Activation::Tanh: return std::tanh(v);
+  case fb::Activation::Gelu: return 0.5f * v * (1.0f + std::erf(v * 0.70710678f));
+  case fb::Activation::LeakyRelu: return v < 0 ? 0.1f * v : v; // alpha 0.1 below
+  case fb::Activation::Elu: return v < 0 ? std::expm1(v) : v; // alpha 1
+  default: return v;
+  }
+}
 
 std::string caseName(const testing::TestParamInfo<FusedCase> &info) { return info.param.name; }
 
@@ -64,10 +84,11 @@ TEST_P(GpuInt8Fused, MatchesTheReferenceEpilogue) {
   std::mt19937 generator(93);
   std::uniform_real_distribution<float> uniform(-1, 1);
   for (int64_t k = 0; k < K; ++k) {
-    scale[k] = c.ties ? 0.5f : static_cast<float>(40.0 / spread * (1 + 0.25 * (k % 5)));
-    bias[k] = c.ties ? 0.0f : 20 * uniform(generator);
+    scale[k] = c.ties ? 0.5f
+                      : static_cast<float>(40.0 / spread * (1 + 0.25 * (k % 5)) * c.realUnit);
+    bias[k] = c.ties ? 0.0f : 20 * uniform(generator) * c.realUnit;
   }
-  const float zScale = c.ties ? 1.0f : 0.375f;
+  const float zScale = c.ties ? 1.0f : 0.375f * c.realUnit;
 
   EngineBuilder builder;
   useRuntimeVersions(builder);
@@ -96,9 +117,15 @@ TEST_P(GpuInt8Fused, MatchesTheReferenceEpilogue) {
   conv.strides = {c.stride, c.stride};
   conv.dilations = {1, 1};
   conv.compute = fb::DType::I32;
-  conv.activation = c.clipHigh > 0 ? fb::Activation::Clip
-                    : c.relu       ? fb::Activation::Relu
-                                   : fb::Activation::None;
+  conv.activation = c.other != fb::Activation::None ? c.other
+                    : c.clipHigh > 0                 ? fb::Activation::Clip
+                    : c.relu                         ? fb::Activation::Relu
+                                                     : fb::Activation::None;
+  conv.postScale = c.postScale;
+  if (c.other == fb::Activation::LeakyRelu)
+    conv.actAlpha = 0.1f;
+  else if (c.other == fb::Activation::Elu)
+    conv.actAlpha = 1.0f;
   if (c.clipHigh > 0) {
     conv.actAlpha = 0;
     conv.actBeta = c.clipHigh;
@@ -146,7 +173,9 @@ TEST_P(GpuInt8Fused, MatchesTheReferenceEpilogue) {
           float want = float(sum) * scale[k] + bias[k];
           if (c.residual)
             want += float(z[at]) * zScale;
-          if (c.clipHigh > 0)
+          if (c.other != fb::Activation::None)
+            want = applyOther(c.other, want) * c.postScale;
+          else if (c.clipHigh > 0)
             want = std::fmin(std::fmax(want, 0.0f), c.clipHigh);
           else if (c.relu)
             want = std::fmax(want, 0.0f);
@@ -207,7 +236,7 @@ TEST_P(GpuInt8Fused, MatchesTheReferenceEpilogue) {
   auto step = fb::CreateConvStepDirect(fbb, tx, tw, tbias, tz, ty, &pads, &pads, &strides, &ones,
                                        1, false, fb::DType::I32, conv.activation, conv.actAlpha,
                                        conv.actBeta, -1,
-                                       &knobs, 0, 1.0f, tscale, conv.zScale);
+                                       &knobs, 0, 1.0f, tscale, conv.zScale, conv.postScale);
   fbb.Finish(fb::CreateStepDirect(fbb, fb::StepKind::ConvStep, step.Union(), "qconv", nullptr,
                                   "int8", ""));
   Expected<TacticTimer> timer = TacticTimer::create();
@@ -235,7 +264,30 @@ INSTANTIATE_TEST_SUITE_P(
         // that part of the outputs saturate at the upper bound.
         FusedCase{"Clip1x1Int8", 64, 32, 1, 1, 0, false, true, fb::DType::I8, 127, false, 24},
         FusedCase{"ResClip3x3Int8", 32, 32, 3, 1, 1, true, true, fb::DType::I8, 127, false, 24},
-        FusedCase{"ClipHalfOut", 32, 16, 1, 1, 0, false, true, fb::DType::F16, 127, false, 6}),
+        FusedCase{"ClipHalfOut", 32, 16, 1, 1, 0, false, true, fb::DType::F16, 127, false, 6},
+        // SiLU (EfficientNet) as the lowering emits it for an int8 output:
+        // real units (about -5..5 before the activation), then times
+        // 1 / out_scale (16: outputs up to 127, some saturated); for a
+        // half output without the multiply.
+        FusedCase{"Silu1x1Int8", 64, 32, 1, 1, 0, false, false, fb::DType::I8, 127, false, 0,
+                  fb::Activation::Silu, 1.0f / 16, 16},
+        FusedCase{"ResSilu3x3Int8", 32, 32, 3, 1, 1, true, false, fb::DType::I8, 127, false, 0,
+                  fb::Activation::Silu, 1.0f / 16, 16},
+        FusedCase{"SiluHalfOut", 32, 16, 1, 1, 0, false, false, fb::DType::F16, 127, false, 0,
+                  fb::Activation::Silu, 1.0f / 16, 1},
+        // Sigmoid into [0, 1] times 127 (out_scale 1/127); tanh times 100.
+        FusedCase{"Sigmoid1x1Int8", 64, 32, 1, 1, 0, false, false, fb::DType::I8, 127, false, 0,
+                  fb::Activation::Sigmoid, 1.0f / 16, 127},
+        FusedCase{"ResTanh3x3Int8", 32, 32, 3, 1, 1, true, false, fb::DType::I8, 127, false, 0,
+                  fb::Activation::Tanh, 1.0f / 16, 100},
+        // The other activations the lowering fuses in real units (not in
+        // GpuInt8FusionProbe): erf GELU, leaky relu (0.1), elu (1).
+        FusedCase{"Gelu1x1Int8", 64, 32, 1, 1, 0, false, false, fb::DType::I8, 127, false, 0,
+                  fb::Activation::Gelu, 1.0f / 16, 16},
+        FusedCase{"LeakyRelu1x1Int8", 64, 32, 1, 1, 0, false, false, fb::DType::I8, 127, false,
+                  0, fb::Activation::LeakyRelu, 1.0f / 16, 16},
+        FusedCase{"Elu1x1Int8", 64, 32, 1, 1, 0, false, false, fb::DType::I8, 127, false, 0,
+                  fb::Activation::Elu, 1.0f / 16, 16}),
     caseName);
 
 } // namespace

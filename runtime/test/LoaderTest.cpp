@@ -76,7 +76,7 @@ TEST(EngineFile, HeaderLayout) {
   ASSERT_TRUE(header.ok()) << header.status().message();
   EXPECT_EQ(std::memcmp(bytes.data(), "KILNENG\0", 8), 0);
   EXPECT_EQ(header->format_major(), 1u);
-  EXPECT_EQ(header->format_minor(), 4u);
+  EXPECT_EQ(header->format_minor(), 5u);
   EXPECT_EQ(header->metadata_offset(), 64u);
   EXPECT_EQ(header->weights_offset() % 256, 0u);
   EXPECT_GE(header->weights_offset(), 64 + header->metadata_size());
@@ -165,18 +165,18 @@ TEST(EngineFile, WrongMajorVersionIsRefused) {
   std::vector<uint8_t> bytes = makeSampleEngine();
   patchU32(bytes, 8, 2);
   EXPECT_REFUSED(verify(bytes), ErrorCode::VersionMismatch,
-                 "engine format version 2.4 is not readable: this runtime reads format 1.x "
-                 "(up to 1.4)");
+                 "engine format version 2.5 is not readable: this runtime reads format 1.x "
+                 "(up to 1.5)");
 }
 
 TEST(EngineFile, NewerMinorVersionIsAcceptedWithAWarning) {
   std::vector<uint8_t> bytes = makeSampleEngine();
-  patchU32(bytes, 12, 5);
+  patchU32(bytes, 12, 6);
   std::vector<std::string> warnings;
   Status status = verify(bytes, &warnings);
   EXPECT_TRUE(status.ok()) << status.message();
   ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_NE(warnings[0].find("format version 1.5 is newer"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("format version 1.6 is newer"), std::string::npos) << warnings[0];
 }
 
 TEST(EngineFile, ReservedWordsMustBeZero) {
@@ -474,7 +474,7 @@ struct FusedInt8Change {
   std::vector<int64_t> scaleShape = {8};
   bool hasBias = true, hasZ = true;
   fb::Activation activation = fb::Activation::Relu;
-  float zScale = 0.5f, alpha = 1;
+  float zScale = 0.5f, alpha = 1, postScale = 1;
 };
 
 std::vector<uint8_t> fusedInt8Conv(const FusedInt8Change &change) {
@@ -497,6 +497,7 @@ std::vector<uint8_t> fusedInt8Conv(const FusedInt8Change &change) {
     c.zScale = change.zScale;
     c.activation = change.activation;
     c.alpha = change.alpha;
+    c.postScale = change.postScale;
     b.addConv("qconv", c, "int8");
   });
 }
@@ -556,9 +557,10 @@ TEST(EngineVerifier, FusedInt8Conv) {
   EXPECT_REFUSED(verify(fusedInt8Conv(c)), ErrorCode::Unsupported,
                  "an i8, f32 or f16 y; found w i8, y i32");
   c = {};
-  c.activation = fb::Activation::Sigmoid;
+  c.activation = fb::Activation::HardSwish;
   EXPECT_REFUSED(verify(fusedInt8Conv(c)), ErrorCode::Unsupported,
-                 "activation Sigmoid in a fused int8 convolution");
+                 "activation HardSwish in a fused int8 convolution (cuDNN's int8 graph takes "
+                 "Relu, Clip, LeakyRelu, Sigmoid, Tanh, Gelu, GeluTanh, Silu, Elu or none)");
   c = {};
   c.zScale = std::numeric_limits<float>::infinity();
   EXPECT_REFUSED(verify(fusedInt8Conv(c)), ErrorCode::InvalidEngine, "z_scale is inf");
@@ -566,6 +568,97 @@ TEST(EngineVerifier, FusedInt8Conv) {
   c.alpha = 2;
   EXPECT_REFUSED(verify(fusedInt8Conv(c)), ErrorCode::Unsupported,
                  "a fused int8 convolution has no alpha");
+}
+
+// Tests format 1.5's post_scale: a fused INT8 step may carry an activation
+// that does not commute with the output's scale (silu, sigmoid, tanh, gelu,
+// leaky relu, elu) with a finite positive post_scale after it, an int8 or a
+// float output; a post_scale with relu, clip or no activation (a 1.4 runtime
+// would run such a step without it), a NaN, zero, negative or infinite one,
+// one on a float convolution or on an int8 one without a scale are refused.
+TEST(EngineVerifier, FusedInt8PostScale) {
+  FusedInt8Change silu;
+  silu.activation = fb::Activation::Silu;
+  silu.postScale = 40;
+  for (fb::Activation activation :
+       {fb::Activation::Silu, fb::Activation::Sigmoid, fb::Activation::Tanh,
+        fb::Activation::Gelu, fb::Activation::GeluTanh, fb::Activation::LeakyRelu,
+        fb::Activation::Elu}) {
+    FusedInt8Change change = silu;
+    change.activation = activation;
+    Status status = verify(fusedInt8Conv(change));
+    EXPECT_TRUE(status.ok()) << fb::EnumNameActivation(activation) << ": " << status.message();
+  }
+  FusedInt8Change halfOut = silu; // no post scale: the output stays in real units
+  halfOut.y = fb::DType::F16;
+  halfOut.postScale = 1;
+  Status status = verify(fusedInt8Conv(halfOut));
+  EXPECT_TRUE(status.ok()) << status.message();
+
+  FusedInt8Change c = silu;
+  c.activation = fb::Activation::Relu;
+  EXPECT_REFUSED(verify(fusedInt8Conv(c)), ErrorCode::InvalidEngine,
+                 "post_scale 40.000000 with activation Relu: it commutes with the output's "
+                 "scale, which the scale holds");
+  c.activation = fb::Activation::Clip;
+  EXPECT_REFUSED(verify(fusedInt8Conv(c)), ErrorCode::InvalidEngine, "with activation Clip");
+  c.activation = fb::Activation::None;
+  EXPECT_REFUSED(verify(fusedInt8Conv(c)), ErrorCode::InvalidEngine, "with activation None");
+  for (float bad : {std::numeric_limits<float>::quiet_NaN(), 0.0f, -2.0f,
+                    std::numeric_limits<float>::infinity()}) {
+    c = silu;
+    c.postScale = bad;
+    EXPECT_REFUSED(verify(fusedInt8Conv(c)), ErrorCode::InvalidEngine,
+                   "; it must be finite and positive (1 / the output's scale)");
+  }
+  c = silu;
+  c.postScale = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_REFUSED(verify(fusedInt8Conv(c)), ErrorCode::InvalidEngine, "post_scale is nan");
+
+  auto floatConv = sampleWith([](EngineBuilder &b, uint32_t, uint32_t) {
+    b.arenaSize = 1 << 16;
+    ConvSpec conv;
+    conv.x = {fb::DType::F16, {1, 8, 8, 8}, {}, EngineBuilder::arena(0)};
+    conv.w = {fb::DType::F16, {8, 8, 1, 1}, {}, EngineBuilder::arena(0)};
+    conv.y = {fb::DType::F16, {1, 8, 8, 8}, {}, EngineBuilder::arena(0)};
+    conv.activation = fb::Activation::Silu;
+    conv.postScale = 2;
+    b.addConv("conv + silu", conv);
+  });
+  EXPECT_REFUSED(verify(floatConv), ErrorCode::InvalidEngine,
+                 "post_scale 2.000000 belongs to a fused int8 convolution (i8 x with a "
+                 "scale), found on f16 data");
+  auto unfused = sampleWith([](EngineBuilder &b, uint32_t, uint32_t) {
+    std::vector<int64_t> x = {1, 8, 4, 4}, w = {8, 8, 1, 1};
+    auto nhwc = [](const std::vector<int64_t> &s) {
+      return std::vector<int64_t>{s[1] * s[2] * s[3], 1, s[3] * s[1], s[1]};
+    };
+    ConvSpec conv;
+    conv.x = {fb::DType::I8, x, nhwc(x), EngineBuilder::arena(b.allocateArena(128))};
+    conv.w = {fb::DType::I8, w, nhwc(w), EngineBuilder::arena(b.allocateArena(64))};
+    conv.y = {fb::DType::F32, x, nhwc(x), EngineBuilder::arena(b.allocateArena(512))};
+    conv.compute = fb::DType::I32;
+    conv.postScale = 2;
+    b.addConv("qconv", conv, "int8");
+  });
+  EXPECT_REFUSED(verify(unfused), ErrorCode::InvalidEngine, "found on one without a scale");
+}
+
+// Tests that post_scale (format 1.5) shows in the engine's JSON and text.
+TEST(EngineFile, FormatOnePointFive) {
+  FusedInt8Change silu;
+  silu.activation = fb::Activation::Silu;
+  silu.postScale = 40;
+  auto file = EngineFile::fromBytes(fusedInt8Conv(silu));
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  std::string json = inspectEngineJson(*file);
+  EXPECT_NE(json.find("\"post_scale\": 40"), std::string::npos) << json;
+  std::string text = inspectEngineText(*file);
+  EXPECT_NE(text.find("*scale +bias +z*0.5 Silu *40"), std::string::npos) << text;
+  auto relu = EngineFile::fromBytes(fusedInt8Conv({}));
+  ASSERT_TRUE(relu.ok()) << relu.status().message();
+  EXPECT_NE(inspectEngineJson(*relu).find("\"post_scale\": 1"), std::string::npos);
+  EXPECT_EQ(inspectEngineText(*relu).find("Relu *"), std::string::npos);
 }
 
 // Tests the format versions around the fused INT8 epilogue: a file that says
@@ -699,13 +792,13 @@ TEST(EngineVerifier, Attention) {
 }
 
 // An engine this runtime's builder wrote, opened after checking that its
-// header says the current format, 1.4.
+// header says the current format, 1.5.
 Expected<EngineFile> openWrittenEngine(const std::vector<uint8_t> &bytes) {
   std::vector<std::string> warnings;
   auto header = checkEngineHeader(bytes, warnings);
   if (!header)
     return header.takeStatus();
-  EXPECT_EQ(header->format_minor(), 4u);
+  EXPECT_EQ(header->format_minor(), 5u);
   return EngineFile::fromBytes(bytes);
 }
 

@@ -71,7 +71,8 @@ void EngineBuilder::addConv(const std::string &name, const ConvSpec &c,
        dilations = vec(c.dilations), knobs = vec(c.knobs);
   auto conv = fb::CreateConvStep(fbb_, x, w, bias, z, y, padsBegin, padsEnd, strides, dilations,
                                  c.groups, c.transposed, c.compute, c.activation, c.actAlpha,
-                                 c.actBeta, c.engineId, knobs, 0, c.alpha, scale, c.zScale);
+                                 c.actBeta, c.engineId, knobs, 0, c.alpha, scale, c.zScale,
+                                 c.postScale);
   addStep(name, fb::StepKind::ConvStep, conv.Union(), precision);
 }
 

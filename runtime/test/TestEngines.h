@@ -37,6 +37,8 @@ struct ConvSpec {
   bool hasScale = false;
   TensorSpec scale;
   float zScale = 1;
+  /// After the activation (format 1.5): 1 / the output's scale.
+  float postScale = 1;
 };
 
 struct GemmSpec {

@@ -37,7 +37,7 @@ TEST(Inspect, JsonNamesStepsBindingsAndMemory) {
   EXPECT_TRUE(contains(json, "\"shape\": [1, 8, 4, 4]")) << json;
   EXPECT_TRUE(contains(json, "\"arena_size\": ")) << json;
   EXPECT_TRUE(contains(json, "\"precision\": \"fp32\"")) << json;
-  EXPECT_TRUE(contains(json, "\"format\": \"1.4\"")) << json;
+  EXPECT_TRUE(contains(json, "\"format\": \"1.5\"")) << json;
   EXPECT_TRUE(contains(json, "\"max_threads_per_block\": 16")) << json;
   std::string text = inspectEngineText(*file);
   EXPECT_TRUE(contains(text, "Bindings:")) << text;

@@ -46,7 +46,7 @@
 // CHECK-NEXT: "tactic_source": "Timed"
 // CHECK:      "kind_type": "CopyStep",
 
-// RUNTIME: format 1.4
+// RUNTIME: format 1.5
 // RUNTIME: 0 attention layer0.attention {{ *}}bf16 softmax(0.5 * [2x2x8x64] * [2x2x8x64]^T) * [2x2x8x64] -> [2x2x8x64] bf16
 // RUNTIME-NEXT: tactic: cudnn engine 3 [timed]
 // RUNTIME: 1 copy

@@ -57,7 +57,7 @@
 // The per-channel scale in the weights, as f32 {0.04, 0.08, 0.12, 0.16}.
 // WEIGHTS: {{[0-9a-f]+}}: 0a d7 23 3d 0a d7 a3 3d 8f c2 f5 3d 0a d7 23 3e
 
-// RUNTIME: format 1.4
+// RUNTIME: format 1.5
 // RUNTIME: input x {{ *}}i8 {{ *}}[1x4x4x8]
 // RUNTIME: conv qconv {{ *}}int8 [1x8x4x4] * [4x8x1x1] -> [1x4x4x4] i8 *scale +bias Relu
 // RUNTIME: gemm fc {{ *}}int8 1x[1x64] * [64x16]^T i8->i32

@@ -386,6 +386,9 @@ std::string kiln::tactics::getTacticSignature(mlir::Operation *op) {
           // does not change the plans.
           if (conv.getResidualScale().convertToFloat() != 1.0f)
             s.scalar("residual_scaled", 1);
+          // So does a post_scale (format 1.5), after the activation.
+          if (conv.getPostScale().convertToFloat() != 1.0f)
+            s.scalar("post_scaled", 1);
         },
         conv.getAllowTf32());
   if (auto attention = dyn_cast<AttentionOp>(op))

@@ -375,14 +375,80 @@ func.func @int8_float_residual(%x: memref<1x4x4x8xi8>, %r: memref<1x4x4x8xf32>, 
 
 // -----
 
-func.func @int8_sigmoid(%x: memref<1x4x4x8xi8>, %y: memref<1x4x4x8xi8>) {
+func.func @int8_hard_swish(%x: memref<1x4x4x8xi8>, %y: memref<1x4x4x8xi8>) {
   %w = engine.weight dense<1> : tensor<8x1x1x8xi8> : memref<8x1x1x8xi8>
   %s = engine.weight dense<0.25> : tensor<8xf32> : memref<8xf32>
   %b = engine.weight dense<0.0> : tensor<8xf32> : memref<8xf32>
-  // expected-error @+1 {{a fused int8 convolution takes relu, clip or no activation, not #nn.activation<sigmoid>}}
+  // expected-error @+1 {{cuDNN's fused int8 graph cannot run activation #nn.activation<hard_swish>}}
   engine.conv %x : memref<1x4x4x8xi8>, %w : memref<8x1x1x8xi8> bias %b : memref<8xf32>
       scale %s : memref<8xf32> -> %y : memref<1x4x4x8xi8> strides [1, 1] pads [0, 0, 0, 0]
-      dilations [1, 1] layout channels_last activation <sigmoid>
+      dilations [1, 1] layout channels_last activation <hard_swish> {post_scale = 4.0 : f32}
+  return
+}
+
+// -----
+
+// post_scale (format 1.5) follows an activation that does not commute with
+// the output's scale: refused with relu (or clip, or none), when zero, NaN
+// or negative, and without a scale.
+func.func @int8_post_scale_relu(%x: memref<1x4x4x8xi8>, %y: memref<1x4x4x8xi8>) {
+  %w = engine.weight dense<1> : tensor<8x1x1x8xi8> : memref<8x1x1x8xi8>
+  %s = engine.weight dense<0.25> : tensor<8xf32> : memref<8xf32>
+  %b = engine.weight dense<0.0> : tensor<8xf32> : memref<8xf32>
+  // expected-error @+1 {{post_scale is for activations that do not commute with the output's scale; with relu, clip or none the scale holds it}}
+  engine.conv %x : memref<1x4x4x8xi8>, %w : memref<8x1x1x8xi8> bias %b : memref<8xf32>
+      scale %s : memref<8xf32> -> %y : memref<1x4x4x8xi8> strides [1, 1] pads [0, 0, 0, 0]
+      dilations [1, 1] layout channels_last activation <relu> {post_scale = 4.0 : f32}
+  return
+}
+
+// -----
+
+func.func @int8_post_scale_none(%x: memref<1x4x4x8xi8>, %y: memref<1x4x4x8xi8>) {
+  %w = engine.weight dense<1> : tensor<8x1x1x8xi8> : memref<8x1x1x8xi8>
+  %s = engine.weight dense<0.25> : tensor<8xf32> : memref<8xf32>
+  %b = engine.weight dense<0.0> : tensor<8xf32> : memref<8xf32>
+  // expected-error @+1 {{post_scale is for activations that do not commute}}
+  engine.conv %x : memref<1x4x4x8xi8>, %w : memref<8x1x1x8xi8> bias %b : memref<8xf32>
+      scale %s : memref<8xf32> -> %y : memref<1x4x4x8xi8> strides [1, 1] pads [0, 0, 0, 0]
+      dilations [1, 1] layout channels_last {post_scale = 4.0 : f32}
+  return
+}
+
+// -----
+
+func.func @int8_post_scale_zero(%x: memref<1x4x4x8xi8>, %y: memref<1x4x4x8xi8>) {
+  %w = engine.weight dense<1> : tensor<8x1x1x8xi8> : memref<8x1x1x8xi8>
+  %s = engine.weight dense<0.25> : tensor<8xf32> : memref<8xf32>
+  %b = engine.weight dense<0.0> : tensor<8xf32> : memref<8xf32>
+  // expected-error @+1 {{post_scale must be finite and positive, found 0}}
+  engine.conv %x : memref<1x4x4x8xi8>, %w : memref<8x1x1x8xi8> bias %b : memref<8xf32>
+      scale %s : memref<8xf32> -> %y : memref<1x4x4x8xi8> strides [1, 1] pads [0, 0, 0, 0]
+      dilations [1, 1] layout channels_last activation <silu> {post_scale = 0.0 : f32}
+  return
+}
+
+// -----
+
+func.func @int8_post_scale_nan(%x: memref<1x4x4x8xi8>, %y: memref<1x4x4x8xi8>) {
+  %w = engine.weight dense<1> : tensor<8x1x1x8xi8> : memref<8x1x1x8xi8>
+  %s = engine.weight dense<0.25> : tensor<8xf32> : memref<8xf32>
+  %b = engine.weight dense<0.0> : tensor<8xf32> : memref<8xf32>
+  // expected-error @+1 {{post_scale must be finite and positive, found nan}}
+  engine.conv %x : memref<1x4x4x8xi8>, %w : memref<8x1x1x8xi8> bias %b : memref<8xf32>
+      scale %s : memref<8xf32> -> %y : memref<1x4x4x8xi8> strides [1, 1] pads [0, 0, 0, 0]
+      dilations [1, 1] layout channels_last activation <sigmoid> {post_scale = 0x7FC00000 : f32}
+  return
+}
+
+// -----
+
+func.func @post_scale_alone(%x: memref<1x4x4x8xf16>, %y: memref<1x4x4x8xf16>) {
+  %w = engine.weight dense<1.0> : tensor<8x1x1x8xf16> : memref<8x1x1x8xf16>
+  // expected-error @+1 {{post_scale needs a fused int8 epilogue (a scale)}}
+  engine.conv %x : memref<1x4x4x8xf16>, %w : memref<8x1x1x8xf16>
+      -> %y : memref<1x4x4x8xf16> strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+      layout channels_last activation <silu> {post_scale = 2.0 : f32}
   return
 }
 

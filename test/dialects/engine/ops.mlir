@@ -52,6 +52,13 @@ func.func @main(%image: memref<1x16x16x8xf16> {engine.input = "image", engine.la
       bias %qb : memref<8xf32> residual %qx : memref<1x4x4x8xi8> scale %qs : memref<8xf32>
       -> %qy : memref<1x4x4x8xi8> strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
       layout channels_last activation <relu> {precision = "int8", residual_scale = 0.5 : f32}
+  // A fused INT8 convolution with SiLU (format 1.5): post_scale after it.
+  // CHECK: engine.conv %{{.*}} scale %{{.*}} : memref<8xf32> -> %{{.*}} : memref<1x4x4x8xi8> strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] layout channels_last activation <silu> {post_scale = 4.000000e+01 : f32, precision = "int8", residual_scale = 2.500000e-01 : f32}
+  engine.conv %qx : memref<1x4x4x8xi8>, %qw : memref<8x1x1x8xi8>
+      bias %qb : memref<8xf32> residual %qx : memref<1x4x4x8xi8> scale %qs : memref<8xf32>
+      -> %qy : memref<1x4x4x8xi8> strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1]
+      layout channels_last activation <silu>
+      {precision = "int8", residual_scale = 0.25 : f32, post_scale = 40.0 : f32}
 
   %flat = engine.view %y[0] : memref<1x16x16x8xf16> to memref<1x2048xf16>
   %fc = engine.weight dense<0.1> : tensor<10x2048xf16> : memref<10x2048xf16>

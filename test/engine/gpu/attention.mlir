@@ -5,7 +5,7 @@
 // RUN: kiln-translate --serialize-engine --dump-engine-json %s | FileCheck %s
 // RUN: kiln-translate --serialize-engine %s -o %t.kiln
 // RUN: kiln-run %t.kiln --inspect | FileCheck %s --check-prefix=RUNTIME
-// RUNTIME: format 1.4
+// RUNTIME: format 1.5
 // RUNTIME: 0 attention attention0 {{ *}}fp16 softmax(0.125 * [2x2x16x64] * [2x2x16x64]^T + bias [2x1x16x16]) * [2x2x16x64] -> [2x2x16x64] f16
 // CHECK:      "kind_type": "AttentionStep",
 // CHECK-NEXT: "kind": {

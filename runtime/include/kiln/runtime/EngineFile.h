@@ -30,8 +30,9 @@ constexpr uint32_t kFormatMajor = 1;
 /// 1.1 added Engine.kernels (the kernels' launch bounds); 1.2 added
 /// ConvStep.scale and z_scale (the fused INT8 epilogue); 1.3 added
 /// AttentionStep (fused attention through cuDNN SDPA); 1.4 added Step.deps
-/// (the steps each waits for, so that independent ones run concurrently).
-constexpr uint32_t kFormatMinor = 4;
+/// (the steps each waits for, so that independent ones run concurrently);
+/// 1.5 added ConvStep.post_scale (INT8 steps fusing silu, sigmoid, ...).
+constexpr uint32_t kFormatMinor = 5;
 constexpr uint64_t kHeaderSize = 64;
 constexpr uint64_t kWeightsAlignment = 256;
 
