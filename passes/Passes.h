@@ -55,7 +55,7 @@ struct GraphPipelineOptions
       *this, "calib-dir", llvm::cl::desc("INT8 calibration set (folder of .npy/.pb)")};
   Option<std::string> calibrator{
       *this, "calibrator", llvm::cl::desc("entropy, minmax, percentile or mse"),
-      llvm::cl::init("entropy")};
+      llvm::cl::init("mse")};
   Option<double> percentile{*this, "percentile",
                             llvm::cl::desc("Percentile of the percentile calibrator"),
                             llvm::cl::init(99.99)};

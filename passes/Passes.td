@@ -304,7 +304,7 @@ def CalibratePass : Pass<"kiln-calibrate", "::mlir::ModuleOp"> {
            "file (built without a GPU too, for inspection)">,
     Option<"calibDir", "calib-dir", "std::string", /*default=*/"",
            "Folder of calibration batches (.npy or ONNX .pb)">,
-    Option<"calibrator", "calibrator", "std::string", /*default=*/"\"entropy\"",
+    Option<"calibrator", "calibrator", "std::string", /*default=*/"\"mse\"",
            "entropy, minmax, percentile or mse">,
     Option<"percentile", "percentile", "double", /*default=*/"99.99",
            "Percentile of |x| for the percentile calibrator">,

@@ -19,7 +19,7 @@
 // (2047); a candidate of fewer bins leaves its last bin empty in Q while P
 // holds the clipped mass there (infinite divergence), so all 2048 bins win:
 // threshold (2048 + 0.5) · 3/2048, scale 3 · 2048.5/2048/127.
-// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/entropy cache=%t/entropy.cache})' 2>/dev/null | FileCheck %s --check-prefix=ENTROPY
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/entropy calibrator=entropy cache=%t/entropy.cache})' 2>/dev/null | FileCheck %s --check-prefix=ENTROPY
 // RUN: FileCheck %s --check-prefix=ENTROPY-CACHE < %t/entropy.cache
 // ENTROPY: nn.quantize %arg0 : tensor<1x1x4x250xf32> to tensor<1x1x4x250x!quant.uniform<i8:f32, 0.023627813905477524>>
 // ENTROPY-CACHE: kiln-calibration-cache algorithm=entropy kiln=
@@ -56,7 +56,7 @@
 // A cache is used as is: no calibration set is read.
 // RUN: printf 'kiln-calibration-cache algorithm=minmax kiln=0.1.0\nx: 0.5\nconv1: 0.25\n' > %t/hand.cache
 // RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(kiln-calibrate{int8-min-channels=0 calib-dir=%t/none cache=%t/hand.cache})' 2>&1 | FileCheck %s --check-prefix=CACHE
-// CACHE: warning: kiln-calibrate: using the calibration cache '{{.*}}hand.cache', made with minmax, not entropy; delete it to calibrate again
+// CACHE: warning: kiln-calibrate: using the calibration cache '{{.*}}hand.cache', made with minmax, not mse; delete it to calibrate again
 // CACHE: nn.quantize %arg0 : tensor<1x1x4x250xf32> to tensor<1x1x4x250x!quant.uniform<i8:f32, 5.000000e-01>>
 // CACHE: nn.quantize %{{.*}} : tensor<1x2x4x250xf32> to tensor<1x2x4x250x!quant.uniform<i8:f32, 2.500000e-01>>
 

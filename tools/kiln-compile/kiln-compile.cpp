@@ -163,7 +163,7 @@ cl::opt<std::string> calibDir(
              "folder per batch of <input>.npy files"),
     cl::cat(category));
 
-cl::opt<std::string> calibrator("calibrator", cl::init("entropy"),
+cl::opt<std::string> calibrator("calibrator", cl::init("mse"),
                                 cl::value_desc("entropy|minmax|percentile|mse"),
                                 cl::desc("How --int8 turns ranges into scales"),
                                 cl::cat(category));
