@@ -12,8 +12,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/EquivalenceClasses.h"
-#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -151,23 +151,32 @@ Int8Network kiln::getInt8Network(ModuleOp module, StringRef floatPrecision) {
   });
 
   // Each tensor a layer or a network input produces, followed through the
-  // layers that follow their neighbours to the layers that read it.
+  // layers that follow their neighbours to the layers that read it. An
+  // INT8 layer with a float result writes it in its own epilogue: a float
+  // layer reading it as it is (no quantize, dequantize or cast between) is
+  // no border.
   auto trace = [&](Value produced, Int8Tensor tensor) {
-    llvm::SmallVector<Value> work{produced};
-    llvm::SmallPtrSet<Operation *, 8> seen;
+    bool writesFloat = !tensor.layers.empty() &&
+                       !nn::isQuantized(getElementTypeOrSelf(produced.getType()));
+    llvm::SmallVector<std::pair<Value, bool>> work{{produced, false}};
+    llvm::DenseSet<Value> seen;
     while (!work.empty()) {
-      Value value = work.pop_back_val();
+      auto [value, converted] = work.pop_back_val();
+      if (!seen.insert(value).second)
+        continue;
+      bool free = writesFloat && !converted;
       for (Operation *user : value.getUsers()) {
-        if (!seen.insert(user).second)
-          continue;
-        if (auto it = layerOf.find(user); it != layerOf.end())
+        if (auto it = layerOf.find(user); it != layerOf.end()) {
           tensor.layers.push_back(it->second);
-        else if (user->hasTrait<OpTrait::IsTerminator>())
-          tensor.floatEnd |= getElementTypeOrSelf(value.getType()) == floatType;
-        else if (followsNeighbours(user))
-          llvm::append_range(work, user->getResults());
-        else
-          tensor.floatEnd = true;
+        } else if (user->hasTrait<OpTrait::IsTerminator>()) {
+          tensor.floatEnd |= !free && getElementTypeOrSelf(value.getType()) == floatType;
+        } else if (followsNeighbours(user)) {
+          bool conversion = llvm::isa<nn::QuantizeOp, nn::DequantizeOp, nn::CastOp>(user);
+          for (Value result : user->getResults())
+            work.push_back({result, converted || conversion});
+        } else {
+          tensor.floatEnd |= !free;
+        }
       }
     }
     llvm::sort(tensor.layers);

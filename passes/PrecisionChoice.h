@@ -81,7 +81,9 @@ struct Int8Network {
 /// and layers on quantized tensors: pooling, concatenation, reshapes). The
 /// float form is `floatPrecision`'s (fp32, tf32, fp16 or bf16). A network
 /// input or output is a float end only when its type is that float type
-/// (otherwise it is converted whatever its neighbour runs in).
+/// (otherwise it is converted whatever its neighbour runs in); a float
+/// result an INT8 layer writes itself (in its epilogue) is no border to the
+/// layers or outputs that read it as it is.
 Int8Network getInt8Network(mlir::ModuleOp module, llvm::StringRef floatPrecision);
 
 /// What a conversion step costs: `launchMilliseconds` + bytes ×

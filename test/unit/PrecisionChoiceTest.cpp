@@ -268,6 +268,33 @@ func.func @main(%x: tensor<1x4x4x4xf16>) -> (tensor<1x1x1x4xf32>, tensor<1x4x4x4
   EXPECT_EQ(getInt8Network(*module, "fp32").tensors[0].bytes, 64 * 5);
 }
 
+TEST(PrecisionChoice, AFloatResultOfAnInt8LayerIsNoBorder) {
+  mlir::MLIRContext context;
+  context
+      .loadDialect<nn::NNDialect, mlir::func::FuncDialect, mlir::quant::QuantDialect>();
+  // An INT8 classifier writes f32 logits in its epilogue: returning them or
+  // a float relu reading them converts nothing; a cast to FP16 does.
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+!q = !quant.uniform<i8:f32, 0.5>
+!w = !quant.uniform<i8:f32:0, {0.02, 0.04}>
+func.func @main(%x: tensor<2x8x!q>) -> (tensor<2x2xf32>, tensor<2x2xf32>, tensor<2x2xf16>) {
+  %w = nn.constant dense<3> : tensor<2x8xi8> as tensor<2x8x!w>
+  %y = nn.gemm %x, %w trans_b : (tensor<2x8x!q>, tensor<2x8x!w>) -> tensor<2x2xf32> loc("fc")
+  %r = nn.relu %y : tensor<2x2xf32>
+  %h = nn.cast %y : tensor<2x2xf32> to tensor<2x2xf16>
+  return %y, %r, %h : tensor<2x2xf32>, tensor<2x2xf32>, tensor<2x2xf16>
+}
+)mlir",
+                                              &context);
+  ASSERT_TRUE(module);
+  EXPECT_TRUE(getInt8Network(*module, "fp32").tensors.empty());
+  Int8Network fp16 = getInt8Network(*module, "fp16");
+  ASSERT_EQ(fp16.tensors.size(), 1u); // the cast: a float end in FP16
+  EXPECT_TRUE(fp16.tensors[0].floatEnd);
+  EXPECT_EQ(fp16.tensors[0].bytes, 4 * 3);
+}
+
 TEST(PrecisionChoice, ConversionStepsAreLaunchesThatOnlyChangeTheType) {
   mlir::MLIRContext context;
   context.loadDialect<engine::EngineDialect, nn::NNDialect, mlir::func::FuncDialect>();
