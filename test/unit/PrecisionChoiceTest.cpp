@@ -220,14 +220,23 @@ TEST(PrecisionChoice, ConversionStepsNextToFloatLayersAreBorders) {
   EXPECT_TRUE(own.units[0].keepFloat);
 }
 
-TEST(PrecisionChoice, ReadsTheTensorsBetweenInt8AndFloatLayers) {
+/// Parses nn or engine IR for the tests that read a module.
+class PrecisionChoiceIR : public ::testing::Test {
+protected:
+  PrecisionChoiceIR() {
+    context.loadDialect<engine::EngineDialect, nn::NNDialect, mlir::func::FuncDialect,
+                        mlir::quant::QuantDialect>();
+  }
+  mlir::OwningOpRef<mlir::ModuleOp> parse(llvm::StringRef source) {
+    return mlir::parseSourceString<mlir::ModuleOp>(source, &context);
+  }
   mlir::MLIRContext context;
-  context
-      .loadDialect<nn::NNDialect, mlir::func::FuncDialect, mlir::quant::QuantDialect>();
+};
+
+TEST_F(PrecisionChoiceIR, ReadsTheTensorsBetweenInt8AndFloatLayers) {
   // A float stem, two INT8 convs (the first's output also read by a float
   // relu), a pool on quantized tensors, a float sigmoid.
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+  mlir::OwningOpRef<mlir::ModuleOp> module = parse(R"mlir(
 !q = !quant.uniform<i8:f32, 0.5>
 !w = !quant.uniform<i8:f32:0, {0.02, 0.04, 0.06, 0.08}>
 func.func @main(%x: tensor<1x4x4x4xf16>) -> (tensor<1x1x1x4xf32>, tensor<1x4x4x4xf32>) {
@@ -248,8 +257,7 @@ func.func @main(%x: tensor<1x4x4x4xf16>) -> (tensor<1x1x1x4xf32>, tensor<1x4x4x4
   %r = nn.relu %e : tensor<1x4x4x4xf32>
   return %s, %r : tensor<1x1x1x4xf32>, tensor<1x4x4x4xf32>
 }
-)mlir",
-                                              &context);
+)mlir");
   ASSERT_TRUE(module);
   Int8Network network = getInt8Network(*module, "fp16");
   EXPECT_EQ(network.layers,
@@ -268,14 +276,10 @@ func.func @main(%x: tensor<1x4x4x4xf16>) -> (tensor<1x1x1x4xf32>, tensor<1x4x4x4
   EXPECT_EQ(getInt8Network(*module, "fp32").tensors[0].bytes, 64 * 5);
 }
 
-TEST(PrecisionChoice, AFloatResultOfAnInt8LayerIsNoBorder) {
-  mlir::MLIRContext context;
-  context
-      .loadDialect<nn::NNDialect, mlir::func::FuncDialect, mlir::quant::QuantDialect>();
+TEST_F(PrecisionChoiceIR, AFloatResultOfAnInt8LayerIsNoBorder) {
   // An INT8 classifier writes f32 logits in its epilogue: returning them or
   // a float relu reading them converts nothing; a cast to FP16 does.
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+  mlir::OwningOpRef<mlir::ModuleOp> module = parse(R"mlir(
 !q = !quant.uniform<i8:f32, 0.5>
 !w = !quant.uniform<i8:f32:0, {0.02, 0.04}>
 func.func @main(%x: tensor<2x8x!q>) -> (tensor<2x2xf32>, tensor<2x2xf32>, tensor<2x2xf16>) {
@@ -285,8 +289,7 @@ func.func @main(%x: tensor<2x8x!q>) -> (tensor<2x2xf32>, tensor<2x2xf32>, tensor
   %h = nn.cast %y : tensor<2x2xf32> to tensor<2x2xf16>
   return %y, %r, %h : tensor<2x2xf32>, tensor<2x2xf32>, tensor<2x2xf16>
 }
-)mlir",
-                                              &context);
+)mlir");
   ASSERT_TRUE(module);
   EXPECT_TRUE(getInt8Network(*module, "fp32").tensors.empty());
   Int8Network fp16 = getInt8Network(*module, "fp16");
@@ -295,15 +298,12 @@ func.func @main(%x: tensor<2x8x!q>) -> (tensor<2x2xf32>, tensor<2x2xf32>, tensor
   EXPECT_EQ(fp16.tensors[0].bytes, 4 * 3);
 }
 
-TEST(PrecisionChoice, ConversionStepsAreLaunchesThatOnlyChangeTheType) {
-  mlir::MLIRContext context;
-  context.loadDialect<engine::EngineDialect, nn::NNDialect, mlir::func::FuncDialect>();
+TEST_F(PrecisionChoiceIR, ConversionStepsAreLaunchesThatOnlyChangeTheType) {
   // As kiln-compile lowers a border: a dequantize to FP16 (i8 -> f16), a
   // cast of an INT8 conv's f32 output (f32 -> f16), a quantize with a
   // layout change (f16 -> i8, transposed); and launches that are not
   // conversions: a reformat in one type, a pad, an epilogue of two inputs.
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+  mlir::OwningOpRef<mlir::ModuleOp> module = parse(R"mlir(
 engine.kernel @k max_threads_per_block 256 source "extern C __global__ void __launch_bounds__(256) k() {}"
 func.func @main(%a: memref<2x4x4x8xi8>, %b: memref<2x4x4x8xf16>, %c: memref<2x4x4x8xf32>,
                 %d: memref<2x8x4x4xi8>, %e: memref<2x4x4x16xi8>, %f: memref<8xi32>) {
@@ -321,8 +321,7 @@ func.func @main(%a: memref<2x4x4x8xi8>, %b: memref<2x4x4x8xf16>, %c: memref<2x4x
       : memref<2x4x4x8xf32>, memref<8xi32>, memref<2x4x4x8xi8>
   return
 }
-)mlir",
-                                              &context);
+)mlir");
   ASSERT_TRUE(module);
   std::vector<TimedStep> steps = getSteps(*module);
   ASSERT_EQ(steps.size(), 6u);
