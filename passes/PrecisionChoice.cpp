@@ -1,6 +1,7 @@
 //===- PrecisionChoice.cpp - INT8 or float per layer, by timing -----------===//
 
 #include "passes/PrecisionChoice.h"
+#include "passes/MinCut.h"
 #include "passes/PassUtils.h"
 
 #include "dialects/engine/EngineDialect.h"
@@ -11,9 +12,11 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
@@ -21,16 +24,34 @@
 using namespace mlir;
 using namespace kiln;
 
-std::vector<std::vector<std::string>> kiln::getStepLayers(ModuleOp module) {
-  std::vector<std::vector<std::string>> steps;
+/// The bytes a launch reads and writes when all it does is change one
+/// tensor's element type (quantize, dequantize, cast; a layout change on the
+/// way counts too): one input, one output, as many elements, other types.
+static int64_t getConversionBytes(Operation *op) {
+  auto launch = llvm::dyn_cast<engine::LaunchOp>(op);
+  if (!launch || launch.getArgs().size() != 2 || launch.getNumOutputs() != 1)
+    return 0;
+  auto in = llvm::dyn_cast<MemRefType>(launch.getArgs()[0].getType());
+  auto out = llvm::dyn_cast<MemRefType>(launch.getArgs()[1].getType());
+  if (!in || !out || !in.hasStaticShape() || !out.hasStaticShape() ||
+      in.getNumElements() != out.getNumElements() ||
+      in.getElementType() == out.getElementType())
+    return 0;
+  return in.getNumElements() * (engine::getElementSize(in.getElementType()) +
+                                engine::getElementSize(out.getElementType()));
+}
+
+std::vector<TimedStep> kiln::getSteps(ModuleOp module) {
+  std::vector<TimedStep> steps;
   for (auto func : module.getOps<func::FuncOp>()) {
     for (Operation &op : func.getBody().front()) {
       if (!engine::isStep(&op))
         continue;
-      std::vector<std::string> &layers = steps.emplace_back();
+      TimedStep &step = steps.emplace_back();
       if (auto names = op.getAttrOfType<ArrayAttr>("layers"))
         for (StringRef name : names.getAsValueRange<StringAttr>())
-          layers.push_back(name.str());
+          step.layers.push_back(name.str());
+      step.conversionBytes = getConversionBytes(&op);
     }
   }
   return steps;
@@ -60,10 +81,10 @@ FailureOr<EngineTiming> kiln::timeEngineOnGpu(ModuleOp module,
     why = "the engine cannot run: " + runner.status().message();
     return failure();
   }
-  std::vector<std::vector<std::string>> layers = getStepLayers(module);
-  if (layers.size() != loaded->numSteps()) {
+  std::vector<TimedStep> described = getSteps(module);
+  if (described.size() != loaded->numSteps()) {
     why = llvm::formatv("the engine has {0} steps, the module {1}", loaded->numSteps(),
-                        layers.size());
+                        described.size());
     return failure();
   }
   // Step times vary little from run to run; whole runs a little more.
@@ -79,35 +100,162 @@ FailureOr<EngineTiming> kiln::timeEngineOnGpu(ModuleOp module,
   }
   EngineTiming timing;
   timing.graphMilliseconds = *graph;
-  for (size_t i = 0; i < layers.size(); ++i)
-    timing.steps.push_back({std::move(layers[i]), (*steps)[i]});
+  for (size_t i = 0; i < described.size(); ++i) {
+    described[i].milliseconds = (*steps)[i];
+    timing.steps.push_back(std::move(described[i]));
+  }
   return timing;
 }
 
-std::vector<std::vector<std::string>> kiln::getInt8Layers(ModuleOp module) {
-  std::vector<std::vector<std::string>> layers;
+/// Whether an operand or a result of `op` is quantized.
+static bool hasQuantizedType(Operation *op) {
   auto quantized = [](Type type) { return nn::isQuantized(getElementTypeOrSelf(type)); };
+  return llvm::any_of(op->getOperandTypes(), quantized) ||
+         llvm::any_of(op->getResultTypes(), quantized);
+}
+
+/// The convs, GEMMs and matmuls that run in INT8: those with quantized
+/// operands or results (pooling, concatenation and the like follow their
+/// neighbours' types).
+static bool isInt8Layer(Operation *op) {
+  return llvm::isa<nn::ConvOp, nn::GemmOp, nn::MatmulOp>(op) && hasQuantizedType(op);
+}
+
+/// A layer that runs in whatever type its neighbours give it: a conversion,
+/// or a layer on quantized tensors.
+static bool followsNeighbours(Operation *op) {
+  if (llvm::isa<nn::QuantizeOp, nn::DequantizeOp, nn::CastOp>(op))
+    return true;
+  return op->getNumResults() > 0 && !isInt8Layer(op) && hasQuantizedType(op);
+}
+
+Int8Network kiln::getInt8Network(ModuleOp module, StringRef floatPrecision) {
+  MLIRContext *context = module.getContext();
+  Type floatType = llvm::StringSwitch<Type>(floatPrecision)
+                       .Case("fp16", Float16Type::get(context))
+                       .Case("bf16", BFloat16Type::get(context))
+                       .Default(Float32Type::get(context));
+  int64_t floatBytes = engine::getElementSize(floatType);
+  Int8Network network;
+  llvm::DenseMap<Operation *, size_t> layerOf;
   module.walk([&](Operation *op) {
-    // The layers whose arithmetic INT8 changes; pooling, concatenation and
-    // the like follow their neighbours' types.
-    if (!llvm::isa<nn::ConvOp, nn::GemmOp, nn::MatmulOp>(op))
+    if (!isInt8Layer(op))
       return;
-    if (llvm::none_of(op->getOperandTypes(), quantized) &&
-        llvm::none_of(op->getResultTypes(), quantized))
-      return;
-    std::vector<std::string> &names = layers.emplace_back();
+    std::vector<std::string> names;
     for (StringRef name : getLayerNames(op))
       names.push_back(name.str());
     if (names.empty())
-      layers.pop_back(); // Nothing a constraint could name.
+      return; // Nothing a constraint could name.
+    layerOf[op] = network.layers.size();
+    network.layers.push_back(std::move(names));
   });
-  return layers;
+
+  // Each tensor a layer or a network input produces, followed through the
+  // layers that follow their neighbours to the layers that read it. An
+  // INT8 layer with a float result writes it in its own epilogue: a float
+  // layer reading it as it is (no quantize, dequantize or cast between) is
+  // no border.
+  auto trace = [&](Value produced, Int8Tensor tensor) {
+    bool writesFloat = !tensor.layers.empty() &&
+                       !nn::isQuantized(getElementTypeOrSelf(produced.getType()));
+    llvm::SmallVector<std::pair<Value, bool>> work{{produced, false}};
+    llvm::DenseSet<Value> seen;
+    while (!work.empty()) {
+      auto [value, converted] = work.pop_back_val();
+      if (!seen.insert(value).second)
+        continue;
+      bool free = writesFloat && !converted;
+      for (Operation *user : value.getUsers()) {
+        if (auto it = layerOf.find(user); it != layerOf.end()) {
+          tensor.layers.push_back(it->second);
+        } else if (user->hasTrait<OpTrait::IsTerminator>()) {
+          tensor.floatEnd |= !free && getElementTypeOrSelf(value.getType()) == floatType;
+        } else if (followsNeighbours(user)) {
+          bool conversion = llvm::isa<nn::QuantizeOp, nn::DequantizeOp, nn::CastOp>(user);
+          for (Value result : user->getResults())
+            work.push_back({result, converted || conversion});
+        } else {
+          tensor.floatEnd |= !free;
+        }
+      }
+    }
+    llvm::sort(tensor.layers);
+    tensor.layers.erase(llvm::unique(tensor.layers), tensor.layers.end());
+    auto shaped = llvm::dyn_cast<ShapedType>(produced.getType());
+    if (shaped && shaped.hasStaticShape())
+      tensor.bytes = shaped.getNumElements() * (floatBytes + 1);
+    // A border only where two INT8 layers, or one and a float layer, meet.
+    if (!tensor.layers.empty() && (tensor.layers.size() > 1 || tensor.floatEnd))
+      network.tensors.push_back(std::move(tensor));
+  };
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func.isExternal())
+      continue;
+    for (BlockArgument argument : func.getArguments())
+      trace(argument, {{}, getElementTypeOrSelf(argument.getType()) == floatType, 0});
+    func.walk([&](Operation *op) {
+      if (op->hasTrait<OpTrait::ConstantLike>() || followsNeighbours(op))
+        return;
+      auto it = layerOf.find(op);
+      for (Value result : op->getResults()) {
+        if (it != layerOf.end())
+          trace(result, {{it->second}, false, 0});
+        else
+          trace(result, {{}, true, 0});
+      }
+    });
+  }
+  return network;
 }
 
-std::vector<Int8Unit> kiln::chooseInt8Units(ArrayRef<std::vector<std::string>> int8Layers,
-                                            const EngineTiming &int8Engine,
-                                            const EngineTiming &floatEngine,
-                                            double threshold) {
+double ConversionCost::operator()(int64_t bytes) const {
+  return launchMilliseconds + millisecondsPerByte * static_cast<double>(bytes);
+}
+
+ConversionCost kiln::fitConversionCost(ArrayRef<const EngineTiming *> engines) {
+  std::vector<std::pair<double, double>> points; // (bytes, milliseconds)
+  for (const EngineTiming *timing : engines)
+    for (const TimedStep &step : timing->steps)
+      if (step.conversionBytes > 0)
+        points.push_back({static_cast<double>(step.conversionBytes), step.milliseconds});
+  ConversionCost cost;
+  cost.samples = points.size();
+  if (points.empty())
+    return cost;
+  double n = points.size(), meanBytes = 0, meanTime = 0;
+  for (auto [bytes, time] : points) {
+    meanBytes += bytes / n;
+    meanTime += time / n;
+  }
+  double covariance = 0, variance = 0;
+  for (auto [bytes, time] : points) {
+    covariance += (bytes - meanBytes) * (time - meanTime);
+    variance += (bytes - meanBytes) * (bytes - meanBytes);
+  }
+  if (variance > 0 && covariance > 0) {
+    cost.millisecondsPerByte = covariance / variance;
+    cost.launchMilliseconds = meanTime - cost.millisecondsPerByte * meanBytes;
+    if (cost.launchMilliseconds < 0) { // Through the origin instead.
+      double timeBytes = 0, bytesSquared = 0;
+      for (auto [bytes, time] : points) {
+        timeBytes += time * bytes;
+        bytesSquared += bytes * bytes;
+      }
+      cost.launchMilliseconds = 0;
+      cost.millisecondsPerByte = timeBytes / bytesSquared;
+    }
+    return cost;
+  }
+  // One size (or times that do not grow with it): every conversion costs
+  // the mean of those timed.
+  cost.launchMilliseconds = meanTime;
+  return cost;
+}
+
+Int8Choice kiln::chooseInt8Units(const Int8Network &network,
+                                 const EngineTiming &int8Engine,
+                                 const EngineTiming &floatEngine, double threshold) {
+  ArrayRef<std::vector<std::string>> int8Layers = network.layers;
   // Layer k by each name it covers; layers a step of either engine covers
   // together join one class.
   llvm::StringMap<unsigned> layerOf;
@@ -132,7 +280,8 @@ std::vector<Int8Unit> kiln::chooseInt8Units(ArrayRef<std::vector<std::string>> i
     }
 
   // One unit per class, in the order of its first layer.
-  std::vector<Int8Unit> units;
+  Int8Choice choice;
+  std::vector<Int8Unit> &units = choice.units;
   llvm::DenseMap<unsigned, size_t> unitOfLeader;
   std::vector<size_t> unitOfLayer(int8Layers.size());
   for (unsigned k = 0; k < int8Layers.size(); ++k) {
@@ -143,11 +292,23 @@ std::vector<Int8Unit> kiln::chooseInt8Units(ArrayRef<std::vector<std::string>> i
     unitOfLayer[k] = it->second;
     llvm::append_range(units[it->second].layers, int8Layers[k]);
   }
+  // A unit's steps. In the INT8 engine, a conversion named after a unit
+  // with a float neighbour is that border's (priced below); one of a unit
+  // without (an output's: INT8 layers write a float output in their own
+  // epilogue or convert it after) is the unit's, as the float engine's
+  // casts of its inputs and outputs are.
+  std::vector<bool> bordersFloat(units.size(), false);
+  for (const Int8Tensor &tensor : network.tensors)
+    if (tensor.floatEnd)
+      for (size_t layer : tensor.layers)
+        if (layer < unitOfLayer.size())
+          bordersFloat[unitOfLayer[layer]] = true;
   std::vector<bool> coveredByFloat(units.size(), false);
   auto addTimes = [&](const EngineTiming &timing, bool isFloat) {
     for (const TimedStep &step : timing.steps) {
       llvm::SmallVector<unsigned> covered = layersOfStep(step);
-      if (covered.empty())
+      if (covered.empty() || (!isFloat && step.conversionBytes > 0 &&
+                              bordersFloat[unitOfLayer[covered.front()]]))
         continue;
       size_t unit = unitOfLayer[covered.front()];
       (isFloat ? units[unit].floatMilliseconds : units[unit].int8Milliseconds) +=
@@ -158,9 +319,68 @@ std::vector<Int8Unit> kiln::chooseInt8Units(ArrayRef<std::vector<std::string>> i
   };
   addTimes(int8Engine, false);
   addTimes(floatEngine, true);
-  for (auto [unit, covered] : llvm::zip(units, coveredByFloat))
-    unit.keepFloat = covered && unit.floatMilliseconds < threshold * unit.int8Milliseconds;
-  return units;
+  choice.conversion = fitConversionCost({&int8Engine, &floatEngine});
+
+  // The minimum cut: source = INT8, sink = float. A unit on the source side
+  // cuts its edge to the sink (its INT8 time), one on the sink side its
+  // edge from the source (its float time, biased by the threshold).
+  const size_t source = 0, sink = 1;
+  MinCut graph(2 + units.size());
+  auto node = [](size_t unit) { return 2 + unit; };
+  for (auto [unit, covered] : llvm::enumerate(coveredByFloat)) {
+    graph.addEdge(source, node(unit),
+                  covered ? units[unit].floatMilliseconds / threshold : MinCut::infinite);
+    graph.addEdge(node(unit), sink, units[unit].int8Milliseconds);
+  }
+  // A tensor costs one conversion when its ends are not all of one label:
+  // [some end float] + [some end INT8] - 1, each term a node the tensor's
+  // units force to their side (Kohli, Kumar and Torr's P^n construction for
+  // two labels); with two units, an edge each way; with a float end, only
+  // [some unit INT8].
+  std::vector<llvm::SmallVector<size_t>> tensorUnits;
+  for (const Int8Tensor &tensor : network.tensors) {
+    llvm::SmallVector<size_t> &ends = tensorUnits.emplace_back();
+    for (size_t layer : tensor.layers)
+      if (layer < unitOfLayer.size())
+        ends.push_back(unitOfLayer[layer]);
+    llvm::sort(ends);
+    ends.erase(llvm::unique(ends), ends.end());
+    double cost = choice.conversion(tensor.bytes);
+    if (ends.empty() || (ends.size() == 1 && !tensor.floatEnd) || cost <= 0)
+      continue;
+    if (tensor.floatEnd && ends.size() == 1) {
+      graph.addEdge(node(ends.front()), sink, cost);
+    } else if (!tensor.floatEnd && ends.size() == 2) {
+      graph.addEdge(node(ends[0]), node(ends[1]), cost);
+      graph.addEdge(node(ends[1]), node(ends[0]), cost);
+    } else {
+      size_t anyInt8 = graph.addNode();
+      for (size_t unit : ends)
+        graph.addEdge(node(unit), anyInt8, MinCut::infinite);
+      graph.addEdge(anyInt8, sink, cost);
+      if (!tensor.floatEnd) {
+        size_t anyFloat = graph.addNode();
+        graph.addEdge(source, anyFloat, cost);
+        for (size_t unit : ends)
+          graph.addEdge(anyFloat, node(unit), MinCut::infinite);
+      }
+    }
+  }
+  graph.solve(source, sink);
+  for (auto [unit, info] : llvm::enumerate(units))
+    info.keepFloat = !graph.onSourceSide(node(unit));
+
+  for (auto [tensor, ends] : llvm::zip(network.tensors, tensorUnits)) {
+    size_t inFloat =
+        llvm::count_if(ends, [&](size_t unit) { return units[unit].keepFloat; });
+    bool floats = tensor.floatEnd || inFloat > 0;
+    bool int8s = inFloat < ends.size();
+    if (floats && int8s) {
+      ++choice.borders;
+      choice.borderMilliseconds += choice.conversion(tensor.bytes);
+    }
+  }
+  return choice;
 }
 
 std::vector<std::string> kiln::floatConstraints(ArrayRef<Int8Unit> units,
@@ -177,10 +397,10 @@ std::vector<std::string> kiln::floatConstraints(ArrayRef<Int8Unit> units,
   return constraints;
 }
 
-void kiln::printInt8Units(ArrayRef<Int8Unit> units, llvm::raw_ostream &os) {
+void kiln::printInt8Units(const Int8Choice &choice, llvm::raw_ostream &os) {
   double int8Total = 0, chosenTotal = 0;
   size_t kept = 0;
-  for (const Int8Unit &unit : units) {
+  for (const Int8Unit &unit : choice.units) {
     int8Total += unit.int8Milliseconds;
     chosenTotal += unit.keepFloat ? unit.floatMilliseconds : unit.int8Milliseconds;
     if (!unit.keepFloat)
@@ -194,5 +414,14 @@ void kiln::printInt8Units(ArrayRef<Int8Unit> units, llvm::raw_ostream &os) {
   }
   os << llvm::formatv("  {0} of {1} INT8 layer groups kept in float; their steps: "
                       "{2:f4} ms in INT8 -> {3:f4} ms as chosen\n",
-                      kept, units.size(), int8Total, chosenTotal);
+                      kept, choice.units.size(), int8Total, chosenTotal);
+  const ConversionCost &cost = choice.conversion;
+  os << llvm::formatv("  {0} INT8/float borders, {1:f4} ms of conversions",
+                      choice.borders, choice.borderMilliseconds);
+  if (cost.samples == 0)
+    os << " (no conversion step timed: borders priced at 0)\n";
+  else
+    os << llvm::formatv(" ({0:f4} ms + {1:f2} ms/MB, fitted to {2} conversion steps)\n",
+                        cost.launchMilliseconds, cost.millisecondsPerByte * 1e6,
+                        cost.samples);
 }

@@ -3,7 +3,8 @@
 # with --int8-layers=timed (the default) on the MobileNetV2/EfficientNet-
 # style classifier of test/calibration/make_mobilenet_block.py at batch 256:
 #   - the summary names the GPU and the engine chosen (INT8, fp16 or mixed)
-#     with the times of each candidate;
+#     with the times of each candidate and the INT8/float borders the
+#     minimum cut left; the border cost was fitted to timed conversion steps;
 #   - the engine records the choice (build.config: int8, layer_precision);
 #   - the engine runs, and its logits agree with kiln-interpret running the
 #     graph compiled with that recorded choice (--int8-layers=all plus the
@@ -27,11 +28,17 @@ source "$(dirname "$0")/mobilenet-block.sh"
 compile --precision=int8 --int8 --calib-cache "$out/entropy.cache" \
   --timing-cache "$out/timing-cache.json" -o "$out/timed.kiln" > "$out/compile.log" 2>&1 ||
   fail "does not compile (see $out/compile.log)"
-grep '^\[int8 layers\]\|^  float:\|INT8 layer groups' "$out/compile.log"
+grep '^\[int8 layers\]\|^  float:\|INT8 layer groups\|INT8/float borders' "$out/compile.log"
 summary=$(grep '^int8 layers: ' "$out/compile.log") || fail "no 'int8 layers:' summary line"
 echo "$summary"
 [[ $summary =~ ^int8\ layers:\ timed\ on\ .*:\ (INT8|fp16|mixed)\ engine\ \(INT8\ [0-9.]+\ ms ]] ||
   fail "the summary does not say what was timed and chosen"
+[[ $summary =~ INT8\ layer\ groups\ chosen\ in\ [a-z0-9]+,\ [0-9]+\ INT8/float\ borders\) ]] ||
+  fail "the summary does not count the INT8/float borders"
+# The borders are priced from conversion steps the two engines timed (the
+# network input's quantize and cast at least).
+grep -q '^  [0-9]* INT8/float borders, [0-9.]* ms of conversions (.* fitted to [1-9][0-9]* conversion steps)' \
+  "$out/compile.log" || fail "the border costs were not fitted to timed conversion steps"
 
 "$dist/bin/kiln-run" "$out/timed.kiln" --inspect-json > "$out/inspect.json" 2>&1 ||
   fail "kiln-run --inspect-json (see $out/inspect.json)"

@@ -587,14 +587,14 @@ int main(int argc, char **argv) {
         std::string name;
       };
       std::vector<Candidate> candidates;
-      std::vector<std::vector<std::string>> int8LayerNames;
+      kiln::Int8Network int8Network;
       auto build = [&](Choice c, std::string name) -> mlir::LogicalResult {
         say("building the " + name + " engine");
         mlir::OwningOpRef<mlir::ModuleOp> m = module->clone();
         if (mlir::failed(runGraphPasses(*m, c, false, false)))
           return mlir::failure();
         if (c.int8 && candidates.empty())
-          int8LayerNames = kiln::getInt8Layers(*m);
+          int8Network = kiln::getInt8Network(*m, floatPrecision);
         if (mlir::failed(runEnginePasses(*m, false)))
           return mlir::failure();
         std::string why;
@@ -614,7 +614,7 @@ int main(int argc, char **argv) {
       };
       if (mlir::failed(build(choice, "INT8")))
         return 1;
-      if (int8LayerNames.empty()) {
+      if (int8Network.layers.empty()) {
         choiceSummary = "int8 layers: no layer was quantized, nothing to choose";
         chosen = std::move(candidates[0].module);
         chosenBytes = std::move(candidates[0].bytes);
@@ -627,10 +627,11 @@ int main(int argc, char **argv) {
             floats.layerPrecision.push_back(entry);
         if (mlir::failed(build(floats, floatPrecision)))
           return 1;
-        std::vector<kiln::Int8Unit> units = kiln::chooseInt8Units(
-            int8LayerNames, candidates[0].timing, candidates[1].timing);
+        kiln::Int8Choice int8Choice = kiln::chooseInt8Units(
+            int8Network, candidates[0].timing, candidates[1].timing);
+        const std::vector<kiln::Int8Unit> &units = int8Choice.units;
         if (!quiet)
-          kiln::printInt8Units(units, errs());
+          kiln::printInt8Units(int8Choice, errs());
         std::vector<std::string> constraints =
             kiln::floatConstraints(units, floatPrecision);
         if (!constraints.empty()) {
@@ -649,10 +650,11 @@ int main(int argc, char **argv) {
           times += formatv("{0}{1} {2:f4} ms", times.empty() ? "" : ", ", c.name,
                            c.timing.graphMilliseconds)
                        .str();
-        choiceSummary = formatv("int8 layers: timed on {0}: {1} engine ({2}; {3} of {4} "
-                                "INT8 layer groups faster in {5})",
-                                device->name, best->name, times, kept, units.size(),
-                                floatPrecision);
+        choiceSummary =
+            formatv("int8 layers: timed on {0}: {1} engine ({2}; {3} of {4} "
+                    "INT8 layer groups chosen in {5}, {6} INT8/float borders)",
+                    device->name, best->name, times, kept, units.size(), floatPrecision,
+                    int8Choice.borders);
         choice = std::move(best->choice);
         chosen = std::move(best->module);
         chosenBytes = std::move(best->bytes);
