@@ -450,7 +450,8 @@ def main():
                              "e.g. '--aux-streams 3'")
     parser.add_argument("--int8-args", default="",
                         help="extra kiln-compile options for the INT8 builds, e.g. "
-                             "'--calibrator=mse --int8-layers=all'")
+                             "--int8-args='--calibrator=entropy --int8-layers=all' (with '=': "
+                             "a value that starts with '-' is otherwise taken for an option)")
     parser.add_argument("--profile", default="resnet50:64",
                         help="MODEL:BATCH,... whose engines also get a per-layer profile table")
     parser.add_argument("--merge", nargs="+", metavar="FILE",
