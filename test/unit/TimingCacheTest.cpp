@@ -337,8 +337,9 @@ func.func @main(%x: memref<1x8x8x8xf16>) {
 
 // Tests that a launch's signature names its kernel by a hash of the source
 // without its name or launch bound (identical kernels of two models, or a
-// kernel whose bound tactic selection raised, share entries), and names its
-// arguments, shape and variants; and that a launch serializes alone.
+// kernel whose bound tactic selection raised, share entries) and its
+// values, and names its arguments, shape and variants; and that a launch
+// serializes alone.
 TEST_F(SignatureTest, LaunchesAreKeyedByTheirKernelsSource) {
   auto launchModule = [&](llvm::StringRef name, int bound, llvm::StringRef body) {
     std::string text = R"mlir(
@@ -371,6 +372,29 @@ func.func @main(%x: memref<64xf32>, %y: memref<64xf32>) {
       << signature;
   EXPECT_EQ(getTacticSignature(launchModule("k7_other", 512, "out0[0] = in0[0];")), signature);
   EXPECT_NE(getTacticSignature(launchModule("k0_relu", 256, "out0[0] = -in0[0];")), signature);
+
+  // Values do not change how long a kernel runs: float literals and the
+  // elements of array initializers are left out (the same INT8 layer under
+  // two calibrations shares its entries); integer literals and array
+  // lengths stay.
+  auto signatureOf = [&](llvm::StringRef body) {
+    return getTacticSignature(launchModule("k1_q", 256, body));
+  };
+  std::string scaled = signatureOf(
+      "const float s[4] = {0.5f, 1e-05f, 2.f, 3.25e+2f}; out0[0] = in0[0] * 0.018548597f * s[1];");
+  EXPECT_EQ(signatureOf("const float s[4] = {0.25f, 7e-06f, 1.f, .5f}; out0[0] = in0[0] * "
+                        "0.0238f * s[1];"),
+            scaled);
+  EXPECT_NE(signatureOf("const float s[8] = {0.25f, 7e-06f, 1.f, .5f}; out0[0] = in0[0] * "
+                        "0.0238f * s[1];"),
+            scaled);
+  EXPECT_NE(signatureOf("const float s[4] = {0.5f, 1e-05f, 2.f, 3.25e+2f}; out0[0] = in0[0] * "
+                        "0.018548597f * s[2];"),
+            scaled);
+  EXPECT_NE(signatureOf("const int b[2] = {3, 4}; out0[0] = in0[b[0] + 16];"),
+            signatureOf("const int b[2] = {3, 4}; out0[0] = in0[b[0] + 17];"));
+  EXPECT_EQ(signatureOf("const int b[2] = {3, 4}; out0[0] = in0[b[0] + 16];"),
+            signatureOf("const int b[2] = {-9, 12512}; out0[0] = in0[b[0] + 16];"));
 
   FailureOr<kiln::engine::StepAlone> alone =
       kiln::engine::serializeStepAlone(launchModule("k0_relu", 256, ""));

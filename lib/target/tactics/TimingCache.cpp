@@ -315,6 +315,66 @@ Error TimingCache::write(StringRef path) const {
 //===----------------------------------------------------------------------===//
 
 namespace {
+/// `source` with the values a kernel computes with but that do not change
+/// how long it runs replaced by placeholders: the elements of array
+/// initializers (`] = {...}`: per-channel scales, biases, depthwise
+/// weights; the array's length stays in its declaration) and floating-point
+/// literals (quantization scales, clip bounds, activation parameters). The
+/// same layer of two calibrations, or of two models, then shares its timing
+/// cache entries; integer literals (sizes, strides, loop bounds) remain.
+std::string withoutValues(StringRef source) {
+  std::string out;
+  out.reserve(source.size());
+  auto isIdentifier = [](char c) { return isAlnum(c) || c == '_'; };
+  size_t i = 0, n = source.size();
+  while (i < n) {
+    char c = source[i];
+    // An array initializer: "] = {" up to its closing brace.
+    if (c == ']' && source.substr(i).starts_with("] = {")) {
+      size_t depth = 0, j = i + 4;
+      for (; j < n; ++j) {
+        depth += source[j] == '{';
+        if (source[j] == '}' && --depth == 0)
+          break;
+      }
+      if (j < n) {
+        out += "] = {...}";
+        i = j + 1;
+        continue;
+      }
+    }
+    // A numeric literal (not the tail of an identifier): a float one has a
+    // '.' or, in decimal, an exponent.
+    if ((isDigit(c) || (c == '.' && i + 1 < n && isDigit(source[i + 1]))) &&
+        (i == 0 || !isIdentifier(source[i - 1]))) {
+      size_t j = i;
+      bool hex = source.substr(i).starts_with_insensitive("0x"), isFloat = false;
+      while (j < n) {
+        char d = source[j];
+        if ((d == 'e' || d == 'E') && !hex && j + 1 < n &&
+            (source[j + 1] == '+' || source[j + 1] == '-')) {
+          isFloat = true;
+          j += 2;
+          continue;
+        }
+        if (!isIdentifier(d) && d != '.')
+          break;
+        isFloat |= d == '.' || (!hex && (d == 'e' || d == 'E'));
+        ++j;
+      }
+      if (isFloat)
+        out += "0.f";
+      else
+        out.append(source.data() + i, j - i);
+      i = j;
+      continue;
+    }
+    out += c;
+    ++i;
+  }
+  return out;
+}
+
 /// "name=value" words, joined by spaces.
 class SignatureBuilder {
 public:
@@ -398,15 +458,15 @@ std::string kiln::tactics::getTacticSignature(mlir::Operation *op) {
                   {"bias", attention.getBias()}, {"o", attention.getO()}},
                  [](SignatureBuilder &) {}, false);
   if (auto launch = dyn_cast<LaunchOp>(op)) {
-    // The kernel by a hash of its source, named "kernel" and with its launch
-    // bound left out (tactic selection raises it); the source holds every
-    // shape, stride and constant it computes with.
+    // The kernel by a hash of its source, named "kernel", with its launch
+    // bound left out (tactic selection raises it) and its values too; the
+    // source holds every shape and stride it computes with.
     auto kernel = mlir::SymbolTable::lookupNearestSymbolFrom<KernelOp>(
         op, launch.getKernelAttr());
     std::string source = kernel ? kernel.getSource().str() : "";
     if (std::optional<std::string> unbound = kiln::cuda::withLaunchBound(source, 0))
       source = std::move(*unbound);
-    source = join(split(source, launch.getKernel()), "kernel");
+    source = withoutValues(join(split(source, launch.getKernel()), "kernel"));
     SignatureBuilder s("kernel");
     s.scalar("source", format_hex_no_prefix(xxh3_64bits(source), 16));
     for (auto [index, arg] : enumerate(launch.getArgs()))
