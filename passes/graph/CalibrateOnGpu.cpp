@@ -166,6 +166,7 @@ GpuCalibrationRun::run(ArrayRef<ref::Tensor> inputs, std::string &why) {
     std::vector<double> *values;
   };
   std::vector<Converted> conversions;
+  std::vector<bool> seen(measured.size(), false);
   size_t output = 0;
   for (const runtime::BindingInfo &binding : bindings) {
     if (binding.isInput)
@@ -174,10 +175,11 @@ GpuCalibrationRun::run(ArrayRef<ref::Tensor> inputs, std::string &why) {
     llvm::StringRef name = binding.name;
     size_t k;
     if (!name.consume_front("measured_") || name.getAsInteger(10, k) ||
-        k >= measured.size()) {
+        k >= measured.size() || seen[k]) {
       why = "the engine has an output '" + binding.name + "' that the calibration did not ask for";
       return failure();
     }
+    seen[k] = true;
     conversions.push_back({&binding, &bytes, &measured[k]});
   }
   // One task per tensor: the values of a batch at batch 64 run to hundreds

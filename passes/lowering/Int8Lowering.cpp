@@ -23,6 +23,9 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace kiln;
@@ -262,6 +265,22 @@ std::string kiln::whyNotFusedInt8Conv(ConvOp conv) {
     return "activation " + stringifyActivationKind(activation.getKind()).str() +
            " on a 1-D grouped convolution: cuDNN has no engine for it (relu, clip and "
            "leaky_relu only)";
+  bool realUnits = activation && !activation.inUnitsOf(1.0);
+  // GpuInt8FusionProbe and GpuInt8Fused try these graphs with groups = 1
+  // only; a grouped one stays on the epilogue kernel until one is probed.
+  if (realUnits && conv.getGroups() != 1)
+    return "activation " + stringifyActivationKind(activation.getKind()).str() +
+           " on a grouped convolution: cuDNN's int8 graph with it was probed for "
+           "groups = 1 only";
+  // The multiply after the activation is 1 / the output's scale in float.
+  if (auto out = llvm::dyn_cast<quant::UniformQuantizedType>(result);
+      realUnits && out && !std::isfinite(static_cast<float>(1.0 / out.getScale()))) {
+    std::string why;
+    llvm::raw_string_ostream(why) << "the output's scale " << out.getScale()
+                                  << " has no finite float reciprocal for the multiply "
+                                     "after the activation";
+    return why;
+  }
   return "";
 }
 

@@ -304,3 +304,29 @@ func.func @grouped_1d_silu_not_fused(%x: tensor<1x8x8x!x>) -> (tensor<1x8x8x!y>,
        activation <relu> : (tensor<1x8x8x!x>, tensor<8x3x4x!w>) -> tensor<1x8x8x!y>
   return %y, %z : tensor<1x8x8x!y>, tensor<1x8x8x!y>
 }
+
+// -----
+
+// Tests that a 2-D grouped (not depthwise) convolution with SiLU keeps the
+// epilogue kernel (cuDNN's int8 graph with SiLU was probed for groups = 1
+// only), while the same convolution with relu is fused.
+// CHECK-LABEL: func.func @grouped_2d_silu_not_fused
+// CHECK: engine.conv %{{.*}} -> %[[ACC:.*]] : memref<1x4x4x8xf32>
+// CHECK-NOT: scale
+// CHECK: engine.dispatch ins(%[[ACC]] : memref<1x4x4x8xf32>)
+// CHECK: nn.silu
+// CHECK: engine.conv {{.*}} scale {{.*}} -> %{{.*}} : memref<1x4x4x8xi8>
+// CHECK-SAME: groups 2 layout channels_last activation <relu>
+!x = !quant.uniform<i8:f32, 0.5>
+!w = !quant.uniform<i8:f32, 0.5>
+!y = !quant.uniform<i8:f32, 0.25>
+func.func @grouped_2d_silu_not_fused(%x: tensor<1x4x4x8x!x>) -> (tensor<1x4x4x8x!y>, tensor<1x4x4x8x!y>) {
+  %w = nn.constant dense<1> : tensor<8x1x1x4xi8> as tensor<8x1x1x4x!w>
+  %y = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] groups 2
+       layout channels_last activation <silu>
+       : (tensor<1x4x4x8x!x>, tensor<8x1x1x4x!w>) -> tensor<1x4x4x8x!y>
+  %z = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] groups 2
+       layout channels_last activation <relu>
+       : (tensor<1x4x4x8x!x>, tensor<8x1x1x4x!w>) -> tensor<1x4x4x8x!y>
+  return %y, %z : tensor<1x4x4x8x!y>, tensor<1x4x4x8x!y>
+}

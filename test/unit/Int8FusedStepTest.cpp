@@ -292,6 +292,12 @@ TEST_F(Int8FusedLowering, ReasonsForTheEpilogueKernel) {
             "activation hard_swish is not fused into cuDNN's int8 graph (its pointwise "
             "operations have none; relu, clip, leaky_relu, elu, sigmoid, tanh, gelu, "
             "gelu_tanh and silu are)");
+  // 1 / 1e-40 overflows float: no multiply after the activation can hold it;
+  // relu stays in output units and needs none.
+  EXPECT_NE(why("<silu>", "!quant.uniform<i8:f32, 1.0e-40>")
+                .find("has no finite float reciprocal"),
+            std::string::npos);
+  EXPECT_EQ(why("<relu>", "!quant.uniform<i8:f32, 1.0e-40>"), "");
   EXPECT_NE(why("<hard_sigmoid, alpha = 0.2, beta = 0.5>", "f16")
                 .find("activation hard_sigmoid is not fused"),
             std::string::npos);
