@@ -25,11 +25,14 @@ using namespace mlir;
 using namespace kiln;
 
 /// The bytes a launch reads and writes when all it does is change one
-/// tensor's element type (quantize, dequantize, cast; a layout change on the
-/// way counts too): one input, one output, as many elements, other types.
+/// tensor's element type (quantize, dequantize, cast): kiln-outline-kernels
+/// marks such launches; one input, one output, as many elements, other
+/// types. (An INT8 epilogue kernel without
+/// a bias has that shape too, f32 sums to i8, but computes a layer.)
 static int64_t getConversionBytes(Operation *op) {
   auto launch = llvm::dyn_cast<engine::LaunchOp>(op);
-  if (!launch || launch.getArgs().size() != 2 || launch.getNumOutputs() != 1)
+  if (!launch || !launch->hasAttr(engine::kConversionAttr) ||
+      launch.getArgs().size() != 2 || launch.getNumOutputs() != 1)
     return 0;
   auto in = llvm::dyn_cast<MemRefType>(launch.getArgs()[0].getType());
   auto out = llvm::dyn_cast<MemRefType>(launch.getArgs()[1].getType());

@@ -29,6 +29,10 @@ constexpr llvm::StringLiteral kArenaSizeAttr = "engine.arena_size";
 /// How a conv's or GEMM's tactic was chosen (kiln-select-tactics): "timed"
 /// or "cache"; absent, the library's heuristic chooses at load.
 constexpr llvm::StringLiteral kTacticSourceAttr = "engine.tactic_source";
+/// A launch whose kernel only changes a tensor's element type (quantize,
+/// dequantize, cast): what the timed INT8 choice prices at an INT8/float
+/// border (kiln-outline-kernels sets it).
+constexpr llvm::StringLiteral kConversionAttr = "engine.conversion";
 
 /// The name a profile reports for a step: its `layers` joined with " + ",
 /// or else the op's name.

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/engine/EngineDialect.h"
+#include "dialects/nn/NNDialect.h"
 #include "kiln/target/cuda/KernelEmitter.h"
 #include "passes/PassStatistics.h"
 #include "passes/Passes.h"
@@ -26,6 +27,16 @@ using namespace kiln;
 using namespace kiln::engine;
 
 namespace {
+
+/// Whether all a dispatch computes is a change of element type: quantize,
+/// dequantize and cast only.
+bool isConversion(DispatchOp dispatch) {
+  Block &body = dispatch.getBody().front();
+  return !body.without_terminator().empty() &&
+         llvm::all_of(body.without_terminator(), [](Operation &op) {
+           return isa<nn::QuantizeOp, nn::DequantizeOp, nn::CastOp>(op);
+         });
+}
 
 /// The memory layout the kernel must honour for each buffer of `buffers`:
 /// strides for a strided view, nothing for contiguous data.
@@ -113,10 +124,13 @@ struct OutlineKernelsPass : public kiln::impl::OutlineKernelsPassBase<OutlineKer
         }
         variants = builder.getDenseI32ArrayAttr(sizes);
       }
-      LaunchOp::create(builder, dispatch.getLoc(), kernel.getSymName(), args,
-                       toDim3(probe->grid), toDim3(probe->block), probe->sharedMemBytes,
-                       dispatch.getOutputs().size(), dispatch.getLayersAttr(),
-                       dispatch.getPrecisionAttr(), dispatch.getTacticAttr(), variants);
+      auto launch = LaunchOp::create(
+          builder, dispatch.getLoc(), kernel.getSymName(), args, toDim3(probe->grid),
+          toDim3(probe->block), probe->sharedMemBytes, dispatch.getOutputs().size(),
+          dispatch.getLayersAttr(), dispatch.getPrecisionAttr(), dispatch.getTacticAttr(),
+          variants);
+      if (isConversion(dispatch))
+        launch->setAttr(kConversionAttr, builder.getUnitAttr());
       ++numLaunches;
       dispatch.erase();
       return WalkResult::advance();

@@ -111,3 +111,41 @@ func.func @variants(%x: memref<1048576xf32>, %y: memref<1048576xf32>) {
   } {layers = ["sigmoid1"], precision = "fp32"}
   return
 }
+
+// -----
+
+// A launch that only changes the element type (a cast, a quantize) is
+// marked engine.conversion, what the timed INT8
+// choice prices at a border; one that computes (a cast then a relu) or only
+// moves data (a transpose alone) is not.
+// CHECK-LABEL: func.func @conversions
+// CHECK: engine.launch {{.*}} outputs 1 {engine.conversion, layers = ["cast"]
+// CHECK: engine.launch {{.*}} outputs 1 {engine.conversion, layers = ["quantize"]
+// CHECK: engine.launch {{.*}} outputs 1 {layers = ["cast_relu"]
+// CHECK: engine.launch {{.*}} outputs 1 {layers = ["transpose"]
+func.func @conversions(%x: memref<2x4x8xf32> {engine.input = "x"}, %y: memref<2x4x8xf16> {engine.output = "y"},
+                       %z: memref<2x4x8xi8> {engine.output = "z"}, %w: memref<2x4x8xf16> {engine.output = "w"},
+                       %v: memref<2x8x4xf32> {engine.output = "v"}) {
+  engine.dispatch ins(%x : memref<2x4x8xf32>) outs(%y : memref<2x4x8xf16>) {
+  ^bb0(%t: tensor<2x4x8xf32>):
+    %r = nn.cast %t : tensor<2x4x8xf32> to tensor<2x4x8xf16>
+    engine.yield %r : tensor<2x4x8xf16>
+  } {layers = ["cast"], precision = "fp16"}
+  engine.dispatch ins(%x : memref<2x4x8xf32>) outs(%z : memref<2x4x8xi8>) {
+  ^bb0(%t: tensor<2x4x8xf32>):
+    %q = nn.quantize %t : tensor<2x4x8xf32> to tensor<2x4x8x!quant.uniform<i8:f32, 0.5>>
+    engine.yield %q : tensor<2x4x8x!quant.uniform<i8:f32, 0.5>>
+  } {layers = ["quantize"], precision = "int8"}
+  engine.dispatch ins(%x : memref<2x4x8xf32>) outs(%w : memref<2x4x8xf16>) {
+  ^bb0(%t: tensor<2x4x8xf32>):
+    %c = nn.cast %t : tensor<2x4x8xf32> to tensor<2x4x8xf16>
+    %r = nn.relu %c : tensor<2x4x8xf16>
+    engine.yield %r : tensor<2x4x8xf16>
+  } {layers = ["cast_relu"], precision = "fp16"}
+  engine.dispatch ins(%x : memref<2x4x8xf32>) outs(%v : memref<2x8x4xf32>) {
+  ^bb0(%t: tensor<2x4x8xf32>):
+    %p = nn.transpose %t permutation [0, 2, 1] : tensor<2x4x8xf32>
+    engine.yield %p : tensor<2x8x4xf32>
+  } {layers = ["transpose"], precision = "fp32"}
+  return
+}

@@ -299,32 +299,36 @@ func.func @main(%x: tensor<2x8x!q>) -> (tensor<2x2xf32>, tensor<2x2xf32>, tensor
 }
 
 TEST_F(PrecisionChoiceIR, ConversionStepsAreLaunchesThatOnlyChangeTheType) {
-  // As kiln-compile lowers a border: a dequantize to FP16 (i8 -> f16), a
-  // cast of an INT8 conv's f32 output (f32 -> f16), a quantize with a
-  // layout change (f16 -> i8, transposed); and launches that are not
-  // conversions: a reformat in one type, a pad, an epilogue of two inputs.
+  // As kiln-compile lowers a border (kiln-outline-kernels marks each
+  // engine.conversion): a dequantize to FP16 (i8 -> f16), a cast of an INT8
+  // conv's f32 output (f32 -> f16), a quantize with a layout change (f16 ->
+  // i8, transposed); and launches that are not conversions: a reformat in
+  // one type, a pad, an epilogue of two inputs, and an epilogue of one
+  // (f32 sums -> i8, unmarked: the shape of a conversion, but a layer).
   mlir::OwningOpRef<mlir::ModuleOp> module = parse(R"mlir(
 engine.kernel @k max_threads_per_block 256 source "extern C __global__ void __launch_bounds__(256) k() {}"
 func.func @main(%a: memref<2x4x4x8xi8>, %b: memref<2x4x4x8xf16>, %c: memref<2x4x4x8xf32>,
                 %d: memref<2x8x4x4xi8>, %e: memref<2x4x4x16xi8>, %f: memref<8xi32>) {
-  engine.launch @k(%a, %b) grid [1, 1, 1] block [256, 1, 1] outputs 1 {layers = ["conv_2"]}
-      : memref<2x4x4x8xi8>, memref<2x4x4x8xf16>
-  engine.launch @k(%c, %b) grid [1, 1, 1] block [256, 1, 1] outputs 1 {layers = ["conv_10"]}
-      : memref<2x4x4x8xf32>, memref<2x4x4x8xf16>
-  engine.launch @k(%b, %d) grid [1, 1, 1] block [256, 1, 1] outputs 1 {layers = ["conv_18"]}
-      : memref<2x4x4x8xf16>, memref<2x8x4x4xi8>
+  engine.launch @k(%a, %b) grid [1, 1, 1] block [256, 1, 1] outputs 1
+      {layers = ["conv_2"], engine.conversion} : memref<2x4x4x8xi8>, memref<2x4x4x8xf16>
+  engine.launch @k(%c, %b) grid [1, 1, 1] block [256, 1, 1] outputs 1
+      {layers = ["conv_10"], engine.conversion} : memref<2x4x4x8xf32>, memref<2x4x4x8xf16>
+  engine.launch @k(%b, %d) grid [1, 1, 1] block [256, 1, 1] outputs 1
+      {layers = ["conv_18"], engine.conversion} : memref<2x4x4x8xf16>, memref<2x8x4x4xi8>
   engine.launch @k(%a, %d) grid [1, 1, 1] block [256, 1, 1] outputs 1 {layers = ["reformat"]}
       : memref<2x4x4x8xi8>, memref<2x8x4x4xi8>
   engine.launch @k(%a, %e) grid [1, 1, 1] block [256, 1, 1] outputs 1 {layers = ["pad"]}
       : memref<2x4x4x8xi8>, memref<2x4x4x16xi8>
   engine.launch @k(%c, %f, %a) grid [1, 1, 1] block [256, 1, 1] outputs 1 {layers = ["fc"]}
       : memref<2x4x4x8xf32>, memref<8xi32>, memref<2x4x4x8xi8>
+  engine.launch @k(%c, %a) grid [1, 1, 1] block [256, 1, 1] outputs 1 {layers = ["conv_26"]}
+      : memref<2x4x4x8xf32>, memref<2x4x4x8xi8>
   return
 }
 )mlir");
   ASSERT_TRUE(module);
   std::vector<TimedStep> steps = getSteps(*module);
-  ASSERT_EQ(steps.size(), 6u);
+  ASSERT_EQ(steps.size(), 7u);
   EXPECT_EQ(steps[0].layers, (std::vector<std::string>{"conv_2"}));
   EXPECT_EQ(steps[0].conversionBytes, 256 * 3);
   EXPECT_EQ(steps[1].conversionBytes, 256 * 6);
@@ -332,6 +336,7 @@ func.func @main(%a: memref<2x4x4x8xi8>, %b: memref<2x4x4x8xf16>, %c: memref<2x4x
   EXPECT_EQ(steps[3].conversionBytes, 0);
   EXPECT_EQ(steps[4].conversionBytes, 0);
   EXPECT_EQ(steps[5].conversionBytes, 0);
+  EXPECT_EQ(steps[6].conversionBytes, 0);
 }
 
 } // namespace
