@@ -57,6 +57,10 @@ StringRef kiln::getLayerPrecision(Operation *op) {
   return getPrecisionName(getElementTypeOrSelf(op->getResult(0).getType()));
 }
 
+bool kiln::isTypeConversion(Operation *op) {
+  return isa<nn::QuantizeOp, nn::DequantizeOp, nn::CastOp>(op);
+}
+
 bool kiln::hasEpilogue(Operation *op) {
   return llvm::isa<ConvOp, ConvTransposeOp, MatmulOp, GemmOp>(op);
 }

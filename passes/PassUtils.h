@@ -40,6 +40,10 @@ llvm::StringRef getLayerPrecision(mlir::Operation *op);
 /// constraint, which names its precision).
 inline constexpr llvm::StringLiteral kInt8KeptFloatAttr = "kiln.int8_kept_float";
 
+/// Quantize, dequantize and cast: the ops that only change an element type
+/// (a border between INT8 and float layers).
+bool isTypeConversion(mlir::Operation *op);
+
 /// Conv, conv_transpose, matmul and gemm: the layers with a fused epilogue.
 bool hasEpilogue(mlir::Operation *op);
 

@@ -127,7 +127,7 @@ static bool isInt8Layer(Operation *op) {
 /// A layer that runs in whatever type its neighbours give it: a conversion,
 /// or a layer on quantized tensors.
 static bool followsNeighbours(Operation *op) {
-  if (llvm::isa<nn::QuantizeOp, nn::DequantizeOp, nn::CastOp>(op))
+  if (isTypeConversion(op))
     return true;
   return op->getNumResults() > 0 && !isInt8Layer(op) && hasQuantizedType(op);
 }
@@ -174,7 +174,7 @@ Int8Network kiln::getInt8Network(ModuleOp module, StringRef floatPrecision) {
         } else if (user->hasTrait<OpTrait::IsTerminator>()) {
           tensor.floatEnd |= !free && getElementTypeOrSelf(value.getType()) == floatType;
         } else if (followsNeighbours(user)) {
-          bool conversion = llvm::isa<nn::QuantizeOp, nn::DequantizeOp, nn::CastOp>(user);
+          bool conversion = isTypeConversion(user);
           for (Value result : user->getResults())
             work.push_back({result, converted || conversion});
         } else {

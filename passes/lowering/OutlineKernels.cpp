@@ -7,9 +7,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/engine/EngineDialect.h"
-#include "dialects/nn/NNDialect.h"
 #include "kiln/target/cuda/KernelEmitter.h"
 #include "passes/PassStatistics.h"
+#include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -33,9 +33,8 @@ namespace {
 bool isConversion(DispatchOp dispatch) {
   Block &body = dispatch.getBody().front();
   return !body.without_terminator().empty() &&
-         llvm::all_of(body.without_terminator(), [](Operation &op) {
-           return isa<nn::QuantizeOp, nn::DequantizeOp, nn::CastOp>(op);
-         });
+         llvm::all_of(body.without_terminator(),
+                      [](Operation &op) { return isTypeConversion(&op); });
 }
 
 /// The memory layout the kernel must honour for each buffer of `buffers`:
