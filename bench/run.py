@@ -145,6 +145,8 @@ class Bench:
             common["kiln_run_args"] = self.args.kiln_run_args
         if precision == "int8" and self.args.int8_args:
             common["int8_args"] = self.args.int8_args
+        if self.args.compile_args:
+            common["compile_args"] = self.args.compile_args
         engine = os.path.join(where, f"{name}.{precision}.kiln")
         command = [self.tool("kiln-compile"), onnx_path, "-o", engine]
         if precision == "int8":
@@ -164,6 +166,7 @@ class Bench:
             command.append(f"--precision={precision}")
         if self.cache and self.offers("--timing-cache"):
             command += ["--timing-cache", self.cache]
+        command += shlex.split(self.args.compile_args)
         ok, seconds, output = run(command, self.env)
         self.note(" ".join(command) + "\n" + output)
         if not ok:
@@ -452,6 +455,9 @@ def main():
                         help="extra kiln-compile options for the INT8 builds, e.g. "
                              "--int8-args='--calibrator=entropy --int8-layers=all' (with '=': "
                              "a value that starts with '-' is otherwise taken for an option)")
+    parser.add_argument("--compile-args", default="",
+                        help="extra kiln-compile options for every build, e.g. "
+                             "--compile-args=--conv-gemm=never")
     parser.add_argument("--profile", default="resnet50:64",
                         help="MODEL:BATCH,... whose engines also get a per-layer profile table")
     parser.add_argument("--merge", nargs="+", metavar="FILE",

@@ -110,6 +110,11 @@ struct EnginePipelineOptions
       llvm::cl::desc("Fused INT8 convolutions: cudnn, auto (CUTLASS kernels timed against "
                      "cuDNN), or cutlass:<config> (kiln-select-tactics' option)"),
       llvm::cl::init("cudnn")};
+  Option<std::string> convGemm{
+      *this, "conv-gemm",
+      llvm::cl::desc("Pointwise float convolutions as cuBLASLt GEMMs: auto (where timed "
+                     "faster than cuDNN), always or never (kiln-select-tactics' option)"),
+      llvm::cl::init("auto")};
   Option<std::string> timingCache{
       *this, "timing-cache",
       llvm::cl::desc("Timing cache file read and updated by kiln-select-tactics")};

@@ -575,6 +575,15 @@ def SelectTacticsPass : Pass<"kiln-select-tactics", "::mlir::ModuleOp"> {
     Without a cuDNN time cuDNN stays. `int8-conv-kernel=cutlass:<config>`
     forces a configuration on every eligible conv; `cudnn` (the default, until
     the kernels beat cuDNN on the H100: docs/codegen.md) never uses one.
+
+    With `conv-gemm=auto` (the default), each float convolution that is a
+    matrix product (channels-last, 1x1 filter, unit strides, no padding,
+    one group, relu, gelu_tanh or no activation, rows evenly spaced, as in
+    a concat's slice) and has a cuDNN time is compared with the cuBLASLt
+    GEMM on views of the same buffers (`y[NHW, K] = act(alpha x[NHW, C]
+    w[K, C]^T + bias + residual)`, timed or from the cache, library
+    `cublaslt`); when the GEMM is faster it replaces the conv.
+    `conv-gemm=always` (tests) replaces every eligible conv, `never` none.
   }];
   let options = [
     Option<"timingCache", "timing-cache", "std::string", /*default=*/"\"\"",
@@ -600,7 +609,10 @@ def SelectTacticsPass : Pass<"kiln-select-tactics", "::mlir::ModuleOp"> {
            "last when it has fewer) and nothing is timed">,
     Option<"int8ConvKernel", "int8-conv-kernel", "std::string", /*default=*/"\"cudnn\"",
            "Fused INT8 convolutions: cudnn (the default), auto (CUTLASS kernels timed "
-           "against cuDNN), or cutlass:<config> (every eligible one takes that kernel)">
+           "against cuDNN), or cutlass:<config> (every eligible one takes that kernel)">,
+    Option<"convGemm", "conv-gemm", "std::string", /*default=*/"\"auto\"",
+           "Pointwise float convolutions as cuBLASLt GEMMs: auto (where timed faster "
+           "than cuDNN), always or never">
   ];
 }
 

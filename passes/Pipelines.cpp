@@ -105,6 +105,7 @@ void kiln::buildEnginePipeline(OpPassManager &pm, const EnginePipelineOptions &o
   tactics.arch = options.arch;
   tactics.progress = options.progress;
   tactics.int8ConvKernel = options.int8ConvKernel;
+  tactics.convGemm = options.convGemm;
   pm.addPass(createSelectTacticsPass(tactics));
   pm.addPass(createPlanMemoryPass());
 }

@@ -155,6 +155,9 @@ void kiln::printEngineSummary(int64_t importedLayers, ModuleOp module, raw_ostre
   int64_t kernelsTimed = 0, kernelsCached = 0, kernelsHeuristic = 0;
   // INT8 convolutions that kiln-select-tactics gave to CUTLASS kernels.
   int64_t cutlassTimed = 0, cutlassCached = 0, cutlassForced = 0;
+  // Pointwise convolutions it gave to cuBLASLt (their tactic names cuDNN's
+  // time beside the GEMM's).
+  int64_t convGemmTimed = 0, convGemmCached = 0, convGemmForced = 0;
   module.walk([&](Operation *op) {
     if (auto alloc = llvm::dyn_cast<engine::AllocOp>(op)) {
       tensorBytes += alloc.getSizeInBytes();
@@ -177,6 +180,10 @@ void kiln::printEngineSummary(int64_t importedLayers, ModuleOp module, raw_ostre
       auto tactic = op->getAttrOfType<StringAttr>("tactic");
       if (llvm::isa<engine::LaunchOp>(op) && tactic && tactic.getValue().starts_with("cutlass "))
         ++(how == "timed" ? cutlassTimed : how == "cache" ? cutlassCached : cutlassForced);
+      if (llvm::isa<engine::GemmOp>(op) && tactic &&
+          (tactic.getValue().contains(" (cuDNN ") ||
+           tactic.getValue().starts_with("cuBLASLt for a pointwise conv")))
+        ++(how == "timed" ? convGemmTimed : how == "cache" ? convGemmCached : convGemmForced);
     }
   });
   auto arena = module->getAttrOfType<IntegerAttr>(engine::kArenaSizeAttr);
@@ -197,6 +204,10 @@ void kiln::printEngineSummary(int64_t importedLayers, ModuleOp module, raw_ostre
   if (cutlassTimed + cutlassCached + cutlassForced)
     os << llvm::formatv("INT8 convolutions on CUTLASS: {0} timed, {1} cached, {2} forced\n",
                         cutlassTimed, cutlassCached, cutlassForced);
+  if (convGemmTimed + convGemmCached + convGemmForced)
+    os << llvm::formatv("pointwise convolutions on cuBLASLt: {0} timed, {1} cached, {2} "
+                        "forced\n",
+                        convGemmTimed, convGemmCached, convGemmForced);
   os << llvm::formatv("memory: arena {0} bytes for {1} bytes of activations; weights {2} "
                       "bytes\n",
                       arena ? arena.getInt() : 0, tensorBytes, weightBytes);

@@ -10,6 +10,7 @@
 #include "passes/PassStatistics.h"
 #include "passes/Passes.h"
 
+#include "ConvGemm.h"
 #include "CutlassConv.h"
 #include "KernelTactics.h"
 
@@ -83,10 +84,34 @@ struct SelectTacticsPass : public kiln::impl::SelectTacticsPassBase<SelectTactic
   kiln::PassStatistic numCutlass{this, "cutlass-convs",
                                  "INT8 convolutions given to CUTLASS kernels"};
 
+  kiln::PassStatistic numConvGemms{this, "conv-gemms",
+                                   "Pointwise convolutions given to cuBLASLt GEMMs"};
+
   void runOnOperation() override;
 
 private:
+  /// How a step's tactic was found: taken from a step of the same
+  /// signature timed in this build (`sameAs` names it), from the cache, or
+  /// timed now; `why` says why there is none.
+  struct Found {
+    std::optional<CachedTactic> tactic;
+    StringRef source;
+    std::string sameAs, why;
+    int64_t candidates = 0;
+  };
+  /// The tactic of `op` under `key`; timing needs `timer`. A timed tactic
+  /// goes into `cache`.
+  FailureOr<Found> findTactic(Operation *op, const tactics::TacticKey &key);
+  /// Pointwise float convolutions against their cuBLASLt GEMM form.
+  LogicalResult selectConvGemms(ModuleOp module, const tactics::TacticKey &gemmKey);
   void apply(Operation *op, const CachedTactic &tactic, StringRef source);
+
+  tactics::TimingCache cache;
+  std::optional<runtime::TacticTimer> timer;
+  /// Ops of one signature (a ResNet's repeated blocks) are timed once per
+  /// build; the others take that result, as timed.
+  std::map<tactics::TacticKey, std::pair<CachedTactic, std::string>> timedHere;
+  bool updated = false;
   /// The time of each conv's chosen cuDNN engine (timed or cached), which
   /// CUTLASS kernels must beat.
   llvm::DenseMap<Operation *, double> cudnnTimes;
@@ -118,6 +143,110 @@ void SelectTacticsPass::apply(Operation *op, const CachedTactic &tactic, StringR
     cudnnTimes[op] = tactic.milliseconds;
 }
 
+FailureOr<SelectTacticsPass::Found> SelectTacticsPass::findTactic(Operation *op,
+                                                                  const tactics::TacticKey &key) {
+  Found found;
+  if (auto it = timedHere.find(key); it != timedHere.end()) {
+    found.tactic = it->second.first;
+    found.source = "timed";
+    found.sameAs = it->second.second;
+    return found;
+  }
+  if (const CachedTactic *hit = cache.lookup(key.signature, key.library, key.libraryVersion,
+                                             key.gpu, key.computeCapability)) {
+    found.tactic = *hit;
+    found.source = "cache";
+    return found;
+  }
+  if (!timer) {
+    found.why = "no GPU to time it on";
+    return found;
+  }
+  FailureOr<engine::StepAlone> alone = engine::serializeStepAlone(op);
+  if (failed(alone))
+    return failure();
+  std::string name = engine::getStepName(op);
+  runtime::Expected<runtime::TacticTiming> timing =
+      timer->time(alone->step.data(), alone->step.size(), alone->scratchBytes, name);
+  if (!timing || timing->timed.empty()) {
+    found.why = !timing ? timing.status().message()
+                        : llvm::formatv("none of {0} candidates ran", timing->candidates).str();
+    if (timing && !timing->skipped.empty())
+      found.why += " (" + timing->skipped.front() + ")";
+    return found;
+  }
+  const runtime::TimedTactic &best = timing->timed.front();
+  CachedTactic tactic;
+  tactic.description = best.description;
+  tactic.engineId = best.engineId;
+  tactic.knobs = best.knobs;
+  tactic.algo = best.algo;
+  tactic.workspace = best.workspace;
+  tactic.milliseconds = best.milliseconds;
+  tactic.candidates = int64_t(timing->timed.size());
+  cache.insert(key, tactic);
+  timedHere[key] = {tactic, name};
+  updated = true;
+  found.tactic = tactic;
+  found.source = "timed";
+  found.candidates = timing->candidates;
+  return found;
+}
+
+LogicalResult SelectTacticsPass::selectConvGemms(ModuleOp module,
+                                                 const tactics::TacticKey &gemmKey) {
+  SmallVector<engine::ConvOp> convs;
+  module.walk([&](engine::ConvOp conv) {
+    std::string why;
+    if (hasGemmForm(conv, why))
+      convs.push_back(conv);
+  });
+  OpBuilder builder(module.getContext());
+  for (engine::ConvOp conv : convs) {
+    engine::GemmOp gemm = buildConvGemm(builder, conv);
+    std::string name = engine::getStepName(conv);
+    if (convGemm == "always") {
+      gemm->setAttr("tactic", builder.getStringAttr("cuBLASLt for a pointwise conv, forced"));
+      eraseWithOwnViews(conv);
+      ++numConvGemms;
+      continue;
+    }
+    // Without cuDNN's time there is nothing to compare with: cuDNN stays.
+    auto cudnn = cudnnTimes.find(conv);
+    if (cudnn == cudnnTimes.end()) {
+      eraseWithOwnViews(gemm);
+      continue;
+    }
+    tactics::TacticKey key = gemmKey;
+    key.signature = tactics::getTacticSignature(gemm);
+    FailureOr<Found> found = findTactic(gemm, key);
+    if (failed(found))
+      return failure();
+    double gemmMs = found->tactic ? found->tactic->milliseconds : 0;
+    bool faster = gemmMs > 0 && gemmMs < cudnn->second;
+    if (progress && timer)
+      llvm::errs() << "[conv as gemm] '" << name << "': "
+                   << (found->tactic ? "cuBLASLt " + formatTime(gemmMs)
+                                     : "cuBLASLt not timed (" + found->why + ")")
+                   << ", cuDNN " << formatTime(cudnn->second) << ": "
+                   << (faster ? "GEMM" : "conv") << "\n";
+    if (!faster) {
+      eraseWithOwnViews(gemm);
+      continue;
+    }
+    apply(gemm, *found->tactic, found->source);
+    std::string text = gemm->getAttrOfType<StringAttr>("tactic").getValue().str();
+    // "cublasLt algo 21 (...), 0.086 ms (cuDNN 0.11 ms), timed"
+    size_t how = text.rfind(", ");
+    text.insert(how, " (cuDNN " + formatTime(cudnn->second) + ")");
+    gemm->setAttr("tactic", builder.getStringAttr(text));
+    cudnnTimes.erase(conv);
+    eraseWithOwnViews(conv);
+    ++numConvGemms;
+  }
+  return success();
+}
+
 void SelectTacticsPass::runOnOperation() {
   ModuleOp module = getOperation();
   if (mode != "auto" && mode != "time" && mode != "cache" && mode != "heuristic") {
@@ -125,7 +254,19 @@ void SelectTacticsPass::runOnOperation() {
         << mode << "'";
     return signalPassFailure();
   }
+  if (convGemm != "auto" && convGemm != "always" && convGemm != "never") {
+    module.emitError("kiln-select-tactics: conv-gemm must be auto, always or never, got '")
+        << convGemm << "'";
+    return signalPassFailure();
+  }
   cudnnTimes.clear();
+  cache = tactics::TimingCache();
+  timer.reset();
+  timedHere.clear();
+  updated = false;
+  // Forced GEMM forms (tests) replace the eligible convolutions first.
+  if (convGemm == "always" && failed(selectConvGemms(module, tactics::TacticKey())))
+    return signalPassFailure();
   // A forced CUTLASS configuration (tests) replaces the eligible INT8
   // convolutions before anything is timed; a bad option fails here.
   if (int8ConvKernel != "auto") {
@@ -164,7 +305,6 @@ void SelectTacticsPass::runOnOperation() {
     return signalPassFailure();
   }
 
-  tactics::TimingCache cache;
   if (!timingCache.empty()) {
     llvm::Expected<tactics::TimingCache> read = tactics::TimingCache::read(timingCache);
     if (!read) {
@@ -178,7 +318,6 @@ void SelectTacticsPass::runOnOperation() {
 
   // Nothing touches the GPU unless timing may happen; without a driver the
   // timer's creation fails and says why.
-  std::optional<runtime::TacticTimer> timer;
   if (mode == "time" || mode == "auto") {
     runtime::TacticOptions options;
     options.maxWorkspace = uint64_t(std::max<int64_t>(0, maxWorkspace));
@@ -213,10 +352,6 @@ void SelectTacticsPass::runOnOperation() {
               cublasLtVersion ? int(cublasLtVersion) : loaded.cublasLt};
   }
 
-  // Ops of one signature (a ResNet's repeated blocks) are timed once per
-  // build; the others take that result, as timed.
-  std::map<tactics::TacticKey, std::pair<CachedTactic, std::string>> timedHere;
-  bool updated = false;
   for (auto [index, op] : llvm::enumerate(steps)) {
     bool isGemm = isa<engine::GemmOp>(op);
     StringRef kind = isa<engine::ConvOp>(op) ? "conv" : isGemm ? "gemm" : "attention";
@@ -226,68 +361,46 @@ void SelectTacticsPass::runOnOperation() {
     key.computeCapability = target.computeCapability;
     key.library = isGemm ? "cublaslt" : "cudnn";
     key.libraryVersion = isGemm ? target.cublasLtVersion : target.cudnnVersion;
-    std::string name = engine::getStepName(op);
-    std::string prefix =
-        llvm::formatv("[tactics {0}/{1}] {2} '{3}': ", index + 1, steps.size(), kind, name);
-
-    if (auto it = timedHere.find(key); it != timedHere.end()) {
-      apply(op, it->second.first, "timed");
-      ++numTimed;
-      if (progress)
-        llvm::errs() << prefix << "as '" << it->second.second << "', "
-                     << it->second.first.description << "\n";
-      continue;
-    }
-    if (const CachedTactic *hit = cache.lookup(key.signature, key.library, key.libraryVersion,
-                                               key.gpu, key.computeCapability)) {
-      CachedTactic tactic = *hit;
-      apply(op, tactic, "cache");
-      ++numCached;
-      if (progress && timer)
-        llvm::errs() << prefix << "from the timing cache, " << tactic.description << "\n";
-      continue;
-    }
-    // Left alone: no engine.tactic_source means the library's heuristic.
-    if (!timer) {
-      ++numHeuristic;
-      continue;
-    }
-
-    FailureOr<engine::StepAlone> alone = engine::serializeStepAlone(op);
-    if (failed(alone))
+    std::string prefix = llvm::formatv("[tactics {0}/{1}] {2} '{3}': ", index + 1, steps.size(),
+                                       kind, engine::getStepName(op));
+    FailureOr<Found> found = findTactic(op, key);
+    if (failed(found))
       return signalPassFailure();
-    runtime::Expected<runtime::TacticTiming> timing =
-        timer->time(alone->step.data(), alone->step.size(), alone->scratchBytes, name);
-    if (!timing || timing->timed.empty()) {
-      std::string why = !timing ? timing.status().message()
-                                : llvm::formatv("none of {0} candidates ran",
-                                                timing->candidates)
-                                      .str();
-      if (timing && !timing->skipped.empty())
-        why += " (" + timing->skipped.front() + ")";
-      op->emitWarning("no tactic could be timed, left to the library's heuristic: ") << why;
+    if (!found->tactic) {
+      // Left alone: no engine.tactic_source means the library's heuristic.
       ++numHeuristic;
+      if (!timer)
+        continue;
+      op->emitWarning("no tactic could be timed, left to the library's heuristic: ")
+          << found->why;
       if (progress)
         llvm::errs() << prefix << "no tactic timed, heuristic\n";
       continue;
     }
-    const runtime::TimedTactic &best = timing->timed.front();
-    CachedTactic tactic;
-    tactic.description = best.description;
-    tactic.engineId = best.engineId;
-    tactic.knobs = best.knobs;
-    tactic.algo = best.algo;
-    tactic.workspace = best.workspace;
-    tactic.milliseconds = best.milliseconds;
-    tactic.candidates = int64_t(timing->timed.size());
-    apply(op, tactic, "timed");
-    cache.insert(key, tactic);
-    timedHere[key] = {tactic, name};
-    updated = true;
-    ++numTimed;
-    if (progress)
-      llvm::errs() << prefix << timing->candidates << " candidates, best "
-                   << best.description << " (" << formatTime(best.milliseconds) << ")\n";
+    const CachedTactic &tactic = *found->tactic;
+    apply(op, tactic, found->source);
+    ++(found->source == "cache" ? numCached : numTimed);
+    if (!progress || !timer)
+      continue;
+    if (!found->sameAs.empty())
+      llvm::errs() << prefix << "as '" << found->sameAs << "', " << tactic.description << "\n";
+    else if (found->source == "cache")
+      llvm::errs() << prefix << "from the timing cache, " << tactic.description << "\n";
+    else
+      llvm::errs() << prefix << found->candidates << " candidates, best " << tactic.description
+                   << " (" << formatTime(tactic.milliseconds) << ")\n";
+  }
+
+  // Pointwise float convolutions: cuBLASLt GEMMs against the cuDNN engines
+  // just chosen.
+  if (convGemm == "auto") {
+    tactics::TacticKey gemmKey;
+    gemmKey.gpu = target.gpu;
+    gemmKey.computeCapability = target.computeCapability;
+    gemmKey.library = "cublaslt";
+    gemmKey.libraryVersion = target.cublasLtVersion;
+    if (failed(selectConvGemms(module, gemmKey)))
+      return signalPassFailure();
   }
 
   // Generated kernels: the GPU's entries are those of the NVRTC that

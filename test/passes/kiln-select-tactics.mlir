@@ -13,6 +13,7 @@
 
 // STATS: SelectTacticsPass
 // STATS-NEXT: (S) 2 cached - Tactics taken from the timing cache
+// STATS-NEXT: (S) 0 conv-gemms - Pointwise convolutions given to cuBLASLt GEMMs
 // STATS-NEXT: (S) 0 cutlass-convs - INT8 convolutions given to CUTLASS kernels
 // STATS-NEXT: (S) 0 heuristic - Steps left to the library's heuristic
 // STATS-NEXT: (S) 0 kernels-cached - Kernel launch shapes taken from the timing cache
@@ -63,6 +64,7 @@ func.func @cached(%x: memref<1x8x8x8xf16> {engine.input = "x"},
 
 // STATS: SelectTacticsPass
 // STATS-NEXT: (S) 0 cached - Tactics taken from the timing cache
+// STATS-NEXT: (S) 0 conv-gemms - Pointwise convolutions given to cuBLASLt GEMMs
 // STATS-NEXT: (S) 0 cutlass-convs - INT8 convolutions given to CUTLASS kernels
 // STATS-NEXT: (S) 1 heuristic - Steps left to the library's heuristic
 // STATS-NEXT: (S) 0 kernels-cached - Kernel launch shapes taken from the timing cache
@@ -97,6 +99,7 @@ func.func @other_gpu_or_version(%x: memref<1x8x8x8xf16> {engine.input = "x"},
 
 // STATS: SelectTacticsPass
 // STATS-NEXT: (S) 0 cached - Tactics taken from the timing cache
+// STATS-NEXT: (S) 0 conv-gemms - Pointwise convolutions given to cuBLASLt GEMMs
 // STATS-NEXT: (S) 0 cutlass-convs - INT8 convolutions given to CUTLASS kernels
 // STATS-NEXT: (S) 1 heuristic - Steps left to the library's heuristic
 // STATS-NEXT: (S) 0 kernels-cached - Kernel launch shapes taken from the timing cache

@@ -123,6 +123,11 @@ cl::opt<std::string> int8ConvKernel(
              "kernels timed against cuDNN's engines (auto), or one CUTLASS configuration "
              "forced"),
     cl::cat(category));
+cl::opt<std::string> convGemm(
+    "conv-gemm", cl::init("auto"), cl::value_desc("auto|always|never"),
+    cl::desc("Pointwise (1x1, unit stride) float convolutions as cuBLASLt GEMMs: where "
+             "timed faster than cuDNN's best engine (auto), always, or never"),
+    cl::cat(category));
 cl::opt<std::string> geluEpilogue(
     "gelu-epilogue", cl::init("auto"), cl::value_desc("auto|exact"),
     cl::desc("An erf GELU after an f16/bf16 GEMM: cuBLASLt's GELU epilogue, its tanh "
@@ -489,6 +494,7 @@ int main(int argc, char **argv) {
     engineOptions.int8Epilogue = int8Epilogue;
     engineOptions.geluEpilogue = geluEpilogue;
     engineOptions.int8ConvKernel = int8ConvKernel;
+    engineOptions.convGemm = convGemm;
     engineOptions.timingCache = timingCacheFile;
     engineOptions.tactics = tacticMode;
     if (!archs.empty())

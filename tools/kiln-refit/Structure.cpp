@@ -3,6 +3,7 @@
 #include "Refit.h"
 
 #include "dialects/engine/EngineDialect.h"
+#include "passes/lowering/ConvGemm.h"
 #include "kiln/target/tactics/TimingCache.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -189,7 +190,8 @@ void refit::TacticFeeder::runBeforePass(Pass *pass, Operation *op) {
         ops.push_back(&step);
   size_t steps = count(old.steps());
   tactics::TimingCache cache;
-  for (auto [index, step] : llvm::enumerate(ops)) {
+  for (auto [index, op] : llvm::enumerate(ops)) {
+    Operation *step = op;
     if (index >= steps) {
       failure = llvm::formatv("the old engine has {0} steps, the new model more; step {1} "
                               "is '{2}'", steps, index, engine::getStepName(step))
@@ -203,6 +205,16 @@ void refit::TacticFeeder::runBeforePass(Pass *pass, Operation *op) {
                               str(recorded.name()), name)
                     .str();
       return;
+    }
+    // A pointwise convolution the old build gave to cuBLASLt (timed faster
+    // than cuDNN) takes its GEMM form again here; the pass, told
+    // conv-gemm=never, leaves the others on cuDNN as recorded.
+    std::string why;
+    if (auto conv = llvm::dyn_cast<engine::ConvOp>(step);
+        conv && recorded.kind_type() == fb::StepKind::GemmStep && hasGemmForm(conv, why)) {
+      OpBuilder builder(conv);
+      step = buildConvGemm(builder, conv);
+      eraseWithOwnViews(conv);
     }
     if (recorded.tactic_source() == fb::TacticSource::Heuristic)
       continue;

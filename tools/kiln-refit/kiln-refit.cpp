@@ -226,6 +226,9 @@ int main(int argc, char **argv) {
   tactics.cublasLtVersion = target.cublasLtVersion;
   tactics.nvrtcVersion = target.nvrtcVersion;
   tactics.int8ConvKernel = config.int8ConvKernel;
+  // The feeder gives back their GEMM form to the convolutions the old
+  // engine ran on cuBLASLt.
+  tactics.convGemm = "never";
   enginePasses.addPass(kiln::createSelectTacticsPass(tactics));
   enginePasses.addPass(kiln::createPlanMemoryPass());
   auto feeder = std::make_unique<kiln::refit::TacticFeeder>(old, target);

@@ -16,6 +16,8 @@ case and a summary.
   reference interpreter) on the same nn IR and inputs: |got - want| <= atol +
   rtol * |want| everywhere, with the tolerances of TOLERANCES (of
   CASE_TOLERANCES for the INT8 modules: one output step).
+- The nn modules of CONV_GEMM also run with their pointwise convolutions as
+  cuBLASLt GEMMs (kiln-select-tactics conv-gemm=always), compared the same way.
 - Every case also runs with 3 auxiliary streams (kiln-run --aux-streams 3:
   independent steps concurrently), directly and from a CUDA graph, 50 runs
   each: the last output must pass the same comparison and equal the direct
@@ -75,6 +77,8 @@ PRECISIONS = ("fp32", "fp16")
 # nn modules also run with kiln-plan-memory=concurrency=none (branches whose
 # planner reuse adds write-after-read dependencies).
 PLAN_NONE = ("inception_branches",)
+# nn modules with pointwise convolutions, also run with them as GEMMs.
+CONV_GEMM = ("concat_convs", "pointwise_residual")
 
 
 def conv_expected():
@@ -278,7 +282,7 @@ class Runner:
         compare = close if name in CLOSE else one_step if name in ONE_STEP else exact
         return self.execute(case, engine, args, expected, compare)
 
-    def nn_case(self, module, precision, variant=None, plan_none=False):
+    def nn_case(self, module, precision, variant=None, plan_none=False, conv_gemm=False):
         name = os.path.splitext(os.path.basename(module))[0]
         case = f"nn/{name} {precision}"
         stem = os.path.join(self.work, f"{name}.{precision}")
@@ -291,6 +295,12 @@ class Runner:
             engine_passes = ["--kiln-convert-nn-to-engine", "--kiln-outline-kernels",
                              f"--kiln-select-tactics=launch-variant={variant}",
                              "--kiln-plan-memory"]
+        if conv_gemm:
+            # Every pointwise convolution a cuBLASLt GEMM on views of its buffers.
+            case += " conv-gemm"
+            stem += ".conv-gemm"
+            engine_passes = ["--kiln-convert-nn-to-engine", "--kiln-outline-kernels",
+                             "--kiln-select-tactics=conv-gemm=always", "--kiln-plan-memory"]
         if plan_none:
             # The arena planned again, reusing bytes across branches.
             case += " concurrency=none"
@@ -350,6 +360,10 @@ def main():
                 cases.append((f"nn/{name} {precision} concurrency=none",
                               lambda module=module, precision=precision:
                               runner.nn_case(module, precision, plan_none=True)))
+            if name in CONV_GEMM:
+                cases.append((f"nn/{name} {precision} conv-gemm",
+                              lambda module=module, precision=precision:
+                              runner.nn_case(module, precision, conv_gemm=True)))
             for variant in range(options.launch_variants):
                 cases.append((f"nn/{name} {precision} variant {variant}",
                               lambda module=module, precision=precision, variant=variant:
