@@ -59,41 +59,37 @@ Value viewAsMatrix(OpBuilder &builder, Location loc, Value buffer) {
 
 } // namespace
 
-bool kiln::hasGemmForm(ConvOp conv, std::string &why) {
-  auto fail = [&](StringRef reason) {
-    why = reason.str();
-    return false;
-  };
+bool kiln::hasGemmForm(ConvOp conv) {
   MemRefType x = conv.getX().getType(), w = conv.getW().getType(), y = conv.getY().getType();
   Type element = x.getElementType();
   if (!element.isF32() && !element.isF16() && !element.isBF16())
-    return fail("not a float convolution");
+    return false; // not a float convolution
   if (w.getElementType() != element || y.getElementType() != element ||
       (conv.getBias() && conv.getBias().getType().getElementType() != element) ||
       (conv.getResidual() && conv.getResidual().getType().getElementType() != element))
-    return fail("mixed element types");
+    return false; // mixed element types
   if (conv.getScale() || conv.getResidualScale().convertToFloat() != 1.0f ||
       conv.getPostScale().convertToFloat() != 1.0f)
-    return fail("INT8 scales");
+    return false; // INT8 scales
   if (conv.getLayout() != nn::Layout::channels_last || conv.getTransposed() ||
       conv.getGroups() != 1 || x.getRank() != 4)
-    return fail("not a 2-D channels-last ungrouped forward convolution");
+    return false; // not a 2-D channels-last ungrouped forward convolution
   if (w.getDimSize(1) != 1 || w.getDimSize(2) != 1 ||
       llvm::any_of(conv.getStrides(), [](int64_t s) { return s != 1; }) ||
       llvm::any_of(conv.getPads(), [](int64_t p) { return p != 0; }))
-    return fail("not a 1x1 filter with unit strides and no padding");
+    return false; // not a 1x1 filter with unit strides and no padding
   if (auto activation = conv.getActivationAttr();
       activation && activation.getKind() != nn::ActivationKind::relu &&
       activation.getKind() != nn::ActivationKind::gelu_tanh)
-    return fail("an activation cuBLASLt does not fuse");
+    return false; // an activation cuBLASLt does not fuse
   if (!w.getLayout().isIdentity())
-    return fail("a strided filter");
+    return false; // a strided filter
   for (Value buffer : {conv.getX(), conv.getY(), conv.getResidual()}) {
     if (!buffer)
       continue;
     auto type = cast<MemRefType>(buffer.getType());
     if (!getRowStride(type) || (!type.getLayout().isIdentity() && !buffer.getDefiningOp<ViewOp>()))
-      return fail("a buffer whose rows are not evenly spaced");
+      return false; // a buffer whose rows are not evenly spaced
   }
   return true;
 }

@@ -15,16 +15,13 @@
 
 #include "mlir/IR/Builders.h"
 
-#include <string>
-
 namespace kiln {
 
-/// Whether `conv` has a GEMM form; if not, `why` says what stops it: a
-/// 2-D, channels-last, ungrouped, untransposed float convolution (f32,
+/// Whether `conv` has a GEMM form: a 2-D, channels-last, ungrouped, untransposed float convolution (f32,
 /// f16 or bf16 throughout) with a 1x1 filter, unit strides and no padding,
 /// relu, gelu_tanh or no activation, no INT8 scales, and buffers whose
 /// batch and spatial dimensions collapse into one row dimension.
-bool hasGemmForm(engine::ConvOp conv, std::string &why);
+bool hasGemmForm(engine::ConvOp conv);
 
 /// Builds, before `conv`, the engine.gemm computing it on views of the same
 /// buffers (`hasGemmForm` must hold), with the convolution's layers and

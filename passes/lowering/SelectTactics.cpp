@@ -104,7 +104,10 @@ private:
   FailureOr<Found> findTactic(Operation *op, const tactics::TacticKey &key);
   /// Pointwise float convolutions against their cuBLASLt GEMM form.
   LogicalResult selectConvGemms(ModuleOp module, const tactics::TacticKey &gemmKey);
-  void apply(Operation *op, const CachedTactic &tactic, StringRef source);
+  /// Sets `op`'s tactic; `versus` (e.g. " (cuDNN 0.11 ms)") follows its time
+  /// in the readable text.
+  void apply(Operation *op, const CachedTactic &tactic, StringRef source,
+             StringRef versus = "");
 
   tactics::TimingCache cache;
   std::optional<runtime::TacticTimer> timer;
@@ -120,7 +123,8 @@ private:
   }
 };
 
-void SelectTacticsPass::apply(Operation *op, const CachedTactic &tactic, StringRef source) {
+void SelectTacticsPass::apply(Operation *op, const CachedTactic &tactic, StringRef source,
+                              StringRef versus) {
   Builder b(op->getContext());
   if (auto conv = dyn_cast<engine::ConvOp>(op)) {
     conv.setEngineId(tactic.engineId);
@@ -136,6 +140,7 @@ void SelectTacticsPass::apply(Operation *op, const CachedTactic &tactic, StringR
   std::string text = tactic.description;
   if (tactic.milliseconds > 0)
     text += ", " + formatTime(tactic.milliseconds);
+  text += versus;
   text += source == "timed" ? ", timed" : ", from the timing cache";
   op->setAttr("tactic", b.getStringAttr(text));
   setSource(op, source);
@@ -197,8 +202,7 @@ LogicalResult SelectTacticsPass::selectConvGemms(ModuleOp module,
                                                  const tactics::TacticKey &gemmKey) {
   SmallVector<engine::ConvOp> convs;
   module.walk([&](engine::ConvOp conv) {
-    std::string why;
-    if (hasGemmForm(conv, why))
+    if (hasGemmForm(conv))
       convs.push_back(conv);
   });
   OpBuilder builder(module.getContext());
@@ -234,12 +238,8 @@ LogicalResult SelectTacticsPass::selectConvGemms(ModuleOp module,
       eraseWithOwnViews(gemm);
       continue;
     }
-    apply(gemm, *found->tactic, found->source);
-    std::string text = gemm->getAttrOfType<StringAttr>("tactic").getValue().str();
     // "cublasLt algo 21 (...), 0.086 ms (cuDNN 0.11 ms), timed"
-    size_t how = text.rfind(", ");
-    text.insert(how, " (cuDNN " + formatTime(cudnn->second) + ")");
-    gemm->setAttr("tactic", builder.getStringAttr(text));
+    apply(gemm, *found->tactic, found->source, " (cuDNN " + formatTime(cudnn->second) + ")");
     cudnnTimes.erase(conv);
     eraseWithOwnViews(conv);
     ++numConvGemms;

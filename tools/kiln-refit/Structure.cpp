@@ -209,9 +209,8 @@ void refit::TacticFeeder::runBeforePass(Pass *pass, Operation *op) {
     // A pointwise convolution the old build gave to cuBLASLt (timed faster
     // than cuDNN) takes its GEMM form again here; the pass, told
     // conv-gemm=never, leaves the others on cuDNN as recorded.
-    std::string why;
     if (auto conv = llvm::dyn_cast<engine::ConvOp>(step);
-        conv && recorded.kind_type() == fb::StepKind::GemmStep && hasGemmForm(conv, why)) {
+        conv && recorded.kind_type() == fb::StepKind::GemmStep && hasGemmForm(conv)) {
       OpBuilder builder(conv);
       step = buildConvGemm(builder, conv);
       eraseWithOwnViews(conv);
