@@ -324,6 +324,8 @@ void SelectTacticsPass::runOnOperation() {
     runtime::Expected<runtime::TacticTimer> created = runtime::TacticTimer::create(options);
     if (created) {
       timer.emplace(std::move(*created));
+      // Entries an older Kiln timed as enqueued are timed again, as graphs.
+      cache.retimeOtherMethods();
     } else if (mode == "time") {
       module.emitError("kiln-select-tactics: mode=time needs a GPU: ")
           << created.status().message();

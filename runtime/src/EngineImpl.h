@@ -65,10 +65,14 @@ struct ContextImpl {
   Status useMemory(void *base);
   Status setDeviceMemory(void *pointer, uint64_t size);
   Status enqueue(cudaStream_t stream);
-  Status runSteps(cudaStream_t stream, bool timed);
+  /// `timed`: serially, with profiling events around each step (recorded
+  /// by the graph itself when `captured`).
+  Status runSteps(cudaStream_t stream, bool timed, bool captured = false);
   Status runConcurrently(cudaStream_t stream);
-  /// Captures the steps into graphExec (see ExecutionContext.cpp).
-  Status capture();
+  /// Captures the steps into `graph` (see ExecutionContext.cpp); `timed`:
+  /// the profiled runs' graph.
+  struct CapturedGraph;
+  Status capture(CapturedGraph &graph, bool timed);
   Status reportProfile();
   Status setBinding(int index, void *pointer);
   void releaseGraph();
@@ -103,8 +107,14 @@ struct ContextImpl {
   std::vector<std::string> warnings;
 
   bool graphEnabled = false;
-  bool graphStale = true;
-  cudaGraphExec_t graphExec = nullptr;
+  /// The graph of the steps, and the profiled runs' (serial, with events).
+  struct CapturedGraph {
+    cudaGraphExec_t exec = nullptr;
+    bool stale = true;
+  };
+  CapturedGraph graph, profiledGraph;
+  /// After a change of addresses: the graphs are captured again.
+  void markGraphsStale() { graph.stale = profiledGraph.stale = true; }
 
   Profiler *profiler = nullptr;
   std::vector<cudaEvent_t> events;

@@ -75,10 +75,12 @@ ContextImpl::~ContextImpl() {
 }
 
 void ContextImpl::releaseGraph() {
-  if (graphExec)
-    cudaGraphExecDestroy(graphExec);
-  graphExec = nullptr;
-  graphStale = true;
+  for (CapturedGraph *g : {&graph, &profiledGraph}) {
+    if (g->exec)
+      cudaGraphExecDestroy(g->exec);
+    g->exec = nullptr;
+    g->stale = true;
+  }
 }
 
 Status ContextImpl::create(bool allocate, const ContextOptions &options) {
@@ -201,7 +203,7 @@ Status ContextImpl::useMemory(void *base) {
   arena = newArena;
   workspace = layout.workspaceSize ? bytes + layout.workspaceOffset : nullptr;
   memorySet = true;
-  graphStale = true; // a captured graph holds the old addresses
+  markGraphsStale(); // a captured graph holds the old addresses
   return Status::success();
 }
 
@@ -229,7 +231,7 @@ Status ContextImpl::setBinding(int index, void *pointer) {
                   "(as cudaMalloc returns)");
   if (bindings[index] != pointer) {
     bindings[index] = pointer;
-    graphStale = true;
+    markGraphsStale();
   }
   return Status::success();
 }
@@ -280,7 +282,7 @@ Status ContextImpl::runConcurrently(cudaStream_t on) {
   return Status::success();
 }
 
-Status ContextImpl::runSteps(cudaStream_t on, bool timed) {
+Status ContextImpl::runSteps(cudaStream_t on, bool timed, bool captured) {
   // Profiled runs stay serial, so that each step's time is its own.
   if (!timed && schedule.numStreams > 1)
     return runConcurrently(on);
@@ -291,14 +293,17 @@ Status ContextImpl::runSteps(cudaStream_t on, bool timed) {
                     std::string("cudnnSetStream: ") + cudnnGetErrorString(status));
   }
   Addresses addresses{static_cast<char *>(arena), static_cast<char *>(impl.weights), &bindings};
+  // In a capture, an external event node: the graph records the event.
+  unsigned flags = captured ? cudaEventRecordExternal : cudaEventRecordDefault;
   for (size_t i = 0; i < runners.size(); ++i) {
     if (timed)
-      KILN_CUDA_TRY(cudaEventRecord(events[i], on), "cudaEventRecord");
+      KILN_CUDA_TRY(cudaEventRecordWithFlags(events[i], on, flags), "cudaEventRecord");
     if (Status s = runners[i]->enqueue(addresses, workspace, on); !s.ok())
       return s.prepend("step " + std::to_string(i) + " '" + impl.stepNames[i] + "': ");
   }
   if (timed)
-    KILN_CUDA_TRY(cudaEventRecord(events[runners.size()], on), "cudaEventRecord");
+    KILN_CUDA_TRY(cudaEventRecordWithFlags(events[runners.size()], on, flags),
+                  "cudaEventRecord");
   return Status::success();
 }
 
@@ -307,38 +312,38 @@ Status ContextImpl::runSteps(cudaStream_t on, bool timed) {
 // legacy default stream (a synchronous cudaMemcpy is enough), and the caller's
 // stream may be the default stream itself. Capturing runs nothing, so the
 // graph needs no dependency on the caller's stream; it is launched there.
-Status ContextImpl::capture() {
+Status ContextImpl::capture(CapturedGraph &into, bool timed) {
   KILN_CUDA_TRY(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal),
                 "cudaStreamBeginCapture");
-  Status steps = runSteps(stream, false);
-  cudaGraph_t graph = nullptr;
-  cudaError_t ended = cudaStreamEndCapture(stream, &graph);
+  Status steps = runSteps(stream, timed, /*captured=*/true);
+  cudaGraph_t captured = nullptr;
+  cudaError_t ended = cudaStreamEndCapture(stream, &captured);
   if (!steps.ok() || ended != cudaSuccess) {
-    if (graph)
-      cudaGraphDestroy(graph);
+    if (captured)
+      cudaGraphDestroy(captured);
     cudaGetLastError(); // a failed capture is not sticky; do not leak it to the caller
     if (!steps.ok())
       return steps.prepend("capturing a CUDA graph: ");
     return cudaFailure(ended, "cudaStreamEndCapture");
   }
-  if (graphExec) {
+  if (into.exec) {
     cudaGraphExecUpdateResultInfo info;
-    if (cudaGraphExecUpdate(graphExec, graph, &info) == cudaSuccess) {
-      cudaGraphDestroy(graph);
-      graphStale = false;
+    if (cudaGraphExecUpdate(into.exec, captured, &info) == cudaSuccess) {
+      cudaGraphDestroy(captured);
+      into.stale = false;
       return Status::success();
     }
     cudaGetLastError();
-    cudaGraphExecDestroy(graphExec);
-    graphExec = nullptr;
+    cudaGraphExecDestroy(into.exec);
+    into.exec = nullptr;
   }
-  cudaError_t instantiated = cudaGraphInstantiate(&graphExec, graph, 0);
-  cudaGraphDestroy(graph);
+  cudaError_t instantiated = cudaGraphInstantiate(&into.exec, captured, 0);
+  cudaGraphDestroy(captured);
   if (instantiated != cudaSuccess) {
-    graphExec = nullptr;
+    into.exec = nullptr;
     return cudaFailure(instantiated, "cudaGraphInstantiate");
   }
-  graphStale = false;
+  into.stale = false;
   return Status::success();
 }
 
@@ -356,17 +361,26 @@ Status ContextImpl::enqueue(cudaStream_t on) {
   if (profiler) {
     if (Status s = reportProfile(); !s.ok())
       return s;
-    if (Status s = runSteps(on, true); !s.ok())
+    // With CUDA graphs on, profiled runs are graphs too (serial, with event
+    // nodes between steps): a step's time is then its GPU time as the
+    // engine runs it, not the host's time to enqueue it when that is longer.
+    if (graphEnabled) {
+      if (!profiledGraph.exec || profiledGraph.stale)
+        if (Status s = capture(profiledGraph, true); !s.ok())
+          return s;
+      KILN_CUDA_TRY(cudaGraphLaunch(profiledGraph.exec, on), "cudaGraphLaunch");
+    } else if (Status s = runSteps(on, true); !s.ok()) {
       return s;
+    }
     profilePending = true;
     return Status::success();
   }
   if (!graphEnabled)
     return runSteps(on, false);
-  if (!graphExec || graphStale)
-    if (Status s = capture(); !s.ok())
+  if (!graph.exec || graph.stale)
+    if (Status s = capture(graph, false); !s.ok())
       return s;
-  KILN_CUDA_TRY(cudaGraphLaunch(graphExec, on), "cudaGraphLaunch");
+  KILN_CUDA_TRY(cudaGraphLaunch(graph.exec, on), "cudaGraphLaunch");
   return Status::success();
 }
 

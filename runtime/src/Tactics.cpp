@@ -1,6 +1,7 @@
 // Tactic timing: each candidate of a step (a library's plan, a generated
 // kernel's launch shape) runs on scratch memory, a few
-// warm-up runs, then the median of timed runs between two CUDA events. The
+// warm-up runs, then the median of timed runs between two CUDA events,
+// each run a CUDA graph of several launches (TacticOptions). The
 // runners are the execution context's own (Steps.h), built in enumeration
 // mode, so the plans timed are the ones an engine later rebuilds.
 #include "kiln/runtime/Tactics.h"
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <optional>
 
 namespace kiln::runtime {
 
@@ -74,50 +76,102 @@ struct TacticTimer::Impl {
     return Status::success();
   }
 
-  // The median time of one launch of a generated kernel in milliseconds:
-  // warm-up launches, then timed runs of several launches each.
-  template <typename Launch> Expected<double> timeRepeated(Launch launchOnce) {
+  // The median time of one run of `enqueueOnce` in milliseconds, over
+  // `timedRuns` timings of `perRun` runs back to back.
+  //
+  // Engines run as CUDA graphs, where nothing waits for the host between
+  // kernels, so candidates are timed so too: the runs are captured into one
+  // graph, after one more run that takes the graph's launch latency, between
+  // events recorded by the graph itself. Timed as enqueued, a candidate's
+  // time would include the host's time to enqueue it whenever the GPU is
+  // faster than the host: a cuDNN execution costs the host about as long as
+  // a small convolution takes the GPU, which made cuDNN's plans look twice
+  // as slow as their kernels at batch 1. Work that cannot be captured is
+  // timed as enqueued.
+  template <typename Enqueue>
+  Expected<double> timeRuns(Enqueue enqueueOnce, int perRun, int timedRuns) {
     for (int i = 0; i < options.warmupRuns; ++i)
-      if (Status s = launchOnce(); !s.ok())
-        return s;
-    KILN_CUDA_TRY(cudaStreamSynchronize(stream), "running a kernel");
-    int perRun = std::max(1, options.kernelLaunchesPerRun);
-    std::vector<float> times;
-    for (int i = 0; i < std::max(1, options.kernelTimedRuns); ++i) {
-      KILN_CUDA_TRY(cudaEventRecord(start, stream), "cudaEventRecord");
-      for (int j = 0; j < perRun; ++j)
-        if (Status s = launchOnce(); !s.ok())
-          return s;
-      KILN_CUDA_TRY(cudaEventRecord(stop, stream), "cudaEventRecord");
-      KILN_CUDA_TRY(cudaEventSynchronize(stop), "running a kernel");
-      float ms = 0;
-      KILN_CUDA_TRY(cudaEventElapsedTime(&ms, start, stop), "cudaEventElapsedTime");
-      times.push_back(ms / perRun);
-    }
-    std::sort(times.begin(), times.end());
-    return double(times[times.size() / 2]);
-  }
-
-  // The median time of one candidate in milliseconds.
-  Expected<double> timeCandidate(StepRunner &runner, const detail::Addresses &addresses) {
-    void *ws = runner.workspaceSize() ? workspace : nullptr;
-    for (int i = 0; i < options.warmupRuns; ++i)
-      if (Status s = runner.enqueue(addresses, ws, stream); !s.ok())
+      if (Status s = enqueueOnce(); !s.ok())
         return s;
     KILN_CUDA_TRY(cudaStreamSynchronize(stream), "running a candidate");
+    perRun = std::max(1, perRun);
+    timedRuns = std::max(1, timedRuns);
+    if (options.cudaGraph) {
+      Expected<std::optional<double>> ms = timeAsGraph(enqueueOnce, perRun, timedRuns);
+      if (!ms)
+        return ms.takeStatus();
+      if (*ms)
+        return **ms;
+    }
     std::vector<float> times;
-    for (int i = 0; i < std::max(1, options.timedRuns); ++i) {
+    for (int i = 0; i < timedRuns; ++i) {
       KILN_CUDA_TRY(cudaEventRecord(start, stream), "cudaEventRecord");
-      if (Status s = runner.enqueue(addresses, ws, stream); !s.ok())
-        return s;
+      for (int j = 0; j < perRun; ++j)
+        if (Status s = enqueueOnce(); !s.ok())
+          return s;
       KILN_CUDA_TRY(cudaEventRecord(stop, stream), "cudaEventRecord");
       KILN_CUDA_TRY(cudaEventSynchronize(stop), "running a candidate");
       float ms = 0;
       KILN_CUDA_TRY(cudaEventElapsedTime(&ms, start, stop), "cudaEventElapsedTime");
-      times.push_back(ms);
+      times.push_back(ms / perRun);
     }
+    return median(std::move(times));
+  }
+
+  // timeRuns' graph: nullopt when the work cannot be captured.
+  template <typename Enqueue>
+  Expected<std::optional<double>> timeAsGraph(Enqueue enqueueOnce, int perRun, int timedRuns) {
+    struct Graph {
+      cudaGraph_t graph = nullptr;
+      cudaGraphExec_t exec = nullptr;
+      ~Graph() {
+        if (exec) cudaGraphExecDestroy(exec);
+        if (graph) cudaGraphDestroy(graph);
+      }
+    } g;
+    // An event node of the graph, which records when the graph reaches it.
+    auto recordInGraph = [&](cudaEvent_t event) {
+      cudaError_t e = cudaEventRecordWithFlags(event, stream, cudaEventRecordExternal);
+      return e == cudaSuccess ? Status::success()
+                              : detail::cudaFailure(e, "cudaEventRecordWithFlags");
+    };
+    KILN_CUDA_TRY(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal),
+                  "cudaStreamBeginCapture");
+    Status captured = enqueueOnce();
+    if (captured.ok())
+      captured = recordInGraph(start);
+    for (int j = 0; j < perRun && captured.ok(); ++j)
+      captured = enqueueOnce();
+    if (captured.ok())
+      captured = recordInGraph(stop);
+    cudaError_t ended = cudaStreamEndCapture(stream, &g.graph);
+    if (!captured.ok() || ended != cudaSuccess ||
+        cudaGraphInstantiate(&g.exec, g.graph, 0) != cudaSuccess) {
+      cudaGetLastError(); // a failed capture is not sticky
+      return std::optional<double>();
+    }
+    std::vector<float> times;
+    for (int i = 0; i <= timedRuns; ++i) { // the first launch uploads the graph
+      KILN_CUDA_TRY(cudaGraphLaunch(g.exec, stream), "cudaGraphLaunch");
+      KILN_CUDA_TRY(cudaEventSynchronize(stop), "running a candidate");
+      float ms = 0;
+      KILN_CUDA_TRY(cudaEventElapsedTime(&ms, start, stop), "cudaEventElapsedTime");
+      if (i > 0)
+        times.push_back(ms / perRun);
+    }
+    return std::optional<double>(median(std::move(times)));
+  }
+
+  static double median(std::vector<float> times) {
     std::sort(times.begin(), times.end());
     return double(times[times.size() / 2]);
+  }
+
+  // One candidate of a library step.
+  Expected<double> timeCandidate(StepRunner &runner, const detail::Addresses &addresses) {
+    void *ws = runner.workspaceSize() ? workspace : nullptr;
+    return timeRuns([&]() { return runner.enqueue(addresses, ws, stream); },
+                    options.launchesPerRun, options.timedRuns);
   }
 };
 
@@ -335,7 +389,8 @@ Expected<TacticTiming> TacticTimer::timeKernel(const uint8_t *data, size_t size,
                                : detail::driverFailure(r, "cuLaunchKernel of '" +
                                                               variant.entry + "'");
     };
-    Expected<double> ms = impl.timeRepeated(launchOnce);
+    Expected<double> ms =
+        impl.timeRuns(launchOnce, impl.options.launchesPerRun, impl.options.timedRuns);
     if (!ms) {
       cudaGetLastError();
       cudaStreamSynchronize(impl.stream);

@@ -92,6 +92,50 @@ TEST(TimingCacheTest, RoundTripsThroughJson) {
   EXPECT_EQ(gemm->workspace, 1u << 20);
 }
 
+// Tests that entries say how they were timed: those inserted now by this
+// Kiln's method (CUDA graphs), those of older files (no "timing") as
+// enqueued; where tactics are timed again, only the former are found.
+TEST(TimingCacheTest, EntriesTimedAsEnqueuedAreRetimed) {
+  TimingCache cache;
+  cache.insert(key("conv a", "cudnn", 91900), convTactic(12));
+  std::string text = cache.serialize();
+  EXPECT_NE(text.find("\"timing\": \"cuda-graph\""), std::string::npos) << text;
+
+  std::string older = text;
+  older.replace(older.find("\"timing\": \"cuda-graph\""),
+                std::string("\"timing\": \"cuda-graph\"").size(), "\"timing\": \"enqueued\"");
+  for (const std::string &file : {text, older}) {
+    llvm::Expected<TimingCache> back = TimingCache::parse(file, "method");
+    ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+    EXPECT_EQ(back->serialize(), file);
+    const CachedTactic *hit = back->lookup("conv a", "cudnn", 91900, "", 90);
+    ASSERT_NE(hit, nullptr);
+    bool graph = file == text;
+    EXPECT_EQ(hit->timing, graph ? "cuda-graph" : "enqueued");
+    back->retimeOtherMethods();
+    EXPECT_EQ(back->lookup("conv a", "cudnn", 91900, "", 90) != nullptr, graph);
+    // Timing it again makes it found.
+    back->insert(key("conv a", "cudnn", 91900), convTactic(7));
+    ASSERT_NE(back->lookup("conv a", "cudnn", 91900, "", 90), nullptr);
+    EXPECT_EQ(back->lookup("conv a", "cudnn", 91900, "", 90)->engineId, 7);
+  }
+
+  // A file without the field is an older Kiln's: enqueued.
+  std::string none = older;
+  none.replace(none.find(",\n      \"timing\": \"enqueued\""),
+               std::string(",\n      \"timing\": \"enqueued\"").size(), "");
+  llvm::Expected<TimingCache> old = TimingCache::parse(none, "older");
+  ASSERT_TRUE(bool(old)) << llvm::toString(old.takeError()) << none;
+  EXPECT_EQ(old->lookup("conv a", "cudnn", 91900, "", 90)->timing, "enqueued");
+
+  std::string bad = text;
+  bad.replace(bad.find("\"cuda-graph\""), std::string("\"cuda-graph\"").size(), "\"fast\"");
+  llvm::Expected<TimingCache> refused = TimingCache::parse(bad, "bad.json");
+  ASSERT_FALSE(bool(refused));
+  EXPECT_NE(llvm::toString(refused.takeError()).find("'timing' must be 'cuda-graph' or 'enqueued'"),
+            std::string::npos);
+}
+
 TEST(TimingCacheTest, KernelLaunchShapesRoundTrip) {
   TimingCache cache;
   CachedTactic shape;

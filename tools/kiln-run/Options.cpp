@@ -22,7 +22,8 @@ latency, or describes it (no GPU needed).
   --cuda-graph             capture the engine into a CUDA graph and replay it
   --aux-streams N          run independent steps on up to N streams besides
                            the caller's (0: in order on one stream; default 3)
-  --dump-profile           print per-layer GPU times (extra profiled runs)
+  --dump-profile           print per-layer GPU times (extra profiled runs, one
+                           step after another; with --cuda-graph, as a graph)
   --export-profile FILE    the per-layer times as JSON
   --export-output DIR      each output as DIR/NAME.npy
   --export-times FILE      every timed run's GPU and host time as JSON

@@ -272,7 +272,9 @@ int runEngine(const kiln::run::Options &options, EngineFile file) {
     if (Status s = context->setProfiler(nullptr); !s.ok())
       return report(s);
     if (options.dumpProfile) {
-      std::printf("=== Profile (%zu runs, step by step without CUDA graph) ===\n", runs);
+      std::printf("=== Profile (%zu runs, step by step, %s) ===\n", runs,
+                  options.cudaGraph ? "in a CUDA graph with events between steps"
+                                    : "without CUDA graph");
       std::printf("%s", profiler.toText().c_str());
       for (size_t i = 0; i < engine->numSteps(); ++i)
         std::printf("  tactic of '%s': %s\n", engine->stepName(i).c_str(),

@@ -98,6 +98,14 @@ Expected<CachedTactic> parseTactic(const Reader &reader, const json::Object &obj
                          reader.found(object, "time_ms"));
     tactic.milliseconds = *ms;
   }
+  tactic.timing = "enqueued";
+  if (const json::Value *timing = object.get("timing")) {
+    std::optional<StringRef> method = timing->getAsString();
+    if (!method || (*method != kTimingMethod && *method != "enqueued"))
+      return reader.fail(Twine("'timing' must be '") + kTimingMethod + "' or 'enqueued', " +
+                         reader.found(object, "timing"));
+    tactic.timing = method->str();
+  }
   if (library == "cudnn") {
     Expected<int64_t> engine = reader.integer(object, "engine_id");
     if (!engine)
@@ -216,7 +224,7 @@ Expected<TimingCache> TimingCache::parse(StringRef text, StringRef name) {
     Expected<CachedTactic> tactic = parseTactic(reader, *entry, key.library);
     if (!tactic)
       return tactic.takeError();
-    cache.insert(key, std::move(*tactic));
+    cache.entries[key] = std::move(*tactic); // as read, its timing method kept
   }
   return cache;
 }
@@ -237,12 +245,14 @@ const CachedTactic *TimingCache::lookup(StringRef signature, StringRef library,
   for (const auto &[key, tactic] : entries)
     if (key.signature == signature && key.library == library &&
         key.libraryVersion == libraryVersion && key.computeCapability == computeCapability &&
-        (gpu.empty() || key.gpu == gpu))
+        (gpu.empty() || key.gpu == gpu) &&
+        (!onlyThisMethod || tactic.timing == kTimingMethod))
       return &tactic;
   return nullptr;
 }
 
 void TimingCache::insert(const TacticKey &key, CachedTactic tactic) {
+  tactic.timing = kTimingMethod;
   entries[key] = std::move(tactic);
 }
 
@@ -257,7 +267,8 @@ std::string TimingCache::serialize() const {
                        {"tactic", tactic.description},
                        {"workspace", int64_t(tactic.workspace)},
                        {"time_ms", tactic.milliseconds},
-                       {"candidates", tactic.candidates}};
+                       {"candidates", tactic.candidates},
+                       {"timing", tactic.timing}};
     if (key.library == "cudnn") {
       entry["engine_id"] = tactic.engineId;
       entry["knobs"] = json::Array(tactic.knobs);

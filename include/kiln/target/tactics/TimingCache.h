@@ -27,6 +27,12 @@ namespace kiln::tactics {
 /// The version of the file format this Kiln reads and writes.
 constexpr int kTimingCacheVersion = 1;
 
+/// How this Kiln times candidates (an entry's "timing"): each as a CUDA
+/// graph of back-to-back runs, as engines run. Entries without it were
+/// timed as enqueued by an older Kiln, the host's time to enqueue included,
+/// which favours kernels that are cheap to launch over faster ones.
+constexpr const char *kTimingMethod = "cuda-graph";
+
 /// What an entry applies to.
 struct TacticKey {
   std::string signature;     ///< getTacticSignature() of the op
@@ -52,6 +58,7 @@ struct CachedTactic {
   uint64_t workspace = 0;     ///< bytes
   double milliseconds = 0;    ///< median time when it was timed
   int64_t candidates = 0;     ///< how many were timed
+  std::string timing;         ///< how: kTimingMethod, or "enqueued" (older files)
 };
 
 class TimingCache {
@@ -64,11 +71,17 @@ public:
 
   /// The entry for `signature` computed by `library` at `libraryVersion` on
   /// a GPU of compute capability `computeCapability` named `gpu`; an empty
-  /// `gpu` accepts any name (the first such entry in key order).
+  /// `gpu` accepts any name (the first such entry in key order). After
+  /// retimeOtherMethods(), entries not timed by kTimingMethod are not found.
   const CachedTactic *lookup(llvm::StringRef signature, llvm::StringRef library,
                              int libraryVersion, llvm::StringRef gpu,
                              int computeCapability) const;
-  /// Adds or replaces the entry of `key`.
+
+  /// Where candidates can be timed: entries an older Kiln timed otherwise
+  /// than kTimingMethod are passed over by lookup(), so they are timed again.
+  void retimeOtherMethods() { onlyThisMethod = true; }
+
+  /// Adds or replaces the entry of `key`, timed just now (kTimingMethod).
   void insert(const TacticKey &key, CachedTactic tactic);
 
   size_t size() const { return entries.size(); }
@@ -80,6 +93,7 @@ public:
 
 private:
   std::map<TacticKey, CachedTactic> entries;
+  bool onlyThisMethod = false;
 };
 
 /// The signature of a conv or gemm step: its kind, each operand's name and

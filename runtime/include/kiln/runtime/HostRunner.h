@@ -41,8 +41,8 @@ public:
              std::vector<std::vector<uint8_t>> &outputs);
 
   /// The GPU time of each step, in step order: the median over `runs`
-  /// profiled runs (steps one after another on one stream, as kiln-run
-  /// --profile), after one run of warm-up.
+  /// profiled runs (steps one after another on one stream in a CUDA graph,
+  /// as kiln-run --cuda-graph --dump-profile), after one run of warm-up.
   Expected<std::vector<float>> timeSteps(int runs);
 
   /// The GPU time of one whole run as a CUDA graph replay on the context's

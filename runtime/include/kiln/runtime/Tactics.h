@@ -53,15 +53,19 @@ struct KernelVariant {
 
 struct TacticOptions {
   int warmupRuns = 3;
-  int timedRuns = 10;
+  /// Each candidate's time is the median of `timedRuns` timings of
+  /// `launchesPerRun` runs back to back, divided by `launchesPerRun`.
+  int timedRuns = 5;
+  int launchesPerRun = 10;
+  /// Time the runs as one CUDA graph, as engines run (no host time between
+  /// kernels); false times them as enqueued, host time included wherever
+  /// the GPU is faster than the host. Work that cannot be captured is
+  /// timed as enqueued either way.
+  bool cudaGraph = true;
   /// Candidates needing more workspace are skipped.
   uint64_t maxWorkspace = uint64_t(256) << 20;
   /// How many of cuBLASLt's heuristic list are timed.
   unsigned maxGemmCandidates = 16;
-  /// Generated kernels run for microseconds: each of their timed runs is
-  /// this many launches between the events.
-  int kernelLaunchesPerRun = 10;
-  int kernelTimedRuns = 5;
 };
 
 /// The outcome of timing one step.
