@@ -174,6 +174,14 @@ FailureOr<SelectTacticsPass::Found> SelectTacticsPass::findTactic(Operation *op,
   runtime::Expected<runtime::TacticTiming> timing =
       timer->time(alone->step.data(), alone->step.size(), alone->scratchBytes, name);
   if (!timing || timing->timed.empty()) {
+    // An entry an older Kiln timed as enqueued is better than no tactic.
+    if (const CachedTactic *old =
+            cache.lookup(key.signature, key.library, key.libraryVersion, key.gpu,
+                         key.computeCapability, /*anyMethod=*/true)) {
+      found.tactic = *old;
+      found.source = "cache";
+      return found;
+    }
     found.why = !timing ? timing.status().message()
                         : llvm::formatv("none of {0} candidates ran", timing->candidates).str();
     if (timing && !timing->skipped.empty())

@@ -13,8 +13,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstring>
-#include <optional>
 
 namespace kiln::runtime {
 
@@ -77,7 +77,7 @@ struct TacticTimer::Impl {
   }
 
   // The median time of one run of `enqueueOnce` in milliseconds, over
-  // `timedRuns` timings of `perRun` runs back to back.
+  // `timedRuns` timings of up to `perRun` runs back to back.
   //
   // Engines run as CUDA graphs, where nothing waits for the host between
   // kernels, so candidates are timed so too: the runs are captured into one
@@ -86,23 +86,29 @@ struct TacticTimer::Impl {
   // time would include the host's time to enqueue it whenever the GPU is
   // faster than the host: a cuDNN execution costs the host about as long as
   // a small convolution takes the GPU, which made cuDNN's plans look twice
-  // as slow as their kernels at batch 1. Work that cannot be captured is
-  // timed as enqueued.
+  // as slow as their kernels at batch 1. A candidate that cannot be
+  // captured fails (it could not run in an engine's graph either); with
+  // options.cudaGraph off, runs are timed as enqueued.
   template <typename Enqueue>
   Expected<double> timeRuns(Enqueue enqueueOnce, int perRun, int timedRuns) {
+    KILN_CUDA_TRY(cudaEventRecord(start, stream), "cudaEventRecord");
     for (int i = 0; i < options.warmupRuns; ++i)
       if (Status s = enqueueOnce(); !s.ok())
         return s;
-    KILN_CUDA_TRY(cudaStreamSynchronize(stream), "running a candidate");
-    perRun = std::max(1, perRun);
+    KILN_CUDA_TRY(cudaEventRecord(stop, stream), "cudaEventRecord");
+    KILN_CUDA_TRY(cudaEventSynchronize(stop), "running a candidate");
     timedRuns = std::max(1, timedRuns);
-    if (options.cudaGraph) {
-      Expected<std::optional<double>> ms = timeAsGraph(enqueueOnce, perRun, timedRuns);
-      if (!ms)
-        return ms.takeStatus();
-      if (*ms)
-        return **ms;
-    }
+    // Many runs a timing only where one is short (host time in the
+    // warm-up's included): a slow candidate would take long for nothing.
+    float warmMs = 0;
+    KILN_CUDA_TRY(cudaEventElapsedTime(&warmMs, start, stop), "cudaEventElapsedTime");
+    double each = options.warmupRuns > 0 ? warmMs / options.warmupRuns : 0.0;
+    constexpr double kTimingMs = 0.1; // what a timing should last at least
+    if (each > 0)
+      perRun = std::min(perRun, int(std::ceil(kTimingMs / each)));
+    perRun = std::max(1, perRun);
+    if (options.cudaGraph)
+      return timeAsGraph(enqueueOnce, perRun, timedRuns);
     std::vector<float> times;
     for (int i = 0; i < timedRuns; ++i) {
       KILN_CUDA_TRY(cudaEventRecord(start, stream), "cudaEventRecord");
@@ -118,9 +124,9 @@ struct TacticTimer::Impl {
     return median(std::move(times));
   }
 
-  // timeRuns' graph: nullopt when the work cannot be captured.
+  // timeRuns as a graph.
   template <typename Enqueue>
-  Expected<std::optional<double>> timeAsGraph(Enqueue enqueueOnce, int perRun, int timedRuns) {
+  Expected<double> timeAsGraph(Enqueue enqueueOnce, int perRun, int timedRuns) {
     struct Graph {
       cudaGraph_t graph = nullptr;
       cudaGraphExec_t exec = nullptr;
@@ -145,10 +151,16 @@ struct TacticTimer::Impl {
     if (captured.ok())
       captured = recordInGraph(stop);
     cudaError_t ended = cudaStreamEndCapture(stream, &g.graph);
-    if (!captured.ok() || ended != cudaSuccess ||
-        cudaGraphInstantiate(&g.exec, g.graph, 0) != cudaSuccess) {
+    if (captured.ok() && ended != cudaSuccess)
+      captured = detail::cudaFailure(ended, "cudaStreamEndCapture");
+    if (captured.ok())
+      if (cudaError_t e = cudaGraphInstantiate(&g.exec, g.graph, 0); e != cudaSuccess) {
+        g.exec = nullptr;
+        captured = detail::cudaFailure(e, "cudaGraphInstantiate");
+      }
+    if (!captured.ok()) {
       cudaGetLastError(); // a failed capture is not sticky
-      return std::optional<double>();
+      return captured.prepend("cannot be captured into a CUDA graph: ");
     }
     std::vector<float> times;
     for (int i = 0; i <= timedRuns; ++i) { // the first launch uploads the graph
@@ -159,7 +171,7 @@ struct TacticTimer::Impl {
       if (i > 0)
         times.push_back(ms / perRun);
     }
-    return std::optional<double>(median(std::move(times)));
+    return median(std::move(times));
   }
 
   static double median(std::vector<float> times) {

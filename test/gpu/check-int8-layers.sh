@@ -28,13 +28,14 @@ source "$(dirname "$0")/mobilenet-block.sh"
 compile --precision=int8 --int8 --calib-cache "$out/entropy.cache" \
   --timing-cache "$out/timing-cache.json" -o "$out/timed.kiln" > "$out/compile.log" 2>&1 ||
   fail "does not compile (see $out/compile.log)"
-grep '^\[int8 layers\]\|^  float:\|INT8 layer groups\|INT8/float borders' "$out/compile.log"
+grep '^\[int8 layers\]\|^  float:\|INT8 layer groups\|INT8/float border' "$out/compile.log"
 summary=$(grep '^int8 layers: ' "$out/compile.log") || fail "no 'int8 layers:' summary line"
 echo "$summary"
-[[ $summary =~ ^int8\ layers:\ timed\ on\ .*:\ (INT8|fp16|mixed)\ engine\ \(INT8\ [0-9.]+\ ms ]] ||
+[[ $summary =~ ^int8\ layers:\ timed\ on\ .*:\ (INT8|fp16|mixed)\ engine\ written\ \(INT8\ [0-9.]+\ ms ]] ||
   fail "the summary does not say what was timed and chosen"
-[[ $summary =~ INT8\ layer\ groups\ chosen\ in\ [a-z0-9]+,\ [0-9]+\ INT8/float\ borders\) ]] ||
-  fail "the summary does not count the INT8/float borders"
+[[ $summary =~ \;\ the\ mixed\ engine:\ [0-9]+\ of\ [0-9]+\ INT8\ layer\ groups\ in\ [a-z0-9]+,\ [0-9]+\ INT8/float\ borders?\)$ ||
+   $summary =~ \;\ no\ mixed\ engine:\ every\ INT8\ layer\ group\ is\ faster\ in\ INT8\)$ ]] ||
+  fail "the summary does not describe the mixed engine's INT8/float cut"
 # The borders are priced from conversion steps the two engines timed (the
 # network input's quantize and cast at least).
 grep -q '^  [0-9]* INT8/float borders, [0-9.]* ms of conversions (.* fitted to [1-9][0-9]* conversion steps)' \

@@ -656,11 +656,17 @@ int main(int argc, char **argv) {
           times += formatv("{0}{1} {2:f4} ms", times.empty() ? "" : ", ", c.name,
                            c.timing.graphMilliseconds)
                        .str();
-        choiceSummary =
-            formatv("int8 layers: timed on {0}: {1} engine ({2}; {3} of {4} "
-                    "INT8 layer groups chosen in {5}, {6} INT8/float borders)",
-                    device->name, best->name, times, kept, units.size(), floatPrecision,
-                    int8Choice.borders);
+        // The cut describes the mixed engine, whichever engine is written.
+        std::string cut =
+            constraints.empty()
+                ? std::string("no mixed engine: every INT8 layer group is faster in INT8")
+                : formatv("the mixed engine: {0} of {1} INT8 layer groups in {2}, {3} "
+                          "INT8/float border{4}",
+                          kept, units.size(), floatPrecision, int8Choice.borders,
+                          int8Choice.borders == 1 ? "" : "s")
+                      .str();
+        choiceSummary = formatv("int8 layers: timed on {0}: {1} engine written ({2}; {3})",
+                                device->name, best->name, times, cut);
         choice = std::move(best->choice);
         chosen = std::move(best->module);
         chosenBytes = std::move(best->bytes);

@@ -241,12 +241,12 @@ Expected<TimingCache> TimingCache::read(StringRef path) {
 
 const CachedTactic *TimingCache::lookup(StringRef signature, StringRef library,
                                         int libraryVersion, StringRef gpu,
-                                        int computeCapability) const {
+                                        int computeCapability, bool anyMethod) const {
   for (const auto &[key, tactic] : entries)
     if (key.signature == signature && key.library == library &&
         key.libraryVersion == libraryVersion && key.computeCapability == computeCapability &&
         (gpu.empty() || key.gpu == gpu) &&
-        (!onlyThisMethod || tactic.timing == kTimingMethod))
+        (anyMethod || !onlyThisMethod || tactic.timing == kTimingMethod))
       return &tactic;
   return nullptr;
 }

@@ -72,10 +72,11 @@ public:
   /// The entry for `signature` computed by `library` at `libraryVersion` on
   /// a GPU of compute capability `computeCapability` named `gpu`; an empty
   /// `gpu` accepts any name (the first such entry in key order). After
-  /// retimeOtherMethods(), entries not timed by kTimingMethod are not found.
+  /// retimeOtherMethods(), entries not timed by kTimingMethod are not found
+  /// unless `anyMethod` (what to fall back on when timing again fails).
   const CachedTactic *lookup(llvm::StringRef signature, llvm::StringRef library,
-                             int libraryVersion, llvm::StringRef gpu,
-                             int computeCapability) const;
+                             int libraryVersion, llvm::StringRef gpu, int computeCapability,
+                             bool anyMethod = false) const;
 
   /// Where candidates can be timed: entries an older Kiln timed otherwise
   /// than kTimingMethod are passed over by lookup(), so they are timed again.

@@ -153,7 +153,8 @@ public:
   bool cudaGraphEnabled() const;
 
   /// Per-step GPU times of the following runs go to `profiler` (not owned;
-  /// nullptr stops). Profiled runs execute step by step, without the graph.
+  /// nullptr stops). Profiled runs execute step by step on one stream; with
+  /// CUDA graphs on, as a graph of their own with event nodes between steps.
   Status setProfiler(Profiler *profiler);
   /// Waits for the last profiled enqueue and reports its times (enqueue() and
   /// run() do this themselves for the previous one).

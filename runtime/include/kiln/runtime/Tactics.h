@@ -53,14 +53,15 @@ struct KernelVariant {
 
 struct TacticOptions {
   int warmupRuns = 3;
-  /// Each candidate's time is the median of `timedRuns` timings of
-  /// `launchesPerRun` runs back to back, divided by `launchesPerRun`.
+  /// Each candidate's time is the median of `timedRuns` timings of up to
+  /// `launchesPerRun` runs back to back (fewer for a candidate whose
+  /// warm-up runs took over 0.1 ms in all), divided by their number.
   int timedRuns = 5;
   int launchesPerRun = 10;
   /// Time the runs as one CUDA graph, as engines run (no host time between
-  /// kernels); false times them as enqueued, host time included wherever
-  /// the GPU is faster than the host. Work that cannot be captured is
-  /// timed as enqueued either way.
+  /// kernels); a candidate that cannot be captured is skipped. False times
+  /// them as enqueued, host time included wherever the GPU is faster than
+  /// the host.
   bool cudaGraph = true;
   /// Candidates needing more workspace are skipped.
   uint64_t maxWorkspace = uint64_t(256) << 20;
