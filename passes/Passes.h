@@ -115,6 +115,11 @@ struct EnginePipelineOptions
       llvm::cl::desc("Pointwise float convolutions as cuBLASLt GEMMs: auto (where timed "
                      "faster than cuDNN), always or never (kiln-select-tactics' option)"),
       llvm::cl::init("auto")};
+  Option<std::string> memoryConcurrency{
+      *this, "memory-concurrency",
+      llvm::cl::desc("Which freed arena bytes a tensor may take: branches or none "
+                     "(kiln-plan-memory's concurrency option)"),
+      llvm::cl::init("branches")};
   Option<std::string> timingCache{
       *this, "timing-cache",
       llvm::cl::desc("Timing cache file read and updated by kiln-select-tactics")};

@@ -107,7 +107,9 @@ void kiln::buildEnginePipeline(OpPassManager &pm, const EnginePipelineOptions &o
   tactics.int8ConvKernel = options.int8ConvKernel;
   tactics.convGemm = options.convGemm;
   pm.addPass(createSelectTacticsPass(tactics));
-  pm.addPass(createPlanMemoryPass());
+  PlanMemoryPassOptions memory;
+  memory.concurrency = options.memoryConcurrency;
+  pm.addPass(createPlanMemoryPass(memory));
 }
 
 void kiln::buildEnginePipeline(OpPassManager &pm) {

@@ -558,7 +558,8 @@ writeBuildConfig(flatbuffers::FlatBufferBuilder &builder, const BuildConfig &con
       builder.CreateString(config.int8Epilogue), config.int8,
       builder.CreateString(config.calibrator), config.percentile, inputShapes, inputValues,
       builder.CreateString(config.geluEpilogue), config.fuseAttention,
-      builder.CreateString(config.int8ConvKernel), config.int8MinChannels);
+      builder.CreateString(config.int8ConvKernel), config.int8MinChannels,
+      builder.CreateString(config.memoryConcurrency));
 }
 
 FailureOr<EngineBytes> Writer::run() {

@@ -360,6 +360,9 @@ std::string inspectEngineJson(const EngineFile &file) {
     json.field("fuse_attention", config->fuse_attention());
     json.field("int8_conv_kernel", str(config->int8_conv_kernel()));
     json.field("int8_min_channels", config->int8_min_channels());
+    json.field("memory_concurrency", config->memory_concurrency()
+                                         ? config->memory_concurrency()->str()
+                                         : std::string("branches"));
     json.field("int8", config->int8());
     json.field("calibrator", str(config->calibrator()));
     json.field("percentile", config->percentile());

@@ -128,6 +128,12 @@ cl::opt<std::string> convGemm(
     cl::desc("Pointwise (1x1, unit stride) float convolutions as cuBLASLt GEMMs: where "
              "timed faster than cuDNN's best engine (auto), always, or never"),
     cl::cat(category));
+cl::opt<std::string> memoryConcurrency(
+    "memory-concurrency", cl::init("branches"), cl::value_desc("branches|none"),
+    cl::desc("Which freed arena bytes a tensor may take: only those whose earlier users "
+             "its own users wait for anyway, so that independent branches can run at "
+             "once on auxiliary streams (branches), or any (none: the smallest arena)"),
+    cl::cat(category));
 cl::opt<std::string> geluEpilogue(
     "gelu-epilogue", cl::init("auto"), cl::value_desc("auto|exact"),
     cl::desc("An erf GELU after an f16/bf16 GEMM: cuBLASLt's GELU epilogue, its tanh "
@@ -392,6 +398,11 @@ int main(int argc, char **argv) {
            << kiln::calibration::getCalibratorChoices() << ", got '" << calibrator << "'\n";
     return 1;
   }
+  if (memoryConcurrency != "branches" && memoryConcurrency != "none") {
+    errs() << "kiln-compile: error: --memory-concurrency expects branches or none, got '"
+           << memoryConcurrency << "'\n";
+    return 1;
+  }
   if (int8 && calibDevice != "auto" && calibDevice != "gpu" && calibDevice != "cpu") {
     errs() << "kiln-compile: error: --calib-device expects auto, gpu or cpu, got '"
            << calibDevice << "'\n";
@@ -495,6 +506,7 @@ int main(int argc, char **argv) {
     engineOptions.geluEpilogue = geluEpilogue;
     engineOptions.int8ConvKernel = int8ConvKernel;
     engineOptions.convGemm = convGemm;
+    engineOptions.memoryConcurrency = memoryConcurrency;
     engineOptions.timingCache = timingCacheFile;
     engineOptions.tactics = tacticMode;
     if (!archs.empty())
@@ -529,6 +541,7 @@ int main(int argc, char **argv) {
     config.fuseAttention = fuseAttention;
     config.int8ConvKernel = int8ConvKernel;
     config.int8MinChannels = int8MinChannels;
+    config.memoryConcurrency = memoryConcurrency;
     config.int8 = made.int8;
     config.calibrator = calibrator;
     config.percentile = percentile;

@@ -87,6 +87,8 @@ kiln::engine::BuildConfig readConfig(const fb::BuildConfig &recorded) {
   if (const flatbuffers::String *kernel = recorded.int8_conv_kernel())
     config.int8ConvKernel = kernel->str();
   config.int8MinChannels = recorded.int8_min_channels();
+  if (const flatbuffers::String *memory = recorded.memory_concurrency())
+    config.memoryConcurrency = memory->str();
   config.int8 = recorded.int8();
   config.calibrator = str(recorded.calibrator());
   config.percentile = recorded.percentile();
@@ -230,7 +232,9 @@ int main(int argc, char **argv) {
   // engine ran on cuBLASLt.
   tactics.convGemm = "never";
   enginePasses.addPass(kiln::createSelectTacticsPass(tactics));
-  enginePasses.addPass(kiln::createPlanMemoryPass());
+  kiln::PlanMemoryPassOptions memory;
+  memory.concurrency = config.memoryConcurrency;
+  enginePasses.addPass(kiln::createPlanMemoryPass(memory));
   auto feeder = std::make_unique<kiln::refit::TacticFeeder>(old, target);
   kiln::refit::TacticFeeder *fed = feeder.get();
   enginePasses.addInstrumentation(std::move(feeder));

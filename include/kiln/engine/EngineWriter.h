@@ -36,6 +36,7 @@ struct BuildConfig {
   bool fuseAttention = true;
   std::string int8ConvKernel = "cudnn";
   int64_t int8MinChannels = 16;
+  std::string memoryConcurrency = "branches";
   bool int8 = false;
   std::string calibrator = "entropy";
   double percentile = 99.99;
