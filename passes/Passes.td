@@ -477,6 +477,10 @@ def ConvertNNToEnginePass
     - reshapes, flattens and transposes that only move unit dimensions
       become `engine.view`s of their input's buffer (an `engine.copy` where
       that would alias an input binding or a weight with an output);
+    - a transpose read only by a pad (an image's NCHW -> NHWC reformat
+      ahead of its channel padding for the first conv) is a strided view of
+      its input's buffer: the pad's kernel gathers through the view's
+      strides, one kernel instead of two;
     - an `in_place` concat is one allocation whose producers write straight
       into views of their slices (strided when the axis is not outermost);
     - pointwise layers group into one `engine.dispatch` per tree of

@@ -172,6 +172,16 @@ Operation *soleUser(Value value) {
   return user;
 }
 
+/// Whether `transpose` is read only by a pad, which gathers each output
+/// element from its input through the input's strides: the transpose is then
+/// a strided view of its input rather than a kernel of its own (the layout
+/// conversion of an image ahead of the channel padding of its first conv,
+/// NCHW -> NHWC -> 3 channels padded to 8, is one kernel instead of two).
+bool isGatheredTranspose(TransposeOp transpose) {
+  Operation *user = soleUser(transpose.getResult());
+  return user && llvm::isa<PadOp>(user) && !isViewLike(transpose);
+}
+
 bool isSmallConstant(Value value) {
   auto constant = value.getDefiningOp<ConstantOp>();
   if (!constant)
@@ -277,6 +287,7 @@ private:
   /// innermost dimension) as a strided view, or null when it is not one.
   Value splitInnermost(Value source, Value result);
   void lowerAttentionWindow(SliceOp slice);
+  void lowerGatheredTranspose(TransposeOp transpose);
   void emitDispatch(ArrayRef<Operation *> members, ArrayAttr layers = {},
                     StringAttr precision = {});
   void emitActivation(Operation *layer, ActivationAttr activation, Value from, Value to,
@@ -936,6 +947,18 @@ void FunctionLowering::lowerAttentionWindow(SliceOp slice) {
   buffers[slice.getResult()] = view(source, type, start * bytes);
 }
 
+void FunctionLowering::lowerGatheredTranspose(TransposeOp transpose) {
+  Value source = getBuffer(transpose.getInput());
+  auto sourceType = llvm::cast<MemRefType>(source.getType());
+  SmallVector<int64_t> from = engine::getElementStrides(sourceType), strides;
+  for (int64_t p : transpose.getPermutation())
+    strides.push_back(from[p]);
+  auto resultType = llvm::cast<RankedTensorType>(transpose.getType());
+  auto type = MemRefType::get(resultType.getShape(), sourceType.getElementType(),
+                              StridedLayoutAttr::get(builder.getContext(), 0, strides));
+  buffers[transpose.getResult()] = view(source, type, 0);
+}
+
 LogicalResult FunctionLowering::lower(Operation *op) {
   if (llvm::isa<ConstantOp>(op))
     return success(); // Weights are made where first read.
@@ -980,6 +1003,12 @@ LogicalResult FunctionLowering::lower(Operation *op) {
   }
   if (isViewLike(op)) {
     lowerViewLike(op);
+    return success();
+  }
+  if (auto transpose = llvm::dyn_cast<TransposeOp>(op);
+      transpose && isGatheredTranspose(transpose) && !resultIndex.count(transpose.getResult()) &&
+      isContiguous(getBuffer(transpose.getInput()))) {
+    lowerGatheredTranspose(transpose);
     return success();
   }
   if (auto concat = llvm::dyn_cast<ConcatOp>(op); concat && inPlaceConcats.contains(op)) {
@@ -1085,7 +1114,7 @@ struct ConvertNNToEnginePass
   kiln::PassStatistic numDispatches{this, "dispatch-steps",
                                     "Groups of layers for generated kernels"};
   kiln::PassStatistic numCopies{this, "copy-steps", "Copies between buffers"};
-  kiln::PassStatistic numViews{this, "views", "Reshapes and slices lowered to views"};
+  kiln::PassStatistic numViews{this, "views", "Reshapes, slices and transposes lowered to views"};
   kiln::PassStatistic numWeights{this, "weights", "Weights the engine stores"};
 
   void runOnOperation() override {

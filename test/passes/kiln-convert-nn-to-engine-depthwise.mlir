@@ -9,7 +9,7 @@
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // BAD: depthwise-conv must be auto, cudnn or kernel, got 'fast'
@@ -40,7 +40,7 @@ func.func @depthwise(%x: tensor<1x8x8x8xf16>, %w: tensor<8x3x3x1xf16>, %b: tenso
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that a 1-D grouped convolution with silu fused, which cuDNN has no
@@ -62,7 +62,7 @@ func.func @causal_silu(%x: tensor<2x11x4xf32>, %w: tensor<4x4x2xf32>) -> tensor<
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that cuDNN keeps what it runs: a 1-D grouped (not depthwise)

@@ -8,7 +8,7 @@
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 2 weights - Weights the engine stores
 
 // Tests that a fully INT8 conv (int8 in and out, i32 bias, relu) becomes an
@@ -53,7 +53,7 @@ func.func @int8_conv_int8_out(%x: tensor<1x4x4x8x!x>) -> tensor<1x4x4x4x!y> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 1 weights - Weights the engine stores
 
 // Tests that an INT8 conv whose output stays float (quantized inputs only)
@@ -82,7 +82,7 @@ func.func @int8_conv_float_out(%x: tensor<1x4x4x4x!x>) -> tensor<1x2x2x8xf32> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 1 weights - Weights the engine stores
 
 // Tests that an INT8 residual is dequantized in the epilogue kernel and added
@@ -114,7 +114,7 @@ func.func @int8_conv_int8_residual(%x: tensor<1x2x2x4x!x>, %r: tensor<1x2x2x4x!r
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 1 weights - Weights the engine stores
 
 // Tests that a float residual is added as is and the output stays float
@@ -143,7 +143,7 @@ func.func @int8_conv_float_residual(%x: tensor<1x2x2x4x!x>, %r: tensor<1x2x2x4xf
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 2 weights - Weights the engine stores
 
 // Tests that a quantized gemm with B stored [N, K] (trans_b) becomes a
@@ -180,7 +180,7 @@ func.func @int8_gemm(%a: tensor<2x8x!a>) -> tensor<2x4x!y> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 2 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 2 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 1 weights - Weights the engine stores
 
 // Tests that a quantized matmul of a batch of rows by a constant [K, N]
@@ -210,7 +210,7 @@ func.func @int8_matmul(%a: tensor<3x5x4x!a>) -> tensor<3x5x2xf32> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 2 weights - Weights the engine stores
 
 // Tests that the INT8 path does not fire on a float conv: one f32 cuDNN
@@ -236,7 +236,7 @@ func.func @float_conv(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 2 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 1 weights - Weights the engine stores
 
 // Tests that an int8 conv of 3 input channels (an RGB stem) reads its data
@@ -264,7 +264,7 @@ func.func @rgb_stem(%x: tensor<1x2x2x3x!x>) -> tensor<1x2x2x2xf32> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that int8 data with a zero point other than 0 is refused, naming the layer.
@@ -285,7 +285,7 @@ func.func @zero_point(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that uint8 activations are refused with what to do about them.
@@ -306,7 +306,7 @@ func.func @uint8_input(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that a weight with a zero point other than 0 is refused.
@@ -327,7 +327,7 @@ func.func @weight_zero_point(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that grouped int8 convolutions with channels per group cuDNN cannot
@@ -349,7 +349,7 @@ func.func @two_per_group(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that an int8 GEMM whose inner dimension is not a multiple of 4 is refused.
@@ -369,7 +369,7 @@ func.func @gemm_k6(%a: tensor<2x6x!a>) -> tensor<2x4xf32> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that an int8 matmul of two computed tensors (B not [N, K]) is refused.

@@ -6,7 +6,7 @@
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that a DAG of pointwise layers with single-use intermediates (and a
@@ -46,7 +46,7 @@ func.func @pointwise_dag(%x: tensor<4x8xf32> {kiln.name = "x"}, %b: tensor<8xf32
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 3 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that an intermediate with two users splits the groups: it is
@@ -74,7 +74,7 @@ func.func @multi_use_splits(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that a conv keeps its epilogue in cuDNN, and that an activation
@@ -109,7 +109,7 @@ func.func @conv_epilogue(%x: tensor<1x4x4x8xf16>, %w: tensor<8x3x3x8xf16>, %b: t
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 2 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that a gemm's row-broadcast C is the bias vector and a TF32 layer
@@ -140,7 +140,7 @@ func.func @gemm_bias_vs_c(%x: tensor<4x16xf32>, %w: tensor<8x16xf32>, %v: tensor
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 3 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 3 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that [B, S, K] x [K, N] folds the batch into M through views, with
@@ -168,7 +168,7 @@ func.func @matmul_batch_fold(%a: tensor<2x3x16xf32>, %b: tensor<16x8xf32>, %bias
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that equal batches stay a batched GEMM, and that batches that
@@ -195,7 +195,7 @@ func.func @matmul_batch_dispatch(%a: tensor<4x3x16xf32>, %b: tensor<4x16x8xf32>,
 // STATS-NEXT: (S) 1 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 2 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 2 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 2 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that a reshape of a computed tensor is a view (and that a returned
@@ -228,7 +228,7 @@ func.func @reshape_view_vs_copy(%x: tensor<2x8xf32>) -> (tensor<16xf32>, tensor<
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 4 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 4 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 4 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that the producers of an in-place concat write into views of its
@@ -264,7 +264,7 @@ func.func @in_place_concat(%x: tensor<1x4x2x4xf32>, %w: tensor<4x1x1x4xf32>,
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that a concat not marked in place is one dispatch copying its inputs.
@@ -284,7 +284,7 @@ func.func @concat_copy(%x: tensor<2x4xf32>, %y: tensor<2x4xf32>) -> tensor<4x4xf
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
 // Tests that a quantized convolution cuDNN cannot run (channels-first) is an
@@ -304,7 +304,7 @@ func.func @quantized_conv(%x: tensor<1x4x4x4x!q>, %w: tensor<4x4x1x1x!q>) -> ten
 // STATS-NEXT: (S) 1 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
-// STATS-NEXT: (S) 0 views - Reshapes and slices lowered to views
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 1 weights - Weights the engine stores
 
 // Tests that a constant returned as an output is copied from its weight.
@@ -314,4 +314,58 @@ func.func @quantized_conv(%x: tensor<1x4x4x4x!q>, %w: tensor<4x4x1x1x!q>) -> ten
 func.func @constant_result() -> tensor<2xf32> {
   %c = nn.constant dense<[1.0, 2.0]> : tensor<2xf32> loc("table")
   return %c : tensor<2xf32>
+}
+
+// -----
+
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 2 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 1 views - Reshapes, slices and transposes lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
+
+// Tests that a transpose read only by a pad is a strided view: the image's
+// NCHW -> NHWC reformat and its channel padding for the first conv are one
+// kernel that gathers through the view's strides.
+// CHECK-LABEL: func.func @image_to_padded_nhwc
+// CHECK: %[[H:.*]] = engine.alloc : memref<2x3x5x6xf16>
+// CHECK: engine.dispatch ins(%{{.*}} : memref<2x3x5x6xf32>) outs(%[[H]] : memref<2x3x5x6xf16>)
+// CHECK: %[[T:.*]] = engine.view %[[H]][0] : memref<2x3x5x6xf16> to memref<2x5x6x3xf16, strided<[90, 6, 1, 30]>>
+// CHECK: engine.dispatch ins(%[[T]] : memref<2x5x6x3xf16, strided<[90, 6, 1, 30]>>) outs(%{{.*}} : memref<2x5x6x8xf16>)
+// CHECK: nn.pad
+// CHECK-NOT: engine.dispatch
+// CHECK: return
+func.func @image_to_padded_nhwc(%x: tensor<2x3x5x6xf32>) -> tensor<2x5x6x8xf16> {
+  %h = nn.cast %x : tensor<2x3x5x6xf32> to tensor<2x3x5x6xf16> loc("x")
+  %t = nn.transpose %h permutation [0, 2, 3, 1] : tensor<2x3x5x6xf16> loc("reformat")
+  %p = nn.pad %t pads [0, 0, 0, 0, 0, 0, 0, 5] : tensor<2x5x6x3xf16> loc("pad")
+  return %p : tensor<2x5x6x8xf16>
+}
+
+// -----
+
+// STATS: ConvertNNToEnginePass
+// STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
+// STATS-NEXT: (S) 0 copy-steps - Copies between buffers
+// STATS-NEXT: (S) 4 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
+// STATS-NEXT: (S) 0 weights - Weights the engine stores
+
+// Tests that a transpose stays a kernel when something besides a pad reads
+// it: an output binding, or a pointwise layer (which would read it
+// uncoalesced).
+// CHECK-LABEL: func.func @transposes_kept
+// CHECK-NOT: engine.view
+// CHECK-COUNT-4: engine.dispatch
+// CHECK: return
+func.func @transposes_kept(%x: tensor<2x3x5x6xf16>)
+    -> (tensor<2x5x6x8xf16>, tensor<2x5x6x3xf16>, tensor<2x5x6x3xf16>) {
+  %a = nn.transpose %x permutation [0, 2, 3, 1] : tensor<2x3x5x6xf16> loc("also_output")
+  %p = nn.pad %a pads [0, 0, 0, 0, 0, 0, 0, 5] : tensor<2x5x6x3xf16> loc("pad")
+  %b = nn.transpose %x permutation [0, 2, 3, 1] : tensor<2x3x5x6xf16> loc("to_relu")
+  %r = nn.relu %b : tensor<2x5x6x3xf16> loc("relu")
+  return %p, %a, %r : tensor<2x5x6x8xf16>, tensor<2x5x6x3xf16>, tensor<2x5x6x3xf16>
 }

@@ -3,7 +3,7 @@
 // RUN: kiln-emulate-cuda %s --variants --filter='^nchw_to_nhwc$' | FileCheck %s --check-prefix=VAR --implicit-check-not=MISMATCH
 // RUN: %if nvrtc %{ kiln-opt %s -kiln-test-emit-cuda=compile=true -o /dev/null | FileCheck %s --check-prefix=NVRTC %}
 
-// NVRTC: ----- nvrtc {{.*}}: 10 kernels compiled
+// NVRTC: ----- nvrtc {{.*}}: 11 kernels compiled
 // NVRTC-NOT: nvrtc log
 
 // Tests concat as one copy phase per input into its slice of the result,
@@ -128,4 +128,15 @@ func.func @expand(%x: tensor<64x1xf32>) -> tensor<4x64x32xf32> {
 func.func @reshape_strided(%x: tensor<4x6xf32> {kiln.strides = array<i64: 1, 4>}) -> tensor<3x8xf32> {
   %y = nn.reshape %x : tensor<4x6xf32> to tensor<3x8xf32>
   return %y : tensor<3x8xf32>
+}
+
+// Tests constant padding of a transposed (strided) input, the lowering's
+// view of an NCHW image as NHWC ahead of its channel padding: each output
+// element is gathered through the view's strides.
+// CHECK-LABEL: // ----- kernel pad_strided grid
+// CHECK: out0[o0 * 240 + o1 * 48 + o2 * 8 + o3] = (p3 >= 0 && p3 < 3 ? in0[o0 * 90 + o1 * 6 + o2 + (I)(p3 + 0) * 30] : __float2half_rn(0.0f));
+// EMU: pad_strided: exact
+func.func @pad_strided(%x: tensor<2x5x6x3xf16> {kiln.strides = array<i64: 90, 6, 1, 30>}) -> tensor<2x5x6x8xf16> {
+  %y = nn.pad %x pads [0, 0, 0, 0, 0, 0, 0, 5] : tensor<2x5x6x3xf16>
+  return %y : tensor<2x5x6x8xf16>
 }
