@@ -379,6 +379,14 @@ LogicalResult FunctionLowering::check() {
     if (auto attention = llvm::dyn_cast<AttentionOp>(op))
       if (std::string why = whyNotFusedAttention(attention); !why.empty())
         return fail(op, why);
+    // A product over an empty inner dimension (K = 0, or no input channels)
+    // is all zeros plus its bias, not something cuBLASLt or cuDNN compute.
+    if (llvm::isa<MatmulOp, GemmOp, ConvOp, ConvTransposeOp>(op) && !isEmpty(op->getResult(0)))
+      for (Value operand : op->getOperands().take_front(2))
+        if (isEmpty(operand))
+          return fail(op, "operand " + str(operand.getType()) +
+                              " is empty while the result is not (a product over an "
+                              "empty inner dimension)");
   });
   return success(ok);
 }

@@ -18,6 +18,17 @@ namespace fb = kiln::fb;
 
 namespace {
 
+/// a * b and a + b, or kUnboundedBytes when the result does not fit: a
+/// corrupt shape must not wrap around into a size that passes the checks.
+uint64_t mulBytes(uint64_t a, uint64_t b) {
+  uint64_t r;
+  return __builtin_mul_overflow(a, b, &r) ? kUnboundedBytes : r;
+}
+uint64_t addBytes(uint64_t a, uint64_t b) {
+  uint64_t r;
+  return __builtin_add_overflow(a, b, &r) ? kUnboundedBytes : r;
+}
+
 template <typename T> size_t count(const flatbuffers::Vector<T> *vector) {
   return vector ? vector->size() : 0;
 }
@@ -98,7 +109,11 @@ private:
         if (binding->shape()->Get(d) < 0)
           return invalid("negative dimension in shape " +
                          shapeString(binding->shape()));
-      bindingBytes_.push_back(bindingBytes(*binding));
+      uint64_t bytes = bindingBytes(*binding);
+      if (bytes == kUnboundedBytes)
+        return invalid("shape " + shapeString(binding->shape()) +
+                       " holds more bytes than a 64-bit size counts");
+      bindingBytes_.push_back(bytes);
     }
     context_.clear();
     return Status::success();
@@ -203,6 +218,9 @@ private:
       inside = ref->offset() < regionSize || (ref->offset() == 0 && regionSize == 0);
     else
       inside = ref->offset() <= regionSize && bytes <= regionSize - ref->offset();
+    if (bytes == kUnboundedBytes)
+      return invalid(what + ": its shape and strides span more bytes than a 64-bit size "
+                            "counts");
     if (!inside)
       return invalid(what + ": bytes [" + std::to_string(ref->offset()) + ", " +
                      std::to_string(ref->offset() + bytes) + ") lie outside the " +
@@ -655,9 +673,11 @@ private:
                        " below its " + std::to_string(cols) + " columns");
       if (stride < 0)
         return invalid(std::string(what) + ": negative batch stride");
-      uint64_t elements = uint64_t(gemm.batch() - 1) * uint64_t(stride) +
-                          uint64_t(rows - 1) * uint64_t(ld) + uint64_t(cols);
-      return checkRef(ref, elements * dataTypeSize(toDataType(type)), what);
+      uint64_t elements =
+          addBytes(addBytes(mulBytes(uint64_t(gemm.batch() - 1), uint64_t(stride)),
+                            mulBytes(uint64_t(rows - 1), uint64_t(ld))),
+                   uint64_t(cols));
+      return checkRef(ref, mulBytes(elements, dataTypeSize(toDataType(type))), what);
     };
     int64_t m = gemm.m(), n = gemm.n(), k = gemm.k();
     if (Status s = operand("a", gemm.a(), gemm.a_type(), gemm.trans_a() ? k : m,
@@ -906,11 +926,13 @@ Status checkLibraryVersions(const fb::Engine &engine, const LibraryVersions &fou
   return Status::success();
 }
 
+
 uint64_t bindingBytes(const fb::Binding &binding) {
   uint64_t elements = 1;
   for (size_t d = 0; d < count(binding.shape()); ++d)
-    elements *= static_cast<uint64_t>(std::max<int64_t>(0, binding.shape()->Get(d)));
-  return elements * dataTypeSize(toDataType(binding.dtype()));
+    elements = mulBytes(elements,
+                        static_cast<uint64_t>(std::max<int64_t>(0, binding.shape()->Get(d))));
+  return mulBytes(elements, dataTypeSize(toDataType(binding.dtype())));
 }
 
 uint64_t tensorSpanBytes(const fb::TensorDesc &tensor) {
@@ -922,14 +944,14 @@ uint64_t tensorSpanBytes(const fb::TensorDesc &tensor) {
   if (count(tensor.strides()) == 0) {
     uint64_t elements = 1;
     for (size_t d = 0; d < rank; ++d)
-      elements *= uint64_t(tensor.shape()->Get(d));
-    return elements * elementSize;
+      elements = mulBytes(elements, uint64_t(tensor.shape()->Get(d)));
+    return mulBytes(elements, elementSize);
   }
   uint64_t last = 0;
   for (size_t d = 0; d < rank && d < count(tensor.strides()); ++d)
-    last += uint64_t(tensor.shape()->Get(d) - 1) *
-            uint64_t(std::max<int64_t>(0, tensor.strides()->Get(d)));
-  return (last + 1) * elementSize;
+    last = addBytes(last, mulBytes(uint64_t(tensor.shape()->Get(d) - 1),
+                                   uint64_t(std::max<int64_t>(0, tensor.strides()->Get(d)))));
+  return mulBytes(addBytes(last, 1), elementSize);
 }
 
 std::string libraryVersionText(int version) {

@@ -253,6 +253,45 @@ TEST(EngineFile, OutOfRangeBufferRefs) {
                  "argument 1: bytes [256, 256) lie outside the arena (256 bytes)");
 }
 
+// Sizes computed from a corrupt shape must not wrap around 64 bits into
+// sizes that fit their region (found by fuzzing engines whose checksum was
+// recomputed after the change).
+TEST(EngineFile, SizesThatOverflowAreRefused) {
+  constexpr int64_t kHuge = int64_t(1) << 62;
+  auto conv = sampleWith([](EngineBuilder &b, uint32_t, uint32_t) {
+    b.arenaSize = 1024;
+    ConvSpec c;
+    c.x = {fb::DType::F32, {kHuge + 1, 4, 4, 4}, {}, EngineBuilder::arena(0)};
+    c.w = {fb::DType::F32, {4, 4, 1, 1}, {}, EngineBuilder::arena(0)};
+    c.y = {fb::DType::F32, {1, 4, 4, 4}, {}, EngineBuilder::arena(0)};
+    b.addConv("conv", c);
+  });
+  EXPECT_REFUSED(verify(conv), ErrorCode::InvalidEngine,
+                 "step 0 'conv': x: its shape and strides span more bytes than a 64-bit size "
+                 "counts");
+
+  auto gemm = sampleWith([](EngineBuilder &b, uint32_t input, uint32_t output) {
+    b.arenaSize = 1024;
+    GemmSpec g;
+    g.a = EngineBuilder::binding(input);
+    g.b = EngineBuilder::arena(0);
+    g.d = EngineBuilder::arena(0);
+    g.m = 1, g.n = 4, g.k = 4, g.lda = 4, g.ldb = 4, g.ldd = 4;
+    g.batch = 5, g.strideD = kHuge;
+    (void)output;
+    b.addGemm("fc", g);
+  });
+  EXPECT_REFUSED(verify(gemm), ErrorCode::InvalidEngine,
+                 "step 0 'fc': d: its shape and strides span more bytes than a 64-bit size counts");
+
+  EngineBuilder builder;
+  builder.addBinding("input", fb::DType::F32, {kHuge, 4}, true);
+  builder.addBinding("output", fb::DType::F32, {1, 4}, false);
+  EXPECT_REFUSED(verify(builder.file()), ErrorCode::InvalidEngine,
+                 "binding 0 'input': shape [4611686018427387904,4] holds more bytes than a "
+                 "64-bit size counts");
+}
+
 TEST(EngineFile, LaunchOfAnUnknownKernel) {
   auto bytes = sampleWith([](EngineBuilder &b, uint32_t input, uint32_t output) {
     b.addLaunch("relu1", "kiln_relu", {1}, {32},

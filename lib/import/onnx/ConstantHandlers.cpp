@@ -11,6 +11,9 @@
 #include "ShapeFolding.h"
 
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
 
 using namespace mlir;
 
@@ -174,10 +177,17 @@ LogicalResult importRange(NodeImporter &node) {
   if (*delta == 0)
     return node.error("delta must not be zero");
   Type element = start->getElementType();
-  int64_t count =
-      std::max<int64_t>(0, static_cast<int64_t>(std::ceil((*limit - *first) / *delta)));
-  if (count > kFoldElementLimit * 64)
-    return node.error("range of " + Twine(count) + " elements is too large to import");
+  // The count in floating point first: a NaN or one past int64 is not a
+  // number of elements (casting it would be undefined).
+  double steps = std::ceil((*limit - *first) / *delta);
+  if (std::isnan(steps))
+    return node.error("start, limit and delta give no number of elements (NaN)");
+  constexpr int64_t kMaxRange = kFoldElementLimit * 64;
+  if (steps > static_cast<double>(kMaxRange))
+    return node.error(llvm::formatv("range of {0:e} elements is too large to import ({1} at "
+                                    "most)",
+                                    steps, kMaxRange));
+  int64_t count = std::max<int64_t>(0, static_cast<int64_t>(steps));
   auto type = RankedTensorType::get({count}, element);
   if (llvm::isa<IntegerType>(element)) {
     SmallVector<int64_t> values;

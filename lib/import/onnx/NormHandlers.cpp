@@ -280,6 +280,13 @@ FailureOr<Value> softmaxAlong(NodeImporter &node, SoftmaxKind kind, Value x, int
   if (failed(argmax))
     return failure();
   int64_t size = type.getDimSize(axis);
+  // The indices along the axis become a constant of that many int64s.
+  constexpr int64_t kMaxHardmaxAxis = int64_t(1) << 24;
+  if (size > kMaxHardmaxAxis) {
+    (void)node.error("Hardmax over an axis of " + Twine(size) + " elements: Kiln supports " +
+                     Twine(kMaxHardmaxAxis) + " at most (its index table is a constant)");
+    return failure();
+  }
   SmallVector<int64_t> iotaShape(type.getRank(), 1);
   iotaShape[axis] = size;
   auto iotaType = RankedTensorType::get(iotaShape, node.getBuilder().getI64Type());

@@ -254,9 +254,29 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node, size_t inde
     return failure();
   if (failed(binder.checkAllAttributesHandled()))
     return failure();
-  for (const std::string &output : node.output())
-    if (!output.empty() && !state.values.count(output))
+  for (const std::string &output : node.output()) {
+    if (output.empty())
+      continue;
+    auto entry = state.values.find(output);
+    if (entry == state.values.end())
       return binder.error("output '" + output + "' was not defined by the importer");
+    // Shapes computed from the model's numbers (Reshape, Expand, Tile,
+    // ConstantOfShape, ...) are checked like the inputs' before anything
+    // sizes a buffer or a kernel by them.
+    Type type = entry->second.value ? entry->second.value.getType()
+                                    : Type(entry->second.constant.getType());
+    if (auto tensor = llvm::dyn_cast_or_null<RankedTensorType>(type))
+      if (std::string why = whyNotTensorShape(tensor.getShape(), tensor.getElementType());
+          !why.empty())
+        return binder.error("output '" + output + "' of shape " +
+                            formatShape(tensor.getShape()) + ": " + why);
+      else if (!entry->second.value && tensor.hasStaticShape() &&
+               getTensorBytes(tensor.getShape(), tensor.getElementType()) > kMaxConstantBytes)
+        return binder.error("output '" + output + "' is a constant of shape " +
+                            formatShape(tensor.getShape()) + ", more than the " +
+                            std::to_string(kMaxConstantBytes >> 30) +
+                            " GiB the importer makes into weights");
+  }
   return verifyNewOps(binder, before);
 }
 
@@ -279,6 +299,9 @@ void ModelImporter::importNodes() {
 LogicalResult ModelImporter::buildReturn(func::FuncOp func) {
   SmallVector<Value> results;
   bool ok = true;
+  // ONNX requires outputs; an engine without any would compute nothing.
+  if (graph.output_size() == 0)
+    return emitError() << "the graph has no outputs";
   for (const onnx::ValueInfoProto &output : graph.output()) {
     auto it = state.values.find(output.name());
     if (it == state.values.end()) {
@@ -346,6 +369,13 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
       continue;
     FailureOr<RankedTensorType> type = getInputType(input);
     if (failed(type)) {
+      ok = false;
+      continue;
+    }
+    if (std::string why = whyNotTensorShape(type->getShape(), type->getElementType());
+        !why.empty()) {
+      emitError() << "input '" << input.name() << "' of shape "
+                  << formatShape(type->getShape()) << ": " << why;
       ok = false;
       continue;
     }

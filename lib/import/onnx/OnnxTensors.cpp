@@ -2,6 +2,7 @@
 
 #include "OnnxTensors.h"
 
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinDialect.h"
@@ -131,6 +132,44 @@ static size_t getByteWidth(Type elementType) {
   return std::max<size_t>(1, elementType.getIntOrFloatBitWidth() / 8);
 }
 
+/// Bytes per element of any element type an nn tensor holds (8 for others).
+static int64_t getElementBytes(Type element) {
+  int64_t bits = 64;
+  if (auto quantized = llvm::dyn_cast<quant::QuantizedType>(element))
+    bits = quantized.getStorageTypeIntegralWidth();
+  else if (element.isIntOrFloat())
+    bits = element.getIntOrFloatBitWidth();
+  return std::max<int64_t>(1, bits / 8);
+}
+
+int64_t getTensorBytes(ArrayRef<int64_t> shape, Type element) {
+  int64_t bytes = getElementBytes(element);
+  for (int64_t dim : shape)
+    bytes *= dim;
+  return bytes;
+}
+
+std::string whyNotTensorShape(ArrayRef<int64_t> shape, Type element) {
+  int64_t bytes = getElementBytes(element), count = 1;
+  bool empty = false, tooLarge = false;
+  for (int64_t dim : shape) {
+    if (ShapedType::isDynamic(dim))
+      continue;
+    if (dim < 0)
+      return "dimension " + std::to_string(dim) + " is negative";
+    if (dim == 0)
+      empty = true;
+    else if (count > kMaxTensorBytes / bytes / dim)
+      tooLarge = true;
+    else
+      count *= dim;
+  }
+  if (tooLarge && !empty)
+    return "it would hold more than the " + std::to_string(kMaxTensorBytes >> 40) +
+           " TiB a tensor may (" + std::to_string(bytes) + "-byte elements)";
+  return "";
+}
+
 /// A resource key from an ONNX name: MLIR prints keys as bare identifiers,
 /// so anything but letters, digits, `_` and `.` becomes `_`.
 static std::string makeResourceKey(StringRef name) {
@@ -255,14 +294,12 @@ llvm::Expected<ElementsAttr> convertTensor(MLIRContext *context,
     return createStringError("segmented tensors are not supported");
   llvm::SmallVector<int64_t> shape;
   int64_t count = 1;
-  for (int64_t dim : tensor.dims()) {
-    if (dim < 0)
-      return createStringError("dimension %lld is negative", (long long)dim);
-    if (dim != 0 && count > std::numeric_limits<int64_t>::max() / dim)
-      return createStringError("too many elements");
-    count *= dim;
+  for (int64_t dim : tensor.dims())
     shape.push_back(dim);
-  }
+  if (std::string why = whyNotTensorShape(shape, element); !why.empty())
+    return createStringError("%s", why.c_str());
+  for (int64_t dim : shape)
+    count *= dim;
   auto type = RankedTensorType::get(shape, element);
   size_t width = getByteWidth(element);
 

@@ -32,6 +32,25 @@ mlir::Type convertElementType(mlir::MLIRContext *context, int32_t dataType);
 /// ONNX's name of a data type ("FLOAT", "STRING", ...), for messages.
 std::string dataTypeName(int32_t dataType);
 
+/// The most bytes one tensor may hold: 1 TiB, several times any GPU's memory.
+/// Shapes past it (or past int64) are refused at import rather than
+/// overflowing sizes in the passes, the kernels or the engine.
+constexpr int64_t kMaxTensorBytes = int64_t(1) << 40;
+
+/// Why a tensor of `shape` (static dimensions, dynamic ones skipped) and
+/// `element` type cannot be imported: a negative dimension, or more bytes
+/// than kMaxTensorBytes; an empty string when it can.
+std::string whyNotTensorShape(llvm::ArrayRef<int64_t> shape, mlir::Type element);
+
+/// The most bytes a constant the importer computes (ConstantOfShape, a
+/// folded Expand or Tile, ...) may hold: 2 GiB, the most an ONNX model's own
+/// tensors hold without external data; it becomes weights of the engine.
+constexpr int64_t kMaxConstantBytes = int64_t(1) << 31;
+
+/// The bytes of a tensor of static `shape` and `element` type, assuming
+/// whyNotTensorShape accepted it.
+int64_t getTensorBytes(llvm::ArrayRef<int64_t> shape, mlir::Type element);
+
 /// The ONNX data type of an MLIR element type (0 when it has none).
 int32_t getOnnxDataType(mlir::Type elementType);
 

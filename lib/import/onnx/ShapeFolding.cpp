@@ -72,6 +72,8 @@ static bool compare(FoldBinary kind, T x, T y) {
 
 DenseElementsAttr foldBinary(FoldBinary kind, DenseElementsAttr lhs,
                              DenseElementsAttr rhs) {
+  if (!lhs || !rhs)
+    return {}; // An input left out: the op's own checks name it.
   Type element = lhs.getElementType();
   if (element != rhs.getElementType() || !isFoldableNumeric(element))
     return {};
@@ -240,6 +242,8 @@ DenseElementsAttr foldUnary(FoldUnary kind, DenseElementsAttr input) {
 
 DenseElementsAttr foldWhere(DenseElementsAttr condition, DenseElementsAttr x,
                             DenseElementsAttr y) {
+  if (!condition || !x || !y)
+    return {}; // An input left out: the op's own checks name it.
   if (x.getElementType() != y.getElementType() ||
       !condition.getElementType().isInteger(1))
     return {};

@@ -396,6 +396,20 @@ LogicalResult importPad(NodeImporter &node) {
   return node.setResult(0, *op);
 }
 
+/// Indices known at import time must lie in [-size, size) along the axis of
+/// the data they pick from, as ONNX requires: the generated kernel clamps
+/// an index it cannot refuse at run time, which would pick another element.
+static LogicalResult checkKnownIndices(NodeImporter &node, int64_t axis, int64_t size) {
+  DenseElementsAttr indices = node.getKnownConstant(1);
+  if (!indices || ShapedType::isDynamic(size))
+    return success();
+  for (int64_t index : getIntValues(indices))
+    if (index < -size || index >= size)
+      return node.error("index " + Twine(index) + " is out of range for dimension " +
+                        Twine(axis) + " of size " + Twine(size));
+  return success();
+}
+
 LogicalResult importGather(NodeImporter &node) {
   RankedTensorType type = node.getInputType(0);
   FailureOr<int64_t> axis = node.normalizeAxis(node.getIntAttr("axis", 0), type.getRank());
@@ -408,6 +422,8 @@ LogicalResult importGather(NodeImporter &node) {
     return node.error("an index is out of range for dimension " + Twine(*axis) +
                       " of size " + Twine(type.getDimSize(*axis)));
   }
+  if (failed(checkKnownIndices(node, *axis, type.getDimSize(*axis))))
+    return failure();
   FailureOr<Value> input = node.getInputKeepQuantized(0);
   FailureOr<Value> picks = node.getInput(1);
   if (failed(input) || failed(picks))
@@ -421,7 +437,7 @@ LogicalResult importGather(NodeImporter &node) {
 LogicalResult importGatherElements(NodeImporter &node) {
   RankedTensorType type = node.getInputType(0);
   FailureOr<int64_t> axis = node.normalizeAxis(node.getIntAttr("axis", 0), type.getRank());
-  if (failed(axis))
+  if (failed(axis) || failed(checkKnownIndices(node, *axis, type.getDimSize(*axis))))
     return failure();
   FailureOr<Value> input = node.getInputKeepQuantized(0);
   FailureOr<Value> indices = node.getInput(1);

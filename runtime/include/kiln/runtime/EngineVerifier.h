@@ -66,6 +66,11 @@ Status checkLibraryVersions(const kiln::fb::Engine &engine,
 /// Bytes of a binding (product of its shape times the element size).
 uint64_t bindingBytes(const kiln::fb::Binding &binding);
 
+/// What bindingBytes and tensorSpanBytes return for a shape whose size does
+/// not fit 64 bits (the verifier refuses such a binding, and no region holds
+/// that many bytes).
+constexpr uint64_t kUnboundedBytes = ~uint64_t(0);
+
 /// Bytes a tensor spans from its first element: shape and strides (row-major
 /// when empty) times the element size. Zero for an empty tensor.
 uint64_t tensorSpanBytes(const kiln::fb::TensorDesc &tensor);
