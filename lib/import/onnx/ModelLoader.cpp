@@ -113,4 +113,31 @@ int64_t schemaEquivalentOpset(const std::string &opType, int64_t opset, int64_t 
   return opset;
 }
 
+std::string checkNodeSchema(const onnx::NodeProto &node, int64_t opset) {
+  // A library older than the model's opset would check the node against an
+  // older schema of its op (ReduceMean-13 for an opset-18 model): skip it.
+  const auto &ranges = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  auto range = ranges.find("");
+  if (range == ranges.end() || opset > range->second.second)
+    return "";
+  const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(node.op_type(), opset, "");
+  if (!schema)
+    return "";
+  try {
+    schema->Verify(node);
+  } catch (const std::exception &e) {
+    // ONNX's messages may end in a newline, and may carry a context line
+    // ("==> Context: ...") after it.
+    // The error already names the node: drop ONNX's "Node (name)".
+    std::string text = llvm::StringRef(e.what()).split('\n').first.trim().str();
+    std::string prefix = "Node (" + node.name() + ")";
+    if (llvm::StringRef(text).starts_with(prefix + "'s "))
+      return text.substr(prefix.size() + 3);
+    if (llvm::StringRef(text).starts_with(prefix + " "))
+      return "it" + text.substr(prefix.size());
+    return text;
+  }
+  return "";
+}
+
 } // namespace kiln::onnx_import

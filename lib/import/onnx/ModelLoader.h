@@ -31,6 +31,12 @@ bool loadTensor(llvm::StringRef path, onnx::TensorProto &tensor, std::string &er
 /// schema registry, which is why it lives in this file.
 int64_t schemaEquivalentOpset(const std::string &opType, int64_t opset, int64_t first);
 
+/// Checks a default-domain `node` against ONNX's schema of its op at `opset`
+/// (input and output counts, attribute names and types, required
+/// attributes): an empty string when it conforms, when the registry has no
+/// schema or when the library predates `opset`, else ONNX's message.
+std::string checkNodeSchema(const onnx::NodeProto &node, int64_t opset);
+
 } // namespace kiln::onnx_import
 
 #endif // KILN_LIB_IMPORT_ONNX_MODELLOADER_H

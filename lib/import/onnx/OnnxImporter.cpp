@@ -247,6 +247,10 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node, size_t inde
   // Every op in scope but Constant reads a first input; handlers rely on it.
   if (node.op_type() != "Constant" && !binder.hasInput(0))
     return binder.error("input #0 is required");
+  // What ONNX's own checker would refuse (extra inputs, attributes of the
+  // wrong type, ...) is an error rather than something handlers ignore.
+  if (std::string why = checkNodeSchema(node, defaultOpset); !why.empty())
+    return binder.error("does not conform to its ONNX schema: " + why);
 
   Block *block = state.builder.getInsertionBlock();
   Operation *before = block->empty() ? nullptr : &block->back();

@@ -59,14 +59,19 @@ def main():
     model("gather_elements_oob",
           [helper.make_node("GatherElements", ["x", "i"], ["y"], axis=1)],
           [("x", f, [2, 3])], [const("i", np.array([[0, 5], [1, 2]], np.int64))])
-    # A binary op and Where with a constant first input and the rest left out.
-    c = const("c", np.ones([2], np.float32))
-    model("mul_one_input", [helper.make_node("Mul", ["c", ""], ["m"]),
-                            helper.make_node("Add", ["m", "x"], ["y"])],
-          [("x", f, [2])], [c])
-    model("where_one_input", [helper.make_node("Where", ["b", "", ""], ["m"]),
-                              helper.make_node("Add", ["m", "x"], ["y"])],
-          [("x", f, [2])], [const("b", np.array([True, False]))])
+    # A binary op and Where with a constant first input and the rest left out:
+    # at opset 17 ONNX's schema check refuses them (the library knows opsets
+    # up to 17), at opset 18 the importer's own checks must.
+    for opset in (17, 18):
+        c = const("c", np.ones([2], np.float32))
+        model(f"mul_one_input_{opset}", [helper.make_node("Mul", ["c", ""], ["m"]),
+                                         helper.make_node("Add", ["m", "x"], ["y"])],
+              [("x", f, [2])], [c], opset=opset)
+        model(f"where_one_input_{opset}", [helper.make_node("Where", ["b", "", ""], ["m"]),
+                                           helper.make_node("Add", ["m", "x"], ["y"])],
+              [("x", f, [2])], [const("b", np.array([True, False]))], opset=opset)
+    # More inputs than the op takes.
+    model("extra_inputs", [helper.make_node("Relu", ["x", "x"], ["y"])], [("x", f, [2])])
     # A graph without outputs.
     model("no_outputs", relu, [("x", f, [2])], outputs=())
     # A product over an empty inner dimension.
