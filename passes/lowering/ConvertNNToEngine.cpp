@@ -179,7 +179,7 @@ Operation *soleUser(Value value) {
 /// NCHW -> NHWC -> 3 channels padded to 8, is one kernel instead of two).
 bool isGatheredTranspose(TransposeOp transpose) {
   Operation *user = soleUser(transpose.getResult());
-  return user && llvm::isa<PadOp>(user) && !isViewLike(transpose);
+  return user && llvm::isa<PadOp>(user);
 }
 
 bool isSmallConstant(Value value) {

@@ -213,14 +213,14 @@ private:
       regionText = "binding '" + engine_.bindings()->Get(ref->binding())->name()->str() + "'";
       break;
     }
+    if (bytes == kUnboundedBytes)
+      return invalid(what + ": its shape and strides span more bytes than a 64-bit size "
+                            "counts");
     bool inside;
     if (bytes == 0)
       inside = ref->offset() < regionSize || (ref->offset() == 0 && regionSize == 0);
     else
       inside = ref->offset() <= regionSize && bytes <= regionSize - ref->offset();
-    if (bytes == kUnboundedBytes)
-      return invalid(what + ": its shape and strides span more bytes than a 64-bit size "
-                            "counts");
     if (!inside)
       return invalid(what + ": bytes [" + std::to_string(ref->offset()) + ", " +
                      std::to_string(ref->offset() + bytes) + ") lie outside the " +
@@ -925,7 +925,6 @@ Status checkLibraryVersions(const fb::Engine &engine, const LibraryVersions &fou
   }
   return Status::success();
 }
-
 
 uint64_t bindingBytes(const fb::Binding &binding) {
   uint64_t elements = 1;

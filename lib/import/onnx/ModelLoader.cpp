@@ -126,9 +126,8 @@ std::string checkNodeSchema(const onnx::NodeProto &node, int64_t opset) {
   try {
     schema->Verify(node);
   } catch (const std::exception &e) {
-    // ONNX's messages may end in a newline, and may carry a context line
-    // ("==> Context: ...") after it.
-    // The error already names the node: drop ONNX's "Node (name)".
+    // The first line of ONNX's message (a "==> Context: ..." line may
+    // follow), without its "Node (name)": the error already names the node.
     std::string text = llvm::StringRef(e.what()).split('\n').first.trim().str();
     std::string prefix = "Node (" + node.name() + ")";
     if (llvm::StringRef(text).starts_with(prefix + "'s "))

@@ -127,12 +127,8 @@ int32_t getOnnxDataType(Type elementType) {
 }
 
 /// Bytes per element in MLIR's raw buffers (booleans: one byte each, as
-/// ONNX stores them; they are always built from bool values, never raw).
-static size_t getByteWidth(Type elementType) {
-  return std::max<size_t>(1, elementType.getIntOrFloatBitWidth() / 8);
-}
-
-/// Bytes per element of any element type an nn tensor holds (8 for others).
+/// ONNX stores them; they are always built from bool values, never raw), of
+/// a quantized type's storage, and 8 for any other type.
 static int64_t getElementBytes(Type element) {
   int64_t bits = 64;
   if (auto quantized = llvm::dyn_cast<quant::QuantizedType>(element))
@@ -292,16 +288,14 @@ llvm::Expected<ElementsAttr> convertTensor(MLIRContext *context,
                              dataTypeName(tensor.data_type()).c_str());
   if (tensor.has_segment())
     return createStringError("segmented tensors are not supported");
-  llvm::SmallVector<int64_t> shape;
+  llvm::SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
   int64_t count = 1;
-  for (int64_t dim : tensor.dims())
-    shape.push_back(dim);
   if (std::string why = whyNotTensorShape(shape, element); !why.empty())
     return createStringError("%s", why.c_str());
   for (int64_t dim : shape)
     count *= dim;
   auto type = RankedTensorType::get(shape, element);
-  size_t width = getByteWidth(element);
+  size_t width = getElementBytes(element);
 
   ArrayRef<char> data;
   std::vector<char> converted;
