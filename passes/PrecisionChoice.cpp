@@ -17,7 +17,9 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/xxhash.h"
 
 #include <algorithm>
 
@@ -427,4 +429,59 @@ void kiln::printInt8Units(const Int8Choice &choice, llvm::raw_ostream &os) {
     os << llvm::formatv(" ({0:f4} ms + {1:f2} ms/MB, fitted to {2} conversion steps)\n",
                         cost.launchMilliseconds, cost.millisecondsPerByte * 1e6,
                         cost.samples);
+}
+
+/// `loc` with only the layer names of its NameLocs: where the model file
+/// was when it was imported is no part of the network.
+static Location withoutFiles(Location loc) {
+  MLIRContext *context = loc->getContext();
+  if (auto name = llvm::dyn_cast<NameLoc>(loc))
+    return NameLoc::get(name.getName());
+  if (auto fused = llvm::dyn_cast<FusedLoc>(loc)) {
+    SmallVector<Location> parts;
+    for (Location part : fused.getLocations())
+      parts.push_back(withoutFiles(part));
+    return FusedLoc::get(context, parts);
+  }
+  return UnknownLoc::get(context);
+}
+
+std::string kiln::getInt8ChoiceSignature(ModuleOp imported, StringRef buildOptions,
+                                         const Int8ChoiceVersions &versions) {
+  // Constants of more than 16 elements (weights, biases, tables) as zeros of
+  // their type: their values change no engine's speed. Smaller ones (shapes,
+  // indices, pads) stay, as they may.
+  OwningOpRef<ModuleOp> structure = imported.clone();
+  structure->walk([](Operation *op) {
+    op->setLoc(withoutFiles(op->getLoc()));
+    for (Region &region : op->getRegions())
+      for (Block &block : region)
+        for (BlockArgument argument : block.getArguments())
+          argument.setLoc(withoutFiles(argument.getLoc()));
+    for (NamedAttribute attribute : llvm::to_vector(op->getAttrs())) {
+      auto elements = llvm::dyn_cast<ElementsAttr>(attribute.getValue());
+      if (!elements || elements.getNumElements() <= 16)
+        continue;
+      auto type = llvm::cast<ShapedType>(elements.getType());
+      Type elementType = type.getElementType();
+      Attribute zero;
+      if (llvm::isa<FloatType>(elementType))
+        zero = FloatAttr::get(elementType, 0.0);
+      else if (llvm::isa<IntegerType>(elementType))
+        zero = IntegerAttr::get(elementType, 0);
+      if (zero)
+        op->setAttr(attribute.getName(), DenseElementsAttr::get(type, zero));
+    }
+  });
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  // Layer names are locations: the mixed engine's constraints name them.
+  OpPrintingFlags flags;
+  flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
+  structure->print(os, flags);
+  return formatv("int8-layers graph={0} options={1} cudnn={2} cublaslt={3} nvrtc={4} kiln={5}",
+                 llvm::format_hex_no_prefix(llvm::xxh3_64bits(text), 16),
+                 llvm::format_hex_no_prefix(llvm::xxh3_64bits(buildOptions), 16),
+                 versions.cudnn, versions.cublasLt, versions.nvrtc, versions.kiln)
+      .str();
 }

@@ -135,6 +135,32 @@ std::vector<std::string> floatConstraints(llvm::ArrayRef<Int8Unit> units,
 /// the borders.
 void printInt8Units(const Int8Choice &choice, llvm::raw_ostream &os);
 
+/// The timing cache keeps the outcome of the choice (the engine written, and
+/// the constraints of the mixed engine) as a choice of library
+/// tactics::kChoiceLibrary at version kInt8ChoiceVersion
+/// (tactics::CachedTactic's `engine` and `layerPrecision`), so the next
+/// build of the network builds that engine alone instead of building and
+/// timing two or three.
+constexpr int kInt8ChoiceVersion = 1;
+
+/// What besides the network the choice was timed with: the libraries the
+/// engines called and compiled their kernels with, and the Kiln that built
+/// them (another may fuse, generate or price borders otherwise).
+struct Int8ChoiceVersions {
+  int cudnn = 0, cublasLt = 0, nvrtc = 0;
+  std::string kiln;
+};
+
+/// The signature of that entry: a hash of `imported` (the `nn` module as
+/// imported, before any pass) with its constants of more than 16 elements
+/// as zeros and its locations as the layer names alone (not the file they
+/// came from), so its ops, attributes, names, types and small constants; a
+/// hash of `buildOptions` (every option of the build that changes its
+/// engines, as text); and `versions`. Weights change no engine's speed: a
+/// network retrained keeps its entry, as its tactics keep theirs.
+std::string getInt8ChoiceSignature(mlir::ModuleOp imported, llvm::StringRef buildOptions,
+                                   const Int8ChoiceVersions &versions);
+
 } // namespace kiln
 
 #endif // KILN_PASSES_PRECISIONCHOICE_H

@@ -6,6 +6,8 @@
 #     with the times of each candidate and the INT8/float borders the
 #     minimum cut left; the border cost was fitted to timed conversion steps;
 #   - the engine records the choice (build.config: int8, layer_precision);
+#   - the timing cache keeps it: a second build with that cache times no
+#     engine, says "from the timing cache" and records the same choice;
 #   - the engine runs, and its logits agree with kiln-interpret running the
 #     graph compiled with that recorded choice (--int8-layers=all plus the
 #     recorded constraints): every logit within ALLOWED_STEPS (default 2)
@@ -52,6 +54,24 @@ for entry in config["layer_precision"]:
 PY
 ) || fail "no build.config in the engine"
 echo "recorded: ${recorded[*]}"
+# Built again with the cache: the same choice, no engine timed.
+compile --precision=int8 --int8 --calib-cache "$out/entropy.cache" \
+  --timing-cache "$out/timing-cache.json" -o "$out/warm.kiln" > "$out/warm.log" 2>&1 ||
+  fail "does not compile again (see $out/warm.log)"
+warm=$(grep '^int8 layers: ' "$out/warm.log") || fail "no 'int8 layers:' summary line when warm"
+echo "$warm"
+[[ $warm == "int8 layers: from the timing cache: ${summary#int8 layers: }" ]] ||
+  fail "the warm build did not take the timed choice from the timing cache"
+grep -q '^\[int8 layers\] building' "$out/warm.log" &&
+  fail "the warm build built candidate engines"
+"$dist/bin/kiln-run" "$out/warm.kiln" --inspect-json > "$out/warm.json" 2>&1 ||
+  fail "kiln-run --inspect-json (see $out/warm.json)"
+"$python" - "$out/inspect.json" "$out/warm.json" <<'PY' || fail "the warm build recorded another choice"
+import json, sys
+timed, warm = (json.load(open(path))["build"]["config"] for path in sys.argv[1:])
+keys = ("int8", "precision", "layer_precision")
+sys.exit(0 if all(timed[k] == warm[k] for k in keys) else 1)
+PY
 args=(--precision=int8)
 if [[ ${recorded[0]} == --no-int8 ]]; then
   args=(--precision=fp16)

@@ -339,4 +339,82 @@ func.func @main(%a: memref<2x4x4x8xi8>, %b: memref<2x4x4x8xf16>, %c: memref<2x4x
   EXPECT_EQ(steps[6].conversionBytes, 0);
 }
 
+TEST_F(PrecisionChoiceIR, ChoiceSignatureIsTheNetworkWithoutItsWeights) {
+  // A conv whose weights are a resource blob and a large dense constant
+  // beside it: `weights`, `bias`, `name` and `channels` vary.
+  auto module = [&](llvm::StringRef weights, llvm::StringRef bias, llvm::StringRef name,
+                    int channels = 8) {
+    std::string c = std::to_string(channels);
+    std::string text = R"mlir(
+func.func @main(%x: tensor<1x4x4x)mlir" + c + R"mlir(xf32>) -> tensor<1x4x4x4xf32> {
+  %w = nn.constant dense_resource<w> : tensor<4x1x1x)mlir" + c + R"mlir(xf32>
+  %b = nn.constant dense<[)mlir" + bias.str() + R"mlir(]> : tensor<32xf32>
+  %y = nn.conv %x, %w strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] layout channels_last
+       : (tensor<1x4x4x)mlir" + c + R"mlir(xf32>, tensor<4x1x1x)mlir" + c + R"mlir(xf32>) -> tensor<1x4x4x4xf32> loc(")mlir" +
+                       name.str() + R"mlir(")
+  return %y : tensor<1x4x4x4xf32>
+}
+{-#
+  dialect_resources: { builtin: { w: "0x04000000)mlir" + weights.str() + R"mlir(" } }
+#-}
+)mlir";
+    mlir::OwningOpRef<mlir::ModuleOp> parsed = parse(text);
+    EXPECT_TRUE(parsed) << text;
+    return parsed;
+  };
+  auto values = [](int first) {
+    std::string text;
+    for (int i = 0; i < 32; ++i)
+      text += (i ? ", " : "") + std::to_string(first + i) + ".0";
+    return text;
+  };
+  std::string ones = values(1), twos = values(2);
+  // Blobs of 4 x C floats (an alignment word, then 2 hex digits a byte).
+  std::string w1(4 * 8 * 4 * 2, 'A'), w2(4 * 8 * 4 * 2, 'B'), w3(4 * 16 * 4 * 2, 'A');
+  auto a = module(w1, ones, "conv");
+  auto b = module(w2, twos, "conv");
+  ASSERT_TRUE(a && b);
+  Int8ChoiceVersions versions{91900, 130100, 13000, "0.1.0"};
+  auto signatureOf = [&](mlir::ModuleOp m, llvm::StringRef options = "precision=int8") {
+    return getInt8ChoiceSignature(m, options, versions);
+  };
+  std::string signature = signatureOf(*a);
+  EXPECT_TRUE(llvm::StringRef(signature).starts_with("int8-layers graph=")) << signature;
+  EXPECT_TRUE(llvm::StringRef(signature).ends_with(
+      " cudnn=91900 cublaslt=130100 nvrtc=13000 kiln=0.1.0"))
+      << signature;
+  // Other weights and biases, or the model read from another file: the same
+  // network.
+  EXPECT_EQ(signatureOf(*b), signature);
+  mlir::OwningOpRef<mlir::ModuleOp> moved = a->clone();
+  moved->walk([](mlir::Operation *op) {
+    if (auto name = llvm::dyn_cast<mlir::NameLoc>(op->getLoc()))
+      op->setLoc(mlir::NameLoc::get(
+          name.getName(), mlir::FileLineColLoc::get(op->getContext(), "/elsewhere/m.onnx", 0, 0)));
+  });
+  EXPECT_EQ(signatureOf(*moved), signature);
+  // Another layer name, other shapes, a small constant changed, other
+  // options, libraries or Kiln: another.
+  EXPECT_NE(signatureOf(*module(w1, ones, "conv2")), signature);
+  EXPECT_NE(signatureOf(*module(w3, ones, "conv", 16)), signature);
+  mlir::OwningOpRef<mlir::ModuleOp> small = a->clone();
+  small->walk([](mlir::func::ReturnOp ret) {
+    mlir::OpBuilder builder(ret);
+    auto type = mlir::RankedTensorType::get({2}, builder.getI64Type());
+    ret->setAttr("probe", mlir::DenseElementsAttr::get(type, llvm::ArrayRef<int64_t>{1, 2}));
+  });
+  mlir::OwningOpRef<mlir::ModuleOp> small2 = a->clone();
+  small2->walk([](mlir::func::ReturnOp ret) {
+    mlir::OpBuilder builder(ret);
+    auto type = mlir::RankedTensorType::get({2}, builder.getI64Type());
+    ret->setAttr("probe", mlir::DenseElementsAttr::get(type, llvm::ArrayRef<int64_t>{1, 3}));
+  });
+  EXPECT_NE(signatureOf(*small), signatureOf(*small2));
+  EXPECT_NE(signatureOf(*a, "precision=best"), signature);
+  versions.cudnn = 92000;
+  EXPECT_NE(signatureOf(*a), signature);
+  versions = {91900, 130100, 13000, "0.2.0"};
+  EXPECT_NE(signatureOf(*a), signature);
+}
+
 } // namespace

@@ -17,6 +17,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -171,6 +172,76 @@ TEST(TimingCacheTest, KernelLaunchShapesRoundTrip) {
   EXPECT_EQ(errorOf(entry + R"("grid": [1, 1, 1], "block": [64, 32, 1]}]})"),
             "timing cache 'bad.json': entry 0: 'block' must have at most 1024 threads, "
             "found [64,32,1]");
+}
+
+TEST(TimingCacheTest, Int8ChoicesRoundTrip) {
+  TimingCache cache;
+  CachedTactic mixed;
+  mixed.description = "mixed engine written (INT8 2.0 ms, fp16 2.3 ms, mixed 1.9 ms)";
+  mixed.engine = "mixed";
+  mixed.layerPrecision = {"conv1:fp16", "conv2:fp16"};
+  mixed.milliseconds = 1.9;
+  mixed.candidates = 3;
+  cache.insert(key("int8-layers graph=1", "kiln", 1), mixed);
+  CachedTactic allInt8;
+  allInt8.description = "INT8 engine written";
+  allInt8.engine = "int8";
+  cache.insert(key("int8-layers graph=2", "kiln", 1), allInt8);
+  cache.insert(key("conv a", "cudnn", 91900), convTactic(12));
+  std::string text = cache.serialize();
+  // Choices sit in an array of their own, which an older Kiln passes over.
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
+  ASSERT_TRUE(bool(json));
+  EXPECT_EQ(json->getAsObject()->getArray("entries")->size(), 1u);
+  EXPECT_EQ(json->getAsObject()->getArray("choices")->size(), 2u);
+  llvm::Expected<TimingCache> back = TimingCache::parse(text, "round-trip");
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  EXPECT_EQ(back->serialize(), text);
+  const CachedTactic *hit = back->lookup("int8-layers graph=1", "kiln", 1, "", 90);
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit->engine, "mixed");
+  EXPECT_EQ(hit->layerPrecision, (std::vector<std::string>{"conv1:fp16", "conv2:fp16"}));
+  EXPECT_EQ(hit->description, mixed.description);
+  hit = back->lookup("int8-layers graph=2", "kiln", 1, "NVIDIA H100 80GB HBM3", 90);
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit->engine, "int8");
+  EXPECT_TRUE(hit->layerPrecision.empty());
+  // Another format of the choice: no match.
+  EXPECT_EQ(back->lookup("int8-layers graph=1", "kiln", 2, "", 90), nullptr);
+
+  std::string entry = R"({"format": "kiln-timing-cache", "version": 1, "entries": [],
+      "choices": [{"signature": "s", "gpu": "g", "compute_capability": 90, "library": "kiln",
+       "library_version": 1, "tactic": "t", )";
+  EXPECT_EQ(errorOf(entry + R"("layer_precision": []}]})"),
+            "timing cache 'bad.json': choice 0: 'engine' must be a string, found nothing");
+  EXPECT_EQ(errorOf(R"({"format": "kiln-timing-cache", "version": 1, "entries": [],
+                        "choices": {}})"),
+            "timing cache 'bad.json': 'choices' must be an array, found {}");
+  // A choice among the tactics, a tactic among the choices: refused.
+  EXPECT_EQ(errorOf(R"({"format": "kiln-timing-cache", "version": 1, "entries": [
+      {"signature": "s", "gpu": "g", "compute_capability": 90, "library": "kiln",
+       "library_version": 1, "tactic": "t", "engine": "int8", "layer_precision": []}]})"),
+            "timing cache 'bad.json': entry 0: 'library' must be \"cudnn\", \"cublaslt\" or "
+            "\"nvrtc\", found \"kiln\"");
+  EXPECT_EQ(errorOf(R"({"format": "kiln-timing-cache", "version": 1, "entries": [], "choices": [
+      {"signature": "s", "gpu": "g", "compute_capability": 90, "library": "cudnn",
+       "library_version": 1, "tactic": "t", "engine_id": 1}]})"),
+            "timing cache 'bad.json': choice 0: 'library' must be \"kiln\", found \"cudnn\"");
+  EXPECT_EQ(errorOf(entry + R"("engine": "fp16", "layer_precision": []}]})"),
+            "timing cache 'bad.json': choice 0: 'engine' must be \"int8\", \"float\" or "
+            "\"mixed\", found \"fp16\"");
+  EXPECT_EQ(errorOf(entry + R"("engine": "int8"}]})"),
+            "timing cache 'bad.json': choice 0: 'layer_precision' must be an array of "
+            "\"NAME:PRECISION\" strings, found nothing");
+  EXPECT_EQ(errorOf(entry + R"("engine": "mixed", "layer_precision": ["conv1"]}]})"),
+            "timing cache 'bad.json': choice 0: 'layer_precision' must hold \"NAME:PRECISION\" "
+            "strings, found [\"conv1\"]");
+  EXPECT_EQ(errorOf(entry + R"("engine": "mixed", "layer_precision": []}]})"),
+            "timing cache 'bad.json': choice 0: 'layer_precision' must name the layers kept in "
+            "float for a \"mixed\" engine and be empty otherwise");
+  EXPECT_EQ(errorOf(entry + R"("engine": "float", "layer_precision": ["a:fp16"]}]})"),
+            "timing cache 'bad.json': choice 0: 'layer_precision' must name the layers kept in "
+            "float for a \"mixed\" engine and be empty otherwise");
 }
 
 TEST(TimingCacheTest, LookupMatchesGpuArchitectureAndLibraryVersion) {

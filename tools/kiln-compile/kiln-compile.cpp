@@ -17,8 +17,11 @@
 #include "kiln/engine/EngineWriter.h"
 #include "kiln/import/OnnxImporter.h"
 #include "kiln/target/cuda/KernelEmitter.h"
+#include "kiln/target/cuda/Nvrtc.h"
 #include "kiln/runtime/EngineFile.h"
 #include "kiln/runtime/HostRunner.h"
+#include "kiln/runtime/Runtime.h"
+#include "kiln/target/tactics/TimingCache.h"
 #include "passes/PassStatistics.h"
 #include "passes/Passes.h"
 #include "passes/PrecisionChoice.h"
@@ -165,7 +168,8 @@ cl::opt<std::string> int8Layers(
     cl::desc("Under --int8, which quantizable layers run in INT8: those faster in INT8 "
              "than in float on this GPU (timed: the INT8 and the float engines are "
              "built and timed, and the fastest of them and the mixed one is written; "
-             "without a GPU, all), or all of them"),
+             "a choice kept in --timing-cache is taken as it is; without a GPU and "
+             "without one, all), or all of them"),
     cl::cat(category));
 
 cl::opt<std::string> calibDir(
@@ -224,8 +228,9 @@ cl::opt<bool> report(
 
 cl::opt<std::string> timingCache(
     "timing-cache", cl::value_desc("file"),
-    cl::desc("Timing cache of cuDNN/cuBLASLt tactics: read, reused, and updated with "
-             "what this build times (created when missing)"),
+    cl::desc("Timing cache of tactics (cuDNN, cuBLASLt, kernel launches) and of the "
+             "timed INT8 choice: read, reused, and updated with what this build times "
+             "(created when missing)"),
     cl::cat(category));
 
 cl::opt<std::string> tacticMode(
@@ -553,6 +558,25 @@ int main(int argc, char **argv) {
     return writerOptions;
   };
 
+  // The options that change a build's engines, as text: with the network,
+  // the key under which the timing cache keeps the timed INT8 choice.
+  // (Calibration's options change scales, not speed; the architecture is
+  // the key's compute capability.)
+  auto getChoiceOptions = [&] {
+    return formatv("precision={0} layer-precision={1} constraints={2} channels-last={3} "
+                   "half-alignment={4} int8-alignment={5} fold-qdq-epilogues={6} "
+                   "fuse-attention={7} depthwise-conv={8} int8-epilogue={9} "
+                   "gelu-epilogue={10} int8-conv-kernel={11} conv-gemm={12} "
+                   "memory-concurrency={13} int8-min-channels={14} tactics={15}",
+                   precision, join(layerPrecision, ","), constraintMode, channelsLast,
+                   halfAlignment, int8Alignment, foldQDQEpilogues, fuseAttention,
+                   depthwiseConv, int8Epilogue, geluEpilogue, int8ConvKernel, convGemm,
+                   memoryConcurrency, int8MinChannels,
+                   // Cached and timed tactics are the same tactics.
+                   tacticMode == "heuristic" ? "heuristic" : "timed")
+        .str();
+  };
+
   // Implicit INT8 with --int8-layers=timed: the INT8 and the float builds
   // timed on the GPU decide which layers stay in float (PrecisionChoice.h).
   mlir::OwningOpRef<mlir::ModuleOp> chosen;
@@ -587,8 +611,67 @@ int main(int argc, char **argv) {
       notTimed = "no GPU to time them on (" + device.status().message() + ")";
     else if (!archs.empty() && !llvm::is_contained(archs, arch))
       notTimed = "this GPU (" + arch + ") is not the one the engine is built for";
-    if (!notTimed.empty()) {
+    // The float build: the user's constraints but those asking INT8, which
+    // a build without calibration cannot meet.
+    auto floatChoice = [&] {
+      Choice floats{false, floatPrecision, {}};
+      for (const std::string &entry : choice.layerPrecision)
+        if (!StringRef(entry).ends_with(":int8"))
+          floats.layerPrecision.push_back(entry);
+      return floats;
+    };
+    // An earlier build's choice for this network, kept in the timing cache
+    // the user names: this GPU's, or where none can time, one of a GPU of
+    // the architecture the engine is built for.
+    kiln::tactics::TacticKey choiceKey;
+    const kiln::tactics::CachedTactic *cachedChoice = nullptr;
+    std::optional<kiln::tactics::TimingCache> timingCacheContents;
+    if (!timingCache.empty()) {
+      llvm::Expected<kiln::tactics::TimingCache> read =
+          kiln::tactics::TimingCache::read(timingCache);
+      if (!read) {
+        errs() << "kiln-compile: error: " << toString(read.takeError()) << "\n";
+        return 1;
+      }
+      timingCacheContents = std::move(*read);
+      kiln::runtime::RuntimeVersions loaded = kiln::runtime::runtimeVersions();
+      kiln::Int8ChoiceVersions versions{loaded.cudnn, loaded.cublasLt,
+                                        kiln::cuda::nvrtcVersion(),
+                                        kiln::calibration::getKilnVersion().str()};
+      choiceKey.signature = kiln::getInt8ChoiceSignature(*module, getChoiceOptions(), versions);
+      choiceKey.library = kiln::tactics::kChoiceLibrary.str();
+      choiceKey.libraryVersion = kiln::kInt8ChoiceVersion;
+      if (notTimed.empty()) {
+        choiceKey.gpu = device->name;
+        choiceKey.computeCapability = device->computeCapability;
+      } else {
+        // The first architecture built for (the engine's default, sm_90,
+        // without --arch).
+        StringRef target = archs.empty() ? StringRef("sm_90") : StringRef(archs.front());
+        target.consume_front("sm_");
+        target.consume_back("a");
+        if (target.getAsInteger(10, choiceKey.computeCapability))
+          choiceKey.computeCapability = 0;
+      }
+      cachedChoice = timingCacheContents->lookup(
+          choiceKey.signature, choiceKey.library, choiceKey.libraryVersion, choiceKey.gpu,
+          choiceKey.computeCapability);
+    }
+    if (cachedChoice) {
+      // Built as chosen, below: one engine instead of two or three.
+      choiceSummary = "int8 layers: from the timing cache: " + cachedChoice->description;
+      if (cachedChoice->engine == "float") {
+        choice = floatChoice();
+        if (!calibDir.empty())
+          choiceSummary += " (not calibrated: the float engine needs no scales)";
+      } else if (cachedChoice->engine == "mixed") {
+        llvm::append_range(choice.layerPrecision, cachedChoice->layerPrecision);
+      }
+    } else if (!notTimed.empty()) {
       choiceSummary = "int8 layers: every quantizable layer in INT8: " + notTimed;
+      if (timingCacheContents)
+        choiceSummary += "; the timing cache holds no choice for this network (" +
+                         choiceKey.signature + ")";
     } else {
       if ((calibCacheFile.empty() && !temporary("calibration-cache", calibCacheFile)) ||
           (timingCacheFile.empty() && !temporary("timing-cache", timingCacheFile)))
@@ -604,10 +687,11 @@ int main(int argc, char **argv) {
         kiln::EngineTiming timing;
         kiln::engine::EngineBytes bytes;
         std::string name;
+        std::string kind; ///< as the timing cache names it: int8, float or mixed
       };
       std::vector<Candidate> candidates;
       kiln::Int8Network int8Network;
-      auto build = [&](Choice c, std::string name) -> mlir::LogicalResult {
+      auto build = [&](Choice c, std::string name, StringRef kind) -> mlir::LogicalResult {
         say("building the " + name + " engine");
         mlir::OwningOpRef<mlir::ModuleOp> m = module->clone();
         if (mlir::failed(runGraphPasses(*m, c, false, false)))
@@ -628,23 +712,44 @@ int main(int argc, char **argv) {
         }
         say(formatv("the {0} engine: {1:f4} ms a run", name, timing->graphMilliseconds));
         candidates.push_back(
-            {std::move(c), std::move(m), std::move(*timing), std::move(bytes), name});
+            {std::move(c), std::move(m), std::move(*timing), std::move(bytes), name, kind.str()});
         return mlir::success();
       };
-      if (mlir::failed(build(choice, "INT8")))
+      // Kept for the next build of this network, in a cache the user names:
+      // the engine `best` and `description` for the summary.
+      auto keepChoice = [&](const Candidate &best, std::string description,
+                            std::vector<std::string> constraints) {
+        if (!timingCacheContents)
+          return true;
+        kiln::tactics::CachedTactic kept;
+        kept.description = std::move(description);
+        kept.engine = best.kind;
+        if (best.kind == "mixed")
+          kept.layerPrecision = std::move(constraints);
+        kept.milliseconds = best.timing.graphMilliseconds;
+        kept.candidates = int64_t(candidates.size());
+        // Read again: the builds' tactics were written to it meanwhile.
+        llvm::Expected<kiln::tactics::TimingCache> current =
+            kiln::tactics::TimingCache::read(timingCache);
+        llvm::Error written = current ? (current->insert(choiceKey, std::move(kept)),
+                                         current->write(timingCache))
+                                      : current.takeError();
+        if (written) {
+          errs() << "kiln-compile: error: " << toString(std::move(written)) << "\n";
+          return false;
+        }
+        return true;
+      };
+      if (mlir::failed(build(choice, "INT8", "int8")))
         return 1;
       if (int8Network.layers.empty()) {
         choiceSummary = "int8 layers: no layer was quantized, nothing to choose";
+        if (!keepChoice(candidates[0], "no layer was quantized, nothing to choose", {}))
+          return 1;
         chosen = std::move(candidates[0].module);
         chosenBytes = std::move(candidates[0].bytes);
       } else {
-        // The user's constraints but those asking INT8, which a build
-        // without calibration cannot meet.
-        Choice floats{false, floatPrecision, {}};
-        for (const std::string &entry : choice.layerPrecision)
-          if (!StringRef(entry).ends_with(":int8"))
-            floats.layerPrecision.push_back(entry);
-        if (mlir::failed(build(floats, floatPrecision)))
+        if (mlir::failed(build(floatChoice(), floatPrecision, "float")))
           return 1;
         kiln::Int8Choice int8Choice = kiln::chooseInt8Units(
             int8Network, candidates[0].timing, candidates[1].timing);
@@ -656,7 +761,7 @@ int main(int argc, char **argv) {
         if (!constraints.empty()) {
           Choice mixed = choice;
           llvm::append_range(mixed.layerPrecision, constraints);
-          if (mlir::failed(build(mixed, "mixed")))
+          if (mlir::failed(build(mixed, "mixed", "mixed")))
             return 1;
         }
         auto best = llvm::min_element(candidates, [](const Candidate &a, const Candidate &b) {
@@ -680,6 +785,8 @@ int main(int argc, char **argv) {
                       .str();
         choiceSummary = formatv("int8 layers: timed on {0}: {1} engine written ({2}; {3})",
                                 device->name, best->name, times, cut);
+        if (!keepChoice(*best, StringRef(choiceSummary).split(": ").second.str(), constraints))
+          return 1;
         choice = std::move(best->choice);
         chosen = std::move(best->module);
         chosenBytes = std::move(best->bytes);

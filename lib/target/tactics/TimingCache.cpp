@@ -39,7 +39,7 @@ public:
   Error fail(const Twine &message) const {
     std::string where = "timing cache '" + name.str() + "': ";
     if (entry >= 0)
-      where += "entry " + std::to_string(entry) + ": ";
+      where += list.str() + " " + std::to_string(entry) + ": ";
     return createStringError(inconvertibleErrorCode(), where + message.str());
   }
 
@@ -71,6 +71,7 @@ public:
   }
 
   StringRef name;
+  StringRef list = "entry"; ///< "entry" (a tactic) or "choice"
   int entry = -1;
 };
 
@@ -126,6 +127,30 @@ Expected<CachedTactic> parseTactic(const Reader &reader, const json::Object &obj
         tactic.knobs.push_back(*number);
       }
     }
+    return tactic;
+  }
+  if (library == kChoiceLibrary) {
+    Expected<std::string> engine = reader.string(object, "engine");
+    if (!engine)
+      return engine.takeError();
+    if (*engine != "int8" && *engine != "float" && *engine != "mixed")
+      return reader.fail("'engine' must be \"int8\", \"float\" or \"mixed\", found \"" +
+                         *engine + "\"");
+    tactic.engine = *engine;
+    const json::Array *constraints = object.getArray("layer_precision");
+    if (!constraints)
+      return reader.fail("'layer_precision' must be an array of \"NAME:PRECISION\" strings, " +
+                         reader.found(object, "layer_precision"));
+    for (const json::Value &item : *constraints) {
+      std::optional<StringRef> text = item.getAsString();
+      if (!text || !text->contains(':'))
+        return reader.fail("'layer_precision' must hold \"NAME:PRECISION\" strings, " +
+                           reader.found(object, "layer_precision"));
+      tactic.layerPrecision.push_back(text->str());
+    }
+    if ((tactic.engine == "mixed") == tactic.layerPrecision.empty())
+      return reader.fail("'layer_precision' must name the layers kept in float for a "
+                         "\"mixed\" engine and be empty otherwise");
     return tactic;
   }
   if (library == "nvrtc") {
@@ -190,41 +215,57 @@ Expected<TimingCache> TimingCache::parse(StringRef text, StringRef name) {
   const json::Array *entries = object->getArray("entries");
   if (!entries)
     return reader.fail("'entries' must be an array, " + reader.found(*object, "entries"));
+  // Choices among whole engines sit apart from the tactics, so a Kiln that
+  // knows none reads the file (and drops them when it rewrites it).
+  const json::Array *choices = nullptr;
+  if (object->get("choices") && !(choices = object->getArray("choices")))
+    return reader.fail("'choices' must be an array, " + reader.found(*object, "choices"));
 
   TimingCache cache;
-  for (const json::Value &value : *entries) {
-    ++reader.entry;
-    const json::Object *entry = value.getAsObject();
-    if (!entry)
-      return reader.fail("expected an object");
-    TacticKey key;
-    Expected<std::string> signature = reader.string(*entry, "signature");
-    if (!signature)
-      return signature.takeError();
-    key.signature = *signature;
-    Expected<std::string> gpu = reader.string(*entry, "gpu");
-    if (!gpu)
-      return gpu.takeError();
-    key.gpu = *gpu;
-    Expected<int64_t> cc = reader.integer(*entry, "compute_capability");
-    if (!cc)
-      return cc.takeError();
-    key.computeCapability = int(*cc);
-    Expected<std::string> library = reader.string(*entry, "library");
-    if (!library)
-      return library.takeError();
-    if (*library != "cudnn" && *library != "cublaslt" && *library != "nvrtc")
-      return reader.fail("'library' must be \"cudnn\", \"cublaslt\" or \"nvrtc\", found \"" +
-                         *library + "\"");
-    key.library = *library;
-    Expected<int64_t> libraryVersion = reader.integer(*entry, "library_version");
-    if (!libraryVersion)
-      return libraryVersion.takeError();
-    key.libraryVersion = int(*libraryVersion);
-    Expected<CachedTactic> tactic = parseTactic(reader, *entry, key.library);
-    if (!tactic)
-      return tactic.takeError();
-    cache.entries[key] = std::move(*tactic); // as read, its timing method kept
+  for (auto [list, values] : {std::pair<StringRef, const json::Array *>{"entry", entries},
+                              {"choice", choices}}) {
+    if (!values)
+      continue;
+    reader.list = list;
+    reader.entry = -1;
+    for (const json::Value &value : *values) {
+      ++reader.entry;
+      const json::Object *entry = value.getAsObject();
+      if (!entry)
+        return reader.fail("expected an object");
+      TacticKey key;
+      Expected<std::string> signature = reader.string(*entry, "signature");
+      if (!signature)
+        return signature.takeError();
+      key.signature = *signature;
+      Expected<std::string> gpu = reader.string(*entry, "gpu");
+      if (!gpu)
+        return gpu.takeError();
+      key.gpu = *gpu;
+      Expected<int64_t> cc = reader.integer(*entry, "compute_capability");
+      if (!cc)
+        return cc.takeError();
+      key.computeCapability = int(*cc);
+      Expected<std::string> library = reader.string(*entry, "library");
+      if (!library)
+        return library.takeError();
+      if (list == "entry" && *library != "cudnn" && *library != "cublaslt" &&
+          *library != "nvrtc")
+        return reader.fail("'library' must be \"cudnn\", \"cublaslt\" or \"nvrtc\", found \"" +
+                           *library + "\"");
+      if (list == "choice" && *library != kChoiceLibrary)
+        return reader.fail(Twine("'library' must be \"") + kChoiceLibrary + "\", found \"" +
+                           *library + "\"");
+      key.library = *library;
+      Expected<int64_t> libraryVersion = reader.integer(*entry, "library_version");
+      if (!libraryVersion)
+        return libraryVersion.takeError();
+      key.libraryVersion = int(*libraryVersion);
+      Expected<CachedTactic> tactic = parseTactic(reader, *entry, key.library);
+      if (!tactic)
+        return tactic.takeError();
+      cache.entries[key] = std::move(*tactic); // as read, its timing method kept
+    }
   }
   return cache;
 }
@@ -257,7 +298,7 @@ void TimingCache::insert(const TacticKey &key, CachedTactic tactic) {
 }
 
 std::string TimingCache::serialize() const {
-  json::Array array;
+  json::Array array, choices;
   for (const auto &[key, tactic] : entries) {
     json::Object entry{{"signature", key.signature},
                        {"gpu", key.gpu},
@@ -275,6 +316,11 @@ std::string TimingCache::serialize() const {
     } else if (key.library == "nvrtc") {
       entry["grid"] = json::Array(tactic.grid);
       entry["block"] = json::Array(tactic.block);
+    } else if (key.library == kChoiceLibrary) {
+      entry["engine"] = tactic.engine;
+      entry["layer_precision"] = json::Array(tactic.layerPrecision);
+      choices.push_back(std::move(entry));
+      continue;
     } else {
       json::Array words;
       for (uint64_t word : tactic.algo)
@@ -286,6 +332,8 @@ std::string TimingCache::serialize() const {
   json::Object root{{"format", kFormatName},
                     {"version", kTimingCacheVersion},
                     {"entries", std::move(array)}};
+  if (!choices.empty())
+    root["choices"] = std::move(choices);
   std::string text;
   raw_string_ostream os(text);
   os << formatv("{0:2}", json::Value(std::move(root))) << "\n";

@@ -5,7 +5,9 @@
 // tactic that won its timing, keyed by the
 // op's signature, the GPU (name and compute capability) and the library and
 // its version. A JSON file (docs/codegen.md, "Tactics"); entries for other
-// GPUs or library versions are kept but never match.
+// GPUs or library versions are kept but never match. Implicit INT8 keeps
+// its choice among whole engines there too (library "kiln",
+// PrecisionChoice.h), so a build with a warm cache times nothing.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,13 +35,20 @@ constexpr int kTimingCacheVersion = 1;
 /// which favours kernels that are cheap to launch over faster ones.
 constexpr const char *kTimingMethod = "cuda-graph";
 
+/// The library of a choice among whole engines (implicit INT8's, in
+/// PrecisionChoice.h): Kiln's own. The file keeps choices in an array of
+/// their own, "choices", beside the tactics' "entries".
+constexpr llvm::StringLiteral kChoiceLibrary = "kiln";
+
 /// What an entry applies to.
 struct TacticKey {
   std::string signature;     ///< getTacticSignature() of the op
   std::string gpu;           ///< "NVIDIA H100 80GB HBM3"
   int computeCapability = 0; ///< 90
-  std::string library;       ///< "cudnn", "cublaslt" or "nvrtc" (generated kernels)
-  int libraryVersion = 0;    ///< cudnnGetVersion() / cublasLtGetVersion() / NVRTC's
+  std::string library;       ///< "cudnn", "cublaslt", "nvrtc" (generated kernels)
+                             ///< or kChoiceLibrary
+  int libraryVersion = 0;    ///< cudnnGetVersion() / cublasLtGetVersion() / NVRTC's /
+                             ///< the format of Kiln's choice
 
   bool operator<(const TacticKey &other) const {
     return std::tie(signature, library, libraryVersion, computeCapability, gpu) <
@@ -55,6 +64,8 @@ struct CachedTactic {
   std::vector<int64_t> knobs; ///< cuDNN backend knob (type, value) pairs
   std::vector<uint64_t> algo; ///< cuBLASLt: the 8 words of cublasLtMatmulAlgo_t
   std::vector<int64_t> grid, block; ///< a generated kernel's launch (3 sizes each)
+  std::string engine;         ///< a choice: the engine chosen ("int8", "float", "mixed")
+  std::vector<std::string> layerPrecision; ///< a choice: its NAME:PRECISION constraints
   uint64_t workspace = 0;     ///< bytes
   double milliseconds = 0;    ///< median time when it was timed
   int64_t candidates = 0;     ///< how many were timed
