@@ -320,9 +320,12 @@ template <SoftmaxKind Kind> LogicalResult importSoftmax11(NodeImporter &node) {
   int64_t rank = type.getRank();
   // Before opset 13 the axis (default 1) splits the input into a matrix.
   int64_t axisAttr = node.getIntAttr("axis", 1);
-  if (axisAttr < -rank || axisAttr > rank)
+  if (rank == 0)
+    return node.error("the input is a scalar, which has no axis");
+  if (axisAttr < -rank || axisAttr >= rank)
     return node.error("axis " + Twine(axisAttr) + " is out of range for rank " +
-                      Twine(rank));
+                      Twine(rank) + " (expected " + Twine(-rank) + " to " + Twine(rank - 1) +
+                      ")");
   int64_t axis = axisAttr < 0 ? axisAttr + rank : axisAttr;
   if (rank > 0 && axis == rank - 1) {
     FailureOr<Value> result = softmaxAlong(node, Kind, *x, axis);

@@ -269,17 +269,18 @@ LogicalResult ModelImporter::importNode(const onnx::NodeProto &node, size_t inde
     // sizes a buffer or a kernel by them.
     Type type = entry->second.value ? entry->second.value.getType()
                                     : Type(entry->second.constant.getType());
-    if (auto tensor = llvm::dyn_cast_or_null<RankedTensorType>(type))
+    if (auto tensor = llvm::dyn_cast_or_null<RankedTensorType>(type)) {
       if (std::string why = whyNotTensorShape(tensor.getShape(), tensor.getElementType());
           !why.empty())
         return binder.error("output '" + output + "' of shape " +
                             formatShape(tensor.getShape()) + ": " + why);
-      else if (!entry->second.value && tensor.hasStaticShape() &&
-               getTensorBytes(tensor.getShape(), tensor.getElementType()) > kMaxConstantBytes)
+      if (!entry->second.value && tensor.hasStaticShape() &&
+          getTensorBytes(tensor.getShape(), tensor.getElementType()) > kMaxConstantBytes)
         return binder.error("output '" + output + "' is a constant of shape " +
                             formatShape(tensor.getShape()) + ", more than the " +
                             std::to_string(kMaxConstantBytes >> 30) +
                             " GiB the importer makes into weights");
+    }
   }
   return verifyNewOps(binder, before);
 }
@@ -366,8 +367,18 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
   SmallVector<Type> argTypes;
   SmallVector<const onnx::ValueInfoProto *> arguments;
   llvm::StringSet<> inputNames;
-  for (const onnx::ValueInfoProto &input : graph.input()) {
-    inputNames.insert(input.name());
+  for (auto [index, input] : llvm::enumerate(graph.input())) {
+    // A binding is found by its name.
+    if (input.name().empty()) {
+      emitError() << "graph input #" << index << " has no name";
+      ok = false;
+      continue;
+    }
+    if (!inputNames.insert(input.name()).second) {
+      emitError() << "graph input '" << input.name() << "' is listed more than once";
+      ok = false;
+      continue;
+    }
     // Old exporters list initializers as inputs too; they stay weights.
     if (state.values.count(input.name()))
       continue;

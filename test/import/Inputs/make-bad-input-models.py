@@ -43,6 +43,12 @@ def main():
                                       value=helper.make_tensor("v", f, [1], [1.0])),
                      helper.make_node("Add", ["c", "x"], ["y"])],
               [("x", f, [1])], [const("shape", np.array(shape, np.int64))])
+    # Graph inputs without a name, or with one listed twice: no binding.
+    model("unnamed_input", relu, [("", f, [1]), ("x", f, [1])])
+    model("duplicate_input", relu, [("x", f, [1]), ("x", f, [1])])
+    # Before opset 13, Softmax's axis goes up to rank - 1 as since.
+    model("softmax11_axis", [helper.make_node("Softmax", ["x"], ["y"], axis=2)],
+          [("x", f, [2, 3])], opset=11)
     # Hardmax builds a table of the axis' indices.
     model("hardmax_axis", [helper.make_node("Hardmax", ["x"], ["y"], axis=1)],
           [("x", f, [1, 2**25])])
