@@ -45,6 +45,16 @@ struct GraphPipelineOptions
       llvm::cl::desc("Fuse attention into nn.attention (kiln-fuse-attention) when the "
                      "precision is fp16, bf16, int8 or best"),
       llvm::cl::init(true)};
+  Option<std::string> inputType{
+      *this, "input-type",
+      llvm::cl::desc("Type of the network's float32 inputs: fp32, fp16 or bf16 "
+                     "(kiln-set-io-types)"),
+      llvm::cl::init("fp32")};
+  Option<std::string> outputType{
+      *this, "output-type",
+      llvm::cl::desc("Type of the network's float32 outputs: fp32, fp16 or bf16 "
+                     "(kiln-set-io-types)"),
+      llvm::cl::init("fp32")};
   Option<bool> foldQDQEpilogues{
       *this, "fold-qdq-epilogues",
       llvm::cl::desc("Remove Q/DQ pairs between a layer and its residual add or "

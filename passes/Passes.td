@@ -366,6 +366,27 @@ def EliminateConcatPass : Pass<"kiln-eliminate-concat", "::mlir::func::FuncOp"> 
   }];
 }
 
+def SetIOTypesPass : Pass<"kiln-set-io-types", "::mlir::func::FuncOp"> {
+  let summary = "Give the network's float32 inputs and outputs another type";
+  let description = [{
+    TensorRT's I/O formats: with `input-type=fp16` (or `bf16`) every float32
+    argument of the function becomes that type, widened to float32 where it
+    is read (`nn.cast`); with `output-type`, every float32 result is
+    narrowed where it is returned. Other types (integers, booleans, inputs
+    already in half precision) are left alone; `fp32` (the default) changes
+    nothing. Run before `kiln-assign-precision`, which cancels the round trip
+    where a half-precision layer reads the input or writes the output, so the
+    engine converts nothing at its edges.
+  }];
+  let dependentDialects = ["::kiln::nn::NNDialect"];
+  let options = [
+    Option<"inputType", "input-type", "std::string", /*default=*/"\"fp32\"",
+           "Type of float32 inputs: fp32, fp16 or bf16">,
+    Option<"outputType", "output-type", "std::string", /*default=*/"\"fp32\"",
+           "Type of float32 outputs: fp32, fp16 or bf16">
+  ];
+}
+
 def AssignPrecisionPass : Pass<"kiln-assign-precision", "::mlir::func::FuncOp"> {
   let summary = "Choose each layer's precision and insert casts at the boundaries";
   let description = [{

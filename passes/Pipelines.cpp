@@ -71,6 +71,12 @@ void kiln::buildGraphLayoutPipeline(OpPassManager &pm,
   }
   func.addPass(createEliminateDeadLayersPass());
   func.addPass(createEliminateConcatPass());
+  if (options.inputType != "fp32" || options.outputType != "fp32") {
+    SetIOTypesPassOptions io;
+    io.inputType = options.inputType;
+    io.outputType = options.outputType;
+    func.addPass(createSetIOTypesPass(io));
+  }
   AssignPrecisionPassOptions precision;
   precision.precision = options.precision;
   precision.layerPrecision.assign(options.layerPrecision.begin(),

@@ -559,7 +559,8 @@ writeBuildConfig(flatbuffers::FlatBufferBuilder &builder, const BuildConfig &con
       builder.CreateString(config.calibrator), config.percentile, inputShapes, inputValues,
       builder.CreateString(config.geluEpilogue), config.fuseAttention,
       builder.CreateString(config.int8ConvKernel), config.int8MinChannels,
-      builder.CreateString(config.memoryConcurrency));
+      builder.CreateString(config.memoryConcurrency), builder.CreateString(config.inputType),
+      builder.CreateString(config.outputType));
 }
 
 FailureOr<EngineBytes> Writer::run() {

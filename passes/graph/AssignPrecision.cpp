@@ -278,8 +278,15 @@ struct AssignPrecisionPass : kiln::impl::AssignPrecisionPassBase<AssignPrecision
   }
 
   /// cast(cast(x)) back to x's type through a wider type is exact: use x.
+  /// A cast whose input now has its type (a cast the model or
+  /// kiln-set-io-types wrote, of a layer moved to that type) is none.
   void cancelRoundTrips() {
     getOperation().walk([&](CastOp outer) {
+      if (outer.getInput().getType() == outer.getType()) {
+        outer.replaceAllUsesWith(outer.getInput());
+        outer.erase();
+        return;
+      }
       auto inner = outer.getInput().getDefiningOp<CastOp>();
       if (!inner || inner.getInput().getType() != outer.getType())
         return;

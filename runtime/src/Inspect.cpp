@@ -363,6 +363,10 @@ std::string inspectEngineJson(const EngineFile &file) {
     json.field("memory_concurrency", config->memory_concurrency()
                                          ? config->memory_concurrency()->str()
                                          : std::string("branches"));
+    json.field("input_type", config->input_type() ? config->input_type()->str()
+                                                  : std::string("fp32"));
+    json.field("output_type", config->output_type() ? config->output_type()->str()
+                                                    : std::string("fp32"));
     json.field("int8", config->int8());
     json.field("calibrator", str(config->calibrator()));
     json.field("percentile", config->percentile());

@@ -131,6 +131,18 @@ cl::opt<std::string> convGemm(
     cl::desc("Pointwise (1x1, unit stride) float convolutions as cuBLASLt GEMMs: where "
              "timed faster than cuDNN's best engine (auto), always, or never"),
     cl::cat(category));
+cl::opt<std::string> inputType(
+    "input-type", cl::init("fp32"), cl::value_desc("fp32|fp16|bf16"),
+    cl::desc("Type of the engine's float32 inputs (TensorRT's --inputIOFormats): fp16 or "
+             "bf16 bindings take tensors a pipeline already holds in half precision, and "
+             "the engine converts none"),
+    cl::cat(category));
+
+cl::opt<std::string> outputType(
+    "output-type", cl::init("fp32"), cl::value_desc("fp32|fp16|bf16"),
+    cl::desc("Type of the engine's float32 outputs (TensorRT's --outputIOFormats)"),
+    cl::cat(category));
+
 cl::opt<std::string> memoryConcurrency(
     "memory-concurrency", cl::init("branches"), cl::value_desc("branches|none"),
     cl::desc("Which freed arena bytes a tensor may take: only those whose earlier users "
@@ -403,6 +415,12 @@ int main(int argc, char **argv) {
            << kiln::calibration::getCalibratorChoices() << ", got '" << calibrator << "'\n";
     return 1;
   }
+  for (const cl::opt<std::string> *type : {&inputType, &outputType})
+    if (!llvm::is_contained({"fp32", "fp16", "bf16"}, type->getValue())) {
+      errs() << "kiln-compile: error: --" << type->ArgStr << " expects fp32, fp16 or bf16, got '"
+             << type->getValue() << "'\n";
+      return 1;
+    }
   if (memoryConcurrency != "branches" && memoryConcurrency != "none") {
     errs() << "kiln-compile: error: --memory-concurrency expects branches or none, got '"
            << memoryConcurrency << "'\n";
@@ -468,6 +486,8 @@ int main(int argc, char **argv) {
     pipeline.halfAlignment = halfAlignment;
     pipeline.foldQDQEpilogues = foldQDQEpilogues;
     pipeline.fuseAttention = fuseAttention;
+    pipeline.inputType = inputType;
+    pipeline.outputType = outputType;
     if (c.int8) {
       pipeline.calibDir = calibDir;
       pipeline.calibrator = calibrator;
@@ -547,6 +567,8 @@ int main(int argc, char **argv) {
     config.int8ConvKernel = int8ConvKernel;
     config.int8MinChannels = int8MinChannels;
     config.memoryConcurrency = memoryConcurrency;
+    config.inputType = inputType;
+    config.outputType = outputType;
     config.int8 = made.int8;
     config.calibrator = calibrator;
     config.percentile = percentile;
@@ -567,13 +589,14 @@ int main(int argc, char **argv) {
                    "half-alignment={4} int8-alignment={5} fold-qdq-epilogues={6} "
                    "fuse-attention={7} depthwise-conv={8} int8-epilogue={9} "
                    "gelu-epilogue={10} int8-conv-kernel={11} conv-gemm={12} "
-                   "memory-concurrency={13} int8-min-channels={14} tactics={15}",
+                   "memory-concurrency={13} int8-min-channels={14} tactics={15} "
+                   "input-type={16} output-type={17}",
                    precision, join(layerPrecision, ","), constraintMode, channelsLast,
                    halfAlignment, int8Alignment, foldQDQEpilogues, fuseAttention,
                    depthwiseConv, int8Epilogue, geluEpilogue, int8ConvKernel, convGemm,
                    memoryConcurrency, int8MinChannels,
                    // Cached and timed tactics are the same tactics.
-                   tacticMode == "heuristic" ? "heuristic" : "timed")
+                   tacticMode == "heuristic" ? "heuristic" : "timed", inputType, outputType)
         .str();
   };
 

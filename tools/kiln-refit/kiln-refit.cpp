@@ -89,6 +89,10 @@ kiln::engine::BuildConfig readConfig(const fb::BuildConfig &recorded) {
   config.int8MinChannels = recorded.int8_min_channels();
   if (const flatbuffers::String *memory = recorded.memory_concurrency())
     config.memoryConcurrency = memory->str();
+  if (const flatbuffers::String *type = recorded.input_type())
+    config.inputType = type->str();
+  if (const flatbuffers::String *type = recorded.output_type())
+    config.outputType = type->str();
   config.int8 = recorded.int8();
   config.calibrator = str(recorded.calibrator());
   config.percentile = recorded.percentile();
@@ -175,6 +179,8 @@ int main(int argc, char **argv) {
   graph.int8Alignment = config.int8Alignment;
   graph.foldQDQEpilogues = config.foldQDQEpilogues;
   graph.fuseAttention = config.fuseAttention;
+  graph.inputType = config.inputType;
+  graph.outputType = config.outputType;
   if (config.int8) {
     graph.calibCache = calibCache;
     graph.calibrator = config.calibrator;

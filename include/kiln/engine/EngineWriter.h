@@ -37,6 +37,7 @@ struct BuildConfig {
   std::string int8ConvKernel = "cudnn";
   int64_t int8MinChannels = 16;
   std::string memoryConcurrency = "branches";
+  std::string inputType = "fp32", outputType = "fp32";
   bool int8 = false;
   std::string calibrator = "entropy";
   double percentile = 99.99;
