@@ -373,8 +373,10 @@ def SetIOTypesPass : Pass<"kiln-set-io-types", "::mlir::func::FuncOp"> {
     argument of the function becomes that type, widened to float32 where it
     is read (`nn.cast`); with `output-type`, every float32 result is
     narrowed where it is returned. Other types (integers, booleans, inputs
-    already in half precision) are left alone; `fp32` (the default) changes
-    nothing. Run before `kiln-assign-precision`, which cancels the round trip
+    already in half precision) are left alone, with a warning when that
+    leaves the option nothing to do; `fp32` (the default) changes nothing.
+    Only the public function (the network) changes; functions it calls keep
+    their types. Run before `kiln-assign-precision`, which cancels the round trip
     where a half-precision layer reads the input or writes the output, so the
     engine converts nothing at its edges.
   }];

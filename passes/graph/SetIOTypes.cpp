@@ -67,7 +67,8 @@ struct SetIOTypesPass : kiln::impl::SetIOTypesPassBase<SetIOTypesPass> {
         return signalPassFailure();
       }
     }
-    if (func.isExternal())
+    // The network is the public function; what it calls keeps its types.
+    if (func.isExternal() || func.isPrivate())
       return;
 
     // An input becomes the new type and is widened to float32 where it is
@@ -99,6 +100,13 @@ struct SetIOTypesPass : kiln::impl::SetIOTypesPassBase<SetIOTypesPass> {
     });
     func.setType(FunctionType::get(context, entry.getArgumentTypes(),
                                    func.getBody().front().getTerminator()->getOperandTypes()));
+    // Asked for and not done: the bindings are not float32.
+    if (*input && numInputs.getValue() == 0)
+      func.emitWarning("kiln-set-io-types: input-type=")
+          << inputType << " changes no input: none is float32";
+    if (*output && numOutputs.getValue() == 0)
+      func.emitWarning("kiln-set-io-types: output-type=")
+          << outputType << " changes no output: none is float32";
   }
 };
 

@@ -3,6 +3,7 @@
 // RUN: kiln-opt %s -split-input-file -kiln-set-io-types | FileCheck %s --check-prefix=NONE
 // RUN: kiln-opt %s -split-input-file -kiln-set-io-types="input-type=fp16 output-type=fp16" -kiln-assign-precision=precision=fp16 | FileCheck %s --check-prefix=HALF
 // RUN: kiln-opt %s -split-input-file -kiln-set-io-types="input-type=fp16" -kiln-assign-precision=precision=fp32 | FileCheck %s --check-prefix=FLOAT
+// RUN: kiln-opt %s -split-input-file -kiln-set-io-types="input-type=fp16 output-type=fp16" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WARN
 // RUN: not kiln-opt %s -split-input-file -kiln-set-io-types="input-type=int8" 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: kiln-opt %s -split-input-file -kiln-set-io-types="input-type=fp16 output-type=fp16" -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
 
@@ -48,7 +49,12 @@ func.func @conv(%x: tensor<1x8x4x4xf32>, %i: tensor<2xi64>) -> (tensor<1x8x4x4xf
 
 // -----
 
-// Must not fire: inputs and outputs already in half precision stay as they are.
+// Must not fire: inputs and outputs already in half precision stay as they
+// are, and the option that changed nothing says so.
+// WARN: warning: kiln-set-io-types: input-type=fp16 changes no input: none is float32
+// WARN-NEXT: func.func @half
+// WARN: warning: kiln-set-io-types: output-type=fp16 changes no output: none is float32
+// WARN-NOT: warning
 // FP16-LABEL: func.func @half
 // FP16-SAME: (%[[X:.*]]: tensor<4xf16>) -> tensor<4xf16>
 // FP16-NOT: nn.cast
@@ -56,4 +62,21 @@ func.func @conv(%x: tensor<1x8x4x4xf32>, %i: tensor<2xi64>) -> (tensor<1x8x4x4xf
 func.func @half(%x: tensor<4xf16>) -> tensor<4xf16> {
   %r = nn.relu %x : tensor<4xf16>
   return %r : tensor<4xf16>
+}
+
+// -----
+
+// Must not fire on what the network calls: the private helper keeps float32.
+// FP16-LABEL: func.func private @helper
+// FP16-SAME: (%{{.*}}: tensor<4xf32>) -> tensor<4xf32>
+// FP16-LABEL: func.func @calls
+// FP16-SAME: (%[[X:.*]]: tensor<4xf16>) -> tensor<4xf16>
+// FP16: call @helper(%{{.*}}) : (tensor<4xf32>) -> tensor<4xf32>
+func.func private @helper(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %r = nn.relu %x : tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+func.func @calls(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %r = func.call @helper(%x) : (tensor<4xf32>) -> tensor<4xf32>
+  return %r : tensor<4xf32>
 }

@@ -134,8 +134,8 @@ cl::opt<std::string> convGemm(
 cl::opt<std::string> inputType(
     "input-type", cl::init("fp32"), cl::value_desc("fp32|fp16|bf16"),
     cl::desc("Type of the engine's float32 inputs (TensorRT's --inputIOFormats): fp16 or "
-             "bf16 bindings take tensors a pipeline already holds in half precision, and "
-             "the engine converts none"),
+             "bf16 bindings take tensors a pipeline already holds in half precision; FP16 "
+             "and BF16 engines then convert none at their edges"),
     cl::cat(category));
 
 cl::opt<std::string> outputType(
@@ -589,14 +589,16 @@ int main(int argc, char **argv) {
                    "half-alignment={4} int8-alignment={5} fold-qdq-epilogues={6} "
                    "fuse-attention={7} depthwise-conv={8} int8-epilogue={9} "
                    "gelu-epilogue={10} int8-conv-kernel={11} conv-gemm={12} "
-                   "memory-concurrency={13} int8-min-channels={14} tactics={15} "
-                   "input-type={16} output-type={17}",
+                   "memory-concurrency={13} int8-min-channels={14} tactics={15}{16}{17}",
                    precision, join(layerPrecision, ","), constraintMode, channelsLast,
                    halfAlignment, int8Alignment, foldQDQEpilogues, fuseAttention,
                    depthwiseConv, int8Epilogue, geluEpilogue, int8ConvKernel, convGemm,
                    memoryConcurrency, int8MinChannels,
                    // Cached and timed tactics are the same tactics.
-                   tacticMode == "heuristic" ? "heuristic" : "timed", inputType, outputType)
+                   tacticMode == "heuristic" ? "heuristic" : "timed",
+                   // Only when asked: the keys of builds without them stay.
+                   inputType == "fp32" ? std::string() : " input-type=" + inputType.getValue(),
+                   outputType == "fp32" ? std::string() : " output-type=" + outputType.getValue())
         .str();
   };
 
