@@ -113,8 +113,7 @@ static fb::DType getDType(Type type) {
   return fb::DType::I64;
 }
 
-/// 90 for "sm_90" (or "sm_90a").
-static std::optional<unsigned> parseArch(StringRef arch) {
+std::optional<unsigned> kiln::engine::parseArch(StringRef arch) {
   unsigned value = 0;
   if (!arch.consume_front("sm_") || (arch.consume_back("a"), arch.getAsInteger(10, value)) ||
       value < 50)

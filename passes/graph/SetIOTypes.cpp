@@ -99,7 +99,7 @@ struct SetIOTypesPass : kiln::impl::SetIOTypesPassBase<SetIOTypesPass> {
       }
     });
     func.setType(FunctionType::get(context, entry.getArgumentTypes(),
-                                   func.getBody().front().getTerminator()->getOperandTypes()));
+                                   entry.getTerminator()->getOperandTypes()));
     // Asked for and not done: the bindings are not float32.
     if (*input && numInputs.getValue() == 0)
       func.emitWarning("kiln-set-io-types: input-type=")

@@ -649,8 +649,7 @@ int main(int argc, char **argv) {
     // the user names: this GPU's, or where none can time, one of a GPU of
     // the architecture the engine is built for.
     kiln::tactics::TacticKey choiceKey;
-    const kiln::tactics::CachedTactic *cachedChoice = nullptr;
-    std::optional<kiln::tactics::TimingCache> timingCacheContents;
+    std::optional<kiln::tactics::CachedTactic> cachedChoice;
     if (!timingCache.empty()) {
       llvm::Expected<kiln::tactics::TimingCache> read =
           kiln::tactics::TimingCache::read(timingCache);
@@ -658,7 +657,6 @@ int main(int argc, char **argv) {
         errs() << "kiln-compile: error: " << toString(read.takeError()) << "\n";
         return 1;
       }
-      timingCacheContents = std::move(*read);
       kiln::runtime::RuntimeVersions loaded = kiln::runtime::runtimeVersions();
       kiln::Int8ChoiceVersions versions{loaded.cudnn, loaded.cublasLt,
                                         kiln::cuda::nvrtcVersion(),
@@ -670,17 +668,17 @@ int main(int argc, char **argv) {
         choiceKey.gpu = device->name;
         choiceKey.computeCapability = device->computeCapability;
       } else {
-        // The first architecture built for (the engine's default, sm_90,
+        // The first architecture built for (the engine writer's default
         // without --arch).
-        StringRef target = archs.empty() ? StringRef("sm_90") : StringRef(archs.front());
-        target.consume_front("sm_");
-        target.consume_back("a");
-        if (target.getAsInteger(10, choiceKey.computeCapability))
-          choiceKey.computeCapability = 0;
+        std::string target = archs.empty()
+                                 ? kiln::engine::EngineWriterOptions().archs.front()
+                                 : archs.front();
+        choiceKey.computeCapability = int(kiln::engine::parseArch(target).value_or(0));
       }
-      cachedChoice = timingCacheContents->lookup(
-          choiceKey.signature, choiceKey.library, choiceKey.libraryVersion, choiceKey.gpu,
-          choiceKey.computeCapability);
+      if (const kiln::tactics::CachedTactic *hit =
+              read->lookup(choiceKey.signature, choiceKey.library, choiceKey.libraryVersion,
+                           choiceKey.gpu, choiceKey.computeCapability))
+        cachedChoice = *hit;
     }
     if (cachedChoice) {
       // Built as chosen, below: one engine instead of two or three.
@@ -694,7 +692,7 @@ int main(int argc, char **argv) {
       }
     } else if (!notTimed.empty()) {
       choiceSummary = "int8 layers: every quantizable layer in INT8: " + notTimed;
-      if (timingCacheContents)
+      if (!timingCache.empty())
         choiceSummary += "; the timing cache holds no choice for this network (" +
                          choiceKey.signature + ")";
     } else {
@@ -744,7 +742,7 @@ int main(int argc, char **argv) {
       // the engine `best` and `description` for the summary.
       auto keepChoice = [&](const Candidate &best, std::string description,
                             std::vector<std::string> constraints) {
-        if (!timingCacheContents)
+        if (timingCache.empty())
           return true;
         kiln::tactics::CachedTactic kept;
         kept.description = std::move(description);
@@ -753,13 +751,9 @@ int main(int argc, char **argv) {
           kept.layerPrecision = std::move(constraints);
         kept.milliseconds = best.timing.graphMilliseconds;
         kept.candidates = int64_t(candidates.size());
-        // Read again: the builds' tactics were written to it meanwhile.
-        llvm::Expected<kiln::tactics::TimingCache> current =
-            kiln::tactics::TimingCache::read(timingCache);
-        llvm::Error written = current ? (current->insert(choiceKey, std::move(kept)),
-                                         current->write(timingCache))
-                                      : current.takeError();
-        if (written) {
+        // Into the file as the builds' tactic timing left it.
+        if (llvm::Error written = kiln::tactics::TimingCache::insertIntoFile(
+                timingCache, choiceKey, std::move(kept))) {
           errs() << "kiln-compile: error: " << toString(std::move(written)) << "\n";
           return false;
         }

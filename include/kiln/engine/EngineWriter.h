@@ -46,6 +46,10 @@ struct BuildConfig {
   std::vector<std::string> inputValues;
 };
 
+/// The compute capability an architecture names: 90 for "sm_90" or
+/// "sm_90a"; none for anything else or below sm_50.
+std::optional<unsigned> parseArch(llvm::StringRef arch);
+
 struct EngineWriterOptions {
   /// GPU architectures the kernels are compiled for ("sm_90"); the PTX is
   /// for the lowest one.

@@ -340,6 +340,14 @@ std::string TimingCache::serialize() const {
   return text;
 }
 
+Error TimingCache::insertIntoFile(StringRef path, const TacticKey &key, CachedTactic tactic) {
+  Expected<TimingCache> cache = read(path);
+  if (!cache)
+    return cache.takeError();
+  cache->insert(key, std::move(tactic));
+  return cache->write(path);
+}
+
 Error TimingCache::write(StringRef path) const {
   std::string text = serialize();
   // A temporary file beside the target, so the rename is atomic.

@@ -102,6 +102,11 @@ public:
   std::string serialize() const;
   /// Writes serialize() to `path` through a temporary file and a rename.
   llvm::Error write(llvm::StringRef path) const;
+  /// Adds the entry of `key` to the cache file at `path` as it is now
+  /// (read, insert(), write()): for what is decided after the passes that
+  /// time tactics have written theirs.
+  static llvm::Error insertIntoFile(llvm::StringRef path, const TacticKey &key,
+                                    CachedTactic tactic);
 
 private:
   std::map<TacticKey, CachedTactic> entries;
