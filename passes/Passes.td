@@ -64,13 +64,17 @@ def FoldBatchNormPass : Pass<"kiln-fold-batchnorm", "::mlir::func::FuncOp"> {
 }
 
 def FuseLayersPass : Pass<"kiln-fuse-layers", "::mlir::func::FuncOp"> {
-  let summary = "Fuse layers: epilogues, pad + conv, softmax + log, reduce → pool, "
-                "shuffle chains, identity arithmetic";
+  let summary = "Fuse layers: epilogues, pad + conv, softmax + log, softmax formulas, "
+                "reduce → pool, shuffle chains, identity arithmetic";
   let description = [{
     The layer fusions of TensorRT's catalog (seeds/). Into neighbours:
     - `conv(pad(x))` with zero constant spatial padding → conv of x with the
       padding added to its own;
     - `log(softmax(x))` → `log_softmax(x)`;
+    - softmax and log_softmax written out as ONNX's function bodies define
+      them (`m = max(x)`, `e = exp(x − m)`, then `e / Σe` or
+      `(x − m) − log Σe`, both reductions over the same one axis, keeping
+      it) → `softmax` / `log_softmax`, whose kernel subtracts in FP32;
     - a float mean or max reduction over exactly the spatial dimensions →
       `global_pool` (plus a reshape without keep_dims);
     - `transpose(transpose(x))` → one transpose (or none); `flatten` → the

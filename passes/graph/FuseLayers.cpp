@@ -180,6 +180,8 @@ struct FuseLayersPass : kiln::impl::FuseLayersPassBase<FuseLayersPass> {
   kiln::PassStatistic numPad{this, "fused-pad", "Zero pads absorbed into convolutions"};
   kiln::PassStatistic numLogSoftmax{this, "log-softmax",
                                     "log(softmax) pairs made log_softmax"};
+  kiln::PassStatistic numExpandedSoftmax{
+      this, "expanded-softmax", "Softmax and log_softmax formulas made one layer"};
   kiln::PassStatistic numGlobalPool{this, "global-pools",
                                     "Spatial reductions made global pools"};
   kiln::PassStatistic numTransposes{this, "transpose-chains",
@@ -207,6 +209,7 @@ struct FuseLayersPass : kiln::impl::FuseLayersPassBase<FuseLayersPass> {
     kiln::PatternCounter counter;
     counter.count("pad-into-conv", numPad);
     counter.count("log-softmax", numLogSoftmax);
+    counter.count("expanded-softmax", numExpandedSoftmax);
     counter.count("global-pool", numGlobalPool);
     counter.count("transpose-chain", numTransposes);
     counter.count("flatten-to-reshape", numFlatten);

@@ -1,7 +1,8 @@
 //===- SimplifyPatterns.cpp - the fusion catalog's non-epilogue rewrites --===//
 //
 // TensorRT's fusions that merge a layer into its neighbour rather than into
-// an epilogue: pad + conv, softmax + log, reduce → pool, shuffle + shuffle
+// an epilogue: pad + conv, softmax + log, softmax and log-softmax written
+// out as their formulas, reduce → pool, shuffle + shuffle
 // (transpose chains, flatten as reshape), activations exported as pointwise
 // arithmetic (SiLU, Hardswish, GELU) recognized, and identity arithmetic
 // erased.
@@ -70,6 +71,105 @@ struct SoftmaxLog : OpRewritePattern<LogOp> {
                                       softmax.getInput(), softmax.getAxis());
     rewriter.replaceOp(log, fused);
     rewriter.eraseOp(softmax);
+    return success();
+  }
+};
+
+/// The users of `value`, when they are exactly `count` distinct ops each
+/// using it once; empty otherwise.
+SmallVector<Operation *, 2> exactUsers(Value value, size_t count) {
+  SmallVector<Operation *, 2> users;
+  for (OpOperand &use : value.getUses()) {
+    if (llvm::is_contained(users, use.getOwner()))
+      return {};
+    users.push_back(use.getOwner());
+  }
+  if (users.size() != count)
+    return {};
+  return users;
+}
+
+/// The one op of type OpT among `users`, or null.
+template <typename OpT>
+OpT findUser(ArrayRef<Operation *> users) {
+  OpT found;
+  for (Operation *user : users)
+    if (auto op = llvm::dyn_cast<OpT>(user)) {
+      if (found)
+        return {};
+      found = op;
+    }
+  return found;
+}
+
+/// Softmax and log-softmax spelled out as ONNX's function bodies define them
+/// (and as graphs that inline those functions carry them), matched from the
+/// max:
+///   m = reduce max(x, [a], keep_dims); s = x − m; e = exp(s);
+///   r = reduce sum(e, [a], keep_dims)
+///   softmax:     e / r          → softmax(x, a)
+///   log_softmax: s − log(r)     → log_softmax(x, a)
+/// Five or six layers become one kernel, and the subtraction that decides
+/// the result happens inside the layer's wide arithmetic: in an FP16 graph
+/// the formula rounds x − m to half first (softmax stays FP32 there).
+/// Rooted at the max with a higher benefit than the reduce → pool and
+/// shuffle + reduce rewrites, which would otherwise take the max first.
+struct ExpandedSoftmax : OpRewritePattern<ReduceOp> {
+  explicit ExpandedSoftmax(MLIRContext *context)
+      : OpRewritePattern(context, /*benefit=*/2) {}
+
+  LogicalResult matchAndRewrite(ReduceOp max, PatternRewriter &rewriter) const override {
+    Value x = max.getInput();
+    auto type = llvm::cast<RankedTensorType>(x.getType());
+    if (max.getKind() != ReduceKind::max || max.getAxes().size() != 1 ||
+        !max.getKeepDims() || !llvm::isa<FloatType>(type.getElementType()))
+      return rewriter.notifyMatchFailure(max, "not a float max over one axis keeping it");
+    int64_t axis = max.getAxes().front();
+    SmallVector<Operation *, 2> maxUsers = exactUsers(max.getResult(), 1);
+    auto shifted = maxUsers.empty() ? SubOp() : llvm::dyn_cast<SubOp>(maxUsers.front());
+    if (!shifted || shifted.getLhs() != x || shifted.getRhs() != max.getResult() ||
+        shifted.getType() != type)
+      return rewriter.notifyMatchFailure(max, "the max is not only subtracted from x");
+    // softmax: s feeds exp only; log_softmax: exp and the final subtraction.
+    SmallVector<Operation *, 2> shiftedUsers = exactUsers(shifted.getResult(), 1);
+    bool log = shiftedUsers.empty();
+    if (log)
+      shiftedUsers = exactUsers(shifted.getResult(), 2);
+    auto exp = findUser<ExpOp>(shiftedUsers);
+    if (!exp)
+      return rewriter.notifyMatchFailure(max, "x − max does not feed one exp");
+    SmallVector<Operation *, 2> expUsers = exactUsers(exp.getResult(), log ? 1 : 2);
+    auto sum = findUser<ReduceOp>(expUsers);
+    if (!sum || sum.getKind() != ReduceKind::sum || sum.getAxes() != max.getAxes() ||
+        !sum.getKeepDims())
+      return rewriter.notifyMatchFailure(max, "exp is not summed over the max's axis");
+    SmallVector<Operation *, 2> sumUsers = exactUsers(sum.getResult(), 1);
+    if (sumUsers.empty())
+      return rewriter.notifyMatchFailure(max, "the sum has other users");
+    SmallVector<Location> locs = {max.getLoc(), shifted.getLoc(), exp.getLoc(), sum.getLoc()};
+    if (!log) {
+      auto div = findUser<DivOp>(expUsers);
+      if (!div || div.getLhs() != exp.getResult() || div.getRhs() != sum.getResult() ||
+          div.getType() != type)
+        return rewriter.notifyMatchFailure(max, "exp is not divided by its sum");
+      locs.push_back(div.getLoc());
+      auto fused = SoftmaxOp::create(rewriter, FusedLoc::get(getContext(), locs), x, axis);
+      rewriter.replaceOp(div, fused);
+    } else {
+      auto logSum = llvm::dyn_cast<LogOp>(sumUsers.front());
+      auto tail = findUser<SubOp>(shiftedUsers);
+      if (!logSum || !tail || exactUsers(logSum.getResult(), 1).empty() ||
+          tail.getLhs() != shifted.getResult() || tail.getRhs() != logSum.getResult() ||
+          tail.getType() != type)
+        return rewriter.notifyMatchFailure(max, "not x − max − log of the sum");
+      locs.append({logSum.getLoc(), tail.getLoc()});
+      auto fused = LogSoftmaxOp::create(rewriter, FusedLoc::get(getContext(), locs), x, axis);
+      rewriter.replaceOp(tail, fused);
+      rewriter.eraseOp(logSum);
+    }
+    for (Operation *op : {sum.getOperation(), exp.getOperation(), shifted.getOperation(),
+                          max.getOperation()})
+      rewriter.eraseOp(op);
     return success();
   }
 };
@@ -274,6 +374,7 @@ void kiln::populateSimplifyPatterns(RewritePatternSet &patterns) {
   // Labelled so that passes can count them by kind (kiln::PatternCounter).
   patterns.addWithLabel<PadIntoConv>({"pad-into-conv"}, context);
   patterns.addWithLabel<SoftmaxLog>({"log-softmax"}, context);
+  patterns.addWithLabel<ExpandedSoftmax>({"expanded-softmax"}, context);
   patterns.addWithLabel<ReduceToGlobalPool>({"global-pool"}, context);
   patterns.addWithLabel<TransposeChain>({"transpose-chain"}, context);
   patterns.addWithLabel<FlattenToReshape>({"flatten-to-reshape"}, context);

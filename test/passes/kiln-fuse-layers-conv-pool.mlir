@@ -5,6 +5,7 @@
 // STATS: FuseLayersPass
 // STATS-NEXT: (S) 1 conv-pool - Average pools folded into the conv before them
 // STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 expanded-softmax - Softmax and log_softmax formulas made one layer
 // STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
 // STATS-NEXT: (S) 0 fused-activation - Activations fused
 // STATS-NEXT: (S) 0 fused-bias - Bias adds fused
@@ -48,6 +49,7 @@ func.func @densenet_transition(%x: tensor<1x8x8x8xf32>, %w: tensor<4x8x1x1xf32>,
 // STATS: FuseLayersPass
 // STATS-NEXT: (S) 1 conv-pool - Average pools folded into the conv before them
 // STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 expanded-softmax - Softmax and log_softmax formulas made one layer
 // STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
 // STATS-NEXT: (S) 0 fused-activation - Activations fused
 // STATS-NEXT: (S) 0 fused-bias - Bias adds fused
@@ -87,6 +89,7 @@ func.func @padded_conv(%x: tensor<1x7x7x3xf32>) -> tensor<1x3x3x2xf32> {
 // STATS: FuseLayersPass
 // STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
 // STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 expanded-softmax - Softmax and log_softmax formulas made one layer
 // STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
 // STATS-NEXT: (S) 0 fused-activation - Activations fused
 // STATS-NEXT: (S) 0 fused-bias - Bias adds fused

@@ -4,6 +4,7 @@
 // STATS: FuseLayersPass
 // STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
 // STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 expanded-softmax - Softmax and log_softmax formulas made one layer
 // STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
 // STATS-NEXT: (S) 0 fused-activation - Activations fused
 // STATS-NEXT: (S) 0 fused-bias - Bias adds fused
@@ -38,6 +39,7 @@ func.func @transpose_reduce(%x: tensor<1x64x7x7xf32>) -> (tensor<1x64xf32>, tens
 // STATS: FuseLayersPass
 // STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
 // STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 expanded-softmax - Softmax and log_softmax formulas made one layer
 // STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
 // STATS-NEXT: (S) 0 fused-activation - Activations fused
 // STATS-NEXT: (S) 0 fused-bias - Bias adds fused
@@ -71,6 +73,7 @@ func.func @smaller_transpose(%x: tensor<2x3x4x5xf32>) -> (tensor<2x4x3x1xf32>, t
 // STATS: FuseLayersPass
 // STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
 // STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 expanded-softmax - Softmax and log_softmax formulas made one layer
 // STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
 // STATS-NEXT: (S) 0 fused-activation - Activations fused
 // STATS-NEXT: (S) 0 fused-bias - Bias adds fused
@@ -107,6 +110,7 @@ func.func @reshape_reduce(%x: tensor<1x64x7x7xf32>, %y: tensor<1x16x64xf32>)
 // STATS: FuseLayersPass
 // STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
 // STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 expanded-softmax - Softmax and log_softmax formulas made one layer
 // STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
 // STATS-NEXT: (S) 0 fused-activation - Activations fused
 // STATS-NEXT: (S) 0 fused-bias - Bias adds fused

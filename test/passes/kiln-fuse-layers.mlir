@@ -5,6 +5,7 @@
 // STATS: FuseLayersPass
 // STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
 // STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 expanded-softmax - Softmax and log_softmax formulas made one layer
 // STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
 // STATS-NEXT: (S) 1 fused-activation - Activations fused
 // STATS-NEXT: (S) 1 fused-bias - Bias adds fused
@@ -48,6 +49,7 @@ func.func @residual_block(%x: tensor<1x8x16x16xf32>, %w: tensor<8x8x3x3xf32>) ->
 // STATS: FuseLayersPass
 // STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
 // STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 expanded-softmax - Softmax and log_softmax formulas made one layer
 // STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
 // STATS-NEXT: (S) 2 fused-activation - Activations fused
 // STATS-NEXT: (S) 0 fused-bias - Bias adds fused
@@ -77,6 +79,7 @@ func.func @activations(%a: tensor<2x8xf32>, %b: tensor<8x4xf32>) -> (tensor<2x4x
 // STATS: FuseLayersPass
 // STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
 // STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 expanded-softmax - Softmax and log_softmax formulas made one layer
 // STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
 // STATS-NEXT: (S) 0 fused-activation - Activations fused
 // STATS-NEXT: (S) 0 fused-bias - Bias adds fused
@@ -125,6 +128,7 @@ func.func @must_not_fuse(%x: tensor<1x8x4x4xf32>, %w: tensor<8x8x1x1xf32>, %big:
 // STATS: FuseLayersPass
 // STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
 // STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 expanded-softmax - Softmax and log_softmax formulas made one layer
 // STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
 // STATS-NEXT: (S) 0 fused-activation - Activations fused
 // STATS-NEXT: (S) 0 fused-bias - Bias adds fused
@@ -164,6 +168,7 @@ func.func @pad_conv(%x: tensor<1x4x8x8xf32>, %w: tensor<4x4x3x3xf32>, %w5: tenso
 // STATS: FuseLayersPass
 // STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
 // STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 expanded-softmax - Softmax and log_softmax formulas made one layer
 // STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
 // STATS-NEXT: (S) 0 fused-activation - Activations fused
 // STATS-NEXT: (S) 0 fused-bias - Bias adds fused
@@ -197,6 +202,7 @@ func.func @softmax_log(%x: tensor<2x10xf32>, %y: tensor<2x10xf32>)
 // STATS: FuseLayersPass
 // STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
 // STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 expanded-softmax - Softmax and log_softmax formulas made one layer
 // STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
 // STATS-NEXT: (S) 0 fused-activation - Activations fused
 // STATS-NEXT: (S) 0 fused-bias - Bias adds fused
@@ -233,6 +239,7 @@ func.func @reduce_to_pool(%x: tensor<1x64x7x7xf32>, %y: tensor<1x7x7x64xf32>)
 // STATS: FuseLayersPass
 // STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
 // STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 expanded-softmax - Softmax and log_softmax formulas made one layer
 // STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
 // STATS-NEXT: (S) 0 fused-activation - Activations fused
 // STATS-NEXT: (S) 0 fused-bias - Bias adds fused
@@ -262,6 +269,7 @@ func.func @transposes(%x: tensor<1x2x3x4xf32>) -> (tensor<1x2x3x4xf32>, tensor<1
 // STATS: FuseLayersPass
 // STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
 // STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 expanded-softmax - Softmax and log_softmax formulas made one layer
 // STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
 // STATS-NEXT: (S) 0 fused-activation - Activations fused
 // STATS-NEXT: (S) 0 fused-bias - Bias adds fused
@@ -300,6 +308,7 @@ func.func @identities(%x: tensor<4xf32>)
 // STATS: FuseLayersPass
 // STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
 // STATS-NEXT: (S) 0 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 expanded-softmax - Softmax and log_softmax formulas made one layer
 // STATS-NEXT: (S) 1 flatten-reshapes - Flattens made reshapes
 // STATS-NEXT: (S) 0 fused-activation - Activations fused
 // STATS-NEXT: (S) 0 fused-bias - Bias adds fused
@@ -328,6 +337,7 @@ func.func @flatten_chain(%x: tensor<1x1x1x8xf32>) -> tensor<1x8xf32> {
 // STATS: FuseLayersPass
 // STATS-NEXT: (S) 0 conv-pool - Average pools folded into the conv before them
 // STATS-NEXT: (S) 1 erf-gelu - Erf GELU formulas made gelu
+// STATS-NEXT: (S) 0 expanded-softmax - Softmax and log_softmax formulas made one layer
 // STATS-NEXT: (S) 0 flatten-reshapes - Flattens made reshapes
 // STATS-NEXT: (S) 3 fused-activation - Activations fused
 // STATS-NEXT: (S) 0 fused-bias - Bias adds fused

@@ -26,6 +26,7 @@
 // STATS-NEXT:   FuseLayersPass
 // STATS-NEXT:     (S) 0 conv-pool           - Average pools folded into the conv before them
 // STATS-NEXT:     (S) 0 erf-gelu            - Erf GELU formulas made gelu
+// STATS-NEXT:     (S) 0 expanded-softmax    - Softmax and log_softmax formulas made one layer
 // STATS-NEXT:     (S) 0 flatten-reshapes    - Flattens made reshapes
 // STATS-NEXT:     (S) 2 fused-activation    - Activations fused
 // STATS-NEXT:     (S) 0 fused-bias          - Bias adds fused

@@ -16,6 +16,9 @@ and excitation (GlobalAveragePool, 1x1 conv + SiLU, 1x1 conv + Sigmoid, Mul),
 bert_layer: self-attention (Q/K/V matmuls, heads by reshape/transpose,
 scaled scores, additive mask, softmax), dense + residual + LayerNorm, and a
 GELU (erf form, as PyTorch exports it) feed-forward with residual + LayerNorm.
+softmax_formulas: softmax and log-softmax written out as ONNX's function
+bodies define them (ReduceMax, Sub, Exp, ReduceSum, Div; Log and Sub), on
+scores large enough that subtracting the max in half precision would show.
 """
 
 import os
@@ -152,6 +155,23 @@ def bert_layer():
     return g, {"x": (1, seq, hidden), "mask": (1, 1, 1, seq)}, y
 
 
+def softmax_formulas():
+    g = Graph()
+    seq, hidden = 16, 64
+
+    def shifted_exp(x, axis):
+        shifted = g.op("Sub", [x, g.op("ReduceMax", [x], axes=[axis], keepdims=1)])
+        e = g.op("Exp", [shifted])
+        return shifted, e, g.op("ReduceSum", [e, g.const([axis], np.int64)], keepdims=1)
+
+    scores = g.op("Mul", [g.op("MatMul", ["x", g.weight([hidden, hidden])]), g.const(40.0)])
+    _, e, total = shifted_exp(g.op("Add", [scores, g.const(1000.0)]), -1)
+    probs = g.op("Div", [e, total])
+    shifted, _, total = shifted_exp(g.op("MatMul", [probs, g.weight([hidden, hidden])]), 1)
+    y = g.op("Sub", [shifted, g.op("Log", [total])])
+    return g, {"x": (1, seq, hidden)}, y
+
+
 def write(directory, name, build):
     g, inputs, output = build()
     shape = inputs["x"]  # every model keeps its input's shape
@@ -195,5 +215,6 @@ def save_case(directory, name, model, feeds, output):
 if __name__ == "__main__":
     for name, build in [("resnet_bottleneck", resnet_bottleneck), ("inception", inception),
                         ("mobilenet_v2", mobilenet_v2), ("bert_layer", bert_layer),
-                        ("efficientnet_mbconv", efficientnet_mbconv)]:
+                        ("efficientnet_mbconv", efficientnet_mbconv),
+                        ("softmax_formulas", softmax_formulas)]:
         write(sys.argv[1], name, build)
