@@ -129,8 +129,18 @@ Expected<std::shared_ptr<EngineImpl>> openOnDevice(EngineFile file, const LoadOp
   if (weights.size) {
     KILN_CUDA_TRY(cudaMalloc(&impl->weights, weights.size),
                   "allocating " + std::to_string(weights.size) + " bytes of weights");
-    KILN_CUDA_TRY(cudaMemcpy(impl->weights, weights.data, weights.size, cudaMemcpyHostToDevice),
-                  "uploading the weights");
+    // On a stream of its own, waited for: a plain cudaMemcpy from pageable
+    // memory may return before its DMA lands, and the caller's non-blocking
+    // streams would not wait for it (nor for the legacy default stream).
+    cudaStream_t upload = nullptr;
+    KILN_CUDA_TRY(cudaStreamCreateWithFlags(&upload, cudaStreamNonBlocking),
+                  "creating the weights' upload stream");
+    cudaError_t copied = cudaMemcpyAsync(impl->weights, weights.data, weights.size,
+                                         cudaMemcpyHostToDevice, upload);
+    if (copied == cudaSuccess)
+      copied = cudaStreamSynchronize(upload);
+    cudaStreamDestroy(upload);
+    KILN_CUDA_TRY(copied, "uploading the weights");
   }
   if (Status s = loadModule(*impl); !s.ok())
     return s;

@@ -50,6 +50,9 @@ Expected<HostRunner> HostRunner::create(const Engine &engine) {
     if (!bound)
       return bound;
   }
+  // The clearing ran on the legacy default stream, which the runs' own
+  // non-blocking stream does not wait for.
+  KILN_CUDA_TRY(cudaDeviceSynchronize(), "clearing the bindings");
   return HostRunner(std::move(impl));
 }
 

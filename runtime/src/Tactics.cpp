@@ -70,8 +70,12 @@ struct TacticTimer::Impl {
     size = 0;
     KILN_CUDA_TRY(cudaMalloc(&buffer, bytes),
                   "allocating " + std::to_string(bytes) + " bytes of " + what);
-    if (fill >= 0)
+    if (fill >= 0) {
       KILN_CUDA_TRY(cudaMemset(buffer, fill, bytes), std::string("filling the ") + what);
+      // On the legacy default stream: let it land before the timing
+      // streams, which do not wait for that one, read the buffer.
+      KILN_CUDA_TRY(cudaDeviceSynchronize(), std::string("filling the ") + what);
+    }
     size = bytes;
     return Status::success();
   }

@@ -43,6 +43,9 @@ void useRuntimeVersions(EngineBuilder &builder) {
 DeviceBuffer::DeviceBuffer(size_t bytes) : bytes_(bytes) {
   EXPECT_EQ(cudaMalloc(&pointer_, bytes ? bytes : 1), cudaSuccess);
   cudaMemset(pointer_, 0, bytes ? bytes : 1);
+  // Tests enqueue on non-blocking streams, which do not wait for the
+  // legacy default stream: let the clearing land first.
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
 }
 
 DeviceBuffer::~DeviceBuffer() {
@@ -52,10 +55,14 @@ DeviceBuffer::~DeviceBuffer() {
 
 void DeviceBuffer::upload(const void *data, size_t bytes) {
   EXPECT_EQ(cudaMemcpy(pointer_, data, bytes, cudaMemcpyHostToDevice), cudaSuccess);
+  // A pageable copy may return before its DMA lands.
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
 }
 
 std::vector<uint8_t> DeviceBuffer::download() const {
   std::vector<uint8_t> bytes(bytes_);
+  // After whatever non-blocking streams still run.
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   EXPECT_EQ(cudaMemcpy(bytes.data(), pointer_, bytes_, cudaMemcpyDeviceToHost), cudaSuccess);
   return bytes;
 }

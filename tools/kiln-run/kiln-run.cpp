@@ -176,6 +176,12 @@ int runEngine(const kiln::run::Options &options, EngineFile file) {
                    name.c_str(), name.c_str());
       return Usage;
     }
+  // Every copy goes through the stream the engine runs on: a plain
+  // cudaMemcpy of pageable memory may return before its DMA lands, and a
+  // non-blocking stream does not wait for the legacy default stream.
+  cudaStream_t stream;
+  if (cudaError_t e = cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking); e != cudaSuccess)
+    return cudaReport(e, "cudaStreamCreate");
   std::printf("=== Bindings ===\n");
   for (size_t i = 0; i < bindings.size(); ++i) {
     const BindingInfo &binding = bindings[i];
@@ -206,9 +212,11 @@ int runEngine(const kiln::run::Options &options, EngineFile file) {
         array = std::move(*converted);
         source = path;
       }
-      if (cudaError_t e = cudaMemcpy(buffers[i], array.data.data(), binding.bytes,
-                                     cudaMemcpyHostToDevice);
-          e != cudaSuccess)
+      cudaError_t e = cudaMemcpyAsync(buffers[i], array.data.data(), binding.bytes,
+                                      cudaMemcpyHostToDevice, stream);
+      if (e == cudaSuccess)
+        e = cudaStreamSynchronize(stream);
+      if (e != cudaSuccess)
         return cudaReport(e, "uploading an input");
     }
     std::printf("%-6s %-24s %-5s %-20s %s\n", binding.isInput ? "input" : "output",
@@ -216,9 +224,6 @@ int runEngine(const kiln::run::Options &options, EngineFile file) {
                 shapeText(binding.shape).c_str(), source.c_str());
   }
 
-  cudaStream_t stream;
-  if (cudaError_t e = cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking); e != cudaSuccess)
-    return cudaReport(e, "cudaStreamCreate");
   context->enableCudaGraph(options.cudaGraph);
   for (int i = 0; i < options.warmup; ++i)
     if (Status s = context->enqueue(stream); !s.ok())
@@ -303,9 +308,11 @@ int runEngine(const kiln::run::Options &options, EngineFile file) {
       array.dtype = bindings[i].dtype;
       array.shape = bindings[i].shape;
       array.data.resize(bindings[i].bytes);
-      if (cudaError_t e = cudaMemcpy(array.data.data(), buffers[i], bindings[i].bytes,
-                                     cudaMemcpyDeviceToHost);
-          e != cudaSuccess)
+      cudaError_t e = cudaMemcpyAsync(array.data.data(), buffers[i], bindings[i].bytes,
+                                      cudaMemcpyDeviceToHost, stream);
+      if (e == cudaSuccess)
+        e = cudaStreamSynchronize(stream);
+      if (e != cudaSuccess)
         return cudaReport(e, "downloading an output");
       std::string path = options.exportOutput + "/" + fileSafe(bindings[i].name) + ".npy";
       if (Status s = writeNpy(path, array); !s.ok())
