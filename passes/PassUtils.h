@@ -94,9 +94,17 @@ mlir::Value quantizeConstantWeight(mlir::OpBuilder &builder, mlir::Operation *la
 std::string whyQuantizationKept(mlir::Operation *op);
 
 /// The fusion catalog's rewrites that merge neighbouring layers: pad into
-/// conv, softmax + log, reduce into global pool, transpose chains, flatten
-/// as reshape, and identity arithmetic (SimplifyPatterns.cpp).
+/// conv, softmax + log, the softmax formulas below, reduce into global pool,
+/// transpose chains, flatten as reshape, and identity arithmetic
+/// (SimplifyPatterns.cpp).
 void populateSimplifyPatterns(mlir::RewritePatternSet &patterns);
+
+/// Softmax and log-softmax written out as ONNX's function bodies (max,
+/// subtract, exp, sum, then divide or subtract the log) → one softmax or
+/// log_softmax; labelled "expanded-softmax". Part of populateSimplifyPatterns;
+/// kiln-fuse-attention runs it too, so that an attention whose softmax is
+/// the formula still fuses.
+void populateSoftmaxFormulaPatterns(mlir::RewritePatternSet &patterns);
 
 /// Shuffle + reduce: a reduction over a transposed or reshaped tensor reduces
 /// the original tensor, and the (smaller) shuffle follows it

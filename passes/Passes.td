@@ -125,7 +125,9 @@ def FuseAttentionPass : Pass<"kiln-fuse-attention", "::mlir::func::FuncOp"> {
       multiplied or divided by scalar constants (any number, or none);
     - optionally more scalar factors on `s`, then optionally `add(s, mask)`
       with a rank-4 mask broadcasting to the scores (the op's `bias`);
-    - `p = softmax(s, axis 3)`, optionally `where(isnan(p), 0, p)` (imported
+    - `p = softmax(s, axis 3)` (or the softmax written out as ONNX's
+      function body, which the pass first makes one softmax, as
+      kiln-fuse-layers does), optionally `where(isnan(p), 0, p)` (imported
       as `where(not(equal(p, p)), 0, p)`), then `o = matmul(p, v)`.
     The scale is the product of all the factors. Every intermediate value
     must feed only the next step; q, kᵀ, v and o are static rank-4 tensors

@@ -365,6 +365,9 @@ struct FuseAttentionPass : kiln::impl::FuseAttentionPassBase<FuseAttentionPass> 
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseAttention>(&getContext(), wide, numFused, numBshd, numMasked,
                                 numConstrained);
+    // An attention whose softmax is written out as its formula: the formula
+    // becomes the softmax the attention pattern starts from.
+    populateSoftmaxFormulaPatterns(patterns);
     GreedyRewriteConfig config;
     config.enableFolding(false);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config)))

@@ -109,14 +109,14 @@ OpT findUser(ArrayRef<Operation *> users) {
 ///   r = reduce sum(e, [a], keep_dims)
 ///   softmax:     e / r          → softmax(x, a)
 ///   log_softmax: s − log(r)     → log_softmax(x, a)
-/// Five or six layers become one kernel, and the subtraction that decides
-/// the result happens inside the layer's wide arithmetic: in an FP16 graph
-/// the formula rounds x − m to half first (softmax stays FP32 there).
-/// Rooted at the max with a higher benefit than the reduce → pool and
-/// shuffle + reduce rewrites, which would otherwise take the max first.
+/// Five or six layers become one kernel, whose arithmetic is float (double
+/// sums) whatever the tensors' type: in an FP16 graph the formula's own
+/// layers round x − m to half.
+/// Rooted at the max with a higher benefit than the reduce → pool (1) and
+/// shuffle + reduce (2) rewrites, which would otherwise take the max first.
 struct ExpandedSoftmax : OpRewritePattern<ReduceOp> {
   explicit ExpandedSoftmax(MLIRContext *context)
-      : OpRewritePattern(context, /*benefit=*/2) {}
+      : OpRewritePattern(context, /*benefit=*/3) {}
 
   LogicalResult matchAndRewrite(ReduceOp max, PatternRewriter &rewriter) const override {
     Value x = max.getInput();
@@ -145,7 +145,7 @@ struct ExpandedSoftmax : OpRewritePattern<ReduceOp> {
       return rewriter.notifyMatchFailure(max, "exp is not summed over the max's axis");
     SmallVector<Operation *, 2> sumUsers = exactUsers(sum.getResult(), 1);
     if (sumUsers.empty())
-      return rewriter.notifyMatchFailure(max, "the sum has other users");
+      return rewriter.notifyMatchFailure(max, "the sum does not have exactly one user");
     SmallVector<Location> locs = {max.getLoc(), shifted.getLoc(), exp.getLoc(), sum.getLoc()};
     if (!log) {
       auto div = findUser<DivOp>(expUsers);
@@ -153,7 +153,7 @@ struct ExpandedSoftmax : OpRewritePattern<ReduceOp> {
           div.getType() != type)
         return rewriter.notifyMatchFailure(max, "exp is not divided by its sum");
       locs.push_back(div.getLoc());
-      auto fused = SoftmaxOp::create(rewriter, FusedLoc::get(getContext(), locs), x, axis);
+      auto fused = SoftmaxOp::create(rewriter, rewriter.getFusedLoc(locs), x, axis);
       rewriter.replaceOp(div, fused);
     } else {
       auto logSum = llvm::dyn_cast<LogOp>(sumUsers.front());
@@ -163,7 +163,7 @@ struct ExpandedSoftmax : OpRewritePattern<ReduceOp> {
           tail.getType() != type)
         return rewriter.notifyMatchFailure(max, "not x − max − log of the sum");
       locs.append({logSum.getLoc(), tail.getLoc()});
-      auto fused = LogSoftmaxOp::create(rewriter, FusedLoc::get(getContext(), locs), x, axis);
+      auto fused = LogSoftmaxOp::create(rewriter, rewriter.getFusedLoc(locs), x, axis);
       rewriter.replaceOp(tail, fused);
       rewriter.eraseOp(logSum);
     }
@@ -369,12 +369,16 @@ struct EraseIdentityArithmetic : OpRewritePattern<OpT> {
 
 } // namespace
 
+void kiln::populateSoftmaxFormulaPatterns(RewritePatternSet &patterns) {
+  patterns.addWithLabel<ExpandedSoftmax>({"expanded-softmax"}, patterns.getContext());
+}
+
 void kiln::populateSimplifyPatterns(RewritePatternSet &patterns) {
   MLIRContext *context = patterns.getContext();
   // Labelled so that passes can count them by kind (kiln::PatternCounter).
   patterns.addWithLabel<PadIntoConv>({"pad-into-conv"}, context);
   patterns.addWithLabel<SoftmaxLog>({"log-softmax"}, context);
-  patterns.addWithLabel<ExpandedSoftmax>({"expanded-softmax"}, context);
+  populateSoftmaxFormulaPatterns(patterns);
   patterns.addWithLabel<ReduceToGlobalPool>({"global-pool"}, context);
   patterns.addWithLabel<TransposeChain>({"transpose-chain"}, context);
   patterns.addWithLabel<FlattenToReshape>({"flatten-to-reshape"}, context);

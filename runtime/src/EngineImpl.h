@@ -88,6 +88,9 @@ struct ContextImpl {
   void *workspace = nullptr;
   size_t workspaceBytes = 0;
   cudaStream_t stream = nullptr;
+  /// run(): recorded on the legacy default stream for `stream` to wait for
+  /// (created on first use).
+  cudaEvent_t legacyEvent = nullptr;
   cudnnHandle_t cudnn = nullptr;
   cublasLtHandle_t cublasLt = nullptr;
   std::vector<std::unique_ptr<StepRunner>> runners;

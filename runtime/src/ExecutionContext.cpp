@@ -60,6 +60,8 @@ ContextImpl::~ContextImpl() {
       cudaEventDestroy(event);
   if (forkEvent)
     cudaEventDestroy(forkEvent);
+  if (legacyEvent)
+    cudaEventDestroy(legacyEvent);
   for (cudaStream_t aux : auxStreams)
     cudaStreamDestroy(aux);
   runners.clear(); // before the handles they use
@@ -432,9 +434,18 @@ void *ExecutionContext::binding(int index) const {
 Status ExecutionContext::enqueue(cudaStream_t stream) { return impl_->enqueue(stream); }
 
 Status ExecutionContext::run() {
+  detail::DeviceGuard guard(impl_->impl.device);
+  // The own stream is non-blocking: it would not wait for bindings filled
+  // with a plain cudaMemcpy or cudaMemset (the legacy default stream), which
+  // a synchronous-style caller of run() is likely to use.
+  if (!impl_->legacyEvent)
+    KILN_CUDA_TRY(cudaEventCreateWithFlags(&impl_->legacyEvent, cudaEventDisableTiming),
+                  "cudaEventCreate");
+  KILN_CUDA_TRY(cudaEventRecord(impl_->legacyEvent, cudaStreamLegacy), "cudaEventRecord");
+  KILN_CUDA_TRY(cudaStreamWaitEvent(impl_->stream, impl_->legacyEvent, 0),
+                "cudaStreamWaitEvent");
   if (Status s = impl_->enqueue(impl_->stream); !s.ok())
     return s;
-  detail::DeviceGuard guard(impl_->impl.device);
   KILN_CUDA_TRY(cudaStreamSynchronize(impl_->stream), "running the engine");
   return impl_->reportProfile();
 }

@@ -325,6 +325,9 @@ TEST_F(GpuContext, UserMemoryGivesTheSameResultsAsOwnedMemory) {
   DeviceBuffer memory(size + 256);
   // Garbage in the user's memory must not matter: the arena is cleared.
   cudaMemset(memory.get(), 0xA5, memory.bytes());
+  // Landed before setDeviceMemory clears the arena on the context's
+  // non-blocking stream, which does not wait for the legacy default stream.
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   EXPECT_EQ(context.setDeviceMemory(static_cast<char *>(memory.get()) + 1, size).code(),
             ErrorCode::InvalidArgument);
   EXPECT_EQ(context.setDeviceMemory(memory.get(), size - 1).code(), ErrorCode::InvalidArgument);

@@ -97,6 +97,36 @@ func.func @bhsd_div_scores(%q: tensor<2x2x16x8xf32>, %k: tensor<2x2x16x8xf32>, %
 // STATS-NEXT: (S) 0 bshd
 // STATS-NEXT: (S) 1 fused
 // STATS-NEXT: (S) 0 kept-by-constraint
+// STATS-NEXT: (S) 0 masked
+
+// Tests the same attention with its softmax written out as ONNX's function
+// body (max, subtract, exp, sum, divide): the formula becomes the softmax
+// first, so the attention still fuses.
+// CHECK-LABEL: func.func @bhsd_softmax_formula
+// CHECK-SAME: (%[[Q:[^:]*]]: tensor<2x2x16x8xf32>{{[^,]*}}, %[[K:[^:]*]]: tensor<2x2x16x8xf32>{{[^,]*}}, %[[V:[^:]*]]: tensor<2x2x16x4xf32>
+// CHECK-NOT: nn.exp
+// CHECK: %[[O:.*]] = nn.attention bhsd %[[Q]], %[[K]], %[[V]] scale 0.353553{{[0-9]*}}
+// CHECK-NEXT: return %[[O]]
+func.func @bhsd_softmax_formula(%q: tensor<2x2x16x8xf32>, %k: tensor<2x2x16x8xf32>, %v: tensor<2x2x16x4xf32>) -> tensor<2x2x16x4xf32> {
+  %kt = nn.transpose %k permutation [0, 1, 3, 2] : tensor<2x2x16x8xf32>
+  %s = nn.matmul %q, %kt : (tensor<2x2x16x8xf32>, tensor<2x2x8x16xf32>) -> tensor<2x2x16x16xf32>
+  %c = nn.constant dense<2.82842712> : tensor<1xf32>
+  %s1 = nn.div %s, %c : (tensor<2x2x16x16xf32>, tensor<1xf32>) -> tensor<2x2x16x16xf32>
+  %m = nn.reduce max %s1 axes [3] keep_dims : tensor<2x2x16x16xf32>
+  %d = nn.sub %s1, %m : (tensor<2x2x16x16xf32>, tensor<2x2x16x1xf32>) -> tensor<2x2x16x16xf32>
+  %e = nn.exp %d : tensor<2x2x16x16xf32>
+  %r = nn.reduce sum %e axes [3] keep_dims : tensor<2x2x16x16xf32>
+  %p = nn.div %e, %r : (tensor<2x2x16x16xf32>, tensor<2x2x16x1xf32>) -> tensor<2x2x16x16xf32>
+  %o = nn.matmul %p, %v : (tensor<2x2x16x16xf32>, tensor<2x2x16x4xf32>) -> tensor<2x2x16x4xf32>
+  return %o : tensor<2x2x16x4xf32>
+}
+
+// -----
+
+// STATS: FuseAttentionPass
+// STATS-NEXT: (S) 0 bshd
+// STATS-NEXT: (S) 1 fused
+// STATS-NEXT: (S) 0 kept-by-constraint
 // STATS-NEXT: (S) 1 masked
 
 // Tests kᵀ given as such (no transpose to look through), a scale spread over

@@ -72,15 +72,17 @@ static Launch emitSoftmax(KernelWriter &w, const TensorView &input, const Tensor
     // Pass 3: the results. In float, one reciprocal and a multiply per element
     // (two roundings of float, invisible after rounding to 16 bits); in double,
     // a division, rounded once to the result's type as the reference's.
+    // log_softmax subtracts the max first and the log of the sum second, as
+    // the reference: x − (m + log Σ) would round m + log Σ to m's ulp, half
+    // an ulp of a large max lost on every output.
     if (log)
-      w.line("const " + F + " shift = m + (" + F + ")" + mathCall("log", "sum", acc) +
-             ";");
+      w.line("const " + F + " lse = (" + F + ")" + mathCall("log", "sum", acc) + ";");
     else if (acc == Compute::Float)
       w.line("const float inverse = 1.0f / sum;");
     rows.forEachElement([&] {
       std::string x = cached ? "x[u]" : loadAt(rows.offset(0));
       std::string e = cached ? "x[u]" : expOf(x);
-      std::string result = log                     ? "(" + x + " - shift)"
+      std::string result = log                     ? "((" + x + " - m) - lse)"
                            : acc == Compute::Float ? "(" + e + " * inverse)"
                                                    : "(double)" + e + " / sum";
       Compute held = log ? value : acc;

@@ -74,6 +74,10 @@ TOLERANCES = {"fp32": (1e-4, 1e-4), "fp16": (2e-2, 2e-2)}
 CASE_TOLERANCES = {"qconv_silu": (0.0625 * 1.001, 0.0),
                    "qconv_sigmoid_residual": (0.0078125 * 1.001, 0.0)}
 PRECISIONS = ("fp32", "fp16")
+# nn modules that test FP32 arithmetic FP16 cannot represent (values near
+# 30,000 have no fraction in FP16, while the reference reads the float32
+# module): compiled in FP32 only.
+FP32_ONLY = {"log_softmax_offset"}
 # nn modules also run with kiln-plan-memory=concurrency=none (branches whose
 # planner reuse adds write-after-read dependencies).
 PLAN_NONE = ("inception_branches",)
@@ -353,6 +357,8 @@ def main():
     for module in sorted(glob.glob(os.path.join(NN_DIR, "*.mlir"))):
         for precision in PRECISIONS:
             name = os.path.splitext(os.path.basename(module))[0]
+            if precision != "fp32" and name in FP32_ONLY:
+                continue
             cases.append((f"nn/{name} {precision}",
                           lambda module=module, precision=precision:
                           runner.nn_case(module, precision)))

@@ -144,7 +144,10 @@ public:
   /// graphs on, the first enqueue captures the steps into a graph (again after
   /// a binding changed) and later ones replay it.
   Status enqueue(cudaStream_t stream);
-  /// enqueue() on the context's own stream, then waits for it.
+  /// enqueue() on the context's own stream, then waits for it. The own
+  /// stream first waits for the legacy default stream, so bindings filled
+  /// with a plain cudaMemcpy or cudaMemset are complete (with enqueue(),
+  /// copy on the stream given, or wait for the copy).
   Status run();
 
   /// Capture once (on the context's own stream), replay later on any stream,

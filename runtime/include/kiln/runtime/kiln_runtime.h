@@ -94,6 +94,8 @@ kiln_status kiln_context_set_binding(kiln_context *context, const char *name,
                                      void *device_pointer);
 /* stream: a cudaStream_t. */
 kiln_status kiln_context_enqueue(kiln_context *context, void *stream);
+/* Runs on the context's own stream after the legacy default stream's work
+ * (bindings filled with a plain cudaMemcpy are complete), then waits. */
 kiln_status kiln_context_run(kiln_context *context);
 kiln_status kiln_context_enable_cuda_graph(kiln_context *context, int enable);
 
