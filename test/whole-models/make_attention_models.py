@@ -13,6 +13,8 @@ Where(IsNaN(p), 0, p) guard, p · v, heads merged back, output projection.
 Batch 1 has a query whose keys are all masked (its row is 0 after the guard).
 attention_div: the older exporters' form: k as [B, H, S, D] transposed by
 [0, 1, 3, 2], the scores divided by sqrt(D), no mask, no guard.
+attention_formula: attention_div with its softmax written out as ONNX's
+function body (ReduceMax, Sub, Exp, ReduceSum, Div).
 """
 
 import sys
@@ -29,7 +31,7 @@ BATCH, SEQ, HEADS, HEAD = 2, 16, 2, 8
 HIDDEN = HEADS * HEAD
 
 
-def attention(sdpa):
+def attention(sdpa, formula=False):
     g = Graph()
 
     def dense(x):
@@ -52,14 +54,19 @@ def attention(sdpa):
         k = heads(dense("x"), [0, 2, 1, 3])
         kt = g.op("Transpose", [k], perm=[0, 1, 3, 2])
         scores = g.op("Div", [g.op("MatMul", [q, kt]), g.const(np.sqrt(HEAD))])
-        probs = g.op("Softmax", [scores], axis=-1)
+        if formula:
+            shifted = g.op("Sub", [scores, g.op("ReduceMax", [scores], axes=[-1], keepdims=1)])
+            e = g.op("Exp", [shifted])
+            probs = g.op("Div", [e, g.op("ReduceSum", [e, g.const([-1], np.int64)], keepdims=1)])
+        else:
+            probs = g.op("Softmax", [scores], axis=-1)
     ctx = g.op("Transpose", [g.op("MatMul", [probs, v])], perm=[0, 2, 1, 3])
     ctx = g.op("Reshape", [ctx, g.const([BATCH, SEQ, HIDDEN], np.int64)])
     return g, g.op("Add", [g.op("MatMul", [ctx, g.weight([HIDDEN, HIDDEN])]), g.weight([HIDDEN], 0.1)])
 
 
-def write(directory, name, sdpa):
-    g, output = attention(sdpa)
+def write(directory, name, sdpa, formula=False):
+    g, output = attention(sdpa, formula)
     feeds = {"x": rng.standard_normal((BATCH, SEQ, HIDDEN)).astype(np.float32)}
     inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, feeds["x"].shape)]
     if sdpa:
@@ -81,3 +88,4 @@ def write(directory, name, sdpa):
 if __name__ == "__main__":
     write(sys.argv[1], "attention_sdpa", sdpa=True)
     write(sys.argv[1], "attention_div", sdpa=False)
+    write(sys.argv[1], "attention_formula", sdpa=False, formula=True)
