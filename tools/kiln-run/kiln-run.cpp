@@ -179,9 +179,23 @@ int runEngine(const kiln::run::Options &options, EngineFile file) {
   // Every copy goes through the stream the engine runs on: a plain
   // cudaMemcpy of pageable memory may return before its DMA lands, and a
   // non-blocking stream does not wait for the legacy default stream.
-  cudaStream_t stream;
-  if (cudaError_t e = cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking); e != cudaSuccess)
+  // The run's stream and its timing events, released on every return.
+  struct StreamAndEvents {
+    cudaStream_t stream = nullptr;
+    cudaEvent_t start = nullptr, stop = nullptr;
+    ~StreamAndEvents() {
+      if (start)
+        cudaEventDestroy(start);
+      if (stop)
+        cudaEventDestroy(stop);
+      if (stream)
+        cudaStreamDestroy(stream);
+    }
+  } owned;
+  if (cudaError_t e = cudaStreamCreateWithFlags(&owned.stream, cudaStreamNonBlocking);
+      e != cudaSuccess)
     return cudaReport(e, "cudaStreamCreate");
+  cudaStream_t stream = owned.stream;
   std::printf("=== Bindings ===\n");
   for (size_t i = 0; i < bindings.size(); ++i) {
     const BindingInfo &binding = bindings[i];
@@ -231,9 +245,11 @@ int runEngine(const kiln::run::Options &options, EngineFile file) {
   if (cudaError_t e = cudaStreamSynchronize(stream); e != cudaSuccess)
     return cudaReport(e, "warm-up runs");
 
-  cudaEvent_t start, stop;
-  cudaEventCreate(&start);
-  cudaEventCreate(&stop);
+  if (cudaError_t e = cudaEventCreate(&owned.start); e != cudaSuccess)
+    return cudaReport(e, "cudaEventCreate");
+  if (cudaError_t e = cudaEventCreate(&owned.stop); e != cudaSuccess)
+    return cudaReport(e, "cudaEventCreate");
+  cudaEvent_t start = owned.start, stop = owned.stop;
   std::vector<double> gpuTimes, hostTimes;
   using Clock = std::chrono::steady_clock;
   auto begin = Clock::now();
@@ -320,9 +336,6 @@ int runEngine(const kiln::run::Options &options, EngineFile file) {
       std::printf("Output '%s' written to %s\n", bindings[i].name.c_str(), path.c_str());
     }
   }
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
-  cudaStreamDestroy(stream);
   return Success;
 }
 
