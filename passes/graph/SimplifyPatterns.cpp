@@ -125,8 +125,7 @@ struct ExpandedSoftmax : OpRewritePattern<ReduceOp> {
         !max.getKeepDims() || !llvm::isa<FloatType>(type.getElementType()))
       return rewriter.notifyMatchFailure(max, "not a float max over one axis keeping it");
     int64_t axis = max.getAxes().front();
-    SmallVector<Operation *, 2> maxUsers = exactUsers(max.getResult(), 1);
-    auto shifted = maxUsers.empty() ? SubOp() : llvm::dyn_cast<SubOp>(maxUsers.front());
+    auto shifted = max->hasOneUse() ? llvm::dyn_cast<SubOp>(*max->user_begin()) : SubOp();
     if (!shifted || shifted.getLhs() != x || shifted.getRhs() != max.getResult() ||
         shifted.getType() != type)
       return rewriter.notifyMatchFailure(max, "the max is not only subtracted from x");
@@ -143,8 +142,7 @@ struct ExpandedSoftmax : OpRewritePattern<ReduceOp> {
     if (!sum || sum.getKind() != ReduceKind::sum || sum.getAxes() != max.getAxes() ||
         !sum.getKeepDims())
       return rewriter.notifyMatchFailure(max, "exp is not summed over the max's axis");
-    SmallVector<Operation *, 2> sumUsers = exactUsers(sum.getResult(), 1);
-    if (sumUsers.empty())
+    if (!sum->hasOneUse())
       return rewriter.notifyMatchFailure(max, "the sum does not have exactly one user");
     SmallVector<Location> locs = {max.getLoc(), shifted.getLoc(), exp.getLoc(), sum.getLoc()};
     if (!log) {
@@ -156,9 +154,9 @@ struct ExpandedSoftmax : OpRewritePattern<ReduceOp> {
       auto fused = SoftmaxOp::create(rewriter, rewriter.getFusedLoc(locs), x, axis);
       rewriter.replaceOp(div, fused);
     } else {
-      auto logSum = llvm::dyn_cast<LogOp>(sumUsers.front());
+      auto logSum = llvm::dyn_cast<LogOp>(*sum->user_begin());
       auto tail = findUser<SubOp>(shiftedUsers);
-      if (!logSum || !tail || exactUsers(logSum.getResult(), 1).empty() ||
+      if (!logSum || !tail || !logSum->hasOneUse() ||
           tail.getLhs() != shifted.getResult() || tail.getRhs() != logSum.getResult() ||
           tail.getType() != type)
         return rewriter.notifyMatchFailure(max, "not x − max − log of the sum");

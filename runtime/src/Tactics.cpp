@@ -58,10 +58,11 @@ struct TacticTimer::Impl {
   }
 
   // Grows `buffer` to at least `bytes`; `fill`, when given, is the byte
-  // written everywhere. Scratch only needs finite numbers: 0x3c bytes are
-  // about 1.06 in f16, 0.0115 in f32, 60 in int8.
+  // written everywhere, on `fillStream` (the timing stream, so the
+  // candidates timed there read it in order). Scratch only needs finite
+  // numbers: 0x3c bytes are about 1.06 in f16, 0.0115 in f32, 60 in int8.
   static Status reserve(void *&buffer, uint64_t &size, uint64_t bytes, const char *what,
-                        int fill = -1) {
+                        cudaStream_t fillStream = nullptr, int fill = -1) {
     if (bytes <= size)
       return Status::success();
     if (buffer)
@@ -70,12 +71,9 @@ struct TacticTimer::Impl {
     size = 0;
     KILN_CUDA_TRY(cudaMalloc(&buffer, bytes),
                   "allocating " + std::to_string(bytes) + " bytes of " + what);
-    if (fill >= 0) {
-      KILN_CUDA_TRY(cudaMemset(buffer, fill, bytes), std::string("filling the ") + what);
-      // On the legacy default stream: let it land before the timing
-      // streams, which do not wait for that one, read the buffer.
-      KILN_CUDA_TRY(cudaDeviceSynchronize(), std::string("filling the ") + what);
-    }
+    if (fill >= 0)
+      KILN_CUDA_TRY(cudaMemsetAsync(buffer, fill, bytes, fillStream),
+                    std::string("filling the ") + what);
     size = bytes;
     return Status::success();
   }
@@ -239,7 +237,8 @@ Expected<TacticTiming> TacticTimer::time(const uint8_t *data, size_t size,
                   "'" + name + "': only conv, GEMM and attention steps have tactics to time");
   Impl &impl = *impl_;
   if (Status s = Impl::reserve(impl.scratch, impl.scratchBytes,
-                               std::max<uint64_t>(scratchBytes, 256), "scratch memory", 0x3c);
+                               std::max<uint64_t>(scratchBytes, 256), "scratch memory",
+                               impl.stream, 0x3c);
       !s.ok())
     return s;
 

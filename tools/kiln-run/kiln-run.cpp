@@ -176,10 +176,10 @@ int runEngine(const kiln::run::Options &options, EngineFile file) {
                    name.c_str(), name.c_str());
       return Usage;
     }
-  // Every copy goes through the stream the engine runs on: a plain
-  // cudaMemcpy of pageable memory may return before its DMA lands, and a
-  // non-blocking stream does not wait for the legacy default stream.
-  // The run's stream and its timing events, released on every return.
+  // The run's stream and its timing events, released on every return. Every
+  // copy goes through that stream: a plain cudaMemcpy of pageable memory may
+  // return before its DMA lands, and a non-blocking stream does not wait for
+  // the legacy default stream.
   struct StreamAndEvents {
     cudaStream_t stream = nullptr;
     cudaEvent_t start = nullptr, stop = nullptr;
