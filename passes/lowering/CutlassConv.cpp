@@ -3,7 +3,8 @@
 // cuDNN's INT8 convolutions reach a small part of the tensor cores' INT8
 // rate on the H100; CUTLASS's implicit-GEMM kernels (ImplicitGemm.cpp) do
 // better on many shapes. Each eligible fused INT8 engine.conv is timed with
-// every CUTLASS configuration (all of them in one NVRTC translation unit,
+// the CUTLASS configurations worth trying for it (split-K ones only where
+// its output is a few tiles; all of them in one NVRTC translation unit,
 // launched through the runtime's TacticTimer on the step's scratch buffers)
 // and compared with the time of the cuDNN engine chosen for it; the faster
 // wins. The CUTLASS result goes into the timing cache under the conv's
@@ -132,6 +133,11 @@ LaunchOp kiln::replaceWithCutlassKernel(ConvOp conv, const cuda::Int8ConvProblem
 
 namespace {
 
+/// Prefixes the conv's signature in the timing cache. "v2": the split-K
+/// configurations joined the candidates, so entries timed without them
+/// (plain "cutlass-int8-conv ") are not reused.
+constexpr llvm::StringLiteral kSignaturePrefix = "cutlass-int8-conv v2 ";
+
 /// "0.031 ms": three significant digits.
 std::string formatTime(double ms) {
   char text[32];
@@ -205,7 +211,7 @@ kiln::selectCutlassConvs(ModuleOp module, StringRef option,
     if (time == cudnnTimes.end() || !target.nvrtcVersion)
       continue;
     Candidate candidate{conv, *problem, time->second, {}};
-    candidate.key.signature = "cutlass-int8-conv " + tactics::getTacticSignature(conv);
+    candidate.key.signature = (kSignaturePrefix + tactics::getTacticSignature(conv)).str();
     candidate.key.gpu = target.gpu;
     candidate.key.computeCapability = target.computeCapability;
     candidate.key.library = "nvrtc";
@@ -252,12 +258,14 @@ kiln::selectCutlassConvs(ModuleOp module, StringRef option,
   if (pending.empty())
     return counts;
 
-  // Every configuration of every signature in one translation unit.
-  ArrayRef<cuda::CutlassConvConfig> configs = cuda::cutlassInt8ConvConfigs();
+  // The configurations of every signature in one translation unit.
   std::string unit;
+  std::vector<std::vector<cuda::CutlassConvConfig>> configsOf;
   std::vector<std::vector<runtime::KernelVariant>> entries;
   for (auto [index, group] : llvm::enumerate(pending)) {
     std::vector<runtime::KernelVariant> &variants = entries.emplace_back();
+    const std::vector<cuda::CutlassConvConfig> &configs =
+        configsOf.emplace_back(cuda::cutlassInt8ConvConfigsFor(group.second.front().problem));
     for (auto [c, config] : llvm::enumerate(configs)) {
       std::string entry = llvm::formatv("kiln_cutlass_tactic_{0}_{1}", index, c).str();
       cuda::KernelSource kernel =
@@ -283,6 +291,7 @@ kiln::selectCutlassConvs(ModuleOp module, StringRef option,
     // kernel wins.
     OpBuilder builder(first.conv);
     Operation *copy = builder.clone(*first.conv);
+    const std::vector<cuda::CutlassConvConfig> &configs = configsOf[index];
     LaunchOp probe = replaceWithCutlassKernel(first.conv, first.problem, configs.front(), "", "");
     auto restore = [&]() {
       auto probeKernel = SymbolTable::lookupNearestSymbolFrom<KernelOp>(

@@ -155,21 +155,26 @@ fi
 done
 
 # 3. CUTLASS kernels, one configuration at a time.
-cutlass_model=$out/qdq-cutlass-block.mlir
-"$python" test/gpu/make_qdq_cutlass_model.py "$cutlass_model"
 # The block has three INT8 layers in a chain: the engine computes each fused
 # epilogue in f32 and the interpreter the Q/DQ graph in double, so a near-tie
 # rounded one step apart in the first layer moves the next ones; measured on
 # the H100, cuDNN's engine is up to 2 steps from the interpreter (8.4% of the
 # outputs one step). The CUTLASS engines must equal cuDNN's engine bit for bit
 # (both run engine.conv's f32 epilogue) and be within 2 steps of the
-# interpreter.
-ALLOWED_STEPS=2 check_mlir_model "$cutlass_model" 0.05 "qdq-cutlass-block (cudnn)" \
-  "$out/cutlass-cudnn/qdq-cutlass-block" "int8-conv-kernel=cudnn"
-for config in 128x128x64_s4 128x128x128_s3 128x256x64_s3 256x128x64_s3 128x64x64_s4 64x64x64_s6; do
-  ALLOWED_STEPS=2 check_mlir_model "$cutlass_model" 0.05 "qdq-cutlass-block (cutlass:$config)" \
-    "$out/cutlass-$config/qdq-cutlass-block" "int8-conv-kernel=cutlass:$config" 3
-  if ! "$python" - "$out/cutlass-cudnn/qdq-cutlass-block" "$out/cutlass-$config/qdq-cutlass-block" <<'PY'
+# interpreter. The split-K configurations run the block with 272 input
+# channels too (5 channel blocks of 64, the last partial, shared by 2, 4 or
+# 8 slices: every slice's sums reach the output).
+check_cutlass_block() {
+  local tag=$1 in_channels=$2; shift 2
+  local model=$out/qdq-cutlass-$tag.mlir
+  "$python" test/gpu/make_qdq_cutlass_model.py "$model" --in-channels "$in_channels"
+  ALLOWED_STEPS=2 check_mlir_model "$model" 0.05 "qdq-cutlass-$tag (cudnn)" \
+    "$out/cutlass-cudnn/$tag" "int8-conv-kernel=cudnn"
+  local config
+  for config in "$@"; do
+    ALLOWED_STEPS=2 check_mlir_model "$model" 0.05 "qdq-cutlass-$tag (cutlass:$config)" \
+      "$out/cutlass-$config/$tag" "int8-conv-kernel=cutlass:$config" 3
+    if ! "$python" - "$out/cutlass-cudnn/$tag" "$out/cutlass-$config/$tag" <<'PY'
 import json, sys, numpy as np
 a, b = sys.argv[1], sys.argv[2]
 spec = json.load(open(f"{a}/inspect.json"))
@@ -182,11 +187,16 @@ for name in [x["name"] for x in spec["bindings"] if x["io"] == "output"]:
     same &= bool((d == 0).all())
 sys.exit(0 if same else 1)
 PY
-  then
-    echo "FAIL qdq-cutlass-block (cutlass:$config): differs from cuDNN's engine"
-    failed=$((failed + 1))
-  fi
-done
+    then
+      echo "FAIL qdq-cutlass-$tag (cutlass:$config): differs from cuDNN's engine"
+      failed=$((failed + 1))
+    fi
+  done
+}
+split_configs=(64x64x64_s4_k2 64x64x64_s4_k4 64x64x64_s4_k8)
+check_cutlass_block block 32 128x128x64_s4 128x128x128_s3 128x256x64_s3 256x128x64_s3 \
+  128x64x64_s4 64x64x64_s6 "${split_configs[@]}"
+check_cutlass_block wide 272 64x64x64_s6 "${split_configs[@]}"
 
 echo "int8: $passed passed, $failed failed"
 [[ $failed == 0 ]]

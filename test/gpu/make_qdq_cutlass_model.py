@@ -4,14 +4,21 @@ CUTLASS kernels can run (check-int8.sh's cutlass modes): input 2x32x9x7,
 a 3x3 stride-2 convolution 32->48 with batch norm and relu, a 1x1
 convolution 48->48, a 1x1 stride-2 projection of the input 32->48 added as
 the residual, relu. Odd spatial sizes, per-channel weight scales, seeded
-random weights.
+random weights. --in-channels C makes the input (and the two convolutions
+reading it) C channels wide: 272 gives the split-K configurations several
+channel blocks of 64 to share, the last one partial.
 
-    make_qdq_cutlass_model.py OUT.mlir
+    make_qdq_cutlass_model.py OUT.mlir [--in-channels C]
 """
-import sys
+import argparse
 
 import numpy as np
 
+parser = argparse.ArgumentParser()
+parser.add_argument("out")
+parser.add_argument("--in-channels", type=int, default=32)
+args = parser.parse_args()
+C = args.in_channels
 rng = np.random.default_rng(2026)
 
 
@@ -30,9 +37,9 @@ def qtype(name, scales):
     return f"!{name} = !quant.uniform<i8:f32:0, {{{', '.join(f'{s:.6f}' for s in scales)}}}>"
 
 
-w1, s1 = weights(48, 32, 3)
+w1, s1 = weights(48, C, 3)
 w2, s2 = weights(48, 48, 1)
-w3, s3 = weights(48, 32, 1)
+w3, s3 = weights(48, C, 1)
 gamma = rng.uniform(0.8, 1.2, 48)
 beta = rng.uniform(-0.2, 0.2, 48)
 mean = rng.uniform(-0.1, 0.1, 48)
@@ -57,7 +64,7 @@ def requantize(name, value, qtype):
             f"  %d{name} = nn.dequantize %q{name} : tensor<2x48x5x4x!{qtype}>\n")
 
 
-X = "tensor<2x32x9x7xf32>"
+X = f"tensor<2x{C}x9x7xf32>"
 text = f"""// Made by test/gpu/make_qdq_cutlass_model.py (see there).
 !a = !quant.uniform<i8:f32, 0.05>
 !h = !quant.uniform<i8:f32, 0.04>
@@ -66,13 +73,13 @@ text = f"""// Made by test/gpu/make_qdq_cutlass_model.py (see there).
 {qtype('w1', s1)}
 {qtype('w2', s2)}
 {qtype('w3', s3)}
-func.func @qdq_cutlass_block(%x: tensor<2x32x9x7xf32>) -> tensor<2x48x5x4xf32> {{
+func.func @qdq_cutlass_block(%x: {X}) -> tensor<2x48x5x4xf32> {{
   %g = nn.constant {f(gamma)} : tensor<48xf32>
   %be = nn.constant {f(beta)} : tensor<48xf32>
   %mu = nn.constant {f(mean)} : tensor<48xf32>
   %var = nn.constant {f(var)} : tensor<48xf32>
-  %q0 = nn.quantize %x : tensor<2x32x9x7xf32> to tensor<2x32x9x7x!a>
-  %d0 = nn.dequantize %q0 : tensor<2x32x9x7x!a>
+  %q0 = nn.quantize %x : {X} to tensor<2x{C}x9x7x!a>
+  %d0 = nn.dequantize %q0 : tensor<2x{C}x9x7x!a>
 {conv(1, "%d0", X, w1, "w1", 2, 1)}  %bn = nn.batch_norm %c1, %g, %be, %mu, %var
        : {Y}, tensor<48xf32>, tensor<48xf32>, tensor<48xf32>, tensor<48xf32>
   %r1 = nn.relu %bn : {Y}
@@ -81,5 +88,5 @@ func.func @qdq_cutlass_block(%x: tensor<2x32x9x7xf32>) -> tensor<2x48x5x4xf32> {
 {requantize(2, "%r2", "o")}  return %d2 : tensor<2x48x5x4xf32>
 }}
 """
-with open(sys.argv[1], "w") as out:
+with open(args.out, "w") as out:
     out.write(text)

@@ -11,7 +11,7 @@
 // RUN: not kiln-opt %s -split-input-file -kiln-select-tactics="int8-conv-kernel=fastest" 2>&1 | FileCheck %s --check-prefix=BADOPTION
 // RUN: kiln-opt %s -split-input-file -kiln-select-tactics="mode=heuristic int8-conv-kernel=cutlass:128x64x64_s4" -mlir-pass-statistics -mlir-pass-statistics-display=list -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
 
-// BADCONFIG: error: kiln-select-tactics: int8-conv-kernel=cutlass:96x96x64_s2 names no CUTLASS configuration; they are 128x128x64_s4, 128x128x128_s3, 128x256x64_s3, 256x128x64_s3, 128x64x64_s4, 64x64x64_s6
+// BADCONFIG: error: kiln-select-tactics: int8-conv-kernel=cutlass:96x96x64_s2 names no CUTLASS configuration; they are 128x128x64_s4, 128x128x128_s3, 128x256x64_s3, 256x128x64_s3, 128x64x64_s4, 64x64x64_s6, 64x64x64_s4_k2, 64x64x64_s4_k4, 64x64x64_s4_k8
 // BADOPTION: error: kiln-select-tactics: int8-conv-kernel must be auto, cudnn or cutlass:<config>, got 'fastest'
 // STATS: (S) 1 cutlass-convs - INT8 convolutions given to CUTLASS kernels
 // STATS: (S) 1 cutlass-convs - INT8 convolutions given to CUTLASS kernels
@@ -130,5 +130,35 @@ func.func @not_eligible(%xh: memref<1x8x8x32xf16>, %yh: memref<1x8x8x32xf16>,
       -> %y : memref<1x8x8x32xi8> strides [1, 1] pads [0, 0, 0, 0]
       dilations [1, 1] layout channels_last activation <clip, min = 0.0, max = 24.0>
       {precision = "int8"}
+  return
+}
+
+// -----
+
+// Tests that a convolution of a few output tiles (ResNet-50's layer4 3x3 at
+// batch 1) takes a split-K configuration from the cache: the grid's z holds
+// the slices, the kernel a cluster of them and their exchange of sums. The
+// cache's entry from before the split-K configurations (signature without
+// "v2", faster) is not used.
+// FORCED-LABEL: func.func @few_tiles
+// FORCED: engine.launch @kiln_cutlass_conv_0
+// FORCED-SAME: grid [4, 2, 1] block [128, 1, 1] shared_memory 49152
+// CACHE-LABEL: func.func @few_tiles
+// CACHE: engine.launch @kiln_cutlass_conv_0(%arg0, %0, %1, %2, %arg1) grid [4, 2, 8] block [128, 1, 1] shared_memory 32768 outputs 1
+// CACHE-SAME: tactic = "cutlass 64x64x64 s4 split-k 8, 0.0089 ms (cuDNN 0.0132 ms), from the timing cache"
+// CACHE: engine.kernel @kiln_cutlass_conv_0
+// CACHE-SAME: GemmShape<64, 64, 64>
+// CACHE-SAME: extern \22C\22 __global__ void __cluster_dims__(1, 1, 8) __launch_bounds__(128)
+// CACHE-SAME: kCrossCorrelation, 8, 1)
+// CACHE-SAME: cooperative_groups::this_cluster()
+// CACHE-SAME: cluster.map_shared_rank(exchange, other)
+func.func @few_tiles(%x: memref<1x7x7x512xi8>, %y: memref<1x7x7x512xi8>) {
+  %w = engine.weight dense<1> : tensor<512x3x3x512xi8> : memref<512x3x3x512xi8>
+  %s = engine.weight dense<0.0625> : tensor<512xf32> : memref<512xf32>
+  %b = engine.weight dense<0.5> : tensor<512xf32> : memref<512xf32>
+  engine.conv %x : memref<1x7x7x512xi8>, %w : memref<512x3x3x512xi8>
+      bias %b : memref<512xf32> scale %s : memref<512xf32>
+      -> %y : memref<1x7x7x512xi8> strides [1, 1] pads [1, 1, 1, 1]
+      dilations [1, 1] layout channels_last activation <relu> {precision = "int8"}
   return
 }

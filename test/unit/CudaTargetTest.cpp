@@ -2,10 +2,12 @@
 //
 // What lit cannot reach through kiln-test-emit-cuda: canEmit on ops a
 // function argument cannot feed (an in-place concat), layouts passed through
-// the C++ API, and compileCuda's results and errors.
+// the C++ API, compileCuda's results and errors, and which CUTLASS INT8
+// convolution configurations a problem is timed with.
 //
 //===----------------------------------------------------------------------===//
 
+#include "kiln/target/cuda/ImplicitGemm.h"
 #include "kiln/target/cuda/KernelEmitter.h"
 #include "kiln/target/cuda/Nvrtc.h"
 
@@ -115,6 +117,74 @@ TEST(NvrtcTest, ReportsTheLogOnError) {
   } else {
     EXPECT_NE(message.find("without NVRTC"), std::string::npos) << message;
   }
+}
+
+/// The split-K factors among `problem`'s configurations, in order.
+std::vector<int> splitFactors(const Int8ConvProblem &problem) {
+  std::vector<int> factors;
+  for (const CutlassConvConfig &config : cutlassInt8ConvConfigsFor(problem))
+    if (config.splitK > 1)
+      factors.push_back(config.splitK);
+  return factors;
+}
+
+Int8ConvProblem conv(int64_t n, int64_t hw, int64_t c, int64_t k, int64_t rs) {
+  Int8ConvProblem problem;
+  problem.n = n, problem.h = problem.w = problem.p = problem.q = hw;
+  problem.c = c, problem.k = k, problem.r = problem.s = rs;
+  problem.padTop = problem.padLeft = rs / 2;
+  return problem;
+}
+
+TEST(CutlassConfigsTest, SplitKWhereTheGridIsSmallAndTheSlicesShareTheChannels) {
+  size_t unsplit = 0;
+  for (const CutlassConvConfig &config : cutlassInt8ConvConfigs())
+    unsplit += config.splitK == 1;
+  // ResNet-50's layer4 3x3 at batch 1: 8 tiles of 64x64, 8 channel blocks.
+  EXPECT_EQ(splitFactors(conv(1, 7, 512, 512, 3)), (std::vector<int>{2, 4, 8}));
+  EXPECT_EQ(cutlassInt8ConvConfigsFor(conv(1, 7, 512, 512, 3)).size(), unsplit + 3);
+  // 4 channel blocks: 8 slices would leave half of them empty.
+  EXPECT_EQ(splitFactors(conv(1, 14, 256, 256, 3)), (std::vector<int>{2, 4}));
+  // One channel block (64, or 48 in a block of 64): nothing to split.
+  EXPECT_EQ(splitFactors(conv(1, 56, 64, 256, 1)), std::vector<int>{});
+  EXPECT_EQ(splitFactors(conv(1, 7, 48, 64, 3)), std::vector<int>{});
+  // 3 channel blocks: no equal shares.
+  EXPECT_EQ(splitFactors(conv(1, 7, 192, 64, 1)), std::vector<int>{});
+  // Batch 64: the unsplit grid already fills the GPU.
+  EXPECT_EQ(splitFactors(conv(64, 7, 512, 512, 3)), std::vector<int>{});
+  EXPECT_EQ(cutlassInt8ConvConfigsFor(conv(64, 7, 512, 512, 3)).size(), unsplit);
+}
+
+TEST(CutlassConfigsTest, SplitKNamesAndSharedMemory) {
+  const CutlassConvConfig *split = findCutlassInt8ConvConfig("64x64x64_s4_k8");
+  ASSERT_NE(split, nullptr);
+  EXPECT_EQ(split->splitK, 8);
+  EXPECT_EQ(split->describe(), "cutlass 64x64x64 s4 split-k 8");
+  // 4 stages of 64x64 + 64x64 int8 tiles hold one tile's int32 sums.
+  EXPECT_EQ(split->sharedMemBytes(), 32768u);
+  KernelSource kernel = emitCutlassInt8Conv(conv(1, 7, 512, 512, 3), *split, "k");
+  EXPECT_EQ(kernel.grid[2], 8u);
+  EXPECT_NE(kernel.source.find("__cluster_dims__(1, 1, 8)"), std::string::npos);
+  EXPECT_EQ(findCutlassInt8ConvConfig("64x64x64_s6")->describe(), "cutlass 64x64x64 s6");
+}
+
+TEST(NvrtcTest, SplitKCutlassConvNeedsClusters) {
+  if (!haveNvrtc())
+    GTEST_SKIP() << "built without NVRTC";
+  if (llvm::Expected<std::string> headers = cutlassIncludeDir(); !headers) {
+    std::string why = llvm::toString(headers.takeError());
+    GTEST_SKIP() << why;
+  }
+  KernelSource kernel = emitCutlassInt8Conv(
+      conv(1, 7, 128, 64, 1), *findCutlassInt8ConvConfig("64x64x64_s4_k2"), "split");
+  llvm::Expected<CompiledCuda> hopper = compileCuda(kernel.source, {90});
+  ASSERT_TRUE(bool(hopper)) << llvm::toString(hopper.takeError());
+  llvm::Expected<CompiledCuda> ampere = compileCuda(kernel.source, {80});
+  ASSERT_FALSE(bool(ampere));
+  std::string message = llvm::toString(ampere.takeError());
+  EXPECT_NE(message.find("split-K CUTLASS convolutions use thread-block clusters: sm_90 or newer"),
+            std::string::npos)
+      << message;
 }
 
 } // namespace

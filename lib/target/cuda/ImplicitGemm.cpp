@@ -6,7 +6,10 @@
 // Kiln's on EpilogueWithVisitor: the visitor gets, per thread, consecutive
 // output channels of one output pixel, so it applies engine.conv's
 // per-channel scale and bias, the scaled residual, relu, round half to even
-// and saturation, and stores 8 or 16 int8 values at once. Every size is a
+// and saturation, and stores 8 or 16 int8 values at once. Split-K
+// configurations run a cluster of blocks per output tile, one per slice of
+// the channels, and add their int32 sums in block 0 through distributed
+// shared memory before its epilogue (sm_90). Every size is a
 // compile-time constant; CUTLASS's Params are built inside the kernel from
 // them, so no CUTLASS host code runs.
 //
@@ -35,13 +38,37 @@ static const CutlassConvConfig kConfigs[] = {
     {"256x128x64_s3", 256, 128, 64, 64, 64, 64, 3, 16},
     {"128x64x64_s4", 128, 64, 64, 64, 32, 64, 4, 8},
     {"64x64x64_s6", 64, 64, 64, 32, 32, 64, 6, 8},
+    // Split-K, for convolutions whose output is a few tiles (batch 1).
+    {"64x64x64_s4_k2", 64, 64, 64, 32, 32, 64, 4, 8, 2},
+    {"64x64x64_s4_k4", 64, 64, 64, 32, 32, 64, 4, 8, 4},
+    {"64x64x64_s4_k8", 64, 64, 64, 32, 32, 64, 4, 8, 8},
 };
 
+/// Channels one main-loop step reads of every filter tap (all
+/// configurations' tileK).
+static constexpr int64_t kChannelBlock = 64;
+
 std::string CutlassConvConfig::describe() const {
-  return llvm::formatv("cutlass {0}x{1}x{2} s{3}", tileM, tileN, tileK, stages).str();
+  std::string text = llvm::formatv("cutlass {0}x{1}x{2} s{3}", tileM, tileN, tileK, stages);
+  if (splitK > 1)
+    text += llvm::formatv(" split-k {0}", splitK).str();
+  return text;
 }
 
 llvm::ArrayRef<CutlassConvConfig> kiln::cuda::cutlassInt8ConvConfigs() { return kConfigs; }
+
+std::vector<CutlassConvConfig>
+kiln::cuda::cutlassInt8ConvConfigsFor(const Int8ConvProblem &pb) {
+  auto ceilDiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
+  int64_t smallGrid = ceilDiv(pb.n * pb.p * pb.q, 64) * ceilDiv(pb.k, 64);
+  int64_t channelBlocks = ceilDiv(pb.c, kChannelBlock);
+  std::vector<CutlassConvConfig> configs;
+  for (const CutlassConvConfig &config : kConfigs)
+    if (config.splitK == 1 ||
+        (smallGrid <= 256 && channelBlocks % config.splitK == 0))
+      configs.push_back(config);
+  return configs;
+}
 
 const CutlassConvConfig *kiln::cuda::findCutlassInt8ConvConfig(llvm::StringRef name) {
   for (const CutlassConvConfig &config : kConfigs)
@@ -93,6 +120,7 @@ static const char kCommon[] = R"cuda(#include "cutlass/cutlass.h"
 #include "cutlass/conv/kernel/default_conv2d_fprop.h"
 #include "cutlass/epilogue/thread/linear_combination.h"
 #include "cutlass/epilogue/threadblock/epilogue_with_visitor.h"
+#include <cooperative_groups.h>
 
 #ifndef KILN_CUTLASS_INT8_CONV
 #define KILN_CUTLASS_INT8_CONV
@@ -186,11 +214,58 @@ KernelSource kiln::cuda::emitCutlassInt8Conv(const Int8ConvProblem &pb,
   KernelSource kernel;
   kernel.entry = entry.str();
   kernel.grid = {uint32_t(rowTiles << logTile),
-                 uint32_t((columnTiles + (1 << logTile) - 1) >> logTile), 1};
+                 uint32_t((columnTiles + (1 << logTile) - 1) >> logTile),
+                 uint32_t(cfg.splitK)};
   kernel.block = {uint32_t(cfg.threads()), 1, 1};
   kernel.sharedMemBytes = cfg.sharedMemBytes();
 
   std::string residualParam = pb.residual ? "const int8_t *__restrict__ residual, " : "";
+  // Split-K: the blocks of a cluster along z sum their slices' int32 sums
+  // in block 0 (distributed shared memory), which alone runs the epilogue.
+  std::string clusterDims, splitSums;
+  if (cfg.splitK > 1) {
+    clusterDims = llvm::formatv("__cluster_dims__(1, 1, {0}) ", cfg.splitK).str();
+    splitSums = llvm::formatv(R"cuda(
+#if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 900
+  // Split-K: block z summed the channel blocks z, z + {0}, ...; block 0
+  // adds the other blocks' sums, read from their shared memory.
+  {{
+    static_assert(Mma::FragmentC::kElements % 4 == 0, "sums are exchanged 4 at a time");
+    constexpr int kQuads = Mma::FragmentC::kElements / 4;
+    static_assert(sizeof(int4) * kQuads * {1} <= {2}, "the split's sums do not fit the shared memory");
+    cooperative_groups::cluster_group cluster = cooperative_groups::this_cluster();
+    int4 *exchange = reinterpret_cast<int4 *>({3}_shared);
+    unsigned rank = cluster.block_rank();
+    if (rank != 0) {{
+      __syncthreads();
+      CUTLASS_PRAGMA_UNROLL
+      for (int i = 0; i < kQuads; ++i)
+        exchange[i * {1} + thread] =
+            make_int4(sums[4 * i], sums[4 * i + 1], sums[4 * i + 2], sums[4 * i + 3]);
+    }
+    cluster.sync();
+    if (rank == 0) {{
+      for (unsigned other = 1; other < {0}; ++other) {{
+        const int4 *theirs = cluster.map_shared_rank(exchange, other);
+        CUTLASS_PRAGMA_UNROLL
+        for (int i = 0; i < kQuads; ++i) {{
+          int4 v = theirs[i * {1} + thread];
+          sums[4 * i] += v.x, sums[4 * i + 1] += v.y, sums[4 * i + 2] += v.z, sums[4 * i + 3] += v.w;
+        }
+      }
+    }
+    // The others' shared memory must outlive block 0's reads.
+    cluster.sync();
+    if (rank != 0)
+      return;
+  }
+#else
+#error "split-K CUTLASS convolutions use thread-block clusters: sm_90 or newer"
+#endif
+)cuda",
+                              cfg.splitK, cfg.threads(), kernel.sharedMemBytes, entry)
+                    .str();
+  }
   kernel.source = std::string(kCommon) + llvm::formatv(R"cuda(
 // {0}: {1}, N={2} H={3} W={4} C={5} -> P={6} Q={7} K={8}, filter {9}x{10}
 // stride {11}x{12} pad {13},{14} dilation {15}x{16}; epilogue
@@ -216,14 +291,14 @@ static_assert(sizeof(SharedStorage) <= {29}, "the launch's dynamic shared memory
 static_assert(Base::kThreadCount == {30}, "the launch's block does not match the kernel");
 } // namespace {0}_cutlass
 
-extern "C" __global__ void __launch_bounds__({30}) {0}(
+extern "C" __global__ void {38}__launch_bounds__({30}) {0}(
     const int8_t *__restrict__ x, const int8_t *__restrict__ w, const float *__restrict__ scale,
     const float *__restrict__ bias, {31}int8_t *__restrict__ y) {{
   using namespace {0}_cutlass;
   using Layout = cutlass::layout::TensorNHWC;
   cutlass::conv::Conv2dProblemSize problem({2}, {3}, {4}, {5}, {8}, {9}, {10}, {6}, {7}, {13}, {14},
                                            {11}, {12}, {15}, {16},
-                                           cutlass::conv::Mode::kCrossCorrelation, 1, 1);
+                                           cutlass::conv::Mode::kCrossCorrelation, {40}, 1);
   // Every input of the Params is a constant here: the compiler folds most
   // of their computation (measured: faster than Params read from memory).
   Base::Arguments arguments(problem, {{nullptr, Layout::packed({{{2}, {3}, {4}, {5}})},
@@ -245,7 +320,7 @@ extern "C" __global__ void __launch_bounds__({30}) {0}(
   Mma::FragmentC sums;
   sums.clear();
   mma(params.gemm_k_iterations, sums, iteratorX, iteratorW, sums,
-      params.gemm_k_iterations_per_channel);
+      params.gemm_k_iterations_per_channel);{39}
   Visitor visitor(params.iterator_D, scale, bias, {35}, {36}, y,
                   cutlass::MatrixCoord({37}, {8}), thread,
                   cutlass::MatrixCoord(tile.m() * Mma::Shape::kM, tile.n() * Mma::Shape::kN));
@@ -260,7 +335,8 @@ extern "C" __global__ void __launch_bounds__({30}) {0}(
       cfg.warpM, cfg.warpN, cfg.warpK, cfg.elementsPerAccess, cfg.stages,
       pb.residual ? "true" : "false", pb.relu ? "true" : "false", kernel.sharedMemBytes,
       cfg.threads(), residualParam, logTile, rowTiles, columnTiles,
-      pb.residual ? "residual" : "nullptr", exactFloat(pb.residualScale), rows)
+      pb.residual ? "residual" : "nullptr", exactFloat(pb.residualScale), rows, clusterDims,
+      splitSums, cfg.splitK)
                                              .str();
   return kernel;
 }

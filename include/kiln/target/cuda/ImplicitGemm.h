@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace kiln::cuda {
 
@@ -34,17 +35,28 @@ struct CutlassConvConfig {
   /// Output channels each epilogue access covers (16 bytes of int8 where
   /// the warp tile is 64 channels wide, 8 where it is 32).
   int elementsPerAccess;
+  /// Slices of the reduction (split-K): a cluster of `splitK` blocks along
+  /// the grid's z shares each output tile, block z summing the channel
+  /// blocks z, z + splitK, ... (CUTLASS's split_k_slices); block 0 adds the
+  /// others' int32 sums from their shared memory (sm_90 distributed shared
+  /// memory) and runs the epilogue. 1: no split.
+  int splitK = 1;
 
   int threads() const { return (tileM / warpM) * (tileN / warpN) * 32; }
   /// The main loop's shared memory: every stage holds a tile of x and of w
-  /// (the kernel asserts that it covers CUTLASS's SharedStorage).
-  uint32_t sharedMemBytes() const { return uint32_t(stages * (tileM + tileN) * tileK); }
-  /// "cutlass 128x128x64 s4", for reports.
+  /// (the kernel asserts that it covers CUTLASS's SharedStorage); a split
+  /// kernel's int32 sums of one tile must fit there too.
+  uint32_t sharedMemBytes() const {
+    uint32_t mainLoop = uint32_t(stages * (tileM + tileN) * tileK);
+    uint32_t sums = splitK > 1 ? uint32_t(tileM * tileN * 4) : 0;
+    return mainLoop > sums ? mainLoop : sums;
+  }
+  /// "cutlass 128x128x64 s4" ("cutlass 64x64x64 s4 split-k 4"), for reports.
   std::string describe() const;
 };
 
-/// The configurations tactic timing tries, the fastest first on the H100 at
-/// ResNet-50 shapes.
+/// Every configuration, those without split-K first (the fastest first on
+/// the H100 at ResNet-50 batch-64 shapes), then the split-K ones.
 llvm::ArrayRef<CutlassConvConfig> cutlassInt8ConvConfigs();
 
 /// The configuration called `name`, or null.
@@ -62,6 +74,12 @@ struct Int8ConvProblem {
   bool relu = false;
   float residualScale = 1.0f;
 };
+
+/// The configurations worth timing for `problem`: every one without
+/// split-K, and a split-K one where its slices get equal shares of the
+/// channel blocks (64 channels) and the unsplit grid of 64x64 tiles is too
+/// small to fill a large GPU (at most 256 blocks; batch-1 shapes).
+std::vector<CutlassConvConfig> cutlassInt8ConvConfigsFor(const Int8ConvProblem &problem);
 
 /// Why the kernels cannot run `problem` (C and K multiples of 16, filters
 /// of at most 32x32, sizes within 32-bit indexing), or "" when they can.
