@@ -140,6 +140,10 @@ struct EnginePipelineOptions
       *this, "arch",
       llvm::cl::desc("Architecture whose cache entries apply without a GPU"),
       llvm::cl::init("sm_90")};
+  Option<std::string> minArch{
+      *this, "min-arch",
+      llvm::cl::desc("The oldest architecture the engine's kernels are compiled for "
+                     "(kiln-select-tactics' min-arch)")};
   Option<bool> progress{*this, "progress",
                         llvm::cl::desc("A line per op on stderr while timing tactics"),
                         llvm::cl::init(false)};

@@ -625,6 +625,10 @@ def SelectTacticsPass : Pass<"kiln-select-tactics", "::mlir::ModuleOp"> {
            "auto, time, cache or heuristic">,
     Option<"arch", "arch", "std::string", /*default=*/"\"sm_90\"",
            "Without a GPU: the architecture whose cache entries apply">,
+    Option<"minArch", "min-arch", "std::string", /*default=*/"\"\"",
+           "The oldest architecture the engine's kernels are compiled for (kiln-compile's "
+           "lowest --arch; empty: arch, or the GPU's): kernels needing a newer one "
+           "(split-K CUTLASS convolutions, sm_90) are not chosen">,
     Option<"gpu", "gpu", "std::string", /*default=*/"\"\"",
            "Without a GPU: the GPU name whose cache entries apply (empty: any)">,
     Option<"cudnnVersion", "cudnn-version", "int", /*default=*/"0",

@@ -109,6 +109,7 @@ void kiln::buildEnginePipeline(OpPassManager &pm, const EnginePipelineOptions &o
   tactics.timingCache = options.timingCache;
   tactics.mode = options.tactics;
   tactics.arch = options.arch;
+  tactics.minArch = options.minArch;
   tactics.progress = options.progress;
   tactics.int8ConvKernel = options.int8ConvKernel;
   tactics.convGemm = options.convGemm;

@@ -24,6 +24,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -135,8 +136,22 @@ namespace {
 
 /// Prefixes the conv's signature in the timing cache. "v2": the split-K
 /// configurations joined the candidates, so entries timed without them
-/// (plain "cutlass-int8-conv ") are not reused.
-constexpr llvm::StringLiteral kSignaturePrefix = "cutlass-int8-conv v2 ";
+/// (plain "cutlass-int8-conv ") are not reused; "no-clusters": an engine
+/// that also targets GPUs older than sm_90 times without them, in entries
+/// of its own.
+std::string signaturePrefix(int oldest) {
+  return oldest >= cuda::kClusterComputeCapability ? "cutlass-int8-conv v2 "
+                                                   : "cutlass-int8-conv v2 no-clusters ";
+}
+
+/// The oldest compute capability the kernels of `target` are compiled for.
+int oldestComputeCapability(const KernelTacticsTarget &target) {
+  if (!target.minComputeCapability)
+    return target.computeCapability;
+  if (!target.computeCapability)
+    return target.minComputeCapability;
+  return std::min(target.computeCapability, target.minComputeCapability);
+}
 
 /// "0.031 ms": three significant digits.
 std::string formatTime(double ms) {
@@ -176,12 +191,17 @@ kiln::selectCutlassConvs(ModuleOp module, StringRef option,
                          const KernelTacticsTarget &target, bool progress) {
   CutlassConvCounts counts;
   const cuda::CutlassConvConfig *forced = nullptr;
+  int oldest = oldestComputeCapability(target);
   if (option.consume_front("cutlass:")) {
     forced = cuda::findCutlassInt8ConvConfig(option);
     if (!forced)
       return module.emitError("kiln-select-tactics: int8-conv-kernel=cutlass:")
              << option << " names no CUTLASS configuration; they are "
              << cuda::cutlassInt8ConvConfigNames();
+    if (forced->splitK > 1 && oldest && oldest < cuda::kClusterComputeCapability)
+      return module.emitError("kiln-select-tactics: int8-conv-kernel=cutlass:")
+             << option << " is split-K, which needs thread-block clusters (sm_90 or newer); "
+             << "the kernels are compiled for sm_" << oldest;
   } else if (option != "auto" && option != "cudnn") {
     return module.emitError("kiln-select-tactics: int8-conv-kernel must be auto, cudnn or "
                             "cutlass:<config>, got '")
@@ -211,7 +231,7 @@ kiln::selectCutlassConvs(ModuleOp module, StringRef option,
     if (time == cudnnTimes.end() || !target.nvrtcVersion)
       continue;
     Candidate candidate{conv, *problem, time->second, {}};
-    candidate.key.signature = (kSignaturePrefix + tactics::getTacticSignature(conv)).str();
+    candidate.key.signature = signaturePrefix(oldest) + tactics::getTacticSignature(conv);
     candidate.key.gpu = target.gpu;
     candidate.key.computeCapability = target.computeCapability;
     candidate.key.library = "nvrtc";
@@ -232,6 +252,8 @@ kiln::selectCutlassConvs(ModuleOp module, StringRef option,
   // Settles `item` with CUTLASS's best `tactic`: the faster of it and cuDNN.
   auto settle = [&](const Candidate &item, const CachedTactic &tactic, StringRef how) {
     const cuda::CutlassConvConfig *config = configDescribed(tactic.description);
+    if (config && config->splitK > 1 && oldest < cuda::kClusterComputeCapability)
+      config = nullptr; // not an entry this build made: it times without clusters
     if (!config || tactic.milliseconds <= 0 || tactic.milliseconds >= item.cudnnMs) {
       ++counts.kept;
       return;
@@ -265,7 +287,7 @@ kiln::selectCutlassConvs(ModuleOp module, StringRef option,
   for (auto [index, group] : llvm::enumerate(pending)) {
     std::vector<runtime::KernelVariant> &variants = entries.emplace_back();
     const std::vector<cuda::CutlassConvConfig> &configs =
-        configsOf.emplace_back(cuda::cutlassInt8ConvConfigsFor(group.second.front().problem));
+        configsOf.emplace_back(cuda::cutlassInt8ConvConfigsFor(group.second.front().problem, oldest));
     for (auto [c, config] : llvm::enumerate(configs)) {
       std::string entry = llvm::formatv("kiln_cutlass_tactic_{0}_{1}", index, c).str();
       cuda::KernelSource kernel =

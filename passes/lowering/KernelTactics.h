@@ -23,6 +23,9 @@ struct KernelTacticsTarget {
   std::string gpu;           ///< empty: any name (no GPU)
   int computeCapability = 0; ///< 90
   int nvrtcVersion = 0;      ///< 13000; 0: no NVRTC, nothing matches
+  /// The oldest compute capability the engine's kernels are compiled for
+  /// (0: computeCapability's): kernels that need a newer one are not chosen.
+  int minComputeCapability = 0;
 };
 
 /// How the launches with variants were settled.

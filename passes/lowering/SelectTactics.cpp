@@ -51,14 +51,6 @@ struct Target {
   int cublasLtVersion = 0;
 };
 
-/// 90 for "sm_90" or "sm_90a".
-std::optional<int> parseArch(StringRef arch) {
-  int value = 0;
-  if (!arch.consume_front("sm_") || (arch.consume_back("a"), arch.getAsInteger(10, value)))
-    return std::nullopt;
-  return value;
-}
-
 /// "0.031 ms", "0.5 ms", "12.4 ms": three significant digits.
 std::string formatTime(double ms) {
   char text[32];
@@ -277,10 +269,23 @@ void SelectTacticsPass::runOnOperation() {
     return signalPassFailure();
   // A forced CUTLASS configuration (tests) replaces the eligible INT8
   // convolutions before anything is timed; a bad option fails here.
+  // The oldest architecture the kernels are compiled for, when told.
+  int oldest = 0;
+  if (!minArch.empty()) {
+    std::optional<unsigned> cc = engine::parseArch(minArch);
+    if (!cc) {
+      module.emitError("bad GPU architecture '")
+          << minArch << "': expected sm_<compute capability>, e.g. sm_90";
+      return signalPassFailure();
+    }
+    oldest = int(*cc);
+  }
   if (int8ConvKernel != "auto") {
     tactics::TimingCache none;
+    KernelTacticsTarget forcedTarget;
+    forcedTarget.minComputeCapability = oldest;
     FailureOr<CutlassConvCounts> forced = selectCutlassConvs(
-        module, int8ConvKernel, cudnnTimes, none, nullptr, KernelTacticsTarget(), false);
+        module, int8ConvKernel, cudnnTimes, none, nullptr, forcedTarget, false);
     if (failed(forced))
       return signalPassFailure();
     numCutlass += forced->replaced;
@@ -351,14 +356,14 @@ void SelectTacticsPass::runOnOperation() {
     target = {device.name, device.computeCapability, device.cudnnVersion,
               device.cublasLtVersion};
   } else {
-    std::optional<int> cc = parseArch(arch);
+    std::optional<unsigned> cc = engine::parseArch(arch);
     if (!cc) {
       module.emitError("bad GPU architecture '")
           << arch << "': expected sm_<compute capability>, e.g. sm_90";
       return signalPassFailure();
     }
     runtime::RuntimeVersions loaded = runtime::runtimeVersions();
-    target = {gpu, *cc, cudnnVersion ? int(cudnnVersion) : loaded.cudnn,
+    target = {gpu, int(*cc), cudnnVersion ? int(cudnnVersion) : loaded.cudnn,
               cublasLtVersion ? int(cublasLtVersion) : loaded.cublasLt};
   }
 
@@ -420,6 +425,7 @@ void SelectTacticsPass::runOnOperation() {
   kernelTarget.computeCapability = target.computeCapability;
   kernelTarget.nvrtcVersion =
       timer || !nvrtcVersion ? cuda::nvrtcVersion() : int(nvrtcVersion);
+  kernelTarget.minComputeCapability = oldest;
 
   // INT8 convolutions: CUTLASS kernels against the cuDNN engines just chosen.
   if (int8ConvKernel == "auto") {

@@ -163,16 +163,22 @@ done
 # (both run engine.conv's f32 epilogue) and be within 2 steps of the
 # interpreter. The split-K configurations run the block with 272 input
 # channels too (5 channel blocks of 64, the last partial, shared by 2, 4 or
-# 8 slices: every slice's sums reach the output).
+# 8 slices: every slice's sums reach the output), and with 192 output
+# channels of 14x14 inputs (2 x 3 output tiles: several clusters, some past
+# the last channel tile). There, 192-channel layers carry a one-step
+# difference further: cuDNN's engine is up to 3 steps from the interpreter
+# (H100, 2026-11-23: 97.2% of the outputs exact, 2.3% one step off), so
+# that block allows 3 (STEPS); its point is the bit-for-bit comparison.
 check_cutlass_block() {
-  local tag=$1 in_channels=$2; shift 2
+  local tag=$1 shape=$2; shift 2
   local model=$out/qdq-cutlass-$tag.mlir
-  "$python" test/gpu/make_qdq_cutlass_model.py "$model" --in-channels "$in_channels"
-  ALLOWED_STEPS=2 check_mlir_model "$model" 0.05 "qdq-cutlass-$tag (cudnn)" \
+  # shellcheck disable=SC2086 # the generator's options, word-split on purpose
+  "$python" test/gpu/make_qdq_cutlass_model.py "$model" $shape
+  ALLOWED_STEPS=${STEPS:-2} check_mlir_model "$model" 0.05 "qdq-cutlass-$tag (cudnn)" \
     "$out/cutlass-cudnn/$tag" "int8-conv-kernel=cudnn"
   local config
   for config in "$@"; do
-    ALLOWED_STEPS=2 check_mlir_model "$model" 0.05 "qdq-cutlass-$tag (cutlass:$config)" \
+    ALLOWED_STEPS=${STEPS:-2} check_mlir_model "$model" 0.05 "qdq-cutlass-$tag (cutlass:$config)" \
       "$out/cutlass-$config/$tag" "int8-conv-kernel=cutlass:$config" 3
     if ! "$python" - "$out/cutlass-cudnn/$tag" "$out/cutlass-$config/$tag" <<'PY'
 import json, sys, numpy as np
@@ -194,9 +200,11 @@ PY
   done
 }
 split_configs=(64x64x64_s4_k2 64x64x64_s4_k4 64x64x64_s4_k8)
-check_cutlass_block block 32 128x128x64_s4 128x128x128_s3 128x256x64_s3 256x128x64_s3 \
+check_cutlass_block block "" 128x128x64_s4 128x128x128_s3 128x256x64_s3 256x128x64_s3 \
   128x64x64_s4 64x64x64_s6 "${split_configs[@]}"
-check_cutlass_block wide 272 64x64x64_s6 "${split_configs[@]}"
+check_cutlass_block wide "--in-channels 272" 64x64x64_s6 "${split_configs[@]}"
+STEPS=3 check_cutlass_block tiles "--in-channels 272 --channels 192 --size 14x14" 64x64x64_s6 \
+  "${split_configs[@]}"
 
 echo "int8: $passed passed, $failed failed"
 [[ $failed == 0 ]]

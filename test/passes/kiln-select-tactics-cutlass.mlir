@@ -16,6 +16,15 @@
 // STATS: (S) 1 cutlass-convs - INT8 convolutions given to CUTLASS kernels
 // STATS: (S) 1 cutlass-convs - INT8 convolutions given to CUTLASS kernels
 // STATS: (S) 0 cutlass-convs - INT8 convolutions given to CUTLASS kernels
+// STATS: (S) 1 cutlass-convs - INT8 convolutions given to CUTLASS kernels
+// An engine also compiled for sm_80 takes no split-K kernel: forced, it is
+// an error; from the cache, the entries timed with split-K (for sm_90 only)
+// are not its entries, so cuDNN stays.
+// RUN: not kiln-opt %s -split-input-file -kiln-select-tactics="min-arch=sm_80 int8-conv-kernel=cutlass:64x64x64_s4_k4" 2>&1 | FileCheck %s --check-prefix=SPLIT80
+// SPLIT80: error: kiln-select-tactics: int8-conv-kernel=cutlass:64x64x64_s4_k4 is split-K, which needs thread-block clusters (sm_90 or newer); the kernels are compiled for sm_80
+// RUN: kiln-opt %s -split-input-file -kiln-select-tactics="mode=cache min-arch=sm_80 timing-cache=%S/Inputs/timing-cache-cutlass.json gpu={NVIDIA H100 80GB HBM3} cudnn-version=91900 nvrtc-version=13000 int8-conv-kernel=auto" | FileCheck %s --check-prefix=MIN80
+// RUN: not kiln-opt %s -split-input-file -kiln-select-tactics="min-arch=sm90 int8-conv-kernel=auto" 2>&1 | FileCheck %s --check-prefix=BADMINARCH
+// BADMINARCH: error: bad GPU architecture 'sm90': expected sm_<compute capability>, e.g. sm_90
 
 // CUDNN-NOT: engine.launch
 // CUDNN-NOT: engine.kernel
@@ -143,6 +152,10 @@ func.func @not_eligible(%xh: memref<1x8x8x32xf16>, %yh: memref<1x8x8x32xf16>,
 // FORCED-LABEL: func.func @few_tiles
 // FORCED: engine.launch @kiln_cutlass_conv_0
 // FORCED-SAME: grid [4, 2, 1] block [128, 1, 1] shared_memory 49152
+// MIN80-LABEL: func.func @few_tiles
+// MIN80: engine.conv
+// MIN80-SAME: tactic = "cudnn engine 4 (knobs), 0.0132 ms, from the timing cache"
+// MIN80-NOT: engine.launch
 // CACHE-LABEL: func.func @few_tiles
 // CACHE: engine.launch @kiln_cutlass_conv_0(%arg0, %0, %1, %2, %arg1) grid [4, 2, 8] block [128, 1, 1] shared_memory 32768 outputs 1
 // CACHE-SAME: tactic = "cutlass 64x64x64 s4 split-k 8, 0.0089 ms (cuDNN 0.0132 ms), from the timing cache"

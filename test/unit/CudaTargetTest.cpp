@@ -119,10 +119,11 @@ TEST(NvrtcTest, ReportsTheLogOnError) {
   }
 }
 
-/// The split-K factors among `problem`'s configurations, in order.
-std::vector<int> splitFactors(const Int8ConvProblem &problem) {
+/// The split-K factors among `problem`'s configurations for kernels
+/// compiled for `oldest` and up, in order.
+std::vector<int> splitFactors(const Int8ConvProblem &problem, int oldest = 90) {
   std::vector<int> factors;
-  for (const CutlassConvConfig &config : cutlassInt8ConvConfigsFor(problem))
+  for (const CutlassConvConfig &config : cutlassInt8ConvConfigsFor(problem, oldest))
     if (config.splitK > 1)
       factors.push_back(config.splitK);
   return factors;
@@ -142,7 +143,7 @@ TEST(CutlassConfigsTest, SplitKWhereTheGridIsSmallAndTheSlicesShareTheChannels) 
     unsplit += config.splitK == 1;
   // ResNet-50's layer4 3x3 at batch 1: 8 tiles of 64x64, 8 channel blocks.
   EXPECT_EQ(splitFactors(conv(1, 7, 512, 512, 3)), (std::vector<int>{2, 4, 8}));
-  EXPECT_EQ(cutlassInt8ConvConfigsFor(conv(1, 7, 512, 512, 3)).size(), unsplit + 3);
+  EXPECT_EQ(cutlassInt8ConvConfigsFor(conv(1, 7, 512, 512, 3), 90).size(), unsplit + 3);
   // 4 channel blocks: 8 slices would leave half of them empty.
   EXPECT_EQ(splitFactors(conv(1, 14, 256, 256, 3)), (std::vector<int>{2, 4}));
   // One channel block (64, or 48 in a block of 64): nothing to split.
@@ -152,7 +153,19 @@ TEST(CutlassConfigsTest, SplitKWhereTheGridIsSmallAndTheSlicesShareTheChannels) 
   EXPECT_EQ(splitFactors(conv(1, 7, 192, 64, 1)), std::vector<int>{});
   // Batch 64: the unsplit grid already fills the GPU.
   EXPECT_EQ(splitFactors(conv(64, 7, 512, 512, 3)), std::vector<int>{});
-  EXPECT_EQ(cutlassInt8ConvConfigsFor(conv(64, 7, 512, 512, 3)).size(), unsplit);
+  EXPECT_EQ(cutlassInt8ConvConfigsFor(conv(64, 7, 512, 512, 3), 90).size(), unsplit);
+  // The limit: 64 row tiles x 4 column tiles = 256 blocks split; one more
+  // row of 64 pixels (65 row tiles, 260 blocks) does not.
+  EXPECT_EQ(splitFactors(conv(1, 64, 512, 256, 1)), (std::vector<int>{2, 4, 8}));
+  Int8ConvProblem over = conv(1, 64, 512, 256, 1);
+  over.n = 1, over.p = 65, over.q = 64, over.h = 65;
+  EXPECT_EQ(splitFactors(over), std::vector<int>{});
+  // Sums that could saturate int32 (R*S*C = 2^17) are not split.
+  EXPECT_EQ(splitFactors(conv(1, 7, 16384, 64, 3)), std::vector<int>{});
+  EXPECT_EQ(splitFactors(conv(1, 7, 14560, 64, 3)), (std::vector<int>{2, 4})); // 228 blocks
+  // Kernels also compiled for sm_80 (no clusters) get no split-K.
+  EXPECT_EQ(splitFactors(conv(1, 7, 512, 512, 3), 80), std::vector<int>{});
+  EXPECT_EQ(splitFactors(conv(1, 7, 512, 512, 3), 100), (std::vector<int>{2, 4, 8}));
 }
 
 TEST(CutlassConfigsTest, SplitKNamesAndSharedMemory) {

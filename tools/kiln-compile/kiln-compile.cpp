@@ -534,8 +534,16 @@ int main(int argc, char **argv) {
     engineOptions.memoryConcurrency = memoryConcurrency;
     engineOptions.timingCache = timingCacheFile;
     engineOptions.tactics = tacticMode;
-    if (!archs.empty())
+    if (!archs.empty()) {
       engineOptions.arch = archs.front();
+      // Split-K CUTLASS kernels need sm_90: an engine for older GPUs too
+      // goes without them.
+      engineOptions.minArch = *llvm::min_element(archs, [](const std::string &a,
+                                                            const std::string &b) {
+        return kiln::engine::parseArch(a).value_or(0) <
+               kiln::engine::parseArch(b).value_or(0);
+      });
+    }
     engineOptions.progress = !quiet;
     kiln::buildEnginePipeline(engine, engineOptions);
     if (withStatistics)

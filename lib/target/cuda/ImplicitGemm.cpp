@@ -58,14 +58,18 @@ std::string CutlassConvConfig::describe() const {
 llvm::ArrayRef<CutlassConvConfig> kiln::cuda::cutlassInt8ConvConfigs() { return kConfigs; }
 
 std::vector<CutlassConvConfig>
-kiln::cuda::cutlassInt8ConvConfigsFor(const Int8ConvProblem &pb) {
+kiln::cuda::cutlassInt8ConvConfigsFor(const Int8ConvProblem &pb, int oldest) {
   auto ceilDiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
   int64_t smallGrid = ceilDiv(pb.n * pb.p * pb.q, 64) * ceilDiv(pb.k, 64);
   int64_t channelBlocks = ceilDiv(pb.c, kChannelBlock);
+  // No sum of R*S*C products of int8 values (each at most 128 * 128 in
+  // magnitude) reaches 2^31: the MMA's saturating adds never saturate, so
+  // adding the slices' sums gives the unsplit kernel's exactly.
+  bool exact = pb.r * pb.s * pb.c < (int64_t(1) << 31) / (128 * 128);
   std::vector<CutlassConvConfig> configs;
   for (const CutlassConvConfig &config : kConfigs)
-    if (config.splitK == 1 ||
-        (smallGrid <= 256 && channelBlocks % config.splitK == 0))
+    if (config.splitK == 1 || (oldest >= kClusterComputeCapability && exact &&
+                               smallGrid <= 256 && channelBlocks % config.splitK == 0))
       configs.push_back(config);
   return configs;
 }

@@ -75,11 +75,18 @@ struct Int8ConvProblem {
   float residualScale = 1.0f;
 };
 
-/// The configurations worth timing for `problem`: every one without
-/// split-K, and a split-K one where its slices get equal shares of the
-/// channel blocks (64 channels) and the unsplit grid of 64x64 tiles is too
-/// small to fill a large GPU (at most 256 blocks; batch-1 shapes).
-std::vector<CutlassConvConfig> cutlassInt8ConvConfigsFor(const Int8ConvProblem &problem);
+/// The oldest compute capability split-K kernels run on (thread-block
+/// clusters).
+constexpr int kClusterComputeCapability = 90;
+
+/// The configurations worth timing for `problem` on kernels compiled for
+/// compute capabilities `oldest` and up: every one without split-K, and,
+/// from sm_90, a split-K one where its slices get equal shares of the
+/// channel blocks (64 channels), the unsplit grid of 64x64 tiles is too
+/// small to fill a large GPU (at most 256 blocks; batch-1 shapes) and no
+/// int32 sum can saturate (R*S*C below 2^17).
+std::vector<CutlassConvConfig> cutlassInt8ConvConfigsFor(const Int8ConvProblem &problem,
+                                                         int oldest);
 
 /// Why the kernels cannot run `problem` (C and K multiples of 16, filters
 /// of at most 32x32, sizes within 32-bit indexing), or "" when they can.
