@@ -5,7 +5,9 @@
 // cuBLASLt's INT8 kernels run them faster than FP16 where cuDNN's and
 // Kiln's CUTLASS kernels do not? Best of the heuristic's first 16
 // algorithms, each timed as a CUDA graph of 20 launches (median of 15), in
-// microseconds per GEMM. Build and run on the GPU machine:
+// microseconds per GEMM. lt_int8_pointwise.cu asked this at batch 64 and 1
+// with launches timed as enqueued (session 10); this one times graphs, as
+// the tactics do. Build and run on the GPU machine:
 //   nvcc -O2 -std=c++17 -arch=sm_90 bench/micro/cublaslt_int8_vs_fp16.cpp //     -o cublaslt_int8_vs_fp16 -lcublasLt && ./cublaslt_int8_vs_fp16
 // Results: bench/results/2026-11-23-h100-session15.md.
 #include <cublasLt.h>
