@@ -203,7 +203,10 @@ bool kiln::nn::isCompatibleQuantizedReturnTypes(TypeRange inferred, TypeRange de
     if (!lhs || !rhs || failed(verifyCompatibleShape(lhs, rhs)))
       return false;
     Type x = lhs.getElementType(), y = rhs.getElementType();
-    if (x != y && getExpressedType(x) != getExpressedType(y))
+    // A float result may be declared quantized whatever the float type it
+    // expresses (ValidQuantizedTypes says which layers may quantize).
+    if (x != y && getExpressedType(x) != getExpressedType(y) &&
+        !(llvm::isa<FloatType>(x) && isQuantized(y)))
       return false;
   }
   return true;
@@ -278,7 +281,8 @@ LogicalResult kiln::nn::OpTrait::verifyValidQuantizedTypes(Operation *op) {
     auto tensor = llvm::dyn_cast<RankedTensorType>(result.getType());
     if (!tensor || !isQuantized(tensor.getElementType()))
       continue;
-    if (op->getNumOperands() && !quantizedOperand && !llvm::isa<QuantizeOp>(op))
+    if (op->getNumOperands() && !quantizedOperand && !llvm::isa<QuantizeOp>(op) &&
+        !isQuantizingMaxPool(op))
       return op->emitOpError("a quantized result needs a quantized operand");
     if (failed(verifyQuantizedTensor(op, tensor, ("result #" + Twine(i)).str())))
       return failure();

@@ -63,6 +63,11 @@ ChannelSplit splitChannels(llvm::ArrayRef<int64_t> shape, Layout layout);
 /// for other types.
 llvm::StringRef getPrecisionName(mlir::Type element);
 
+/// Whether `op` is a max pool that quantizes its float input (max commutes
+/// with quantization: the max pool of the quantized input): the one layer
+/// besides nn.quantize that makes a quantized result from float operands.
+bool isQuantizingMaxPool(mlir::Operation *op);
+
 /// Result type of nn.prelu: the slope broadcasts to the input one way only.
 llvm::LogicalResult inferPReluResult(std::optional<mlir::Location> location,
                                      mlir::Type input, mlir::Type slope,

@@ -11,7 +11,8 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 
 // Every quantized operand and result is a valid quantized tensor (8-bit
 // storage, or 32-bit for biases; per-axis scales that fit their dimension),
-// and only nn.quantize makes a quantized result from float operands.
+// and only nn.quantize (and a max pool, which commutes with quantization:
+// isQuantizingMaxPool) makes a quantized result from float operands.
 def NN_ValidQuantizedTypes : NativeOpTrait<"ValidQuantizedTypes"> {
   let cppNamespace = "::kiln::nn::OpTrait";
 }

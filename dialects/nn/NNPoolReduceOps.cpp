@@ -73,15 +73,26 @@ LogicalResult MaxPoolIndicesOp::inferReturnTypes(MLIRContext *context,
   return success();
 }
 
-/// Element types of a pooling layer: max pooling keeps them; averaging may
-/// requantize a quantized input (ValidQuantizedTypes rejects quantizing a
-/// float one).
-static LogicalResult verifyPoolTypes(Operation *op, PoolKind kind) {
+/// Element types of a pooling layer: max pooling keeps them, or (`nn.pool`)
+/// quantizes a float input, which is the max pool of the quantized input
+/// (max commutes with quantization); averaging may requantize a quantized
+/// input (ValidQuantizedTypes rejects quantizing a float one).
+static LogicalResult verifyPoolTypes(Operation *op, PoolKind kind, bool mayQuantize) {
   Type in = getElementTypeOrSelf(op->getOperand(0).getType());
   Type out = getElementTypeOrSelf(op->getResult(0).getType());
-  if (kind == PoolKind::max && in != out)
-    return op->emitOpError("max pooling keeps the input's element type");
+  if (kind == PoolKind::max && in != out &&
+      !(mayQuantize && llvm::isa<FloatType>(in) && isQuantized(out)))
+    return op->emitOpError(mayQuantize ? "max pooling keeps the input's element type or "
+                                         "quantizes a float one"
+                                       : "max pooling keeps the input's element type");
   return success();
+}
+
+bool kiln::nn::isQuantizingMaxPool(Operation *op) {
+  auto pool = llvm::dyn_cast<PoolOp>(op);
+  return pool && pool.getKind() == PoolKind::max &&
+         llvm::isa<FloatType>(pool.getInput().getType().getElementType()) &&
+         isQuantized(pool.getType().getElementType());
 }
 
 /// Pads smaller than the window's extent, so that no window lies wholly in
@@ -111,14 +122,16 @@ LogicalResult PoolOp::verify() {
            << getInput().getType().getElementType();
   if (failed(verifyPoolPads(*this, getKernel(), getPads(), getDilations())))
     return failure();
-  return verifyPoolTypes(*this, getKind());
+  return verifyPoolTypes(*this, getKind(), /*mayQuantize=*/true);
 }
 
 LogicalResult MaxPoolIndicesOp::verify() {
   return verifyPoolPads(*this, getKernel(), getPads(), getDilations());
 }
 
-LogicalResult GlobalPoolOp::verify() { return verifyPoolTypes(*this, getKind()); }
+LogicalResult GlobalPoolOp::verify() {
+  return verifyPoolTypes(*this, getKind(), /*mayQuantize=*/false);
+}
 
 bool PoolOp::isQuantizable() { return getKind() == PoolKind::avg; }
 bool PoolOp::commutesWithQuantization() { return getKind() == PoolKind::max; }

@@ -23,7 +23,10 @@ def NN_PoolOp : NN_Op<"pool", [Pure, NN_InferQuantizableResult,
     the number of elements inside the input. `dilations` apply to max pools.
     Max pooling commutes with quantization; average pooling is quantizable.
     Max pooling also takes integers (ONNX `MaxPool` of `uint8` and `int8`);
-    average pooling needs floats or quantized values.
+    average pooling needs floats or quantized values. A max pool may
+    quantize a float input (a quantized result type): the max pool of the
+    quantized input, in one layer (`kiln-convert-nn-to-engine` folds a
+    quantize left on its own into the max pool it feeds).
 
     ```mlir
     %y = nn.pool max %x kernel [3, 3] strides [2, 2] pads [1, 1, 1, 1]

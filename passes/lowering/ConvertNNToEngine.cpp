@@ -591,6 +591,60 @@ void FunctionLowering::emitActivation(Operation *layer, ActivationAttr activatio
 
 /// The layers of an epilogue split in two steps: the last name (the
 /// activation, fused last) goes to the second.
+/// A quantize left on its own (its producer runs in float, e.g. a stem kept
+/// in FP16 under INT8) whose only reader is a max pool becomes the pool's
+/// result: the pool reads the float tensor and writes the quantized one, the
+/// same values (max commutes with quantization), in one kernel instead of
+/// two, without the full-size quantized tensor between them. A widening cast
+/// before the quantize (f16 to f32, exact) goes too. Not where the float
+/// tensor comes from a pointwise layer read only here (its kernel writes the
+/// int8 tensor itself). Returns how many.
+static int64_t foldQuantizesIntoMaxPools(func::FuncOp function) {
+  SmallVector<PoolOp> pools;
+  function.walk([&](PoolOp pool) {
+    auto quantize = pool.getInput().getDefiningOp<QuantizeOp>();
+    if (pool.getKind() == PoolKind::max && quantize && quantize->hasOneUse())
+      pools.push_back(pool);
+  });
+  int64_t folded = 0;
+  for (PoolOp pool : pools) {
+    auto quantize = pool.getInput().getDefiningOp<QuantizeOp>();
+    SmallVector<Location> locs{quantize.getLoc(), pool.getLoc()};
+    Value x = quantize.getInput();
+    auto cast = x.getDefiningOp<CastOp>();
+    if (cast && cast->hasOneUse()) {
+      auto from = llvm::dyn_cast<FloatType>(cast.getInput().getType().getElementType());
+      auto to = llvm::dyn_cast<FloatType>(cast.getType().getElementType());
+      if (from && to && from.getFPMantissaWidth() <= to.getFPMantissaWidth() &&
+          from.getWidth() <= to.getWidth()) {
+        x = cast.getInput();
+        locs.insert(locs.begin(), cast.getLoc());
+      } else {
+        cast = CastOp();
+      }
+    } else {
+      cast = CastOp();
+    }
+    // A pointwise producer whose only reader this is would take the quantize
+    // into its own kernel and write int8: the pool then reads fewer bytes.
+    if (Operation *producer = x.getDefiningOp();
+        producer && isPointwise(producer) && !llvm::isa<ConstantOp>(producer) &&
+        x.hasOneUse())
+      continue;
+    OpBuilder builder(pool);
+    Operation *fused = builder.clone(*pool);
+    fused->setOperand(0, x);
+    fused->setLoc(builder.getFusedLoc(locs));
+    pool.replaceAllUsesWith(fused->getResult(0));
+    pool.erase();
+    quantize.erase();
+    if (cast)
+      cast.erase();
+    ++folded;
+  }
+  return folded;
+}
+
 static std::pair<ArrayAttr, ArrayAttr> splitLayers(Operation *op) {
   Builder builder(op->getContext());
   SmallVector<StringRef> names = getLayerNames(op);
@@ -1124,6 +1178,8 @@ struct ConvertNNToEnginePass
   kiln::PassStatistic numCopies{this, "copy-steps", "Copies between buffers"};
   kiln::PassStatistic numViews{this, "views", "Reshapes, slices and transposes lowered to views"};
   kiln::PassStatistic numWeights{this, "weights", "Weights the engine stores"};
+  kiln::PassStatistic numQuantizingPools{this, "quantizing-pools",
+                                         "Max pools that quantize their float input"};
 
   void runOnOperation() override {
     std::optional<DepthwisePath> path =
@@ -1155,6 +1211,8 @@ struct ConvertNNToEnginePass
               llvm::any_of(function.getFunctionType().getResults(),
                            [](Type t) { return llvm::isa<TensorType>(t); }))
         functions.push_back(function);
+    for (func::FuncOp function : functions)
+      numQuantizingPools += foldQuantizesIntoMaxPools(function);
     for (func::FuncOp function : functions)
       if (failed(FunctionLowering(function, *path, int8Epilogue == "cudnn", geluEpilogue == "auto")
                      .run()))

@@ -10,6 +10,7 @@
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 
 // Tests that an erf GELU after an f16 matmul runs in cuBLASLt's epilogue (its
 // tanh form) under gelu-epilogue=auto, and as a generated kernel after the
@@ -39,6 +40,7 @@ func.func @f16_gelu(%a: tensor<64x32xf16>, %b: tensor<32x128xf16>, %bias: tensor
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 
 // Tests that in f32 the erf GELU stays exact under both settings: the tanh
 // form is not within f32's rounding.

@@ -8,6 +8,7 @@
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 2 weights - Weights the engine stores
 
@@ -53,6 +54,7 @@ func.func @int8_conv_int8_out(%x: tensor<1x4x4x8x!x>) -> tensor<1x4x4x4x!y> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 1 weights - Weights the engine stores
 
@@ -82,6 +84,7 @@ func.func @int8_conv_float_out(%x: tensor<1x4x4x4x!x>) -> tensor<1x2x2x8xf32> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 1 weights - Weights the engine stores
 
@@ -114,6 +117,7 @@ func.func @int8_conv_int8_residual(%x: tensor<1x2x2x4x!x>, %r: tensor<1x2x2x4x!r
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 1 weights - Weights the engine stores
 
@@ -143,6 +147,7 @@ func.func @int8_conv_float_residual(%x: tensor<1x2x2x4x!x>, %r: tensor<1x2x2x4xf
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 2 weights - Weights the engine stores
 
@@ -180,6 +185,7 @@ func.func @int8_gemm(%a: tensor<2x8x!a>) -> tensor<2x4x!y> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 2 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 1 weights - Weights the engine stores
 
@@ -210,6 +216,7 @@ func.func @int8_matmul(%a: tensor<3x5x4x!a>) -> tensor<3x5x2xf32> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 2 weights - Weights the engine stores
 
@@ -236,6 +243,7 @@ func.func @float_conv(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 2 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 1 weights - Weights the engine stores
 
@@ -264,6 +272,7 @@ func.func @rgb_stem(%x: tensor<1x2x2x3x!x>) -> tensor<1x2x2x2xf32> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
@@ -285,6 +294,7 @@ func.func @zero_point(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
@@ -306,6 +316,7 @@ func.func @uint8_input(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
@@ -327,6 +338,7 @@ func.func @weight_zero_point(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
@@ -349,6 +361,7 @@ func.func @two_per_group(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 
@@ -369,6 +382,7 @@ func.func @gemm_k6(%a: tensor<2x6x!a>) -> tensor<2x4xf32> {
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
+// STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
 

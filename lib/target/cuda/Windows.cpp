@@ -87,7 +87,10 @@ static int64_t maxPoolLanes(PoolOp op, const TensorView &input, const TensorView
   if (op.getKind() != PoolKind::max || op.getLayout() != Layout::channels_last)
     return 0;
   Type type = input.element();
-  if (type != output.element() || !input.splat.empty())
+  // The output keeps the type, or quantizes the float input per tensor.
+  auto quantized = llvm::dyn_cast<quant::UniformQuantizedType>(output.element());
+  if ((type != output.element() && !(quantized && llvm::isa<FloatType>(type))) ||
+      !input.splat.empty())
     return 0;
   bool storageMax = comparesStorage(type);
   if (!storageMax && !(type.isF32() || type.isF16() || type.isBF16()))
@@ -119,17 +122,23 @@ static Launch emitVectorMaxPool(KernelWriter &w, PoolOp op, const TensorView &in
   int64_t rank = input.rank();
   ArrayRef<int64_t> kernel = op.getKernel(), strides = op.getStrides(), pads = op.getPads(),
                     dilations = op.getDilations();
-  Type type = input.element();
+  Type type = input.element(), outType = output.element();
   bool storageMax = comparesStorage(type);
   std::string storage = storageType(type), L = std::to_string(lanes);
   std::string vec = "kiln_vec<" + storage + ", " + L + ">";
+  std::string outVec = "kiln_vec<" + storageType(outType) + ", " + L + ">";
 
   SmallVector<int64_t> shape(output.shape());
   shape.back() /= lanes;
   int64_t count = output.numElements() / lanes;
   emitIndexTypes(w, std::max(input.extent(), output.extent()) + gridStrideThreads(count));
-  w.line("const bool whole = ((unsigned long long)" + input.pointer +
-         " | (unsigned long long)" + output.pointer + ") % sizeof(" + vec + ") == 0;");
+  if (vec == outVec)
+    w.line("const bool whole = ((unsigned long long)" + input.pointer +
+           " | (unsigned long long)" + output.pointer + ") % sizeof(" + vec + ") == 0;");
+  else
+    w.line("const bool whole = (unsigned long long)" + input.pointer + " % sizeof(" + vec +
+           ") == 0 && (unsigned long long)" + output.pointer + " % sizeof(" + outVec +
+           ") == 0;");
   w.open("for (I i = blockIdx.x * blockDim.x + threadIdx.x; i < " + std::to_string(count) +
          "; i += gridDim.x * blockDim.x)");
   SmallVector<std::string> o = emitCoordinates(w, "i", shape, "o");
@@ -169,19 +178,20 @@ static Launch emitVectorMaxPool(KernelWriter &w, PoolOp op, const TensorView &in
   for (int64_t d = 1; d + 1 < rank; ++d)
     w.close();
 
-  w.line(vec + " r;");
+  // The maximum in the output's type: the same, or quantized.
+  w.line(outVec + " r;");
   w.line("#pragma unroll");
   w.open("for (int j = 0; j < " + L + "; ++j)");
   w.line("r.v[j] = " +
          (storageMax ? std::string("acc[j]")
-                    : toStorage(type, fromReal(w, type, "acc[j]", Compute::Float))) +
+                    : toStorage(outType, fromReal(w, outType, "acc[j]", Compute::Float))) +
          ";");
   w.close();
   // o.back() counts vectors: the channel offset is c0.
   SmallVector<std::string> outCoords(o);
   outCoords.back() = "c0";
   std::string at = offsetExpr(outCoords, output.strides);
-  w.line("if (whole) *reinterpret_cast<" + vec + " *>(" + output.pointer + " + " + at +
+  w.line("if (whole) *reinterpret_cast<" + outVec + " *>(" + output.pointer + " + " + at +
          ") = r;");
   w.line("else for (int j = 0; j < " + L + "; ++j) " + output.pointer + "[" + at +
          " + j] = r.v[j];");

@@ -903,6 +903,24 @@ func.func @pool_max_dequantizes(%x: tensor<1x4x8x8x!quant.uniform<i8:f32, 0.1>>)
 
 // -----
 
+// Tests that a max pool quantizes a float input only to a quantized type.
+func.func @pool_max_to_integer(%x: tensor<1x4x8x8xf32>) {
+  // expected-error @+1 {{'nn.pool' op max pooling keeps the input's element type or quantizes a float one}}
+  %0 = nn.pool max %x kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1] : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xi8>
+  return
+}
+
+// -----
+
+// Tests that a global max pool does not quantize (only nn.pool does).
+func.func @global_pool_max_quantizes(%x: tensor<1x4x8x8xf32>) {
+  // expected-error @+1 {{'nn.global_pool' op a quantized result needs a quantized operand}}
+  %0 = nn.global_pool max %x : (tensor<1x4x8x8xf32>) -> tensor<1x4x1x1x!quant.uniform<i8:f32, 0.1>>
+  return
+}
+
+// -----
+
 // Tests that max pooling of a quantized tensor cannot change its scale.
 func.func @pool_max_rescales(%x: tensor<1x4x8x8x!quant.uniform<i8:f32, 0.1>>) {
   // expected-error @+1 {{'nn.pool' op max pooling keeps the input's element type}}

@@ -643,6 +643,19 @@ func.func @quantized_pool(%x: tensor<1x8x4x4x!quant.uniform<i8:f32, 0.1>>) {
   return
 }
 
+// CHECK-LABEL: func.func @quantizing_max_pool
+// Tests that a max pool may quantize a float input (the max pool of the
+// quantized input), whatever float type the quantized type expresses.
+func.func @quantizing_max_pool(%x: tensor<1x8x4x4xf16>, %y: tensor<1x8x4x4xf32>) {
+  // CHECK: nn.pool max %arg0 kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1] : (tensor<1x8x4x4xf16>) -> tensor<1x8x2x2x!quant.uniform<i8:f32, 1.000000e-01>>
+  %0 = nn.pool max %x kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x8x4x4xf16>) -> tensor<1x8x2x2x!quant.uniform<i8:f32, 0.1>>
+  // CHECK: nn.pool max %arg1 kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1] : (tensor<1x8x4x4xf32>) -> tensor<1x8x2x2x!quant.uniform<i8:f32:1, {{.*}}>>
+  %1 = nn.pool max %y kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x8x4x4xf32>) -> tensor<1x8x2x2x!quant.uniform<i8:f32:1, {0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.1, 0.2}>>
+  return
+}
+
 // CHECK-LABEL: func.func @global_pool
 // Tests nn.global_pool avg and max in both layouts.
 func.func @global_pool(%x: tensor<1x2048x7x7xf32>, %xl: tensor<1x7x7x2048xf32>) {
