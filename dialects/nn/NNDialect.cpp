@@ -194,6 +194,15 @@ double ActivationAttr::apply(double x) const {
 // Shared type inference
 //===----------------------------------------------------------------------===//
 
+bool kiln::nn::isQuantizingPoolResult(TypeRange inferred, TypeRange declared) {
+  if (inferred.size() != 1 || declared.size() != 1)
+    return false;
+  auto lhs = llvm::dyn_cast<RankedTensorType>(inferred.front());
+  auto rhs = llvm::dyn_cast<RankedTensorType>(declared.front());
+  return lhs && rhs && succeeded(verifyCompatibleShape(lhs, rhs)) &&
+         llvm::isa<FloatType>(lhs.getElementType()) && isQuantized(rhs.getElementType());
+}
+
 bool kiln::nn::isCompatibleQuantizedReturnTypes(TypeRange inferred, TypeRange declared) {
   if (inferred.size() != declared.size())
     return false;
@@ -203,10 +212,7 @@ bool kiln::nn::isCompatibleQuantizedReturnTypes(TypeRange inferred, TypeRange de
     if (!lhs || !rhs || failed(verifyCompatibleShape(lhs, rhs)))
       return false;
     Type x = lhs.getElementType(), y = rhs.getElementType();
-    // A float result may be declared quantized whatever the float type it
-    // expresses (ValidQuantizedTypes says which layers may quantize).
-    if (x != y && getExpressedType(x) != getExpressedType(y) &&
-        !(llvm::isa<FloatType>(x) && isQuantized(y)))
+    if (x != y && getExpressedType(x) != getExpressedType(y))
       return false;
   }
   return true;

@@ -64,9 +64,14 @@ ChannelSplit splitChannels(llvm::ArrayRef<int64_t> shape, Layout layout);
 llvm::StringRef getPrecisionName(mlir::Type element);
 
 /// Whether `op` is a max pool that quantizes its float input (max commutes
-/// with quantization: the max pool of the quantized input): the one layer
-/// besides nn.quantize that makes a quantized result from float operands.
+/// with quantization: the max pool of the quantized input, NaN counting as
+/// the zero point): the one layer besides nn.quantize that makes a quantized
+/// result from float operands.
 bool isQuantizingMaxPool(mlir::Operation *op);
+
+/// Whether `declared` is `inferred` (a float tensor) quantized: a quantizing
+/// pool's result.
+bool isQuantizingPoolResult(mlir::TypeRange inferred, mlir::TypeRange declared);
 
 /// Result type of nn.prelu: the slope broadcasts to the input one way only.
 llvm::LogicalResult inferPReluResult(std::optional<mlir::Location> location,

@@ -80,11 +80,30 @@ LogicalResult MaxPoolIndicesOp::inferReturnTypes(MLIRContext *context,
 static LogicalResult verifyPoolTypes(Operation *op, PoolKind kind, bool mayQuantize) {
   Type in = getElementTypeOrSelf(op->getOperand(0).getType());
   Type out = getElementTypeOrSelf(op->getResult(0).getType());
-  if (kind == PoolKind::max && in != out &&
-      !(mayQuantize && llvm::isa<FloatType>(in) && isQuantized(out)))
+  if (kind != PoolKind::max && isQuantized(in) && isQuantized(out) &&
+      getExpressedType(in) != getExpressedType(out))
+    return op->emitOpError("averaging requantizes to the input's expressed type, ")
+           << getExpressedType(in) << ", not " << getExpressedType(out);
+  if (kind != PoolKind::max || in == out)
+    return success();
+  if (!(mayQuantize && llvm::isa<FloatType>(in) && isQuantized(out)))
     return op->emitOpError(mayQuantize ? "max pooling keeps the input's element type or "
                                          "quantizes a float one"
                                        : "max pooling keeps the input's element type");
+  // Quantizing: 8-bit values, one scale or one per channel (a scale per
+  // position along a pooled axis would differ across the window).
+  auto quantized = llvm::cast<quant::QuantizedType>(out);
+  if (quantized.getStorageTypeIntegralWidth() != 8)
+    return op->emitOpError("a max pool quantizes to 8-bit values, not ") << out;
+  if (auto perAxis = llvm::dyn_cast<quant::UniformQuantizedPerAxisType>(out)) {
+    auto pool = llvm::cast<PoolOp>(op);
+    int64_t channel = pool.getLayout() == Layout::channels_last
+                          ? pool.getInput().getType().getRank() - 1
+                          : 1;
+    if (perAxis.getQuantizedDimension() != channel)
+      return op->emitOpError("a max pool quantizes per tensor or per channel (dimension ")
+             << channel << "), not along dimension " << perAxis.getQuantizedDimension();
+  }
   return success();
 }
 

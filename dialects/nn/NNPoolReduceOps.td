@@ -24,9 +24,10 @@ def NN_PoolOp : NN_Op<"pool", [Pure, NN_InferQuantizableResult,
     Max pooling commutes with quantization; average pooling is quantizable.
     Max pooling also takes integers (ONNX `MaxPool` of `uint8` and `int8`);
     average pooling needs floats or quantized values. A max pool may
-    quantize a float input (a quantized result type): the max pool of the
-    quantized input, in one layer (`kiln-convert-nn-to-engine` folds a
-    quantize left on its own into the max pool it feeds).
+    quantize a float input (a quantized result type, 8-bit, per tensor or per
+    channel): the max pool of the quantized input, in one layer, NaN counting
+    as 0 as it quantizes to the zero point (`kiln-convert-nn-to-engine` folds
+    a quantize left on its own into the max pool it feeds).
 
     ```mlir
     %y = nn.pool max %x kernel [3, 3] strides [2, 2] pads [1, 1, 1, 1]
@@ -51,7 +52,14 @@ def NN_PoolOp : NN_Op<"pool", [Pure, NN_InferQuantizableResult,
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
-  let extraClassDefinition = NN_QuantizableResultDefs.isCompatibleReturnTypes;
+  // A max pool may also quantize a float input, whatever float type its
+  // quantized type expresses (the verifier checks the rest).
+  let extraClassDefinition = [{
+    bool $cppClass::isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r) {
+      return ::kiln::nn::isCompatibleQuantizedReturnTypes(l, r) ||
+             ::kiln::nn::isQuantizingPoolResult(l, r);
+    }
+  }];
 }
 
 def NN_MaxPoolIndicesOp : NN_Op<"max_pool_indices", [Pure, InferTypeOpAdaptor]> {

@@ -97,6 +97,11 @@ static std::vector<double> pool(PoolOp op, const Tensor &x,
   int64_t inSize = numElementsOf(inSpatial), outSize = numElementsOf(outSpatial);
   int64_t lines = x.getShape()[0] * x.getShape()[1];
   double lowest = lowestOf(resultElementType(op));
+  // A max pool that quantizes is the max pool of the quantized input: a NaN
+  // quantizes to the zero point, as 0 does, and -inf to the lowest value.
+  bool quantizing = isQuantizingMaxPool(op);
+  if (quantizing)
+    lowest = -std::numeric_limits<double>::infinity();
   std::vector<double> out(lines * outSize);
   PoolWindow window{op.getKernel(), op.getStrides(), op.getPads(), op.getDilations()};
   forEachWindow(inSpatial, outSpatial, window, /*clipAtEndPadding=*/!isMax,
@@ -107,7 +112,7 @@ static std::vector<double> pool(PoolOp op, const Tensor &x,
       if (isMax) {
         value = lowest;
         for (int64_t t : taps)
-          value = std::max(value, in[t]);
+          value = std::max(value, quantizing && std::isnan(in[t]) ? 0.0 : in[t]);
       } else {
         double sum = 0.0;
         for (int64_t t : taps)

@@ -35,7 +35,8 @@ static std::string nameOf(Operation *op) {
 
 std::optional<llvm::SmallVector<unsigned>> kiln::getQuantCommutingOperands(Operation *op) {
   auto commuting = llvm::dyn_cast<QuantCommutingOpInterface>(op);
-  if (!commuting || !commuting.commutesWithQuantization())
+  // A max pool that quantizes already is the quantize.
+  if (!commuting || !commuting.commutesWithQuantization() || isQuantizingMaxPool(op))
     return std::nullopt;
   // A constant fill other than 0 would have to be rounded to the scale.
   if (auto pad = llvm::dyn_cast<PadOp>(op);

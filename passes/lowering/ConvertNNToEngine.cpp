@@ -589,8 +589,6 @@ void FunctionLowering::emitActivation(Operation *layer, ActivationAttr activatio
     dispatch.setPrecisionAttr(precision);
 }
 
-/// The layers of an epilogue split in two steps: the last name (the
-/// activation, fused last) goes to the second.
 /// A quantize left on its own (its producer runs in float, e.g. a stem kept
 /// in FP16 under INT8) whose only reader is a max pool becomes the pool's
 /// result: the pool reads the float tensor and writes the quantized one, the
@@ -603,8 +601,19 @@ static int64_t foldQuantizesIntoMaxPools(func::FuncOp function) {
   SmallVector<PoolOp> pools;
   function.walk([&](PoolOp pool) {
     auto quantize = pool.getInput().getDefiningOp<QuantizeOp>();
-    if (pool.getKind() == PoolKind::max && quantize && quantize->hasOneUse())
-      pools.push_back(pool);
+    // Per tensor, or per channel (a quantizing pool's verifier says which).
+    if (pool.getKind() != PoolKind::max || !quantize || !quantize->hasOneUse())
+      return;
+    Type element = quantize.getType().getElementType();
+    if (auto perAxis = llvm::dyn_cast<quant::UniformQuantizedPerAxisType>(element)) {
+      int64_t channel =
+          pool.getLayout() == Layout::channels_last ? pool.getType().getRank() - 1 : 1;
+      if (perAxis.getQuantizedDimension() != channel)
+        return;
+    }
+    if (llvm::cast<quant::QuantizedType>(element).getStorageTypeIntegralWidth() != 8)
+      return;
+    pools.push_back(pool);
   });
   int64_t folded = 0;
   for (PoolOp pool : pools) {
@@ -615,8 +624,10 @@ static int64_t foldQuantizesIntoMaxPools(func::FuncOp function) {
     if (cast && cast->hasOneUse()) {
       auto from = llvm::dyn_cast<FloatType>(cast.getInput().getType().getElementType());
       auto to = llvm::dyn_cast<FloatType>(cast.getType().getElementType());
-      if (from && to && from.getFPMantissaWidth() <= to.getFPMantissaWidth() &&
-          from.getWidth() <= to.getWidth()) {
+      // Exact: every value of `from` is one of `to` (f16 or bf16 to f32; not
+      // bf16 to f16, whose range is smaller).
+      if (from && to &&
+          llvm::APFloat::isRepresentableBy(from.getFloatSemantics(), to.getFloatSemantics())) {
         x = cast.getInput();
         locs.insert(locs.begin(), cast.getLoc());
       } else {
@@ -645,6 +656,8 @@ static int64_t foldQuantizesIntoMaxPools(func::FuncOp function) {
   return folded;
 }
 
+/// The layers of an epilogue split in two steps: the last name (the
+/// activation, fused last) goes to the second.
 static std::pair<ArrayAttr, ArrayAttr> splitLayers(Operation *op) {
   Builder builder(op->getContext());
   SmallVector<StringRef> names = getLayerNames(op);

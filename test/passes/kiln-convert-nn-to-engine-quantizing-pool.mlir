@@ -11,6 +11,9 @@
 // STATS: (S) 0 quantizing-pools
 // STATS: (S) 0 quantizing-pools
 // STATS: (S) 0 quantizing-pools
+// STATS: (S) 0 quantizing-pools
+// STATS: (S) 0 quantizing-pools
+// STATS: (S) 1 quantizing-pools
 
 !q = !quant.uniform<i8:f32, 5.000000e-02>
 
@@ -109,4 +112,57 @@ func.func @quantized_input(%x: tensor<1x3x6x6x!q>) -> tensor<1x3x3x3x!q> {
   %p = nn.pool max %x kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1]
        : (tensor<1x3x6x6x!q>) -> tensor<1x3x3x3x!q>
   return %p : tensor<1x3x3x3x!q>
+}
+
+// -----
+
+!p = !quant.uniform<i8:f32:2, {0.05, 0.1, 0.05, 0.1, 0.05, 0.1}>
+
+// Tests that a quantize with a scale per row (a pooled dimension) is not
+// folded: its rows' scales differ across a window.
+// CHECK-LABEL: func.func @per_row
+// CHECK: nn.quantize
+// CHECK: nn.pool max %{{.*}} : (tensor<1x3x6x6x!quant.uniform
+func.func @per_row(%x: tensor<1x3x6x6xf32>) -> tensor<1x3x6x6xf32> {
+  %q = nn.quantize %x : tensor<1x3x6x6xf32> to tensor<1x3x6x6x!p>
+  %p = nn.pool max %q kernel [3, 1] strides [1, 1] pads [1, 0, 1, 0] dilations [1, 1]
+       : (tensor<1x3x6x6x!p>) -> tensor<1x3x6x6x!p>
+  %d = nn.dequantize %p : tensor<1x3x6x6x!p>
+  return %d : tensor<1x3x6x6xf32>
+}
+
+// -----
+
+!q = !quant.uniform<i8:f16, 1.000000e+03>
+
+// Tests that a cast that is not exact (bf16 to f16 overflows) is not folded
+// into the pool: it stays a pointwise layer, which takes the quantize.
+// CHECK-LABEL: func.func @inexact_cast
+// CHECK: nn.cast %{{.*}} : tensor<1x3x6x6xbf16> to tensor<1x3x6x6xf16>
+// CHECK: nn.quantize
+// CHECK: nn.pool max %{{.*}} : (tensor<1x3x6x6x!quant.uniform<i8:f16, 1.000000e+03>>)
+func.func @inexact_cast(%x: tensor<1x3x6x6xbf16>) -> tensor<1x3x3x3x!q> {
+  %c = nn.cast %x : tensor<1x3x6x6xbf16> to tensor<1x3x6x6xf16>
+  %q = nn.quantize %c : tensor<1x3x6x6xf16> to tensor<1x3x6x6x!q>
+  %p = nn.pool max %q kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x3x6x6x!q>) -> tensor<1x3x3x3x!q>
+  return %p : tensor<1x3x3x3x!q>
+}
+
+// -----
+
+!q = !quant.uniform<i8:f32, 5.000000e-02>
+
+// Tests that a widening cast read elsewhere too stays; the pool reads the
+// cast's result.
+// CHECK-LABEL: func.func @shared_cast
+// CHECK: nn.cast
+// CHECK: nn.pool max %{{.*}} : (tensor<1x3x6x6xf32>) -> tensor<1x3x3x3x!quant.uniform<i8:f32, 5.000000e-02>>
+// CHECK-NOT: nn.quantize
+func.func @shared_cast(%x: tensor<1x3x6x6xf16>) -> (tensor<1x3x3x3x!q>, tensor<1x3x6x6xf32>) {
+  %c = nn.cast %x : tensor<1x3x6x6xf16> to tensor<1x3x6x6xf32>
+  %q = nn.quantize %c : tensor<1x3x6x6xf32> to tensor<1x3x6x6x!q>
+  %p = nn.pool max %q kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x3x6x6x!q>) -> tensor<1x3x3x3x!q>
+  return %p, %c : tensor<1x3x3x3x!q>, tensor<1x3x6x6xf32>
 }

@@ -164,3 +164,19 @@ func.func @uint8(%x: tensor<1x4xf32>) -> tensor<4xf32> {
   %d2 = nn.dequantize %q2 : tensor<4x!quant.uniform<u8:f32, 0.1:128>>
   return %d2 : tensor<4xf32>
 }
+
+// -----
+
+// Tests that a max pool that quantizes (float in, quantized out) is not
+// taken for a layer a dequantize commutes through: it is the quantize.
+// CHECK-LABEL: func.func @quantizing_max_pool
+// CHECK: %[[D:.*]] = nn.dequantize %arg0
+// CHECK: nn.pool max %[[D]]
+// CHECK-SAME: -> tensor<1x2x2x2x!quant.uniform<i8:f32, 1.000000e-01>>
+!q = !quant.uniform<i8:f32, 0.1>
+func.func @quantizing_max_pool(%x: tensor<1x2x4x4x!q>) -> tensor<1x2x2x2x!q> {
+  %d = nn.dequantize %x : tensor<1x2x4x4x!q>
+  %p = nn.pool max %d kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1]
+       : (tensor<1x2x4x4xf32>) -> tensor<1x2x2x2x!q>
+  return %p : tensor<1x2x2x2x!q>
+}

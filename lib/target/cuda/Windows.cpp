@@ -7,7 +7,8 @@
 // define them: max pools start from the lowest finite value and drop NaN
 // (std::max), average pools sum in double in the reference's order and
 // divide by the padded or the valid count; quantized max pools compare the
-// stored integers.
+// stored integers; max pools that quantize a float input start from -inf,
+// count NaN as 0 and quantize the maximum once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -77,12 +78,28 @@ static std::pair<std::string, std::string> maxPoolStart(Type type, Compute value
   return {computeType(value).str(), floatLiteral(lowest, value)};
 }
 
+/// Whether a max pool from `in` to `out` quantizes a float input.
+static bool quantizes(Type in, Type out) {
+  return llvm::isa<FloatType>(in) && llvm::isa<quant::QuantizedType>(out);
+}
+
+/// A quantizing max pool's start (-inf, which quantizes to the lowest
+/// value) and tap: a NaN counts as 0, which quantizes to the zero point as
+/// the NaN does, so the result is the max pool of the quantized input.
+static std::string quantizingStart(Compute value) {
+  return value == Compute::Double ? "__longlong_as_double(0xfff0000000000000ULL)"
+                                  : "__int_as_float(0xff800000)";
+}
+static std::string quantizingTap(llvm::StringRef real) {
+  return ("(isnan(" + real + ") ? 0 : " + real + ")").str();
+}
+
 /// Lanes per thread of a channels-last max pool that loads whole 16-byte
 /// vectors of channels (a pool's work is memory traffic: one element per
 /// thread leaves int8 pools at a tenth of the bandwidth), or 0 when the
 /// element-per-thread form must run: another layout, an average, input and
-/// output of different types, a splat, channels that are not contiguous, or
-/// fewer than two lanes.
+/// output of different types (but for a float input quantized per tensor),
+/// a splat, channels that are not contiguous, or fewer than two lanes.
 static int64_t maxPoolLanes(PoolOp op, const TensorView &input, const TensorView &output) {
   if (op.getKind() != PoolKind::max || op.getLayout() != Layout::channels_last)
     return 0;
@@ -145,6 +162,9 @@ static Launch emitVectorMaxPool(KernelWriter &w, PoolOp op, const TensorView &in
   w.line("const I c0 = " + o.back() + " * " + L + ";");
 
   auto [accType, init] = maxPoolStart(type, Compute::Float);
+  bool quantizing = quantizes(type, outType);
+  if (quantizing)
+    init = quantizingStart(Compute::Float);
   w.line(accType + " acc[" + L + "];");
   w.line("#pragma unroll");
   w.line("for (int j = 0; j < " + L + "; ++j) acc[j] = " + init + ";");
@@ -170,10 +190,9 @@ static Launch emitVectorMaxPool(KernelWriter &w, PoolOp op, const TensorView &in
          ";");
   w.line("#pragma unroll");
   w.open("for (int j = 0; j < " + L + "; ++j)");
-  w.line("acc[j] = kiln_max(acc[j], " +
-         (storageMax ? std::string("v.v[j]")
-                    : realOf(w, type, fromStorage(type, "v.v[j]"), Compute::Float)) +
-         ");");
+  std::string tap = storageMax ? std::string("v.v[j]")
+                              : realOf(w, type, fromStorage(type, "v.v[j]"), Compute::Float);
+  w.line("acc[j] = kiln_max(acc[j], " + (quantizing ? quantizingTap(tap) : tap) + ");");
   w.close();
   for (int64_t d = 1; d + 1 < rank; ++d)
     w.close();
@@ -235,8 +254,11 @@ static Launch emitPool(KernelWriter &w, PoolOp op, const TensorView &input,
   std::string base = offsetExpr({o[0], o[dims.channel]},
                                 {input.strides[0], input.strides[dims.channel]});
   std::string accType = "double", init = "0.0";
+  bool quantizing = isMax && quantizes(inType, outType);
   if (isMax)
     std::tie(accType, init) = maxPoolStart(inType, value);
+  if (quantizing)
+    init = quantizingStart(value);
   w.line(accType + " acc = " + init + ";");
   if (!isMax)
     w.line("int taps = 0;");
@@ -267,7 +289,7 @@ static Launch emitPool(KernelWriter &w, PoolOp op, const TensorView &input,
                               isQuantizedElement(inType) || !isMax ? Compute::Double : value,
                               axis >= 0 ? o[axis] : "");
     if (isMax) {
-      w.line("acc = kiln_max(acc, " + real + ");");
+      w.line("acc = kiln_max(acc, " + (quantizing ? quantizingTap(real) : real) + ");");
     } else {
       w.line("acc += " + real + ";");
       w.line("++taps;");

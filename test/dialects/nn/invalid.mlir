@@ -912,6 +912,34 @@ func.func @pool_max_to_integer(%x: tensor<1x4x8x8xf32>) {
 
 // -----
 
+// Tests that a max pool quantizes per tensor or per channel, not along a
+// pooled dimension (a scale per position would differ across the window).
+func.func @pool_max_quantizes_per_row(%x: tensor<1x2x4x4xf32>) {
+  // expected-error @+1 {{'nn.pool' op a max pool quantizes per tensor or per channel (dimension 1), not along dimension 2}}
+  %0 = nn.pool max %x kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1] : (tensor<1x2x4x4xf32>) -> tensor<1x2x2x2x!quant.uniform<i8:f32:2, {0.1, 0.2}>>
+  return
+}
+
+// -----
+
+// Tests that a max pool quantizes to 8-bit values only.
+func.func @pool_max_quantizes_to_i32(%x: tensor<1x2x4x4xf32>) {
+  // expected-error @+1 {{'nn.pool' op a max pool quantizes to 8-bit values, not}}
+  %0 = nn.pool max %x kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1] : (tensor<1x2x4x4xf32>) -> tensor<1x2x2x2x!quant.uniform<i32:f32, 0.1>>
+  return
+}
+
+// -----
+
+// Tests that an average pool requantizes to the same expressed type.
+func.func @pool_avg_other_expressed_type(%x: tensor<1x2x4x4x!quant.uniform<i8:f32, 0.1>>) {
+  // expected-error @+1 {{'nn.pool' op averaging requantizes to the input's expressed type, 'f32', not 'f16'}}
+  %0 = nn.pool avg %x kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1] : (tensor<1x2x4x4x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x2x2x2x!quant.uniform<i8:f16, 0.1>>
+  return
+}
+
+// -----
+
 // Tests that a global max pool does not quantize (only nn.pool does).
 func.func @global_pool_max_quantizes(%x: tensor<1x4x8x8xf32>) {
   // expected-error @+1 {{'nn.global_pool' op a quantized result needs a quantized operand}}

@@ -73,7 +73,8 @@ TOLERANCES = {"fp32": (1e-4, 1e-4), "fp16": (2e-2, 2e-2)}
 # rounding boundary), nothing relative.
 CASE_TOLERANCES = {"qconv_silu": (0.0625 * 1.001, 0.0),
                    "qconv_sigmoid_residual": (0.0078125 * 1.001, 0.0),
-                   "quantizing_max_pool": (0.05 * 1.001, 0.0)}
+                   # one step, and FP16's rounding of the dequantized output
+                   "quantizing_max_pool": (0.05 * 1.001, 1e-3)}
 PRECISIONS = ("fp32", "fp16")
 # nn modules that test FP32 arithmetic FP16 cannot represent (values near
 # 30,000 have no fraction in FP16, while the reference reads the float32
