@@ -69,6 +69,10 @@ llvm::StringRef getPrecisionName(mlir::Type element);
 /// result from float operands.
 bool isQuantizingMaxPool(mlir::Operation *op);
 
+/// Why a max pool of `layout` over a rank-`rank` tensor cannot quantize to
+/// `quantized` (8-bit, per tensor or per channel), or "" when it can.
+std::string whyNotQuantizingMaxPool(mlir::Type quantized, Layout layout, int64_t rank);
+
 /// Whether `declared` is `inferred` (a float tensor) quantized: a quantizing
 /// pool's result.
 bool isQuantizingPoolResult(mlir::TypeRange inferred, mlir::TypeRange declared);

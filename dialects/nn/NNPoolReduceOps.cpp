@@ -90,21 +90,32 @@ static LogicalResult verifyPoolTypes(Operation *op, PoolKind kind, bool mayQuant
     return op->emitOpError(mayQuantize ? "max pooling keeps the input's element type or "
                                          "quantizes a float one"
                                        : "max pooling keeps the input's element type");
-  // Quantizing: 8-bit values, one scale or one per channel (a scale per
-  // position along a pooled axis would differ across the window).
-  auto quantized = llvm::cast<quant::QuantizedType>(out);
-  if (quantized.getStorageTypeIntegralWidth() != 8)
-    return op->emitOpError("a max pool quantizes to 8-bit values, not ") << out;
-  if (auto perAxis = llvm::dyn_cast<quant::UniformQuantizedPerAxisType>(out)) {
-    auto pool = llvm::cast<PoolOp>(op);
-    int64_t channel = pool.getLayout() == Layout::channels_last
-                          ? pool.getInput().getType().getRank() - 1
-                          : 1;
-    if (perAxis.getQuantizedDimension() != channel)
-      return op->emitOpError("a max pool quantizes per tensor or per channel (dimension ")
-             << channel << "), not along dimension " << perAxis.getQuantizedDimension();
-  }
+  auto pool = llvm::cast<PoolOp>(op);
+  std::string why = whyNotQuantizingMaxPool(out, pool.getLayout(),
+                                            pool.getInput().getType().getRank());
+  if (!why.empty())
+    return op->emitOpError(why);
   return success();
+}
+
+std::string kiln::nn::whyNotQuantizingMaxPool(Type quantized, Layout layout, int64_t rank) {
+  // 8-bit values, one scale or one per channel (a scale per position along a
+  // pooled axis would differ across the window).
+  auto type = llvm::cast<quant::QuantizedType>(quantized);
+  if (type.getStorageTypeIntegralWidth() != 8) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << "a max pool quantizes to 8-bit values, not " << quantized;
+    return text;
+  }
+  if (auto perAxis = llvm::dyn_cast<quant::UniformQuantizedPerAxisType>(quantized)) {
+    int64_t channel = layout == Layout::channels_last ? rank - 1 : 1;
+    if (perAxis.getQuantizedDimension() != channel)
+      return ("a max pool quantizes per tensor or per channel (dimension " + Twine(channel) +
+              "), not along dimension " + Twine(perAxis.getQuantizedDimension()))
+          .str();
+  }
+  return "";
 }
 
 bool kiln::nn::isQuantizingMaxPool(Operation *op) {

@@ -601,19 +601,11 @@ static int64_t foldQuantizesIntoMaxPools(func::FuncOp function) {
   SmallVector<PoolOp> pools;
   function.walk([&](PoolOp pool) {
     auto quantize = pool.getInput().getDefiningOp<QuantizeOp>();
-    // Per tensor, or per channel (a quantizing pool's verifier says which).
-    if (pool.getKind() != PoolKind::max || !quantize || !quantize->hasOneUse())
-      return;
-    Type element = quantize.getType().getElementType();
-    if (auto perAxis = llvm::dyn_cast<quant::UniformQuantizedPerAxisType>(element)) {
-      int64_t channel =
-          pool.getLayout() == Layout::channels_last ? pool.getType().getRank() - 1 : 1;
-      if (perAxis.getQuantizedDimension() != channel)
-        return;
-    }
-    if (llvm::cast<quant::QuantizedType>(element).getStorageTypeIntegralWidth() != 8)
-      return;
-    pools.push_back(pool);
+    if (pool.getKind() == PoolKind::max && quantize && quantize->hasOneUse() &&
+        whyNotQuantizingMaxPool(quantize.getType().getElementType(), pool.getLayout(),
+                                pool.getType().getRank())
+            .empty())
+      pools.push_back(pool);
   });
   int64_t folded = 0;
   for (PoolOp pool : pools) {
