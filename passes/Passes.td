@@ -279,7 +279,11 @@ def CalibratePass : Pass<"kiln-calibrate", "::mlir::ModuleOp"> {
     reason, which `--report` prints, and the INT8 layers that read its
     output still get their quantize. So is a layer that `layer-precision`
     constrains to a float precision (TensorRT's per-layer precision under
-    implicit INT8), e.g. `fc:fp16` for the classifier.
+    implicit INT8), e.g. `fc:fp16` for the classifier. An add or average
+    pool, which runs in INT8 only with a quantized result, gets its pairs
+    only where a layer that runs in INT8 reads its result (through other
+    adds and pools); otherwise it stays float (statistic
+    `float-followers`), its inputs still measured for the cache.
 
     Calibrators: `entropy` (TensorRT's KL divergence over a 2048-bin
     histogram of |x|), `minmax` (max |x|), `percentile` (the `percentile`

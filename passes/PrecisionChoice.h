@@ -142,8 +142,10 @@ void printInt8Units(const Int8Choice &choice, llvm::raw_ostream &os);
 /// build of the network builds that engine alone instead of building and
 /// timing two or three. Raised when the compiler changes what the engines
 /// cost, so that choices timed before are timed again (2: max pools that
-/// quantize, which made all-INT8 ResNet-50 engines 5% faster).
-constexpr int kInt8ChoiceVersion = 2;
+/// quantize, which made all-INT8 ResNet-50 engines 5% faster; 3: adds and
+/// average pools between float layers stay float in the mixed engine
+/// instead of rounding their input through a quantize/dequantize pair).
+constexpr int kInt8ChoiceVersion = 3;
 
 /// What besides the network the choice was timed with: the libraries the
 /// engines called and compiled their kernels with, and the Kiln that built

@@ -55,6 +55,19 @@ struct Point {
   Value value;
   std::string name;
   llvm::SetVector<OpOperand *> uses;
+  /// The layers each use is read for (a shuffle's operand may serve several).
+  llvm::DenseMap<OpOperand *, SmallVector<Operation *, 1>> layersOf;
+};
+
+/// The plan: what to measure, and which of it INT8 layers will read.
+struct Plan {
+  /// Every activation a layer planned in INT8 reads, in program order: all
+  /// are measured (and kept in the cache), whichever are quantized.
+  std::vector<Point> points;
+  /// Constant operands of planned layers, quantized directly.
+  SmallVector<OpOperand *> constants;
+  /// The layers that will run in INT8 (see findInt8Layers).
+  llvm::DenseSet<Operation *> int8Layers;
 };
 
 bool isFloat32(Value value) {
@@ -138,6 +151,9 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
                                    "Convs kept in float: too few input channels for INT8"};
   kiln::PassStatistic numConstrained{this, "kept-float-by-constraint",
                                      "Quantizable layers a layer-precision entry keeps in float"};
+  kiln::PassStatistic numFloatFollowers{
+      this, "float-followers",
+      "Adds and average pools left in float: no layer that runs in INT8 reads their result"};
   kiln::PassStatistic numShared{this, "concat-shared-scales",
                                 "Measured concat inputs given their concat's scale"};
 
@@ -170,9 +186,9 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
       return signalPassFailure();
     }
 
-    SmallVector<OpOperand *> constants;
-    std::vector<Point> points = planPoints(main, constants);
-    if (points.empty() && constants.empty())
+    Plan plan = planPoints(main);
+    const std::vector<Point> &points = plan.points;
+    if (points.empty() && plan.constants.empty())
       return; // Nothing quantizable: the model stays float.
 
     llvm::StringMap<double> scales;
@@ -196,8 +212,8 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
         }
     }
     shareConcatScales(main, points, scales);
-    insertPairs(main, points, scales);
-    quantizeConstants(constants);
+    insertPairs(main, plan, scales);
+    quantizeConstants(plan);
   }
 
   /// "kept FP16 by --layer-precision fc:fp16" when a layer-precision entry
@@ -241,10 +257,12 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
     return only; // A module without functions has nothing to calibrate.
   }
 
-  /// The activations to measure, in program order, and the constant
-  /// operands to quantize directly.
-  std::vector<Point> planPoints(func::FuncOp main, SmallVector<OpOperand *> &constants) {
+  /// The activations to measure, in program order, the constant operands
+  /// to quantize directly, and the layers that will run in INT8.
+  Plan planPoints(func::FuncOp main) {
+    Plan plan;
     llvm::MapVector<Value, Point> points;
+    SmallVector<Operation *> planned;
     main.walk([&](QuantizableOpInterface layer) {
       if (!layer.isQuantizable())
         return;
@@ -267,21 +285,22 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
           return;
         }
       }
+      planned.push_back(layer);
       for (OpOperand *operand : getInt8Operands(layer)) {
         Value value = operand->get();
         if (!isFloat32(value) || value.getDefiningOp<DequantizeOp>())
           continue; // Already quantized (explicit Q/DQ), or not float32.
         if (value.getDefiningOp<ConstantOp>()) {
-          constants.push_back(operand);
+          plan.constants.push_back(operand);
           continue;
         }
         OpOperand *use = getQuantizationRoot(operand);
         Point &point = points[use->get()];
         point.value = use->get();
         point.uses.insert(use);
+        point.layersOf[use].push_back(layer);
       }
     });
-    std::vector<Point> ordered;
     llvm::StringSet<> names;
     for (auto &[value, point] : points) {
       std::string name = nameOf(main, value);
@@ -289,9 +308,51 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
       for (int k = 2; !names.insert(unique).second; ++k)
         unique = name + " #" + std::to_string(k);
       point.name = unique;
-      ordered.push_back(std::move(point));
     }
-    return ordered;
+    plan.int8Layers = findInt8Layers(planned, points);
+    for (auto &[value, point] : points)
+      plan.points.push_back(std::move(point));
+    return plan;
+  }
+
+  /// The planned layers that will run in INT8. A linear layer (conv,
+  /// conv_transpose, gemm, matmul) does whatever its result: its epilogue
+  /// may write float. An add or average pool runs in INT8 only with a
+  /// quantized result (kiln-fuse-qdq), i.e. where its result is quantized for
+  /// a layer that runs in INT8; one whose readers all stay float (a layer
+  /// kept in float by a layer-precision entry, such as a mixed engine's, or
+  /// one without an INT8 form) stays float, and quantizing its inputs would
+  /// only round them and cost a conversion. As the INT8 choice's minimum cut
+  /// assumes (PrecisionChoice.h): such layers follow their neighbours.
+  llvm::DenseSet<Operation *>
+  findInt8Layers(ArrayRef<Operation *> planned,
+                 const llvm::MapVector<Value, Point> &points) {
+    llvm::DenseSet<Operation *> int8;
+    for (Operation *layer : planned)
+      if (hasEpilogue(layer))
+        int8.insert(layer);
+    // To a fixed point: an add may feed a pool that feeds a conv.
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (Operation *layer : planned) {
+        if (int8.contains(layer) || layer->getNumResults() != 1)
+          continue;
+        auto point = points.find(layer->getResult(0));
+        if (point == points.end() || !readInInt8(point->second, int8))
+          continue;
+        int8.insert(layer);
+        changed = true;
+      }
+    }
+    numFloatFollowers += planned.size() - int8.size();
+    return int8;
+  }
+
+  /// Whether one of the layers that read `point` runs in INT8.
+  static bool readInInt8(const Point &point, const llvm::DenseSet<Operation *> &int8) {
+    return llvm::any_of(point.layersOf, [&](const auto &entry) {
+      return llvm::any_of(entry.second, [&](Operation *layer) { return int8.contains(layer); });
+    });
   }
 
   /// A tensor's name in the cache: the input's name, or the layer that
@@ -542,11 +603,19 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
     return success();
   }
 
-  void insertPairs(func::FuncOp main, ArrayRef<Point> points,
+  void insertPairs(func::FuncOp main, const Plan &plan,
                    const llvm::StringMap<double> &scales) {
     OpBuilder builder(&getContext());
     Type i8 = IntegerType::get(&getContext(), 8);
-    for (const Point &point : points) {
+    for (const Point &point : plan.points) {
+      // Only where a layer that runs in INT8 reads it.
+      SmallVector<OpOperand *> uses;
+      for (OpOperand *use : point.uses)
+        if (llvm::any_of(point.layersOf.lookup(use),
+                         [&](Operation *layer) { return plan.int8Layers.contains(layer); }))
+          uses.push_back(use);
+      if (uses.empty())
+        continue;
       Location loc = main.getLoc();
       if (Operation *producer = point.value.getDefiningOp()) {
         builder.setInsertionPointAfter(producer);
@@ -564,7 +633,7 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
       Value quantized = QuantizeOp::create(
           builder, loc, RankedTensorType::get(type.getShape(), element), point.value);
       Value dequantized = DequantizeOp::create(builder, loc, quantized);
-      for (OpOperand *use : point.uses)
+      for (OpOperand *use : uses)
         use->set(dequantized);
       // The tensor is INT8 now: float layers that read it too read its
       // dequantized value (a reformat in TensorRT's terms), so the producer's
@@ -580,10 +649,12 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
 
   /// Weights of linear layers int8 per output channel, other constant
   /// operands per tensor, each behind a dequantize.
-  void quantizeConstants(ArrayRef<OpOperand *> operands) {
+  void quantizeConstants(const Plan &plan) {
     OpBuilder builder(&getContext());
-    for (OpOperand *operand : operands) {
+    for (OpOperand *operand : plan.constants) {
       Operation *layer = operand->getOwner();
+      if (!plan.int8Layers.contains(layer))
+        continue;
       builder.setInsertionPoint(layer);
       Value quantized = quantizeConstantWeight(builder, layer, operand->get());
       if (!quantized)

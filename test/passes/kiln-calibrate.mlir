@@ -87,6 +87,7 @@
 // STATS: CalibratePass
 // STATS-NEXT: (S) 2 calibrated-tensors - Activations given a scale
 // STATS-NEXT: (S) 0 concat-shared-scales - Measured concat inputs given their concat's scale
+// STATS-NEXT: (S) 0 float-followers - Adds and average pools left in float: no layer that runs in INT8 reads their result
 // STATS-NEXT: (S) 0 kept-float-by-constraint - Quantizable layers a layer-precision entry keeps in float
 // STATS-NEXT: (S) 0 kept-float-convs - Convs kept in float: too few input channels for INT8
 // STATS-NEXT: (S) 2 quantized-weights - Weights quantized per channel
@@ -122,6 +123,7 @@ func.func @main(%x: tensor<1x1x4x250xf32> {kiln.name = "x"}) -> tensor<1x2x4x250
 // STATS: CalibratePass
 // STATS-NEXT: (S) 2 calibrated-tensors - Activations given a scale
 // STATS-NEXT: (S) 0 concat-shared-scales - Measured concat inputs given their concat's scale
+// STATS-NEXT: (S) 0 float-followers - Adds and average pools left in float: no layer that runs in INT8 reads their result
 // STATS-NEXT: (S) 0 kept-float-by-constraint - Quantizable layers a layer-precision entry keeps in float
 // STATS-NEXT: (S) 0 kept-float-convs - Convs kept in float: too few input channels for INT8
 // STATS-NEXT: (S) 2 quantized-weights - Weights quantized per channel
@@ -153,6 +155,7 @@ func.func @main(%x: tensor<1x1x4x250xf32> {kiln.name = "x"})
 // STATS: CalibratePass
 // STATS-NEXT: (S) 0 calibrated-tensors - Activations given a scale
 // STATS-NEXT: (S) 0 concat-shared-scales - Measured concat inputs given their concat's scale
+// STATS-NEXT: (S) 0 float-followers - Adds and average pools left in float: no layer that runs in INT8 reads their result
 // STATS-NEXT: (S) 0 kept-float-by-constraint - Quantizable layers a layer-precision entry keeps in float
 // STATS-NEXT: (S) 0 kept-float-convs - Convs kept in float: too few input channels for INT8
 // STATS-NEXT: (S) 0 quantized-weights - Weights quantized per channel
@@ -174,6 +177,7 @@ func.func @main(%x: tensor<1x1x4x250xf32> {kiln.name = "x"}) -> tensor<1x1x4x250
 // STATS: CalibratePass
 // STATS-NEXT: (S) 1 calibrated-tensors - Activations given a scale
 // STATS-NEXT: (S) 0 concat-shared-scales - Measured concat inputs given their concat's scale
+// STATS-NEXT: (S) 0 float-followers - Adds and average pools left in float: no layer that runs in INT8 reads their result
 // STATS-NEXT: (S) 0 kept-float-by-constraint - Quantizable layers a layer-precision entry keeps in float
 // STATS-NEXT: (S) 0 kept-float-convs - Convs kept in float: too few input channels for INT8
 // STATS-NEXT: (S) 1 quantized-weights - Weights quantized per channel
