@@ -237,6 +237,11 @@ LogicalResult GemmOp::verify() {
   }
   if (getBias() && getBias().getType().getNumElements() != n)
     return emitOpError("bias must have ") << n << " elements";
+  // The runtime's rule (EngineVerifier): a bias of the result's type or f32.
+  if (Type bias = getBias() ? getBias().getType().getElementType() : Type();
+      bias && bias != d.getElementType() && !bias.isF32())
+    return emitOpError("a ") << bias << " bias for a " << d.getElementType()
+                             << " result (the result's type or f32)";
   if (getC()) {
     MemRefType c = getC().getType();
     if (c.getRank() < 2 || c.getShape().end()[-2] != m || c.getShape().end()[-1] != n ||

@@ -218,6 +218,10 @@ bool kiln::nn::isCompatibleQuantizedReturnTypes(TypeRange inferred, TypeRange de
   return true;
 }
 
+bool kiln::nn::isWidenedFloatResult(Type computed, Type written) {
+  return (computed.isF16() || computed.isBF16()) && written.isF32();
+}
+
 LogicalResult kiln::nn::inferElementwiseResult(MLIRContext *context,
                                                std::optional<Location> location,
                                                TypeRange operands, bool boolResult,

@@ -32,6 +32,11 @@ namespace kiln::nn {
 /// quantization of the same expressed float type.
 bool isCompatibleQuantizedReturnTypes(mlir::TypeRange inferred, mlir::TypeRange declared);
 
+/// Whether a float layer that computes in `computed` may write `written`:
+/// f32 from f16 or bf16 (nn.gemm, which accumulates in f32 anyway, writes
+/// its f32 sums without rounding them to 16 bits first).
+bool isWidenedFloatResult(mlir::Type computed, mlir::Type written);
+
 /// Result type of a pointwise op on `operands` after numpy broadcasting;
 /// `boolResult` gives an `i1` result (comparisons and logic).
 llvm::LogicalResult inferElementwiseResult(mlir::MLIRContext *context,

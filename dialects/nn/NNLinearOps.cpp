@@ -124,11 +124,17 @@ static LogicalResult inferConvolution(std::optional<Location> location, bool tra
 /// is quantized per tensor or along `weightChannelAxis`.
 static LogicalResult verifyLinearTypes(Operation *op, Value input, Value weight,
                                        Value bias, Value residual,
-                                       int64_t weightChannelAxis) {
+                                       int64_t weightChannelAxis, bool mayWiden = false) {
   auto elementOf = [](Value v) { return mlir::getElementTypeOrSelf(v.getType()); };
   Type inputType = elementOf(input), weightType = elementOf(weight);
   Type floatType = getExpressedType(inputType);
   bool quantized = isQuantized(inputType);
+  // A float layer that may widen (gemm) and computes in f16 or bf16 may
+  // write f32; its bias and residual are then f32 too (cuBLASLt adds a bias
+  // of the result's type).
+  Type resultFloat = floatType;
+  if (mayWiden && !quantized && isWidenedFloatResult(floatType, elementOf(op->getResult(0))))
+    resultFloat = elementOf(op->getResult(0));
   if (quantized != isQuantized(weightType))
     return op->emitOpError("input and weight must both be quantized or both be float");
   if (!quantized) {
@@ -150,12 +156,12 @@ static LogicalResult verifyLinearTypes(Operation *op, Value input, Value weight,
     Type biasType = elementOf(bias);
     auto quantizedBias = llvm::dyn_cast<quant::QuantizedType>(biasType);
     bool valid =
-        biasType == floatType || (quantized && quantizedBias &&
+        biasType == resultFloat || (quantized && quantizedBias &&
                                   quantizedBias.getStorageTypeIntegralWidth() == 32 &&
                                   quantizedBias.getExpressedType() == floatType);
     if (!valid)
       return op->emitOpError("bias must be ")
-             << floatType
+             << resultFloat
              << (quantized ? " or quantized with i32 storage"
                            : " (a quantized bias needs a quantized layer)");
   }
@@ -167,9 +173,9 @@ static LogicalResult verifyLinearTypes(Operation *op, Value input, Value weight,
     if (!quantized && isQuantized(type))
       return op->emitOpError() << "a quantized " << name
                                << " needs quantized input and weight";
-    if (getExpressedType(type) != floatType)
+    if (getExpressedType(type) != resultFloat)
       return op->emitOpError() << name << " element type " << type
-                               << " does not match the layer's " << floatType;
+                               << " does not match the layer's " << resultFloat;
   }
   if (residual &&
       failed(verifyCompatibleShape(residual.getType(), op->getResult(0).getType())))
@@ -321,7 +327,7 @@ LogicalResult GemmOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
 
 LogicalResult GemmOp::verify() {
   if (failed(verifyLinearTypes(*this, getA(), getB(), getBias(), getResidual(),
-                               getTransB() ? 0 : 1)))
+                               getTransB() ? 0 : 1, /*mayWiden=*/true)))
     return failure();
   if (Value bias = getBias();
       bias && !broadcastsTo(llvm::cast<RankedTensorType>(bias.getType()).getShape(),
@@ -329,6 +335,17 @@ LogicalResult GemmOp::verify() {
     return emitOpError("bias ")
            << bias.getType() << " does not broadcast to the result " << getType();
   return success();
+}
+
+bool GemmOp::isCompatibleReturnTypes(TypeRange inferred, TypeRange declared) {
+  if (isCompatibleQuantizedReturnTypes(inferred, declared))
+    return true;
+  // f16 or bf16 operands, an f32 result (verify() checks the rest).
+  auto lhs = llvm::dyn_cast<RankedTensorType>(inferred.front());
+  auto rhs = llvm::dyn_cast<RankedTensorType>(declared.front());
+  return inferred.size() == 1 && declared.size() == 1 && lhs && rhs &&
+         succeeded(verifyCompatibleShape(lhs, rhs)) &&
+         isWidenedFloatResult(lhs.getElementType(), rhs.getElementType());
 }
 
 SmallVector<OpOperand *> GemmOp::getQuantizedOperands() {

@@ -131,6 +131,13 @@ def NN_GemmOp : NN_Op<"gemm", [Pure, AttrSizedOperandSegments,
     (`trans_a`, `trans_b`), and `C` (the bias) broadcasts to `M × N`.
   }], NN_EpilogueDescription, [{
 
+    Widening. A float GEMM on `f16` or `bf16` operands may write an `f32`
+    result (its bias and residual are then `f32` too): it accumulates in
+    `f32`, and writes the sums without rounding them to 16 bits.
+    `kiln-convert-nn-to-engine` folds a widening cast that is a 16-bit
+    GEMM's only reader (an FP16 network's classifier before its f32 logits)
+    into the GEMM this way.
+
     ```mlir
     %y = nn.gemm %x, %w bias %b trans_b
          : (tensor<1x2048xf32>, tensor<1000x2048xf32>, tensor<1000xf32>)
@@ -154,7 +161,8 @@ def NN_GemmOp : NN_Op<"gemm", [Pure, AttrSizedOperandSegments,
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
-  let extraClassDefinition = NN_QuantizableResultDefs.isCompatibleReturnTypes;
+  // isCompatibleReturnTypes (InferTypeOpAdaptorWithIsCompatible): also an
+  // f32 result of f16 or bf16 operands, in NNLinearOps.cpp.
 }
 
 def NN_AttentionOp : NN_Op<"attention", [Pure, InferTypeOpAdaptor]> {

@@ -16,6 +16,7 @@
 #include "dialects/engine/EngineDialect.h"
 #include "dialects/nn/NNDialect.h"
 #include "dialects/nn/NNShapes.h"
+#include "kiln/reference/Tensor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
@@ -648,6 +649,77 @@ static int64_t foldQuantizesIntoMaxPools(func::FuncOp function) {
   return folded;
 }
 
+/// A float GEMM whose only reader widens its f16 or bf16 result to f32 (the
+/// cast before a network's f32 output, after the classifier; or any other
+/// such cast, e.g. before a layer kept in FP32) writes f32 itself:
+/// cuBLASLt's epilogue stores its f32 sums as they are, so the logits are
+/// not rounded to 16 bits (the engine is then closer to the f32 result than
+/// the nn graph it lowers, which rounds first), and no cast kernel runs. Only where
+/// the GEMM stays one cuBLASLt call with a result as wide as the cast's:
+/// no residual, an activation cuBLASLt fuses at any width (relu,
+/// gelu_tanh), and no bias or a constant bias row (widened to f32 here,
+/// cuBLASLt's bias type for an f32 result). Returns how many.
+static int64_t foldWideningCastsIntoGemms(func::FuncOp function) {
+  SmallVector<CastOp> casts;
+  function.walk([&](CastOp cast) {
+    auto gemm = cast.getInput().getDefiningOp<GemmOp>();
+    if (!gemm || !gemm->hasOneUse() || gemm.getResidual() ||
+        isQuantized(gemm.getA().getType().getElementType()) ||
+        !isWidenedFloatResult(gemm.getType().getElementType(), cast.getType().getElementType()))
+      return;
+    if (ActivationAttr activation = gemm.getActivationAttr();
+        activation && activation.getKind() != ActivationKind::relu &&
+        activation.getKind() != ActivationKind::gelu_tanh)
+      return;
+    if (Value bias = gemm.getBias()) {
+      auto constant = bias.getDefiningOp<ConstantOp>();
+      int64_t n = gemm.getType().getShape().back();
+      if (!constant || gemm.getBeta().convertToDouble() != 1.0 ||
+          constant.getType().getNumElements() != n || constant.getType().getShape().back() != n)
+        return;
+    }
+    casts.push_back(cast);
+  });
+  int64_t folded = 0;
+  for (CastOp cast : casts) {
+    auto gemm = cast.getInput().getDefiningOp<GemmOp>();
+    Type wide = cast.getType().getElementType();
+    OpBuilder builder(gemm);
+    Operation *widened = builder.clone(*gemm);
+    if (Value bias = gemm.getBias()) {
+      auto constant = bias.getDefiningOp<ConstantOp>();
+      llvm::Expected<reference::Tensor> values =
+          reference::Tensor::fromAttr(constant.getValue(), constant.getType());
+      if (!values) {
+        llvm::consumeError(values.takeError());
+        widened->erase();
+        continue;
+      }
+      // Exact: every f16 or bf16 value is an f32 value.
+      reference::Tensor widenedBias = reference::Tensor::fromReals(
+          wide, constant.getType().getShape(), values->toReals());
+      auto type = constant.getType().clone(wide);
+      llvm::cast<GemmOp>(widened).getBiasMutable().assign(ConstantOp::create(
+          builder, constant.getLoc(), type,
+          nn::makeWeightAttr(widenedBias.toAttr(), "kiln_widened")));
+    }
+    Value oldBias = gemm.getBias();
+    // It computes in the operands' precision, whatever it writes.
+    if (!widened->hasAttr("kiln.precision"))
+      widened->setAttr("kiln.precision",
+                       builder.getStringAttr(getPrecisionName(gemm.getType().getElementType())));
+    widened->getResult(0).setType(cast.getType());
+    widened->setLoc(builder.getFusedLoc({gemm.getLoc(), cast.getLoc()}));
+    cast.replaceAllUsesWith(widened->getResult(0));
+    cast.erase();
+    gemm.erase();
+    if (oldBias && oldBias.use_empty())
+      oldBias.getDefiningOp()->erase();
+    ++folded;
+  }
+  return folded;
+}
+
 /// The layers of an epilogue split in two steps: the last name (the
 /// activation, fused last) goes to the second.
 static std::pair<ArrayAttr, ArrayAttr> splitLayers(Operation *op) {
@@ -1185,6 +1257,8 @@ struct ConvertNNToEnginePass
   kiln::PassStatistic numWeights{this, "weights", "Weights the engine stores"};
   kiln::PassStatistic numQuantizingPools{this, "quantizing-pools",
                                          "Max pools that quantize their float input"};
+  kiln::PassStatistic numWidenedGemms{
+      this, "widened-gemms", "16-bit GEMMs that write the f32 their only reader casts to"};
 
   void runOnOperation() override {
     std::optional<DepthwisePath> path =
@@ -1218,6 +1292,8 @@ struct ConvertNNToEnginePass
         functions.push_back(function);
     for (func::FuncOp function : functions)
       numQuantizingPools += foldQuantizesIntoMaxPools(function);
+    for (func::FuncOp function : functions)
+      numWidenedGemms += foldWideningCastsIntoGemms(function);
     for (func::FuncOp function : functions)
       if (failed(FunctionLowering(function, *path, int8Epilogue == "cudnn", geluEpilogue == "auto")
                      .run()))

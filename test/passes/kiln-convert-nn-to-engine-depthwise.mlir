@@ -12,6 +12,7 @@
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // BAD: depthwise-conv must be auto, cudnn or kernel, got 'fast'
 
@@ -44,6 +45,7 @@ func.func @depthwise(%x: tensor<1x8x8x8xf16>, %w: tensor<8x3x3x1xf16>, %b: tenso
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that a 1-D grouped convolution with silu fused, which cuDNN has no
 // engine for, goes to a dispatch whatever the option says.
@@ -67,6 +69,7 @@ func.func @causal_silu(%x: tensor<2x11x4xf32>, %w: tensor<4x4x2xf32>) -> tensor<
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that cuDNN keeps what it runs: a 1-D grouped (not depthwise)
 // convolution with relu, and a plain 2-D convolution.

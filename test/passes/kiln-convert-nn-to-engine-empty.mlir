@@ -9,6 +9,7 @@
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that an empty result (ONNX's Shape with start > end) lowers to no
 // step at all: a copy of zero bytes would not load. The binding stays.
@@ -33,6 +34,7 @@ func.func @empty_constant(%x: tensor<3x4x5xf32> {kiln.name = "x"})
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that a layer whose results hold no elements becomes no dispatch,
 // while the layer beside it, with elements, still does.
@@ -57,6 +59,7 @@ func.func @empty_layer(%x: tensor<2x0xf32>, %y: tensor<2x3xf32>) -> (tensor<2x0x
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 1 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that a non-empty constant output is still copied from its weight.
 // CHECK-LABEL: func.func @constant_output

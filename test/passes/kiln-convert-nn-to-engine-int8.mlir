@@ -11,6 +11,7 @@
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 2 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that a fully INT8 conv (int8 in and out, i32 bias, relu) becomes an
 // int8 cuDNN convolution into f32 sums and one epilogue kernel that scales
@@ -57,6 +58,7 @@ func.func @int8_conv_int8_out(%x: tensor<1x4x4x8x!x>) -> tensor<1x4x4x4x!y> {
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 1 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that an INT8 conv whose output stays float (quantized inputs only)
 // writes the scaled sums as f32 straight into the output, without requantizing.
@@ -87,6 +89,7 @@ func.func @int8_conv_float_out(%x: tensor<1x4x4x4x!x>) -> tensor<1x2x2x8xf32> {
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 1 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that an INT8 residual is dequantized in the epilogue kernel and added
 // before the activation, and the sum requantized (issue 7, rule 7).
@@ -120,6 +123,7 @@ func.func @int8_conv_int8_residual(%x: tensor<1x2x2x4x!x>, %r: tensor<1x2x2x4x!r
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 1 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that a float residual is added as is and the output stays float
 // (issue 7, rule 6).
@@ -150,6 +154,7 @@ func.func @int8_conv_float_residual(%x: tensor<1x2x2x4x!x>, %r: tensor<1x2x2x4xf
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 2 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that a quantized gemm with B stored [N, K] (trans_b) becomes a
 // cuBLASLt int8 GEMM into i32 sums, which the epilogue kernel reads as an i32
@@ -188,6 +193,7 @@ func.func @int8_gemm(%a: tensor<2x8x!a>) -> tensor<2x4x!y> {
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 2 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 1 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that a quantized matmul of a batch of rows by a constant [K, N]
 // weight folds the batch into M and multiplies by the weight transposed to
@@ -219,6 +225,7 @@ func.func @int8_matmul(%a: tensor<3x5x4x!a>) -> tensor<3x5x2xf32> {
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 2 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that the INT8 path does not fire on a float conv: one f32 cuDNN
 // convolution with its fused epilogue, no epilogue kernel.
@@ -246,6 +253,7 @@ func.func @float_conv(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 1 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that an int8 conv of 3 input channels (an RGB stem) reads its data
 // padded to 4 channels by a kernel, with a zero fourth weight per filter.
@@ -275,6 +283,7 @@ func.func @rgb_stem(%x: tensor<1x2x2x3x!x>) -> tensor<1x2x2x2xf32> {
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that int8 data with a zero point other than 0 is refused, naming the layer.
 !x = !quant.uniform<i8:f32, 0.5:3>
@@ -297,6 +306,7 @@ func.func @zero_point(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that uint8 activations are refused with what to do about them.
 !x = !quant.uniform<u8:f32, 0.5>
@@ -319,6 +329,7 @@ func.func @uint8_input(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that a weight with a zero point other than 0 is refused.
 !x = !quant.uniform<i8:f32, 0.5>
@@ -341,6 +352,7 @@ func.func @weight_zero_point(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that grouped int8 convolutions with channels per group cuDNN cannot
 // take (2) are refused: only one group is padded.
@@ -364,6 +376,7 @@ func.func @two_per_group(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that an int8 GEMM whose inner dimension is not a multiple of 4 is refused.
 !a = !quant.uniform<i8:f32, 0.5>
@@ -385,6 +398,7 @@ func.func @gemm_k6(%a: tensor<2x6x!a>) -> tensor<2x4xf32> {
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that an int8 matmul of two computed tensors (B not [N, K]) is refused.
 !a = !quant.uniform<i8:f32, 0.5>

@@ -9,6 +9,7 @@
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that a DAG of pointwise layers with single-use intermediates (and a
 // broadcast operand, an input read twice, a small constant) becomes one
@@ -50,6 +51,7 @@ func.func @pointwise_dag(%x: tensor<4x8xf32> {kiln.name = "x"}, %b: tensor<8xf32
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that an intermediate with two users splits the groups: it is
 // written to an arena buffer that both later groups read.
@@ -79,6 +81,7 @@ func.func @multi_use_splits(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that a conv keeps its epilogue in cuDNN, and that an activation
 // cuDNN cannot fuse (hard swish) follows as a dispatch.
@@ -115,6 +118,7 @@ func.func @conv_epilogue(%x: tensor<1x4x4x8xf16>, %w: tensor<8x3x3x8xf16>, %b: t
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that a gemm's row-broadcast C is the bias vector and a TF32 layer
 // allows TF32; a full C is `c` scaled by beta; a column C cannot lower to
@@ -147,6 +151,7 @@ func.func @gemm_bias_vs_c(%x: tensor<4x16xf32>, %w: tensor<8x16xf32>, %v: tensor
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 3 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that [B, S, K] x [K, N] folds the batch into M through views, with
 // the residual as c, and that a silu epilogue follows as a dispatch.
@@ -176,6 +181,7 @@ func.func @matmul_batch_fold(%a: tensor<2x3x16xf32>, %b: tensor<16x8xf32>, %bias
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that equal batches stay a batched GEMM, and that batches that
 // broadcast against each other (one batch stride cannot say it) go to a
@@ -204,6 +210,7 @@ func.func @matmul_batch_dispatch(%a: tensor<4x3x16xf32>, %b: tensor<4x16x8xf32>,
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 2 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that a reshape of a computed tensor is a view (and that a returned
 // reshape makes its producer write into a view of the output binding), while
@@ -238,6 +245,7 @@ func.func @reshape_view_vs_copy(%x: tensor<2x8xf32>) -> (tensor<16xf32>, tensor<
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 4 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that the producers of an in-place concat write into views of its
 // buffer: contiguous along the outermost axis, strided along the channels.
@@ -275,6 +283,7 @@ func.func @in_place_concat(%x: tensor<1x4x2x4xf32>, %w: tensor<4x1x1x4xf32>,
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that a concat not marked in place is one dispatch copying its inputs.
 // CHECK-LABEL: func.func @concat_copy
@@ -296,6 +305,7 @@ func.func @concat_copy(%x: tensor<2x4xf32>, %y: tensor<2x4xf32>) -> tensor<4x4xf
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that a quantized convolution cuDNN cannot run (channels-first) is an
 // error naming the layer (kiln-convert-nn-to-engine-int8.mlir has the rest).
@@ -317,6 +327,7 @@ func.func @quantized_conv(%x: tensor<1x4x4x4x!q>, %w: tensor<4x4x1x1x!q>) -> ten
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 1 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that a constant returned as an output is copied from its weight.
 // CHECK-LABEL: func.func @constant_result
@@ -337,6 +348,7 @@ func.func @constant_result() -> tensor<2xf32> {
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 1 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that a transpose read only by a pad is a strided view: the image's
 // NCHW -> NHWC reformat and its channel padding for the first conv are one
@@ -366,6 +378,7 @@ func.func @image_to_padded_nhwc(%x: tensor<2x3x5x6xf32>) -> tensor<2x5x6x8xf16> 
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
 // STATS-NEXT: (S) 0 weights - Weights the engine stores
+// STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that a transpose stays a kernel when something besides a pad reads
 // it: an output binding, or a pointwise layer (which would read it

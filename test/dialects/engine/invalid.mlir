@@ -155,6 +155,15 @@ func.func @gemm_bias(%a: memref<4x8xf32>, %b: memref<8x6xf32>, %bias: memref<4xf
 
 // -----
 
+// A bias of neither the result's type nor f32 (the runtime refuses it).
+func.func @gemm_bias_type(%a: memref<4x8xf16>, %b: memref<8x6xf16>, %bias: memref<6xf16>, %d: memref<4x6xf32>) {
+  // expected-error @+1 {{a 'f16' bias for a 'f32' result (the result's type or f32)}}
+  engine.gemm %a : memref<4x8xf16>, %b : memref<8x6xf16> bias %bias : memref<6xf16> -> %d : memref<4x6xf32>
+  return
+}
+
+// -----
+
 func.func @gemm_activation(%a: memref<4x8xf32>, %b: memref<8x6xf32>, %d: memref<4x6xf32>) {
   // expected-error @+1 {{cuBLASLt fuses only relu and gelu_tanh, not #nn.activation<gelu>}}
   engine.gemm %a : memref<4x8xf32>, %b : memref<8x6xf32> -> %d : memref<4x6xf32> activation <gelu>

@@ -67,6 +67,12 @@ func.func @main(%image: memref<1x16x16x8xf16> {engine.input = "image", engine.la
   // CHECK: engine.gemm %{{.*}} : memref<1x2048xf16>, %{{.*}} : memref<10x2048xf16> bias %{{.*}} : memref<10xf16> -> %{{.*}} : memref<1x10xf16> trans_b activation <relu>
   engine.gemm %flat : memref<1x2048xf16>, %fc : memref<10x2048xf16> bias %fcb : memref<10xf16>
       -> %logits : memref<1x10xf16> trans_b activation <relu>
+  // A 16-bit GEMM writing f32, with an f32 bias (a widened classifier).
+  %fcb32 = engine.weight dense<0.0> : tensor<10xf32> : memref<10xf32>
+  %wide = engine.alloc : memref<1x10xf32>
+  // CHECK: engine.gemm %{{.*}} : memref<1x2048xf16>, %{{.*}} : memref<10x2048xf16> bias %{{.*}} : memref<10xf32> -> %{{.*}} : memref<1x10xf32> trans_b
+  engine.gemm %flat : memref<1x2048xf16>, %fc : memref<10x2048xf16> bias %fcb32 : memref<10xf32>
+      -> %wide : memref<1x10xf32> trans_b
   // CHECK: engine.gemm {{.*}} c %{{.*}} : memref<12x128x128xf32> -> {{.*}} trans_b {algo = array<i64: 1, 2, 3, 4, 5, 6, 7, 8>}
   %q = engine.alloc : memref<12x128x64xf32>
   %k = engine.alloc : memref<12x128x64xf32>

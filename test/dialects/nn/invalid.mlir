@@ -580,6 +580,54 @@ func.func @gemm_residual_type(%a: tensor<2x3xf32>, %b: tensor<3x5xf32>, %r: tens
 
 // -----
 
+// Tests that a gemm widens only 16-bit floats to f32: f32 operands may not
+// write f64.
+func.func @gemm_widen_f32(%a: tensor<2x3xf32>, %b: tensor<3x5xf32>) {
+  // expected-error @+1 {{'nn.gemm' op result element type 'f64' does not match the layer's 'f32'}}
+  %0 = nn.gemm %a, %b : (tensor<2x3xf32>, tensor<3x5xf32>) -> tensor<2x5xf64>
+  return
+}
+
+// -----
+
+// Tests that a widening gemm's residual is as wide as its result.
+func.func @gemm_widen_residual(%a: tensor<2x3xf16>, %b: tensor<3x5xf16>, %r: tensor<2x5xf16>) {
+  // expected-error @+1 {{'nn.gemm' op residual element type 'f16' does not match the layer's 'f32'}}
+  %0 = nn.gemm %a, %b residual %r : (tensor<2x3xf16>, tensor<3x5xf16>, tensor<2x5xf16>) -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+// Tests that a widening gemm's bias is f32, as its result (cuBLASLt adds a
+// bias of the result's type): not the operands' f16.
+func.func @gemm_widen_bias(%a: tensor<2x3xf16>, %b: tensor<3x5xf16>, %c: tensor<5xf16>) {
+  // expected-error @+1 {{'nn.gemm' op bias must be 'f32' (a quantized bias needs a quantized layer)}}
+  %0 = nn.gemm %a, %b bias %c : (tensor<2x3xf16>, tensor<3x5xf16>, tensor<5xf16>) -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+// Tests that a quantized gemm does not widen: its float result expresses
+// the operands' float type.
+func.func @gemm_widen_quantized(%a: tensor<2x3x!quant.uniform<i8:f16, 0.1>>, %b: tensor<5x3x!quant.uniform<i8:f16, 0.1>>) {
+  // expected-error @+1 {{'nn.gemm' op result element type 'f32' does not match the layer's 'f16'}}
+  %0 = nn.gemm %a, %b trans_b : (tensor<2x3x!quant.uniform<i8:f16, 0.1>>, tensor<5x3x!quant.uniform<i8:f16, 0.1>>) -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+// Tests that matmul does not widen (only gemm does).
+func.func @matmul_widen(%a: tensor<2x3xf16>, %b: tensor<3x5xf16>) {
+  // expected-error @+1 {{'nn.matmul' op result element type 'f32' does not match the layer's 'f16'}}
+  %0 = nn.matmul %a, %b : (tensor<2x3xf16>, tensor<3x5xf16>) -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
 // Tests that linear layers reject integer tensors (ODS).
 func.func @gemm_integer(%a: tensor<2x3xi32>, %b: tensor<3x5xi32>) {
   // expected-error @+1 {{'nn.gemm' op operand #0 must be ranked tensor of floating-point or uniformly quantized values}}

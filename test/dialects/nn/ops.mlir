@@ -504,6 +504,19 @@ func.func @gemm(%a: tensor<4x16xf32>, %at: tensor<16x4xf32>, %b: tensor<16x8xf32
   return
 }
 
+// CHECK-LABEL: func.func @gemm_widening
+// Tests a 16-bit gemm that writes f32: f16 with an f32 bias, bf16 with an
+// f32 residual.
+func.func @gemm_widening(%a: tensor<4x16xf16>, %b: tensor<8x16xf16>, %c: tensor<8xf32>,
+                         %x: tensor<4x16xbf16>, %y: tensor<16x8xbf16>, %r: tensor<4x8xf32>) {
+  // CHECK: nn.gemm %arg0, %arg1 bias %arg2 trans_b activation <relu> : (tensor<4x16xf16>, tensor<8x16xf16>, tensor<8xf32>) -> tensor<4x8xf32>
+  %0 = nn.gemm %a, %b bias %c trans_b activation <relu>
+       : (tensor<4x16xf16>, tensor<8x16xf16>, tensor<8xf32>) -> tensor<4x8xf32>
+  // CHECK: nn.gemm %arg3, %arg4 residual %arg5 : (tensor<4x16xbf16>, tensor<16x8xbf16>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %1 = nn.gemm %x, %y residual %r : (tensor<4x16xbf16>, tensor<16x8xbf16>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // Normalizations
 //===----------------------------------------------------------------------===//
