@@ -281,9 +281,12 @@ def CalibratePass : Pass<"kiln-calibrate", "::mlir::ModuleOp"> {
     constrains to a float precision (TensorRT's per-layer precision under
     implicit INT8), e.g. `fc:fp16` for the classifier. An add or average
     pool, which runs in INT8 only with a quantized result, gets its pairs
-    only where a layer that runs in INT8 reads its result (through other
-    adds and pools); otherwise it stays float (statistic
-    `float-followers`), its inputs still measured for the cache.
+    only where its result is read quantized (by a layer that runs in INT8,
+    through other adds and pools, or by a quantize, directly or through
+    layers that commute with quantization, a concat included); otherwise it
+    stays float (statistic `float-followers`), its inputs still measured
+    for the cache. A linear layer without a constant weight (a matmul of
+    two activations) has no INT8 form and gets no pairs either.
 
     Calibrators: `entropy` (TensorRT's KL divergence over a 2048-bin
     histogram of |x|), `minmax` (max |x|), `percentile` (the `percentile`

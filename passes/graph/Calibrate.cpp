@@ -211,7 +211,7 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
           return signalPassFailure();
         }
     }
-    shareConcatScales(main, points, scales);
+    shareConcatScales(main, plan, scales);
     insertPairs(main, plan, scales);
     quantizeConstants(plan);
   }
@@ -309,51 +309,95 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
         unique = name + " #" + std::to_string(k);
       point.name = unique;
     }
-    plan.int8Layers = findInt8Layers(planned, points);
+    plan.int8Layers = findInt8Layers(planned);
     for (auto &[value, point] : points)
       plan.points.push_back(std::move(point));
     return plan;
   }
 
   /// The planned layers that will run in INT8. A linear layer (conv,
-  /// conv_transpose, gemm, matmul) does whatever its result: its epilogue
-  /// may write float. An add or average pool runs in INT8 only with a
-  /// quantized result (kiln-fuse-qdq), i.e. where its result is quantized for
-  /// a layer that runs in INT8; one whose readers all stay float (a layer
-  /// kept in float by a layer-precision entry, such as a mixed engine's, or
-  /// one without an INT8 form) stays float, and quantizing its inputs would
-  /// only round them and cost a conversion. As the INT8 choice's minimum cut
+  /// conv_transpose, gemm, matmul) with a constant weight does, whatever its
+  /// result: its epilogue may write float (kiln-fuse-qdq's FuseLinearLayer;
+  /// an activation-by-activation matmul stays float). An add or average
+  /// pool runs in INT8 only with a quantized result (FuseQuantizedLayer),
+  /// i.e. where an INT8 layer or an explicit quantize reads its result,
+  /// directly or through layers that commute with quantization (a max pool,
+  /// a reshape, a concat: kiln-propagate-qdq moves the reader's quantize
+  /// back through them). One whose readers all stay float (a layer kept in
+  /// float by a layer-precision entry, such as a mixed engine's, or one
+  /// without an INT8 form) stays float: quantizing its inputs would only
+  /// round them and cost a conversion. As the INT8 choice's minimum cut
   /// assumes (PrecisionChoice.h): such layers follow their neighbours.
-  llvm::DenseSet<Operation *>
-  findInt8Layers(ArrayRef<Operation *> planned,
-                 const llvm::MapVector<Value, Point> &points) {
+  llvm::DenseSet<Operation *> findInt8Layers(ArrayRef<Operation *> planned) {
     llvm::DenseSet<Operation *> int8;
+    llvm::DenseSet<OpOperand *> readInInt8;
+    auto add = [&](Operation *layer) {
+      int8.insert(layer);
+      for (OpOperand *operand : getInt8Operands(llvm::cast<QuantizableOpInterface>(layer)))
+        readInInt8.insert(operand);
+    };
     for (Operation *layer : planned)
-      if (hasEpilogue(layer))
-        int8.insert(layer);
-    // To a fixed point: an add may feed a pool that feeds a conv.
+      if (hasEpilogue(layer) && hasConstantWeight(layer))
+        add(layer);
+    // Readers come after their producers: in reverse, a chain of adds and
+    // pools (an add feeding a pool feeding a conv) settles in one pass; the
+    // loop only repeats for graphs that are not in that order.
     for (bool changed = true; changed;) {
       changed = false;
-      for (Operation *layer : planned) {
-        if (int8.contains(layer) || layer->getNumResults() != 1)
+      for (Operation *layer : llvm::reverse(planned)) {
+        if (int8.contains(layer) || hasEpilogue(layer) || layer->getNumResults() != 1 ||
+            !isReadInInt8(layer->getResult(0), readInInt8))
           continue;
-        auto point = points.find(layer->getResult(0));
-        if (point == points.end() || !readInInt8(point->second, int8))
-          continue;
-        int8.insert(layer);
+        add(layer);
         changed = true;
       }
     }
-    numFloatFollowers += planned.size() - int8.size();
+    for (Operation *layer : planned)
+      numFloatFollowers += !int8.contains(layer) && !hasEpilogue(layer);
     return int8;
   }
 
-  /// Whether one of the layers that read `point` runs in INT8.
-  static bool readInInt8(const Point &point, const llvm::DenseSet<Operation *> &int8) {
-    return llvm::any_of(point.layersOf, [&](const auto &entry) {
-      return llvm::any_of(entry.second, [&](Operation *layer) { return int8.contains(layer); });
-    });
+  /// Whether a linear layer's weight is a constant, or a dequantized one
+  /// (what kiln-fuse-qdq can quantize, or has).
+  static bool hasConstantWeight(Operation *layer) {
+    Value weight = layer->getOperand(1);
+    if (auto dequantize = weight.getDefiningOp<DequantizeOp>())
+      weight = dequantize.getInput();
+    return weight.getDefiningOp<ConstantOp>() != nullptr;
   }
+
+  /// Whether `value` is read quantized: by one of `readInInt8` or by a
+  /// quantize, directly or through layers that commute with quantization.
+  static bool isReadInInt8(Value value, const llvm::DenseSet<OpOperand *> &readInInt8) {
+    SmallVector<Value> work{value};
+    llvm::DenseSet<Value> seen;
+    while (!work.empty()) {
+      Value current = work.pop_back_val();
+      if (!seen.insert(current).second)
+        continue;
+      for (OpOperand &use : current.getUses()) {
+        Operation *user = use.getOwner();
+        if (readInInt8.contains(&use) || llvm::isa<QuantizeOp>(user))
+          return true;
+        std::optional<SmallVector<unsigned>> data = getQuantCommutingOperands(user);
+        if (data && llvm::is_contained(*data, use.getOperandNumber()))
+          llvm::append_range(work, user->getResults());
+      }
+    }
+    return false;
+  }
+
+  /// The uses of `point` that layers running in INT8 read: where its pair goes.
+  static SmallVector<OpOperand *> getPairedUses(const Point &point,
+                                               const llvm::DenseSet<Operation *> &int8) {
+    SmallVector<OpOperand *> uses;
+    for (OpOperand *use : point.uses)
+      if (llvm::any_of(point.layersOf.lookup(use),
+                       [&](Operation *layer) { return int8.contains(layer); }))
+        uses.push_back(use);
+    return uses;
+  }
+
 
   /// A tensor's name in the cache: the input's name, or the layer that
   /// computes it (with `[k]` for result k of a layer with several).
@@ -556,16 +600,17 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
   /// INT8 layers read too gives up its own scale. Consumers first, so that a
   /// concat of concats shares the last one's scale. The cache keeps what was
   /// measured; sharing applies to it as to fresh measurements.
-  void shareConcatScales(func::FuncOp main, ArrayRef<Point> points,
+  void shareConcatScales(func::FuncOp main, const Plan &plan,
                          llvm::StringMap<double> &scales) {
     llvm::DenseMap<Value, const Point *> byValue;
-    for (const Point &point : points)
+    for (const Point &point : plan.points)
       byValue[point.value] = &point;
     SmallVector<ConcatOp> concats;
     main.walk([&](ConcatOp concat) { concats.push_back(concat); });
     for (ConcatOp concat : llvm::reverse(concats)) {
       const Point *output = byValue.lookup(concat.getResult());
-      if (!output || !getQuantCommutingOperands(concat))
+      if (!output || !getQuantCommutingOperands(concat) ||
+          getPairedUses(*output, plan.int8Layers).empty())
         continue; // No INT8 layer reads it: each input keeps its scale.
       double scale = scales.lookup(output->name);
       for (OpOperand &operand : concat->getOpOperands()) {
@@ -609,11 +654,7 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
     Type i8 = IntegerType::get(&getContext(), 8);
     for (const Point &point : plan.points) {
       // Only where a layer that runs in INT8 reads it.
-      SmallVector<OpOperand *> uses;
-      for (OpOperand *use : point.uses)
-        if (llvm::any_of(point.layersOf.lookup(use),
-                         [&](Operation *layer) { return plan.int8Layers.contains(layer); }))
-          uses.push_back(use);
+      SmallVector<OpOperand *> uses = getPairedUses(point, plan.int8Layers);
       if (uses.empty())
         continue;
       Location loc = main.getLoc();
