@@ -352,8 +352,18 @@ struct CalibratePass : kiln::impl::CalibratePassBase<CalibratePass> {
         changed = true;
       }
     }
-    for (Operation *layer : planned)
-      numFloatFollowers += !int8.contains(layer) && !hasEpilogue(layer);
+    // Said by --report (Int8Report.cpp), as for the layers kept float above.
+    for (Operation *layer : planned) {
+      if (int8.contains(layer))
+        continue;
+      StringRef why = "its weight is not a constant: no INT8 form";
+      if (!hasEpilogue(layer)) {
+        why = "no layer that runs in INT8 reads its result (an add or average pool "
+              "runs in INT8 only with a quantized result)";
+        ++numFloatFollowers;
+      }
+      layer->setAttr(kInt8KeptFloatAttr, StringAttr::get(layer->getContext(), why));
+    }
     return int8;
   }
 

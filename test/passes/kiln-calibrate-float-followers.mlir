@@ -15,7 +15,7 @@
 // KEPT: %[[Q:.*]] = nn.quantize %arg0
 // KEPT: %[[DQ:.*]] = nn.dequantize %[[Q]]
 // KEPT: %[[C:.*]] = nn.conv %[[DQ]], %{{.*}} : {{.*}} -> tensor<1x8x2x2xf32>
-// KEPT-NEXT: %[[P:.*]] = nn.global_pool avg %[[C]]
+// KEPT-NEXT: %[[P:.*]] = nn.global_pool avg %[[C]] {kiln.int8_kept_float = "no layer that runs in INT8 reads its result (an add or average pool runs in INT8 only with a quantized result)"}
 // KEPT-NEXT: nn.flatten %[[P]]
 // KEPT-NOT: nn.quantize
 // KEPT: nn.gemm {{.*}}kiln.int8_kept_float
@@ -175,7 +175,9 @@ func.func @concat_share(%x: tensor<1x8x2x2xf32> {kiln.name = "x"}) -> (tensor<1x
 // before it; nothing is quantized.
 // ALL-LABEL: func.func @matmul_activations
 // ALL-NOT: nn.quantize
-// ALL: nn.matmul %arg2, %{{.*}} : (tensor<4x1xf32>, tensor<1x8xf32>) -> tensor<4x8xf32>
+// ALL: nn.add {{.*}}kiln.int8_kept_float = "no layer that runs in INT8 reads its result
+// ALL: nn.global_pool {{.*}}kiln.int8_kept_float = "no layer that runs in INT8 reads its result
+// ALL: nn.matmul %arg2, %{{.*}} {kiln.int8_kept_float = "its weight is not a constant: no INT8 form"} : (tensor<4x1xf32>, tensor<1x8xf32>) -> tensor<4x8xf32>
 func.func @matmul_activations(%x: tensor<1x8x4x4xf32> {kiln.name = "x"}, %y: tensor<1x8x4x4xf32> {kiln.name = "y"},
                 %z: tensor<4x1xf32> {kiln.name = "z"}) -> tensor<4x8xf32> {
   %s = nn.add %x, %y : (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32> loc("sum")
