@@ -194,13 +194,26 @@ double ActivationAttr::apply(double x) const {
 // Shared type inference
 //===----------------------------------------------------------------------===//
 
-bool kiln::nn::isQuantizingPoolResult(TypeRange inferred, TypeRange declared) {
+/// Whether one inferred and one declared result have compatible shapes and
+/// element types `matches` accepts (inferred, declared).
+static bool isSingleResultWith(TypeRange inferred, TypeRange declared,
+                               llvm::function_ref<bool(Type, Type)> matches) {
   if (inferred.size() != 1 || declared.size() != 1)
     return false;
   auto lhs = llvm::dyn_cast<RankedTensorType>(inferred.front());
   auto rhs = llvm::dyn_cast<RankedTensorType>(declared.front());
   return lhs && rhs && succeeded(verifyCompatibleShape(lhs, rhs)) &&
-         llvm::isa<FloatType>(lhs.getElementType()) && isQuantized(rhs.getElementType());
+         matches(lhs.getElementType(), rhs.getElementType());
+}
+
+bool kiln::nn::isQuantizingPoolResult(TypeRange inferred, TypeRange declared) {
+  return isSingleResultWith(inferred, declared, [](Type in, Type out) {
+    return llvm::isa<FloatType>(in) && isQuantized(out);
+  });
+}
+
+bool kiln::nn::isWidenedGemmResult(TypeRange inferred, TypeRange declared) {
+  return isSingleResultWith(inferred, declared, isWidenedFloatResult);
 }
 
 bool kiln::nn::isCompatibleQuantizedReturnTypes(TypeRange inferred, TypeRange declared) {

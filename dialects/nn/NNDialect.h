@@ -82,6 +82,10 @@ std::string whyNotQuantizingMaxPool(mlir::Type quantized, Layout layout, int64_t
 /// pool's result.
 bool isQuantizingPoolResult(mlir::TypeRange inferred, mlir::TypeRange declared);
 
+/// Whether `declared` is `inferred` with a wider float element type: a
+/// widening gemm's result (isWidenedFloatResult).
+bool isWidenedGemmResult(mlir::TypeRange inferred, mlir::TypeRange declared);
+
 /// Result type of nn.prelu: the slope broadcasts to the input one way only.
 llvm::LogicalResult inferPReluResult(std::optional<mlir::Location> location,
                                      mlir::Type input, mlir::Type slope,

@@ -338,14 +338,9 @@ LogicalResult GemmOp::verify() {
 }
 
 bool GemmOp::isCompatibleReturnTypes(TypeRange inferred, TypeRange declared) {
-  if (isCompatibleQuantizedReturnTypes(inferred, declared))
-    return true;
-  // f16 or bf16 operands, an f32 result (verify() checks the rest).
-  auto lhs = llvm::dyn_cast<RankedTensorType>(inferred.front());
-  auto rhs = llvm::dyn_cast<RankedTensorType>(declared.front());
-  return inferred.size() == 1 && declared.size() == 1 && lhs && rhs &&
-         succeeded(verifyCompatibleShape(lhs, rhs)) &&
-         isWidenedFloatResult(lhs.getElementType(), rhs.getElementType());
+  // Also f16 or bf16 operands and an f32 result (verify() checks the rest).
+  return isCompatibleQuantizedReturnTypes(inferred, declared) ||
+         isWidenedGemmResult(inferred, declared);
 }
 
 SmallVector<OpOperand *> GemmOp::getQuantizedOperands() {

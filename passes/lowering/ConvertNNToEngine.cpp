@@ -613,21 +613,20 @@ static int64_t foldQuantizesIntoMaxPools(func::FuncOp function) {
     auto quantize = pool.getInput().getDefiningOp<QuantizeOp>();
     SmallVector<Location> locs{quantize.getLoc(), pool.getLoc()};
     Value x = quantize.getInput();
-    auto cast = x.getDefiningOp<CastOp>();
-    if (cast && cast->hasOneUse()) {
+    // Exact: every value of `from` is one of `to` (f16 or bf16 to f32; not
+    // bf16 to f16, whose range is smaller).
+    auto isExact = [](CastOp cast) {
       auto from = llvm::dyn_cast<FloatType>(cast.getInput().getType().getElementType());
       auto to = llvm::dyn_cast<FloatType>(cast.getType().getElementType());
-      // Exact: every value of `from` is one of `to` (f16 or bf16 to f32; not
-      // bf16 to f16, whose range is smaller).
-      if (from && to &&
-          llvm::APFloat::isRepresentableBy(from.getFloatSemantics(), to.getFloatSemantics())) {
-        x = cast.getInput();
-        locs.insert(locs.begin(), cast.getLoc());
-      } else {
-        cast = CastOp();
-      }
-    } else {
+      return from && to &&
+             llvm::APFloat::isRepresentableBy(from.getFloatSemantics(), to.getFloatSemantics());
+    };
+    auto cast = x.getDefiningOp<CastOp>();
+    if (cast && !(cast->hasOneUse() && isExact(cast)))
       cast = CastOp();
+    if (cast) {
+      x = cast.getInput();
+      locs.insert(locs.begin(), cast.getLoc());
     }
     // A pointwise producer whose only reader this is would take the quantize
     // into its own kernel and write int8: the pool then reads fewer bytes.
@@ -647,6 +646,17 @@ static int64_t foldQuantizesIntoMaxPools(func::FuncOp function) {
     ++folded;
   }
   return folded;
+}
+
+/// Whether `gemm`'s C is cuBLASLt's bias vector: a row of N values (any
+/// leading unit dimensions) broadcast over the rows, added unscaled.
+static bool hasBiasRow(GemmOp gemm) {
+  Value bias = gemm.getBias();
+  if (!bias || gemm.getBeta().convertToDouble() != 1.0)
+    return false;
+  auto type = llvm::cast<RankedTensorType>(bias.getType());
+  int64_t n = gemm.getType().getShape().back();
+  return type.getNumElements() == n && type.getRank() >= 1 && type.getShape().back() == n;
 }
 
 /// A float GEMM whose only reader widens its f16 or bf16 result to f32 (the
@@ -671,13 +681,9 @@ static int64_t foldWideningCastsIntoGemms(func::FuncOp function) {
         activation && activation.getKind() != ActivationKind::relu &&
         activation.getKind() != ActivationKind::gelu_tanh)
       return;
-    if (Value bias = gemm.getBias()) {
-      auto constant = bias.getDefiningOp<ConstantOp>();
-      int64_t n = gemm.getType().getShape().back();
-      if (!constant || gemm.getBeta().convertToDouble() != 1.0 ||
-          constant.getType().getNumElements() != n || constant.getType().getShape().back() != n)
-        return;
-    }
+    if (Value bias = gemm.getBias();
+        bias && !(hasBiasRow(gemm) && bias.getDefiningOp<ConstantOp>()))
+      return;
     casts.push_back(cast);
   });
   int64_t folded = 0;
@@ -975,7 +981,6 @@ LogicalResult FunctionLowering::lowerMatmul(MatmulOp matmul) {
 
 LogicalResult FunctionLowering::lowerGemm(GemmOp gemm) {
   auto resultType = gemm.getType();
-  int64_t n = resultType.getShape().back();
   ActivationAttr activation = gemm.getActivationAttr();
   ActivationAttr epilogue = gemmEpilogue(gemm, activation);
   bool fusable = !activation || epilogue;
@@ -986,9 +991,7 @@ LogicalResult FunctionLowering::lowerGemm(GemmOp gemm) {
   bool expressible = true;
   if (Value cTensor = gemm.getBias()) {
     auto cType = llvm::cast<RankedTensorType>(cTensor.getType());
-    bool row = cType.getNumElements() == n && cType.getRank() >= 1 &&
-               cType.getShape().back() == n;
-    if (row && beta == 1.0)
+    if (hasBiasRow(gemm))
       bias = cTensor;
     else if (cType.getShape() == resultType.getShape())
       c = cTensor;
