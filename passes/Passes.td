@@ -514,14 +514,20 @@ def ConvertNNToEnginePass
       become `engine.view`s of their input's buffer (an `engine.copy` where
       that would alias an input binding or a weight with an output);
     - a transpose read only by a pad (an image's NCHW -> NHWC reformat
-      ahead of its channel padding for the first conv) is a strided view of
-      its input's buffer: the pad's kernel gathers through the view's
-      strides, one kernel instead of two;
+      ahead of its channel padding for the first conv), directly or through
+      a float cast the pad's kernel does, is a strided view of its input's
+      buffer: the pad's kernel gathers through the view's strides, one
+      kernel instead of two; an input's float conversion read by such a
+      transpose moves after it, so the view is of the binding;
     - an `in_place` concat is one allocation whose producers write straight
       into views of their slices (strided when the axis is not outermost);
     - pointwise layers group into one `engine.dispatch` per tree of
-      single-use intermediates of one shape (operands may broadcast); every
-      other layer becomes a dispatch of its own.
+      single-use intermediates of one shape (operands may broadcast); a
+      float cast (f32, f16, bf16) that no pointwise layer shares joins the
+      pad it alone feeds, else the pad or transpose kernel it alone reads or
+      that alone reads it: one kernel moves and converts (a reformat that
+      converts, as TensorRT's; statistic `fused-casts`); every other layer
+      becomes a dispatch of its own.
     The layer computing a result writes into its output binding. Every step
     carries `layers` and `precision` (`allow_tf32` for TF32 convs and GEMMs).
     What cannot lower (dynamic shapes, quantized convolutions and GEMMs,

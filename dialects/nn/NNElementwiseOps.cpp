@@ -66,6 +66,11 @@ LogicalResult WhereOp::inferReturnTypes(MLIRContext *context,
 // CastOp / QuantizeOp / DequantizeOp
 //===----------------------------------------------------------------------===//
 
+bool CastOp::isFloatToFloat() {
+  return llvm::isa<FloatType>(getInput().getType().getElementType()) &&
+         llvm::isa<FloatType>(getType().getElementType());
+}
+
 OpFoldResult CastOp::fold(FoldAdaptor) {
   return getInput().getType() == getType() ? OpFoldResult(getInput()) : OpFoldResult();
 }

@@ -287,6 +287,11 @@ def NN_CastOp : NN_Op<"cast", [Pure, SameOperandsAndResultShape,
   let results = (outs NN_NumericOrBoolTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
   let hasFolder = 1;
+  let extraClassDeclaration = [{
+    /// Whether both element types are float types (f64, f32, f16, bf16): a
+    /// rounding, which a kernel that moves elements can do as it moves them.
+    bool isFloatToFloat();
+  }];
 }
 
 def NN_QuantizeOp : NN_Op<"quantize", [Pure, SameOperandsAndResultShape,

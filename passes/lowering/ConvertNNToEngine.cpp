@@ -173,14 +173,34 @@ Operation *soleUser(Value value) {
   return user;
 }
 
-/// Whether `transpose` is read only by a pad, which gathers each output
-/// element from its input through the input's strides: the transpose is then
-/// a strided view of its input rather than a kernel of its own (the layout
-/// conversion of an image ahead of the channel padding of its first conv,
-/// NCHW -> NHWC -> 3 channels padded to 8, is one kernel instead of two).
+/// Whether `cast` is a float cast read only by a pad: the pad's kernel then
+/// converts each element as it moves it (findGroups groups the two).
+bool isCastIntoPad(Operation *op) {
+  auto cast = llvm::dyn_cast<CastOp>(op);
+  if (!cast || !cast.isFloatToFloat())
+    return false;
+  Operation *user = soleUser(cast.getResult());
+  return user && llvm::isa<PadOp>(user);
+}
+
+/// Whether `transpose` is read only by a pad, directly or through a float
+/// cast that the pad's kernel does, which gathers each output element from
+/// its input through the input's strides: the transpose is then a strided
+/// view of its input rather than a kernel of its own (the layout conversion
+/// of an image ahead of the channel padding of its first conv, f32 NCHW ->
+/// NHWC -> f16 -> 3 channels padded to 8, is one kernel instead of three).
 bool isGatheredTranspose(TransposeOp transpose) {
   Operation *user = soleUser(transpose.getResult());
-  return user && llvm::isa<PadOp>(user);
+  return user && (llvm::isa<PadOp>(user) || isCastIntoPad(user));
+}
+
+/// Whether `op` is a pad or a transpose that runs as a kernel of its own (not
+/// a view), which a float cast before or after it can join.
+bool isConvertingShuffle(Operation *op) {
+  if (llvm::isa<PadOp>(op))
+    return true;
+  auto transpose = llvm::dyn_cast<TransposeOp>(op);
+  return transpose && !isViewLike(op) && !isGatheredTranspose(transpose);
 }
 
 bool isSmallConstant(Value value) {
@@ -412,6 +432,31 @@ void FunctionLowering::findGroups() {
         continue;
       groupOf[findGroup(producer)] = findGroup(&op);
     }
+  }
+  // A float cast left alone joins the pad or transpose it reads or that
+  // reads it: one kernel moves and converts each element (TensorRT's
+  // reformat layers change layout and type at once). A pad that reads it
+  // first, so that a transpose before the cast stays a view the pad gathers
+  // through (isGatheredTranspose).
+  DenseMap<Operation *, unsigned> sizes;
+  for (auto &entry : groupOf)
+    ++sizes[findGroup(entry.first)];
+  for (Operation &op : function.getBody().front()) {
+    auto cast = llvm::dyn_cast<CastOp>(op);
+    if (!cast || !cast.isFloatToFloat() || sizes.lookup(findGroup(&op)) != 1)
+      continue;
+    Operation *producer = cast.getInput().getDefiningOp();
+    Operation *reader = soleUser(cast.getResult());
+    Operation *shuffle = nullptr;
+    if (reader && llvm::isa<PadOp>(reader))
+      shuffle = reader;
+    else if (producer && isConvertingShuffle(producer) && soleUser(cast.getInput()) == &op)
+      shuffle = producer;
+    else if (reader && isConvertingShuffle(reader))
+      shuffle = reader;
+    if (!shuffle || groupOf.count(shuffle))
+      continue;
+    groupOf[shuffle] = findGroup(&op);
   }
   for (Operation &op : function.getBody().front())
     if (groupOf.count(&op))
@@ -657,6 +702,35 @@ static bool hasBiasRow(GemmOp gemm) {
   auto type = llvm::cast<RankedTensorType>(bias.getType());
   int64_t n = gemm.getType().getShape().back();
   return type.getNumElements() == n && type.getRank() >= 1 && type.getShape().back() == n;
+}
+
+/// An input's float conversion read only by a transpose that a pad alone
+/// reads (an FP16 engine's image: f32 NCHW -> f16 -> NHWC -> channels padded
+/// to 8) is done after the transpose: the transpose becomes a strided view
+/// of the binding, and the pad's kernel reads the f32 image through it,
+/// converts and pads (isGatheredTranspose, findGroups): one kernel instead
+/// of two. Only for function inputs, whose buffers a view can always take.
+/// Returns how many.
+static int64_t moveInputCastsAfterTransposes(func::FuncOp function) {
+  SmallVector<TransposeOp> transposes;
+  function.walk([&](TransposeOp transpose) {
+    auto cast = transpose.getInput().getDefiningOp<CastOp>();
+    if (cast && cast.isFloatToFloat() && cast->hasOneUse() &&
+        llvm::isa<BlockArgument>(cast.getInput()) && transpose->hasOneUse() &&
+        llvm::isa<PadOp>(*transpose->user_begin()))
+      transposes.push_back(transpose);
+  });
+  for (TransposeOp transpose : transposes) {
+    auto cast = transpose.getInput().getDefiningOp<CastOp>();
+    OpBuilder builder(transpose);
+    Value moved = TransposeOp::create(builder, transpose.getLoc(), cast.getInput(),
+                                      transpose.getPermutation());
+    Value converted = CastOp::create(builder, cast.getLoc(), transpose.getType(), moved);
+    transpose.replaceAllUsesWith(converted);
+    transpose.erase();
+    cast.erase();
+  }
+  return static_cast<int64_t>(transposes.size());
 }
 
 /// A float GEMM whose only reader widens its f16 or bf16 result to f32 (the
@@ -1262,6 +1336,8 @@ struct ConvertNNToEnginePass
                                          "Max pools that quantize their float input"};
   kiln::PassStatistic numWidenedGemms{
       this, "widened-gemms", "16-bit GEMMs that write the f32 their only reader casts to"};
+  kiln::PassStatistic numFusedCasts{
+      this, "fused-casts", "Float casts done by a pad's or transpose's kernel"};
 
   void runOnOperation() override {
     std::optional<DepthwisePath> path =
@@ -1298,6 +1374,8 @@ struct ConvertNNToEnginePass
     for (func::FuncOp function : functions)
       numWidenedGemms += foldWideningCastsIntoGemms(function);
     for (func::FuncOp function : functions)
+      moveInputCastsAfterTransposes(function);
+    for (func::FuncOp function : functions)
       if (failed(FunctionLowering(function, *path, int8Epilogue == "cudnn", geluEpilogue == "auto")
                      .run()))
         return signalPassFailure();
@@ -1305,7 +1383,14 @@ struct ConvertNNToEnginePass
       llvm::TypeSwitch<Operation *>(op)
           .Case([&](engine::ConvOp) { ++numConvs; })
           .Case([&](engine::GemmOp) { ++numGemms; })
-          .Case([&](engine::DispatchOp) { ++numDispatches; })
+          .Case([&](engine::DispatchOp dispatch) {
+            ++numDispatches;
+            Block &body = dispatch.getBody().front();
+            if (!body.getOps<CastOp>().empty() && llvm::any_of(body, [](Operation &op) {
+                  return llvm::isa<PadOp, TransposeOp>(op);
+                }))
+              ++numFusedCasts;
+          })
           .Case([&](engine::CopyOp) { ++numCopies; })
           .Case([&](engine::ViewOp) { ++numViews; })
           .Case([&](engine::WeightOp) { ++numWeights; });

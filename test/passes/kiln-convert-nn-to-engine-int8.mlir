@@ -7,6 +7,7 @@
 // STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -54,6 +55,7 @@ func.func @int8_conv_int8_out(%x: tensor<1x4x4x8x!x>) -> tensor<1x4x4x4x!y> {
 // STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -85,6 +87,7 @@ func.func @int8_conv_float_out(%x: tensor<1x4x4x4x!x>) -> tensor<1x2x2x8xf32> {
 // STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -119,6 +122,7 @@ func.func @int8_conv_int8_residual(%x: tensor<1x2x2x4x!x>, %r: tensor<1x2x2x4x!r
 // STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -150,6 +154,7 @@ func.func @int8_conv_float_residual(%x: tensor<1x2x2x4x!x>, %r: tensor<1x2x2x4xf
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -189,6 +194,7 @@ func.func @int8_gemm(%a: tensor<2x8x!a>) -> tensor<2x4x!y> {
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 2 views - Reshapes, slices and transposes lowered to views
@@ -221,6 +227,7 @@ func.func @int8_matmul(%a: tensor<3x5x4x!a>) -> tensor<3x5x2xf32> {
 // STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -249,6 +256,7 @@ func.func @float_conv(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
 // STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 2 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -279,6 +287,7 @@ func.func @rgb_stem(%x: tensor<1x2x2x3x!x>) -> tensor<1x2x2x2xf32> {
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -302,6 +311,7 @@ func.func @zero_point(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -325,6 +335,7 @@ func.func @uint8_input(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -348,6 +359,7 @@ func.func @weight_zero_point(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -372,6 +384,7 @@ func.func @two_per_group(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -394,6 +407,7 @@ func.func @gemm_k6(%a: tensor<2x6x!a>) -> tensor<2x4xf32> {
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views

@@ -5,6 +5,7 @@
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -47,6 +48,7 @@ func.func @pointwise_dag(%x: tensor<4x8xf32> {kiln.name = "x"}, %b: tensor<8xf32
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 3 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -77,6 +79,7 @@ func.func @multi_use_splits(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8
 // STATS-NEXT: (S) 2 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -114,6 +117,7 @@ func.func @conv_epilogue(%x: tensor<1x4x4x8xf16>, %w: tensor<8x3x3x8xf16>, %b: t
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 2 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -147,6 +151,7 @@ func.func @gemm_bias_vs_c(%x: tensor<4x16xf32>, %w: tensor<8x16xf32>, %v: tensor
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 3 views - Reshapes, slices and transposes lowered to views
@@ -177,6 +182,7 @@ func.func @matmul_batch_fold(%a: tensor<2x3x16xf32>, %b: tensor<16x8xf32>, %bias
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -206,6 +212,7 @@ func.func @matmul_batch_dispatch(%a: tensor<4x3x16xf32>, %b: tensor<4x16x8xf32>,
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 1 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 2 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 2 views - Reshapes, slices and transposes lowered to views
@@ -241,6 +248,7 @@ func.func @reshape_view_vs_copy(%x: tensor<2x8xf32>) -> (tensor<16xf32>, tensor<
 // STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 4 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 4 views - Reshapes, slices and transposes lowered to views
@@ -279,6 +287,7 @@ func.func @in_place_concat(%x: tensor<1x4x2x4xf32>, %w: tensor<4x1x1x4xf32>,
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -301,6 +310,7 @@ func.func @concat_copy(%x: tensor<2x4xf32>, %y: tensor<2x4xf32>) -> tensor<4x4xf
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -323,6 +333,7 @@ func.func @quantized_conv(%x: tensor<1x4x4x4x!q>, %w: tensor<4x4x1x1x!q>) -> ten
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 1 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -343,7 +354,8 @@ func.func @constant_result() -> tensor<2xf32> {
 // STATS: ConvertNNToEnginePass
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
-// STATS-NEXT: (S) 2 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 1 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 1 views - Reshapes, slices and transposes lowered to views
@@ -351,13 +363,15 @@ func.func @constant_result() -> tensor<2xf32> {
 // STATS-NEXT: (S) 0 widened-gemms - 16-bit GEMMs that write the f32 their only reader casts to
 
 // Tests that a transpose read only by a pad is a strided view: the image's
-// NCHW -> NHWC reformat and its channel padding for the first conv are one
-// kernel that gathers through the view's strides.
+// f32 -> f16 conversion, its NCHW -> NHWC reformat and its channel padding
+// for the first conv are one kernel that gathers the f32 input through the
+// view's strides (the conversion moves after the transpose, into the pad's
+// kernel).
 // CHECK-LABEL: func.func @image_to_padded_nhwc
-// CHECK: %[[H:.*]] = engine.alloc : memref<2x3x5x6xf16>
-// CHECK: engine.dispatch ins(%{{.*}} : memref<2x3x5x6xf32>) outs(%[[H]] : memref<2x3x5x6xf16>)
-// CHECK: %[[T:.*]] = engine.view %[[H]][0] : memref<2x3x5x6xf16> to memref<2x5x6x3xf16, strided<[90, 6, 1, 30]>>
-// CHECK: engine.dispatch ins(%[[T]] : memref<2x5x6x3xf16, strided<[90, 6, 1, 30]>>) outs(%{{.*}} : memref<2x5x6x8xf16>)
+// CHECK-NOT: engine.alloc
+// CHECK: %[[T:.*]] = engine.view %arg0[0] : memref<2x3x5x6xf32> to memref<2x5x6x3xf32, strided<[90, 6, 1, 30]>>
+// CHECK: engine.dispatch ins(%[[T]] : memref<2x5x6x3xf32, strided<[90, 6, 1, 30]>>) outs(%arg1 : memref<2x5x6x8xf16>)
+// CHECK: nn.cast %{{.*}} : tensor<2x5x6x3xf32> to tensor<2x5x6x3xf16>
 // CHECK: nn.pad
 // CHECK-NOT: engine.dispatch
 // CHECK: return
@@ -374,6 +388,7 @@ func.func @image_to_padded_nhwc(%x: tensor<2x3x5x6xf32>) -> tensor<2x5x6x8xf16> 
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 4 dispatch-steps - Groups of layers for generated kernels
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views

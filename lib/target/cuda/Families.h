@@ -26,6 +26,11 @@ struct OpKernel {
   mlir::Operation *op;
   llvm::SmallVector<TensorView> operands;
   llvm::SmallVector<std::optional<TensorView>> results;
+  /// A float cast fused before or after `op` (a pad or a transpose): the
+  /// kernel moves operand 0's elements and stores them converted to the
+  /// result's type, one reformat kernel for a layout change and a type
+  /// change (as TensorRT's reformat layers do). Null otherwise.
+  mlir::Operation *convert = nullptr;
 };
 
 //===----------------------------------------------------------------------===//

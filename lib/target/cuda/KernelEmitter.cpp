@@ -1,8 +1,9 @@
 //===- KernelEmitter.cpp - one CUDA kernel per group of nn ops ------------===//
 //
 // Reads a group (block arguments = inputs, terminator operands = outputs,
-// nn.constants = literals and tables), checks it is one op or a chain of
-// pointwise ops, and hands it to the family that emits its kernel.
+// nn.constants = literals and tables), checks it is one op, a chain of
+// pointwise ops, or a pad or transpose with a float cast before or after it,
+// and hands it to the family that emits its kernel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -242,6 +243,7 @@ private:
   LogicalResult readInterface();
   FailureOr<Launch> emitPointwiseGroup();
   FailureOr<Launch> emitSingleOp(Operation *op);
+  FailureOr<Launch> emitConvertingShuffle(CastOp cast);
 
   Block &block;
   ArrayRef<BufferLayout> inputLayouts, outputLayouts;
@@ -414,6 +416,44 @@ FailureOr<Launch> GroupEmitter::emitSingleOp(Operation *op) {
       });
 }
 
+/// The cast of a group of two ops that are a pad or a transpose and a float
+/// cast of its input or of its result, or null.
+static CastOp getFusedCast(ArrayRef<Operation *> ops) {
+  if (ops.size() != 2)
+    return {};
+  auto isShuffle = [](Operation *op) { return llvm::isa<PadOp, TransposeOp>(op); };
+  if (auto cast = llvm::dyn_cast<CastOp>(ops[0]);
+      cast && cast.isFloatToFloat() && isShuffle(ops[1]) &&
+      ops[1]->getOperand(0) == cast.getResult())
+    return cast;
+  if (auto cast = llvm::dyn_cast<CastOp>(ops[1]);
+      cast && cast.isFloatToFloat() && isShuffle(ops[0]) &&
+      cast.getInput() == ops[0]->getResult(0))
+    return cast;
+  return {};
+}
+
+FailureOr<Launch> GroupEmitter::emitConvertingShuffle(CastOp cast) {
+  bool castFirst = ops.front() == cast.getOperation();
+  Operation *shuffle = castFirst ? ops.back() : ops.front();
+  if (terminator->getNumOperands() != 1 ||
+      terminator->getOperand(0) != ops.back()->getResult(0))
+    return emitError(groupLoc())
+           << "a group of a cast and '" << shuffle->getName()
+           << "' must output only the result of its second op";
+  Value input = castFirst ? cast.getInput() : shuffle->getOperand(0);
+  auto view = views.find(input);
+  if (view == views.end())
+    return emitError(groupLoc()) << "a group of a cast and '" << shuffle->getName()
+                                 << "' must read a group input";
+  OpKernel kernel;
+  kernel.op = shuffle;
+  kernel.convert = cast;
+  kernel.operands.push_back(view->second);
+  kernel.results.push_back(outputs.front());
+  return emitShuffle(w, kernel);
+}
+
 FailureOr<KernelSource> GroupEmitter::run() {
   if (block.empty() || !block.mightHaveTerminator())
     return emitError(groupLoc()) << "a group's block must end in a terminator";
@@ -433,13 +473,15 @@ FailureOr<KernelSource> GroupEmitter::run() {
     launch = emitPointwiseGroup();
   } else if (ops.size() == 1) {
     launch = emitSingleOp(ops.front());
+  } else if (CastOp cast = getFusedCast(ops)) {
+    launch = emitConvertingShuffle(cast);
   } else {
     Operation *other = *llvm::find_if(
         ops, [](Operation *op) { return !llvm::isa<PointwiseOpInterface>(op); });
     return other->emitError()
            << "'" << other->getName()
-           << "' must be alone in its group: a group holds one op or a chain of "
-              "pointwise ops";
+           << "' must be alone in its group: a group holds one op, a chain of "
+              "pointwise ops, or a pad or transpose with a float cast before or after it";
   }
   if (failed(launch))
     return failure();

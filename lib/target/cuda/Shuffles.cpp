@@ -8,7 +8,10 @@
 // others gather: one thread per output element computes its source (pad,
 // gather, gather_elements, tile, negative-step slices, reshapes of strided
 // tensors). Transposes that move the innermost dimension go through a
-// 32 × 32 tile in shared memory, so both reads and writes coalesce.
+// 32 × 32 tile in shared memory, so both reads and writes coalesce. A pad or
+// a transpose may carry a float cast fused before or after it: it then
+// converts each element as it moves it (a reformat that changes layout and
+// type in one kernel).
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,6 +48,23 @@ Launch kiln::cuda::detail::emitGather(
   return gridStrideLaunch(count);
 }
 
+/// Emits the conversion of `storage`, an element stored as `from`, by the
+/// float cast fused into the shuffle, and returns it stored as `to`;
+/// `storage` itself when no cast is fused.
+static std::string converted(KernelWriter &w, Operation *cast, Type from, Type to,
+                             const std::string &storage) {
+  if (!cast)
+    return storage;
+  std::string value = w.fresh("c");
+  w.line("const " + valueType(from) + " " + value + " = " + fromStorage(from, storage) + ";");
+  // Float casts read no coordinates (only per-axis quantized values do).
+  ElementScope scope{w, {{cast->getOperand(0), value}}, [](Value, int64_t) { return "0"; }};
+  LogicalResult emitted = emitElementOp(scope, cast);
+  assert(succeeded(emitted) && "a float cast is an element op");
+  (void)emitted;
+  return toStorage(to, scope.vars.lookup(cast->getResult(0)));
+}
+
 /// `index`, counted from the end when negative, clamped into [0, size)
 /// (the reference rejects indices out of range; a kernel cannot).
 static std::string normalizedIndex(KernelWriter &w, const std::string &index, int64_t size) {
@@ -57,7 +77,7 @@ static std::string normalizedIndex(KernelWriter &w, const std::string &index, in
 }
 
 static Launch emitPad(KernelWriter &w, PadOp op, const TensorView &input,
-                      const TensorView &output) {
+                      const TensorView &output, Operation *convert) {
   int64_t rank = input.rank();
   ArrayRef<int64_t> pads = op.getPads();
   PadMode mode = op.getMode();
@@ -105,11 +125,19 @@ static Launch emitPad(KernelWriter &w, PadOp op, const TensorView &input,
     }
     std::string load = input.loadStorage(offsetExpr(sources, input.strides));
     if (inside.empty())
-      return load;
+      return converted(w, convert, input.element(), type, load);
     // The fill value is a real value, converted as the result type stores it.
     std::string fill = storageOfReal(w, type, output.shape(), op.getValue().convertToDouble(),
                                      axis >= 0 ? o[axis] : "");
-    return "(" + inside + " ? " + load + " : " + fill + ")";
+    if (!convert)
+      return "(" + inside + " ? " + load + " : " + fill + ")";
+    // The conversion's statements read the element: only inside the input.
+    std::string element = w.fresh("r");
+    w.line(storageType(type) + " " + element + " = " + fill + ";");
+    w.open("if (" + inside + ")");
+    w.line(element + " = " + converted(w, convert, input.element(), type, load) + ";");
+    w.close();
+    return element;
   });
 }
 
@@ -201,7 +229,7 @@ static int64_t innermostDim(ArrayRef<int64_t> shape, ArrayRef<int64_t> strides) 
 /// moves 32 / rows elements of the tile each way.
 static Launch emitTiledTranspose(KernelWriter &w, const TensorView &input,
                                  const TensorView &output, ArrayRef<int64_t> inStrides,
-                                 int64_t a, int64_t b) {
+                                 int64_t a, int64_t b, Operation *convert) {
   ArrayRef<int64_t> shape = output.shape();
   int64_t tilesA = (shape[a] + 31) / 32, tilesB = (shape[b] + 31) / 32;
   SmallVector<int64_t> batchShape, batchIn, batchOut;
@@ -234,8 +262,12 @@ static Launch emitTiledTranspose(KernelWriter &w, const TensorView &input,
     w.open("for (int j = threadIdx.y; j < 32; j += " + step + ")");
     w.line("const I ia = ta + j, ib = tb + threadIdx.x;");
     w.open("if (ia < " + sizeA + " && ib < " + sizeB + ")");
-    w.line("tile[j][threadIdx.x] = " + input.pointer + "[" + inBase + " + ia * " +
-           std::to_string(inStrides[a]) + " + ib * " + std::to_string(inStrides[b]) + "];");
+    // The tile holds the output's storage: a fused cast converts on the way in.
+    std::string load = input.pointer + "[" + inBase + " + ia * " +
+                       std::to_string(inStrides[a]) + " + ib * " +
+                       std::to_string(inStrides[b]) + "]";
+    w.line("tile[j][threadIdx.x] = " +
+           converted(w, convert, input.element(), output.element(), load) + ";");
     w.close();
     w.close();
     w.line("__syncthreads();");
@@ -264,7 +296,7 @@ static Launch emitTiledTranspose(KernelWriter &w, const TensorView &input,
 }
 
 static Launch emitTranspose(KernelWriter &w, TransposeOp op, const TensorView &input,
-                            const TensorView &output) {
+                            const TensorView &output, Operation *convert) {
   // The input's strides along the output's dimensions.
   SmallVector<int64_t> inStrides;
   for (int64_t p : op.getPermutation())
@@ -272,8 +304,15 @@ static Launch emitTranspose(KernelWriter &w, TransposeOp op, const TensorView &i
   int64_t a = innermostDim(output.shape(), output.strides);
   int64_t b = innermostDim(output.shape(), inStrides);
   if (a >= 0 && b >= 0 && a != b && output.shape()[a] >= 16 && output.shape()[b] >= 16)
-    return emitTiledTranspose(w, input, output, inStrides, a, b);
-  return emitPointwise(w, {copyPhase(op.getInput(), input, inStrides, output)});
+    return emitTiledTranspose(w, input, output, inStrides, a, b, convert);
+  PointwisePhase phase = copyPhase(op.getInput(), input, inStrides, output);
+  if (convert) {
+    // The leaf stands for what the cast reads; the output is what it writes.
+    phase.leaves.front().value = convert->getOperand(0);
+    phase.ops.push_back(convert);
+    phase.outputs.front().value = convert->getResult(0);
+  }
+  return emitPointwise(w, {phase});
 }
 
 //===----------------------------------------------------------------------===//
@@ -298,6 +337,10 @@ FailureOr<Launch> kiln::cuda::detail::emitShuffle(KernelWriter &w, OpKernel &ker
     return emitPointwise(w, phases);
   }
   const TensorView &input = kernel.operands[0], &output = *kernel.results[0];
+  if (kernel.convert && !llvm::isa<TransposeOp, PadOp>(op))
+    return op->emitError() << "'" << op->getName()
+                           << "' cannot convert as it moves: a cast fuses only into a pad "
+                              "or a transpose";
   return llvm::TypeSwitch<Operation *, FailureOr<Launch>>(op)
       .Case([&](ConcatOp concat) {
         int64_t axis = concat.getAxis(), start = 0;
@@ -335,8 +378,10 @@ FailureOr<Launch> kiln::cuda::detail::emitShuffle(KernelWriter &w, OpKernel &ker
                           broadcastStrides(input.shape(), input.strides, output.shape()),
                           output)});
       })
-      .Case([&](TransposeOp transpose) { return emitTranspose(w, transpose, input, output); })
-      .Case([&](PadOp pad) { return emitPad(w, pad, input, output); })
+      .Case([&](TransposeOp transpose) {
+        return emitTranspose(w, transpose, input, output, kernel.convert);
+      })
+      .Case([&](PadOp pad) { return emitPad(w, pad, input, output, kernel.convert); })
       .Case([&](GatherOp gather) {
         return emitGatherOp(w, gather, input, kernel.operands[1], output);
       })

@@ -313,6 +313,41 @@ func("transpose_qaxis", [x], [("%r", moved)],
 func("pad_qaxis", [x], [("%r", t([2, 4, 10, 9], QAXIS))],
      [f"%r = nn.pad %a0 pads [0, 0, 1, 0, 0, 0, 1, 1] value 0.3 : {x}"])
 
+# A pad or transpose with a float cast fused before or after it: a reformat
+# that converts as it moves (the image's f32 -> f16 and NCHW -> NHWC with the
+# first conv's channel padding; an NHWC result transposed back and widened).
+for src, dst in [("f32", "f16"), ("f16", "f32"), ("f32", "bf16"), ("bf16", "f32"),
+                 ("f16", "bf16")]:
+    x, c = t([2, 4, 8, 8], src), t([2, 4, 8, 8], dst)
+    padded = t([2, 4, 11, 10], dst)
+    for mode in ["constant", "reflect"]:
+        func(name_of("cast_pad", mode, src, dst), [x], [("%r", padded)],
+             [f"%c = nn.cast %a0 : {x} to {c}",
+              f"%r = nn.pad %c pads [0, 0, 2, 1, 0, 0, 1, 1] mode {mode} value 1.5 : {c}"])
+    func(name_of("pad_cast", src, dst), [x], [("%r", padded)],
+         [f"%p = nn.pad %a0 pads [0, 0, 2, 1, 0, 0, 1, 1] value 1.5 : {x}",
+          f"%r = nn.cast %p : {t([2, 4, 11, 10], src)} to {padded}"])
+    wide, nhwc = t([2, 32, 20, 20], src), t([2, 20, 20, 32], dst)
+    func(name_of("cast_transpose_tiled", src, dst), [wide], [("%r", nhwc)],
+         [f"%c = nn.cast %a0 : {wide} to {t([2, 32, 20, 20], dst)}",
+          f"%r = nn.transpose %c permutation [0, 2, 3, 1] : {t([2, 32, 20, 20], dst)}"])
+    func(name_of("transpose_tiled_cast", src, dst), [wide], [("%r", nhwc)],
+         [f"%p = nn.transpose %a0 permutation [0, 2, 3, 1] : {wide}",
+          f"%r = nn.cast %p : {t([2, 20, 20, 32], src)} to {nhwc}"])
+    small = t([2, 3, 5], src)
+    func(name_of("cast_transpose_small", src, dst), [small], [("%r", t([5, 2, 3], dst))],
+         [f"%c = nn.cast %a0 : {small} to {t([2, 3, 5], dst)}",
+          f"%r = nn.transpose %c permutation [2, 0, 1] : {t([2, 3, 5], dst)}"])
+    func(name_of("transpose_small_cast", src, dst), [small], [("%r", t([5, 2, 3], dst))],
+         [f"%p = nn.transpose %a0 permutation [2, 0, 1] : {small}",
+          f"%r = nn.cast %p : {t([5, 2, 3], src)} to {t([5, 2, 3], dst)}"])
+# The image's case: an NCHW f32 input read as NHWC through strides, converted
+# to f16 and its 3 channels padded to 8, in one kernel.
+image = "tensor<2x5x6x3xf32> {kiln.strides = array<i64: 90, 6, 1, 30>}"
+func("cast_pad_strided_image", [image], [("%r", t([2, 5, 6, 8], "f16"))],
+     ["%c = nn.cast %a0 : tensor<2x5x6x3xf32> to tensor<2x5x6x3xf16>",
+      "%r = nn.pad %c pads [0, 0, 0, 0, 0, 0, 0, 5] : tensor<2x5x6x3xf16>"])
+
 # Resize in every mode.
 RESIZES = [
     "mode nearest",
