@@ -2,6 +2,12 @@
 // warpgroup MMA, warp-specialized cooperative and ping-pong kernels), with the epilogue of
 // Kiln's INT8 convs (per-channel alpha and bias, int8 residual, relu, int8 out).
 // bench/micro/README.md says how to build and run it.
+// NDEBUG before any header: with device-side assert() left in, ptxas serializes every
+// kernel's wgmma instructions (warning C7510), which slowed the main loops measured in
+// bench/results/2026-11-22-h100-int8-kernel-microbench.md (session 17 measured it again).
+#ifndef NDEBUG
+#define NDEBUG
+#endif
 #include <cstdio>
 #include <vector>
 #include <algorithm>
