@@ -524,10 +524,11 @@ def ConvertNNToEnginePass
     - pointwise layers group into one `engine.dispatch` per tree of
       single-use intermediates of one shape (operands may broadcast); a
       float cast (f32, f16, bf16) that no pointwise layer shares joins the
-      pad it alone feeds, else the pad or transpose kernel it alone reads or
-      that alone reads it: one kernel moves and converts (a reformat that
-      converts, as TensorRT's; statistic `fused-casts`); every other layer
-      becomes a dispatch of its own.
+      pad it alone feeds, else the pad, transpose, softmax or normalization
+      kernel it alone reads, else the pad or transpose that alone reads it:
+      one kernel moves (or computes) and converts (a reformat that converts,
+      as TensorRT's; statistic `fused-casts`); every other layer becomes a
+      dispatch of its own.
     The layer computing a result writes into its output binding. Every step
     carries `layers` and `precision` (`allow_tf32` for TF32 convs and GEMMs).
     What cannot lower (dynamic shapes, quantized convolutions and GEMMs,

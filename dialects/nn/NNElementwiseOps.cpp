@@ -67,8 +67,11 @@ LogicalResult WhereOp::inferReturnTypes(MLIRContext *context,
 //===----------------------------------------------------------------------===//
 
 bool CastOp::isFloatToFloat() {
-  return llvm::isa<FloatType>(getInput().getType().getElementType()) &&
-         llvm::isa<FloatType>(getType().getElementType());
+  auto isKernelFloat = [](Type type) {
+    return type.isF64() || type.isF32() || type.isF16() || type.isBF16();
+  };
+  return isKernelFloat(getInput().getType().getElementType()) &&
+         isKernelFloat(getType().getElementType());
 }
 
 OpFoldResult CastOp::fold(FoldAdaptor) {

@@ -203,6 +203,13 @@ bool isConvertingShuffle(Operation *op) {
   return transpose && !isViewLike(op) && !isGatheredTranspose(transpose);
 }
 
+/// Whether `op` is softmax or a normalization with one result, whose kernel
+/// can store its result converted by a float cast after it.
+bool isConvertingRowOp(Operation *op) {
+  return llvm::isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp, InstanceNormOp, GroupNormOp>(op) &&
+         op->getNumResults() == 1;
+}
+
 bool isSmallConstant(Value value) {
   auto constant = value.getDefiningOp<ConstantOp>();
   if (!constant)
@@ -437,7 +444,9 @@ void FunctionLowering::findGroups() {
   // reads it: one kernel moves and converts each element (TensorRT's
   // reformat layers change layout and type at once). A pad that reads it
   // first, so that a transpose before the cast stays a view the pad gathers
-  // through (isGatheredTranspose).
+  // through (isGatheredTranspose). Softmax and the normalizations store
+  // their result converted by a cast that alone reads it (an FP16 network's
+  // f32 output).
   DenseMap<Operation *, unsigned> sizes;
   for (auto &entry : groupOf)
     ++sizes[findGroup(entry.first)];
@@ -447,10 +456,11 @@ void FunctionLowering::findGroups() {
       continue;
     Operation *producer = cast.getInput().getDefiningOp();
     Operation *reader = soleUser(cast.getResult());
-    Operation *shuffle = nullptr;
+    Operation *shuffle = nullptr; // or the row op
     if (reader && llvm::isa<PadOp>(reader))
       shuffle = reader;
-    else if (producer && isConvertingShuffle(producer) && soleUser(cast.getInput()) == &op)
+    else if (producer && (isConvertingShuffle(producer) || isConvertingRowOp(producer)) &&
+             soleUser(cast.getInput()) == &op)
       shuffle = producer;
     else if (reader && isConvertingShuffle(reader))
       shuffle = reader;
@@ -710,8 +720,7 @@ static bool hasBiasRow(GemmOp gemm) {
 /// of the binding, and the pad's kernel reads the f32 image through it,
 /// converts and pads (isGatheredTranspose, findGroups): one kernel instead
 /// of two. Only for function inputs, whose buffers a view can always take.
-/// Returns how many.
-static int64_t moveInputCastsAfterTransposes(func::FuncOp function) {
+static void moveInputCastsAfterTransposes(func::FuncOp function) {
   SmallVector<TransposeOp> transposes;
   function.walk([&](TransposeOp transpose) {
     auto cast = transpose.getInput().getDefiningOp<CastOp>();
@@ -730,7 +739,6 @@ static int64_t moveInputCastsAfterTransposes(func::FuncOp function) {
     transpose.erase();
     cast.erase();
   }
-  return static_cast<int64_t>(transposes.size());
 }
 
 /// A float GEMM whose only reader widens its f16 or bf16 result to f32 (the
@@ -1237,8 +1245,13 @@ LogicalResult FunctionLowering::lower(Operation *op) {
     bool isRoot = llvm::none_of(op->getResult(0).getUsers(), [&](Operation *user) {
       return llvm::is_contained(group, user);
     });
-    if (isRoot)
-      emitDispatch(group);
+    if (!isRoot)
+      return success();
+    // A norm that stores its result converted runs in its own precision.
+    StringAttr precision;
+    if (group.size() == 2 && isConvertingRowOp(group.front()))
+      precision = precisionOf(group.front());
+    emitDispatch(group, {}, precision);
     return success();
   }
   emitDispatch(op);
@@ -1337,7 +1350,7 @@ struct ConvertNNToEnginePass
   kiln::PassStatistic numWidenedGemms{
       this, "widened-gemms", "16-bit GEMMs that write the f32 their only reader casts to"};
   kiln::PassStatistic numFusedCasts{
-      this, "fused-casts", "Float casts done by a pad's or transpose's kernel"};
+      this, "fused-casts", "Float casts done by the kernel of a pad, transpose or norm"};
 
   void runOnOperation() override {
     std::optional<DepthwisePath> path =
@@ -1387,7 +1400,7 @@ struct ConvertNNToEnginePass
             ++numDispatches;
             Block &body = dispatch.getBody().front();
             if (!body.getOps<CastOp>().empty() && llvm::any_of(body, [](Operation &op) {
-                  return llvm::isa<PadOp, TransposeOp>(op);
+                  return llvm::isa<PadOp, TransposeOp>(op) || isConvertingRowOp(&op);
                 }))
               ++numFusedCasts;
           })

@@ -8,7 +8,7 @@
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -42,7 +42,7 @@ func.func @depthwise(%x: tensor<1x8x8x8xf16>, %w: tensor<8x3x3x1xf16>, %b: tenso
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -67,7 +67,7 @@ func.func @causal_silu(%x: tensor<2x11x4xf32>, %w: tensor<4x4x2xf32>) -> tensor<
 // STATS-NEXT: (S) 2 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views

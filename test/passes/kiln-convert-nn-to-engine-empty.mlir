@@ -5,7 +5,7 @@
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -31,7 +31,7 @@ func.func @empty_constant(%x: tensor<3x4x5xf32> {kiln.name = "x"})
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -57,7 +57,7 @@ func.func @empty_layer(%x: tensor<2x0xf32>, %y: tensor<2x3xf32>) -> (tensor<2x0x
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 1 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views

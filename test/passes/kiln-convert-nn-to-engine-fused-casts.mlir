@@ -4,12 +4,20 @@
 // reads or that reads it: one kernel moves and converts each element, as
 // TensorRT's reformat layers change layout and type at once. An input's
 // conversion read by a transpose that a pad reads moves after the
-// transpose, so the transpose stays a strided view of the binding.
-// STATS: (S) 1 fused-casts - Float casts done by a pad's or transpose's kernel
+// transpose, so the transpose stays a strided view of the binding. Softmax
+// and the normalizations store their result converted by a cast that alone
+// reads it.
+// STATS: (S) 1 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS: (S) 1 fused-casts
 // STATS: (S) 1 fused-casts
 // STATS: (S) 1 fused-casts
 // STATS: (S) 0 fused-casts
+// STATS: (S) 0 fused-casts
+// STATS: (S) 0 fused-casts
+// STATS: (S) 0 fused-casts
+// STATS: (S) 0 fused-casts
+// STATS: (S) 1 fused-casts
+// STATS: (S) 1 fused-casts
 // STATS: (S) 0 fused-casts
 // STATS: (S) 0 fused-casts
 // STATS: (S) 0 fused-casts
@@ -178,4 +186,113 @@ func.func @computed_image(%x: tensor<2x3x5x6xf32>) -> tensor<2x5x6x8xf16> {
   %t = nn.transpose %h permutation [0, 2, 3, 1] : tensor<2x3x5x6xf16> loc("reformat")
   %p = nn.pad %t pads [0, 0, 0, 0, 0, 0, 0, 5] : tensor<2x5x6x3xf16> loc("pad")
   return %p : tensor<2x5x6x8xf16>
+}
+
+// -----
+
+// Tests that a softmax whose probabilities an f32 output takes stores them
+// converted: one kernel, labelled with the softmax's precision.
+// CHECK-LABEL: func.func @softmax_then_widen
+// CHECK: engine.dispatch ins(%arg0 : memref<4x10xf16>) outs(%arg1 : memref<4x10xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: nn.softmax
+// CHECK-NEXT: nn.cast
+// CHECK-NEXT: engine.yield
+// CHECK-NEXT: } {layers = ["softmax", "probabilities"], precision = "fp16"}
+// CHECK-NOT: engine.dispatch
+// CHECK: return
+func.func @softmax_then_widen(%x: tensor<4x10xf16>) -> tensor<4x10xf32> {
+  %s = nn.softmax %x axis 1 : tensor<4x10xf16> loc("softmax")
+  %c = nn.cast %s : tensor<4x10xf16> to tensor<4x10xf32> loc("probabilities")
+  return %c : tensor<4x10xf32>
+}
+
+// -----
+
+// Tests that an encoder's last layer norm writes the f32 output (BERT's
+// hidden states in an FP16 engine).
+// CHECK-LABEL: func.func @layer_norm_then_widen
+// CHECK: engine.dispatch
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: nn.layer_norm
+// CHECK-NEXT: nn.cast
+// CHECK-NEXT: engine.yield
+// CHECK-NOT: engine.dispatch
+// CHECK: return
+func.func @layer_norm_then_widen(%x: tensor<2x8x64xf16>, %g: tensor<64xf16>, %b: tensor<64xf16>) -> tensor<2x8x64xf32> {
+  %n = nn.layer_norm %x, %g, %b axis 2 : tensor<2x8x64xf16>, tensor<64xf16>, tensor<64xf16> loc("ln")
+  %c = nn.cast %n : tensor<2x8x64xf16> to tensor<2x8x64xf32> loc("hidden")
+  return %c : tensor<2x8x64xf32>
+}
+
+// -----
+
+// Tests that a softmax whose result is also an output keeps its own kernel
+// and the cast its own.
+// CHECK-LABEL: func.func @softmax_also_output
+// CHECK-COUNT-2: engine.dispatch
+// CHECK-NOT: engine.dispatch
+// CHECK: return
+func.func @softmax_also_output(%x: tensor<4x10xf16>) -> (tensor<4x10xf16>, tensor<4x10xf32>) {
+  %s = nn.softmax %x axis 1 : tensor<4x10xf16> loc("softmax")
+  %c = nn.cast %s : tensor<4x10xf16> to tensor<4x10xf32> loc("probabilities")
+  return %s, %c : tensor<4x10xf16>, tensor<4x10xf32>
+}
+
+// -----
+
+// Tests that a pad read by two layers keeps its own kernel: the cast after
+// it is a kernel too.
+// CHECK-LABEL: func.func @pad_two_readers
+// CHECK-COUNT-3: engine.dispatch
+// CHECK-NOT: engine.dispatch
+// CHECK: return
+func.func @pad_two_readers(%x: tensor<1x6x6x3xf16>) -> (tensor<1x6x6x8xf32>, tensor<1x6x6x8xf16>) {
+  %p = nn.pad %x pads [0, 0, 0, 0, 0, 0, 0, 5] : tensor<1x6x6x3xf16> loc("pad")
+  %c = nn.cast %p : tensor<1x6x6x8xf16> to tensor<1x6x6x8xf32> loc("widen")
+  %r = nn.relu %p : tensor<1x6x6x8xf16> loc("relu")
+  return %c, %r : tensor<1x6x6x8xf32>, tensor<1x6x6x8xf16>
+}
+
+// -----
+
+// Tests that a transpose moving only unit dimensions stays a view: the cast
+// reading it is a kernel of its own.
+// CHECK-LABEL: func.func @view_transpose
+// CHECK: engine.view
+// CHECK: engine.dispatch
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: nn.cast
+// CHECK-NEXT: engine.yield
+// CHECK-NOT: engine.dispatch
+// CHECK: return
+func.func @view_transpose(%x: tensor<2x8x1x1xf16>) -> tensor<2x1x1x8xf32> {
+  %t = nn.transpose %x permutation [0, 2, 3, 1] : tensor<2x8x1x1xf16> loc("squeeze")
+  %c = nn.cast %t : tensor<2x1x1x8xf16> to tensor<2x1x1x8xf32> loc("widen")
+  return %c : tensor<2x1x1x8xf32>
+}
+
+// -----
+
+// Tests that an input's conversion that another layer also reads stays
+// before the transpose (the transpose a view of the converted buffer, the
+// pad gathering through it) and that a converted value also returned is
+// written by a kernel of its own.
+// CHECK-LABEL: func.func @input_cast_shared
+// CHECK: engine.dispatch ins(%arg0 : memref<2x3x5x6xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: nn.cast
+// CHECK-NEXT: engine.yield
+// CHECK: engine.view %arg2
+// CHECK: engine.dispatch
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: nn.pad
+// CHECK-NEXT: engine.yield
+// CHECK-NOT: engine.dispatch
+// CHECK: return
+func.func @input_cast_shared(%x: tensor<2x3x5x6xf32>) -> (tensor<2x5x6x8xf16>, tensor<2x3x5x6xf16>) {
+  %h = nn.cast %x : tensor<2x3x5x6xf32> to tensor<2x3x5x6xf16> loc("x")
+  %t = nn.transpose %h permutation [0, 2, 3, 1] : tensor<2x3x5x6xf16> loc("reformat")
+  %p = nn.pad %t pads [0, 0, 0, 0, 0, 0, 0, 5] : tensor<2x5x6x3xf16> loc("pad")
+  return %p, %h : tensor<2x5x6x8xf16>, tensor<2x3x5x6xf16>
 }

@@ -9,7 +9,7 @@
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 
@@ -40,7 +40,7 @@ func.func @f16_gelu(%a: tensor<64x32xf16>, %b: tensor<32x128xf16>, %bias: tensor
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 

@@ -7,7 +7,7 @@
 // STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -55,7 +55,7 @@ func.func @int8_conv_int8_out(%x: tensor<1x4x4x8x!x>) -> tensor<1x4x4x4x!y> {
 // STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -87,7 +87,7 @@ func.func @int8_conv_float_out(%x: tensor<1x4x4x4x!x>) -> tensor<1x2x2x8xf32> {
 // STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -122,7 +122,7 @@ func.func @int8_conv_int8_residual(%x: tensor<1x2x2x4x!x>, %r: tensor<1x2x2x4x!r
 // STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -154,7 +154,7 @@ func.func @int8_conv_float_residual(%x: tensor<1x2x2x4x!x>, %r: tensor<1x2x2x4xf
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -194,7 +194,7 @@ func.func @int8_gemm(%a: tensor<2x8x!a>) -> tensor<2x4x!y> {
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 2 views - Reshapes, slices and transposes lowered to views
@@ -227,7 +227,7 @@ func.func @int8_matmul(%a: tensor<3x5x4x!a>) -> tensor<3x5x2xf32> {
 // STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -256,7 +256,7 @@ func.func @float_conv(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
 // STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 2 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -287,7 +287,7 @@ func.func @rgb_stem(%x: tensor<1x2x2x3x!x>) -> tensor<1x2x2x2xf32> {
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -311,7 +311,7 @@ func.func @zero_point(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -335,7 +335,7 @@ func.func @uint8_input(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -359,7 +359,7 @@ func.func @weight_zero_point(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -384,7 +384,7 @@ func.func @two_per_group(%x: tensor<1x2x2x4x!x>) -> tensor<1x2x2x4xf32> {
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -407,7 +407,7 @@ func.func @gemm_k6(%a: tensor<2x6x!a>) -> tensor<2x4xf32> {
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views

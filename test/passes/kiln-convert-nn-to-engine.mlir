@@ -5,7 +5,7 @@
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -48,7 +48,7 @@ func.func @pointwise_dag(%x: tensor<4x8xf32> {kiln.name = "x"}, %b: tensor<8xf32
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 3 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -79,7 +79,7 @@ func.func @multi_use_splits(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8
 // STATS-NEXT: (S) 2 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -117,7 +117,7 @@ func.func @conv_epilogue(%x: tensor<1x4x4x8xf16>, %w: tensor<8x3x3x8xf16>, %b: t
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 2 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -151,7 +151,7 @@ func.func @gemm_bias_vs_c(%x: tensor<4x16xf32>, %w: tensor<8x16xf32>, %v: tensor
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 3 views - Reshapes, slices and transposes lowered to views
@@ -182,7 +182,7 @@ func.func @matmul_batch_fold(%a: tensor<2x3x16xf32>, %b: tensor<16x8xf32>, %bias
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 1 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -212,7 +212,7 @@ func.func @matmul_batch_dispatch(%a: tensor<4x3x16xf32>, %b: tensor<4x16x8xf32>,
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 1 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 2 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 2 views - Reshapes, slices and transposes lowered to views
@@ -248,7 +248,7 @@ func.func @reshape_view_vs_copy(%x: tensor<2x8xf32>) -> (tensor<16xf32>, tensor<
 // STATS-NEXT: (S) 1 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 4 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 4 views - Reshapes, slices and transposes lowered to views
@@ -287,7 +287,7 @@ func.func @in_place_concat(%x: tensor<1x4x2x4xf32>, %w: tensor<4x1x1x4xf32>,
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -310,7 +310,7 @@ func.func @concat_copy(%x: tensor<2x4xf32>, %y: tensor<2x4xf32>) -> tensor<4x4xf
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -333,7 +333,7 @@ func.func @quantized_conv(%x: tensor<1x4x4x4x!q>, %w: tensor<4x4x1x1x!q>) -> ten
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 1 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 0 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views
@@ -355,7 +355,7 @@ func.func @constant_result() -> tensor<2xf32> {
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 1 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 1 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 1 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 1 views - Reshapes, slices and transposes lowered to views
@@ -388,7 +388,7 @@ func.func @image_to_padded_nhwc(%x: tensor<2x3x5x6xf32>) -> tensor<2x5x6x8xf16> 
 // STATS-NEXT: (S) 0 conv-steps - cuDNN convolutions
 // STATS-NEXT: (S) 0 copy-steps - Copies between buffers
 // STATS-NEXT: (S) 4 dispatch-steps - Groups of layers for generated kernels
-// STATS-NEXT: (S) 0 fused-casts - Float casts done by a pad's or transpose's kernel
+// STATS-NEXT: (S) 0 fused-casts - Float casts done by the kernel of a pad, transpose or norm
 // STATS-NEXT: (S) 0 gemm-steps - cuBLASLt matrix products
 // STATS-NEXT: (S) 0 quantizing-pools - Max pools that quantize their float input
 // STATS-NEXT: (S) 0 views - Reshapes, slices and transposes lowered to views

@@ -384,3 +384,13 @@ LogicalResult ElementEmitter::emit() {
 LogicalResult kiln::cuda::detail::emitElementOp(ElementScope &scope, Operation *op) {
   return ElementEmitter(scope, op).emit();
 }
+
+std::string kiln::cuda::detail::emitFusedCast(KernelWriter &w, Operation *cast,
+                                              const std::string &value) {
+  // Float casts read no coordinates (only per-axis quantized values do).
+  ElementScope scope{w, {{cast->getOperand(0), value}}, [](Value, int64_t) { return "0"; }};
+  LogicalResult emitted = emitElementOp(scope, cast);
+  assert(succeeded(emitted) && "a float cast is an element op");
+  (void)emitted;
+  return scope.vars.lookup(cast->getResult(0));
+}

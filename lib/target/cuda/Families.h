@@ -26,10 +26,11 @@ struct OpKernel {
   mlir::Operation *op;
   llvm::SmallVector<TensorView> operands;
   llvm::SmallVector<std::optional<TensorView>> results;
-  /// A float cast fused before or after `op` (a pad or a transpose): the
-  /// kernel moves operand 0's elements and stores them converted to the
-  /// result's type, one reformat kernel for a layout change and a type
-  /// change (as TensorRT's reformat layers do). Null otherwise.
+  /// A float cast fused before or after `op`: a pad or a transpose moves
+  /// operand 0's elements and stores them converted to the result's type
+  /// (one reformat kernel for a layout change and a type change, as
+  /// TensorRT's reformat layers do); softmax and the normalizations round
+  /// their result to its type and store it converted. Null otherwise.
   mlir::Operation *convert = nullptr;
 };
 
@@ -53,6 +54,11 @@ bool isElementOp(mlir::Operation *op);
 /// Emits the computation of `op`'s result for one element from its
 /// operands' variables in `scope`, and records the result's variable.
 llvm::LogicalResult emitElementOp(ElementScope &scope, mlir::Operation *op);
+
+/// Emits float cast `cast` (an OpKernel's `convert`) of `value`, a value-form
+/// element of the cast's input type, and returns the value form of its
+/// result.
+std::string emitFusedCast(KernelWriter &w, mlir::Operation *cast, const std::string &value);
 
 //===----------------------------------------------------------------------===//
 // The pointwise engine (Pointwise.cpp)

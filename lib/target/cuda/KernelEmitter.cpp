@@ -2,8 +2,9 @@
 //
 // Reads a group (block arguments = inputs, terminator operands = outputs,
 // nn.constants = literals and tables), checks it is one op, a chain of
-// pointwise ops, or a pad or transpose with a float cast before or after it,
-// and hands it to the family that emits its kernel.
+// pointwise ops, a pad or transpose with a float cast before or after it, or
+// softmax or a normalization with a float cast after it, and hands it to the
+// family that emits its kernel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -243,7 +244,7 @@ private:
   LogicalResult readInterface();
   FailureOr<Launch> emitPointwiseGroup();
   FailureOr<Launch> emitSingleOp(Operation *op);
-  FailureOr<Launch> emitConvertingShuffle(CastOp cast);
+  FailureOr<Launch> emitWithFusedCast(CastOp cast);
 
   Block &block;
   ArrayRef<BufferLayout> inputLayouts, outputLayouts;
@@ -416,42 +417,53 @@ FailureOr<Launch> GroupEmitter::emitSingleOp(Operation *op) {
       });
 }
 
-/// The cast of a group of two ops that are a pad or a transpose and a float
-/// cast of its input or of its result, or null.
+static bool isShuffleThatConverts(Operation *op) { return llvm::isa<PadOp, TransposeOp>(op); }
+
+static bool isRowOpThatConverts(Operation *op) {
+  return llvm::isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp, InstanceNormOp, GroupNormOp>(op) &&
+         op->getNumResults() == 1;
+}
+
+/// The cast of a group of two ops that are a float cast and a pad or a
+/// transpose that reads it or whose result it reads, or softmax or a
+/// normalization whose result it reads; or null.
 static CastOp getFusedCast(ArrayRef<Operation *> ops) {
   if (ops.size() != 2)
     return {};
-  auto isShuffle = [](Operation *op) { return llvm::isa<PadOp, TransposeOp>(op); };
   if (auto cast = llvm::dyn_cast<CastOp>(ops[0]);
-      cast && cast.isFloatToFloat() && isShuffle(ops[1]) &&
+      cast && cast.isFloatToFloat() && isShuffleThatConverts(ops[1]) &&
       ops[1]->getOperand(0) == cast.getResult())
     return cast;
   if (auto cast = llvm::dyn_cast<CastOp>(ops[1]);
-      cast && cast.isFloatToFloat() && isShuffle(ops[0]) &&
+      cast && cast.isFloatToFloat() &&
+      (isShuffleThatConverts(ops[0]) || isRowOpThatConverts(ops[0])) &&
       cast.getInput() == ops[0]->getResult(0))
     return cast;
   return {};
 }
 
-FailureOr<Launch> GroupEmitter::emitConvertingShuffle(CastOp cast) {
+FailureOr<Launch> GroupEmitter::emitWithFusedCast(CastOp cast) {
   bool castFirst = ops.front() == cast.getOperation();
-  Operation *shuffle = castFirst ? ops.back() : ops.front();
+  Operation *op = castFirst ? ops.back() : ops.front();
   if (terminator->getNumOperands() != 1 ||
       terminator->getOperand(0) != ops.back()->getResult(0))
     return emitError(groupLoc())
-           << "a group of a cast and '" << shuffle->getName()
+           << "a group of a cast and '" << op->getName()
            << "' must output only the result of its second op";
-  Value input = castFirst ? cast.getInput() : shuffle->getOperand(0);
-  auto view = views.find(input);
-  if (view == views.end())
-    return emitError(groupLoc()) << "a group of a cast and '" << shuffle->getName()
-                                 << "' must read a group input";
   OpKernel kernel;
-  kernel.op = shuffle;
+  kernel.op = op;
   kernel.convert = cast;
-  kernel.operands.push_back(view->second);
+  for (Value operand : op->getOperands()) {
+    auto view = views.find(castFirst && operand == cast.getResult() ? cast.getInput() : operand);
+    if (view == views.end())
+      return emitError(groupLoc()) << "a group of a cast and '" << op->getName()
+                                   << "' must read group inputs";
+    kernel.operands.push_back(view->second);
+  }
   kernel.results.push_back(outputs.front());
-  return emitShuffle(w, kernel);
+  if (isShuffleThatConverts(op))
+    return emitShuffle(w, kernel);
+  return emitNormOp(w, kernel);
 }
 
 FailureOr<KernelSource> GroupEmitter::run() {
@@ -474,14 +486,14 @@ FailureOr<KernelSource> GroupEmitter::run() {
   } else if (ops.size() == 1) {
     launch = emitSingleOp(ops.front());
   } else if (CastOp cast = getFusedCast(ops)) {
-    launch = emitConvertingShuffle(cast);
+    launch = emitWithFusedCast(cast);
   } else {
     Operation *other = *llvm::find_if(
         ops, [](Operation *op) { return !llvm::isa<PointwiseOpInterface>(op); });
     return other->emitError()
            << "'" << other->getName()
            << "' must be alone in its group: a group holds one op, a chain of "
-              "pointwise ops, or a pad or transpose with a float cast before or after it";
+              "pointwise ops, or a pad, transpose, softmax or normalization with a float cast";
   }
   if (failed(launch))
     return failure();

@@ -4,7 +4,9 @@
 // registers when it fits: softmax (the maximum, the sum of exponentials, the
 // results), layer, instance and group norm (mean and variance of the
 // deviations, the normalized values). Sums accumulate in float for 16-bit
-// inputs and in double otherwise (accumulationOf, RowKernel.h).
+// inputs and in double otherwise (accumulationOf, RowKernel.h). A float
+// cast after the op (an FP16 network's f32 output) is done as the result is
+// stored.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,12 +23,25 @@ using namespace kiln::nn;
 using namespace kiln::cuda;
 using namespace kiln::cuda::detail;
 
+/// The statement storing `real` (held in `compute`) at `offset` of `output`:
+/// rounded to the type of `kernel`'s result, then converted by the float cast
+/// fused after it (an FP16 network's f32 output) when there is one.
+static std::string storeResult(KernelWriter &w, const OpKernel &kernel,
+                               const TensorView &output, StringRef offset, StringRef real,
+                               Compute compute) {
+  Type element = getElementTypeOrSelf(kernel.op->getResult(0).getType());
+  std::string value = fromReal(w, element, real, compute);
+  if (kernel.convert)
+    value = emitFusedCast(w, kernel.convert, value);
+  return output.store(offset, value);
+}
+
 //===----------------------------------------------------------------------===//
 // softmax, log_softmax
 //===----------------------------------------------------------------------===//
 
-static Launch emitSoftmax(KernelWriter &w, const TensorView &input, const TensorView &output,
-                          int64_t axis, bool log) {
+static Launch emitSoftmax(KernelWriter &w, const OpKernel &kernel, int64_t axis, bool log) {
+  const TensorView &input = kernel.operands[0], &output = *kernel.results[0];
   SmallVector<bool> reduced(input.rank(), false);
   reduced[axis] = true;
   RowKernel rows(w, input.shape(), reduced, {{input, input.strides}, {output, output.strides}});
@@ -86,7 +101,7 @@ static Launch emitSoftmax(KernelWriter &w, const TensorView &input, const Tensor
                            : acc == Compute::Float ? "(" + e + " * inverse)"
                                                    : "(double)" + e + " / sum";
       Compute held = log ? value : acc;
-      w.line(output.store(rows.offset(1), fromReal(w, output.element(), result, held)));
+      w.line(storeResult(w, kernel, output, rows.offset(1), result, held));
     });
   });
 }
@@ -99,7 +114,8 @@ static Launch emitSoftmax(KernelWriter &w, const TensorView &input, const Tensor
 /// optional `bias` (tensor 3): the mean, then the variance from the
 /// deviations (two passes over the row, from registers when it fits, so no
 /// cancellation of a sum of squares), in accumulationOf's type.
-static Launch emitNormalize(KernelWriter &w, RowKernel &rows, double epsilon, bool hasBias) {
+static Launch emitNormalize(KernelWriter &w, const OpKernel &kernel, RowKernel &rows,
+                            double epsilon, bool hasBias) {
   return rows.emit([&] {
     rows.emitPreamble();
     const TensorView &input = rows.tensor(0).view, &output = rows.tensor(1).view;
@@ -143,7 +159,7 @@ static Launch emitNormalize(KernelWriter &w, RowKernel &rows, double epsilon, bo
       std::string y = "(" + widen(x) + " - mean) * inverse * " + widen(load(2));
       // Without a bias the reference still adds 0.0 (so -0 becomes +0).
       y += hasBias ? " + " + widen(load(3)) : " + " + zero;
-      w.line(output.store(rows.offset(1), fromReal(w, output.element(), y, acc)));
+      w.line(storeResult(w, kernel, output, rows.offset(1), y, acc));
     });
   });
 }
@@ -173,7 +189,8 @@ static Launch emitLayerNorm(KernelWriter &w, LayerNormOp op, OpKernel &kernel) {
     tensors.push_back({param, strides});
   }
   RowKernel rows(w, input.shape(), reduced, tensors);
-  return emitNormalize(w, rows, op.getEpsilon().convertToDouble(), op.getBias() != nullptr);
+  return emitNormalize(w, kernel, rows, op.getEpsilon().convertToDouble(),
+                       op.getBias() != nullptr);
 }
 
 static Launch emitInstanceNorm(KernelWriter &w, InstanceNormOp op, OpKernel &kernel) {
@@ -185,7 +202,7 @@ static Launch emitInstanceNorm(KernelWriter &w, InstanceNormOp op, OpKernel &ker
       {kernel.operands[1], channelStrides(kernel.operands[1], rank, channel)},
       {kernel.operands[2], channelStrides(kernel.operands[2], rank, channel)}};
   RowKernel rows(w, input.shape(), spatialMask(rank, op.getLayout()), tensors);
-  return emitNormalize(w, rows, op.getEpsilon().convertToDouble(), /*hasBias=*/true);
+  return emitNormalize(w, kernel, rows, op.getEpsilon().convertToDouble(), /*hasBias=*/true);
 }
 
 static Launch emitGroupNorm(KernelWriter &w, GroupNormOp op, OpKernel &kernel) {
@@ -218,7 +235,7 @@ static Launch emitGroupNorm(KernelWriter &w, GroupNormOp op, OpKernel &kernel) {
   for (int t = 0; t < 4; ++t)
     tensors.push_back({*views[t], strides[t]});
   RowKernel rows(w, shape, reduced, tensors);
-  return emitNormalize(w, rows, op.getEpsilon().convertToDouble(), /*hasBias=*/true);
+  return emitNormalize(w, kernel, rows, op.getEpsilon().convertToDouble(), /*hasBias=*/true);
 }
 
 //===----------------------------------------------------------------------===//
@@ -226,13 +243,9 @@ static Launch emitGroupNorm(KernelWriter &w, GroupNormOp op, OpKernel &kernel) {
 //===----------------------------------------------------------------------===//
 
 FailureOr<Launch> kiln::cuda::detail::emitNormOp(KernelWriter &w, OpKernel &kernel) {
-  const TensorView &input = kernel.operands[0];
-  const TensorView &output = *kernel.results[0];
   return llvm::TypeSwitch<Operation *, FailureOr<Launch>>(kernel.op)
-      .Case([&](SoftmaxOp op) { return emitSoftmax(w, input, output, op.getAxis(), false); })
-      .Case([&](LogSoftmaxOp op) {
-        return emitSoftmax(w, input, output, op.getAxis(), true);
-      })
+      .Case([&](SoftmaxOp op) { return emitSoftmax(w, kernel, op.getAxis(), false); })
+      .Case([&](LogSoftmaxOp op) { return emitSoftmax(w, kernel, op.getAxis(), true); })
       .Case([&](LayerNormOp op) { return emitLayerNorm(w, op, kernel); })
       .Case([&](InstanceNormOp op) { return emitInstanceNorm(w, op, kernel); })
       .Case([&](GroupNormOp op) { return emitGroupNorm(w, op, kernel); })

@@ -21,6 +21,7 @@
 
 #include "dialects/nn/NNDialect.h"
 
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -57,12 +58,7 @@ static std::string converted(KernelWriter &w, Operation *cast, Type from, Type t
     return storage;
   std::string value = w.fresh("c");
   w.line("const " + valueType(from) + " " + value + " = " + fromStorage(from, storage) + ";");
-  // Float casts read no coordinates (only per-axis quantized values do).
-  ElementScope scope{w, {{cast->getOperand(0), value}}, [](Value, int64_t) { return "0"; }};
-  LogicalResult emitted = emitElementOp(scope, cast);
-  assert(succeeded(emitted) && "a float cast is an element op");
-  (void)emitted;
-  return toStorage(to, scope.vars.lookup(cast->getResult(0)));
+  return toStorage(to, emitFusedCast(w, cast, value));
 }
 
 /// `index`, counted from the end when negative, clamped into [0, size)
@@ -126,11 +122,16 @@ static Launch emitPad(KernelWriter &w, PadOp op, const TensorView &input,
     std::string load = input.loadStorage(offsetExpr(sources, input.strides));
     if (inside.empty())
       return converted(w, convert, input.element(), type, load);
-    // The fill value is a real value, converted as the result type stores it.
-    std::string fill = storageOfReal(w, type, output.shape(), op.getValue().convertToDouble(),
+    // The fill value is a real value, converted as the pad's result type
+    // stores it, then by a cast fused after the pad (two roundings, as the
+    // graph has them).
+    Type padded = getElementTypeOrSelf(op.getType());
+    std::string fill = storageOfReal(w, padded, output.shape(), op.getValue().convertToDouble(),
                                      axis >= 0 ? o[axis] : "");
     if (!convert)
       return "(" + inside + " ? " + load + " : " + fill + ")";
+    if (padded != type)
+      fill = converted(w, convert, padded, type, fill);
     // The conversion's statements read the element: only inside the input.
     std::string element = w.fresh("r");
     w.line(storageType(type) + " " + element + " = " + fill + ";");

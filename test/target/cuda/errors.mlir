@@ -23,7 +23,7 @@ func.func @quantized_conv(%x: tensor<1x8x8x8x!quant.uniform<i8:f32, 0.05:-3>>,
 
 // Tests that a group may hold one non-pointwise op, not two.
 func.func @two_layers(%x: tensor<4x16xf32>) -> tensor<4x16xf32> {
-  // expected-error @below {{'nn.softmax' must be alone in its group: a group holds one op, a chain of pointwise ops, or a pad or transpose with a float cast before or after it}}
+  // expected-error @below {{'nn.softmax' must be alone in its group: a group holds one op, a chain of pointwise ops, or a pad, transpose, softmax or normalization with a float cast}}
   %s = nn.softmax %x axis 1 : tensor<4x16xf32>
   %t = nn.log_softmax %s axis 1 : tensor<4x16xf32>
   return %t : tensor<4x16xf32>

@@ -160,6 +160,25 @@ for dtype in FLOATS + ["f64"]:
             x = t(shape, dtype)
             func(name_of(op, dtype, "axis", axis, shape[axis]), [x], [("%r", x)],
                  [f"%r = nn.{op} %a0 axis {axis} : {x}"])
+# Softmax and the normalizations with a float cast fused after them (an FP16
+# network's f32 output): the result rounds to the op's type, then converts.
+for src, dst in [("f16", "f32"), ("bf16", "f32"), ("f32", "f16"), ("f16", "bf16")]:
+    x, y = t([2, 5, 768], src), t([2, 5, 768], dst)
+    g = t([768], src)
+    func(name_of("layer_norm_cast", src, dst), [x, g, g], [("%c", y)],
+         [f"%r = nn.layer_norm %a0, %a1, %a2 axis 2 : {x}, {g}, {g}",
+          f"%c = nn.cast %r : {x} to {y}"])
+    x, y = t([4, 1000], src), t([4, 1000], dst)
+    for op in ["softmax", "log_softmax"]:
+        func(name_of(op, "cast", src, dst), [x], [("%c", y)],
+             [f"%r = nn.{op} %a0 axis 1 : {x}", f"%c = nn.cast %r : {x} to {y}"])
+    x, y, c = t([2, 6, 6, 8], src), t([2, 6, 6, 8], dst), t([8], src)
+    func(name_of("group_norm_cast", src, dst), [x, c, c], [("%c", y)],
+         [f"%r = nn.group_norm %a0, %a1, %a2 groups 4 layout channels_last : {x}, {c}, {c}",
+          f"%c = nn.cast %r : {x} to {y}"])
+    func(name_of("instance_norm_cast", src, dst), [x, c, c], [("%c", y)],
+         [f"%r = nn.instance_norm %a0, %a1, %a2 layout channels_last : {x}, {c}, {c}",
+          f"%c = nn.cast %r : {x} to {y}"])
 
 begin("windows")
 # Pools.
@@ -317,16 +336,20 @@ func("pad_qaxis", [x], [("%r", t([2, 4, 10, 9], QAXIS))],
 # that converts as it moves (the image's f32 -> f16 and NCHW -> NHWC with the
 # first conv's channel padding; an NHWC result transposed back and widened).
 for src, dst in [("f32", "f16"), ("f16", "f32"), ("f32", "bf16"), ("bf16", "f32"),
-                 ("f16", "bf16")]:
+                 ("f16", "bf16"), ("bf16", "f16")]:
     x, c = t([2, 4, 8, 8], src), t([2, 4, 8, 8], dst)
     padded = t([2, 4, 11, 10], dst)
     for mode in ["constant", "reflect"]:
         func(name_of("cast_pad", mode, src, dst), [x], [("%r", padded)],
              [f"%c = nn.cast %a0 : {x} to {c}",
               f"%r = nn.pad %c pads [0, 0, 2, 1, 0, 0, 1, 1] mode {mode} value 1.5 : {c}"])
-    func(name_of("pad_cast", src, dst), [x], [("%r", padded)],
-         [f"%p = nn.pad %a0 pads [0, 0, 2, 1, 0, 0, 1, 1] value 1.5 : {x}",
-          f"%r = nn.cast %p : {t([2, 4, 11, 10], src)} to {padded}"])
+    # Fill values the pad's own type rounds (0.1), overflows (1e5 in f16) or
+    # holds as its lowest value: the fill rounds to the pad's type first.
+    for value, tag in [("1.5", "1p5"), ("0.1", "0p1"), ("1.0e+05", "1e5"),
+                       ("-3.4e+38", "lowest")]:
+        func(name_of("pad_cast", tag, src, dst), [x], [("%r", padded)],
+             [f"%p = nn.pad %a0 pads [0, 0, 2, 1, 0, 0, 1, 1] value {value} : {x}",
+              f"%r = nn.cast %p : {t([2, 4, 11, 10], src)} to {padded}"])
     wide, nhwc = t([2, 32, 20, 20], src), t([2, 20, 20, 32], dst)
     func(name_of("cast_transpose_tiled", src, dst), [wide], [("%r", nhwc)],
          [f"%c = nn.cast %a0 : {wide} to {t([2, 32, 20, 20], dst)}",
