@@ -25,6 +25,10 @@ std::string kiln::engine::getStepName(Operation *step) {
                     " + ");
 }
 
+bool kiln::engine::isGemmEpilogueActivation(kiln::nn::ActivationKind kind) {
+  return kind == kiln::nn::ActivationKind::relu || kind == kiln::nn::ActivationKind::gelu_tanh;
+}
+
 bool kiln::engine::isStep(Operation *op) {
   return !llvm::isa<WeightOp, AllocOp, ViewOp>(op) && !op->hasTrait<OpTrait::IsTerminator>();
 }

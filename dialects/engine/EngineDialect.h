@@ -51,6 +51,10 @@ llvm::SmallVector<int64_t> getElementStrides(mlir::MemRefType type);
 
 /// Bytes from the first to one past the last element `type` reaches.
 int64_t getExtentInBytes(mlir::MemRefType type);
+
+/// Whether cuBLASLt's epilogue applies `kind` (relu, and GELU in its tanh
+/// form), at any result width: the activations an engine.gemm may carry.
+bool isGemmEpilogueActivation(kiln::nn::ActivationKind kind);
 } // namespace kiln::engine
 
 #define GET_OP_CLASSES

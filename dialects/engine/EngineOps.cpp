@@ -251,8 +251,7 @@ LogicalResult GemmOp::verify() {
   if (a.getElementType() != b.getElementType())
     return emitOpError("a and b element types differ");
   if (auto activation = getActivationAttr()) {
-    if (activation.getKind() != ActivationKind::relu &&
-        activation.getKind() != ActivationKind::gelu_tanh)
+    if (!isGemmEpilogueActivation(activation.getKind()))
       return emitOpError("cuBLASLt fuses only relu and gelu_tanh, not ") << activation;
   }
   if (auto algo = getAlgo(); algo && algo->size() != 8)

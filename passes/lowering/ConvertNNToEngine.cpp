@@ -223,6 +223,12 @@ StringAttr precisionOf(Operation *op) {
   MLIRContext *context = op->getContext();
   if (auto attr = op->getAttrOfType<StringAttr>("kiln.precision"))
     return attr;
+  // A 16-bit GEMM that writes f32 computes in its operands' precision.
+  if (auto gemm = llvm::dyn_cast<GemmOp>(op)) {
+    Type computed = gemm.getA().getType().getElementType();
+    if (isWidenedFloatResult(computed, gemm.getType().getElementType()))
+      return StringAttr::get(context, getPrecisionName(computed));
+  }
   for (TypeRange types : {TypeRange(op->getResultTypes()), TypeRange(op->getOperandTypes())})
     for (Type type : types)
       if (StringRef found = getPrecisionName(getElementTypeOrSelf(type)); !found.empty())
@@ -760,8 +766,7 @@ static int64_t foldWideningCastsIntoGemms(func::FuncOp function) {
         !isWidenedFloatResult(gemm.getType().getElementType(), cast.getType().getElementType()))
       return;
     if (ActivationAttr activation = gemm.getActivationAttr();
-        activation && activation.getKind() != ActivationKind::relu &&
-        activation.getKind() != ActivationKind::gelu_tanh)
+        activation && !engine::isGemmEpilogueActivation(activation.getKind()))
       return;
     if (Value bias = gemm.getBias();
         bias && !(hasBiasRow(gemm) && bias.getDefiningOp<ConstantOp>()))
@@ -991,19 +996,14 @@ static bool isPlainBatch(ArrayRef<int64_t> shape, ArrayRef<int64_t> batch) {
 ActivationAttr FunctionLowering::gemmEpilogue(Operation *layer, ActivationAttr activation) {
   if (!activation)
     return {};
-  switch (activation.getKind()) {
-  case ActivationKind::relu:
-  case ActivationKind::gelu_tanh:
+  if (engine::isGemmEpilogueActivation(activation.getKind()))
     return activation;
-  case ActivationKind::gelu: {
+  if (activation.getKind() == ActivationKind::gelu) {
     Type element = getElementTypeOrSelf(layer->getResult(0).getType());
     if (approximateGelu && (element.isF16() || element.isBF16()))
       return ActivationAttr::get(layer->getContext(), ActivationKind::gelu_tanh);
-    return {};
   }
-  default:
-    return {};
-  }
+  return {};
 }
 
 LogicalResult FunctionLowering::lowerMatmul(MatmulOp matmul) {

@@ -12,7 +12,13 @@ void Profiler::reportStepTime(const std::string &name, float milliseconds) {
   auto [entry, inserted] = times_.try_emplace(name);
   if (inserted)
     order_.push_back(name);
-  entry->second.push_back(milliseconds);
+  // Steps that share a name within a run add up: one time per run.
+  NameTimes &times = entry->second;
+  if (!times.perRun.empty() && times.lastRun == runs_)
+    times.perRun.back() += milliseconds;
+  else
+    times.perRun.push_back(milliseconds);
+  times.lastRun = runs_;
 }
 
 void Profiler::reset() {
@@ -25,7 +31,7 @@ std::vector<Profiler::StepStats> Profiler::summary() const {
   std::vector<StepStats> stats;
   double total = 0;
   for (const std::string &name : order_) {
-    std::vector<float> times = times_.at(name);
+    std::vector<float> times = times_.at(name).perRun;
     StepStats entry;
     entry.name = name;
     entry.count = times.size();

@@ -67,6 +67,27 @@ TEST(Profiler, AggregatesOverRuns) {
   EXPECT_TRUE(contains(profiler.toJson(), "\"total_ms\": 9")) << profiler.toJson();
 }
 
+TEST(Profiler, AddsUpStepsThatShareANameWithinARun) {
+  // A channel-padding kernel and the conv after it carry the conv's name:
+  // the name's time is theirs together, per run.
+  Profiler profiler;
+  for (float conv : {4.f, 6.f, 5.f}) {
+    profiler.reportStepTime("conv1", 1.f);
+    profiler.reportStepTime("conv1", conv);
+    profiler.reportStepTime("fc", 2.f);
+    profiler.endRun();
+  }
+  auto stats = profiler.summary();
+  ASSERT_EQ(stats.size(), 2u);
+  EXPECT_EQ(stats[0].count, 3u);
+  EXPECT_DOUBLE_EQ(stats[0].totalMs, 18.0);
+  EXPECT_DOUBLE_EQ(stats[0].averageMs, 6.0);
+  EXPECT_DOUBLE_EQ(stats[0].medianMs, 6.0);
+  EXPECT_DOUBLE_EQ(stats[0].percent, 100.0 * 18 / 24);
+  EXPECT_EQ(stats[1].count, 3u);
+  EXPECT_DOUBLE_EQ(stats[1].averageMs, 2.0);
+}
+
 TEST(Npy, RoundTripsAndConverts) {
   NpyArray array;
   array.dtype = DataType::F32;

@@ -17,6 +17,7 @@
 // STATS: (S) 0 widened-gemms
 // STATS: (S) 0 widened-gemms
 // STATS: (S) 0 widened-gemms
+// STATS: (S) 0 widened-gemms
 
 // Tests the classifier: gemm + bias (f16), then the output cast.
 // CHECK-LABEL: func.func @classifier
@@ -184,4 +185,16 @@ func.func @narrowing(%x: tensor<2x16xf32>) -> tensor<2x8xf16> {
   %y = nn.gemm %x, %w : (tensor<2x16xf32>, tensor<16x8xf32>) -> tensor<2x8xf32>
   %c = nn.cast %y : tensor<2x8xf32> to tensor<2x8xf16>
   return %c : tensor<2x8xf16>
+}
+
+// -----
+
+// Tests that a widening gemm written as such (no cast to fold, no
+// kiln.precision) is labelled with its operands' precision, as folded ones.
+// CHECK-LABEL: func.func @written_widened
+// CHECK: engine.gemm %{{.*}} : memref<2x16xf16>, %{{.*}} : memref<16x8xf16> -> %{{.*}} : memref<2x8xf32> {precision = "fp16"}
+func.func @written_widened(%x: tensor<2x16xf16>) -> tensor<2x8xf32> {
+  %w = nn.constant dense<0.25> : tensor<16x8xf16>
+  %y = nn.gemm %x, %w : (tensor<2x16xf16>, tensor<16x8xf16>) -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
 }

@@ -15,14 +15,16 @@ class Profiler {
 public:
   virtual ~Profiler() = default;
 
-  /// One step of one run took `milliseconds` of GPU time.
+  /// One step of one run took `milliseconds` of GPU time. Steps of one run
+  /// that share a name (a conv and the padding kernel before it, both named
+  /// after the conv's layers) add up: a name's times are per run.
   virtual void reportStepTime(const std::string &name, float milliseconds);
   /// A run ended (all its steps are reported).
   virtual void endRun() { ++runs_; }
 
   struct StepStats {
     std::string name;
-    size_t count = 0;
+    size_t count = 0; ///< runs that reported the name
     double totalMs = 0;
     double averageMs = 0;
     double medianMs = 0;
@@ -40,8 +42,12 @@ public:
   std::string toJson() const;
 
 private:
+  struct NameTimes {
+    std::vector<float> perRun;
+    size_t lastRun = 0; ///< the run perRun.back() belongs to
+  };
   std::vector<std::string> order_;
-  std::unordered_map<std::string, std::vector<float>> times_;
+  std::unordered_map<std::string, NameTimes> times_;
   size_t runs_ = 0;
 };
 
