@@ -122,6 +122,9 @@ struct ContextImpl {
   Profiler *profiler = nullptr;
   std::vector<cudaEvent_t> events;
   bool profilePending = false;
+  /// Whether the steps ever ran outside a capture (the first graph-enabled
+  /// run goes directly, then captures: see enqueue).
+  bool ranDirectly = false;
 };
 
 } // namespace kiln::runtime::detail

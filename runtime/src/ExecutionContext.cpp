@@ -377,8 +377,19 @@ Status ContextImpl::enqueue(cudaStream_t on) {
     profilePending = true;
     return Status::success();
   }
-  if (!graphEnabled)
-    return runSteps(on, false);
+  if (!graphEnabled || !ranDirectly) {
+    // A context's first run goes directly even with graphs on, and the graph
+    // is captured after it: a library's first call in the process (cuBLASLt
+    // sets itself up on it) then never happens inside a capture, where it
+    // fails when another thread runs the library at the same time
+    // (GpuContext.TwoContextsOnTwoThreadsAgree, 5 failures in 15).
+    if (Status s = runSteps(on, false); !s.ok())
+      return s;
+    ranDirectly = true;
+    if (!graphEnabled)
+      return Status::success();
+    return capture(graph, false);
+  }
   if (!graph.exec || graph.stale)
     if (Status s = capture(graph, false); !s.ok())
       return s;

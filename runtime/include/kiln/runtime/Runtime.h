@@ -141,8 +141,9 @@ public:
   /// auxiliary streams, which wait for `stream` first and which `stream`
   /// waits for at the end). Allocates no device memory; refuses a
   /// context without memory before setDeviceMemory(). With CUDA
-  /// graphs on, the first enqueue captures the steps into a graph (again after
-  /// a binding changed) and later ones replay it.
+  /// graphs on, the first enqueue runs the steps directly and then captures
+  /// them into a graph (captured again after a binding changed); later ones
+  /// replay it.
   Status enqueue(cudaStream_t stream);
   /// enqueue() on the context's own stream, then waits for it. The own
   /// stream first waits for the legacy default stream, so bindings filled
