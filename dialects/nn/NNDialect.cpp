@@ -231,6 +231,11 @@ bool kiln::nn::isCompatibleQuantizedReturnTypes(TypeRange inferred, TypeRange de
   return true;
 }
 
+bool kiln::nn::isRowNormalization(Operation *op) {
+  return llvm::isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp, InstanceNormOp, GroupNormOp>(op) &&
+         op->getNumResults() == 1;
+}
+
 bool kiln::nn::isWidenedFloatResult(Type computed, Type written) {
   return (computed.isF16() || computed.isBF16()) && written.isF32();
 }

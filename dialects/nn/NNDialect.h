@@ -37,6 +37,11 @@ bool isCompatibleQuantizedReturnTypes(mlir::TypeRange inferred, mlir::TypeRange 
 /// its f32 sums without rounding them to 16 bits first).
 bool isWidenedFloatResult(mlir::Type computed, mlir::Type written);
 
+/// Whether `op` is softmax, log-softmax or a layer, instance or group norm
+/// with one result: a row kernel that can store its result converted by a
+/// float cast after it (kiln-convert-nn-to-engine groups the two).
+bool isRowNormalization(mlir::Operation *op);
+
 /// Result type of a pointwise op on `operands` after numpy broadcasting;
 /// `boolResult` gives an `i1` result (comparisons and logic).
 llvm::LogicalResult inferElementwiseResult(mlir::MLIRContext *context,

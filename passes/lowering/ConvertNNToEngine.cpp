@@ -203,13 +203,6 @@ bool isConvertingShuffle(Operation *op) {
   return transpose && !isViewLike(op) && !isGatheredTranspose(transpose);
 }
 
-/// Whether `op` is softmax or a normalization with one result, whose kernel
-/// can store its result converted by a float cast after it.
-bool isConvertingRowOp(Operation *op) {
-  return llvm::isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp, InstanceNormOp, GroupNormOp>(op) &&
-         op->getNumResults() == 1;
-}
-
 bool isSmallConstant(Value value) {
   auto constant = value.getDefiningOp<ConstantOp>();
   if (!constant)
@@ -465,7 +458,7 @@ void FunctionLowering::findGroups() {
     Operation *shuffle = nullptr; // or the row op
     if (reader && llvm::isa<PadOp>(reader))
       shuffle = reader;
-    else if (producer && (isConvertingShuffle(producer) || isConvertingRowOp(producer)) &&
+    else if (producer && (isConvertingShuffle(producer) || isRowNormalization(producer)) &&
              soleUser(cast.getInput()) == &op)
       shuffle = producer;
     else if (reader && isConvertingShuffle(reader))
@@ -1249,7 +1242,7 @@ LogicalResult FunctionLowering::lower(Operation *op) {
       return success();
     // A norm that stores its result converted runs in its own precision.
     StringAttr precision;
-    if (group.size() == 2 && isConvertingRowOp(group.front()))
+    if (group.size() == 2 && isRowNormalization(group.front()))
       precision = precisionOf(group.front());
     emitDispatch(group, {}, precision);
     return success();
@@ -1400,7 +1393,7 @@ struct ConvertNNToEnginePass
             ++numDispatches;
             Block &body = dispatch.getBody().front();
             if (!body.getOps<CastOp>().empty() && llvm::any_of(body, [](Operation &op) {
-                  return llvm::isa<PadOp, TransposeOp>(op) || isConvertingRowOp(&op);
+                  return llvm::isa<PadOp, TransposeOp>(op) || isRowNormalization(&op);
                 }))
               ++numFusedCasts;
           })

@@ -419,11 +419,6 @@ FailureOr<Launch> GroupEmitter::emitSingleOp(Operation *op) {
 
 static bool isShuffleThatConverts(Operation *op) { return llvm::isa<PadOp, TransposeOp>(op); }
 
-static bool isRowOpThatConverts(Operation *op) {
-  return llvm::isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp, InstanceNormOp, GroupNormOp>(op) &&
-         op->getNumResults() == 1;
-}
-
 /// The cast of a group of two ops that are a float cast and a pad or a
 /// transpose that reads it or whose result it reads, or softmax or a
 /// normalization whose result it reads; or null.
@@ -436,7 +431,7 @@ static CastOp getFusedCast(ArrayRef<Operation *> ops) {
     return cast;
   if (auto cast = llvm::dyn_cast<CastOp>(ops[1]);
       cast && cast.isFloatToFloat() &&
-      (isShuffleThatConverts(ops[0]) || isRowOpThatConverts(ops[0])) &&
+      (isShuffleThatConverts(ops[0]) || isRowNormalization(ops[0])) &&
       cast.getInput() == ops[0]->getResult(0))
     return cast;
   return {};
