@@ -33,6 +33,11 @@ struct GraphPipelineOptions
       *this, "half-alignment",
       llvm::cl::desc("Pad f16/bf16 conv channels to this multiple (1: off)"),
       llvm::cl::init(8)};
+  Option<bool> spaceToDepth{
+      *this, "space-to-depth",
+      llvm::cl::desc("Make strided f16/bf16 convs over unaligned channels (image stems) "
+                     "stride 1 over pixel blocks (kiln-space-to-depth)"),
+      llvm::cl::init(true)};
   Option<unsigned> int8Alignment{
       *this, "int8-alignment",
       llvm::cl::desc("Pad INT8 conv channels to this multiple (1: off)"),

@@ -456,6 +456,41 @@ def ConvertLayoutPass : Pass<"kiln-convert-layout", "::mlir::func::FuncOp"> {
   }];
 }
 
+def SpaceToDepthPass : Pass<"kiln-space-to-depth", "::mlir::func::FuncOp"> {
+  let summary = "Make strided half-precision convs on few channels stride 1 over pixel blocks";
+  let description = [{
+    A half-precision channels-last 2-D convolution of stride `s` (the same
+    in both dimensions, one group, no dilation) whose input channels `C` are
+    not a multiple of `half-alignment` (a network's RGB stem: tensor cores
+    take 3 channels only padded to 8) becomes a stride-1 convolution over
+    the input's `s × s` pixel blocks folded into channels (space-to-depth),
+    when that takes fewer multiply-adds per output than padding `C` to the
+    alignment:
+    - each pixel's channels are zero-padded to `C'`, the fewest that make
+      `s² · C'` aligned, and each block's pixels become its `s² · C'`
+      channels (row-major: block row, block column, channel); an input
+      that is the transpose of an NCHW image is blocked from the image
+      directly, one transpose instead of two, which the lowering runs as one
+      kernel with the image's cast and padding;
+    - the filter gets `lead = (s − pad_begin mod s) mod s` zero taps before
+      its window (making the begin padding whole blocks) and zero taps after
+      to a whole number of blocks `K' = ⌈(K + lead) / s⌉`, then is blocked
+      the same way (the constant folding after evaluates it);
+    - the blocked conv pads `(pad_begin + lead) / s` blocks before and as
+      many after as its last output's window needs; bias, residual and
+      activation stay. An input whose sizes are not multiples of `s`, or a
+      blocked conv that would need negative padding, is left alone.
+    ResNet's 7×7/2 stem over 3 channels (392 multiply-adds per output,
+    padded to 8) becomes a 4×4/1 conv over 16 (256); a 3×3/2 stem (72)
+    becomes 2×2/1 over 16 (64). Results are the same sums of the same
+    products: only zero terms are added or dropped.
+  }];
+  let options = [
+    Option<"halfAlignment", "half-alignment", "unsigned", /*default=*/"8",
+           "Channel multiple of f16/bf16 convolutions (1 turns the pass off)">
+  ];
+}
+
 def PadForAlignmentPass : Pass<"kiln-pad-for-alignment", "::mlir::func::FuncOp"> {
   let summary = "Pad convolution channels to tensor-core multiples with zeros";
   let description = [{

@@ -83,6 +83,13 @@ void kiln::buildGraphLayoutPipeline(OpPassManager &pm,
                                   options.layerPrecision.end());
   precision.constraintMode = options.constraintMode;
   func.addPass(createAssignPrecisionPass(precision));
+  // Once precisions are known (only half-precision convs are blocked) and
+  // before padding, which then finds the blocked channels aligned.
+  if (options.spaceToDepth) {
+    SpaceToDepthPassOptions blocks;
+    blocks.halfAlignment = options.halfAlignment;
+    func.addPass(createSpaceToDepthPass(blocks));
+  }
   PadForAlignmentPassOptions alignment;
   alignment.halfAlignment = options.halfAlignment;
   alignment.int8Alignment = options.int8Alignment;

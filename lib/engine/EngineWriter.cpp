@@ -559,7 +559,7 @@ writeBuildConfig(flatbuffers::FlatBufferBuilder &builder, const BuildConfig &con
       builder.CreateString(config.geluEpilogue), config.fuseAttention,
       builder.CreateString(config.int8ConvKernel), config.int8MinChannels,
       builder.CreateString(config.memoryConcurrency), builder.CreateString(config.inputType),
-      builder.CreateString(config.outputType));
+      builder.CreateString(config.outputType), config.spaceToDepth);
 }
 
 FailureOr<EngineBytes> Writer::run() {

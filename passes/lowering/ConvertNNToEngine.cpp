@@ -715,27 +715,47 @@ static bool hasBiasRow(GemmOp gemm) {
 
 /// An input's float conversion read only by a transpose that a pad alone
 /// reads (an FP16 engine's image: f32 NCHW -> f16 -> NHWC -> channels padded
-/// to 8) is done after the transpose: the transpose becomes a strided view
-/// of the binding, and the pad's kernel reads the f32 image through it,
-/// converts and pads (isGatheredTranspose, findGroups): one kernel instead
-/// of two. Only for function inputs, whose buffers a view can always take.
+/// to 8), directly or through reshapes (the image's pixel blocks,
+/// kiln-space-to-depth), is done after the transpose: the transpose becomes
+/// a strided view of the binding, and the pad's kernel reads the f32 image
+/// through it, converts and pads (isGatheredTranspose, findGroups): one
+/// kernel instead of two. Only for function inputs, whose buffers a view
+/// can always take.
 static void moveInputCastsAfterTransposes(func::FuncOp function) {
   SmallVector<TransposeOp> transposes;
   function.walk([&](TransposeOp transpose) {
-    auto cast = transpose.getInput().getDefiningOp<CastOp>();
+    if (!transpose->hasOneUse() || !llvm::isa<PadOp>(*transpose->user_begin()))
+      return;
+    Value input = transpose.getInput();
+    while (auto reshape = input.getDefiningOp<ReshapeOp>()) {
+      if (!reshape->hasOneUse())
+        return;
+      input = reshape.getInput();
+    }
+    auto cast = input.getDefiningOp<CastOp>();
     if (cast && cast.isFloatToFloat() && cast->hasOneUse() &&
-        llvm::isa<BlockArgument>(cast.getInput()) && transpose->hasOneUse() &&
-        llvm::isa<PadOp>(*transpose->user_begin()))
+        llvm::isa<BlockArgument>(cast.getInput()))
       transposes.push_back(transpose);
   });
   for (TransposeOp transpose : transposes) {
-    auto cast = transpose.getInput().getDefiningOp<CastOp>();
+    SmallVector<ReshapeOp> reshapes;
+    Value input = transpose.getInput();
+    while (auto reshape = input.getDefiningOp<ReshapeOp>()) {
+      reshapes.push_back(reshape);
+      input = reshape.getInput();
+    }
+    auto cast = input.getDefiningOp<CastOp>();
     OpBuilder builder(transpose);
-    Value moved = TransposeOp::create(builder, transpose.getLoc(), cast.getInput(),
-                                      transpose.getPermutation());
+    Value moved = cast.getInput();
+    Type wide = getElementTypeOrSelf(moved.getType());
+    for (ReshapeOp reshape : llvm::reverse(reshapes))
+      moved = ReshapeOp::create(builder, reshape.getLoc(), reshape.getType().clone(wide), moved);
+    moved = TransposeOp::create(builder, transpose.getLoc(), moved, transpose.getPermutation());
     Value converted = CastOp::create(builder, cast.getLoc(), transpose.getType(), moved);
     transpose.replaceAllUsesWith(converted);
     transpose.erase();
+    for (ReshapeOp reshape : reshapes)
+      reshape.erase();
     cast.erase();
   }
 }

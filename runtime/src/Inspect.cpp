@@ -367,6 +367,7 @@ std::string inspectEngineJson(const EngineFile &file) {
                                                   : std::string("fp32"));
     json.field("output_type", config->output_type() ? config->output_type()->str()
                                                     : std::string("fp32"));
+    json.field("space_to_depth", config->space_to_depth());
     json.field("int8", config->int8());
     json.field("calibrator", str(config->calibrator()));
     json.field("percentile", config->percentile());

@@ -22,6 +22,8 @@
 // STATS: (S) 0 fused-casts
 // STATS: (S) 0 fused-casts
 // STATS: (S) 0 fused-casts
+// STATS: (S) 1 fused-casts
+// STATS: (S) 0 fused-casts
 
 // Tests that an NHWC result transposed back to NCHW and widened to an f32
 // output is one kernel writing the binding (an FP16 network's f32 output).
@@ -295,4 +297,53 @@ func.func @input_cast_shared(%x: tensor<2x3x5x6xf32>) -> (tensor<2x5x6x8xf16>, t
   %t = nn.transpose %h permutation [0, 2, 3, 1] : tensor<2x3x5x6xf16> loc("reformat")
   %p = nn.pad %t pads [0, 0, 0, 0, 0, 0, 0, 5] : tensor<2x5x6x3xf16> loc("pad")
   return %p, %h : tensor<2x5x6x8xf16>, tensor<2x3x5x6xf16>
+}
+
+// -----
+
+// Tests that an input's conversion moves after a transpose it reaches
+// through reshapes: an FP16 image's pixel blocks (kiln-space-to-depth), f32
+// NCHW -> blocks -> f16 -> channels padded, are gathered from the binding by
+// the pad's kernel, which converts as it goes.
+// CHECK-LABEL: func.func @input_blocks
+// CHECK: %[[SPLIT:.*]] = engine.view %arg0[0] : memref<2x3x4x6xf32> to memref<2x3x2x2x3x2xf32>
+// CHECK: %[[BLOCKS:.*]] = engine.view %[[SPLIT]][0] : memref<2x3x2x2x3x2xf32> to memref<2x2x3x2x2x3xf32, strided<[72, 12, 2, 6, 1, 24]>>
+// CHECK: engine.dispatch ins(%[[BLOCKS]] :
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: nn.cast {{.*}} : tensor<2x2x3x2x2x3xf32> to tensor<2x2x3x2x2x3xf16>
+// CHECK-NEXT: nn.pad
+// CHECK-NEXT: engine.yield
+// CHECK-NOT: engine.dispatch
+// CHECK: return
+func.func @input_blocks(%x: tensor<2x3x4x6xf32>) -> tensor<2x2x3x16xf16> {
+  %h = nn.cast %x : tensor<2x3x4x6xf32> to tensor<2x3x4x6xf16> loc("x")
+  %r = nn.reshape %h : tensor<2x3x4x6xf16> to tensor<2x3x2x2x3x2xf16> loc("blocks")
+  %t = nn.transpose %r permutation [0, 2, 4, 3, 5, 1] : tensor<2x3x2x2x3x2xf16> loc("blocks")
+  %p = nn.pad %t pads [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1] : tensor<2x2x3x2x2x3xf16> loc("blocks")
+  %m = nn.reshape %p : tensor<2x2x3x2x2x4xf16> to tensor<2x2x3x16xf16> loc("blocks")
+  return %m : tensor<2x2x3x16xf16>
+}
+
+// -----
+
+// Tests that the conversion stays before the reshape another layer also
+// reads (here the function's second result): converted once, by a kernel
+// of its own.
+// CHECK-LABEL: func.func @input_blocks_shared
+// CHECK: engine.dispatch ins(%arg0 : memref<2x3x4x6xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: nn.cast
+// CHECK-NEXT: engine.yield
+// CHECK: engine.dispatch
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: nn.pad
+// CHECK-NEXT: engine.yield
+// CHECK: return
+func.func @input_blocks_shared(%x: tensor<2x3x4x6xf32>) -> (tensor<2x2x3x16xf16>, tensor<2x3x2x2x3x2xf16>) {
+  %h = nn.cast %x : tensor<2x3x4x6xf32> to tensor<2x3x4x6xf16> loc("x")
+  %r = nn.reshape %h : tensor<2x3x4x6xf16> to tensor<2x3x2x2x3x2xf16> loc("blocks")
+  %t = nn.transpose %r permutation [0, 2, 4, 3, 5, 1] : tensor<2x3x2x2x3x2xf16> loc("blocks")
+  %p = nn.pad %t pads [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1] : tensor<2x2x3x2x2x3xf16> loc("blocks")
+  %m = nn.reshape %p : tensor<2x2x3x2x2x4xf16> to tensor<2x2x3x16xf16> loc("blocks")
+  return %m, %r : tensor<2x2x3x16xf16>, tensor<2x3x2x2x3x2xf16>
 }

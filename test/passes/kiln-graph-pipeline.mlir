@@ -67,6 +67,8 @@
 // STATS-NEXT:     (S) 0 int8-layers              - Layers that run in INT8
 // STATS-NEXT:     (S) 0 reduced-precision-layers - Layers moved to a narrower float type
 // STATS-NEXT:     (S) 0 tf32-layers              - Layers that run in TF32
+// STATS-NEXT:   SpaceToDepthPass
+// STATS-NEXT:     (S) 0 space-to-depth-convs - Strided convolutions made stride 1 over blocks of pixels
 // STATS-NEXT:   PadForAlignmentPass
 // STATS-NEXT:     (S) 0 padded-convs           - Convolution paddings (outputs, then inputs)
 // STATS-NEXT:     (S) 0 padded-input-channels  - Zero input channels added to convolutions

@@ -110,6 +110,12 @@ cl::opt<bool> channelsLast("channels-last", cl::init(true),
                            cl::desc("Lay convolutions out NHWC (default true)"),
                            cl::cat(category));
 
+cl::opt<bool> spaceToDepth(
+    "space-to-depth", cl::init(true),
+    cl::desc("Run strided f16/bf16 convs over unaligned channels (an RGB image's stem) "
+             "as stride-1 convs over pixel blocks (default true)"),
+    cl::cat(category));
+
 cl::opt<std::string> depthwiseConv(
     "depthwise-conv", cl::init("auto"), cl::value_desc("auto|cudnn|kernel"),
     cl::desc("Where depthwise convolutions run: Kiln's rule (auto), cuDNN, or a "
@@ -484,6 +490,7 @@ int main(int argc, char **argv) {
     pipeline.constraintMode = constraintMode;
     pipeline.channelsLast = channelsLast;
     pipeline.halfAlignment = halfAlignment;
+    pipeline.spaceToDepth = spaceToDepth;
     pipeline.foldQDQEpilogues = foldQDQEpilogues;
     pipeline.fuseAttention = fuseAttention;
     pipeline.inputType = inputType;
@@ -566,6 +573,7 @@ int main(int argc, char **argv) {
     config.constraintMode = constraintMode;
     config.channelsLast = channelsLast;
     config.halfAlignment = halfAlignment;
+    config.spaceToDepth = spaceToDepth;
     config.int8Alignment = int8Alignment;
     config.foldQDQEpilogues = foldQDQEpilogues;
     config.depthwiseConv = depthwiseConv;
@@ -597,7 +605,7 @@ int main(int argc, char **argv) {
                    "half-alignment={4} int8-alignment={5} fold-qdq-epilogues={6} "
                    "fuse-attention={7} depthwise-conv={8} int8-epilogue={9} "
                    "gelu-epilogue={10} int8-conv-kernel={11} conv-gemm={12} "
-                   "memory-concurrency={13} int8-min-channels={14} tactics={15}{16}{17}",
+                   "memory-concurrency={13} int8-min-channels={14} tactics={15}{16}{17}{18}",
                    precision, join(layerPrecision, ","), constraintMode, channelsLast,
                    halfAlignment, int8Alignment, foldQDQEpilogues, fuseAttention,
                    depthwiseConv, int8Epilogue, geluEpilogue, int8ConvKernel, convGemm,
@@ -606,7 +614,8 @@ int main(int argc, char **argv) {
                    tacticMode == "heuristic" ? "heuristic" : "timed",
                    // Only when asked: the keys of builds without them stay.
                    inputType == "fp32" ? std::string() : " input-type=" + inputType.getValue(),
-                   outputType == "fp32" ? std::string() : " output-type=" + outputType.getValue())
+                   outputType == "fp32" ? std::string() : " output-type=" + outputType.getValue(),
+                   spaceToDepth ? "" : " space-to-depth=false")
         .str();
   };
 

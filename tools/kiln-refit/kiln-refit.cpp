@@ -93,6 +93,7 @@ kiln::engine::BuildConfig readConfig(const fb::BuildConfig &recorded) {
     config.inputType = type->str();
   if (const flatbuffers::String *type = recorded.output_type())
     config.outputType = type->str();
+  config.spaceToDepth = recorded.space_to_depth();
   config.int8 = recorded.int8();
   config.calibrator = str(recorded.calibrator());
   config.percentile = recorded.percentile();
@@ -181,6 +182,7 @@ int main(int argc, char **argv) {
   graph.fuseAttention = config.fuseAttention;
   graph.inputType = config.inputType;
   graph.outputType = config.outputType;
+  graph.spaceToDepth = config.spaceToDepth;
   if (config.int8) {
     graph.calibCache = calibCache;
     graph.calibrator = config.calibrator;

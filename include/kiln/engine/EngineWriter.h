@@ -38,6 +38,7 @@ struct BuildConfig {
   int64_t int8MinChannels = 16;
   std::string memoryConcurrency = "branches";
   std::string inputType = "fp32", outputType = "fp32";
+  bool spaceToDepth = true;
   bool int8 = false;
   std::string calibrator = "entropy";
   double percentile = 99.99;

@@ -56,6 +56,23 @@ def fp32_model(seed, size=16, extra=False, batch=1):
     return model
 
 
+def stem_model(seed):
+    """An RGB image's 7x7 stride-2 stem (kiln-space-to-depth blocks it in
+    FP16), global pooled."""
+    rng = np.random.default_rng(seed)
+    w = numpy_helper.from_array((rng.standard_normal((8, 3, 7, 7)) * 0.1).astype(np.float32), "stem.weight")
+    b = numpy_helper.from_array((rng.standard_normal(8) * 0.1).astype(np.float32), "stem.bias")
+    nodes = [helper.make_node("Conv", ["image", "stem.weight", "stem.bias"], ["stem"], name="stem",
+                              kernel_shape=[7, 7], strides=[2, 2], pads=[3, 3, 3, 3]),
+             helper.make_node("Relu", ["stem"], ["stem_relu"], name="stem_relu"),
+             helper.make_node("GlobalAveragePool", ["stem_relu"], ["pooled"], name="pool"),
+             helper.make_node("Flatten", ["pooled"], ["features"], name="flatten")]
+    graph = helper.make_graph(
+        nodes, "stem", [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 16, 16])],
+        [helper.make_tensor_value_info("features", TensorProto.FLOAT, [1, 8])], [w, b])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
 def qdq_model(seed, scale_cat, scale_side):
     """x → Q/DQ → two convs (int8 weights) with relus → concat → Q/DQ → conv; the
     first relu's output also → Q/DQ → conv."""
@@ -117,6 +134,8 @@ def main():
     onnx.save(fp32_model(8, size=20), os.path.join(out, "fp32-shape.onnx"))
     onnx.save(fp32_model(7, batch=0), os.path.join(out, "dynamic-old.onnx"))
     onnx.save(fp32_model(8, batch=0), os.path.join(out, "dynamic-new.onnx"))
+    onnx.save(stem_model(7), os.path.join(out, "stem-old.onnx"))
+    onnx.save(stem_model(8), os.path.join(out, "stem-new.onnx"))
     onnx.save(qdq_model(1, 0.03, 0.03), os.path.join(out, "qdq-old.onnx"))
     onnx.save(qdq_model(2, 0.05, 0.05), os.path.join(out, "qdq-new.onnx"))
     onnx.save(qdq_model(2, 0.05, 0.04), os.path.join(out, "qdq-broken.onnx"))

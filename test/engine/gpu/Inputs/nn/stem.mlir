@@ -1,6 +1,8 @@
 // A CNN's stem on an f32 NCHW image with f32 NCHW output: in FP16 the
-// image's conversion, its NCHW -> NHWC reformat and the padding of its 3
-// channels to 8 are one kernel that reads the f32 binding through strides,
+// 5x5/2 conv runs as a 3x3/1 conv over 2x2 pixel blocks (kiln-space-to-depth)
+// and the image's conversion, its NCHW -> blocked NHWC reformat and the
+// padding of each pixel's 3 channels to 4 are one kernel that reads the f32
+// binding through strides,
 // and the pooled result's NHWC -> NCHW reformat writes the f32 output
 // binding itself (kiln-convert-nn-to-engine's fused-casts): 4 steps, where
 // separate conversions made 6. Compared with the reference interpreter at
