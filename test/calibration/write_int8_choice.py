@@ -30,7 +30,7 @@ entry = {
     "gpu": "NVIDIA H100 80GB HBM3",
     "compute_capability": cc,
     "library": "kiln",
-    "library_version": 4,  # kInt8ChoiceVersion (passes/PrecisionChoice.h)
+    "library_version": 5,  # kInt8ChoiceVersion (passes/PrecisionChoice.h)
     "tactic": f"timed on NVIDIA H100 80GB HBM3: {engine} engine written (as a test wrote it)",
     "engine": engine,
     "layer_precision": constraints,
