@@ -14,6 +14,12 @@ namespace kiln {
 mlir::Value reshapeAlongAxis(mlir::OpBuilder &builder, mlir::Location loc,
                              mlir::Value vector, int64_t rank, int64_t axis);
 
+/// `value` rounded up to a multiple of `multiple` (both positive): a channel
+/// count padded to an alignment.
+inline int64_t roundUp(int64_t value, int64_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
+
 /// A rank-0 constant of `elementType` holding `value`.
 mlir::Value scalarConstant(mlir::OpBuilder &builder, mlir::Location loc,
                            mlir::Type elementType, double value);

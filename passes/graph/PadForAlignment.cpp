@@ -25,10 +25,6 @@ namespace ref = kiln::reference;
 
 namespace {
 
-int64_t roundUp(int64_t value, int64_t multiple) {
-  return (value + multiple - 1) / multiple * multiple;
-}
-
 /// Zero-pads `value` at the end of dimension `axis` by `extra` elements.
 Value padAxis(OpBuilder &builder, Location loc, Value value, int64_t axis, int64_t extra) {
   int64_t rank = llvm::cast<RankedTensorType>(value.getType()).getRank();

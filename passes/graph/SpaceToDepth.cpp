@@ -36,10 +36,6 @@ using namespace kiln::nn;
 
 namespace {
 
-int64_t roundUp(int64_t value, int64_t multiple) {
-  return (value + multiple - 1) / multiple * multiple;
-}
-
 /// One spatial dimension of the blocked convolution. Filter tap t of the
 /// blocked window (t < kernel · s, in input pixels) is the original's tap
 /// t − lead: `lead` zero taps in front make the begin padding a whole number
@@ -52,23 +48,21 @@ struct BlockedDim {
 };
 
 /// The blocked form of dimension `i` of a channels-last 2-D conv of stride
-/// `s`, or nothing when the blocks do not tile the input or the blocked conv
-/// would need negative padding.
-std::optional<BlockedDim> blockDim(ConvOp conv, int64_t i, int64_t s) {
+/// `s` whose input size along it `s` divides.
+BlockedDim blockDim(ConvOp conv, int64_t i, int64_t s) {
   int64_t size = conv.getInput().getType().getDimSize(1 + i);
   int64_t k = conv.getFilter().getType().getDimSize(1 + i);
   int64_t out = conv.getType().getDimSize(1 + i);
   int64_t pad = conv.getPads()[i];
-  if (size % s != 0)
-    return std::nullopt;
   BlockedDim dim;
   dim.lead = (s - pad % s) % s;
   dim.padBegin = (pad + dim.lead) / s;
   dim.kernel = (k + dim.lead + s - 1) / s;
   // The last output's window ends at block out − 1 − padBegin + kernel − 1.
+  // Never before the input's last block: the last original window reaches
+  // pixel s·(out − 1) − pad + k − 1 ≥ size − s (out rounds down).
   dim.padEnd = out - 1 + dim.kernel - size / s - dim.padBegin;
-  if (dim.padEnd < 0)
-    return std::nullopt;
+  assert(dim.padEnd >= 0 && "the last window ends before the input's last block");
   return dim;
 }
 
@@ -102,11 +96,11 @@ const char *whyNotSpaceToDepth(ConvOp conv, int64_t alignment) {
   if (channels % alignment == 0)
     return "input channels already aligned";
   int64_t s = strides[0];
-  std::optional<BlockedDim> h = blockDim(conv, 0, s), w = blockDim(conv, 1, s);
-  if (!h || !w)
+  if (inputType.getDimSize(1) % s != 0 || inputType.getDimSize(2) % s != 0)
     return "blocks do not tile the input";
+  BlockedDim h = blockDim(conv, 0, s), w = blockDim(conv, 1, s);
   // Multiply-adds per output: blocked against padded to the alignment.
-  int64_t blocked = h->kernel * w->kernel * s * s * blockedChannels(channels, s, alignment);
+  int64_t blocked = h.kernel * w.kernel * s * s * blockedChannels(channels, s, alignment);
   int64_t padded = filterType.getDimSize(1) * filterType.getDimSize(2) *
                    roundUp(channels, alignment);
   if (blocked >= padded)
@@ -179,7 +173,7 @@ struct BlockStridedConv : OpRewritePattern<ConvOp> {
     if (const char *why = whyNotSpaceToDepth(conv, alignment))
       return rewriter.notifyMatchFailure(conv, why);
     int64_t s = conv.getStrides()[0];
-    BlockedDim h = *blockDim(conv, 0, s), w = *blockDim(conv, 1, s);
+    BlockedDim h = blockDim(conv, 0, s), w = blockDim(conv, 1, s);
     int64_t channels = blockedChannels(conv.getFilter().getType().getDimSize(3), s, alignment);
     Location loc = conv.getLoc();
     Value input = spaceToDepth(rewriter, loc, conv.getInput(), s, channels);

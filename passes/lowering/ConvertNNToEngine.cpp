@@ -722,29 +722,29 @@ static bool hasBiasRow(GemmOp gemm) {
 /// kernel instead of two. Only for function inputs, whose buffers a view
 /// can always take.
 static void moveInputCastsAfterTransposes(func::FuncOp function) {
-  SmallVector<TransposeOp> transposes;
+  struct Hoist {
+    TransposeOp transpose;
+    SmallVector<ReshapeOp> reshapes; ///< from the transpose up
+    CastOp cast;
+  };
+  SmallVector<Hoist> hoists;
   function.walk([&](TransposeOp transpose) {
     if (!transpose->hasOneUse() || !llvm::isa<PadOp>(*transpose->user_begin()))
       return;
+    Hoist hoist{transpose, {}, {}};
     Value input = transpose.getInput();
     while (auto reshape = input.getDefiningOp<ReshapeOp>()) {
       if (!reshape->hasOneUse())
         return;
+      hoist.reshapes.push_back(reshape);
       input = reshape.getInput();
     }
-    auto cast = input.getDefiningOp<CastOp>();
-    if (cast && cast.isFloatToFloat() && cast->hasOneUse() &&
-        llvm::isa<BlockArgument>(cast.getInput()))
-      transposes.push_back(transpose);
+    hoist.cast = input.getDefiningOp<CastOp>();
+    if (hoist.cast && hoist.cast.isFloatToFloat() && hoist.cast->hasOneUse() &&
+        llvm::isa<BlockArgument>(hoist.cast.getInput()))
+      hoists.push_back(std::move(hoist));
   });
-  for (TransposeOp transpose : transposes) {
-    SmallVector<ReshapeOp> reshapes;
-    Value input = transpose.getInput();
-    while (auto reshape = input.getDefiningOp<ReshapeOp>()) {
-      reshapes.push_back(reshape);
-      input = reshape.getInput();
-    }
-    auto cast = input.getDefiningOp<CastOp>();
+  for (auto &[transpose, reshapes, cast] : hoists) {
     OpBuilder builder(transpose);
     Value moved = cast.getInput();
     Type wide = getElementTypeOrSelf(moved.getType());
